@@ -1,0 +1,56 @@
+# Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian 12
+# machine as root: they install whatever Debian packages are missing first.
+
+PKGS := gcc libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
+        libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev \
+        sqlite3 jq curl
+BUILD ?= build
+SAN   ?= build-san
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build san demo test test-fast bench fuzz clean format
+
+all: build
+
+deps:
+	@missing=""; for p in $(PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+	  echo "deps: missing packages. Run as root:"; \
+	  echo "  apt-get update && apt-get install -y --no-install-recommends$$missing"; exit 2; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+san: deps
+	cmake -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DTS_SANITIZE=ON
+	cmake --build $(SAN) -j $(JOBS)
+
+demo: build
+	./samples/demo.sh $(BUILD)/triscreen
+
+test: build san
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -LE nosan
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./tests/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

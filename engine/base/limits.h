@@ -1,0 +1,55 @@
+/* base/limits.h — every cap in triscreen, in one place.
+ * Each growable buffer, parser and sandbox takes its bound from here; README.md
+ * ("Limits") documents them for operators. */
+#ifndef TS_BASE_LIMITS_H
+#define TS_BASE_LIMITS_H
+
+/* Record import */
+#define TS_LIMIT_LINE (1u << 20)          /* bytes in one JSONL line / one CSV row */
+#define TS_LIMIT_FIELD (64u * 1024u)      /* bytes in one string field (notes, names, ...) */
+#define TS_LIMIT_ID 64u                   /* bytes in a person id, event type, relation kind */
+#define TS_LIMIT_EVENTS 10000u            /* events per person record */
+#define TS_LIMIT_RELATIONS 1000u          /* relations per person record */
+#define TS_LIMIT_CATEGORIES 64u           /* categories per person */
+#define TS_LIMIT_ATTRS 256u               /* attrs per person */
+#define TS_LIMIT_ATTR_NAME 64u            /* bytes in an attribute name, a category */
+#define TS_LIMIT_EXTRA_BLOB (8u << 20)    /* bytes in an encoded categories+attrs blob */
+#define TS_LIMIT_JSON_DEPTH 16            /* nesting depth of one JSON record */
+#define TS_LIMIT_CSV_COLUMNS 512u         /* columns in a CSV header */
+#define TS_LIMIT_IMPORT_BATCH 2000u       /* records per import transaction */
+
+/* YAML (config, grid, YAML records, rule test cases) */
+#define TS_LIMIT_YAML_FILE (64u << 20)    /* bytes in one YAML file */
+#define TS_LIMIT_YAML_DEPTH 64            /* nesting depth */
+#define TS_LIMIT_YAML_SCALAR (1u << 20)   /* bytes in one scalar */
+#define TS_LIMIT_YAML_ALIASES 1000u       /* alias events per document */
+#define TS_LIMIT_YAML_NODES 2000000u      /* nodes per document, counting alias expansions */
+
+/* Rules */
+#define TS_LIMIT_RULE_INSTRUCTIONS 1000000u /* default instruction budget per person and rule */
+#define TS_LIMIT_RULE_MEMORY_MB 64u         /* default memory cap per Lua state */
+#define TS_LIMIT_RULE_EVIDENCE 512u         /* bytes of evidence kept per fired rule */
+#define TS_LIMIT_RULE_STACK 200             /* Lua C-stack depth (LUAI_MAXCCALLS is 200) */
+#define TS_LIMIT_RULES 1000u                /* rules per pack */
+#define TS_LIMIT_RULE_FILE (1u << 20)       /* bytes in one rule file */
+
+/* Regex */
+#define TS_LIMIT_REGEX_PATTERN 1024u      /* bytes in one pattern */
+#define TS_LIMIT_REGEX_SUBJECT (64u * 1024u) /* bytes in one subject */
+#define TS_LIMIT_REGEX_MATCH 100000u      /* pcre2 match limit */
+#define TS_LIMIT_REGEX_DEPTH 1000u        /* pcre2 depth limit */
+#define TS_LIMIT_REGEX_HEAP_KB 1024u      /* pcre2 heap limit (KiB) */
+#define TS_LIMIT_REGEX_CACHE 128u         /* compiled patterns cached per rule state */
+#define TS_LIMIT_REGEX_NEST 64u           /* nested parentheses in one pattern (PCRE2 default 250) */
+/* pcre2 restarts its match limit at every start position of an unanchored search, so
+ * the per-call limit is min(TS_LIMIT_REGEX_MATCH, TS_LIMIT_REGEX_TOTAL / (subject
+ * length + 1)), never below TS_LIMIT_REGEX_MATCH_MIN: steps summed over all start
+ * positions stay near TS_LIMIT_REGEX_TOTAL. */
+#define TS_LIMIT_REGEX_TOTAL 20000000u    /* match steps summed over start positions */
+#define TS_LIMIT_REGEX_MATCH_MIN 2000u    /* floor of the per-start-position match limit */
+#define TS_LIMIT_REGEX_JIT_STACK (256u * 1024u) /* bytes of JIT stack per rule state */
+
+/* Service */
+#define TS_LIMIT_HTTP_BODY (4u << 20)     /* bytes in one request body */
+
+#endif

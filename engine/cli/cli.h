@@ -1,0 +1,53 @@
+/* cli/cli.h — shared pieces of the thin command-line front end: the subcommand
+ * signature, exit codes, config loading and terminal helpers. Only cli/ includes it.
+ * The CLI uses only include/triscreen/ (plus this header); it decides what is printed
+ * and how the process exits — the library never does. */
+#ifndef TS_CLI_H
+#define TS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "triscreen/config.h"
+#include "triscreen/status.h"
+
+/* Exit codes (DESIGN.md §Command line). */
+enum { TS_EXIT_OK = 0, TS_EXIT_FAILED = 1, TS_EXIT_USAGE = 2 };
+
+/* A subcommand: argv[0] is the subcommand's name; returns an exit code. */
+typedef int (*ts_cli_fn)(int argc, char **argv);
+
+/* Prints "triscreen: <where>: <msg>" to stderr. */
+void ts_cli_error(const ts_err *err);
+/* Prints "triscreen: " + formatted message to stderr. */
+void ts_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit code for a status: usage/config errors → 2, others → 1. */
+int ts_cli_exit_for(ts_status st);
+
+/* Loads the config picked from cli_path/$TRISCREEN_CONFIG/./triscreen.yaml; prints the
+ * error and returns NULL on failure. */
+ts_config *ts_cli_load_config(const char *cli_path);
+
+/* A progress line on stderr, only when stderr is a terminal; throttled to ~10 Hz. */
+typedef struct ts_progress {
+    bool tty;
+    const char *label;
+    uint64_t last_ms;
+} ts_progress;
+void ts_progress_init(ts_progress *p, const char *label);
+void ts_progress_update(ts_progress *p, uint64_t done, uint64_t total, const char *unit);
+void ts_progress_done(ts_progress *p);
+
+/* Milliseconds from a monotonic clock. */
+uint64_t ts_cli_now_ms(void);
+
+/* Writes s as a JSON string (with quotes, escaped; invalid UTF-8 bytes as \ufffd). */
+void ts_cli_json_string(FILE *f, const char *s);
+
+/* Subcommands (one file each: cmd_<name>.c). */
+int ts__cli_init(int argc, char **argv);
+int ts__cli_import(int argc, char **argv);
+int ts__cli_rules(int argc, char **argv);
+
+#endif

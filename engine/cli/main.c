@@ -1,0 +1,51 @@
+/* cli/main.c — the subcommand table and dispatch. Each subcommand lives in
+ * cmd_<name>.c and calls the library through include/triscreen/. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct command {
+    const char *name;
+    ts_cli_fn fn;
+    const char *usage;
+} command;
+
+static const command commands[] = {
+    {"init", ts__cli_init, "init     [-c CONFIG]              create/migrate the database, load the grid"},
+    {"import", ts__cli_import,
+     "import   [-c CONFIG] FILE...      JSONL / CSV / YAML; --rejects FILE, --dry-run"},
+    {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: triscreen COMMAND [OPTIONS]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %s\n", commands[i].usage);
+    fputs("\n-c CONFIG defaults to $TRISCREEN_CONFIG, else ./triscreen.yaml.\n"
+          "Exit codes: 0 success, 1 the work ran but something was rejected or failed,\n"
+          "2 usage or configuration error.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return TS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        puts("triscreen 0.1.0");
+        return TS_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    ts_cli_fail("unknown command '%s' (see triscreen --help)", argv[1]);
+    return TS_EXIT_USAGE;
+}

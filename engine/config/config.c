@@ -1,0 +1,565 @@
+/* config/config.c — loads and validates triscreen.yaml into a ts_config (defaults
+ * applied, paths resolved against the file's directory). Uses config/ytree, base/arena,
+ * base/text (SHA-256) and base/date. All strings of a config live in one arena. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/arena.h"
+#include "triscreen/config.h"
+#include "triscreen/date.h"
+#include "base/limits.h"
+#include "base/text.h"
+#include "config/ytree.h"
+
+/* The allocation behind a ts_config: the public struct first, so a ts_config pointer
+ * is also a pointer to its box. */
+typedef struct cfg_box {
+    ts_config cfg;
+    ts_arena arena;
+} cfg_box;
+
+typedef struct cctx {
+    const ts_ydoc *doc;
+    ts_err *err;
+    ts_config *cfg;
+    ts_arena *arena;
+} cctx;
+
+#define CFG_MAX_TOKENS 1024u /* service tokens in one config */
+
+static const char *const default_problem_events[] = {"incident_reported", "threat_reported",
+                                                     "absconded"};
+
+const char *ts_config_pick_path(const char *cli_path)
+{
+    if (cli_path && *cli_path)
+        return cli_path;
+    const char *env = getenv("TRISCREEN_CONFIG");
+    if (env && *env)
+        return env;
+    return "./triscreen.yaml";
+}
+
+static ts_status fail(cctx *c, const ts_ynode *n, ts_status code, const char *fmt, ...)
+    TS_PRINTF(4, 5);
+
+static ts_status fail(cctx *c, const ts_ynode *n, ts_status code, const char *fmt, ...)
+{
+    char where[256];
+    ts_ynode_where(c->doc, n, where, sizeof where);
+    va_list ap;
+    va_start(ap, fmt);
+    ts_err_vset(c->err, code, where, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static ts_status nomem(cctx *c)
+{
+    return ts_err_set(c->err, TS_NOMEM, ts_ydoc_name(c->doc), "out of memory");
+}
+
+/* A short description of a node for "expected X, got Y" messages. */
+static const char *describe(const ts_ynode *n, char *buf, size_t cap)
+{
+    if (n->type == TS_Y_MAP)
+        return "a mapping";
+    if (n->type == TS_Y_SEQ)
+        return "a list";
+    if (ts_ynode_is_null(n))
+        return "null";
+    size_t len = n->len;
+    if (len > 40) {
+        len = 40;
+        while (len > 0 && ((unsigned char)n->str[len] & 0xC0) == 0x80)
+            len--; /* never cut a UTF-8 sequence */
+    }
+    snprintf(buf, cap, "\"%.*s%s\"", (int)len, n->str, len < n->len ? "..." : "");
+    return buf;
+}
+
+static ts_status want_int(cctx *c, const char *key, const ts_ynode *n, int64_t lo, int64_t hi,
+                          int64_t *out)
+{
+    char d[96];
+    int64_t v;
+    if (!ts_ynode_int(n, &v))
+        return fail(c, n, TS_CONFIG, "%s: expected an integer, got %s", key,
+                    describe(n, d, sizeof d));
+    if (v < lo || v > hi)
+        return fail(c, n, TS_CONFIG, "%s: %lld is out of range (%lld..%lld)", key, (long long)v,
+                    (long long)lo, (long long)hi);
+    *out = v;
+    return TS_OK;
+}
+
+static ts_status want_bool(cctx *c, const char *key, const ts_ynode *n, bool *out)
+{
+    char d[96];
+    if (!ts_ynode_bool(n, out))
+        return fail(c, n, TS_CONFIG, "%s: expected true or false, got %s", key,
+                    describe(n, d, sizeof d));
+    return TS_OK;
+}
+
+/* A non-empty string. Plain numbers are accepted as text; null and booleans are not. */
+static ts_status want_str(cctx *c, const char *key, const ts_ynode *n, const char **out)
+{
+    char d[96];
+    if (!ts_ynode_is_str(n) || ts_ynode_bool(n, NULL))
+        return fail(c, n, TS_CONFIG, "%s: expected a string, got %s", key,
+                    describe(n, d, sizeof d));
+    if (n->len == 0)
+        return fail(c, n, TS_CONFIG, "%s: must not be empty", key);
+    *out = n->str;
+    return TS_OK;
+}
+
+static ts_status want_map(cctx *c, const char *key, const ts_ynode *n)
+{
+    char d[96];
+    if (n->type != TS_Y_MAP)
+        return fail(c, n, TS_CONFIG, "%s: expected a mapping, got %s", key,
+                    describe(n, d, sizeof d));
+    return TS_OK;
+}
+
+static ts_status want_seq(cctx *c, const char *key, const ts_ynode *n)
+{
+    char d[96];
+    if (n->type != TS_Y_SEQ)
+        return fail(c, n, TS_CONFIG, "%s: expected a list, got %s", key, describe(n, d, sizeof d));
+    return TS_OK;
+}
+
+static ts_status unknown_key(cctx *c, const char *prefix, const ts_ynode *k, const char *known)
+{
+    return fail(c, k, TS_CONFIG, "%s%s%.64s: unknown key (expected one of: %s)", prefix,
+                *prefix ? "." : "", k->str, known);
+}
+
+/* Resolves p against the config's directory (absolute paths are kept). */
+static ts_status resolve_path(cctx *c, const char *p, char **out)
+{
+    char *r;
+    if (p[0] == '/' || strcmp(c->cfg->dir, ".") == 0)
+        r = ts_arena_strdup(c->arena, p);
+    else if (strcmp(c->cfg->dir, "/") == 0)
+        r = ts_arena_printf(c->arena, "/%s", p);
+    else
+        r = ts_arena_printf(c->arena, "%s/%s", c->cfg->dir, p);
+    if (!r)
+        return nomem(c);
+    *out = r;
+    return TS_OK;
+}
+
+static ts_status want_path(cctx *c, const char *key, const ts_ynode *n, char **out)
+{
+    const char *s;
+    ts_status rc = want_str(c, key, n, &s);
+    if (rc == TS_OK)
+        rc = resolve_path(c, s, out);
+    return rc;
+}
+
+/* True when key node k's text is exactly s (an embedded NUL never matches). */
+static bool key_is(const ts_ynode *k, const char *s)
+{
+    return k->len == strlen(s) && memcmp(k->str, s, k->len) == 0;
+}
+
+static const char *const colours[3] = {"red", "yellow", "blue"};
+
+/* thresholds / review_days: {red, yellow, blue}. A colour left out keeps its default;
+ * for thresholds, null disables that colour (-1). */
+static ts_status parse_colours(cctx *c, const char *key, const ts_ynode *n, int lo, int hi,
+                               bool nullable, int out[3])
+{
+    ts_status rc = want_map(c, key, n);
+    if (rc != TS_OK)
+        return rc;
+    for (size_t i = 0; i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        size_t ci = 0;
+        while (ci < 3 && !key_is(k, colours[ci]))
+            ci++;
+        if (ci == 3)
+            return unknown_key(c, key, k, "red, yellow, blue");
+        char name[64];
+        snprintf(name, sizeof name, "%s.%s", key, colours[ci]);
+        if (nullable && ts_ynode_is_null(v)) {
+            out[ci] = -1;
+            continue;
+        }
+        int64_t x;
+        rc = want_int(c, name, v, lo, hi, &x);
+        if (rc != TS_OK)
+            return rc;
+        out[ci] = (int)x;
+    }
+    return TS_OK;
+}
+
+static ts_status parse_thresholds(cctx *c, const ts_ynode *n)
+{
+    int *t = c->cfg->thresholds;
+    ts_status rc = parse_colours(c, "thresholds", n, 0, 100000, true, t);
+    if (rc != TS_OK)
+        return rc;
+    /* red > yellow > blue among the colours that have a threshold */
+    int last = -1;
+    for (int i = 2; i >= 0; i--) {
+        if (t[i] < 0)
+            continue;
+        if (last >= 0 && t[i] <= t[last]) {
+            const ts_ynode *at = ts_ynode_get(n, colours[i]);
+            return fail(c, at ? at : n, TS_CONFIG,
+                        "thresholds.%s: %d must be greater than thresholds.%s (%d)", colours[i],
+                        t[i], colours[last], t[last]);
+        }
+        last = i;
+    }
+    return TS_OK;
+}
+
+static ts_status parse_problem_events(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_seq(c, "problem_events", n);
+    if (rc != TS_OK)
+        return rc;
+    char **ev = ts_arena_calloc(c->arena, n->n ? n->n : 1, sizeof *ev);
+    if (!ev)
+        return nomem(c);
+    for (size_t i = 0; i < n->n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "problem_events[%zu]", i);
+        const char *s;
+        rc = want_str(c, key, n->items[i], &s);
+        if (rc != TS_OK)
+            return rc;
+        if (n->items[i]->len > TS_LIMIT_ID)
+            return fail(c, n->items[i], TS_CONFIG, "%s: longer than %u bytes", key,
+                        (unsigned)TS_LIMIT_ID);
+        if (!(ev[i] = ts_arena_strdup(c->arena, s)))
+            return nomem(c);
+    }
+    c->cfg->problem_events = ev;
+    c->cfg->n_problem_events = n->n;
+    return TS_OK;
+}
+
+static ts_status parse_limits(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_map(c, "limits", n);
+    for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        int64_t x = 0;
+        if (key_is(k, "instructions")) {
+            rc = want_int(c, "limits.instructions", v, 1000, 1000000000, &x);
+            c->cfg->instructions = (uint64_t)x;
+        } else if (key_is(k, "memory_mb")) {
+            rc = want_int(c, "limits.memory_mb", v, 1, 4096, &x);
+            c->cfg->memory_mb = (uint32_t)x;
+        } else {
+            rc = unknown_key(c, "limits", k, "instructions, memory_mb");
+        }
+    }
+    return rc;
+}
+
+/* "host:port": a non-empty host (a bracketed IPv6 address allowed) and a port 1..65535. */
+static bool listen_valid(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || colon[1] == '\0')
+        return false;
+    if (s[0] == '[' && colon[-1] != ']')
+        return false;
+    long port = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || p - colon > 5)
+            return false;
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
+        return false;
+    for (const char *p = s; p < colon; p++)
+        if ((unsigned char)*p <= ' ')
+            return false;
+    return true;
+}
+
+static bool code_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_';
+}
+
+static ts_status parse_token(cctx *c, size_t idx, const ts_ynode *n, ts_token_cfg *t)
+{
+    char key[96];
+    snprintf(key, sizeof key, "service.tokens[%zu]", idx);
+    ts_status rc = want_map(c, key, n);
+    if (rc != TS_OK)
+        return rc;
+    bool have_sha = false, have_scopes = false;
+    for (size_t i = 0; i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s.%.20s", key, k->str);
+        if (key_is(k, "name")) {
+            const char *s;
+            if ((rc = want_str(c, sub, v, &s)) != TS_OK)
+                return rc;
+            if (!(t->name = ts_arena_strdup(c->arena, s)))
+                return nomem(c);
+        } else if (key_is(k, "sha256")) {
+            const char *s;
+            if ((rc = want_str(c, sub, v, &s)) != TS_OK)
+                return rc;
+            bool ok = v->len == 64;
+            for (size_t j = 0; ok && j < 64; j++)
+                ok = (s[j] >= '0' && s[j] <= '9') || (s[j] >= 'a' && s[j] <= 'f');
+            if (!ok)
+                return fail(c, v, TS_CONFIG,
+                            "%s: expected 64 lowercase hex digits (the SHA-256 of the secret)",
+                            sub);
+            memcpy(t->sha256, s, 65);
+            have_sha = true;
+        } else if (key_is(k, "scopes")) {
+            if ((rc = want_seq(c, sub, v)) != TS_OK)
+                return rc;
+            if (v->n == 0)
+                return fail(c, v, TS_CONFIG, "%s: needs at least one scope", sub);
+            t->scopes = ts_arena_calloc(c->arena, v->n, sizeof *t->scopes);
+            if (!t->scopes)
+                return nomem(c);
+            for (size_t j = 0; j < v->n; j++) {
+                char sk[160];
+                snprintf(sk, sizeof sk, "%s[%zu]", sub, j);
+                const char *s;
+                if ((rc = want_str(c, sk, v->items[j], &s)) != TS_OK)
+                    return rc;
+                bool ok = v->items[j]->len <= TS_LIMIT_ID;
+                for (const char *p = s; ok && *p; p++)
+                    ok = code_char(*p);
+                if (!ok)
+                    return fail(c, v->items[j], TS_CONFIG,
+                                "%s: expected 'all' or a grid cell code, got \"%.64s\"", sk, s);
+                if (!(t->scopes[j] = ts_arena_strdup(c->arena, s)))
+                    return nomem(c);
+            }
+            t->n_scopes = v->n;
+            have_scopes = true;
+        } else if (key_is(k, "write")) {
+            if ((rc = want_bool(c, sub, v, &t->write)) != TS_OK)
+                return rc;
+        } else {
+            return unknown_key(c, key, k, "name, sha256, scopes, write");
+        }
+    }
+    if (!t->name)
+        return fail(c, n, TS_CONFIG, "%s: missing required key 'name'", key);
+    if (!have_sha)
+        return fail(c, n, TS_CONFIG, "%s: missing required key 'sha256'", key);
+    if (!have_scopes)
+        return fail(c, n, TS_CONFIG, "%s: missing required key 'scopes'", key);
+    return TS_OK;
+}
+
+static ts_status parse_service(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_map(c, "service", n);
+    for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        if (key_is(k, "listen")) {
+            const char *s;
+            if ((rc = want_str(c, "service.listen", v, &s)) != TS_OK)
+                return rc;
+            if (!listen_valid(s))
+                return fail(c, v, TS_CONFIG, "service.listen: expected \"host:port\", got \"%.64s\"",
+                            s);
+            if (!(c->cfg->listen = ts_arena_strdup(c->arena, s)))
+                return nomem(c);
+        } else if (key_is(k, "tokens")) {
+            if ((rc = want_seq(c, "service.tokens", v)) != TS_OK)
+                return rc;
+            if (v->n > CFG_MAX_TOKENS)
+                return fail(c, v, TS_CONFIG, "service.tokens: more than %u tokens",
+                            CFG_MAX_TOKENS);
+            ts_token_cfg *t = ts_arena_calloc(c->arena, v->n ? v->n : 1, sizeof *t);
+            if (!t)
+                return nomem(c);
+            for (size_t j = 0; j < v->n; j++) {
+                if ((rc = parse_token(c, j, v->items[j], &t[j])) != TS_OK)
+                    return rc;
+                for (size_t p = 0; p < j; p++) {
+                    if (strcmp(t[p].name, t[j].name) == 0)
+                        return fail(c, v->items[j], TS_CONFIG,
+                                    "service.tokens[%zu].name: duplicate token name '%.64s'", j,
+                                    t[j].name);
+                    if (strcmp(t[p].sha256, t[j].sha256) == 0)
+                        return fail(c, v->items[j], TS_CONFIG,
+                                    "service.tokens[%zu].sha256: same secret as token '%.64s'", j,
+                                    t[p].name);
+                }
+            }
+            c->cfg->tokens = t;
+            c->cfg->n_tokens = v->n;
+        } else {
+            rc = unknown_key(c, "service", k, "listen, tokens");
+        }
+    }
+    return rc;
+}
+
+#define TOP_KEYS                                                                                  \
+    "database, grid, rules, thresholds, review_days, problem_events, limits, "                    \
+    "quick_ack_minutes, now, workers, alerts_jsonl, service"
+
+static ts_status parse_root(cctx *c, const ts_ynode *root)
+{
+    ts_config *cfg = c->cfg;
+    char d[96];
+    if (root->type != TS_Y_MAP)
+        return fail(c, root, TS_CONFIG, "expected a mapping of settings at the top level, got %s",
+                    describe(root, d, sizeof d));
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && i < root->n; i++) {
+        const ts_ynode *k = ts_ynode_key(root, i), *v = ts_ynode_val(root, i);
+        const char *key = k->str;
+        int64_t x = 0;
+        if (key_is(k, "database")) {
+            rc = want_path(c, key, v, &cfg->database);
+        } else if (key_is(k, "grid")) {
+            rc = want_path(c, key, v, &cfg->grid);
+        } else if (key_is(k, "rules")) {
+            rc = want_path(c, key, v, &cfg->rules);
+        } else if (key_is(k, "alerts_jsonl")) {
+            rc = want_path(c, key, v, &cfg->alerts_jsonl);
+        } else if (key_is(k, "thresholds")) {
+            rc = parse_thresholds(c, v);
+        } else if (key_is(k, "review_days")) {
+            rc = parse_colours(c, key, v, 1, 3650, false, cfg->review_days);
+        } else if (key_is(k, "problem_events")) {
+            rc = parse_problem_events(c, v);
+        } else if (key_is(k, "limits")) {
+            rc = parse_limits(c, v);
+        } else if (key_is(k, "quick_ack_minutes")) {
+            rc = want_int(c, key, v, 1, 10080, &x);
+            cfg->quick_ack_minutes = (uint32_t)x;
+        } else if (key_is(k, "workers")) {
+            rc = want_int(c, key, v, 0, 256, &x);
+            cfg->workers = (uint32_t)x;
+        } else if (key_is(k, "now")) {
+            int32_t day;
+            if (!ts_ynode_is_str(v) || !ts_date_parse(v->str, v->len, &day))
+                rc = fail(c, v, TS_CONFIG, "now: expected a date YYYY-MM-DD, got %s",
+                          describe(v, d, sizeof d));
+            else
+                memcpy(cfg->now, v->str, 11);
+        } else if (key_is(k, "service")) {
+            rc = parse_service(c, v);
+        } else {
+            rc = unknown_key(c, "", k, TOP_KEYS);
+        }
+    }
+    return rc;
+}
+
+static ts_status set_defaults(cctx *c, const char *path)
+{
+    ts_config *cfg = c->cfg;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        cfg->dir = ts_arena_strdup(c->arena, ".");
+    else if (slash == path)
+        cfg->dir = ts_arena_strdup(c->arena, "/");
+    else
+        cfg->dir = ts_arena_strndup(c->arena, path, (size_t)(slash - path));
+    cfg->path = ts_arena_strdup(c->arena, path);
+    if (!cfg->dir || !cfg->path)
+        return nomem(c);
+    ts_status rc = resolve_path(c, "triscreen.db", &cfg->database);
+    if (rc == TS_OK)
+        rc = resolve_path(c, "grid.yaml", &cfg->grid);
+    if (rc == TS_OK)
+        rc = resolve_path(c, "rules", &cfg->rules);
+    if (rc != TS_OK)
+        return rc;
+    cfg->thresholds[0] = 70;
+    cfg->thresholds[1] = 40;
+    cfg->thresholds[2] = 20;
+    cfg->review_days[0] = 7;
+    cfg->review_days[1] = 30;
+    cfg->review_days[2] = 90;
+    size_t np = sizeof default_problem_events / sizeof default_problem_events[0];
+    cfg->problem_events = ts_arena_calloc(c->arena, np, sizeof *cfg->problem_events);
+    if (!cfg->problem_events)
+        return nomem(c);
+    for (size_t i = 0; i < np; i++)
+        if (!(cfg->problem_events[i] = ts_arena_strdup(c->arena, default_problem_events[i])))
+            return nomem(c);
+    cfg->n_problem_events = np;
+    cfg->instructions = TS_LIMIT_RULE_INSTRUCTIONS;
+    cfg->memory_mb = TS_LIMIT_RULE_MEMORY_MB;
+    cfg->quick_ack_minutes = 30;
+    cfg->workers = 0;
+    cfg->listen = ts_arena_strdup(c->arena, "127.0.0.1:8080");
+    if (!cfg->listen)
+        return nomem(c);
+    return TS_OK;
+}
+
+ts_status ts_config_load(const char *path, ts_config **out, ts_err *err)
+{
+    ts_ydoc *doc = NULL;
+    cfg_box *box = NULL;
+    ts_status rc = ts_ydoc_load_file_ex(path, TS_YDOC_ALLOW_EMPTY, &doc, err);
+    if (rc != TS_OK)
+        goto done;
+    box = calloc(1, sizeof *box);
+    if (!box) {
+        rc = ts_err_set(err, TS_NOMEM, path, "out of memory");
+        goto done;
+    }
+    ts_arena_init(&box->arena, 0);
+    cctx c = {.doc = doc, .err = err, .cfg = &box->cfg, .arena = &box->arena};
+    if ((rc = set_defaults(&c, path)) != TS_OK)
+        goto done;
+    const ts_ynode *root = ts_ydoc_root(doc);
+    if (root && (rc = parse_root(&c, root)) != TS_OK)
+        goto done;
+    size_t len;
+    const char *text = ts_ydoc_text(doc, &len);
+    ts_sha256_hex_of(text, len, box->cfg.sha256);
+    *out = &box->cfg;
+    box = NULL;
+done:
+    if (box)
+        ts_config_free(&box->cfg);
+    ts_ydoc_free(doc);
+    return rc;
+}
+
+void ts_config_free(ts_config *cfg)
+{
+    if (!cfg)
+        return;
+    cfg_box *box = (cfg_box *)cfg;
+    ts_arena_release(&box->arena);
+    free(box);
+}
+
+bool ts_config_is_problem_event(const ts_config *cfg, const char *type)
+{
+    if (!cfg || !type)
+        return false;
+    for (size_t i = 0; i < cfg->n_problem_events; i++)
+        if (strcmp(cfg->problem_events[i], type) == 0)
+            return true;
+    return false;
+}

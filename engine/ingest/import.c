@@ -1,0 +1,370 @@
+/* ingest/import.c — the two-thread import pipeline (reader thread → batches → writer).
+ * Uses record (readers), grid (cell validation), store (upserts) and config. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/ingest.h"
+#include "base/limits.h"
+#include "base/text.h"
+
+#define QUEUE_DEPTH 3
+#define BATCH_SOFT_BYTES ((size_t)16 << 20)
+
+typedef struct batch {
+    ts_arena arena;
+    ts_item *items;
+    size_t n, cap;
+    uint64_t done, total; /* reader progress in bytes after this batch */
+} batch;
+
+typedef struct pipeline {
+    const char *path;
+    const ts_grid *grid;
+    ts_reader *reader;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *full[QUEUE_DEPTH]; /* FIFO of batches ready to write */
+    size_t head, count;
+    batch *free_list[QUEUE_DEPTH + 1];
+    size_t n_free;
+    bool eof, stop;
+    ts_status read_rc;
+    ts_err read_err;
+} pipeline;
+
+static void batch_free(batch *b)
+{
+    if (!b)
+        return;
+    ts_arena_release(&b->arena);
+    free(b->items);
+    free(b);
+}
+
+static batch *batch_new(void)
+{
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cap = TS_LIMIT_IMPORT_BATCH;
+    b->items = calloc(b->cap, sizeof *b->items);
+    if (!b->items) {
+        free(b);
+        return NULL;
+    }
+    /* a batch closes early once BATCH_SOFT_BYTES are used; the cap leaves room for one
+     * more maximal row on top */
+    ts_arena_init(&b->arena, BATCH_SOFT_BYTES + 16 * (size_t)TS_LIMIT_LINE);
+    return b;
+}
+
+/* Turns a person whose grid is not a group cell into a reject. */
+static void check_grid(const ts_grid *grid, ts_item *it)
+{
+    if (it->kind != TS_ITEM_PERSON)
+        return;
+    const ts_cell *c = ts_grid_find(grid, it->person.grid);
+    const char *reason = NULL;
+    if (!c)
+        reason = "unknown grid cell";
+    else if (c->level != TS_CELL_GROUP)
+        reason = "grid cell is not a group (a person belongs to a group cell)";
+    if (!reason)
+        return;
+    it->kind = TS_ITEM_REJECT;
+    it->field = "grid";
+    it->reason = reason;
+}
+
+static void *reader_main(void *arg)
+{
+    pipeline *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        while (pl->n_free == 0 && !pl->stop)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        if (pl->stop) {
+            pthread_mutex_unlock(&pl->mu);
+            return NULL;
+        }
+        batch *b = pl->free_list[--pl->n_free];
+        pthread_mutex_unlock(&pl->mu);
+
+        ts_arena_reset(&b->arena);
+        b->n = 0;
+        ts_status rc = TS_OK;
+        bool eof = false;
+        while (b->n < b->cap && b->arena.used < BATCH_SOFT_BYTES) {
+            ts_item *it = &b->items[b->n];
+            rc = ts_reader_next(pl->reader, &b->arena, it, &pl->read_err);
+            if (rc != TS_OK)
+                break;
+            if (it->kind == TS_ITEM_END) {
+                eof = true;
+                break;
+            }
+            check_grid(pl->grid, it);
+            b->n++;
+        }
+        ts_reader_progress(pl->reader, &b->done, &b->total);
+
+        pthread_mutex_lock(&pl->mu);
+        pl->full[(pl->head + pl->count) % QUEUE_DEPTH] = b;
+        pl->count++;
+        if (rc != TS_OK) {
+            pl->read_rc = rc;
+            eof = true;
+        }
+        pl->eof = eof;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+        if (eof)
+            return NULL;
+    }
+}
+
+void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
+                            const char *reason, const char *raw, size_t raw_len)
+{
+    if (!f)
+        return;
+    /* hand-rolled on purpose: the raw row may be invalid UTF-8, which must be kept
+     * visible (as U+FFFD) rather than make the whole line unwritable */
+    static const char hex[] = "0123456789abcdef";
+    const char *parts[3] = {file, field ? field : "", reason ? reason : ""};
+    const char *keys[3] = {"file", "field", "reason"};
+    fputc('{', f);
+    for (int k = 0; k < 3; k++) {
+        fprintf(f, "\"%s\":\"", keys[k]);
+        for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fprintf(f, "\\%c", *p);
+            else if (*p < 0x20)
+                fprintf(f, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+            else
+                fputc(*p, f);
+        }
+        fputs("\",", f);
+        if (k == 0)
+            fprintf(f, "\"line\":%llu,", (unsigned long long)line);
+    }
+    fputs("\"raw\":\"", f);
+    size_t i = 0;
+    while (i < raw_len) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c < 0x80) {
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", f);
+            else if (c == '\r')
+                fputs("\\r", f);
+            else if (c == '\t')
+                fputs("\\t", f);
+            else if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+            else
+                fputc(c, f);
+            i++;
+            continue;
+        }
+        size_t n = (c >= 0xF0) ? 4 : (c >= 0xE0) ? 3 : (c >= 0xC0) ? 2 : 1;
+        if (n > 1 && i + n <= raw_len && ts_utf8_valid(raw + i, n, NULL)) {
+            fwrite(raw + i, 1, n, f);
+            i += n;
+        } else {
+            fputs("\\ufffd", f);
+            i++;
+        }
+    }
+    fputs("\"}\n", f);
+}
+
+static void reject(const ts_import_opts *o, const char *path, const ts_item *it,
+                   const char *field, const char *reason, ts_import_stats *st)
+{
+    ts_import_write_reject(o->rejects, path, it->line, field, reason, it->raw ? it->raw : "",
+                           it->raw ? it->raw_len : 0);
+    st->rejected++;
+}
+
+static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path, batch *b,
+                             const ts_import_opts *o, ts_import_stats *st, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    ts_arena scratch;
+    ts_arena_init(&scratch, (size_t)256 << 20);
+    for (size_t i = 0; i < b->n; i++) {
+        ts_item *it = &b->items[i];
+        st->rows++;
+        ts_arena_reset(&scratch);
+        switch (it->kind) {
+        case TS_ITEM_REJECT:
+            reject(o, path, it, it->field, it->reason, st);
+            break;
+        case TS_ITEM_PERSON: {
+            ts_upsert res;
+            uint32_t *fresh = NULL;
+            size_t n_fresh = 0;
+            rc = ts_store_put_person(s, &it->person, &scratch, &res, &fresh, &n_fresh, err);
+            if (rc != TS_OK)
+                goto done;
+            st->persons_new += res == TS_UPSERT_NEW;
+            st->persons_updated += res == TS_UPSERT_UPDATED;
+            st->persons_unchanged += res == TS_UPSERT_UNCHANGED;
+            st->events_new += n_fresh;
+            for (size_t k = 0; k < n_fresh; k++) {
+                const ts_event *ev = &it->person.events[fresh[k]];
+                if (!ts_config_is_problem_event(cfg, ev->type))
+                    continue;
+                st->problem_events++;
+                if (o->on_problem_event &&
+                    (rc = o->on_problem_event(o->ud, s, &it->person, ev, err)) != TS_OK)
+                    goto done;
+            }
+            break;
+        }
+        case TS_ITEM_EVENT: {
+            bool inserted = false;
+            ts_err e2;
+            ts_err_clear(&e2);
+            rc = ts_store_put_event(s, it->person_id, &it->event, &scratch, &inserted, &e2);
+            if (rc == TS_NOTFOUND) {
+                reject(o, path, it, "person_id", e2.msg, st);
+                rc = TS_OK;
+                break;
+            }
+            if (rc != TS_OK) {
+                *err = e2;
+                goto done;
+            }
+            st->events_new += inserted;
+            if (inserted && ts_config_is_problem_event(cfg, it->event.type)) {
+                st->problem_events++;
+                if (o->on_problem_event) {
+                    ts_person p;
+                    rc = ts_store_get_person(s, it->person_id, &scratch, &p, err);
+                    if (rc == TS_OK)
+                        rc = o->on_problem_event(o->ud, s, &p, &it->event, err);
+                    if (rc != TS_OK)
+                        goto done;
+                }
+            }
+            break;
+        }
+        case TS_ITEM_RELATION: {
+            bool inserted = false;
+            if (strcmp(it->person_id, it->relation.other) == 0) {
+                reject(o, path, it, "other_id", "a person cannot be related to themself", st);
+                break;
+            }
+            rc = ts_store_put_relation(s, it->person_id, it->relation.other, it->relation.kind,
+                                       &inserted, err);
+            if (rc != TS_OK)
+                goto done;
+            st->relations_new += inserted;
+            break;
+        }
+        case TS_ITEM_END:
+            break;
+        }
+    }
+done:
+    ts_arena_release(&scratch);
+    return rc;
+}
+
+ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
+                         const char *path, const ts_import_opts *opts, ts_import_stats *stats,
+                         ts_err *err)
+{
+    ts_import_opts none = {0};
+    const ts_import_opts *o = opts ? opts : &none;
+    pipeline pl = {.path = path, .grid = grid};
+    ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &pl.reader, err);
+    if (rc != TS_OK)
+        return rc;
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.cv, NULL);
+    for (size_t i = 0; i < QUEUE_DEPTH + 1; i++) {
+        batch *b = batch_new();
+        if (!b) {
+            rc = ts_err_set(err, TS_NOMEM, path, NULL);
+            goto free_batches;
+        }
+        pl.free_list[pl.n_free++] = b;
+    }
+    pthread_t th;
+    if (pthread_create(&th, NULL, reader_main, &pl) != 0) {
+        rc = ts_err_set(err, TS_NOMEM, path, "cannot start the reader thread");
+        goto free_batches;
+    }
+
+    bool in_tx = false;
+    if (o->dry_run) {
+        rc = ts_store_begin(s, err);
+        in_tx = rc == TS_OK;
+    }
+    for (;;) {
+        if (rc != TS_OK)
+            break;
+        pthread_mutex_lock(&pl.mu);
+        while (pl.count == 0 && !pl.eof)
+            pthread_cond_wait(&pl.cv, &pl.mu);
+        if (pl.count == 0 && pl.eof) {
+            pthread_mutex_unlock(&pl.mu);
+            break;
+        }
+        batch *b = pl.full[pl.head];
+        pl.head = (pl.head + 1) % QUEUE_DEPTH;
+        pl.count--;
+        pthread_mutex_unlock(&pl.mu);
+
+        if (!o->dry_run)
+            rc = ts_store_begin(s, err);
+        if (rc == TS_OK)
+            rc = write_batch(s, cfg, path, b, o, stats, err);
+        if (!o->dry_run) {
+            if (rc == TS_OK)
+                rc = ts_store_commit(s, err);
+            else
+                ts_store_rollback(s);
+        }
+        if (o->rejects)
+            fflush(o->rejects);
+        if (o->progress)
+            o->progress(o->ud, path, b->done, b->total);
+
+        pthread_mutex_lock(&pl.mu);
+        pl.free_list[pl.n_free++] = b;
+        pthread_cond_broadcast(&pl.cv);
+        pthread_mutex_unlock(&pl.mu);
+    }
+    if (in_tx)
+        ts_store_rollback(s);
+
+    pthread_mutex_lock(&pl.mu);
+    pl.stop = true;
+    pthread_cond_broadcast(&pl.cv);
+    pthread_mutex_unlock(&pl.mu);
+    pthread_join(th, NULL);
+    /* batches still queued (after an error) go back to the free list to be freed */
+    while (pl.count) {
+        pl.free_list[pl.n_free++] = pl.full[pl.head];
+        pl.head = (pl.head + 1) % QUEUE_DEPTH;
+        pl.count--;
+    }
+    if (rc == TS_OK && pl.read_rc != TS_OK) {
+        rc = pl.read_rc;
+        if (err)
+            *err = pl.read_err;
+    }
+free_batches:
+    for (size_t i = 0; i < pl.n_free; i++)
+        batch_free(pl.free_list[i]);
+    pthread_cond_destroy(&pl.cv);
+    pthread_mutex_destroy(&pl.mu);
+    ts_reader_close(pl.reader);
+    return rc;
+}

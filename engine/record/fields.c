@@ -1,0 +1,163 @@
+/* record/fields.c — field validators shared by the JSON, YAML and CSV record paths, and
+ * the protected-attribute list. Uses base/text (UTF-8) and triscreen/date. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/date.h"
+#include "triscreen/record.h"
+#include "base/limits.h"
+#include "base/text.h"
+#include "record/rec_int.h"
+
+ts_status ts__rec_reject(ts_err *err, ts__fpath fp, const char *fmt, ...)
+{
+    char where[sizeof(((ts_err *)0)->where)];
+    const char *a = fp.a ? fp.a : "";
+    if (fp.i >= 0 && fp.b)
+        snprintf(where, sizeof where, "%s[%ld].%s", a, fp.i, fp.b);
+    else if (fp.i >= 0)
+        snprintf(where, sizeof where, "%s[%ld]", a, fp.i);
+    else if (fp.b)
+        snprintf(where, sizeof where, "%s.%s", a, fp.b);
+    else
+        snprintf(where, sizeof where, "%s", a);
+    va_list ap;
+    va_start(ap, fmt);
+    ts_err_vset(err, TS_INVALID, where, fmt, ap);
+    va_end(ap);
+    return TS_INVALID;
+}
+
+ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size_t max,
+                      bool ident, const char **out, ts_err *err)
+{
+    if (len > max)
+        return ts__rec_reject(err, fp, "longer than %zu bytes", max);
+    if (ident && len == 0)
+        return ts__rec_reject(err, fp, "must not be empty");
+    if (memchr(s, '\0', len))
+        return ts__rec_reject(err, fp, "contains a NUL character");
+    size_t bad;
+    if (!ts_utf8_valid(s, len, &bad))
+        return ts__rec_reject(err, fp, "not valid UTF-8 (bad byte at offset %zu)", bad);
+    if (ident) {
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c == 0x7f)
+                return ts__rec_reject(err, fp, "contains a control character");
+        }
+    }
+    char *d = ts_arena_strndup(a, s, len);
+    if (!d)
+        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
+    *out = d;
+    return TS_OK;
+}
+
+ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out, ts_err *err)
+{
+    if (!ts_date_parse(s, len, out))
+        return ts__rec_reject(err, fp, "not a real date in the form YYYY-MM-DD");
+    return TS_OK;
+}
+
+/* Normalised names (ASCII lower case, separators ' ', '_', '-', '.' removed) of the
+ * special categories of personal data that rules must never key on. Health is covered
+ * only by care categories (VOCABULARY.md: care_level), so free health fields are here. */
+static const char *const protected_names[] = {
+    "ethnicity",         "ethnic",           "ethnicgroup",       "ethnicorigin",
+    "ethnicbackground",  "race",             "racialorigin",      "racialgroup",
+    "religion",          "religious",        "religiousbelief",   "religiousbeliefs",
+    "religiousgroup",    "faith",            "philosophicalbelief",
+    "philosophicalbeliefs",                  "politics",          "political",
+    "politicalparty",    "politicalopinion", "politicalopinions", "politicalview",
+    "politicalviews",    "politicalaffiliation",                  "partymembership",
+    "partymember",       "partyaffiliation", "sexualorientation", "sexuality",
+    "sexlife",           "unionmembership",  "unionmember",       "tradeunion",
+    "tradeunionmember",  "tradeunionmembership",                  "geneticdata",
+    "genetic",           "biometric",        "biometricdata",     "healthcondition",
+    "medicalcondition",  "diagnosis",
+};
+
+bool ts_record_attr_protected(const char *name)
+{
+    if (!name)
+        return false;
+    char norm[TS_LIMIT_ATTR_NAME + 1];
+    size_t n = 0;
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        if (c == ' ' || c == '_' || c == '-' || c == '.')
+            continue;
+        if (n == TS_LIMIT_ATTR_NAME)
+            return false; /* longer than every protected name */
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        norm[n++] = c;
+    }
+    norm[n] = '\0';
+    for (size_t i = 0; i < sizeof protected_names / sizeof protected_names[0]; i++)
+        if (strcmp(norm, protected_names[i]) == 0)
+            return true;
+    return false;
+}
+
+ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char **out,
+                            ts_err *err)
+{
+    ts__fpath fp = TS__FP("attrs");
+    if (len == 0)
+        return ts__rec_reject(err, fp, "an attribute name is empty");
+    if (len > TS_LIMIT_ATTR_NAME)
+        return ts__rec_reject(err, fp, "an attribute name is longer than %u bytes",
+                              TS_LIMIT_ATTR_NAME);
+    if (memchr(s, '\0', len))
+        return ts__rec_reject(err, fp, "an attribute name contains a NUL character");
+    if (!ts_utf8_valid(s, len, NULL))
+        return ts__rec_reject(err, fp, "an attribute name is not valid UTF-8");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return ts__rec_reject(err, fp, "an attribute name contains a control character");
+    }
+    char *d = ts_arena_strndup(a, s, len);
+    if (!d)
+        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
+    if (ts_record_attr_protected(d))
+        return ts__rec_reject(err, (ts__fpath){"attrs", -1, d},
+                              "protected attribute is not accepted");
+    *out = d;
+    return TS_OK;
+}
+
+static int attr_cmp(const void *x, const void *y)
+{
+    return strcmp(((const ts_attr *)x)->name, ((const ts_attr *)y)->name);
+}
+
+ts_status ts__rec_attrs_finish(ts_attr *attrs, size_t n, ts_err *err)
+{
+    if (n < 2)
+        return TS_OK;
+    /* Most files list attrs in a stable order, often already sorted: check first. */
+    bool sorted = true;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = strcmp(attrs[i - 1].name, attrs[i].name) < 0;
+    if (!sorted)
+        qsort(attrs, n, sizeof *attrs, attr_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(attrs[i - 1].name, attrs[i].name) == 0)
+            return ts__rec_reject(err, (ts__fpath){"attrs", -1, attrs[i].name},
+                                  "attribute given more than once");
+    return TS_OK;
+}
+
+void ts__rec_person_init(ts_person *p)
+{
+    memset(p, 0, sizeof *p);
+    p->name = "";
+    p->notes = "";
+    p->born = TS_DATE_NONE;
+}

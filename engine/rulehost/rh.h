@@ -1,0 +1,147 @@
+/* rulehost/rh.h — internals shared by the rule host's files: the pack and host structs,
+ * the sandboxed state (sandbox.c), the person/ctx/re objects (person.c). The only
+ * header that includes lua.h; nothing outside engine/rulehost includes it. */
+#ifndef TS_RULEHOST_RH_H
+#define TS_RULEHOST_RH_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "triscreen/rulehost.h"
+#include "regex/regex.h"
+
+typedef struct rh_file {
+    const char *name; /* relative to the pack folder */
+    const char *text;
+    size_t len;
+} rh_file;
+
+struct ts_rulepack {
+    ts_arena arena; /* every string and array below */
+    const char *dir;
+    char hash[72]; /* "sha256:" + 64 hex */
+    rh_file *files;
+    size_t n_files;
+    ts_rule_info *rules;
+    size_t n_rules;
+    uint32_t *by_pass[3]; /* rule indexes of each pass, in pack order */
+    size_t n_pass[3];
+    ts_rulehost_opts opts; /* with defaults filled in */
+};
+
+/* Magic numbers at the head of every userdata the sandbox makes (all userdata in a
+ * sandboxed state is ours: io and friends are not loaded). */
+enum {
+    RH_MAGIC_RO = 0x524f5230,     /* read-only view of a table (libraries, frozen globals) */
+    RH_MAGIC_ENV = 0x454e5630,    /* a rule file's global environment */
+    RH_MAGIC_PERSON = 0x50455230, /* p and circle members */
+};
+
+typedef struct rh_proxy {
+    uint32_t magic;
+} rh_proxy;
+
+/* What a person object shows. p's view lives in the host and is repointed per person;
+ * a circle member's view lives in its own userdata and is valid for one evaluation
+ * (gen). */
+typedef struct rh_view {
+    rh_proxy hdr;
+    uint32_t gen;
+    bool is_subject;
+    const ts_person *person;
+    const char *village, *town, *relation;
+    int distance; /* 0 for the subject */
+    ts_colour colour;
+    bool suspect;
+    const ts_subject *subject; /* the subject, for p:circle */
+} rh_view;
+
+/* Why the current run of Lua code stopped. */
+typedef struct rh_trip {
+    bool budget; /* instruction budget exhausted: sticky until the host clears it */
+    bool memory; /* allocation refused by the cap: sticky until the host clears it */
+} rh_trip;
+
+struct ts_rulehost {
+    lua_State *L;
+    const ts_rulepack *pack;
+    size_t mem_used, mem_cap, mem_peak;
+    int budget;       /* count for the hook, per rule */
+    uint64_t co_used; /* instructions run in coroutines during the current rule */
+    rh_trip trip;
+    ts_regex_cache *rx;
+    /* registry references */
+    int ref_rules;   /* array: rule index + 1 -> when function */
+    int ref_p;       /* p proxy (userdata) */
+    int ref_pdata;   /* p's field cache (cleared per person) */
+    int ref_attrs;   /* attrs proxy for p, and its data table */
+    int ref_attrs_d;
+    int ref_cats; /* categories proxy for p, and its data table */
+    int ref_cats_d;
+    int ref_ctx;   /* ctx proxy, and its data table */
+    int ref_ctx_d;
+    int ref_msgh;  /* message handler */
+    rh_view pview; /* p's view */
+    size_t cats_filled; /* length of the categories data table */
+    /* current evaluation */
+    uint32_t gen;
+    const ts_eval_ctx *ctx;
+    int32_t ctx_now;
+    int ctx_pass;
+    char ctx_scope[128];
+    bool ctx_valid;
+    /* last error seen by the message handler */
+    bool err_set;
+    char err_where[256];
+    char err_msg[512];
+    /* scratch for p:events */
+    uint32_t *idx;
+    size_t idx_cap;
+};
+
+/* sandbox.c */
+ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err *err);
+void ts__rh_state_close(ts_rulehost *h);
+ts_rulehost *ts__rh_host(lua_State *L);
+/* Arms the instruction hook for one rule (or one file at load time) and clears the
+ * coroutine count. */
+void ts__rh_arm(ts_rulehost *h);
+/* After an error or at the end of an evaluation: clears the sticky flags and the stack,
+ * collects garbage if memory was the problem. */
+void ts__rh_recover(ts_rulehost *h, int top);
+/* Pushes a read-only proxy for the table at idx. */
+void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic);
+/* Returns the data table index behind the proxy at idx pushed on the stack. */
+void ts__rh_proxy_data(lua_State *L, int idx);
+/* Copies at most cap bytes of s into dst (capacity cap+1) cut at a UTF-8 boundary. */
+size_t ts__rh_utf8_cut(const char *s, size_t len, size_t cap);
+/* Loads every file of the pack in h's state. collect=false: validate and append to
+ * pack (rules, problems); collect=true: store each `when` in the rules array, checking
+ * ids against the pack. Returns the number of problems. */
+typedef struct rh_load {
+    ts_rulepack *pack; /* validate mode: appended to */
+    const ts_rulepack *cpack; /* collect mode: compared with */
+    ts_problem_fn on_problem;
+    void *ud;
+    ts_err *err;
+    size_t problems;
+    size_t cap_rules; /* allocated entries of pack->rules */
+    size_t collected;
+    bool too_many;
+    const char *file; /* file being loaded */
+} rh_load;
+void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *ld);
+void ts__rh_problem(rh_load *ld, const char *where, const char *fmt, ...) TS_PRINTF(3, 4);
+
+/* person.c */
+/* Creates p, ctx and their tables in the registry (at host creation). */
+void ts__rh_person_init(lua_State *L, ts_rulehost *h);
+/* Repoints p at s and clears its caches; refreshes ctx. Runs inside a protected call. */
+void ts__rh_person_bind(lua_State *L, ts_rulehost *h, const ts_eval_ctx *ctx,
+                        const ts_subject *s);
+/* The re module (table of functions) pushed on the stack. */
+void ts__rh_push_re(lua_State *L);
+
+#endif

@@ -1,0 +1,721 @@
+/* store/store.c — opening, migrating and the person/relation/audit writes.
+ * The only user of sqlite3.h together with the other store/ files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "triscreen/date.h"
+#include "base/limits.h"
+#include "store/store_int.h"
+
+static const char *const sql_text[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_PERSON_GET_FOR_UPSERT] = "SELECT pk, digest, events FROM persons WHERE id = ?1",
+    [ST_PERSON_INSERT] =
+        "INSERT INTO persons(id, name, grid, born, notes, extra, events, n_events, digest,"
+        " created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    [ST_PERSON_UPDATE] = "UPDATE persons SET name = ?2, grid = ?3, born = ?4, notes = ?5,"
+                         " extra = ?6, events = ?7, n_events = ?8, digest = ?9, updated = ?10"
+                         " WHERE pk = ?1",
+    [ST_PERSON_EVENTS_UPDATE] =
+        "UPDATE persons SET events = ?2, n_events = ?3, digest = ?4, updated = ?5 WHERE pk = ?1",
+    [ST_PERSON_GET] = "SELECT id, name, grid, born, notes, extra, events, pk FROM persons"
+                      " WHERE id = ?1",
+    [ST_RELATION_INSERT] = "INSERT OR IGNORE INTO relations(a, b, kind) VALUES (?1, ?2, ?3)",
+    [ST_RELATIONS_OF] = "SELECT b, kind FROM relations WHERE a = ?1"
+                        " UNION ALL SELECT a, kind FROM relations WHERE b = ?1 ORDER BY 1, 2",
+    [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+void ts__store_timestamp(char buf[21])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(s->db);
+    ts_status st = (code & 0xff) == SQLITE_BUSY ? TS_BUSY : TS_STORE;
+    return ts_err_set(err, st, s->path, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *ts__store_stmt(ts_store *s, int which, ts_err *err)
+{
+    if (!s->st[which]) {
+        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
+                               &s->st[which], NULL) != SQLITE_OK) {
+            ts__store_fail(s, err, "prepare");
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(s->st[which]);
+        sqlite3_clear_bindings(s->st[which]);
+    }
+    return s->st[which];
+}
+
+static ts_status exec(ts_store *s, const char *sql, ts_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ts_status st = ts_err_set(err, TS_STORE, s->path, "%s", msg ? msg : "sqlite error");
+        sqlite3_free(msg);
+        return st;
+    }
+    return TS_OK;
+}
+
+static int user_version(ts_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int ts_store_schema_version(ts_store *s)
+{
+    return user_version(s);
+}
+
+static ts_status migrate(ts_store *s, ts_store_mode mode, ts_err *err)
+{
+    int v = user_version(s);
+    if (v < 0)
+        return ts__store_fail(s, err, "read schema version");
+    if (v > TS_STORE_SCHEMA_VERSION)
+        return ts_err_set(err, TS_STATE, s->path,
+                          "database schema version %d is newer than this triscreen (%d)", v,
+                          TS_STORE_SCHEMA_VERSION);
+    if (v == TS_STORE_SCHEMA_VERSION)
+        return TS_OK;
+    if (mode == TS_STORE_READONLY)
+        return ts_err_set(err, TS_STATE, s->path,
+                          "database schema version %d needs migrating: run `triscreen init`", v);
+    ts_status rc = exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != TS_OK)
+        return rc;
+    /* re-read inside the write lock: another process may have migrated meanwhile */
+    v = user_version(s);
+    for (int next = v + 1; next <= TS_STORE_SCHEMA_VERSION; next++) {
+        rc = exec(s, ts__store_migration(next), err);
+        if (rc != TS_OK)
+            goto done;
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", next);
+        rc = exec(s, sql, err);
+        if (rc != TS_OK)
+            goto done;
+    }
+    rc = exec(s, "COMMIT", err);
+done:
+    if (rc != TS_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    ts_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return ts_err_set(err, TS_NOMEM, path, NULL);
+    }
+    if (mode == TS_STORE_READWRITE) {
+        /* create the file ourselves so it is 0600 from the first byte; SQLite gives the
+         * -wal and -shm files the same permissions */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            rc = ts_err_set(err, TS_IO, path, "cannot create database: %s", strerror(errno));
+            goto done;
+        }
+        close(fd);
+    }
+    int flags = (mode == TS_STORE_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        rc = ts_err_set(err, s->db ? TS_STORE : TS_NOMEM, path, "cannot open database: %s",
+                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto done;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+    sqlite3_busy_timeout(s->db, 10000);
+    rc = exec(s, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;", err);
+    if (rc != TS_OK)
+        goto done;
+    if (mode == TS_STORE_READWRITE) {
+        rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err);
+        if (rc != TS_OK)
+            goto done;
+    }
+    rc = exec(s, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", err);
+    if (rc != TS_OK)
+        goto done;
+    rc = migrate(s, mode, err);
+done:
+    if (rc != TS_OK) {
+        ts_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return TS_OK;
+}
+
+void ts_store_close(ts_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    if (s->db) {
+        if (s->in_tx)
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(s->db);
+    }
+    free(s->path);
+    free(s);
+}
+
+static ts_status step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE && r != SQLITE_ROW)
+        return ts__store_fail(s, err, what);
+    return TS_OK;
+}
+
+ts_status ts_store_begin(ts_store *s, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_BEGIN, err);
+    if (!st)
+        return TS_STORE;
+    ts_status rc = step_done(s, st, err, "begin");
+    if (rc == TS_OK)
+        s->in_tx = true;
+    return rc;
+}
+
+ts_status ts_store_commit(ts_store *s, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_COMMIT, err);
+    if (!st)
+        return TS_STORE;
+    ts_status rc = step_done(s, st, err, "commit");
+    if (rc == TS_OK)
+        s->in_tx = false;
+    return rc;
+}
+
+void ts_store_rollback(ts_store *s)
+{
+    if (!s || !s->in_tx)
+        return;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = false;
+}
+
+/* ---- grid ----------------------------------------------------------------------------- */
+
+ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err)
+{
+    sqlite3_stmt *ins_cell = NULL, *ins_off = NULL;
+    ts_status rc = ts_store_begin(s, err);
+    if (rc != TS_OK)
+        return rc;
+    rc = exec(s, "DELETE FROM officers; DELETE FROM cells;", err);
+    if (rc != TS_OK)
+        goto done;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO cells(code, level, parent, name, ord)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &ins_cell, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO officers(cell, id, name, ord)"
+                           " VALUES (?1, ?2, ?3, ?4)",
+                           -1, &ins_off, NULL) != SQLITE_OK) {
+        rc = ts__store_fail(s, err, "prepare grid");
+        goto done;
+    }
+    for (size_t i = 0; i < ts_grid_count(g); i++) {
+        const ts_cell *c = ts_grid_cell(g, i);
+        sqlite3_bind_text(ins_cell, 1, c->code, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins_cell, 2, (int)c->level);
+        if (c->parent)
+            sqlite3_bind_text(ins_cell, 3, c->parent->code, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins_cell, 3);
+        sqlite3_bind_text(ins_cell, 4, c->name ? c->name : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins_cell, 5, (sqlite3_int64)i);
+        if ((rc = step_done(s, ins_cell, err, "insert cell")) != TS_OK)
+            goto done;
+        for (size_t k = 0; k < c->n_officers; k++) {
+            sqlite3_bind_text(ins_off, 1, c->code, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins_off, 2, c->officers[k].id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins_off, 3, c->officers[k].name ? c->officers[k].name : "", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(ins_off, 4, (sqlite3_int64)k);
+            if ((rc = step_done(s, ins_off, err, "insert officer")) != TS_OK)
+                goto done;
+        }
+    }
+    rc = ts_store_commit(s, err);
+done:
+    sqlite3_finalize(ins_cell);
+    sqlite3_finalize(ins_off);
+    if (rc != TS_OK)
+        ts_store_rollback(s);
+    return rc;
+}
+
+/* ---- persons -------------------------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    /* a separator so ("ab","c") and ("a","bc") differ */
+    h ^= 0xff;
+    h *= 1099511628211ull;
+    return h;
+}
+
+static int64_t person_digest(const ts_person *p, const char *born, const unsigned char *extra,
+                             size_t extra_len, const unsigned char *events, size_t events_len)
+{
+    uint64_t h = 14695981039346656037ull;
+    h = fnv(h, p->name, strlen(p->name));
+    h = fnv(h, p->grid, strlen(p->grid));
+    h = fnv(h, born, strlen(born));
+    h = fnv(h, p->notes, strlen(p->notes));
+    h = fnv(h, extra, extra_len);
+    h = fnv(h, events, events_len);
+    return (int64_t)h;
+}
+
+static int ev_equal(const ts_event *a, const ts_event *b)
+{
+    return a->date == b->date && strcmp(a->type, b->type) == 0 &&
+           strcmp(a->note ? a->note : "", b->note ? b->note : "") == 0;
+}
+
+/* Binary search in a canonical (newest first, type, note) list. */
+static bool ev_contains(const ts_evlist *l, size_t n, const ts_event *e)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const ts_event *m = &l->ev[mid];
+        int c;
+        if (m->date != e->date)
+            c = m->date > e->date ? -1 : 1;
+        else if ((c = strcmp(m->type, e->type)) == 0)
+            c = strcmp(m->note ? m->note : "", e->note ? e->note : "");
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+static ts_status bind_person(sqlite3_stmt *st, const ts_person *p, const char *born,
+                             const unsigned char *extra, size_t extra_len,
+                             const unsigned char *events, size_t events_len, size_t n_events,
+                             int64_t digest, const char *ts)
+{
+    sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->grid, -1, SQLITE_STATIC);
+    if (born[0])
+        sqlite3_bind_text(st, 4, born, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_text(st, 5, p->notes, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, extra, (int)extra_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, events, (int)events_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)n_events);
+    sqlite3_bind_int64(st, 9, digest);
+    sqlite3_bind_text(st, 10, ts, -1, SQLITE_STATIC);
+    return TS_OK;
+}
+
+ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
+                              ts_upsert *result, uint32_t **new_events, size_t *n_new,
+                              ts_err *err)
+{
+    ts_status rc = TS_OK;
+    unsigned char *extra = NULL, *evblob = NULL;
+    size_t extra_len = 0, evblob_len = 0;
+    char born[11] = "";
+    if (p->born != TS_DATE_NONE)
+        ts_date_format(p->born, born);
+
+    sqlite3_stmt *get = ts__store_stmt(s, ST_PERSON_GET_FOR_UPSERT, err);
+    if (!get)
+        return TS_STORE;
+    sqlite3_bind_text(get, 1, p->id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(get);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read person");
+    bool exists = r == SQLITE_ROW;
+    sqlite3_int64 pk = 0, old_digest = 0;
+
+    ts_evlist list = {0};
+    size_t n_old = 0;
+    if (exists) {
+        pk = sqlite3_column_int64(get, 0);
+        old_digest = sqlite3_column_int64(get, 1);
+        const void *blob = sqlite3_column_blob(get, 2);
+        int blen = sqlite3_column_bytes(get, 2);
+        rc = ts__events_decode(blob, (size_t)blen, scratch, &list);
+        if (rc != TS_OK) {
+            rc = ts_err_set(err, rc == TS_NOMEM ? TS_NOMEM : TS_STORE, s->path,
+                            "stored events of person %s are corrupt", p->id);
+            goto done;
+        }
+        n_old = list.n;
+    }
+    sqlite3_reset(get);
+
+    /* append the incoming events that are not stored yet */
+    uint32_t *fresh = NULL;
+    size_t n_fresh = 0;
+    if (p->n_events) {
+        ts_event *ev = ts_arena_alloc(scratch, (list.n + p->n_events) * sizeof *ev);
+        fresh = ts_arena_alloc(scratch, p->n_events * sizeof *fresh);
+        if (!ev || !fresh) {
+            rc = ts_err_set(err, TS_NOMEM, p->id, NULL);
+            goto done;
+        }
+        if (list.n)
+            memcpy(ev, list.ev, list.n * sizeof *ev);
+        list.ev = ev;
+        list.cap = list.n + p->n_events;
+        for (size_t i = 0; i < p->n_events; i++) {
+            const ts_event *e = &p->events[i];
+            if (ev_contains(&list, n_old, e))
+                continue;
+            bool dup = false;
+            for (size_t k = n_old; k < list.n && !dup; k++)
+                dup = ev_equal(&list.ev[k], e);
+            if (dup)
+                continue;
+            list.ev[list.n++] = *e;
+            fresh[n_fresh++] = (uint32_t)i;
+        }
+    }
+    ts__events_canon(&list);
+
+    if ((rc = ts_record_encode_extra(p, &extra, &extra_len)) != TS_OK ||
+        (rc = ts__events_encode(&list, &evblob, &evblob_len)) != TS_OK) {
+        rc = ts_err_set(err, TS_NOMEM, p->id, NULL);
+        goto done;
+    }
+    int64_t digest = person_digest(p, born, extra, extra_len, evblob, evblob_len);
+    char ts[21];
+    ts__store_timestamp(ts);
+
+    if (!exists) {
+        sqlite3_stmt *ins = ts__store_stmt(s, ST_PERSON_INSERT, err);
+        if (!ins) {
+            rc = TS_STORE;
+            goto done;
+        }
+        sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);
+        bind_person(ins, p, born, extra, extra_len, evblob, evblob_len, list.n, digest, ts);
+        if ((rc = step_done(s, ins, err, "insert person")) != TS_OK)
+            goto done;
+        *result = TS_UPSERT_NEW;
+    } else if (digest == old_digest) {
+        *result = TS_UPSERT_UNCHANGED;
+    } else {
+        sqlite3_stmt *up = ts__store_stmt(s, ST_PERSON_UPDATE, err);
+        if (!up) {
+            rc = TS_STORE;
+            goto done;
+        }
+        sqlite3_bind_int64(up, 1, pk);
+        bind_person(up, p, born, extra, extra_len, evblob, evblob_len, list.n, digest, ts);
+        if ((rc = step_done(s, up, err, "update person")) != TS_OK)
+            goto done;
+        *result = TS_UPSERT_UPDATED;
+    }
+
+    for (size_t i = 0; i < p->n_relations; i++) {
+        bool ins;
+        rc = ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &ins,
+                                   err);
+        if (rc != TS_OK)
+            goto done;
+        if (ins && *result == TS_UPSERT_UNCHANGED)
+            *result = TS_UPSERT_UPDATED;
+    }
+    if (new_events)
+        *new_events = fresh;
+    if (n_new)
+        *n_new = n_fresh;
+done:
+    free(extra);
+    free(evblob);
+    return rc;
+}
+
+ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event *ev,
+                             ts_arena *scratch, bool *inserted, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    unsigned char *evblob = NULL;
+    size_t evblob_len = 0;
+    sqlite3_stmt *get = ts__store_stmt(s, ST_PERSON_GET, err);
+    if (!get)
+        return TS_STORE;
+    sqlite3_bind_text(get, 1, person_id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(get);
+    if (r == SQLITE_DONE) {
+        sqlite3_reset(get);
+        return ts_err_set(err, TS_NOTFOUND, "person_id", "person '%s' is not in the database",
+                          person_id);
+    }
+    if (r != SQLITE_ROW)
+        return ts__store_fail(s, err, "read person");
+    /* re-use the full person read so the digest is recomputed the same way */
+    ts_person p = {0};
+    p.id = person_id;
+    p.name = ts_arena_strdup(scratch, (const char *)sqlite3_column_text(get, 1));
+    p.grid = ts_arena_strdup(scratch, (const char *)sqlite3_column_text(get, 2));
+    const char *born_txt = (const char *)sqlite3_column_text(get, 3);
+    char born[11] = "";
+    if (born_txt)
+        snprintf(born, sizeof born, "%s", born_txt);
+    p.notes = ts_arena_strdup(scratch, (const char *)sqlite3_column_text(get, 4));
+    int elen = sqlite3_column_bytes(get, 5);
+    unsigned char *extra = ts_arena_alloc(scratch, (size_t)elen + 1);
+    if (elen && extra)
+        memcpy(extra, sqlite3_column_blob(get, 5), (size_t)elen);
+    ts_evlist list = {0};
+    rc = ts__events_decode(sqlite3_column_blob(get, 6), (size_t)sqlite3_column_bytes(get, 6),
+                           scratch, &list);
+    sqlite3_int64 pk = sqlite3_column_int64(get, 7);
+    sqlite3_reset(get);
+    if (!p.name || !p.grid || !p.notes || !extra)
+        return ts_err_set(err, TS_NOMEM, person_id, NULL);
+    if (rc != TS_OK)
+        return ts_err_set(err, TS_STORE, s->path, "stored events of person %s are corrupt",
+                          person_id);
+    if (ev_contains(&list, list.n, ev)) {
+        *inserted = false;
+        return TS_OK;
+    }
+    ts_event *grown = ts_arena_alloc(scratch, (list.n + 1) * sizeof *grown);
+    if (!grown)
+        return ts_err_set(err, TS_NOMEM, person_id, NULL);
+    if (list.n)
+        memcpy(grown, list.ev, list.n * sizeof *grown);
+    grown[list.n++] = *ev;
+    list.ev = grown;
+    ts__events_canon(&list);
+    if (ts__events_encode(&list, &evblob, &evblob_len) != TS_OK)
+        return ts_err_set(err, TS_NOMEM, person_id, NULL);
+    int64_t digest = person_digest(&p, born, extra, (size_t)elen, evblob, evblob_len);
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_stmt *up = ts__store_stmt(s, ST_PERSON_EVENTS_UPDATE, err);
+    if (!up) {
+        rc = TS_STORE;
+        goto done;
+    }
+    sqlite3_bind_int64(up, 1, pk);
+    sqlite3_bind_blob(up, 2, evblob, (int)evblob_len, SQLITE_STATIC);
+    sqlite3_bind_int64(up, 3, (sqlite3_int64)list.n);
+    sqlite3_bind_int64(up, 4, digest);
+    sqlite3_bind_text(up, 5, ts, -1, SQLITE_STATIC);
+    rc = step_done(s, up, err, "update events");
+    if (rc == TS_OK)
+        *inserted = true;
+done:
+    free(evblob);
+    return rc;
+}
+
+ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const char *kind,
+                                bool *inserted, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_INSERT, err);
+    if (!st)
+        return TS_STORE;
+    /* one row per unordered pair: relations are symmetric */
+    if (strcmp(a, b) > 0) {
+        const char *t = a;
+        a = b;
+        b = t;
+    }
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    ts_status rc = step_done(s, st, err, "insert relation");
+    if (rc == TS_OK)
+        *inserted = sqlite3_changes(s->db) > 0;
+    return rc;
+}
+
+static const char *col_dup(sqlite3_stmt *st, int i, ts_arena *a)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return ts_arena_strndup(a, t ? t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+}
+
+ts_status ts_store_get_person(ts_store *s, const char *id, ts_arena *arena, ts_person *out,
+                              ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_PERSON_GET, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return ts_err_set(err, TS_NOTFOUND, NULL, "no person with id '%s'", id);
+    }
+    if (r != SQLITE_ROW)
+        return ts__store_fail(s, err, "read person");
+    ts_person p = {0};
+    p.id = col_dup(st, 0, arena);
+    p.name = col_dup(st, 1, arena);
+    p.grid = col_dup(st, 2, arena);
+    const char *born = (const char *)sqlite3_column_text(st, 3);
+    p.born = TS_DATE_NONE;
+    if (born)
+        ts_date_parse(born, strlen(born), &p.born);
+    p.notes = col_dup(st, 4, arena);
+    ts_status rc = ts_record_decode_extra(sqlite3_column_blob(st, 5),
+                                          (size_t)sqlite3_column_bytes(st, 5), arena, &p);
+    ts_evlist list = {0};
+    if (rc == TS_OK)
+        rc = ts__events_decode(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
+                               arena, &list);
+    sqlite3_reset(st);
+    if (rc != TS_OK)
+        return ts_err_set(err, rc == TS_NOMEM ? TS_NOMEM : TS_STORE, s->path,
+                          "stored record of person %s is corrupt", id);
+    p.events = list.ev;
+    p.n_events = list.n;
+    if (!p.id || !p.name || !p.grid || !p.notes)
+        return ts_err_set(err, TS_NOMEM, id, NULL);
+
+    sqlite3_stmt *rel = ts__store_stmt(s, ST_RELATIONS_OF, err);
+    if (!rel)
+        return TS_STORE;
+    sqlite3_bind_text(rel, 1, id, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    while ((r = sqlite3_step(rel)) == SQLITE_ROW) {
+        if (p.n_relations == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            ts_relation *nr = ts_arena_alloc(arena, ncap * sizeof *nr);
+            if (!nr) {
+                sqlite3_reset(rel);
+                return ts_err_set(err, TS_NOMEM, id, NULL);
+            }
+            if (p.n_relations)
+                memcpy(nr, p.relations, p.n_relations * sizeof *nr);
+            p.relations = nr;
+            cap = ncap;
+        }
+        p.relations[p.n_relations].other = col_dup(rel, 0, arena);
+        p.relations[p.n_relations].kind = col_dup(rel, 1, arena);
+        p.n_relations++;
+    }
+    sqlite3_reset(rel);
+    if (r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read relations");
+    *out = p;
+    return TS_OK;
+}
+
+static int64_t scalar(ts_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+ts_status ts_store_counts_get(ts_store *s, ts_store_counts *out, ts_err *err)
+{
+    ts_store_counts c;
+    c.persons = scalar(s, "SELECT count(*) FROM persons");
+    c.events = scalar(s, "SELECT coalesce(sum(n_events), 0) FROM persons");
+    c.relations = scalar(s, "SELECT count(*) FROM relations");
+    c.relations_pending = scalar(
+        s, "SELECT count(*) FROM relations r WHERE NOT EXISTS (SELECT 1 FROM persons WHERE id = r.a)"
+           " OR NOT EXISTS (SELECT 1 FROM persons WHERE id = r.b)");
+    c.cells = scalar(s, "SELECT count(*) FROM cells");
+    if (c.persons < 0 || c.events < 0 || c.relations < 0 || c.cells < 0)
+        return ts__store_fail(s, err, "count");
+    *out = c;
+    return TS_OK;
+}
+
+ts_status ts_store_persons_by_town(ts_store *s,
+                                   void (*fn)(void *ud, const char *town, const char *name,
+                                              int64_t n),
+                                   void *ud, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_status rc = TS_OK;
+    const char *sql =
+        "SELECT t.code, t.name, (SELECT count(*) FROM persons p JOIN cells g ON g.code = p.grid"
+        "  JOIN cells v ON v.code = g.parent WHERE v.parent = t.code)"
+        " FROM cells t WHERE t.level = 1 ORDER BY t.ord";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ts__store_fail(s, err, "prepare");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ud, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_int64(st, 2));
+    if (r != SQLITE_DONE)
+        rc = ts__store_fail(s, err, "count by town");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, const char *target,
+                         const char *detail, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_AUDIT, err);
+    if (!st)
+        return TS_STORE;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
+    return step_done(s, st, err, "audit");
+}

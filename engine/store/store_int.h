@@ -1,0 +1,54 @@
+/* store/store_int.h — internals shared by the store's files (not API). */
+#ifndef TS_STORE_INT_H
+#define TS_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "triscreen/store.h"
+
+/* Prepared statements kept for the connection's lifetime. */
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_PERSON_GET_FOR_UPSERT,
+    ST_PERSON_INSERT,
+    ST_PERSON_UPDATE,
+    ST_PERSON_EVENTS_UPDATE,
+    ST_PERSON_GET,
+    ST_RELATION_INSERT,
+    ST_RELATIONS_OF,
+    ST_AUDIT,
+    ST__COUNT
+};
+
+struct ts_store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[ST__COUNT];
+    bool in_tx;
+};
+
+/* SQL of migration `version` (1-based); NULL past the end. */
+const char *ts__store_migration(int version);
+/* Prepares (once) and resets statement `which`. NULL on failure (err filled). */
+sqlite3_stmt *ts__store_stmt(ts_store *s, int which, ts_err *err);
+/* Fills err from the connection's last error. Returns TS_STORE (or TS_BUSY). */
+ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what);
+/* UTC now as "YYYY-MM-DDTHH:MM:SSZ". */
+void ts__store_timestamp(char buf[21]);
+
+/* Canonical event blobs: newest first, then type, then note; duplicates removed. */
+typedef struct ts_evlist {
+    ts_event *ev;
+    size_t n, cap;
+} ts_evlist;
+/* Decodes a blob into list (appending; strings from arena). TS_INVALID on corruption. */
+ts_status ts__events_decode(const unsigned char *blob, size_t len, ts_arena *arena,
+                            ts_evlist *list);
+/* Sorts canonically and removes duplicates in place. */
+void ts__events_canon(ts_evlist *list);
+/* Encodes into a malloc'd blob. */
+ts_status ts__events_encode(const ts_evlist *list, unsigned char **out, size_t *len);
+
+#endif

@@ -1,0 +1,152 @@
+/* triscreen/rulehost.h — rule packs (folders of Lua files) and the sandboxed rule host
+ * that evaluates them on persons.
+ *
+ * Lifecycle: a ts_rulepack is loaded and validated once (file texts, hash, rule
+ * metadata); it is immutable and shared by threads. Each worker thread makes its own
+ * ts_rulehost (one Lua state) from the pack; a host is not thread-safe. No process-
+ * global state: two packs or hosts never share anything. */
+#ifndef TRISCREEN_RULEHOST_H
+#define TRISCREEN_RULEHOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triscreen/arena.h"
+#include "triscreen/record.h"
+#include "triscreen/status.h"
+
+typedef enum { TS_PASS_FULL = 0, TS_PASS_REGIONAL = 1, TS_PASS_TARGETED = 2 } ts_pass;
+/* Ordered: a higher value is a higher risk. */
+typedef enum {
+    TS_COLOUR_NONE = 0,
+    TS_COLOUR_BLUE = 1,
+    TS_COLOUR_YELLOW = 2,
+    TS_COLOUR_RED = 3
+} ts_colour;
+typedef enum {
+    TS_FEEDBACK_NONE = 0,
+    TS_FEEDBACK_EARLY = 1,
+    TS_FEEDBACK_DETAILED = 2,
+    TS_FEEDBACK_QUICK = 3
+} ts_feedback;
+typedef enum { TS_RULE_SUSPECT = 0, TS_RULE_GAP = 1 } ts_rule_kind;
+
+/* Names ("full", "red", "early", "suspect"; "" for NONE) and their inverse parsers. */
+const char *ts_pass_name(ts_pass p);
+const char *ts_colour_name(ts_colour c);
+const char *ts_feedback_name(ts_feedback f);
+bool ts_pass_parse(const char *s, ts_pass *out);
+bool ts_colour_parse(const char *s, ts_colour *out); /* "red" | "yellow" | "blue" */
+bool ts_feedback_parse(const char *s, ts_feedback *out);
+
+typedef struct ts_rule_info {
+    const char *id;
+    const char *title;
+    const char *file; /* path relative to the pack folder, e.g. "20_regional.lua" */
+    int line;         /* line of the rule{...} call */
+    ts_pass pass;
+    ts_colour list; /* TS_COLOUR_NONE when the rule does not vote */
+    int score;      /* 0 when absent */
+    ts_feedback feedback;
+    ts_rule_kind kind; /* full pass only */
+} ts_rule_info;
+
+typedef struct ts_rulehost_opts {
+    uint64_t instructions; /* budget per person and rule; 0 = TS_LIMIT_RULE_INSTRUCTIONS */
+    size_t memory_bytes;   /* cap per Lua state; 0 = TS_LIMIT_RULE_MEMORY_MB MiB */
+} ts_rulehost_opts;
+
+typedef struct ts_rulepack ts_rulepack;
+
+/* Called once per problem found while loading a pack (where = "file.lua:LINE"). */
+typedef void (*ts_problem_fn)(void *ud, const char *where, const char *msg);
+
+/* Loads every *.lua file of dir in name order, compiles it in a sandboxed scratch
+ * state and validates each rule{...} (fields, types, duplicate ids, `when` a function).
+ * Every problem is passed to on_problem (may be NULL); the first also goes to err and
+ * the status is TS_RULE. TS_IO when dir cannot be read. */
+ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts,
+                           ts_problem_fn on_problem, void *ud, ts_rulepack **out, ts_err *err)
+    TS_MUST_CHECK;
+void ts_rulepack_free(ts_rulepack *pack);
+
+/* "sha256:<hex>" over the pack's file names and contents in load order. */
+const char *ts_rulepack_hash(const ts_rulepack *pack);
+const char *ts_rulepack_dir(const ts_rulepack *pack);
+size_t ts_rulepack_count(const ts_rulepack *pack);
+const ts_rule_info *ts_rulepack_rule(const ts_rulepack *pack, size_t i);
+/* Index of the rule with this id, or -1. */
+long ts_rulepack_find(const ts_rulepack *pack, const char *id);
+size_t ts_rulepack_count_pass(const ts_rulepack *pack, ts_pass pass);
+const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack);
+
+/* ---- evaluation --------------------------------------------------------------------- */
+
+typedef struct ts_rulehost ts_rulehost;
+
+/* Creates one sandboxed Lua state with the pack loaded. Not thread-safe; one per thread. */
+ts_status ts_rulehost_new(const ts_rulepack *pack, ts_rulehost **out, ts_err *err)
+    TS_MUST_CHECK;
+void ts_rulehost_free(ts_rulehost *h);
+
+/* A related person as rules see it through p:circle{}. */
+typedef struct ts_circle_member {
+    const ts_person *person;
+    const char *village, *town; /* ancestor cell codes */
+    const char *relation;       /* relation kind */
+    int distance;               /* 1 or 2 */
+    ts_colour colour;           /* as it stood when the pass began */
+    bool suspect;
+} ts_circle_member;
+
+/* The person under evaluation. */
+typedef struct ts_subject {
+    const ts_person *person;
+    const char *village, *town; /* ancestor cell codes of person->grid */
+    ts_colour colour;           /* list colour before this run */
+    bool suspect;               /* marked by the latest full pass */
+    const ts_circle_member *circle;
+    size_t n_circle;
+} ts_subject;
+
+typedef struct ts_eval_ctx {
+    int32_t now; /* days since epoch */
+    ts_pass pass;
+    const char *scope; /* "all" or a cell code */
+} ts_eval_ctx;
+
+typedef struct ts_fired {
+    uint32_t rule;        /* index in the pack */
+    const char *evidence; /* "" when the rule gave none; <= TS_LIMIT_RULE_EVIDENCE bytes */
+} ts_fired;
+
+typedef struct ts_rule_error {
+    uint32_t rule;
+    ts_status code;    /* TS_RULE (error raised), TS_BUDGET (instructions), TS_LIMIT (memory) */
+    const char *where; /* "file.lua:LINE" of the failing code (the rule's line if unknown) */
+    const char *msg;
+} ts_rule_error;
+
+typedef struct ts_eval_result {
+    ts_fired *fired; /* in pack order */
+    size_t n_fired;
+    ts_rule_error *errors;
+    size_t n_errors;
+} ts_eval_result;
+
+/* Runs every rule of ctx->pass on s, in pack order, each under the instruction budget.
+ * Results are allocated from arena. A rule that errors or exceeds a limit is recorded
+ * in out->errors and the other rules still run; the host stays usable. Returns
+ * TS_NOMEM only when the arena or the host itself fails. */
+ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subject *s,
+                           ts_arena *arena, ts_eval_result *out, ts_err *err) TS_MUST_CHECK;
+
+/* Votes and score of a result: *vote = highest colour voted by fired rules,
+ * *score = sum of fired rules' scores. */
+void ts_rulepack_tally(const ts_rulepack *pack, const ts_eval_result *r, ts_colour *vote,
+                       int *score);
+/* Colour of a score against thresholds (indexed [0]=red, [1]=yellow, [2]=blue; -1 = none). */
+ts_colour ts_colour_for_score(int score, const int thresholds[3]);
+
+#endif

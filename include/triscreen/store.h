@@ -1,0 +1,89 @@
+/* triscreen/store.h — the one SQLite database: grid, persons (with their events),
+ * relations, runs, ledger, lists and their history, reviews, alerts, and the
+ * append-only audit log.
+ *
+ * Invariants: the schema is versioned with PRAGMA user_version and migrated forward on
+ * open; WAL, foreign keys on, defensive mode, trusted_schema off, busy_timeout set;
+ * writers use BEGIN IMMEDIATE; only prepared statements; a new database file is
+ * created with mode 0600. A ts_store is one connection: use it from one thread at a
+ * time (open one per thread). */
+#ifndef TRISCREEN_STORE_H
+#define TRISCREEN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triscreen/arena.h"
+#include "triscreen/grid.h"
+#include "triscreen/record.h"
+#include "triscreen/status.h"
+
+typedef struct ts_store ts_store;
+
+#define TS_STORE_SCHEMA_VERSION 1
+
+typedef enum {
+    TS_STORE_READWRITE = 0, /* open or create, migrate */
+    TS_STORE_READONLY = 1,  /* must exist and be at the current version */
+} ts_store_mode;
+
+/* Opens (creating with mode 0600 when absent and mode is READWRITE) and migrates.
+ * TS_STORE on SQLite failure, TS_STATE when the file's schema is newer than this build. */
+ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts_err *err)
+    TS_MUST_CHECK;
+void ts_store_close(ts_store *s);
+/* PRAGMA user_version of the open database. */
+int ts_store_schema_version(ts_store *s);
+
+/* Transactions: begin is BEGIN IMMEDIATE (waits busy_timeout for other writers). */
+ts_status ts_store_begin(ts_store *s, ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_commit(ts_store *s, ts_err *err) TS_MUST_CHECK;
+void ts_store_rollback(ts_store *s);
+
+/* Replaces the stored grid (cells and officers) with g, in one transaction. */
+ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err) TS_MUST_CHECK;
+
+/* ---- persons ------------------------------------------------------------------------ */
+
+typedef enum { TS_UPSERT_NEW = 0, TS_UPSERT_UPDATED, TS_UPSERT_UNCHANGED } ts_upsert;
+
+/* Inserts or updates p (by id); fields are replaced, events merged without duplicates
+ * (an event is identified by type, date and note), relations added without duplicates.
+ * *new_events (may be NULL) receives the indexes into p->events of the events that were
+ * not stored before, allocated from scratch (count in *n_new). Call inside a
+ * transaction. */
+ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
+                              ts_upsert *result, uint32_t **new_events, size_t *n_new,
+                              ts_err *err) TS_MUST_CHECK;
+/* Adds one event to an existing person. *inserted false when it was already stored.
+ * TS_NOTFOUND when the person is unknown. Call inside a transaction. */
+ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event *ev,
+                             ts_arena *scratch, bool *inserted, ts_err *err) TS_MUST_CHECK;
+/* Adds a relation (symmetric; stored once per unordered pair and kind). The other
+ * person need not exist yet. *inserted false when already stored. */
+ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const char *kind,
+                                bool *inserted, ts_err *err) TS_MUST_CHECK;
+
+/* Reads one person (with events and relations) into arena. TS_NOTFOUND when absent. */
+ts_status ts_store_get_person(ts_store *s, const char *id, ts_arena *arena, ts_person *out,
+                              ts_err *err) TS_MUST_CHECK;
+
+/* Totals for summaries. */
+typedef struct ts_store_counts {
+    int64_t persons, events, relations, relations_pending, cells;
+} ts_store_counts;
+ts_status ts_store_counts_get(ts_store *s, ts_store_counts *out, ts_err *err) TS_MUST_CHECK;
+
+/* Persons per town (code order): calls fn for each town with its count. */
+ts_status ts_store_persons_by_town(ts_store *s, void (*fn)(void *ud, const char *town,
+                                                           const char *name, int64_t n),
+                                   void *ud, ts_err *err) TS_MUST_CHECK;
+
+/* ---- audit -------------------------------------------------------------------------- */
+
+/* Appends to the audit log (append-only: the schema refuses updates and deletes). */
+ts_status ts_store_audit(ts_store *s, const char *actor, const char *action,
+                         const char *target, const char *detail, ts_err *err) TS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,163 @@
+-- 20_regional.lua — regional screening: sorts the suspects (and the people already on
+-- a list) into red, yellow and blue. A rule either votes for a colour (list = ...) or
+-- adds to the person's score (score = ...); the colour is the highest of the votes
+-- and of the score against the thresholds in triscreen.yaml (default red 70,
+-- yellow 40, blue 20). Nobody fired, score below 20: the person leaves the lists.
+--
+-- How the weights combine (default thresholds):
+--   threat or absconding in 30 days                      red (vote)
+--   incident in 90 days (40) + escalated dispute, no job (30)   = 70 red
+--   incident in 90 days                                  40 yellow
+--   three or more missed check-ins                       yellow (vote)
+--   escalated dispute, no job (30) + several open (20)   50 yellow
+--   violent words in notes (35), or a dispute with no job (30)  blue
+--   two missed check-ins, several open disputes, petitions with an open dispute  20 blue
+-- Policy: no rule reads protected attributes; care needs never score or vote.
+
+local function num(p, name)
+  local v = p.attrs[name]
+  if type(v) == "number" then
+    return v
+  end
+  return 0
+end
+
+local function fmt(n)
+  return string.format("%g", n)
+end
+
+-- Words of violence against others. Self-harm phrases ("不想活了") are a care matter:
+-- they raise an early alert in the full pass (notes.warning) but add no score here.
+local VIOLENCE = [[(?i)(revenge|take it out on|\bkill (?:him|her|them|you)\b|\bkni(?:fe|ves)\b|报复|同归于尽|刀)]]
+
+rule {
+  id = "threat.recent",
+  pass = "regional",
+  title = "Threat reported or absconded in the last 30 days",
+  list = "red",
+  feedback = "quick",
+  when = function(p, ctx)
+    local evs = p:events { type = { "threat_reported", "absconded" }, within_days = 30 }
+    if #evs == 0 then
+      return false
+    end
+    local s = evs[1].type .. " " .. evs[1].date
+    if #evs > 1 then
+      s = s .. string.format(" (%d in 30 days)", #evs)
+    end
+    return true, s
+  end,
+}
+
+rule {
+  id = "incident.recent",
+  pass = "regional",
+  title = "Incident reported in the last 90 days",
+  score = 40,
+  when = function(p, ctx)
+    local evs = p:events { type = "incident_reported", within_days = 90 }
+    if #evs == 0 then
+      return false
+    end
+    return true, string.format("incident_reported %s (%d in 90 days)", evs[1].date, #evs)
+  end,
+}
+
+-- Missed check-ins: the recorded count or the checkin_missed events of the last 30
+-- days, whichever is higher.
+local function missed_checkins(p)
+  local recorded = num(p, "missed_checkins_30d")
+  local events = #p:events { type = "checkin_missed", within_days = 30 }
+  if events > recorded then
+    return events, "checkin_missed events in 30 days: " .. events
+  end
+  return recorded, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
+end
+
+rule {
+  id = "checkins.persistent",
+  pass = "regional",
+  title = "Three or more check-ins missed in the last 30 days",
+  list = "yellow",
+  when = function(p, ctx)
+    local n, evidence = missed_checkins(p)
+    return n >= 3, evidence
+  end,
+}
+
+rule {
+  id = "checkins.repeated",
+  pass = "regional",
+  title = "Two or more check-ins missed in the last 30 days",
+  score = 20,
+  when = function(p, ctx)
+    local n, evidence = missed_checkins(p)
+    return n >= 2, evidence
+  end,
+}
+
+rule {
+  id = "disputes.escalated_unemployed",
+  pass = "regional",
+  title = "Escalated dispute and no work",
+  score = 30,
+  when = function(p, ctx)
+    if p.attrs.employed ~= false then
+      return false
+    end
+    local escalated = num(p, "escalated_disputes")
+    local recent = #p:events { type = "dispute_escalated", within_days = 90 }
+    if escalated >= 1 or recent >= 1 then
+      return true, string.format("escalated disputes: %s, dispute_escalated in 90 days: %d; employed: no",
+        fmt(escalated), recent)
+    end
+    return false
+  end,
+}
+
+rule {
+  id = "disputes.several_open",
+  pass = "regional",
+  title = "Two or more open disputes",
+  score = 20,
+  when = function(p, ctx)
+    local open = num(p, "open_disputes")
+    return open >= 2, "open disputes: " .. fmt(open)
+  end,
+}
+
+rule {
+  id = "notes.violence",
+  pass = "regional",
+  title = "Notes mention violence against others",
+  score = 35,
+  when = function(p, ctx)
+    if p.notes == "" then
+      return false
+    end
+    local phrase = re.find(VIOLENCE, p.notes)
+    if phrase then
+      return true, 'notes mention "' .. phrase .. '"'
+    end
+    return false
+  end,
+}
+
+rule {
+  id = "petitions.with_dispute",
+  pass = "regional",
+  title = "Repeated petitions while a dispute is still open",
+  score = 20,
+  when = function(p, ctx)
+    local petitions = num(p, "petitions_12m")
+    local filed = #p:events { type = "petition_filed", within_days = 365 }
+    if filed > petitions then
+      petitions = filed
+    end
+    local open = num(p, "open_disputes")
+    if petitions >= 3 and open >= 1 then
+      return true, "petitions in 12 months: " .. fmt(petitions) .. ", open disputes: " .. fmt(open)
+    end
+    return false
+  end,
+}

@@ -69,14 +69,14 @@ rule {
   when = function(p, ctx)
     local open = num(p, "open_disputes")
     local escalated = num(p, "escalated_disputes")
+    if open >= 1 or escalated >= 1 then
+      return true, "open disputes: " .. fmt(open) .. ", escalated: " .. fmt(escalated)
+    end
+    -- only when the attributes say nothing: the events cost more to read
     local recent = p:events { type = "dispute_escalated", within_days = 90 }
-    if open >= 1 or escalated >= 1 or #recent >= 1 then
-      local s = "open disputes: " .. fmt(open) .. ", escalated: " .. fmt(escalated)
-      if #recent >= 1 then
-        s = s .. string.format(", dispute_escalated in 90 days: %d, latest %s", #recent,
-          recent[1].date)
-      end
-      return true, s
+    if #recent >= 1 then
+      return true, string.format("dispute_escalated in 90 days: %d, latest %s", #recent,
+        recent[1].date)
     end
     return false
   end,

@@ -64,12 +64,15 @@ rule {
 }
 
 -- Missed check-ins: the recorded count or the checkin_missed events of the last 30
--- days, whichever is higher.
-local function missed_checkins(p)
+-- days, whichever is higher. The events are read only when the recorded count is below
+-- `need` (reading them costs more than the attribute).
+local function missed_checkins(p, need)
   local recorded = num(p, "missed_checkins_30d")
-  local events = #p:events { type = "checkin_missed", within_days = 30 }
-  if events > recorded then
-    return events, "checkin_missed events in 30 days: " .. events
+  if recorded < need then
+    local events = #p:events { type = "checkin_missed", within_days = 30 }
+    if events > recorded then
+      return events, "checkin_missed events in 30 days: " .. events
+    end
   end
   return recorded, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
 end
@@ -80,7 +83,7 @@ rule {
   title = "Three or more check-ins missed in the last 30 days",
   list = "yellow",
   when = function(p, ctx)
-    local n, evidence = missed_checkins(p)
+    local n, evidence = missed_checkins(p, 3)
     return n >= 3, evidence
   end,
 }
@@ -91,7 +94,7 @@ rule {
   title = "Two or more check-ins missed in the last 30 days",
   score = 20,
   when = function(p, ctx)
-    local n, evidence = missed_checkins(p)
+    local n, evidence = missed_checkins(p, 2)
     return n >= 2, evidence
   end,
 }
@@ -149,13 +152,18 @@ rule {
   title = "Repeated petitions while a dispute is still open",
   score = 20,
   when = function(p, ctx)
-    local petitions = num(p, "petitions_12m")
-    local filed = #p:events { type = "petition_filed", within_days = 365 }
-    if filed > petitions then
-      petitions = filed
-    end
     local open = num(p, "open_disputes")
-    if petitions >= 3 and open >= 1 then
+    if open < 1 then
+      return false
+    end
+    local petitions = num(p, "petitions_12m")
+    if petitions < 3 then
+      local filed = #p:events { type = "petition_filed", within_days = 365 }
+      if filed > petitions then
+        petitions = filed
+      end
+    end
+    if petitions >= 3 then
       return true, "petitions in 12 months: " .. fmt(petitions) .. ", open disputes: " .. fmt(open)
     end
     return false

@@ -15,6 +15,8 @@ static const command commands[] = {
     {"init", ts__cli_init, "init     [-c CONFIG]              create/migrate the database, load the grid"},
     {"import", ts__cli_import,
      "import   [-c CONFIG] FILE...      JSONL / CSV / YAML; --rejects FILE, --dry-run"},
+    {"screen", ts__cli_screen,
+     "screen   [-c CONFIG] [--pass P] [--scope CODE] [--due] [--person ID] [--now DATE] [--strict]"},
     {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };
 

@@ -380,16 +380,15 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
             if ((rc = want_str(c, "service.listen", v, &s)) != TS_OK)
                 return rc;
             if (!listen_valid(s))
-                return fail(c, v, TS_CONFIG, "service.listen: expected \"host:port\", got \"%.64s\"",
-                            s);
+                return fail(c, v, TS_CONFIG,
+                            "service.listen: expected \"host:port\", got \"%.64s\"", s);
             if (!(c->cfg->listen = ts_arena_strdup(c->arena, s)))
                 return nomem(c);
         } else if (key_is(k, "tokens")) {
             if ((rc = want_seq(c, "service.tokens", v)) != TS_OK)
                 return rc;
             if (v->n > CFG_MAX_TOKENS)
-                return fail(c, v, TS_CONFIG, "service.tokens: more than %u tokens",
-                            CFG_MAX_TOKENS);
+                return fail(c, v, TS_CONFIG, "service.tokens: more than %u tokens", CFG_MAX_TOKENS);
             ts_token_cfg *t = ts_arena_calloc(c->arena, v->n ? v->n : 1, sizeof *t);
             if (!t)
                 return nomem(c);
@@ -416,8 +415,8 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
     return rc;
 }
 
-#define TOP_KEYS                                                                                  \
-    "database, grid, rules, thresholds, review_days, problem_events, limits, "                    \
+#define TOP_KEYS                                                                                   \
+    "database, grid, rules, thresholds, review_days, problem_events, limits, "                     \
     "quick_ack_minutes, now, workers, alerts_jsonl, service"
 
 static ts_status parse_root(cctx *c, const ts_ynode *root)
@@ -518,7 +517,7 @@ ts_status ts_config_load(const char *path, ts_config **out, ts_err *err)
 {
     ts_ydoc *doc = NULL;
     cfg_box *box = NULL;
-    ts_status rc = ts_ydoc_load_file_ex(path, TS_YDOC_ALLOW_EMPTY, &doc, err);
+    ts_status rc = ts_ydoc_load_file(path, &doc, err);
     if (rc != TS_OK)
         goto done;
     box = calloc(1, sizeof *box);
@@ -531,7 +530,7 @@ ts_status ts_config_load(const char *path, ts_config **out, ts_err *err)
     if ((rc = set_defaults(&c, path)) != TS_OK)
         goto done;
     const ts_ynode *root = ts_ydoc_root(doc);
-    if (root && (rc = parse_root(&c, root)) != TS_OK)
+    if (root && (rc = parse_root(&c, root)) != TS_OK) /* an empty file: all defaults */
         goto done;
     size_t len;
     const char *text = ts_ydoc_text(doc, &len);

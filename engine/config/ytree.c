@@ -5,9 +5,11 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -17,10 +19,10 @@
 #include "config/ytree.h"
 
 struct ts_ydoc {
-    ts_arena arena;   /* every node, item array and scalar text */
-    char *name;       /* malloc'd copy of the name used in locations */
-    char *text;       /* malloc'd copy of the source, NUL-terminated */
-    size_t len;       /* bytes in text */
+    ts_arena arena; /* every node, item array and scalar text */
+    char *name;     /* malloc'd copy of the name used in locations */
+    char *text;     /* malloc'd copy of the source, NUL-terminated */
+    size_t len;     /* bytes in text */
     const ts_ynode *root;
 };
 
@@ -52,7 +54,7 @@ typedef struct yctx {
     size_t sp, scap;
     yanchor *anchors; /* open-addressing hash table, capacity a power of two */
     size_t n_anchors, acap;
-    uint64_t nodes;   /* nodes so far, counting alias expansions */
+    uint64_t nodes; /* nodes so far, counting alias expansions */
     size_t aliases;
     int docs;
     /* cursor translating libyaml's character index into a byte offset */
@@ -148,7 +150,8 @@ static bool text_float(const char *s, size_t n, double *out)
         *out = neg ? -HUGE_VAL : HUGE_VAL;
         return true;
     }
-    if (i == 0 && rn == 4 && (!memcmp(r, ".nan", 4) || !memcmp(r, ".NaN", 4) || !memcmp(r, ".NAN", 4))) {
+    if (i == 0 && rn == 4 &&
+        (!memcmp(r, ".nan", 4) || !memcmp(r, ".NaN", 4) || !memcmp(r, ".NAN", 4))) {
         *out = NAN;
         return true;
     }
@@ -502,8 +505,7 @@ static ts_status add_child(yctx *c, ts_ynode *n, const yaml_mark_t *m)
     }
     yframe *f = &c->frames[c->depth - 1];
     if (f->node->type == TS_Y_MAP && (c->sp - f->base) % 2 == 0 && n->type != TS_Y_SCALAR)
-        return fail_at(c, TS_PARSE, MARK_LC(*m),
-                       "mapping keys must be scalars, not %s",
+        return fail_at(c, TS_PARSE, MARK_LC(*m), "mapping keys must be scalars, not %s",
                        n->type == TS_Y_MAP ? "mappings" : "sequences");
     if (c->sp == c->scap) {
         size_t ncap = c->scap ? c->scap * 2 : 256;
@@ -592,8 +594,7 @@ static ts_status on_scalar(yctx *c, const yaml_event_t *ev)
     if (rc != TS_OK)
         return rc;
     ts_ynode *n = new_node(c, TS_Y_SCALAR, ev);
-    char *s = n ? ts_arena_strndup(&c->doc->arena, (const char *)ev->data.scalar.value, len)
-                : NULL;
+    char *s = n ? ts_arena_strndup(&c->doc->arena, (const char *)ev->data.scalar.value, len) : NULL;
     if (!s)
         return ts_err_set(c->err, TS_NOMEM, c->doc->name, "out of memory");
     n->str = s;
@@ -620,8 +621,8 @@ static ts_status on_scalar(yctx *c, const yaml_event_t *ev)
             break;
         }
         if (!ok)
-            return fail_at(c, TS_PARSE, MARK_LC(*m), "value '%.64s' does not match its tag %s",
-                           s, tag);
+            return fail_at(c, TS_PARSE, MARK_LC(*m), "value '%.64s' does not match its tag %s", s,
+                           tag);
         n->plain = true;
     }
     if (ev->data.scalar.anchor) {
@@ -635,10 +636,10 @@ static ts_status on_scalar(yctx *c, const yaml_event_t *ev)
 static ts_status on_start(yctx *c, const yaml_event_t *ev, bool is_map)
 {
     const yaml_mark_t *m = &ev->start_mark;
-    const char *tag = (const char *)(is_map ? ev->data.mapping_start.tag
-                                            : ev->data.sequence_start.tag);
-    const char *anchor = (const char *)(is_map ? ev->data.mapping_start.anchor
-                                               : ev->data.sequence_start.anchor);
+    const char *tag =
+        (const char *)(is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+    const char *anchor =
+        (const char *)(is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
     int kind = tag_kind(tag);
     if (kind != TAG_NONE && kind != (is_map ? TAG_MAP : TAG_SEQ))
         return bad_tag(c, m, tag);
@@ -727,8 +728,8 @@ static ts_status parser_error(yctx *c, yaml_parser_t *p)
         return fail_at(c, TS_PARSE, line, col, "%s", problem);
     }
     if (p->context)
-        return fail_at(c, TS_PARSE, MARK_LC(p->problem_mark), "%s (%s started at %zu:%zu)",
-                       problem, p->context, MARK_LC(p->context_mark));
+        return fail_at(c, TS_PARSE, MARK_LC(p->problem_mark), "%s (%s started at %zu:%zu)", problem,
+                       p->context, MARK_LC(p->context_mark));
     return fail_at(c, TS_PARSE, MARK_LC(p->problem_mark), "%s", problem);
 }
 
@@ -741,7 +742,7 @@ static ts_status on_event(yctx *c, const yaml_event_t *ev, unsigned flags)
                            "a second YAML document: only one document per file is allowed");
         return TS_OK;
     case YAML_STREAM_END_EVENT:
-        if (c->docs == 0 && !(flags & TS_YDOC_ALLOW_EMPTY))
+        if (c->docs == 0 && (flags & TS_YDOC_REQUIRE_DOC))
             return fail_at(c, TS_PARSE, MARK_LC(ev->start_mark), "empty stream: no YAML document");
         return TS_OK;
     case YAML_SCALAR_EVENT:
@@ -761,8 +762,8 @@ static ts_status on_event(yctx *c, const yaml_event_t *ev, unsigned flags)
 }
 
 /* Adopts text (malloc'd, NUL-terminated, len bytes) into a new document. */
-static ts_status load_text(const char *name, char *text, size_t len, unsigned flags,
-                           ts_ydoc **out, ts_err *err)
+static ts_status load_text(const char *name, char *text, size_t len, unsigned flags, ts_ydoc **out,
+                           ts_err *err)
 {
     ts_status rc = TS_OK;
     yaml_parser_t parser;
@@ -864,7 +865,15 @@ ts_status ts_ydoc_load_file_ex(const char *path, unsigned flags, ts_ydoc **out, 
     FILE *f = fopen(path, "rb");
     if (!f)
         return ts_err_set(err, TS_IO, path, "cannot open: %s", strerror(errno));
-    /* Read with a cap rather than trusting the size: the file may be a pipe or grow. */
+    /* A regular file over the cap is refused unread; otherwise read with the cap rather
+     * than trusting the size: the file may be a pipe, or grow while we read. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size > TS_LIMIT_YAML_FILE) {
+        rc = ts_err_set(err, TS_LIMIT, path, "file too large: %jd bytes (limit %u)",
+                        (intmax_t)st.st_size, (unsigned)TS_LIMIT_YAML_FILE);
+        goto done;
+    }
     for (;;) {
         if (len == cap) {
             if (cap > TS_LIMIT_YAML_FILE) {

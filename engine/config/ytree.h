@@ -9,7 +9,8 @@
  *    <= TS_LIMIT_YAML_NODES, so a "billion laughs" file fails fast in flat memory;
  *  - an alias to an anchor whose node is still open (a cycle, `a: &x [*x]`) is refused;
  *  - duplicate keys in a mapping are refused;
- *  - exactly one document (an empty stream is an error too, unless allow_empty);
+ *  - at most one document; an empty stream (no document) loads with a NULL root,
+ *    unless TS_YDOC_REQUIRE_DOC asks for it to be refused;
  *  - tags other than the YAML core ones (!!str, !!int, !!float, !!bool, !!null, !!map,
  *    !!seq) are refused.
  * Aliases share the anchored node (the tree is a DAG); nothing is copied. */
@@ -45,18 +46,18 @@ ts_status ts_ydoc_load_file(const char *path, ts_ydoc **out, ts_err *err) TS_MUS
 /* Loads from memory; name is used in error locations. */
 ts_status ts_ydoc_load_mem(const char *name, const char *buf, size_t len, ts_ydoc **out,
                            ts_err *err) TS_MUST_CHECK;
-/* Load options (flags for the _ex variants). The plain loaders use flags 0.
- *  TS_YDOC_ALLOW_EMPTY: an empty stream (no document at all: an empty file, or only
- *  comments and whitespace) loads successfully with ts_ydoc_root() == NULL. Without
- *  it such a stream is TS_PARSE "empty stream: no YAML document". A document that is
- *  present but empty (`---` alone, or `~`) is never NULL: its root is a null scalar. */
-#define TS_YDOC_ALLOW_EMPTY 1u
+/* Load options (flags for the _ex variants; the plain loaders use flags 0).
+ *  By default an empty stream (an empty file, or only comments and whitespace) loads
+ *  successfully with ts_ydoc_root() == NULL. TS_YDOC_REQUIRE_DOC refuses it instead
+ *  (TS_PARSE "empty stream: no YAML document"). A document that is present but empty
+ *  (`---` alone, or `~`) never gives NULL: its root is a null scalar. */
+#define TS_YDOC_REQUIRE_DOC 1u
 ts_status ts_ydoc_load_file_ex(const char *path, unsigned flags, ts_ydoc **out,
                                ts_err *err) TS_MUST_CHECK;
 ts_status ts_ydoc_load_mem_ex(const char *name, const char *buf, size_t len, unsigned flags,
                               ts_ydoc **out, ts_err *err) TS_MUST_CHECK;
 
-/* The root node; NULL only for an empty stream loaded with TS_YDOC_ALLOW_EMPTY. */
+/* The root node; NULL for an empty stream (no document at all). */
 const ts_ynode *ts_ydoc_root(const ts_ydoc *d);
 /* The document's source text (for slicing raw rows by start/end offsets). */
 const char *ts_ydoc_text(const ts_ydoc *d, size_t *len);
@@ -77,7 +78,8 @@ const char *ts_ynode_where(const ts_ydoc *d, const ts_ynode *n, char *buf, size_
 /* True when n is a non-null scalar whose text has no embedded NUL: a usable C string.
  * (A plain `null`, `~` or empty scalar is not a string; `"null"` and `""` are.) */
 bool ts_ynode_is_str(const ts_ynode *n);
-/* Mapping key i's text and value i's node; NULL when out of range or not a mapping. */
+/* Mapping pair i: its key (a scalar node) and its value; NULL when i is out of range
+ * or map is not a mapping. */
 const ts_ynode *ts_ynode_key(const ts_ynode *map, size_t i);
 const ts_ynode *ts_ynode_val(const ts_ynode *map, size_t i);
 

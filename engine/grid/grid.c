@@ -13,11 +13,11 @@
 #include "config/ytree.h"
 
 struct ts_grid {
-    ts_arena arena;     /* cells, officers, strings and the hash table */
+    ts_arena arena; /* cells, officers, strings and the hash table */
     const char *county;
-    ts_cell *cells;     /* file order */
+    ts_cell *cells; /* file order */
     size_t n;
-    size_t *slots;      /* hash table of cell index + 1 (0 = empty); capacity a power of 2 */
+    size_t *slots; /* hash table of cell index + 1 (0 = empty); capacity a power of 2 */
     size_t slot_mask;
 };
 
@@ -111,8 +111,7 @@ static ts_status parse_code(gctx *c, const char *field, const ts_ynode *n, const
         char ch = *p;
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '-' || ch == '_'))
-            return fail(c, n,
-                        "%s: '%.64s' may contain only letters A-Z a-z, digits, '-' and '_'",
+            return fail(c, n, "%s: '%.64s' may contain only letters A-Z a-z, digits, '-' and '_'",
                         field, s);
     }
     if (strcmp(s, "all") == 0)
@@ -238,8 +237,9 @@ static ts_status parse_cell(gctx *c, const char *field, const ts_ynode *n, ts_ce
     if (parent) {
         size_t pl = strlen(parent->code);
         if (strncmp(cell->code, parent->code, pl) != 0 || strlen(cell->code) <= pl)
-            return fail(c, code_node, "%s: '%s' must start with its parent's code '%s' (and be longer)",
-                        sub, cell->code, parent->code);
+            return fail(c, code_node,
+                        "%s: '%s' must start with its parent's code '%s' (and be longer)", sub,
+                        cell->code, parent->code);
     }
     if (!(cell->code = ts_arena_strdup(&c->g->arena, cell->code)) ||
         !(cell->name = ts_arena_strdup(&c->g->arena, cell->name)))
@@ -290,7 +290,7 @@ ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
 {
     ts_ydoc *doc = NULL;
     ts_grid *g = NULL;
-    ts_status rc = ts_ydoc_load_file(path, &doc, err);
+    ts_status rc = ts_ydoc_load_file_ex(path, TS_YDOC_REQUIRE_DOC, &doc, err);
     if (rc != TS_OK)
         goto done;
     g = calloc(1, sizeof *g);

@@ -214,6 +214,7 @@ static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path
             st->persons_updated += res == TS_UPSERT_UPDATED;
             st->persons_unchanged += res == TS_UPSERT_UNCHANGED;
             st->events_new += n_fresh;
+            st->relations_new += ts_store_last_relations_added(s);
             for (size_t k = 0; k < n_fresh; k++) {
                 const ts_event *ev = &it->person.events[fresh[k]];
                 if (!ts_config_is_problem_event(cfg, ev->type))

@@ -98,8 +98,9 @@ bool ts_record_attr_protected(const char *name)
         norm[n++] = c;
     }
     norm[n] = '\0';
+    /* the first byte filters out almost every ordinary name before any strcmp */
     for (size_t i = 0; i < sizeof protected_names / sizeof protected_names[0]; i++)
-        if (strcmp(norm, protected_names[i]) == 0)
+        if (protected_names[i][0] == norm[0] && strcmp(norm, protected_names[i]) == 0)
             return true;
     return false;
 }
@@ -145,8 +146,17 @@ ts_status ts__rec_attrs_finish(ts_attr *attrs, size_t n, ts_err *err)
     bool sorted = true;
     for (size_t i = 1; i < n && sorted; i++)
         sorted = strcmp(attrs[i - 1].name, attrs[i].name) < 0;
-    if (!sorted)
+    if (!sorted && n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            ts_attr v = attrs[i];
+            size_t j = i;
+            for (; j > 0 && strcmp(attrs[j - 1].name, v.name) > 0; j--)
+                attrs[j] = attrs[j - 1];
+            attrs[j] = v;
+        }
+    } else if (!sorted) {
         qsort(attrs, n, sizeof *attrs, attr_cmp);
+    }
     for (size_t i = 1; i < n; i++)
         if (strcmp(attrs[i - 1].name, attrs[i].name) == 0)
             return ts__rec_reject(err, (ts__fpath){"attrs", -1, attrs[i].name},

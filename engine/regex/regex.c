@@ -144,7 +144,8 @@ static rx_entry *rx_get(ts_regex_cache *c, const char *pat, size_t plen, ts_stat
         snprintf(detail, sizeof detail, "%s at offset %zu", (const char *)buf, (size_t)eoff);
         rx_msg(msg, msgcap, "%s", detail);
         *st = (ecode == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP ||
-               ecode == PCRE2_ERROR_PATTERN_TOO_LONG || ecode == PCRE2_ERROR_HEAP_FAILED)
+               ecode == PCRE2_ERROR_PATTERN_TOO_LARGE ||
+               ecode == PCRE2_ERROR_PATTERN_STRING_TOO_LONG || ecode == PCRE2_ERROR_HEAP_FAILED)
                   ? TS_LIMIT
                   : TS_INVALID;
         if (ecode == PCRE2_ERROR_HEAP_FAILED)

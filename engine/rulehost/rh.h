@@ -71,6 +71,7 @@ struct ts_rulehost {
     int budget;       /* count for the hook, per rule */
     uint64_t co_used; /* instructions run in coroutines during the current rule */
     rh_trip trip;
+    bool x_nohook;
     ts_regex_cache *rx;
     /* registry references */
     int ref_rules;   /* array: rule index + 1 -> when function */
@@ -82,8 +83,8 @@ struct ts_rulehost {
     int ref_cats_d;
     int ref_ctx;   /* ctx proxy, and its data table */
     int ref_ctx_d;
-    int ref_msgh;  /* message handler */
-    rh_view pview; /* p's view */
+    int ref_base;  /* the sandbox's base library table (copied into each file's globals) */
+    rh_view *pview; /* p's view (inside p's userdata) */
     size_t cats_filled; /* length of the categories data table */
     /* current evaluation */
     uint32_t gen;
@@ -97,7 +98,7 @@ struct ts_rulehost {
     char err_where[256];
     char err_msg[512];
     /* scratch for p:events */
-    uint32_t *idx;
+    uint64_t *idx;
     size_t idx_cap;
 };
 
@@ -105,6 +106,9 @@ struct ts_rulehost {
 ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err *err);
 void ts__rh_state_close(ts_rulehost *h);
 ts_rulehost *ts__rh_host(lua_State *L);
+/* The message handler: records where (first Lua frame with a file) and the message in
+ * the host's buffers without allocating. */
+lua_CFunction ts__rh_msgh_fn(void);
 /* Arms the instruction hook for one rule (or one file at load time) and clears the
  * coroutine count. */
 void ts__rh_arm(ts_rulehost *h);

@@ -35,10 +35,14 @@ static const char *const migrations[] = {
     "CREATE INDEX ledger_run ON ledger(run);"
     "CREATE TABLE marks(person TEXT PRIMARY KEY, suspect INTEGER NOT NULL,"
     "  run INTEGER NOT NULL) WITHOUT ROWID;"
+    /* regional_* keep the regional pass's decision so a targeted pass (which may only
+     * raise) is recomputed from it, not stacked on its own earlier result */
     "CREATE TABLE list_members(person TEXT PRIMARY KEY, colour TEXT NOT NULL,"
     "  score INTEGER NOT NULL, since TEXT NOT NULL, run INTEGER NOT NULL,"
     "  reasons TEXT NOT NULL, engine_colour TEXT, override_colour TEXT, override_until TEXT,"
-    "  override_by TEXT, next_review TEXT) WITHOUT ROWID;"
+    "  override_by TEXT, next_review TEXT, regional_colour TEXT,"
+    "  regional_score INTEGER NOT NULL DEFAULT 0, regional_reasons TEXT NOT NULL DEFAULT '[]')"
+    "  WITHOUT ROWID;"
     "CREATE TABLE list_transitions(id INTEGER PRIMARY KEY, person TEXT NOT NULL, run INTEGER,"
     "  from_colour TEXT, to_colour TEXT, score INTEGER, reasons TEXT NOT NULL,"
     "  at TEXT NOT NULL, actor TEXT NOT NULL DEFAULT 'engine');"

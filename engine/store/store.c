@@ -33,6 +33,36 @@ static const char *const sql_text[ST__COUNT] = {
                         " UNION ALL SELECT a, kind FROM relations WHERE b = ?1 ORDER BY 1, 2",
     [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail)"
                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_RUN_BEGIN] = "INSERT INTO runs(pass, scope, now, rules_hash, config_hash, started)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_RUN_FINISH] = "UPDATE runs SET status = ?2, persons = ?3, fired = ?4, errors = ?5,"
+                      " summary = ?6, ended = ?7 WHERE id = ?1",
+    [ST_RUN_INTERRUPT] = "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
+                         " AND id <> ?1",
+    [ST_LEDGER_PUT] = "INSERT OR REPLACE INTO ledger(person, run, grid, suspect, gaps, rules)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
+    [ST_RULE_ERROR_PUT] = "INSERT INTO rule_errors(run, person, rule, code, location, message)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_LIST_UPSERT] =
+        "INSERT OR REPLACE INTO list_members(person, colour, score, since, run, reasons,"
+        " engine_colour, override_colour, override_until, override_by, next_review,"
+        " regional_colour, regional_score, regional_reasons)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [ST_LIST_DELETE] = "DELETE FROM list_members WHERE person = ?1",
+    [ST_TRANSITION_PUT] = "INSERT INTO list_transitions(person, run, from_colour, to_colour,"
+                          " score, reasons, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_LISTS_LOAD] =
+        "SELECT l.person, l.colour, l.engine_colour, l.regional_colour, l.override_colour,"
+        " l.override_until, l.override_by, l.score, l.regional_score, l.since, l.next_review,"
+        " l.reasons, l.regional_reasons, coalesce(p.grid, '') FROM list_members l"
+        " LEFT JOIN persons p ON p.id = l.person ORDER BY l.person",
+    [ST_MARK_GET] = "SELECT suspect FROM marks WHERE person = ?1",
+    [ST_LIST_GET] =
+        "SELECT l.person, l.colour, l.engine_colour, l.regional_colour, l.override_colour,"
+        " l.override_until, l.override_by, l.score, l.regional_score, l.since, l.next_review,"
+        " l.reasons, l.regional_reasons, coalesce(p.grid, '') FROM list_members l"
+        " LEFT JOIN persons p ON p.id = l.person WHERE l.person = ?1",
 };
 
 void ts__store_timestamp(char buf[21])
@@ -194,7 +224,7 @@ void ts_store_close(ts_store *s)
     free(s);
 }
 
-static ts_status step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what)
+ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what)
 {
     int r = sqlite3_step(st);
     sqlite3_reset(st);
@@ -208,7 +238,7 @@ ts_status ts_store_begin(ts_store *s, ts_err *err)
     sqlite3_stmt *st = ts__store_stmt(s, ST_BEGIN, err);
     if (!st)
         return TS_STORE;
-    ts_status rc = step_done(s, st, err, "begin");
+    ts_status rc = ts__store_step_done(s, st, err, "begin");
     if (rc == TS_OK)
         s->in_tx = true;
     return rc;
@@ -219,7 +249,7 @@ ts_status ts_store_commit(ts_store *s, ts_err *err)
     sqlite3_stmt *st = ts__store_stmt(s, ST_COMMIT, err);
     if (!st)
         return TS_STORE;
-    ts_status rc = step_done(s, st, err, "commit");
+    ts_status rc = ts__store_step_done(s, st, err, "commit");
     if (rc == TS_OK)
         s->in_tx = false;
     return rc;
@@ -265,7 +295,7 @@ ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err)
             sqlite3_bind_null(ins_cell, 3);
         sqlite3_bind_text(ins_cell, 4, c->name ? c->name : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins_cell, 5, (sqlite3_int64)i);
-        if ((rc = step_done(s, ins_cell, err, "insert cell")) != TS_OK)
+        if ((rc = ts__store_step_done(s, ins_cell, err, "insert cell")) != TS_OK)
             goto done;
         for (size_t k = 0; k < c->n_officers; k++) {
             sqlite3_bind_text(ins_off, 1, c->code, -1, SQLITE_STATIC);
@@ -273,7 +303,7 @@ ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err)
             sqlite3_bind_text(ins_off, 3, c->officers[k].name ? c->officers[k].name : "", -1,
                               SQLITE_STATIC);
             sqlite3_bind_int64(ins_off, 4, (sqlite3_int64)k);
-            if ((rc = step_done(s, ins_off, err, "insert officer")) != TS_OK)
+            if ((rc = ts__store_step_done(s, ins_off, err, "insert officer")) != TS_OK)
                 goto done;
         }
     }
@@ -446,7 +476,7 @@ ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch
         }
         sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);
         bind_person(ins, p, born, extra, extra_len, evblob, evblob_len, list.n, digest, ts);
-        if ((rc = step_done(s, ins, err, "insert person")) != TS_OK)
+        if ((rc = ts__store_step_done(s, ins, err, "insert person")) != TS_OK)
             goto done;
         *result = TS_UPSERT_NEW;
     } else if (digest == old_digest) {
@@ -459,17 +489,19 @@ ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch
         }
         sqlite3_bind_int64(up, 1, pk);
         bind_person(up, p, born, extra, extra_len, evblob, evblob_len, list.n, digest, ts);
-        if ((rc = step_done(s, up, err, "update person")) != TS_OK)
+        if ((rc = ts__store_step_done(s, up, err, "update person")) != TS_OK)
             goto done;
         *result = TS_UPSERT_UPDATED;
     }
 
+    s->last_relations_added = 0;
     for (size_t i = 0; i < p->n_relations; i++) {
         bool ins;
         rc = ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &ins,
                                    err);
         if (rc != TS_OK)
             goto done;
+        s->last_relations_added += ins;
         if (ins && *result == TS_UPSERT_UNCHANGED)
             *result = TS_UPSERT_UPDATED;
     }
@@ -552,7 +584,7 @@ ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event 
     sqlite3_bind_int64(up, 3, (sqlite3_int64)list.n);
     sqlite3_bind_int64(up, 4, digest);
     sqlite3_bind_text(up, 5, ts, -1, SQLITE_STATIC);
-    rc = step_done(s, up, err, "update events");
+    rc = ts__store_step_done(s, up, err, "update events");
     if (rc == TS_OK)
         *inserted = true;
 done:
@@ -575,7 +607,7 @@ ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    ts_status rc = step_done(s, st, err, "insert relation");
+    ts_status rc = ts__store_step_done(s, st, err, "insert relation");
     if (rc == TS_OK)
         *inserted = sqlite3_changes(s->db) > 0;
     return rc;
@@ -717,5 +749,10 @@ ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, con
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
-    return step_done(s, st, err, "audit");
+    return ts__store_step_done(s, st, err, "audit");
+}
+
+size_t ts_store_last_relations_added(const ts_store *s)
+{
+    return s->last_relations_added;
 }

@@ -19,6 +19,18 @@ enum {
     ST_RELATION_INSERT,
     ST_RELATIONS_OF,
     ST_AUDIT,
+    ST_RUN_BEGIN,
+    ST_RUN_FINISH,
+    ST_RUN_INTERRUPT,
+    ST_LEDGER_PUT,
+    ST_MARK_PUT,
+    ST_RULE_ERROR_PUT,
+    ST_LIST_UPSERT,
+    ST_LIST_DELETE,
+    ST_TRANSITION_PUT,
+    ST_LISTS_LOAD,
+    ST_MARK_GET,
+    ST_LIST_GET,
     ST__COUNT
 };
 
@@ -27,6 +39,7 @@ struct ts_store {
     char *path;
     sqlite3_stmt *st[ST__COUNT];
     bool in_tx;
+    size_t last_relations_added; /* by the last ts_store_put_person */
 };
 
 /* SQL of migration `version` (1-based); NULL past the end. */
@@ -35,6 +48,8 @@ const char *ts__store_migration(int version);
 sqlite3_stmt *ts__store_stmt(ts_store *s, int which, ts_err *err);
 /* Fills err from the connection's last error. Returns TS_STORE (or TS_BUSY). */
 ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what);
+/* Steps a statement that returns no rows (or ignores them) and resets it. */
+ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what);
 /* UTC now as "YYYY-MM-DDTHH:MM:SSZ". */
 void ts__store_timestamp(char buf[21]);
 

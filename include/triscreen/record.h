@@ -89,6 +89,13 @@ typedef struct ts_reader ts_reader;
 ts_status ts_reader_open(const char *path, ts_format fmt, ts_reader **out, ts_err *err)
     TS_MUST_CHECK;
 
+/* Like ts_reader_open over a memory buffer (an HTTP body, a fuzzer input): name is used
+ * for the format (by extension, with TS_FORMAT_AUTO) and in messages; buf is borrowed
+ * and must stay valid until ts_reader_close. YAML is parsed whole at open. Same
+ * statuses as ts_reader_open except TS_IO. Thread-safe for distinct readers. */
+ts_status ts_reader_open_mem(const char *name, const void *buf, size_t len, ts_format fmt,
+                             ts_reader **out, ts_err *err) TS_MUST_CHECK;
+
 /* Reads the next item into *out, allocating from arena. Bad rows come back as
  * TS_ITEM_REJECT with TS_OK; only I/O failure or memory exhaustion returns an error. */
 ts_status ts_reader_next(ts_reader *r, ts_arena *arena, ts_item *out, ts_err *err)

@@ -56,6 +56,8 @@ typedef enum { TS_UPSERT_NEW = 0, TS_UPSERT_UPDATED, TS_UPSERT_UNCHANGED } ts_up
 ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
                               ts_upsert *result, uint32_t **new_events, size_t *n_new,
                               ts_err *err) TS_MUST_CHECK;
+/* Relations newly stored by the last ts_store_put_person on this connection. */
+size_t ts_store_last_relations_added(const ts_store *s);
 /* Adds one event to an existing person. *inserted false when it was already stored.
  * TS_NOTFOUND when the person is unknown. Call inside a transaction. */
 ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event *ev,
@@ -85,5 +87,79 @@ ts_status ts_store_persons_by_town(ts_store *s, void (*fn)(void *ud, const char 
 /* Appends to the audit log (append-only: the schema refuses updates and deletes). */
 ts_status ts_store_audit(ts_store *s, const char *actor, const char *action,
                          const char *target, const char *detail, ts_err *err) TS_MUST_CHECK;
+
+/* ---- screening runs (engine/passes) ------------------------------------------------- */
+
+typedef struct ts_run_info {
+    const char *pass, *scope, *now, *rules_hash, *config_hash;
+} ts_run_info;
+
+/* Records a new run with status "running" in its own transaction. */
+ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id, ts_err *err)
+    TS_MUST_CHECK;
+/* Sets status ("done", "failed"), counts and the JSON summary of a run. */
+ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int64_t persons,
+                              int64_t fired, int64_t errors, const char *summary_json,
+                              ts_err *err) TS_MUST_CHECK;
+/* Marks runs still "running" (other than keep) as "interrupted": call while holding the
+ * write lock, when no other pass can be running. */
+ts_status ts_store_runs_interrupt_stale(ts_store *s, int64_t keep, ts_err *err) TS_MUST_CHECK;
+
+/* Streams every person in insertion order with the latest suspect mark. */
+typedef struct ts_scan ts_scan;
+typedef struct ts_scan_row {
+    int64_t pk;
+    ts_person person;
+    int suspect; /* 1, 0, or -1 when never screened */
+} ts_scan_row;
+/* Decides from the cheap columns whether a row is wanted (so others are not decoded). */
+typedef bool (*ts_scan_want_fn)(void *ud, const char *id, const char *grid, int suspect);
+ts_status ts_store_scan_open(ts_store *s, ts_scan **out, ts_err *err) TS_MUST_CHECK;
+/* Next wanted row, decoded into arena; *end true when done. */
+ts_status ts_store_scan_next(ts_scan *sc, ts_arena *arena, ts_scan_want_fn want, void *ud,
+                             ts_scan_row *row, bool *end, ts_err *err) TS_MUST_CHECK;
+void ts_store_scan_close(ts_scan *sc);
+
+/* One list_members row (see triscreen/lists.h for the semantics). Colours are
+ * 0 none, 1 blue, 2 yellow, 3 red (ts_colour); dates are days (TS_DATE_NONE = NULL). */
+typedef struct ts_list_row {
+    const char *person;
+    const char *grid; /* the person's group cell (read-only: from persons) */
+    int colour, engine_colour, regional_colour;
+    int override_colour; /* -1 = no override; 0 = override to "off the lists" */
+    int32_t override_until;
+    const char *override_by;
+    int score, regional_score;
+    int32_t since, next_review;
+    const char *reasons, *regional_reasons; /* JSON arrays */
+} ts_list_row;
+/* Loads every list member, ordered by person id, into arena. */
+ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, size_t *n,
+                              ts_err *err) TS_MUST_CHECK;
+
+/* One list member by person id; *found false when not listed. */
+ts_status ts_store_list_get(ts_store *s, const char *person, ts_arena *arena, ts_list_row *row,
+                            bool *found, ts_err *err) TS_MUST_CHECK;
+/* Latest suspect mark of a person: 1, 0, or -1 when never screened. */
+ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect, ts_err *err)
+    TS_MUST_CHECK;
+
+/* Pass writes (call inside the pass's transaction). */
+ts_status ts_store_put_ledger(ts_store *s, int64_t run, const char *person, const char *grid,
+                              bool suspect, const char *gaps_json, const char *rules_json,
+                              ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run,
+                            ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, const char *rule,
+                                  const char *code, const char *where, const char *msg,
+                                  ts_err *err) TS_MUST_CHECK;
+/* Upserts row (run = the run touching it); a row with colour 0 and no override is
+ * deleted instead. */
+ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts_err *err)
+    TS_MUST_CHECK;
+/* Appends a transition; run 0 = a human action. */
+ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from,
+                                  int to, int score, const char *reasons_json, const char *at,
+                                  const char *actor, ts_err *err) TS_MUST_CHECK;
 
 #endif

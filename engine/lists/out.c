@@ -1,0 +1,281 @@
+/* lists/out.c — output helpers of the lists printers: colours, scope checks, aligned
+ * tables, RFC 4180 CSV and JSON Lines through json-c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/date.h"
+#include "lists/lists_int.h"
+
+const char *ts__lists_colour_text(ts_colour c)
+{
+    switch (c) {
+    case TS_COLOUR_RED:
+        return "red";
+    case TS_COLOUR_YELLOW:
+        return "yellow";
+    case TS_COLOUR_BLUE:
+        return "blue";
+    default:
+        return "none";
+    }
+}
+
+ts_colour ts__lists_colour_of(const char *s)
+{
+    if (!s)
+        return TS_COLOUR_NONE;
+    if (!strcmp(s, "red"))
+        return TS_COLOUR_RED;
+    if (!strcmp(s, "yellow"))
+        return TS_COLOUR_YELLOW;
+    if (!strcmp(s, "blue"))
+        return TS_COLOUR_BLUE;
+    return TS_COLOUR_NONE;
+}
+
+bool ts__lists_date_ok(const char *s)
+{
+    int32_t d;
+    return s && ts_date_parse(s, strlen(s), &d);
+}
+
+const char *ts__lists_scope_prefix(const ts_cell *scope)
+{
+    return scope ? scope->code : NULL;
+}
+
+bool ts__lists_in_scope(const ts_grid *g, const ts_cell *scope, const char *grid)
+{
+    if (!scope)
+        return true;
+    const ts_cell *cell = grid && g ? ts_grid_find(g, grid) : NULL;
+    return cell && ts_grid_in_scope(cell, scope);
+}
+
+/* ---- tables ------------------------------------------------------------------------------ */
+
+/* Display width: code points (continuation bytes do not count). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void print_row(ts__table *t, const char *cells)
+{
+    const char *c = cells;
+    for (size_t i = 0; i < t->ncols; i++) {
+        size_t len = strlen(c);
+        fputs(c, t->out);
+        if (i + 1 < t->ncols) {
+            size_t w = text_width(c);
+            for (size_t k = w; k < t->width[i] + 2; k++)
+                fputc(' ', t->out);
+        }
+        c += len + 1;
+    }
+    fputc('\n', t->out);
+}
+
+static ts_status add_row(ts__table *t, const char *const *cells, ts_err *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < t->ncols; i++)
+        total += strlen(cells[i] ? cells[i] : "") + 1;
+    char *row = malloc(total);
+    if (!row)
+        return ts_err_set(err, TS_NOMEM, NULL, "table row");
+    char *w = row;
+    for (size_t i = 0; i < t->ncols; i++) {
+        const char *c = cells[i] ? cells[i] : "";
+        size_t len = strlen(c);
+        memcpy(w, c, len + 1);
+        w += len + 1;
+        if (!t->streaming) {
+            size_t cw = text_width(c);
+            if (cw > t->width[i])
+                t->width[i] = cw;
+        }
+    }
+    if (t->streaming) {
+        print_row(t, row);
+        free(row);
+        return TS_OK;
+    }
+    if (t->nrows == t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 64;
+        char **nr = realloc(t->rows, ncap * sizeof *nr);
+        if (!nr) {
+            free(row);
+            return ts_err_set(err, TS_NOMEM, NULL, "table rows");
+        }
+        t->rows = nr;
+        t->cap = ncap;
+    }
+    t->rows[t->nrows++] = row;
+    return TS_OK;
+}
+
+ts_status ts__table_init(ts__table *t, FILE *out, const char *const *headers, size_t ncols,
+                         ts_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->out = out;
+    t->ncols = ncols;
+    t->width = calloc(ncols, sizeof *t->width);
+    if (!t->width)
+        return ts_err_set(err, TS_NOMEM, NULL, "table");
+    return add_row(t, headers, err);
+}
+
+ts_status ts__table_row(ts__table *t, const char *const *cells, ts_err *err)
+{
+    ts_status rc = add_row(t, cells, err);
+    /* the header is row 0, so TS_LISTS_TABLE_ROWS data rows fix the widths */
+    if (rc == TS_OK && !t->streaming && t->nrows > TS_LISTS_TABLE_ROWS) {
+        ts__table_flush(t);
+        t->streaming = true;
+    }
+    return rc;
+}
+
+void ts__table_flush(ts__table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        print_row(t, t->rows[i]);
+        free(t->rows[i]);
+    }
+    t->nrows = 0;
+}
+
+void ts__table_release(ts__table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrows; i++)
+        free(t->rows[i]);
+    free(t->rows);
+    free(t->width);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- CSV ----------------------------------------------------------------------------------- */
+
+void ts__csv_row(FILE *out, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *c = cells[i] ? cells[i] : "";
+        if (i)
+            fputc(',', out);
+        if (strpbrk(c, ",\"\r\n")) {
+            fputc('"', out);
+            for (const char *p = c; *p; p++) {
+                if (*p == '"')
+                    fputc('"', out);
+                fputc(*p, out);
+            }
+            fputc('"', out);
+        } else {
+            fputs(c, out);
+        }
+    }
+    fputs("\r\n", out);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+ts_status ts__json_line(FILE *out, json_object *o, ts_err *err)
+{
+    if (!o)
+        return ts_err_set(err, TS_NOMEM, NULL, "json");
+    size_t len = 0;
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (!s) {
+        json_object_put(o);
+        return ts_err_set(err, TS_NOMEM, NULL, "json");
+    }
+    fwrite(s, 1, len, out);
+    fputc('\n', out);
+    json_object_put(o);
+    return TS_OK;
+}
+
+json_object *ts__json_array(const char *text)
+{
+    json_object *v = text ? json_tokener_parse(text) : NULL;
+    if (v && json_object_is_type(v, json_type_array))
+        return v;
+    json_object_put(v);
+    return json_object_new_array();
+}
+
+json_object *ts__json_ids(const char *text)
+{
+    json_object *src = ts__json_array(text);
+    json_object *ids = json_object_new_array();
+    if (!src || !ids) {
+        json_object_put(src);
+        json_object_put(ids);
+        return NULL;
+    }
+    size_t n = json_object_array_length(src);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(src, i), *id = NULL;
+        if (json_object_is_type(e, json_type_string))
+            id = e;
+        else if (json_object_is_type(e, json_type_object))
+            json_object_object_get_ex(e, "id", &id);
+        if (id && json_object_array_add(ids, json_object_get(id)) != 0) {
+            json_object_put(id);
+            json_object_put(ids);
+            ids = NULL;
+            break;
+        }
+    }
+    json_object_put(src);
+    return ids;
+}
+
+const char *ts__ids_join(ts_arena *a, const char *text, const char *sep)
+{
+    json_object *ids = ts__json_ids(text);
+    if (!ids)
+        return NULL;
+    size_t n = json_object_array_length(ids), total = 1, seplen = strlen(sep);
+    for (size_t i = 0; i < n; i++)
+        total += strlen(json_object_get_string(json_object_array_get_idx(ids, i))) + seplen;
+    char *out = ts_arena_alloc(a, total);
+    if (out) {
+        char *w = out;
+        for (size_t i = 0; i < n; i++) {
+            const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+            if (i) {
+                memcpy(w, sep, seplen);
+                w += seplen;
+            }
+            size_t len = strlen(id);
+            memcpy(w, id, len);
+            w += len;
+        }
+        *w = '\0';
+    }
+    json_object_put(ids);
+    return out;
+}
+
+json_object *ts__json_str(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+ts_status ts__out_check(FILE *out, ts_err *err)
+{
+    if (fflush(out) != 0 || ferror(out))
+        return ts_err_set(err, TS_IO, NULL, "cannot write output: %s", strerror(errno));
+    return TS_OK;
+}

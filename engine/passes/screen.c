@@ -1,0 +1,1052 @@
+/* passes/screen.c — the screening pipeline (screen.h): reader thread → worker threads
+ * (one rule host each) → in-order writer on the calling thread. Uses store, rulehost,
+ * decide (lists), grid and config.
+ *
+ * Ordering: batches carry a sequence number; the writer takes them strictly in that
+ * order, so every id the database hands out (transitions, alerts) is the same for any
+ * thread count. Workers only read shared immutable data (pack, grid, the list
+ * snapshot) and write into their own batch. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "triscreen/date.h"
+#include "triscreen/decide.h"
+#include "triscreen/screen.h"
+#include "passes/jsonbuf.h"
+
+#define BATCH_PERSONS 256
+#define BATCH_ARENA_CAP ((size_t)512 << 20)
+
+typedef struct item {
+    ts_subject subj;
+    ts_person person;
+    const ts_list_row *prior; /* NULL when not listed before this pass */
+    int was_suspect;          /* 1, 0, -1 */
+    ts_circle_member *circle;
+    size_t n_circle;
+    /* worker output */
+    ts_eval_result res;
+    bool suspect;
+    unsigned n_gaps;
+    const char *rules_json; /* fired rules of this pass with evidence */
+    const char *gaps_json;
+    ts_list_row row;     /* new list state (regional/targeted) */
+    bool row_changed;
+    int from, to;        /* effective colour before/after */
+    const char *fb_json[4]; /* per feedback kind: the rules behind it, or NULL */
+    bool early_engine;
+    bool detailed_engine;
+} item;
+
+typedef enum { SLOT_FREE = 0, SLOT_READY, SLOT_BUSY, SLOT_DONE } slot_state;
+
+typedef struct batch {
+    uint64_t seq;
+    slot_state state;
+    ts_arena arena;
+    item items[BATCH_PERSONS];
+    size_t n;
+    ts_status rc;
+    ts_err err;
+} batch;
+
+typedef struct pass_ctx {
+    const ts_screen_opts *o;
+    ts_pass pass;
+    const ts_cell *scope;
+    const char *scope_name;
+    char now_s[11];
+    int64_t run;
+    /* list snapshot at the start of the pass, sorted by person id */
+    ts_list_row *snap;
+    size_t n_snap;
+    ts_arena snap_arena;
+    /* pipeline */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *ring;
+    size_t n_ring;
+    uint64_t produced; /* batches handed to workers */
+    bool eof, abort;
+    ts_status read_rc;
+    ts_err read_err;
+    ts_store *reader;
+    ts_rulehost **hosts;
+    unsigned n_workers;
+    unsigned next_worker;
+    uint64_t total_hint;
+    bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
+} pass_ctx;
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+static const ts_list_row *snap_find(const pass_ctx *pc, const char *id)
+{
+    size_t lo = 0, hi = pc->n_snap;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(pc->snap[mid].person, id);
+        if (c == 0)
+            return &pc->snap[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static bool in_scope(const pass_ctx *pc, const char *grid)
+{
+    if (!pc->scope)
+        return true;
+    const ts_cell *c = ts_grid_find(pc->o->grid, grid);
+    return c && ts_grid_in_scope(c, pc->scope);
+}
+
+static void ancestors(const ts_grid *g, const char *grid, const char **village, const char **town)
+{
+    const ts_cell *c = ts_grid_find(g, grid);
+    const ts_cell *v = c ? ts_grid_ancestor(c, TS_CELL_VILLAGE) : NULL;
+    const ts_cell *t = c ? ts_grid_ancestor(c, TS_CELL_TOWN) : NULL;
+    *village = v ? v->code : "";
+    *town = t ? t->code : "";
+}
+
+static bool override_active(const ts_list_row *r, int32_t now)
+{
+    return r && r->override_colour >= 0 &&
+           (r->override_until == TS_DATE_NONE || now < r->override_until);
+}
+
+static int32_t review_date(const pass_ctx *pc, int colour)
+{
+    if (colour <= 0)
+        return TS_DATE_NONE;
+    return pc->o->now + pc->o->cfg->review_days[3 - colour];
+}
+
+/* ---- reader ---------------------------------------------------------------------------- */
+
+static bool want_row(void *ud, const char *id, const char *grid, int suspect)
+{
+    pass_ctx *pc = ud;
+    if (pc->o->person && strcmp(pc->o->person, id) != 0)
+        return false;
+    if (!in_scope(pc, grid))
+        return false;
+    if (pc->pass == TS_PASS_REGIONAL)
+        return suspect == 1 || snap_find(pc, id) != NULL;
+    return true;
+}
+
+typedef struct circle_acc {
+    ts_circle_member *m;
+    size_t n, cap;
+} circle_acc;
+
+static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const char *self,
+                            const ts_relation *rels, size_t n_rels, int depth, ts_err *err)
+{
+    for (size_t r = 0; r < n_rels; r++) {
+        const char *other = rels[r].other;
+        if (!strcmp(other, self))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < acc->n && !seen; k++)
+            seen = !strcmp(acc->m[k].person->id, other);
+        if (seen)
+            continue;
+        ts_person *op = ts_arena_alloc(a, sizeof *op);
+        if (!op)
+            return ts_err_set(err, TS_NOMEM, NULL, "circle");
+        ts_status rc = ts_store_get_person(pc->reader, other, a, op, err);
+        if (rc == TS_NOTFOUND)
+            continue; /* a relation to someone not imported yet */
+        if (rc != TS_OK)
+            return rc;
+        if (acc->n == acc->cap) {
+            size_t cap = acc->cap ? acc->cap * 2 : 8;
+            ts_circle_member *nm = ts_arena_alloc(a, cap * sizeof *nm);
+            if (!nm)
+                return ts_err_set(err, TS_NOMEM, NULL, "circle");
+            if (acc->n)
+                memcpy(nm, acc->m, acc->n * sizeof *nm);
+            acc->m = nm;
+            acc->cap = cap;
+        }
+        ts_circle_member *cm = &acc->m[acc->n++];
+        cm->person = op;
+        ancestors(pc->o->grid, op->grid, &cm->village, &cm->town);
+        cm->relation = rels[r].kind;
+        cm->distance = depth;
+        /* colours as they stood when the pass began: the snapshot, not this run's writes
+         * (inline mode has no snapshot and reads the current row) */
+        if (pc->inline_mode) {
+            ts_list_row lr;
+            bool found = false;
+            if ((rc = ts_store_list_get(pc->reader, other, a, &lr, &found, err)) != TS_OK)
+                return rc;
+            cm->colour = found ? (ts_colour)lr.colour : TS_COLOUR_NONE;
+        } else {
+            const ts_list_row *lr = snap_find(pc, other);
+            cm->colour = lr ? (ts_colour)lr->colour : TS_COLOUR_NONE;
+        }
+        int sus = -1;
+        if ((rc = ts_store_get_mark(pc->reader, other, &sus, err)) != TS_OK)
+            return rc;
+        cm->suspect = sus == 1;
+    }
+    return TS_OK;
+}
+
+/* Depth 1: the person's relations; depth 2: theirs, minus the person and depth 1. */
+static ts_status load_circle(pass_ctx *pc, ts_arena *a, item *it, ts_err *err)
+{
+    circle_acc acc = {0};
+    const ts_person *p = &it->person;
+    ts_status rc = circle_add(pc, a, &acc, p->id, p->relations, p->n_relations, 1, err);
+    size_t d1 = acc.n;
+    for (size_t k = 0; rc == TS_OK && k < d1; k++)
+        rc = circle_add(pc, a, &acc, p->id, acc.m[k].person->relations,
+                        acc.m[k].person->n_relations, 2, err);
+    if (rc != TS_OK)
+        return rc;
+    it->circle = acc.m;
+    it->n_circle = acc.n;
+    return TS_OK;
+}
+
+static void fill_subject(pass_ctx *pc, item *it)
+{
+    it->subj.person = &it->person;
+    ancestors(pc->o->grid, it->person.grid, &it->subj.village, &it->subj.town);
+    it->subj.colour = it->prior ? (ts_colour)it->prior->colour : TS_COLOUR_NONE;
+    it->subj.suspect = it->was_suspect == 1;
+    it->subj.circle = it->circle;
+    it->subj.n_circle = it->n_circle;
+}
+
+static batch *acquire_free_slot(pass_ctx *pc)
+{
+    pthread_mutex_lock(&pc->mu);
+    batch *b = &pc->ring[pc->produced % pc->n_ring];
+    while (b->state != SLOT_FREE && !pc->abort)
+        pthread_cond_wait(&pc->cv, &pc->mu);
+    bool abort = pc->abort;
+    pthread_mutex_unlock(&pc->mu);
+    if (abort)
+        return NULL;
+    ts_arena_reset(&b->arena);
+    b->n = 0;
+    b->rc = TS_OK;
+    return b;
+}
+
+static void publish(pass_ctx *pc, batch *b)
+{
+    pthread_mutex_lock(&pc->mu);
+    b->seq = pc->produced++;
+    b->state = SLOT_READY;
+    pthread_cond_broadcast(&pc->cv);
+    pthread_mutex_unlock(&pc->mu);
+}
+
+static ts_status read_scan(pass_ctx *pc, ts_err *err)
+{
+    ts_scan *sc = NULL;
+    ts_status rc = ts_store_scan_open(pc->reader, &sc, err);
+    if (rc != TS_OK)
+        return rc;
+    bool end = false;
+    while (!end) {
+        batch *b = acquire_free_slot(pc);
+        if (!b)
+            break;
+        while (b->n < BATCH_PERSONS) {
+            ts_scan_row row;
+            rc = ts_store_scan_next(sc, &b->arena, want_row, pc, &row, &end, err);
+            if (rc != TS_OK || end)
+                break;
+            item *it = &b->items[b->n++];
+            memset(it, 0, sizeof *it);
+            it->person = row.person;
+            it->was_suspect = row.suspect;
+            it->prior = snap_find(pc, row.person.id);
+            fill_subject(pc, it);
+        }
+        if (rc != TS_OK)
+            break;
+        if (b->n)
+            publish(pc, b);
+    }
+    ts_store_scan_close(sc);
+    return rc;
+}
+
+static ts_status read_targeted(pass_ctx *pc, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    size_t i = 0;
+    while (i < pc->n_snap) {
+        batch *b = acquire_free_slot(pc);
+        if (!b)
+            break;
+        for (; i < pc->n_snap && b->n < BATCH_PERSONS; i++) {
+            const ts_list_row *lr = &pc->snap[i];
+            if (lr->colour <= 0)
+                continue; /* held off the lists by an override */
+            if (pc->o->person && strcmp(pc->o->person, lr->person) != 0)
+                continue;
+            if (pc->o->due && (lr->next_review == TS_DATE_NONE || lr->next_review > pc->o->now))
+                continue;
+            if (!in_scope(pc, lr->grid))
+                continue;
+            item *it = &b->items[b->n];
+            memset(it, 0, sizeof *it);
+            rc = ts_store_get_person(pc->reader, lr->person, &b->arena, &it->person, err);
+            if (rc == TS_NOTFOUND) {
+                rc = TS_OK;
+                continue;
+            }
+            if (rc != TS_OK)
+                break;
+            if ((rc = ts_store_get_mark(pc->reader, lr->person, &it->was_suspect, err)) != TS_OK)
+                break;
+            it->prior = lr;
+            if ((rc = load_circle(pc, &b->arena, it, err)) != TS_OK)
+                break;
+            fill_subject(pc, it);
+            b->n++;
+        }
+        if (rc != TS_OK)
+            break;
+        if (b->n)
+            publish(pc, b);
+    }
+    return rc;
+}
+
+static void *reader_main(void *arg)
+{
+    pass_ctx *pc = arg;
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status rc = pc->pass == TS_PASS_TARGETED ? read_targeted(pc, &err) : read_scan(pc, &err);
+    pthread_mutex_lock(&pc->mu);
+    pc->eof = true;
+    pc->read_rc = rc;
+    pc->read_err = err;
+    pthread_cond_broadcast(&pc->cv);
+    pthread_mutex_unlock(&pc->mu);
+    return NULL;
+}
+
+/* ---- workers --------------------------------------------------------------------------- */
+
+static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
+                              int only_feedback, ts_jbuf *jb, ts_arena *a, size_t *count)
+{
+    ts__jbuf_reset(jb);
+    ts__jbuf_lit(jb, "[");
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
+        if (only_kind >= 0 && (int)ri->kind != only_kind)
+            continue;
+        if (only_feedback >= 0 && (int)ri->feedback != only_feedback)
+            continue;
+        ts__jbuf_lit(jb, n++ ? ",{\"id\":" : "{\"id\":");
+        ts__jbuf_str(jb, ri->id);
+        ts__jbuf_lit(jb, ",\"evidence\":");
+        ts__jbuf_str(jb, r->fired[i].evidence ? r->fired[i].evidence : "");
+        ts__jbuf_lit(jb, "}");
+    }
+    ts__jbuf_lit(jb, "]");
+    if (count)
+        *count = n;
+    return ts__jbuf_dup(jb, a);
+}
+
+/* "[a]" + "[b]" → "[a,b]" */
+static const char *json_concat(const char *a, const char *b, ts_arena *ar)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la <= 2)
+        return ts_arena_strdup(ar, b);
+    if (lb <= 2)
+        return ts_arena_strdup(ar, a);
+    char *out = ts_arena_alloc(ar, la + lb);
+    if (!out)
+        return NULL;
+    memcpy(out, a, la - 1);
+    out[la - 1] = ',';
+    memcpy(out + la, b + 1, lb - 1);
+    out[la + lb - 1] = '\0';
+    return out;
+}
+
+static bool row_equal(const ts_list_row *a, const ts_list_row *b)
+{
+    return a->colour == b->colour && a->engine_colour == b->engine_colour &&
+           a->regional_colour == b->regional_colour && a->override_colour == b->override_colour &&
+           a->override_until == b->override_until && a->score == b->score &&
+           a->regional_score == b->regional_score && a->since == b->since &&
+           a->next_review == b->next_review && !strcmp(a->reasons, b->reasons) &&
+           !strcmp(a->regional_reasons, b->regional_reasons);
+}
+
+/* Regional/targeted: the new list row from the engine's decision and any override. */
+static void decide_row(pass_ctx *pc, item *it, int engine, int score, const char *reasons,
+                       int regional_colour, int regional_score, const char *regional_reasons)
+{
+    const ts_list_row *pr = it->prior;
+    ts_list_row *r = &it->row;
+    memset(r, 0, sizeof *r);
+    r->person = it->person.id;
+    r->grid = it->person.grid;
+    r->engine_colour = engine;
+    r->score = score;
+    r->reasons = reasons;
+    r->regional_colour = regional_colour;
+    r->regional_score = regional_score;
+    r->regional_reasons = regional_reasons;
+    r->override_colour = -1;
+    r->override_until = TS_DATE_NONE;
+    if (override_active(pr, pc->o->now)) {
+        r->override_colour = pr->override_colour;
+        r->override_until = pr->override_until;
+        r->override_by = pr->override_by;
+    }
+    r->colour = r->override_colour >= 0 ? r->override_colour : engine;
+    it->from = pr ? pr->colour : 0;
+    it->to = r->colour;
+    r->since = (pr && it->from == it->to) ? pr->since : pc->o->now;
+    if (pc->pass == TS_PASS_TARGETED)
+        r->next_review = review_date(pc, r->colour);
+    else if (pr && it->from == it->to)
+        r->next_review = pr->next_review;
+    else
+        r->next_review = review_date(pc, r->colour);
+    if (r->colour == 0 && r->override_colour < 0)
+        it->row_changed = pr != NULL;
+    else
+        it->row_changed = !pr || !row_equal(pr, r);
+}
+
+static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_jbuf *jb)
+{
+    const ts_rulepack *pack = pc->o->pack;
+    ts_eval_ctx ctx = {.now = pc->o->now, .pass = pc->pass, .scope = pc->scope_name};
+    ts_status rc = ts_rulehost_eval(h, &ctx, &it->subj, &b->arena, &it->res, &b->err);
+    if (rc != TS_OK)
+        return rc;
+    ts_arena *a = &b->arena;
+    const int *th = pc->o->cfg->thresholds;
+    it->rules_json = rules_json(pack, &it->res, -1, -1, jb, a, NULL);
+    for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK; fb++) {
+        size_t n = 0;
+        const char *j = rules_json(pack, &it->res, -1, fb, jb, a, &n);
+        it->fb_json[fb] = n ? j : NULL;
+    }
+    switch (pc->pass) {
+    case TS_PASS_FULL: {
+        ts_full_outcome fo;
+        ts_decide_full(pack, &it->res, it->was_suspect == 1, &fo);
+        it->suspect = fo.suspect;
+        it->n_gaps = fo.n_gaps;
+        it->early_engine = fo.early;
+        ts__jbuf_reset(jb);
+        ts__jbuf_lit(jb, "[");
+        size_t n = 0;
+        for (size_t i = 0; i < it->res.n_fired; i++) {
+            const ts_rule_info *ri = ts_rulepack_rule(pack, it->res.fired[i].rule);
+            if (ri->kind != TS_RULE_GAP)
+                continue;
+            if (n++)
+                ts__jbuf_lit(jb, ",");
+            ts__jbuf_str(jb, ri->id);
+        }
+        ts__jbuf_lit(jb, "]");
+        it->gaps_json = ts__jbuf_dup(jb, a);
+        if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
+            it->fb_json[TS_FEEDBACK_EARLY] = rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, jb,
+                                                        a, NULL);
+        break;
+    }
+    case TS_PASS_REGIONAL: {
+        ts_list_outcome lo;
+        int prior_engine = it->prior ? it->prior->engine_colour : 0;
+        ts_decide_regional(pack, &it->res, (ts_colour)prior_engine, th, &lo);
+        decide_row(pc, it, lo.colour, lo.score, it->rules_json, lo.colour, lo.score,
+                   it->rules_json);
+        break;
+    }
+    case TS_PASS_TARGETED: {
+        ts_list_outcome lo;
+        const ts_list_row *pr = it->prior;
+        int base_colour = pr->regional_colour ? pr->regional_colour : pr->engine_colour;
+        int base_score = pr->regional_colour ? pr->regional_score : pr->score;
+        const char *base_reasons = pr->regional_colour ? pr->regional_reasons : pr->reasons;
+        ts_decide_targeted(pack, &it->res, (ts_colour)base_colour, base_score, th, &lo);
+        const char *reasons = json_concat(base_reasons, it->rules_json, a);
+        if (!reasons)
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "reasons");
+        decide_row(pc, it, lo.colour, lo.score, reasons, base_colour, base_score, base_reasons);
+        break;
+    }
+    }
+    if (pc->pass != TS_PASS_FULL) {
+        it->detailed_engine = ts_decide_is_rise((ts_colour)it->from, (ts_colour)it->to);
+        if (it->detailed_engine && !it->fb_json[TS_FEEDBACK_DETAILED])
+            it->fb_json[TS_FEEDBACK_DETAILED] = it->row.reasons;
+    }
+    if (!it->rules_json || (pc->pass == TS_PASS_FULL && !it->gaps_json))
+        return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+    return TS_OK;
+}
+
+typedef struct worker_arg {
+    pass_ctx *pc;
+    ts_rulehost *host;
+} worker_arg;
+
+static void *worker_main(void *arg)
+{
+    worker_arg *wa = arg;
+    pass_ctx *pc = wa->pc;
+    ts_jbuf jb;
+    ts__jbuf_init(&jb);
+    for (;;) {
+        pthread_mutex_lock(&pc->mu);
+        batch *b = NULL;
+        for (;;) {
+            if (pc->abort)
+                break;
+            for (size_t i = 0; i < pc->n_ring && !b; i++)
+                if (pc->ring[i].state == SLOT_READY)
+                    b = &pc->ring[i];
+            if (b || pc->eof)
+                break;
+            pthread_cond_wait(&pc->cv, &pc->mu);
+        }
+        if (!b) {
+            bool pending = false;
+            for (size_t i = 0; i < pc->n_ring; i++)
+                pending |= pc->ring[i].state == SLOT_READY;
+            if (!pending || pc->abort) {
+                pthread_mutex_unlock(&pc->mu);
+                break;
+            }
+            pthread_mutex_unlock(&pc->mu);
+            continue;
+        }
+        b->state = SLOT_BUSY;
+        pthread_mutex_unlock(&pc->mu);
+
+        ts_status rc = TS_OK;
+        for (size_t i = 0; i < b->n && rc == TS_OK; i++)
+            rc = eval_item(pc, wa->host, b, &b->items[i], &jb);
+        pthread_mutex_lock(&pc->mu);
+        b->rc = rc;
+        b->state = SLOT_DONE;
+        pthread_cond_broadcast(&pc->cv);
+        pthread_mutex_unlock(&pc->mu);
+    }
+    ts__jbuf_release(&jb);
+    return NULL;
+}
+
+/* ---- writer ---------------------------------------------------------------------------- */
+
+static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback kind,
+                       const char *why, ts_pass_summary *sum, ts_err *err)
+{
+    if (!it->fb_json[kind])
+        return TS_OK;
+    sum->alerts[kind]++;
+    if (!pc->o->on_alert)
+        return TS_OK;
+    ts_screen_alert a = {.kind = kind,
+                         .person = it->person.id,
+                         .grid = it->person.grid,
+                         .colour = pc->pass == TS_PASS_FULL ? it->subj.colour : (ts_colour)it->to,
+                         .prior_colour = (ts_colour)it->from,
+                         .rules_json = it->fb_json[kind],
+                         .why = why,
+                         .run = pc->run};
+    return pc->o->on_alert(pc->o->alert_ud, s, &a, err);
+}
+
+static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_summary *sum,
+                            ts_err *err)
+{
+    const ts_rulepack *pack = pc->o->pack;
+    ts_status rc = TS_OK;
+    sum->persons++;
+    sum->fired_total += it->res.n_fired;
+    for (size_t i = 0; i < it->res.n_fired; i++)
+        sum->fired[it->res.fired[i].rule]++;
+    for (size_t i = 0; i < it->res.n_errors; i++) {
+        const ts_rule_error *e = &it->res.errors[i];
+        const ts_rule_info *ri = ts_rulepack_rule(pack, e->rule);
+        if (sum->rule_errors++ == 0)
+            snprintf(sum->first_error, sizeof sum->first_error, "person %s rule %s %s: %s",
+                     it->person.id, ri->id, e->where, e->msg);
+        rc = ts_store_put_rule_error(s, pc->run, it->person.id, ri->id, ts_status_name(e->code),
+                                     e->where, e->msg, err);
+        if (rc != TS_OK)
+            return rc;
+        if (pc->o->strict)
+            return ts_err_set(err, TS_RULE, e->where, "person %s, rule %s: %s (--strict)",
+                              it->person.id, ri->id, e->msg);
+    }
+    if (pc->pass == TS_PASS_FULL) {
+        sum->suspects += it->suspect;
+        sum->newly_suspect += it->early_engine;
+        sum->with_gaps += it->n_gaps > 0;
+        rc = ts_store_put_ledger(s, pc->run, it->person.id, it->person.grid, it->suspect,
+                                 it->gaps_json, it->rules_json, err);
+        if (rc == TS_OK && it->was_suspect != (int)it->suspect)
+            rc = ts_store_put_mark(s, it->person.id, it->suspect, pc->run, err);
+        if (rc == TS_OK)
+            rc = alert(pc, s, it, TS_FEEDBACK_EARLY,
+                       it->early_engine ? "newly suspect" : "rule feedback", sum, err);
+    } else {
+        if (it->row_changed)
+            rc = ts_store_put_list(s, &it->row, pc->run, err);
+        if (rc == TS_OK && it->from != it->to) {
+            sum->transitions++;
+            sum->entered += it->from == 0;
+            sum->left += it->to == 0;
+            sum->rose += it->from != 0 && it->to > it->from;
+            sum->fell += it->to != 0 && it->to < it->from;
+            rc = ts_store_put_transition(s, it->person.id, pc->run, it->from, it->to,
+                                         it->row.score, it->row.reasons, pc->now_s, "engine",
+                                         err);
+        }
+        if (rc == TS_OK) {
+            char why[64];
+            snprintf(why, sizeof why, "%s %s→%s", it->from ? "rose" : "entered",
+                     it->from ? ts_colour_name((ts_colour)it->from) : "none",
+                     ts_colour_name((ts_colour)it->to));
+            rc = alert(pc, s, it, TS_FEEDBACK_DETAILED,
+                       it->detailed_engine ? why : "rule feedback", sum, err);
+        }
+    }
+    if (rc == TS_OK)
+        rc = alert(pc, s, it, TS_FEEDBACK_QUICK, "rule feedback", sum, err);
+    if (rc == TS_OK && pc->pass != TS_PASS_FULL)
+        rc = alert(pc, s, it, TS_FEEDBACK_EARLY, "rule feedback", sum, err);
+    return rc;
+}
+
+static void stop_pipeline(pass_ctx *pc)
+{
+    pthread_mutex_lock(&pc->mu);
+    pc->abort = true;
+    pthread_cond_broadcast(&pc->cv);
+    pthread_mutex_unlock(&pc->mu);
+}
+
+static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *err)
+{
+    pthread_t reader, *workers = calloc(pc->n_workers, sizeof *workers);
+    worker_arg *wargs = calloc(pc->n_workers, sizeof *wargs);
+    ts_status rc = TS_OK;
+    if (!workers || !wargs) {
+        free(workers);
+        free(wargs);
+        return ts_err_set(err, TS_NOMEM, NULL, "threads");
+    }
+    unsigned started = 0;
+    bool reader_started = pthread_create(&reader, NULL, reader_main, pc) == 0;
+    if (!reader_started)
+        rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the reader thread");
+    for (unsigned i = 0; rc == TS_OK && i < pc->n_workers; i++) {
+        wargs[i] = (worker_arg){pc, pc->hosts[i]};
+        if (pthread_create(&workers[i], NULL, worker_main, &wargs[i]) != 0)
+            rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start a worker thread");
+        else
+            started++;
+    }
+    if (rc == TS_OK && started == 0)
+        rc = ts_err_set(err, TS_NOMEM, NULL, "no worker thread");
+
+    uint64_t next = 0, done_persons = 0;
+    while (rc == TS_OK) {
+        pthread_mutex_lock(&pc->mu);
+        batch *b = &pc->ring[next % pc->n_ring];
+        while (!(b->state == SLOT_DONE && b->seq == next) && !(pc->eof && next == pc->produced))
+            pthread_cond_wait(&pc->cv, &pc->mu);
+        bool finished = !(b->state == SLOT_DONE && b->seq == next);
+        pthread_mutex_unlock(&pc->mu);
+        if (finished)
+            break;
+        if (b->rc != TS_OK) {
+            rc = b->rc;
+            if (err)
+                *err = b->err;
+            break;
+        }
+        for (size_t i = 0; i < b->n && rc == TS_OK; i++)
+            rc = write_item(pc, s, &b->items[i], sum, err);
+        done_persons += b->n;
+        pthread_mutex_lock(&pc->mu);
+        b->state = SLOT_FREE;
+        pthread_cond_broadcast(&pc->cv);
+        pthread_mutex_unlock(&pc->mu);
+        next++;
+        if (pc->o->progress)
+            pc->o->progress(pc->o->ud, pc->pass, done_persons, pc->total_hint);
+    }
+    if (rc != TS_OK)
+        stop_pipeline(pc);
+    else {
+        /* all batches written: let idle workers leave */
+        pthread_mutex_lock(&pc->mu);
+        pthread_cond_broadcast(&pc->cv);
+        pthread_mutex_unlock(&pc->mu);
+    }
+    if (reader_started)
+        pthread_join(reader, NULL);
+    stop_pipeline(pc);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    free(workers);
+    free(wargs);
+    if (rc == TS_OK && pc->read_rc != TS_OK) {
+        rc = pc->read_rc;
+        if (err)
+            *err = pc->read_err;
+    }
+    return rc;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static ts_status count_lists(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *err)
+{
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    ts_list_row *rows = NULL;
+    size_t n = 0;
+    ts_status rc = ts_store_lists_load(s, &a, &rows, &n, err);
+    for (size_t i = 0; rc == TS_OK && i < n; i++)
+        if (rows[i].colour > 0 && rows[i].colour <= 3 && in_scope(pc, rows[i].grid))
+            sum->lists[rows[i].colour]++;
+    ts_arena_release(&a);
+    return rc;
+}
+
+static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts *o,
+                          ts_pass pass, const ts_cell *scope, ts_rulehost **hosts,
+                          unsigned n_workers, ts_pass_summary *sum, ts_err *err)
+{
+    double t0 = now_seconds();
+    pass_ctx pc = {0};
+    pc.o = o;
+    pc.pass = pass;
+    pc.scope = scope;
+    pc.scope_name = o->scope ? o->scope : "all";
+    ts_date_format(o->now, pc.now_s);
+    pc.hosts = hosts;
+    pc.n_workers = n_workers;
+    sum->pass = pass;
+    sum->fired = calloc(ts_rulepack_count(o->pack) + 1, sizeof *sum->fired);
+    if (!sum->fired)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    ts_arena_init(&pc.snap_arena, 0);
+    pthread_mutex_init(&pc.mu, NULL);
+    pthread_cond_init(&pc.cv, NULL);
+    pc.n_ring = 2 * (size_t)n_workers + 2;
+    pc.ring = calloc(pc.n_ring, sizeof *pc.ring);
+    ts_status rc = TS_OK;
+    bool in_tx = false;
+    if (!pc.ring) {
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        goto done;
+    }
+    for (size_t i = 0; i < pc.n_ring; i++)
+        ts_arena_init(&pc.ring[i].arena, BATCH_ARENA_CAP);
+
+    ts_run_info info = {.pass = ts_pass_name(pass),
+                        .scope = pc.scope_name,
+                        .now = pc.now_s,
+                        .rules_hash = ts_rulepack_hash(o->pack),
+                        .config_hash = o->cfg->sha256};
+    if ((rc = ts_store_run_begin(s, &info, &pc.run, err)) != TS_OK)
+        goto done;
+    sum->run = pc.run;
+    if ((rc = ts_store_begin(s, err)) != TS_OK)
+        goto done;
+    in_tx = true;
+    if ((rc = ts_store_runs_interrupt_stale(s, pc.run, err)) != TS_OK)
+        goto done;
+    if ((rc = ts_store_lists_load(s, &pc.snap_arena, &pc.snap, &pc.n_snap, err)) != TS_OK)
+        goto done;
+    ts_store_counts counts;
+    if ((rc = ts_store_counts_get(s, &counts, err)) != TS_OK)
+        goto done;
+    pc.total_hint = pass == TS_PASS_TARGETED ? pc.n_snap : (uint64_t)counts.persons;
+    if ((rc = ts_store_open(db_path, TS_STORE_READWRITE, &pc.reader, err)) != TS_OK)
+        goto done;
+    rc = drive(&pc, s, sum, err);
+    if (rc == TS_OK)
+        rc = count_lists(&pc, s, sum, err);
+    sum->seconds = now_seconds() - t0;
+    if (rc == TS_OK) {
+        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0,
+                                            o->pack, pc.scope_name);
+        rc = ts_store_run_finish(s, pc.run, "done", (int64_t)sum->persons,
+                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json,
+                                 err);
+        free(json);
+    }
+    if (rc == TS_OK) {
+        rc = ts_store_commit(s, err);
+        in_tx = rc != TS_OK;
+    }
+done:
+    if (in_tx) {
+        ts_store_rollback(s);
+        if (pc.run) {
+            ts_err e2;
+            if (ts_store_run_finish(s, pc.run, "failed", 0, 0, (int64_t)sum->rule_errors, NULL,
+                                    &e2) != TS_OK) {
+                /* the run stays "running" and is marked interrupted by the next pass */
+            }
+        }
+    }
+    ts_store_close(pc.reader);
+    if (pc.ring)
+        for (size_t i = 0; i < pc.n_ring; i++)
+            ts_arena_release(&pc.ring[i].arena);
+    free(pc.ring);
+    ts_arena_release(&pc.snap_arena);
+    pthread_cond_destroy(&pc.cv);
+    pthread_mutex_destroy(&pc.mu);
+    return rc;
+}
+
+ts_status ts_screen_run(ts_store *s, const char *db_path, const ts_screen_opts *o,
+                        ts_screen_result *out, ts_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const ts_cell *scope = NULL;
+    ts_status rc = TS_OK;
+    if (o->scope && (rc = ts_grid_scope(o->grid, o->scope, &scope, err)) != TS_OK)
+        return rc;
+    unsigned n = o->threads ? o->threads : o->cfg->workers;
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (unsigned)c : 1;
+    }
+    if (n > 64)
+        n = 64;
+    out->threads = n;
+    ts_rulehost **hosts = calloc(n, sizeof *hosts);
+    if (!hosts)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    for (unsigned i = 0; i < n && rc == TS_OK; i++)
+        rc = ts_rulehost_new(o->pack, &hosts[i], err);
+    unsigned mask = o->passes ? o->passes : 7u;
+    for (int p = TS_PASS_FULL; rc == TS_OK && p <= TS_PASS_TARGETED; p++) {
+        if (!(mask & (1u << p)))
+            continue;
+        rc = run_pass(s, db_path, o, (ts_pass)p, scope, hosts, n, &out->pass[out->n], err);
+        out->n++;
+    }
+    for (unsigned i = 0; i < n; i++)
+        ts_rulehost_free(hosts[i]);
+    free(hosts);
+    return rc;
+}
+
+/* ---- inline (service ingest) ---------------------------------------------------------- */
+
+static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opts *o,
+                             ts_pass pass, const char *const *ids, size_t n_ids,
+                             ts_pass_summary *sum, ts_err *err)
+{
+    pass_ctx pc = {0};
+    pc.o = o;
+    pc.pass = pass;
+    pc.scope_name = "ingest";
+    pc.inline_mode = true;
+    pc.reader = s;
+    ts_date_format(o->now, pc.now_s);
+    sum->pass = pass;
+    sum->fired = calloc(ts_rulepack_count(o->pack) + 1, sizeof *sum->fired);
+    batch *b = calloc(1, sizeof *b);
+    if (!sum->fired || !b) {
+        free(b);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    ts_arena_init(&b->arena, BATCH_ARENA_CAP);
+    ts_jbuf jb;
+    ts__jbuf_init(&jb);
+    ts_run_info info = {.pass = ts_pass_name(pass),
+                        .scope = "ingest",
+                        .now = pc.now_s,
+                        .rules_hash = ts_rulepack_hash(o->pack),
+                        .config_hash = o->cfg->sha256};
+    ts_status rc = ts_store_run_begin(s, &info, &pc.run, err);
+    sum->run = pc.run;
+    for (size_t i = 0; rc == TS_OK && i < n_ids; i++) {
+        ts_arena_reset(&b->arena);
+        b->n = 0;
+        item *it = &b->items[0];
+        memset(it, 0, sizeof *it);
+        rc = ts_store_get_person(s, ids[i], &b->arena, &it->person, err);
+        if (rc == TS_NOTFOUND) {
+            rc = TS_OK;
+            continue;
+        }
+        if (rc == TS_OK)
+            rc = ts_store_get_mark(s, ids[i], &it->was_suspect, err);
+        ts_list_row *prior = ts_arena_alloc(&b->arena, sizeof *prior);
+        bool listed = false;
+        if (rc == TS_OK && !prior)
+            rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        if (rc == TS_OK)
+            rc = ts_store_list_get(s, ids[i], &b->arena, prior, &listed, err);
+        if (rc != TS_OK)
+            break;
+        it->prior = listed ? prior : NULL;
+        if (pass == TS_PASS_REGIONAL && it->was_suspect != 1 && !listed)
+            continue;
+        if (pass == TS_PASS_TARGETED && (!listed || prior->colour <= 0))
+            continue;
+        if (pass == TS_PASS_TARGETED && (rc = load_circle(&pc, &b->arena, it, err)) != TS_OK)
+            break;
+        fill_subject(&pc, it);
+        if ((rc = eval_item(&pc, host, b, it, &jb)) != TS_OK) {
+            if (err)
+                *err = b->err;
+            break;
+        }
+        rc = write_item(&pc, s, it, sum, err);
+    }
+    if (rc == TS_OK) {
+        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0,
+                                            o->pack, "ingest");
+        rc = ts_store_run_finish(s, pc.run, "done", (int64_t)sum->persons,
+                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json,
+                                 err);
+        free(json);
+    }
+    ts__jbuf_release(&jb);
+    ts_arena_release(&b->arena);
+    free(b);
+    return rc;
+}
+
+ts_status ts_screen_inline(ts_store *s, ts_rulehost *host, const ts_screen_opts *o,
+                           const char *const *ids, size_t n_ids, ts_screen_result *out,
+                           ts_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->threads = 1;
+    unsigned mask = o->passes ? o->passes : 7u;
+    ts_status rc = TS_OK;
+    for (int p = TS_PASS_FULL; rc == TS_OK && p <= TS_PASS_TARGETED; p++) {
+        if (!(mask & (1u << p)))
+            continue;
+        rc = inline_pass(s, host, o, (ts_pass)p, ids, n_ids, &out->pass[out->n], err);
+        out->n++;
+    }
+    return rc;
+}
+
+void ts_screen_result_release(ts_screen_result *r)
+{
+    if (!r)
+        return;
+    for (unsigned i = 0; i < 3; i++) {
+        free(r->pass[i].fired);
+        r->pass[i].fired = NULL;
+    }
+}
+
+char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rulepack *pack,
+                             const char *scope)
+{
+    const ts_pass_summary *p = &r->pass[i];
+    ts_jbuf jb;
+    ts__jbuf_init(&jb);
+    ts__jbuf_lit(&jb, "{\"run\":");
+    ts__jbuf_int(&jb, p->run);
+    ts__jbuf_lit(&jb, ",\"pass\":");
+    ts__jbuf_str(&jb, ts_pass_name(p->pass));
+    ts__jbuf_lit(&jb, ",\"scope\":");
+    ts__jbuf_str(&jb, scope ? scope : "all");
+    ts__jbuf_lit(&jb, ",\"rules_version\":");
+    ts__jbuf_str(&jb, ts_rulepack_hash(pack));
+    ts__jbuf_lit(&jb, ",\"persons\":");
+    ts__jbuf_int(&jb, (long long)p->persons);
+    ts__jbuf_lit(&jb, ",\"fired\":{");
+    size_t k = 0;
+    for (size_t j = 0; p->fired && j < ts_rulepack_count(pack); j++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, j);
+        if (ri->pass != p->pass)
+            continue;
+        if (k++)
+            ts__jbuf_lit(&jb, ",");
+        ts__jbuf_str(&jb, ri->id);
+        ts__jbuf_lit(&jb, ":");
+        ts__jbuf_int(&jb, (long long)p->fired[j]);
+    }
+    ts__jbuf_lit(&jb, "}");
+    if (p->pass == TS_PASS_FULL) {
+        ts__jbuf_lit(&jb, ",\"suspects\":");
+        ts__jbuf_int(&jb, (long long)p->suspects);
+        ts__jbuf_lit(&jb, ",\"newly_suspect\":");
+        ts__jbuf_int(&jb, (long long)p->newly_suspect);
+        ts__jbuf_lit(&jb, ",\"with_gaps\":");
+        ts__jbuf_int(&jb, (long long)p->with_gaps);
+    }
+    ts__jbuf_lit(&jb, ",\"lists\":{\"red\":");
+    ts__jbuf_int(&jb, (long long)p->lists[3]);
+    ts__jbuf_lit(&jb, ",\"yellow\":");
+    ts__jbuf_int(&jb, (long long)p->lists[2]);
+    ts__jbuf_lit(&jb, ",\"blue\":");
+    ts__jbuf_int(&jb, (long long)p->lists[1]);
+    ts__jbuf_lit(&jb, "},\"transitions\":{\"total\":");
+    ts__jbuf_int(&jb, (long long)p->transitions);
+    ts__jbuf_lit(&jb, ",\"entered\":");
+    ts__jbuf_int(&jb, (long long)p->entered);
+    ts__jbuf_lit(&jb, ",\"left\":");
+    ts__jbuf_int(&jb, (long long)p->left);
+    ts__jbuf_lit(&jb, ",\"rose\":");
+    ts__jbuf_int(&jb, (long long)p->rose);
+    ts__jbuf_lit(&jb, ",\"fell\":");
+    ts__jbuf_int(&jb, (long long)p->fell);
+    ts__jbuf_lit(&jb, "},\"alerts\":{\"early\":");
+    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_EARLY]);
+    ts__jbuf_lit(&jb, ",\"detailed\":");
+    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_DETAILED]);
+    ts__jbuf_lit(&jb, ",\"quick\":");
+    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_QUICK]);
+    ts__jbuf_lit(&jb, "},\"rule_errors\":");
+    ts__jbuf_int(&jb, (long long)p->rule_errors);
+    char secs[32];
+    snprintf(secs, sizeof secs, "%.3f", p->seconds);
+    ts__jbuf_lit(&jb, ",\"seconds\":");
+    ts__jbuf_lit(&jb, secs);
+    ts__jbuf_lit(&jb, "}");
+    if (jb.oom) {
+        ts__jbuf_release(&jb);
+        return NULL;
+    }
+    return jb.p; /* ownership passes to the caller */
+}

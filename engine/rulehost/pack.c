@@ -1,0 +1,303 @@
+/* rulehost/pack.c — rule packs: reading a folder of *.lua files in name order, the
+ * pack hash, validation through a scratch sandbox (sandbox.c), the rule table, and the
+ * enum names, tally and score colour. Uses base/text.h (sha256), base/limits.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/limits.h"
+#include "base/text.h"
+#include "rulehost/rh.h"
+
+/* ---- names ---------------------------------------------------------------------- */
+
+static const char *const pass_names[] = {"full", "regional", "targeted"};
+static const char *const colour_names[] = {"", "blue", "yellow", "red"};
+static const char *const feedback_names[] = {"", "early", "detailed", "quick"};
+
+const char *ts_pass_name(ts_pass p)
+{
+    return (unsigned)p < 3 ? pass_names[p] : "";
+}
+
+const char *ts_colour_name(ts_colour c)
+{
+    return (unsigned)c < 4 ? colour_names[c] : "";
+}
+
+const char *ts_feedback_name(ts_feedback f)
+{
+    return (unsigned)f < 4 ? feedback_names[f] : "";
+}
+
+bool ts_pass_parse(const char *s, ts_pass *out)
+{
+    for (int i = 0; s && i < 3; i++)
+        if (strcmp(s, pass_names[i]) == 0) {
+            *out = (ts_pass)i;
+            return true;
+        }
+    return false;
+}
+
+bool ts_colour_parse(const char *s, ts_colour *out)
+{
+    for (int i = 1; s && i < 4; i++)
+        if (strcmp(s, colour_names[i]) == 0) {
+            *out = (ts_colour)i;
+            return true;
+        }
+    return false;
+}
+
+bool ts_feedback_parse(const char *s, ts_feedback *out)
+{
+    for (int i = 1; s && i < 4; i++)
+        if (strcmp(s, feedback_names[i]) == 0) {
+            *out = (ts_feedback)i;
+            return true;
+        }
+    return false;
+}
+
+/* ---- tally ---------------------------------------------------------------------- */
+
+void ts_rulepack_tally(const ts_rulepack *pack, const ts_eval_result *r, ts_colour *vote,
+                       int *score)
+{
+    ts_colour v = TS_COLOUR_NONE;
+    long sc = 0;
+    for (size_t i = 0; r && i < r->n_fired; i++) {
+        if (r->fired[i].rule >= pack->n_rules)
+            continue;
+        const ts_rule_info *ri = &pack->rules[r->fired[i].rule];
+        if (ri->list > v)
+            v = ri->list;
+        sc += ri->score;
+    }
+    if (sc > INT32_MAX)
+        sc = INT32_MAX;
+    if (sc < INT32_MIN)
+        sc = INT32_MIN;
+    if (vote)
+        *vote = v;
+    if (score)
+        *score = (int)sc;
+}
+
+ts_colour ts_colour_for_score(int score, const int thresholds[3])
+{
+    static const ts_colour by_index[3] = {TS_COLOUR_RED, TS_COLOUR_YELLOW, TS_COLOUR_BLUE};
+    ts_colour best = TS_COLOUR_NONE;
+    for (int i = 0; thresholds && i < 3; i++)
+        if (thresholds[i] >= 0 && score >= thresholds[i] && by_index[i] > best)
+            best = by_index[i];
+    return best;
+}
+
+/* ---- accessors ------------------------------------------------------------------ */
+
+const char *ts_rulepack_hash(const ts_rulepack *pack)
+{
+    return pack->hash;
+}
+
+const char *ts_rulepack_dir(const ts_rulepack *pack)
+{
+    return pack->dir;
+}
+
+size_t ts_rulepack_count(const ts_rulepack *pack)
+{
+    return pack->n_rules;
+}
+
+const ts_rule_info *ts_rulepack_rule(const ts_rulepack *pack, size_t i)
+{
+    return i < pack->n_rules ? &pack->rules[i] : NULL;
+}
+
+long ts_rulepack_find(const ts_rulepack *pack, const char *id)
+{
+    for (size_t i = 0; id && i < pack->n_rules; i++)
+        if (strcmp(pack->rules[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+size_t ts_rulepack_count_pass(const ts_rulepack *pack, ts_pass pass)
+{
+    return (unsigned)pass < 3 ? pack->n_pass[pass] : 0;
+}
+
+const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack)
+{
+    return &pack->opts;
+}
+
+void ts_rulepack_free(ts_rulepack *pack)
+{
+    if (!pack)
+        return;
+    ts_arena_release(&pack->arena);
+    free(pack);
+}
+
+/* ---- loading -------------------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_lua_name(const char *n)
+{
+    size_t l = strlen(n);
+    return l > 4 && n[0] != '.' && strcmp(n + l - 4, ".lua") == 0;
+}
+
+/* Reads the folder's *.lua files (regular files only) in name order into the pack. */
+static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return ts_err_set(err, TS_IO, dir, "cannot read the rule folder: %s", strerror(errno));
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!is_lua_name(de->d_name))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **nn = realloc(names, nc * sizeof *nn);
+            if (!nn) {
+                rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+                goto done;
+            }
+            names = nn;
+            cap = nc;
+        }
+        names[n] = ts_arena_strdup(&pack->arena, de->d_name);
+        if (!names[n]) {
+            rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+            goto done;
+        }
+        n++;
+    }
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+    pack->files = ts_arena_calloc(&pack->arena, n ? n : 1, sizeof *pack->files);
+    if (!pack->files) {
+        rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+        goto done;
+    }
+    ts_sha256 sha;
+    ts_sha256_init(&sha);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        struct stat stt;
+        if (!f || fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode)) {
+            if (f)
+                fclose(f);
+            else if (errno == ENOENT)
+                continue;
+            ts__rh_problem(ld, names[i], "cannot read the file");
+            continue;
+        }
+        if ((uint64_t)stt.st_size > TS_LIMIT_RULE_FILE) {
+            fclose(f);
+            ts__rh_problem(ld, names[i], "file larger than %u bytes", TS_LIMIT_RULE_FILE);
+            continue;
+        }
+        size_t len = (size_t)stt.st_size;
+        char *text = ts_arena_alloc(&pack->arena, len + 1);
+        if (!text) {
+            fclose(f);
+            rc = ts_err_set(err, TS_NOMEM, names[i], "out of memory");
+            goto done;
+        }
+        size_t got = fread(text, 1, len, f);
+        /* the file may have changed: read what is there, never more than the cap */
+        bool more = fgetc(f) != EOF;
+        fclose(f);
+        if (more) {
+            ts__rh_problem(ld, names[i], "file grew while being read");
+            continue;
+        }
+        text[got] = '\0';
+        rh_file *rf = &pack->files[pack->n_files++];
+        rf->name = names[i];
+        rf->text = text;
+        rf->len = got;
+        ts_sha256_update(&sha, names[i], strlen(names[i]) + 1); /* name and its NUL */
+        ts_sha256_update(&sha, text, got);
+    }
+    char hex[65];
+    ts_sha256_hex(&sha, hex);
+    snprintf(pack->hash, sizeof pack->hash, "sha256:%s", hex);
+done:
+    if (d)
+        closedir(d);
+    free(names);
+    return rc;
+}
+
+ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts,
+                           ts_problem_fn on_problem, void *ud, ts_rulepack **out, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    ts_rulehost scratch;
+    memset(&scratch, 0, sizeof scratch);
+    ts_rulepack *pack = calloc(1, sizeof *pack);
+    if (!pack)
+        return ts_err_set(err, TS_NOMEM, dir, "out of memory");
+    ts_arena_init(&pack->arena, 0);
+    pack->opts.instructions = opts && opts->instructions ? opts->instructions
+                                                         : TS_LIMIT_RULE_INSTRUCTIONS;
+    pack->opts.memory_bytes = opts && opts->memory_bytes ? opts->memory_bytes
+                                                         : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    pack->dir = ts_arena_strdup(&pack->arena, dir);
+    pack->rules = ts_arena_calloc(&pack->arena, TS_LIMIT_RULES, sizeof *pack->rules);
+    if (!pack->dir || !pack->rules) {
+        rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+        goto done;
+    }
+    rh_load ld = {.pack = pack, .on_problem = on_problem, .ud = ud, .err = err};
+    rc = read_files(pack, dir, &ld, err);
+    if (rc != TS_OK)
+        goto done;
+    rc = ts__rh_state_open(&scratch, &pack->opts, err);
+    if (rc != TS_OK)
+        goto done;
+    ts__rh_load_files(&scratch, pack->files, pack->n_files, &ld);
+    if (ld.problems) {
+        rc = TS_RULE;
+        goto done;
+    }
+    for (int p = 0; p < 3; p++) {
+        pack->by_pass[p] = ts_arena_calloc(&pack->arena, pack->n_rules + 1, sizeof(uint32_t));
+        if (!pack->by_pass[p]) {
+            rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < pack->n_rules; i++) {
+        ts_pass p = pack->rules[i].pass;
+        pack->by_pass[p][pack->n_pass[p]++] = (uint32_t)i;
+    }
+done:
+    ts__rh_state_close(&scratch);
+    if (rc != TS_OK) {
+        ts_rulepack_free(pack);
+        return rc;
+    }
+    *out = pack;
+    return TS_OK;
+}

@@ -1,0 +1,821 @@
+/* rulehost/sandbox.c — the sandboxed Lua state: capped allocator, sticky instruction
+ * hook, message handler, the safe library subset, read-only proxies, rule{...}
+ * validation and loading of a pack's files with per-file frozen globals.
+ * Uses lua/lauxlib/lualib, base/limits.h, base/text.h.
+ *
+ * Sandbox shape (see also person.c for the measured costs):
+ * - Memory: the allocator refuses growth past mem_cap and sets trip.memory, which stays
+ *   set until the host clears it; it also arms the count hook at 1 so that a pcall that
+ *   caught the "not enough memory" error is interrupted at its next instruction.
+ * - Instructions: a count hook armed per rule with the budget. When it fires it sets
+ *   trip.budget, re-arms itself at count 1 and raises; every later instruction raises
+ *   again, so pcall, xpcall, coroutines and __close handlers cannot swallow it. The host
+ *   reads its own flags after lua_pcall, never only the return code.
+ * - Coroutines: created with a count-1 hook that charges a shared per-rule counter, so
+ *   a rule's coroutines together get at most one more budget.
+ * - Libraries: base (no load/loadfile/dofile/collectgarbage/print/require; setmetatable
+ *   refuses __gc), string (no dump/match/gmatch/gsub; find is plain only), table, math
+ *   (no random), utf8, coroutine, re. Every library table is a read-only proxy; the
+ *   string metatable hides itself (__metatable = false) and indexes the proxy.
+ * - Globals: a file's top level may define globals; afterwards they are copied with the
+ *   base library into a table behind a read-only userdata that becomes the file's _ENV
+ *   (table values are frozen recursively), so rules can neither set globals nor see any
+ *   other rule's. State kept in file-level locals (upvalues) is not policed. */
+/* memmem (glibc two-way search: linear time, no hook needed) */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <lualib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "base/text.h"
+#include "rulehost/rh.h"
+
+/* ---- allocator and hook --------------------------------------------------------- */
+
+static void rh_hook(lua_State *L, lua_Debug *ar);
+
+static void *rh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    ts_rulehost *h = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        h->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old) {
+        size_t grow = nsize - old;
+        if (h->trip.memory || grow > h->mem_cap - h->mem_used) {
+            if (!h->trip.memory) {
+                h->trip.memory = true;
+                /* lua_sethook is safe at any point (it only sets fields). */
+                if (h->L)
+                    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
+            }
+            return NULL;
+        }
+    }
+    void *np = realloc(ptr, nsize);
+    if (!np)
+        return NULL;
+    h->mem_used = h->mem_used - old + nsize;
+    if (h->mem_used > h->mem_peak)
+        h->mem_peak = h->mem_used;
+    return np;
+}
+
+ts_rulehost *ts__rh_host(lua_State *L)
+{
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void rh_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    ts_rulehost *h = ts__rh_host(L);
+    if (L != h->L && !h->trip.budget && !h->trip.memory) {
+        if (++h->co_used <= (uint64_t)h->budget)
+            return;
+    }
+    if (!h->trip.memory)
+        h->trip.budget = true;
+    lua_sethook(L, rh_hook, LUA_MASKCOUNT, 1);
+    if (L != h->L)
+        lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
+    lua_pushstring(L, h->trip.budget ? "instruction budget exceeded" : "memory limit exceeded");
+    lua_error(L);
+}
+
+void ts__rh_arm(ts_rulehost *h)
+{
+    h->co_used = 0;
+    if (!h->x_nohook) lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, h->budget);
+}
+
+void ts__rh_recover(ts_rulehost *h, int top)
+{
+    bool mem = h->trip.memory;
+    h->trip.budget = false;
+    h->trip.memory = false;
+    h->co_used = 0;
+    lua_settop(h->L, top);
+    /* Outside any budget: no Lua code runs in a collection (no __gc is allowed). */
+    if (mem)
+        lua_gc(h->L, LUA_GCCOLLECT, 0);
+    else
+        lua_gc(h->L, LUA_GCSTEP, 0);
+}
+
+/* ---- message handler ------------------------------------------------------------ */
+
+static void rh_locate(lua_State *L, char *where, size_t cap)
+{
+    lua_Debug ar;
+    where[0] = '\0';
+    for (int level = 1; level < 64 && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar))
+            continue;
+        if (ar.currentline > 0 && ar.source && ar.source[0] == '@') {
+            snprintf(where, cap, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+}
+
+/* Records where and what in the host (C buffers: never allocates) and returns the
+ * error object unchanged. */
+static int rh_msgh(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    rh_locate(L, h->err_where, sizeof h->err_where);
+    const char *msg = NULL;
+    if (lua_type(L, 1) == LUA_TSTRING)
+        msg = lua_tostring(L, 1);
+    if (msg) {
+        size_t wl = strlen(h->err_where);
+        /* Drop a leading "file.lua:LINE: " that repeats where. */
+        if (wl && strncmp(msg, h->err_where, wl) == 0 && msg[wl] == ':' && msg[wl + 1] == ' ')
+            msg += wl + 2;
+        snprintf(h->err_msg, sizeof h->err_msg, "%s", msg);
+    } else {
+        snprintf(h->err_msg, sizeof h->err_msg, "(error object is a %s value)",
+                 luaL_typename(L, 1));
+    }
+    size_t n = ts__rh_utf8_cut(h->err_msg, strlen(h->err_msg), sizeof h->err_msg - 1);
+    h->err_msg[n] = '\0';
+    h->err_set = true;
+    return 1;
+}
+
+lua_CFunction ts__rh_msgh_fn(void)
+{
+    return rh_msgh;
+}
+
+size_t ts__rh_utf8_cut(const char *s, size_t len, size_t cap)
+{
+    size_t n = len < cap ? len : cap;
+    size_t bad = 0;
+    if (!ts_utf8_valid(s, n, &bad))
+        n = bad;
+    return n;
+}
+
+/* ---- read-only proxies ---------------------------------------------------------- */
+
+static const char *rh_keyname(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
+}
+
+static int rh_ro_newindex(lua_State *L)
+{
+    const rh_proxy *u = lua_touserdata(L, 1);
+    if (u && u->magic == RH_MAGIC_ENV)
+        return luaL_error(L, "rules cannot set global '%s' (globals are read-only once the "
+                             "pack is loaded; use a local)",
+                          rh_keyname(L, 2));
+    if (u && u->magic == RH_MAGIC_PERSON)
+        return luaL_error(L, "the person is read-only (field '%s')", rh_keyname(L, 2));
+    return luaL_error(L, "attempt to modify a read-only table (field '%s')", rh_keyname(L, 2));
+}
+
+void ts__rh_proxy_data(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+static int rh_ro_len(lua_State *L)
+{
+    ts__rh_proxy_data(L, 1);
+    lua_pushinteger(L, lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0);
+    return 1;
+}
+
+static int rh_ro_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int rh_ro_pairs(lua_State *L)
+{
+    ts__rh_proxy_data(L, 1);
+    lua_pushcclosure(L, rh_ro_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic)
+{
+    idx = lua_absindex(L, idx);
+    rh_proxy *u = lua_newuserdatauv(L, size, 0);
+    memset(u, 0, size);
+    u->magic = magic;
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, rh_ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, rh_ro_len);
+    lua_setfield(L, -2, "__len");
+    if (magic != RH_MAGIC_PERSON) {
+        lua_pushcfunction(L, rh_ro_pairs);
+        lua_setfield(L, -2, "__pairs");
+    }
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    return u;
+}
+
+/* Replaces the table at idx (absolute) by a frozen proxy, recursively; visited maps
+ * table -> proxy so cycles and shared tables freeze once. Leaves the result on top. */
+static void rh_freeze(lua_State *L, int idx, int visited, int depth)
+{
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, visited) != LUA_TNIL)
+        return;
+    lua_pop(L, 1);
+    ts__rh_proxy_new(L, idx, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, visited);
+    if (depth >= 32)
+        return; /* deeper tables stay reachable but are frozen only to this depth */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            rh_freeze(L, lua_absindex(L, -1), visited, depth + 1);
+            lua_pushvalue(L, -3); /* key */
+            lua_pushvalue(L, -2); /* proxy */
+            lua_rawset(L, idx);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* ---- safe library subset -------------------------------------------------------- */
+
+static int rh_setmetatable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int t = lua_type(L, 2);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "metatables with __gc are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* string.find without patterns: Lua patterns run in C where the count hook never
+ * fires, so only plain search is offered; a pattern-looking needle without plain=true
+ * is an error rather than a silent plain search. */
+static int rh_find(lua_State *L)
+{
+    size_t ls, lp;
+    const char *s = luaL_checklstring(L, 1, &ls);
+    const char *p = luaL_checklstring(L, 2, &lp);
+    lua_Integer init = luaL_optinteger(L, 3, 1);
+    if (!lua_toboolean(L, 4) && strpbrk(p, "^$*+?.([%-"))
+        return luaL_error(L, "string.find: Lua patterns are not available in rules; pass "
+                             "plain=true or use re.find");
+    if (init < 0)
+        init = (lua_Integer)ls + init + 1;
+    if (init < 1)
+        init = 1;
+    if ((size_t)init > ls + 1) {
+        lua_pushnil(L);
+        return 1;
+    }
+    const char *f = lp == 0 ? s + init - 1 : memmem(s + init - 1, ls - (size_t)init + 1, p, lp);
+    if (!f) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushinteger(L, (lua_Integer)(f - s) + 1);
+    lua_pushinteger(L, (lua_Integer)(f - s) + (lua_Integer)lp);
+    return 2;
+}
+
+static int rh_co_create(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_sethook(co, rh_hook, LUA_MASKCOUNT, 1);
+    return 1;
+}
+
+static int rh_co_auxwrap(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int narg = lua_gettop(L);
+    int st = lua_status(co);
+    if (st != LUA_OK && st != LUA_YIELD)
+        return luaL_error(L, "cannot resume dead coroutine");
+    if (st == LUA_OK && lua_gettop(co) == 0)
+        return luaL_error(L, "cannot resume dead coroutine");
+    if (!lua_checkstack(co, narg))
+        return luaL_error(L, "too many arguments to resume");
+    lua_xmove(L, co, narg);
+    int nres = 0;
+    int r = lua_resume(co, L, narg, &nres);
+    if (r == LUA_OK || r == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1))
+            return luaL_error(L, "too many results to resume");
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1); /* the error object */
+    return lua_error(L);
+}
+
+static int rh_co_wrap(lua_State *L)
+{
+    rh_co_create(L);
+    lua_pushcclosure(L, rh_co_auxwrap, 1);
+    return 1;
+}
+
+/* Opens lib with its luaopen function and copies its fields into a fresh table, minus
+ * the names in drop; leaves the copy on the stack. */
+static void rh_lib(lua_State *L, lua_CFunction open, const char *const *drop)
+{
+    lua_pushcfunction(L, open);
+    lua_call(L, 0, 1);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        bool keep = true;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (const char *const *d = drop; d && *d; d++)
+                if (strcmp(lua_tostring(L, -2), *d) == 0)
+                    keep = false;
+        if (keep) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -4);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_remove(L, -2);
+}
+
+/* Builds the base library table (registry ref_base) in a fresh state. Protected. */
+static int rh_setup(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    static const char *const base_keep[] = {
+        "assert", "error",  "ipairs",   "next",     "pairs",  "pcall",        "rawequal",
+        "rawget", "rawlen", "rawset",   "select",   "tonumber", "tostring",   "type",
+        "xpcall", "getmetatable", "_VERSION", NULL};
+    lua_newtable(L); /* B */
+    int B = lua_gettop(L);
+    lua_pushcfunction(L, luaopen_base);
+    lua_call(L, 0, 1);
+    for (const char *const *k = base_keep; *k; k++) {
+        lua_getfield(L, -1, *k);
+        lua_setfield(L, B, *k);
+    }
+    lua_pop(L, 1);
+    /* luaopen_base filled the real globals table; rules never see it, empty it anyway. */
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, rh_setmetatable);
+    lua_setfield(L, B, "setmetatable");
+
+    static const char *const str_drop[] = {"dump", "find", "match", "gmatch", "gsub", NULL};
+    rh_lib(L, luaopen_string, str_drop);
+    lua_pushcfunction(L, rh_find);
+    lua_setfield(L, -2, "find");
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    /* Lock the string metatable: __index is the read-only proxy, __metatable hides it. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_setfield(L, B, "string");
+    lua_pop(L, 1);
+
+    rh_lib(L, luaopen_table, NULL);
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_setfield(L, B, "table");
+    lua_pop(L, 1);
+    static const char *const math_drop[] = {"random", "randomseed", NULL};
+    rh_lib(L, luaopen_math, math_drop);
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_setfield(L, B, "math");
+    lua_pop(L, 1);
+    rh_lib(L, luaopen_utf8, NULL);
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_setfield(L, B, "utf8");
+    lua_pop(L, 1);
+    rh_lib(L, luaopen_coroutine, NULL);
+    lua_pushcfunction(L, rh_co_create);
+    lua_setfield(L, -2, "create");
+    lua_pushcfunction(L, rh_co_wrap);
+    lua_setfield(L, -2, "wrap");
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_setfield(L, B, "coroutine");
+    lua_pop(L, 1);
+    ts__rh_push_re(L);
+    ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+    lua_setfield(L, B, "re");
+    lua_pop(L, 1);
+
+    lua_pushvalue(L, B);
+    h->ref_base = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    h->ref_rules = luaL_ref(L, LUA_REGISTRYINDEX);
+    ts__rh_person_init(L, h);
+    return 0;
+}
+
+ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err *err)
+{
+    uint64_t budget = opts && opts->instructions ? opts->instructions : TS_LIMIT_RULE_INSTRUCTIONS;
+    h->budget = budget > (uint64_t)INT32_MAX ? INT32_MAX : (int)budget;
+    h->mem_cap = opts && opts->memory_bytes ? opts->memory_bytes
+                                            : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    if (ts__regex_cache_new(TS_LIMIT_REGEX_CACHE, &h->rx) != TS_OK)
+        return ts_err_set(err, TS_NOMEM, NULL, "cannot create the regex cache");
+    h->L = lua_newstate(rh_alloc, h);
+    if (!h->L)
+        return ts_err_set(err, TS_NOMEM, NULL, "cannot create a Lua state (memory cap %zu)",
+                          h->mem_cap);
+    lua_pushcfunction(h->L, rh_setup);
+    int rc = lua_pcall(h->L, 0, 0, 0);
+    if (rc != LUA_OK || h->trip.memory) {
+        ts_status st = ts_err_set(err, TS_NOMEM, NULL, "cannot set up the rule sandbox: %s",
+                                  lua_type(h->L, -1) == LUA_TSTRING ? lua_tostring(h->L, -1)
+                                                                    : "error");
+        return st;
+    }
+    lua_settop(h->L, 0);
+    /* Generational mode suits per-person garbage (see person.c for the measurement). */
+    h->x_nohook = getenv("RH_NOHOOK") != NULL;
+    if (!getenv("RH_INC")) lua_gc(h->L, LUA_GCGEN, getenv("RH_MINOR") ? atoi(getenv("RH_MINOR")) : 0, 0);
+    return TS_OK;
+}
+
+void ts__rh_state_close(ts_rulehost *h)
+{
+    if (h->L)
+        lua_close(h->L);
+    h->L = NULL;
+    ts__regex_cache_free(h->rx);
+    h->rx = NULL;
+    free(h->idx);
+    h->idx = NULL;
+}
+
+/* ---- loading -------------------------------------------------------------------- */
+
+void ts__rh_problem(rh_load *ld, const char *where, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (ld->problems == 0)
+        ts_err_set(ld->err, TS_RULE, where, "%s", msg);
+    ld->problems++;
+    if (ld->on_problem)
+        ld->on_problem(ld->ud, where, msg);
+}
+
+static const char *const rule_fields[] = {"id",    "pass",     "title", "list",
+                                          "score", "feedback", "kind",  "when"};
+enum { RF_ID, RF_PASS, RF_TITLE, RF_LIST, RF_SCORE, RF_FEEDBACK, RF_KIND, RF_WHEN, RF_N };
+
+static bool rh_id_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > TS_LIMIT_ID)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+/* rule{...} while a file loads: validates, then appends (validate mode) or stores
+ * `when` (collect mode). Upvalue 1: the rh_load. Problems do not raise: every rule of
+ * every file is checked. */
+static int rh_rule(lua_State *L)
+{
+    rh_load *ld = lua_touserdata(L, lua_upvalueindex(1));
+    ts_rulehost *h = ts__rh_host(L);
+    char where[256];
+    lua_Debug ar;
+    int line = 0;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
+        line = ar.currentline;
+    snprintf(where, sizeof where, "%s:%d", ld->file, line);
+    if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
+        ts__rh_problem(ld, where, "rule{...} expects one table");
+        return 0;
+    }
+    lua_settop(L, 1);
+    int vidx[RF_N] = {0};
+    bool ok = true;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        bool known = false;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (int i = 0; i < RF_N; i++)
+                if (strcmp(lua_tostring(L, -2), rule_fields[i]) == 0)
+                    known = true;
+        if (!known) {
+            ts__rh_problem(ld, where, "unknown field '%s' in rule{}", rh_keyname(L, -2));
+            ok = false;
+        }
+        lua_pop(L, 1);
+    }
+    for (int i = 0; i < RF_N; i++) {
+        lua_pushstring(L, rule_fields[i]);
+        vidx[i] = lua_rawget(L, 1) == LUA_TNIL ? 0 : lua_gettop(L);
+    }
+    static const char *const required[] = {"id", "pass", "title", "when"};
+    static const int required_f[] = {RF_ID, RF_PASS, RF_TITLE, RF_WHEN};
+    for (int i = 0; i < 4; i++)
+        if (!vidx[required_f[i]]) {
+            ts__rh_problem(ld, where, "missing field '%s' in rule{}", required[i]);
+            ok = false;
+        }
+    ts_rule_info ri = {0};
+    ri.line = line;
+    ri.file = ld->file;
+    size_t idlen = 0;
+    const char *id = NULL;
+    if (vidx[RF_ID]) {
+        if (lua_type(L, vidx[RF_ID]) != LUA_TSTRING) {
+            ts__rh_problem(ld, where, "field 'id' must be a string");
+            ok = false;
+        } else {
+            id = lua_tolstring(L, vidx[RF_ID], &idlen);
+            if (!rh_id_ok(id, idlen)) {
+                ts__rh_problem(ld, where,
+                               "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :",
+                               TS_LIMIT_ID);
+                ok = false;
+                id = NULL;
+            }
+        }
+    }
+    const char *sv;
+    if (vidx[RF_PASS]) {
+        sv = lua_type(L, vidx[RF_PASS]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_PASS]) : NULL;
+        if (!sv || !ts_pass_parse(sv, &ri.pass)) {
+            ts__rh_problem(ld, where, "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
+            ok = false;
+        }
+    }
+    if (vidx[RF_TITLE]) {
+        size_t tl = 0;
+        sv = lua_type(L, vidx[RF_TITLE]) == LUA_TSTRING ? lua_tolstring(L, vidx[RF_TITLE], &tl)
+                                                        : NULL;
+        if (!sv || tl == 0 || tl > 512 || !ts_utf8_valid(sv, tl, NULL)) {
+            ts__rh_problem(ld, where, "field 'title' must be a non-empty string (<= 512 bytes)");
+            ok = false;
+        }
+    }
+    if (vidx[RF_LIST]) {
+        sv = lua_type(L, vidx[RF_LIST]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_LIST]) : NULL;
+        if (!sv || !ts_colour_parse(sv, &ri.list)) {
+            ts__rh_problem(ld, where, "field 'list' must be \"red\", \"yellow\" or \"blue\"");
+            ok = false;
+        }
+    }
+    if (vidx[RF_SCORE]) {
+        int isnum = 0;
+        lua_Integer sc = lua_tointegerx(L, vidx[RF_SCORE], &isnum);
+        if (!isnum || lua_type(L, vidx[RF_SCORE]) != LUA_TNUMBER || sc < -1000000 ||
+            sc > 1000000) {
+            ts__rh_problem(ld, where, "field 'score' must be a whole number in -1000000..1000000");
+            ok = false;
+        } else {
+            ri.score = (int)sc;
+        }
+    }
+    if (vidx[RF_FEEDBACK]) {
+        sv = lua_type(L, vidx[RF_FEEDBACK]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_FEEDBACK])
+                                                           : NULL;
+        if (!sv || !ts_feedback_parse(sv, &ri.feedback) || ri.feedback == TS_FEEDBACK_NONE) {
+            ts__rh_problem(ld, where,
+                           "field 'feedback' must be \"early\", \"detailed\" or \"quick\"");
+            ok = false;
+        }
+    }
+    if (vidx[RF_KIND]) {
+        sv = lua_type(L, vidx[RF_KIND]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_KIND]) : NULL;
+        if (!sv || (strcmp(sv, "suspect") != 0 && strcmp(sv, "gap") != 0)) {
+            ts__rh_problem(ld, where, "field 'kind' must be \"suspect\" or \"gap\"");
+            ok = false;
+        } else if (vidx[RF_PASS] && ri.pass != TS_PASS_FULL) {
+            ts__rh_problem(ld, where, "field 'kind' is only allowed on full-pass rules");
+            ok = false;
+        } else {
+            ri.kind = strcmp(sv, "gap") == 0 ? TS_RULE_GAP : TS_RULE_SUSPECT;
+        }
+    }
+    if (vidx[RF_WHEN] && lua_type(L, vidx[RF_WHEN]) != LUA_TFUNCTION) {
+        ts__rh_problem(ld, where, "field 'when' must be a function(p, ctx)");
+        ok = false;
+    }
+    if (ld->pack) { /* validate mode */
+        ts_rulepack *pack = ld->pack;
+        if (id)
+            for (size_t i = 0; i < pack->n_rules; i++)
+                if (strcmp(pack->rules[i].id, id) == 0) {
+                    ts__rh_problem(ld, where, "duplicate rule id '%s' (first at %s:%d)", id,
+                                   pack->rules[i].file, pack->rules[i].line);
+                    ok = false;
+                    break;
+                }
+        if (!ok)
+            return 0;
+        if (pack->n_rules >= TS_LIMIT_RULES) {
+            if (!ld->too_many)
+                ts__rh_problem(ld, where, "more than %u rules in the pack", TS_LIMIT_RULES);
+            ld->too_many = true;
+            return 0;
+        }
+        ts_rule_info *dst = &pack->rules[pack->n_rules];
+        *dst = ri;
+        dst->id = ts_arena_strndup(&pack->arena, id, idlen);
+        dst->title = ts_arena_strdup(&pack->arena, lua_tostring(L, vidx[RF_TITLE]));
+        if (!dst->id || !dst->title)
+            return luaL_error(L, "out of memory");
+        pack->n_rules++;
+        return 0;
+    }
+    /* collect mode: the pack was validated; the same files must give the same rules */
+    const ts_rulepack *cp = ld->cpack;
+    if (!ok)
+        return 0;
+    if (ld->collected >= cp->n_rules || strcmp(cp->rules[ld->collected].id, id) != 0) {
+        ts__rh_problem(ld, where, "rule '%s' differs from the validated pack", id);
+        return 0;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    lua_pushvalue(L, vidx[RF_WHEN]);
+    lua_rawseti(L, -2, (lua_Integer)ld->collected + 1);
+    ld->collected++;
+    return 0;
+}
+
+/* Loads one file (protected). Args: rh_load, rh_file (light userdata). */
+static int rh_load_one(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    rh_load *ld = lua_touserdata(L, 1);
+    const rh_file *f = lua_touserdata(L, 2);
+    lua_settop(L, 0);
+    lua_pushfstring(L, "@%s", f->name);
+    int st = luaL_loadbufferx(L, f->text, f->len, lua_tostring(L, 1), "t");
+    if (st != LUA_OK) {
+        /* "name:LINE: message" */
+        const char *m = lua_tostring(L, -1);
+        char where[256];
+        snprintf(where, sizeof where, "%s", f->name);
+        size_t nl = strlen(f->name);
+        if (m && strncmp(m, f->name, nl) == 0 && m[nl] == ':') {
+            int line = atoi(m + nl + 1);
+            const char *rest = strchr(m + nl + 1, ':');
+            snprintf(where, sizeof where, "%s:%d", f->name, line);
+            m = rest ? rest + (rest[1] == ' ' ? 2 : 1) : m;
+        }
+        ts__rh_problem(ld, where, "%s", m ? m : "cannot load the file");
+        return 0;
+    }
+    int chunk = lua_gettop(L);
+    /* load-time environment: E = {} with __index = base + rule */
+    lua_newtable(L);
+    int E = lua_gettop(L);
+    lua_newtable(L); /* mt */
+    lua_newtable(L); /* base + rule */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_base);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    lua_pushlightuserdata(L, ld);
+    lua_pushcclosure(L, rh_rule, 1);
+    lua_setfield(L, -2, "rule");
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, E);
+    lua_pushvalue(L, E);
+    if (!lua_setupvalue(L, chunk, 1))
+        lua_pop(L, 1);
+    lua_pushvalue(L, chunk);
+    lua_call(L, 0, 0);
+    /* freeze: D = base + the file's globals (tables frozen); _ENV = proxy(D) */
+    lua_sethook(L, NULL, 0, 0);
+    lua_newtable(L);
+    int D = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_base);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, D);
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    int visited = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, E)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            rh_freeze(L, lua_absindex(L, -1), visited, 0);
+            lua_remove(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, D);
+    }
+    ts__rh_proxy_new(L, D, sizeof(rh_proxy), RH_MAGIC_ENV);
+    /* A file that kept its load-time _ENV in a local sees an empty, read-only table. */
+    lua_pushnil(L);
+    while (lua_next(L, E)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, E);
+    }
+    lua_getmetatable(L, -1);
+    lua_setmetatable(L, E);
+    if (!lua_setupvalue(L, chunk, 1))
+        lua_pop(L, 1);
+    return 0;
+}
+
+void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *ld)
+{
+    lua_State *L = h->L;
+    lua_settop(L, 0);
+    lua_pushcfunction(L, rh_msgh);
+    int base = lua_gettop(L);
+    for (size_t i = 0; i < n; i++) {
+        ld->file = files[i].name;
+        h->err_set = false;
+        lua_pushcfunction(L, rh_load_one);
+        lua_pushlightuserdata(L, ld);
+        lua_pushlightuserdata(L, (void *)&files[i]);
+        ts__rh_arm(h);
+        int rc = lua_pcall(L, 2, 0, 1);
+        lua_sethook(L, NULL, 0, 0);
+        const char *where = h->err_set && h->err_where[0] ? h->err_where : files[i].name;
+        if (h->trip.budget)
+            ts__rh_problem(ld, where, "instruction budget exceeded while loading the file");
+        else if (h->trip.memory)
+            ts__rh_problem(ld, where, "memory limit exceeded while loading the file");
+        else if (rc != LUA_OK)
+            ts__rh_problem(ld, where, "%s", h->err_set ? h->err_msg : "error while loading");
+        ts__rh_recover(h, base);
+    }
+    lua_settop(L, 0);
+}

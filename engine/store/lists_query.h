@@ -1,0 +1,138 @@
+/* store/lists_query.h — the SQL behind triscreen/lists.h (not API): the read side of
+ * the lists, the ledger, the review schedule and the dossier, and the writes of a
+ * review. Only engine/lists includes it.
+ *
+ * Invariants: row callbacks receive strings owned by SQLite, valid only during the
+ * call (copy what you keep); a NULL column is a NULL pointer; a callback that returns
+ * anything but TS_OK stops the query and that status is returned. Queries prepare
+ * their own statements, so a callback may run another query (nesting is allowed).
+ * Colours are stored as text ("red", "yellow", "blue"; "none" or NULL = off). */
+#ifndef TS_STORE_LISTS_QUERY_H
+#define TS_STORE_LISTS_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "triscreen/arena.h"
+#include "triscreen/status.h"
+#include "triscreen/store.h"
+
+/* ---- list members ------------------------------------------------------------------- */
+
+typedef struct ts__lq_member {
+    const char *person, *grid; /* grid from persons; NULL when the person is not stored */
+    const char *colour, *since, *reasons, *engine_colour;
+    const char *override_colour, *override_until, *override_by, *next_review;
+    int64_t score, run;
+} ts__lq_member;
+typedef ts_status (*ts__lq_member_fn)(void *ud, const ts__lq_member *m, ts_err *err);
+
+/* Listed members (colour red, yellow or blue), only `colour` when non-NULL, only grids
+ * starting with grid_prefix when non-NULL; ordered red → yellow → blue, grid, person. */
+ts_status ts__lq_members(ts_store *s, const char *colour, const char *grid_prefix,
+                         ts__lq_member_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* Listed members whose next_review is on or before now, grids by prefix as above;
+ * ordered next_review, grid, person. */
+ts_status ts__lq_due(ts_store *s, const char *now, const char *grid_prefix, ts__lq_member_fn fn,
+                     void *ud, ts_err *err) TS_MUST_CHECK;
+/* The list_members row of person, whatever its colour, copied into arena; *found false
+ * (and *out untouched) when there is none. */
+ts_status ts__lq_member_get(ts_store *s, const char *person, ts_arena *arena, ts__lq_member *out,
+                            bool *found, ts_err *err) TS_MUST_CHECK;
+
+/* ---- review writes (call inside a transaction) --------------------------------------- */
+
+/* The columns a review sets. NULL strings are stored as NULL. */
+typedef struct ts__lq_member_set {
+    const char *person, *colour, *since, *next_review;
+    const char *override_colour, *override_until, *override_by;
+} ts__lq_member_set;
+/* Updates the review columns of an existing row (other columns are left alone). */
+ts_status ts__lq_member_update(ts_store *s, const ts__lq_member_set *m, ts_err *err) TS_MUST_CHECK;
+/* Inserts a row for a person the engine never listed: score 0, run 0, reasons "[]",
+ * engine_colour NULL. */
+ts_status ts__lq_member_insert(ts_store *s, const ts__lq_member_set *m, ts_err *err) TS_MUST_CHECK;
+ts_status ts__lq_member_delete(ts_store *s, const char *person, ts_err *err) TS_MUST_CHECK;
+/* Appends a human transition (run NULL). from/to NULL = off the lists. */
+ts_status ts__lq_transition_add(ts_store *s, const char *person, const char *from, const char *to,
+                                int64_t score, const char *reasons_json, const char *at,
+                                const char *actor, ts_err *err) TS_MUST_CHECK;
+/* Appends a review row; `at` is the wall-clock timestamp (UTC). */
+ts_status ts__lq_review_add(ts_store *s, const char *person, const char *by, const char *outcome,
+                            const char *colour, const char *until, const char *note,
+                            const char *now, ts_err *err) TS_MUST_CHECK;
+/* *exists true when a person record with id is stored. */
+ts_status ts__lq_person_exists(ts_store *s, const char *id, bool *exists, ts_err *err) TS_MUST_CHECK;
+
+/* ---- ledger --------------------------------------------------------------------------- */
+
+typedef struct ts__lq_ledger {
+    const char *person, *grid, *gaps, *rules; /* gaps, rules: JSON arrays */
+    const char *now;                          /* the run's `now` */
+    bool suspect;
+    int64_t run;
+} ts__lq_ledger;
+typedef ts_status (*ts__lq_ledger_fn)(void *ud, const ts__lq_ledger *l, ts_err *err);
+
+/* Per person, the ledger row of the latest full run (highest run among runs with
+ * pass 'full' and status 'done'); grids by prefix; only suspects when asked; ordered
+ * grid, person. */
+ts_status ts__lq_ledger_latest(ts_store *s, const char *grid_prefix, bool suspects,
+                               ts__lq_ledger_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* Every ledger row of person from completed runs, oldest run first. */
+ts_status ts__lq_ledger_of(ts_store *s, const char *person, ts__lq_ledger_fn fn, void *ud,
+                           ts_err *err) TS_MUST_CHECK;
+
+/* The latest suspect mark: *suspect -1 when never marked, else 0/1; *run its run. */
+ts_status ts__lq_mark_get(ts_store *s, const char *person, int *suspect, int64_t *run,
+                          ts_err *err) TS_MUST_CHECK;
+
+/* ---- dossier history ------------------------------------------------------------------ */
+
+typedef struct ts__lq_transition {
+    int64_t id, run, score; /* run 0 = a human action; score -1 when NULL */
+    const char *from, *to, *reasons, *at, *actor;
+} ts__lq_transition;
+typedef ts_status (*ts__lq_transition_fn)(void *ud, const ts__lq_transition *t, ts_err *err);
+/* The list transitions of person, in order. */
+ts_status ts__lq_transitions_of(ts_store *s, const char *person, ts__lq_transition_fn fn,
+                                void *ud, ts_err *err) TS_MUST_CHECK;
+
+typedef struct ts__lq_review {
+    int64_t id;
+    const char *by, *outcome, *colour, *until, *note, *at, *now;
+} ts__lq_review;
+typedef ts_status (*ts__lq_review_fn)(void *ud, const ts__lq_review *r, ts_err *err);
+ts_status ts__lq_reviews_of(ts_store *s, const char *person, ts__lq_review_fn fn, void *ud,
+                            ts_err *err) TS_MUST_CHECK;
+
+typedef struct ts__lq_alert {
+    int64_t cursor, run; /* run 0 when NULL */
+    const char *kind, *grid, *colour, *rules, *route, *headline, *created, *status;
+    const char *rules_version;
+} ts__lq_alert;
+typedef ts_status (*ts__lq_alert_fn)(void *ud, const ts__lq_alert *a, ts_err *err);
+ts_status ts__lq_alerts_of(ts_store *s, const char *person, ts__lq_alert_fn fn, void *ud,
+                           ts_err *err) TS_MUST_CHECK;
+
+typedef struct ts__lq_alert_event {
+    const char *status, *by, *at, *note;
+} ts__lq_alert_event;
+typedef ts_status (*ts__lq_alert_event_fn)(void *ud, const ts__lq_alert_event *e, ts_err *err);
+ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_fn fn, void *ud,
+                               ts_err *err) TS_MUST_CHECK;
+
+/* ---- circle ----------------------------------------------------------------------------- */
+
+typedef struct ts__lq_relation {
+    const char *other, *kind;
+    bool stored;              /* false: the related person is not imported (pending) */
+    const char *name, *grid;  /* NULL when pending */
+    const char *colour;       /* list_members.colour; NULL when not on the lists */
+} ts__lq_relation;
+typedef ts_status (*ts__lq_relation_fn)(void *ud, const ts__lq_relation *r, ts_err *err);
+/* The relations of person in both directions, ordered by other id, then kind. */
+ts_status ts__lq_relations_of(ts_store *s, const char *person, ts__lq_relation_fn fn, void *ud,
+                              ts_err *err) TS_MUST_CHECK;
+
+#endif

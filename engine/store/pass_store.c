@@ -1,0 +1,381 @@
+/* store/pass_store.c — what the screening passes read and write: runs, the person scan,
+ * the list snapshot, ledger rows, suspect marks, rule errors, list rows, transitions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/date.h"
+#include "store/store_int.h"
+
+static const char *const colour_text[] = {NULL, "blue", "yellow", "red"};
+
+static int colour_from_text(const char *t)
+{
+    if (!t)
+        return 0;
+    if (!strcmp(t, "red"))
+        return 3;
+    if (!strcmp(t, "yellow"))
+        return 2;
+    if (!strcmp(t, "blue"))
+        return 1;
+    return 0; /* "none" */
+}
+
+static void bind_colour(sqlite3_stmt *st, int i, int colour)
+{
+    if (colour >= 1 && colour <= 3)
+        sqlite3_bind_text(st, i, colour_text[colour], -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_date(sqlite3_stmt *st, int i, int32_t d)
+{
+    if (d == TS_DATE_NONE) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    char buf[11];
+    ts_date_format(d, buf);
+    sqlite3_bind_text(st, i, buf, 10, SQLITE_TRANSIENT);
+}
+
+static int32_t col_date(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    int32_t d;
+    if (t && ts_date_parse(t, strlen(t), &d))
+        return d;
+    return TS_DATE_NONE;
+}
+
+ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_BEGIN, err);
+    if (!st)
+        return TS_STORE;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_text(st, 1, info->pass, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, info->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, info->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, info->rules_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, info->config_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+    ts_status rc = ts__store_step_done(s, st, err, "record run");
+    if (rc == TS_OK)
+        *run_id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int64_t persons,
+                              int64_t fired, int64_t errors, const char *summary_json,
+                              ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_FINISH, err);
+    if (!st)
+        return TS_STORE;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, persons);
+    sqlite3_bind_int64(st, 4, fired);
+    sqlite3_bind_int64(st, 5, errors);
+    if (summary_json)
+        sqlite3_bind_text(st, 6, summary_json, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_text(st, 7, ts, -1, SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "finish run");
+}
+
+ts_status ts_store_runs_interrupt_stale(ts_store *s, int64_t keep, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_INTERRUPT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, keep);
+    return ts__store_step_done(s, st, err, "mark interrupted runs");
+}
+
+/* ---- scan ------------------------------------------------------------------------------ */
+
+struct ts_scan {
+    ts_store *s;
+    sqlite3_stmt *st;
+};
+
+ts_status ts_store_scan_open(ts_store *s, ts_scan **out, ts_err *err)
+{
+    ts_scan *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    sc->s = s;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT p.pk, p.id, p.grid, coalesce(m.suspect, -1), p.name, p.born,"
+                           " p.notes, p.extra, p.events FROM persons p"
+                           " LEFT JOIN marks m ON m.person = p.id ORDER BY p.pk",
+                           -1, &sc->st, NULL) != SQLITE_OK) {
+        ts_status rc = ts__store_fail(s, err, "scan persons");
+        free(sc);
+        return rc;
+    }
+    *out = sc;
+    return TS_OK;
+}
+
+static const char *dup_col(sqlite3_stmt *st, int i, ts_arena *a)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return ts_arena_strndup(a, t ? t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+}
+
+ts_status ts_store_scan_next(ts_scan *sc, ts_arena *arena, ts_scan_want_fn want, void *ud,
+                             ts_scan_row *row, bool *end, ts_err *err)
+{
+    int r;
+    while ((r = sqlite3_step(sc->st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(sc->st, 1);
+        const char *grid = (const char *)sqlite3_column_text(sc->st, 2);
+        int suspect = sqlite3_column_int(sc->st, 3);
+        if (want && !want(ud, id, grid, suspect))
+            continue;
+        ts_person p = {0};
+        p.id = ts_arena_strdup(arena, id);
+        p.grid = ts_arena_strdup(arena, grid);
+        p.name = dup_col(sc->st, 4, arena);
+        p.born = col_date(sc->st, 5);
+        p.notes = dup_col(sc->st, 6, arena);
+        if (!p.id || !p.grid || !p.name || !p.notes)
+            return ts_err_set(err, TS_NOMEM, NULL, NULL);
+        ts_status rc = ts_record_decode_extra(sqlite3_column_blob(sc->st, 7),
+                                              (size_t)sqlite3_column_bytes(sc->st, 7), arena, &p);
+        ts_evlist list = {0};
+        if (rc == TS_OK)
+            rc = ts__events_decode(sqlite3_column_blob(sc->st, 8),
+                                   (size_t)sqlite3_column_bytes(sc->st, 8), arena, &list);
+        if (rc != TS_OK)
+            return ts_err_set(err, rc == TS_NOMEM ? TS_NOMEM : TS_STORE, sc->s->path,
+                              "stored record of person %s is corrupt", id);
+        p.events = list.ev;
+        p.n_events = list.n;
+        row->pk = sqlite3_column_int64(sc->st, 0);
+        row->person = p;
+        row->suspect = suspect;
+        *end = false;
+        return TS_OK;
+    }
+    if (r != SQLITE_DONE)
+        return ts__store_fail(sc->s, err, "scan persons");
+    *end = true;
+    return TS_OK;
+}
+
+void ts_store_scan_close(ts_scan *sc)
+{
+    if (!sc)
+        return;
+    sqlite3_finalize(sc->st);
+    free(sc);
+}
+
+/* ---- lists ----------------------------------------------------------------------------- */
+
+static void read_list_row(sqlite3_stmt *st, ts_arena *arena, ts_list_row *l)
+{
+    l->person = dup_col(st, 0, arena);
+    l->colour = colour_from_text((const char *)sqlite3_column_text(st, 1));
+    l->engine_colour = colour_from_text((const char *)sqlite3_column_text(st, 2));
+    l->regional_colour = colour_from_text((const char *)sqlite3_column_text(st, 3));
+    const char *ov = (const char *)sqlite3_column_text(st, 4);
+    l->override_colour = ov ? colour_from_text(ov) : -1;
+    l->override_until = col_date(st, 5);
+    l->override_by = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : dup_col(st, 6, arena);
+    l->score = sqlite3_column_int(st, 7);
+    l->regional_score = sqlite3_column_int(st, 8);
+    l->since = col_date(st, 9);
+    l->next_review = col_date(st, 10);
+    l->reasons = dup_col(st, 11, arena);
+    l->regional_reasons = dup_col(st, 12, arena);
+    l->grid = dup_col(st, 13, arena);
+}
+
+ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, size_t *n,
+                              ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_LISTS_LOAD, err);
+    if (!st)
+        return TS_STORE;
+    ts_list_row *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            ts_list_row *nv = ts_arena_alloc(arena, ncap * sizeof *nv);
+            if (!nv) {
+                sqlite3_reset(st);
+                return ts_err_set(err, TS_NOMEM, NULL, "list snapshot");
+            }
+            if (cnt)
+                memcpy(nv, v, cnt * sizeof *v);
+            v = nv;
+            cap = ncap;
+        }
+        ts_list_row *l = &v[cnt++];
+        read_list_row(st, arena, l);
+        if (!l->person || !l->reasons || !l->regional_reasons || !l->grid) {
+            sqlite3_reset(st);
+            return ts_err_set(err, TS_NOMEM, NULL, "list snapshot");
+        }
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return ts__store_fail(s, err, "load lists");
+    *rows = v;
+    *n = cnt;
+    return TS_OK;
+}
+
+ts_status ts_store_put_ledger(ts_store *s, int64_t run, const char *person, const char *grid,
+                              bool suspect, const char *gaps_json, const char *rules_json,
+                              ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_LEDGER_PUT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run);
+    sqlite3_bind_text(st, 3, grid, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, suspect);
+    sqlite3_bind_text(st, 5, gaps_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, rules_json, -1, SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "write ledger");
+}
+
+ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run,
+                            ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_MARK_PUT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, suspect);
+    sqlite3_bind_int64(st, 3, run);
+    return ts__store_step_done(s, st, err, "write mark");
+}
+
+ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, const char *rule,
+                                  const char *code, const char *where, const char *msg,
+                                  ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RULE_ERROR_PUT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, person, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, where, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, msg, -1, SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "write rule error");
+}
+
+ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts_err *err)
+{
+    if (row->colour == 0 && row->override_colour < 0) {
+        sqlite3_stmt *del = ts__store_stmt(s, ST_LIST_DELETE, err);
+        if (!del)
+            return TS_STORE;
+        sqlite3_bind_text(del, 1, row->person, -1, SQLITE_STATIC);
+        return ts__store_step_done(s, del, err, "remove list member");
+    }
+    sqlite3_stmt *st = ts__store_stmt(s, ST_LIST_UPSERT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, row->person, -1, SQLITE_STATIC);
+    if (row->colour)
+        bind_colour(st, 2, row->colour);
+    else
+        sqlite3_bind_text(st, 2, "none", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, row->score);
+    bind_date(st, 4, row->since);
+    sqlite3_bind_int64(st, 5, run);
+    sqlite3_bind_text(st, 6, row->reasons ? row->reasons : "[]", -1, SQLITE_STATIC);
+    bind_colour(st, 7, row->engine_colour);
+    if (row->override_colour < 0)
+        sqlite3_bind_null(st, 8);
+    else if (row->override_colour == 0)
+        sqlite3_bind_text(st, 8, "none", -1, SQLITE_STATIC);
+    else
+        bind_colour(st, 8, row->override_colour);
+    bind_date(st, 9, row->override_until);
+    if (row->override_by)
+        sqlite3_bind_text(st, 10, row->override_by, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    bind_date(st, 11, row->next_review);
+    bind_colour(st, 12, row->regional_colour);
+    sqlite3_bind_int(st, 13, row->regional_score);
+    sqlite3_bind_text(st, 14, row->regional_reasons ? row->regional_reasons : "[]", -1,
+                      SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "write list member");
+}
+
+ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from,
+                                  int to, int score, const char *reasons_json, const char *at,
+                                  const char *actor, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_TRANSITION_PUT, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    if (run)
+        sqlite3_bind_int64(st, 2, run);
+    else
+        sqlite3_bind_null(st, 2);
+    bind_colour(st, 3, from);
+    bind_colour(st, 4, to);
+    sqlite3_bind_int(st, 5, score);
+    sqlite3_bind_text(st, 6, reasons_json ? reasons_json : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, actor, -1, SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "write transition");
+}
+
+ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_MARK_GET, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *suspect = sqlite3_column_int(st, 0);
+    else if (r == SQLITE_DONE)
+        *suspect = -1;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read mark");
+    return TS_OK;
+}
+
+ts_status ts_store_list_get(ts_store *s, const char *person, ts_arena *arena, ts_list_row *row,
+                            bool *found, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_LIST_GET, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (r == SQLITE_ROW)
+        read_list_row(st, arena, row);
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read list member");
+    if (*found && (!row->person || !row->reasons || !row->regional_reasons || !row->grid))
+        return ts_err_set(err, TS_NOMEM, NULL, "list member");
+    return TS_OK;
+}

@@ -1,0 +1,87 @@
+/* triscreen/feedback.h — the three feedbacks: early, detailed and quick alerts.
+ * Raising (routing through the grid, de-duplication), the escalation of unacknowledged
+ * quick alerts, the lifecycle (new → acked → closed), the feed by cursor, statistics,
+ * and the optional JSON Lines sink.
+ *
+ * Routing: early → the group's officers; detailed → group and village; quick → group,
+ * village and town. A cell without officers routes to its parent instead, and the
+ * alert's route_note says so. De-duplication: an alert is not raised again for the
+ * same person, kind and set of rule ids while an earlier one is not closed; a rise in
+ * colour is a new alert. The cursor (alerts.cursor, AUTOINCREMENT) is monotonic, so a
+ * consumer resuming from a cursor misses nothing and sees nothing twice. */
+#ifndef TRISCREEN_FEEDBACK_H
+#define TRISCREEN_FEEDBACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "triscreen/config.h"
+#include "triscreen/grid.h"
+#include "triscreen/record.h"
+#include "triscreen/rulehost.h"
+#include "triscreen/screen.h"
+#include "triscreen/store.h"
+
+typedef struct ts_feedback ts_feedback_ctx;
+
+/* Borrowed cfg and grid must outlive the context. rules_version is copied. When the
+ * config names alerts_jsonl, new alerts are appended there by ts_feedback_flush. */
+ts_status ts_feedback_open(const ts_config *cfg, const ts_grid *grid, const char *rules_version,
+                           ts_feedback_ctx **out, ts_err *err) TS_MUST_CHECK;
+void ts_feedback_close(ts_feedback_ctx *fb);
+
+/* Hook for ts_screen_opts.on_alert (ud = the ts_feedback_ctx). Runs inside the pass's
+ * transaction. */
+ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a,
+                                      ts_err *err);
+/* Hook for ts_import_opts.on_problem_event (ud = the ts_feedback_ctx): a quick alert
+ * for a new problem event. */
+ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p,
+                                       const ts_event *ev, ts_err *err);
+/* After the caller's commit: appends the alerts committed since the last flush to the
+ * JSON Lines sink (if configured) and flushes it. */
+ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err) TS_MUST_CHECK;
+/* Number of alerts raised through this context so far, by ts_feedback kind. */
+uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind);
+
+/* Escalates quick alerts still "new" quick_ack_minutes after they were raised (or last
+ * escalated) at time `at` (unix seconds): records the escalation, routes one level
+ * further up, and raises the alert again (a new cursor, same alert id). In its own
+ * transaction. */
+ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at,
+                               unsigned *escalated, ts_err *err) TS_MUST_CHECK;
+
+/* Lifecycle. alert_id is "A-000042" or the bare cursor number. TS_NOTFOUND for an
+ * unknown alert, TS_STATE when already closed (or ack of an acked alert), TS_INVALID
+ * when close has no note. Each writes the status history and the audit log. */
+ts_status ts_alert_ack(ts_store *s, const char *alert_id, const char *by, const char *note,
+                       ts_err *err) TS_MUST_CHECK;
+ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, const char *note,
+                         ts_err *err) TS_MUST_CHECK;
+
+typedef struct ts_alert_filter {
+    int64_t since;            /* cursor: only alerts with a greater cursor */
+    ts_feedback kind;         /* NONE = any */
+    const ts_cell *const *scopes; /* any of these cells (NULL entries = all); n_scopes 0 = all */
+    size_t n_scopes;
+    const char *officer;      /* only alerts routed to this officer */
+    const char *status;       /* "new" | "acked" | "closed" | NULL */
+    size_t limit;             /* 0 = no limit */
+} ts_alert_filter;
+
+/* Calls fn for each matching alert in cursor order with its JSON text (DESIGN.md
+ * §Alerts shape) and cursor. *last receives the last cursor seen (unchanged if none). */
+typedef ts_status (*ts_alert_fn)(void *ud, const char *json, int64_t cursor);
+ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
+                         ts_alert_fn fn, void *ud, int64_t *last, ts_err *err) TS_MUST_CHECK;
+
+/* `alerts --stats`: counts by kind and status, median minutes to acknowledge and to
+ * close, closure rate per town, as text or one JSON object. */
+ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out, ts_err *err)
+    TS_MUST_CHECK;
+
+/* The highest cursor in the database (0 when none). */
+ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,95 @@
+/* triscreen/screen.h — the three screenings (full, regional, targeted) as one
+ * pipeline: a reader thread streams persons from the store, N workers evaluate them
+ * (one rule host each), and the calling thread writes the results in input order, so
+ * the same inputs give the same ledger, lists, transitions and alerts for any number
+ * of threads. Each pass is one transaction: a killed pass leaves the previous state
+ * intact, and its run is marked "interrupted" by the next one. */
+#ifndef TRISCREEN_SCREEN_H
+#define TRISCREEN_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "triscreen/config.h"
+#include "triscreen/grid.h"
+#include "triscreen/rulehost.h"
+#include "triscreen/store.h"
+
+/* What a pass asks the feedback layer to alert on; one per (person, kind) per pass. */
+typedef struct ts_screen_alert {
+    ts_feedback kind;
+    const char *person;
+    const char *grid;
+    ts_colour colour;       /* effective colour after the pass (NONE for early alerts) */
+    ts_colour prior_colour;
+    const char *rules_json; /* [{"id","evidence"}] of the rules behind the alert */
+    const char *why;        /* "newly suspect", "rose yellow→red", "rule feedback" ... */
+    int64_t run;
+} ts_screen_alert;
+
+/* Called on the writing thread inside the pass's transaction. */
+typedef ts_status (*ts_screen_alert_fn)(void *ud, ts_store *s, const ts_screen_alert *a,
+                                        ts_err *err);
+typedef void (*ts_screen_progress_fn)(void *ud, ts_pass pass, uint64_t done, uint64_t total);
+
+typedef struct ts_screen_opts {
+    const ts_config *cfg;
+    const ts_grid *grid;
+    const ts_rulepack *pack;
+    unsigned passes;   /* bit (1 << ts_pass) per pass to run; 0 = all three in order */
+    const char *scope; /* "all" (NULL) or a cell code */
+    bool due;          /* targeted: only persons whose review is due at now */
+    const char *person; /* only this person (ad-hoc targeted review) */
+    int32_t now;
+    bool strict;       /* the first rule error fails the pass */
+    unsigned threads;  /* 0 = config workers, else the number of online cores */
+    ts_screen_progress_fn progress;
+    void *ud;           /* for progress */
+    ts_screen_alert_fn on_alert;
+    void *alert_ud;     /* for on_alert */
+} ts_screen_opts;
+
+typedef struct ts_pass_summary {
+    int64_t run;
+    ts_pass pass;
+    uint64_t persons;   /* evaluated */
+    uint64_t *fired;    /* per rule of the pack (malloc'd; released with the result) */
+    uint64_t fired_total;
+    uint64_t rule_errors;
+    uint64_t suspects, newly_suspect, with_gaps;
+    uint64_t lists[4];  /* list members in scope after the pass, by ts_colour */
+    uint64_t transitions, entered, left, rose, fell;
+    uint64_t alerts[4]; /* by ts_feedback */
+    double seconds;
+    char first_error[600]; /* "person rule where: msg" of the first rule error */
+} ts_pass_summary;
+
+typedef struct ts_screen_result {
+    ts_pass_summary pass[3];
+    unsigned n; /* passes run */
+    unsigned threads;
+} ts_screen_result;
+
+/* Runs the requested passes. `s` is the writing connection; db_path opens the reading
+ * one. TS_RULE when --strict stopped a pass (err names person, rule, file:line). */
+ts_status ts_screen_run(ts_store *s, const char *db_path, const ts_screen_opts *opts,
+                        ts_screen_result *out, ts_err *err) TS_MUST_CHECK;
+void ts_screen_result_release(ts_screen_result *r);
+
+/* The service's ingest path: re-evaluates the persons `ids` through the passes of
+ * opts->passes (0 = all three, in order) on the calling thread with `host`, inside the
+ * CALLER's open transaction on `s` (so freshly written, uncommitted records are seen),
+ * with the same decisions, writes, runs and alert hooks as ts_screen_run. opts->scope,
+ * due, person and threads are ignored. Regional applies to persons that are suspect
+ * or listed; targeted to persons listed after regional. */
+ts_status ts_screen_inline(ts_store *s, ts_rulehost *host, const ts_screen_opts *opts,
+                           const char *const *ids, size_t n_ids, ts_screen_result *out,
+                           ts_err *err) TS_MUST_CHECK;
+
+/* The run summary as one JSON object per pass (DESIGN.md: run id, pass, scope,
+ * persons, fired counts per rule, list counts, transitions, alerts, rule errors,
+ * seconds); malloc'd, caller frees. */
+char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rulepack *pack,
+                             const char *scope);
+
+#endif

@@ -1,0 +1,1 @@
+rule { id = "fine", pass = "full", title = "fine", when = function() return true end }

@@ -49,6 +49,11 @@ void ts_cli_json_string(FILE *f, const char *s);
 int ts__cli_init(int argc, char **argv);
 int ts__cli_import(int argc, char **argv);
 int ts__cli_rules(int argc, char **argv);
+int ts__cli_lists(int argc, char **argv);
+int ts__cli_ledger(int argc, char **argv);
+int ts__cli_dossier(int argc, char **argv);
+int ts__cli_review(int argc, char **argv);
+int ts__cli_due(int argc, char **argv);
 int ts__cli_screen(int argc, char **argv);
 
 #endif

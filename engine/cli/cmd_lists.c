@@ -54,8 +54,8 @@ int ts__cli_lists_open(ts__cli_lists_env *e, const char *cfg_path, const char *s
         ts_cli_error(&err);
         return TS_EXIT_USAGE;
     }
-    rc = ts_store_open(e->cfg->database, write ? TS_STORE_READWRITE : TS_STORE_READONLY,
-                       &e->store, &err);
+    rc = ts_store_open(e->cfg->database, write ? TS_STORE_READWRITE : TS_STORE_READONLY, &e->store,
+                       &err);
     if (rc != TS_OK) {
         ts_cli_error(&err);
         return ts_cli_exit_for(rc);

@@ -281,7 +281,8 @@ done:
     return rc;
 }
 
-/* ---- the document ----------------------------------------------------------------------------- */
+/* ---- the document -----------------------------------------------------------------------------
+ */
 
 static json_object *list_json(const ts__lq_member *m)
 {
@@ -394,7 +395,8 @@ done:
     return TS_OK;
 }
 
-/* ---- text ------------------------------------------------------------------------------------- */
+/* ---- text -------------------------------------------------------------------------------------
+ */
 
 /* Writes s with control characters escaped, so stored text cannot drive the terminal. */
 static void put_text(FILE *f, const char *s)
@@ -510,7 +512,9 @@ static void print_text(json_object *doc, FILE *f)
     field(f, "notes", get_str(rec, "notes"));
     json_object *susp = get(doc, "suspect");
     fprintf(f, "  %-12s%s", "suspect",
-            !susp ? "never screened" : json_object_get_boolean(susp) ? "yes" : "no");
+            !susp                           ? "never screened"
+            : json_object_get_boolean(susp) ? "yes"
+                                            : "no");
     if (susp)
         fprintf(f, " (run %s)", get_str(doc, "suspect_run"));
     fputc('\n', f);
@@ -665,8 +669,8 @@ static void print_text(json_object *doc, FILE *f)
     }
 }
 
-ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id,
-                           ts_out_format fmt, FILE *out, ts_err *err)
+ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
+                           FILE *out, ts_err *err)
 {
     if (fmt != TS_OUT_TEXT && fmt != TS_OUT_JSON)
         return ts_err_set(err, TS_USAGE, NULL, "dossier format must be text or json");

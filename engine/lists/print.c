@@ -91,15 +91,14 @@ static ts_status list_row(void *ud, const ts__lq_member *m, ts_err *err)
         json_object_object_add(o, "since", ts__json_str(m->since));
         json_object_object_add(o, "rules", ts__json_ids(m->reasons));
     } else {
-        const char *rules = ts__ids_join(&p->scratch, m->reasons,
-                                         p->fmt == TS_OUT_CSV ? ";" : ", ");
+        const char *rules =
+            ts__ids_join(&p->scratch, m->reasons, p->fmt == TS_OUT_CSV ? ";" : ", ");
         if (!rules)
             return ts_err_set(err, TS_NOMEM, m->person, NULL);
         const char *review = m->next_review ? m->next_review : "";
         if (p->fmt == TS_OUT_TABLE && m->override_colour)
             review = ts_arena_printf(&p->scratch, "%s%soverride by %s", review,
-                                     review[0] ? ", " : "",
-                                     m->override_by ? m->override_by : "?");
+                                     review[0] ? ", " : "", m->override_by ? m->override_by : "?");
         cells[0] = m->colour;
         cells[1] = m->person;
         cells[2] = m->grid;
@@ -114,13 +113,13 @@ static ts_status list_row(void *ud, const ts__lq_member *m, ts_err *err)
 ts_status ts_lists_print(ts_store *s, const ts_grid *g, ts_colour colour, const ts_cell *scope,
                          ts_out_format fmt, FILE *out, ts_err *err)
 {
-    static const char *const table_head[] = {"COLOUR", "PERSON", "GRID",  "SCORE",
-                                              "SINCE",  "REVIEW", "RULES"};
+    static const char *const table_head[] = {"COLOUR", "PERSON", "GRID", "SCORE",
+                                             "SINCE",  "REVIEW", "RULES"};
     static const char *const csv_head[] = {"colour", "person",      "grid", "score",
                                            "since",  "next_review", "rules"};
     printer p;
-    ts_status rc = printer_start(&p, g, scope, fmt, out,
-                                 fmt == TS_OUT_TABLE ? table_head : csv_head, 7, err);
+    ts_status rc =
+        printer_start(&p, g, scope, fmt, out, fmt == TS_OUT_TABLE ? table_head : csv_head, 7, err);
     if (rc == TS_OK)
         rc = ts__lq_members(s, colour == TS_COLOUR_NONE ? NULL : ts__lists_colour_text(colour),
                             ts__lists_scope_prefix(scope), list_row, &p, err);
@@ -156,8 +155,8 @@ static ts_status ledger_row(void *ud, const ts__lq_ledger *l, ts_err *err)
             return ts_err_set(err, TS_NOMEM, l->person, NULL);
         cells[0] = l->person;
         cells[1] = l->grid;
-        cells[2] = p->fmt == TS_OUT_CSV ? (l->suspect ? "true" : "false")
-                                        : (l->suspect ? "yes" : "no");
+        cells[2] =
+            p->fmt == TS_OUT_CSV ? (l->suspect ? "true" : "false") : (l->suspect ? "yes" : "no");
         cells[3] = run;
         cells[4] = gaps;
         cells[5] = rules;
@@ -171,11 +170,10 @@ ts_status ts_ledger_print(ts_store *s, const ts_grid *g, const ts_cell *scope, b
     static const char *const table_head[] = {"PERSON", "GRID", "SUSPECT", "RUN", "GAPS", "RULES"};
     static const char *const csv_head[] = {"person", "grid", "suspect", "run", "gaps", "rules"};
     printer p;
-    ts_status rc = printer_start(&p, g, scope, fmt, out,
-                                 fmt == TS_OUT_TABLE ? table_head : csv_head, 6, err);
+    ts_status rc =
+        printer_start(&p, g, scope, fmt, out, fmt == TS_OUT_TABLE ? table_head : csv_head, 6, err);
     if (rc == TS_OK)
-        rc = ts__lq_ledger_latest(s, ts__lists_scope_prefix(scope), suspects, ledger_row, &p,
-                                  err);
+        rc = ts__lq_ledger_latest(s, ts__lists_scope_prefix(scope), suspects, ledger_row, &p, err);
     return printer_finish(&p, rc, err);
 }
 
@@ -213,20 +211,19 @@ static ts_status due_row(void *ud, const ts__lq_member *m, ts_err *err)
     return printer_row(p, cells, 5, o, err);
 }
 
-ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope,
-                             const char *now, ts_out_format fmt, FILE *out, ts_err *err)
+ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
+                             ts_out_format fmt, FILE *out, ts_err *err)
 {
     static const char *const table_head[] = {"PERSON", "COLOUR", "GRID", "NEXT REVIEW",
-                                              "OVERDUE DAYS"};
+                                             "OVERDUE DAYS"};
     static const char *const csv_head[] = {"person", "colour", "grid", "next_review",
                                            "overdue_days"};
     int32_t now_days;
     if (!now || !ts_date_parse(now, strlen(now), &now_days))
-        return ts_err_set(err, TS_USAGE, "now", "'%s' is not a date (YYYY-MM-DD)",
-                          now ? now : "");
+        return ts_err_set(err, TS_USAGE, "now", "'%s' is not a date (YYYY-MM-DD)", now ? now : "");
     printer p;
-    ts_status rc = printer_start(&p, g, scope, fmt, out,
-                                 fmt == TS_OUT_TABLE ? table_head : csv_head, 5, err);
+    ts_status rc =
+        printer_start(&p, g, scope, fmt, out, fmt == TS_OUT_TABLE ? table_head : csv_head, 5, err);
     p.now = now;
     p.now_days = now_days;
     if (rc == TS_OK)

@@ -93,9 +93,9 @@ static char *reasons_json(ts_arena *a, const char *outcome, const char *note)
         json_object_object_add(o, "evidence", json_object_new_string(note));
         if (json_object_array_add(arr, o) == 0) {
             o = NULL;
-            out = ts_arena_strdup(a, json_object_to_json_string_ext(
-                                         arr, JSON_C_TO_STRING_PLAIN |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+            out = ts_arena_strdup(
+                a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
         }
     }
     json_object_put(o);
@@ -114,9 +114,8 @@ static char *audit_json(ts_arena *a, const ts_review *r, const char *from, const
     json_object_object_add(o, "until", ts__json_str(r->until));
     json_object_object_add(o, "now", json_object_new_string(r->now));
     json_object_object_add(o, "note", json_object_new_string(r->note));
-    char *out = ts_arena_strdup(
-        a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *out = ts_arena_strdup(a, json_object_to_json_string_ext(
+                                       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return out;
 }
@@ -141,8 +140,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
         goto done;
     bool listed = found && (ts__lists_colour_of(m.colour) != TS_COLOUR_NONE || m.override_colour);
     if (!listed && r->outcome != TS_REVIEW_RAISE) {
-        rc = ts_err_set(err, TS_NOTFOUND, r->person, "person '%s' is not on the lists",
-                        r->person);
+        rc = ts_err_set(err, TS_NOTFOUND, r->person, "person '%s' is not on the lists", r->person);
         goto done;
     }
     if (!found) {
@@ -222,8 +220,8 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
                            r->note, r->now, err);
     if (rc != TS_OK)
         goto done;
-    const char *detail = audit_json(&a, r, ts__lists_colour_text(stored),
-                                    ts__lists_colour_text(next));
+    const char *detail =
+        audit_json(&a, r, ts__lists_colour_text(stored), ts__lists_colour_text(next));
     if (!detail) {
         rc = ts_err_set(err, TS_NOMEM, r->person, NULL);
         goto done;

@@ -482,8 +482,17 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         ts_list_outcome lo;
         int prior_engine = it->prior ? it->prior->engine_colour : 0;
         ts_decide_regional(pack, &it->res, (ts_colour)prior_engine, th, &lo);
-        decide_row(pc, it, lo.colour, lo.score, it->rules_json, lo.colour, lo.score,
-                   it->rules_json);
+        const ts_list_row *pr = it->prior;
+        if (pr && pr->regional_colour == (int)lo.colour && pr->regional_score == lo.score &&
+            !strcmp(pr->regional_reasons, it->rules_json) && lo.colour != TS_COLOUR_NONE) {
+            /* the regional basis is unchanged: keep what the last targeted pass built on
+             * it, so re-running unchanged data makes no fall-and-rise transitions */
+            decide_row(pc, it, pr->engine_colour, pr->score, pr->reasons, lo.colour, lo.score,
+                       it->rules_json);
+        } else {
+            decide_row(pc, it, lo.colour, lo.score, it->rules_json, lo.colour, lo.score,
+                       it->rules_json);
+        }
         break;
     }
     case TS_PASS_TARGETED: {

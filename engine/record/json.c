@@ -509,6 +509,8 @@ ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size
         if (!o && jerr == json_tokener_continue)
             return ts__rec_reject(err, TS__FP(""), "invalid JSON: the record ends too early");
     }
+    if (!o && jerr == json_tokener_success) /* json-c's null is a NULL object */
+        return ts__rec_reject(err, TS__FP(""), "top-level value is not an object");
     if (!o) {
         if (memchr(buf, '\0', len))
             return ts__rec_reject(err, TS__FP(""), "contains a NUL character");

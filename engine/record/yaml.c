@@ -32,12 +32,24 @@ enum { CTX_ANY, CTX_STR };
  * by type anyway, so an alias-heavy document never expands here. */
 #define Y_MAX_DEPTH 4
 
-static json_object *scalar(const ts_ynode *n, int ctx)
+static json_object *scalar_value(const ts_ynode *n, int ctx);
+
+/* json-c represents null as NULL: *oom tells it apart from a failed allocation. */
+static json_object *scalar(const ts_ynode *n, int ctx, bool *oom)
+{
+    json_object *v = NULL;
+    if (n->plain && ts_ynode_is_null(n))
+        return NULL;
+    v = scalar_value(n, ctx);
+    if (!v)
+        *oom = true;
+    return v;
+}
+
+static json_object *scalar_value(const ts_ynode *n, int ctx)
 {
     if (!n->plain)
         return json_object_new_string_len(n->str, (int)n->len);
-    if (ts_ynode_is_null(n))
-        return json_object_new_null();
     if (ctx == CTX_ANY) {
         bool b;
         int64_t i;
@@ -53,18 +65,21 @@ static json_object *scalar(const ts_ynode *n, int ctx)
 }
 
 /* key: the record key this node is the value of (depth 1), or inherited below. */
-static json_object *y2j(const ts_ynode *n, int ctx, int depth, const char *key)
+static json_object *y2j(const ts_ynode *n, int ctx, int depth, const char *key, bool *oom)
 {
     if (n->type == TS_Y_SCALAR)
-        return scalar(n, ctx);
+        return scalar(n, ctx, oom);
     if (n->type == TS_Y_SEQ) {
         json_object *arr = json_object_new_array();
+        if (!arr)
+            *oom = true;
         if (!arr || depth >= Y_MAX_DEPTH)
             return arr;
         for (size_t i = 0; i < n->n; i++) {
             /* items of categories, events, relations: strings / mappings of strings */
-            json_object *v = y2j(n->items[i], ctx, depth + 1, key);
-            if (!v || json_object_array_add(arr, v) != 0) {
+            json_object *v = y2j(n->items[i], ctx, depth + 1, key, oom);
+            if (*oom || json_object_array_add(arr, v) != 0) {
+                *oom = true;
                 json_object_put(v);
                 json_object_put(arr);
                 return NULL;
@@ -73,6 +88,8 @@ static json_object *y2j(const ts_ynode *n, int ctx, int depth, const char *key)
         return arr;
     }
     json_object *obj = json_object_new_object();
+    if (!obj)
+        *oom = true;
     if (!obj || depth >= Y_MAX_DEPTH)
         return obj;
     for (size_t i = 0; i < n->n; i++) {
@@ -83,7 +100,7 @@ static json_object *y2j(const ts_ynode *n, int ctx, int depth, const char *key)
         /* the record key this value belongs to decides the typing (see the top) */
         const char *vkey = depth == 0 ? k->str : key;
         int vctx = vkey && strcmp(vkey, "attrs") == 0 ? CTX_ANY : CTX_STR;
-        json_object *jv = y2j(v, vctx, depth + 1, vkey);
+        json_object *jv = y2j(v, vctx, depth + 1, vkey, oom);
         /* a NUL inside a key cannot be a json-c key: mark the text before it with a
          * control character, so the key is refused rather than silently matched */
         char kbuf[TS_LIMIT_ATTR_NAME * 2 + 8];
@@ -92,7 +109,8 @@ static json_object *y2j(const ts_ynode *n, int ctx, int depth, const char *key)
             snprintf(kbuf, sizeof kbuf, "%s\x01", k->str);
             kk = kbuf;
         }
-        if (!jv || json_object_object_add(obj, kk, jv) != 0) {
+        if (*oom || json_object_object_add(obj, kk, jv) != 0) {
+            *oom = true;
             json_object_put(jv);
             json_object_put(obj);
             return NULL;
@@ -176,8 +194,9 @@ ts_status ts__yread_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
     const char *text = ts_ydoc_text(y->doc, &tlen);
     size_t s = n->start <= tlen ? n->start : tlen;
     size_t e = n->end <= tlen && n->end >= s ? n->end : s;
-    json_object *o = y2j(n, CTX_ANY, 0, NULL);
-    if (!o)
+    bool oom = false;
+    json_object *o = y2j(n, CTX_ANY, 0, NULL, &oom);
+    if (oom)
         return ts_err_set(err, TS_NOMEM, r->path, "out of memory converting a YAML record");
     ts_err e2;
     ts_err_clear(&e2);

@@ -76,7 +76,7 @@ struct ts_rulehost {
     /* registry references */
     int ref_rules;   /* array: rule index + 1 -> when function */
     int ref_p;       /* p proxy (userdata) */
-    int ref_pdata;   /* p's field cache (cleared per person) */
+    int ref_pdata;   /* metatable of p's field cache (a fresh cache per person) */
     int ref_attrs;   /* attrs proxy for p, and its data table */
     int ref_attrs_d;
     int ref_cats; /* categories proxy for p, and its data table */

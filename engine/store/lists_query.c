@@ -44,8 +44,8 @@ done:
 
 /* ---- list members --------------------------------------------------------------------- */
 
-#define MEMBER_COLS                                                                        \
-    "m.person, p.grid, m.colour, m.since, m.reasons, m.engine_colour, m.override_colour,"  \
+#define MEMBER_COLS                                                                                \
+    "m.person, p.grid, m.colour, m.since, m.reasons, m.engine_colour, m.override_colour,"          \
     " m.override_until, m.override_by, m.next_review, m.score, m.run"
 
 static void member_from(sqlite3_stmt *st, ts__lq_member *m)
@@ -148,9 +148,9 @@ static ts_status member_get_row(void *ctx, sqlite3_stmt *st, ts_err *err)
 ts_status ts__lq_member_get(ts_store *s, const char *person, ts_arena *arena, ts__lq_member *out,
                             bool *found, ts_err *err)
 {
-    static const char sql[] = "SELECT " MEMBER_COLS
-                              " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
-                              " WHERE m.person = ?1";
+    static const char sql[] =
+        "SELECT " MEMBER_COLS " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
+        " WHERE m.person = ?1";
     ts__lq_member tmp;
     member_get_ctx c = {arena, &tmp, false};
     const char *params[] = {person};
@@ -194,8 +194,8 @@ ts_status ts__lq_member_insert(ts_store *s, const ts__lq_member_set *m, ts_err *
 ts_status ts__lq_member_delete(ts_store *s, const char *person, ts_err *err)
 {
     const char *params[] = {person};
-    return query(s, "delete list member", "DELETE FROM list_members WHERE person = ?1", params,
-                 1, NULL, NULL, err);
+    return query(s, "delete list member", "DELETE FROM list_members WHERE person = ?1", params, 1,
+                 NULL, NULL, err);
 }
 
 ts_status ts__lq_transition_add(ts_store *s, const char *person, const char *from, const char *to,
@@ -285,10 +285,9 @@ ts_status ts__lq_ledger_latest(ts_store *s, const char *grid_prefix, bool suspec
 ts_status ts__lq_ledger_of(ts_store *s, const char *person, ts__lq_ledger_fn fn, void *ud,
                            ts_err *err)
 {
-    static const char sql[] =
-        "SELECT l.person, l.grid, l.suspect, l.gaps, l.rules, l.run, r.now"
-        " FROM ledger l JOIN runs r ON r.id = l.run"
-        " WHERE l.person = ?1 AND r.status = 'done' ORDER BY l.run";
+    static const char sql[] = "SELECT l.person, l.grid, l.suspect, l.gaps, l.rules, l.run, r.now"
+                              " FROM ledger l JOIN runs r ON r.id = l.run"
+                              " WHERE l.person = ?1 AND r.status = 'done' ORDER BY l.run";
     ledger_ctx c = {fn, ud};
     const char *params[] = {person};
     return query(s, "read ledger history", sql, params, 1, ledger_row, &c, err);
@@ -307,13 +306,12 @@ static ts_status mark_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return TS_OK;
 }
 
-ts_status ts__lq_mark_get(ts_store *s, const char *person, int *suspect, int64_t *run,
-                          ts_err *err)
+ts_status ts__lq_mark_get(ts_store *s, const char *person, int *suspect, int64_t *run, ts_err *err)
 {
     mark_ctx c = {-1, 0};
     const char *params[] = {person};
-    ts_status rc = query(s, "read mark", "SELECT suspect, run FROM marks WHERE person = ?1",
-                         params, 1, mark_row, &c, err);
+    ts_status rc = query(s, "read mark", "SELECT suspect, run FROM marks WHERE person = ?1", params,
+                         1, mark_row, &c, err);
     if (rc == TS_OK) {
         *suspect = c.suspect;
         *run = c.run;
@@ -350,8 +348,8 @@ static ts_status transition_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return c->fn.transition(c->ud, &t, err);
 }
 
-ts_status ts__lq_transitions_of(ts_store *s, const char *person, ts__lq_transition_fn fn,
-                                void *ud, ts_err *err)
+ts_status ts__lq_transitions_of(ts_store *s, const char *person, ts__lq_transition_fn fn, void *ud,
+                                ts_err *err)
 {
     cb_ctx c = {.fn.transition = fn, .ud = ud};
     const char *params[] = {person};
@@ -440,7 +438,8 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
                  params, 1, alert_event_row, &c, err);
 }
 
-/* ---- circle ----------------------------------------------------------------------------------- */
+/* ---- circle -----------------------------------------------------------------------------------
+ */
 
 static ts_status relation_row(void *ctx, sqlite3_stmt *st, ts_err *err)
 {

@@ -62,7 +62,8 @@ ts_status ts__lq_review_add(ts_store *s, const char *person, const char *by, con
                             const char *colour, const char *until, const char *note,
                             const char *now, ts_err *err) TS_MUST_CHECK;
 /* *exists true when a person record with id is stored. */
-ts_status ts__lq_person_exists(ts_store *s, const char *id, bool *exists, ts_err *err) TS_MUST_CHECK;
+ts_status ts__lq_person_exists(ts_store *s, const char *id, bool *exists,
+                               ts_err *err) TS_MUST_CHECK;
 
 /* ---- ledger --------------------------------------------------------------------------- */
 
@@ -95,8 +96,8 @@ typedef struct ts__lq_transition {
 } ts__lq_transition;
 typedef ts_status (*ts__lq_transition_fn)(void *ud, const ts__lq_transition *t, ts_err *err);
 /* The list transitions of person, in order. */
-ts_status ts__lq_transitions_of(ts_store *s, const char *person, ts__lq_transition_fn fn,
-                                void *ud, ts_err *err) TS_MUST_CHECK;
+ts_status ts__lq_transitions_of(ts_store *s, const char *person, ts__lq_transition_fn fn, void *ud,
+                                ts_err *err) TS_MUST_CHECK;
 
 typedef struct ts__lq_review {
     int64_t id;
@@ -126,9 +127,9 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
 
 typedef struct ts__lq_relation {
     const char *other, *kind;
-    bool stored;              /* false: the related person is not imported (pending) */
-    const char *name, *grid;  /* NULL when pending */
-    const char *colour;       /* list_members.colour; NULL when not on the lists */
+    bool stored;             /* false: the related person is not imported (pending) */
+    const char *name, *grid; /* NULL when pending */
+    const char *colour;      /* list_members.colour; NULL when not on the lists */
 } ts__lq_relation;
 typedef ts_status (*ts__lq_relation_fn)(void *ud, const ts__lq_relation *r, ts_err *err);
 /* The relations of person in both directions, ordered by other id, then kind. */

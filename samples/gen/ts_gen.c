@@ -142,11 +142,13 @@ static void make(rng *r, long i, long n, int32_t now, person *p)
     if (p->has_officer)
         snprintf(p->officer, sizeof p->officer, "o-t%02d-v%02d-g%02d", t, v, g);
 
-    p->missed = risk < 60 ? 1 + below(r, 4) : (chance(r, 50) ? 1 : 0);
-    p->disputes = risk < 150 ? 1 + below(r, 3) : (chance(r, 60) ? 1 : 0);
-    p->escalated = p->disputes && risk < 80 ? below(r, p->disputes + 1) : 0;
-    p->petitions = risk < 100 ? below(r, 5) : 0;
-
+    /* risk factors are drawn independently, so most people have none, some one, and a
+     * few (the "hot" 1%) several — a pyramid of blue > yellow > red */
+    int hot = risk < 10;
+    p->missed = (hot || chance(r, 50)) ? 1 + below(r, 4) : 0;
+    p->disputes = (hot || chance(r, 60)) ? 1 + below(r, 3) : 0;
+    p->escalated = p->disputes && chance(r, hot ? 700 : 250) ? 1 + below(r, p->disputes) : 0;
+    p->petitions = chance(r, 40) ? 1 + below(r, 4) : 0;
     /* events, dated relative to now */
     if (!chance(r, 130))
         add_ev(p, "home_visit", now - below(r, 170), "");
@@ -166,18 +168,18 @@ static void make(rng *r, long i, long n, int32_t now, person *p)
         add_ev(p, "petition_filed", now - below(r, 365), "");
     if (!p->employed && chance(r, 400))
         add_ev(p, "job_lost", now - below(r, 90), "");
-    if (risk < 25)
+    if (risk < 5 || (risk >= 10 && risk < 12))
         add_ev(p, "threat_reported", now - below(r, 60), "threat against a neighbour");
-    else if (risk < 45)
+    else if (risk < 10 || (risk >= 12 && risk < 24))
         add_ev(p, "incident_reported", now - below(r, 80), "fight at the market");
-    if (risk >= 45 && risk < 52)
+    if (risk >= 24 && risk < 27)
         add_ev(p, "absconded", now - below(r, 40), "");
     if (chance(r, 30))
         add_ev(p, "police_call", now - below(r, 200), "");
     if (p->care && chance(r, 300))
         add_ev(p, "hospital_visit", now - below(r, 120), "");
 
-    p->notes = risk < 30 || chance(r, 10) ? warning_notes[below(r, 6)]
+    p->notes = hot || chance(r, 20) ? warning_notes[below(r, 6)]
                                           : plain_notes[below(r, 12)];
 
     /* relations: households of neighbours in id order, plus a few associates */

@@ -42,8 +42,7 @@ printf 'id,name,grid,notes\r\nC-1,"Line ""one""\r\nline two",T01-V02-G01,ok\r\nC
 expect_code "CSV with a short row exits 1" 1 "$TRISCREEN" import "$WORK/p.csv"
 expect_eq "CSV reject line (after a quoted newline)" "$(jq -r .line "$WORK/p.csv.rejects")" 4
 check "CSV reject reason names the count" grep -q "expected 4 fields, got 3" "$WORK/p.csv.rejects"
-expect_eq "quoted newline kept" "$(sql "$C/triscreen.db" "select name from persons where id='C-1'")" 'Line "one"
-line two'
+expect_eq "quoted CRLF kept inside the field" "$(sql "$C/triscreen.db" "select hex(name) from persons where id='C-1'")" "$(printf 'Line "one"\r\nline two' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 printf 'id,grid,colour\nX-1,T01-V01-G01,red\n' >"$WORK/unknown.csv"
 expect_code "CSV with an unknown column is refused" 1 "$TRISCREEN" import "$WORK/unknown.csv"
 check "unknown column named" grep -q "colour" "$WORK/last.err"

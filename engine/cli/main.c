@@ -17,6 +17,15 @@ static const command commands[] = {
      "import   [-c CONFIG] FILE...      JSONL / CSV / YAML; --rejects FILE, --dry-run"},
     {"screen", ts__cli_screen,
      "screen   [-c CONFIG] [--pass P] [--scope CODE] [--due] [--person ID] [--now DATE] [--strict]"},
+    {"lists", ts__cli_lists,
+     "lists    [-c CONFIG] [--colour red|yellow|blue] [--scope CODE] [--format table|jsonl|csv]"},
+    {"ledger", ts__cli_ledger,
+     "ledger   [-c CONFIG] [--scope CODE] [--suspects] [--format table|jsonl|csv]"},
+    {"dossier", ts__cli_dossier, "dossier  [-c CONFIG] ID [--format text|json]"},
+    {"review", ts__cli_review,
+     "review   [-c CONFIG] ID --by OFFICER --outcome confirm|lower|raise|clear [--colour C] "
+     "[--until DATE] --note TEXT [--now DATE]"},
+    {"due", ts__cli_due, "due      [-c CONFIG] [--scope CODE] [--now DATE] [--format table|jsonl|csv]"},
     {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };
 

@@ -57,9 +57,9 @@ struct ts__csvread {
     int kind;
     size_t ncol;
     int role[TS_LIMIT_CSV_COLUMNS];
-    int col_of[R__COUNT];                      /* column of each role but R_ATTR, or -1 */
-    char *attr_name[TS_LIMIT_CSV_COLUMNS];     /* R_ATTR columns: the name (owned) */
-    size_t attr_col[TS_LIMIT_CSV_COLUMNS];     /* attr columns in name order */
+    int col_of[R__COUNT];                  /* column of each role but R_ATTR, or -1 */
+    char *attr_name[TS_LIMIT_CSV_COLUMNS]; /* R_ATTR columns: the name (owned) */
+    size_t attr_col[TS_LIMIT_CSV_COLUMNS]; /* attr columns in name order */
     bool attr_protected[TS_LIMIT_CSV_COLUMNS];
     size_t n_attr;
 };
@@ -141,12 +141,11 @@ static ts_status read_header(ts_reader *r, ts__csvread *c, ts_err *err)
             for (size_t j = 0; j < al && ok; j++)
                 ok = (unsigned char)an[j] >= 0x20 && an[j] != 0x7f;
             if (!ok)
-                return header_error(r, row.line, err, "column \"%s\": invalid attribute name",
-                                    col);
+                return header_error(r, row.line, err, "column \"%s\": invalid attribute name", col);
             for (size_t j = 0; j < c->n_attr; j++) {
                 const char *o = c->attr_name[c->attr_col[j]];
                 if (strlen(o) == al && memcmp(o, an, al) == 0)
-                        return header_error(r, row.line, err, "column \"%s\" appears twice", col);
+                    return header_error(r, row.line, err, "column \"%s\" appears twice", col);
             }
             c->attr_name[i] = strndup(an, al);
             if (!c->attr_name[i])
@@ -244,8 +243,7 @@ static bool cell_number(const char *s, size_t len, double *out)
     return true;
 }
 
-static ts_status csv_categories(ts_arena *a, const char *s, size_t len, ts_person *p,
-                                ts_err *err)
+static ts_status csv_categories(ts_arena *a, const char *s, size_t len, ts_person *p, ts_err *err)
 {
     size_t n = 0;
     for (size_t i = 0; i <= len; i++)
@@ -378,13 +376,13 @@ ts_status ts__csvread_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
             if (rc == TS_OK)
                 rc = cell_date(&row, c->col_of[R_DATE], "date", &out->event.date, &e);
             if (rc == TS_OK && col >= 0)
-                rc = ts__rec_str(a, TS__FP("note"), row.f[col], row.len[col], TS_LIMIT_FIELD,
-                                 false, &out->event.note, &e);
+                rc = ts__rec_str(a, TS__FP("note"), row.f[col], row.len[col], TS_LIMIT_FIELD, false,
+                                 &out->event.note, &e);
         } else {
             out->kind = TS_ITEM_RELATION;
             if (rc == TS_OK)
-                rc = cell_ident(a, &row, c->col_of[R_OTHER_ID], "other_id",
-                                &out->relation.other, &e);
+                rc = cell_ident(a, &row, c->col_of[R_OTHER_ID], "other_id", &out->relation.other,
+                                &e);
             if (rc == TS_OK)
                 rc = cell_ident(a, &row, c->col_of[R_KIND], "kind", &out->relation.kind, &e);
         }

@@ -21,16 +21,16 @@ struct ts__csvrows {
     struct csv_parser p;
     bool p_init;
     /* the row being assembled */
-    char *data;    /* field bytes, each followed by a NUL */
-    size_t used;   /* bytes used in data */
-    size_t dcap;   /* bytes allocated in data (grows up to the row cap) */
-    size_t *off;   /* field offsets, TS_LIMIT_CSV_COLUMNS */
+    char *data;  /* field bytes, each followed by a NUL */
+    size_t used; /* bytes used in data */
+    size_t dcap; /* bytes allocated in data (grows up to the row cap) */
+    size_t *off; /* field offsets, TS_LIMIT_CSV_COLUMNS */
     size_t *flen;
     char **fptr;
     size_t nf;
-    bool too_many;    /* more than TS_LIMIT_CSV_COLUMNS fields */
-    bool row_done;    /* a row end was reported by libcsv */
-    bool need_start;  /* no row is in progress */
+    bool too_many;   /* more than TS_LIMIT_CSV_COLUMNS fields */
+    bool row_done;   /* a row end was reported by libcsv */
+    bool need_start; /* no row is in progress */
     uint64_t row_line;
     size_t row_bytes; /* bytes fed since the row started */
     char *raw;        /* TS_LIMIT_FIELD bytes */
@@ -281,8 +281,9 @@ ts_status ts__csvrows_next(ts__csvrows *c, ts__csvrow *row, bool *got, ts_err *e
         raw_add(c, piece, n);
         size_t done = csv_parse(&c->p, piece, n, on_field, on_row, c);
         if (done < n || csv_error(&c->p) == CSV_EPARSE) {
-            fill_row(c, row, "malformed quoting (a quote inside an unquoted field, or text "
-                             "after a closing quote)");
+            fill_row(c, row,
+                     "malformed quoting (a quote inside an unquoted field, or text "
+                     "after a closing quote)");
             *got = true;
             /* skip the rest of this physical line */
             return parser_restart(c, err);

@@ -19,14 +19,14 @@
 typedef struct ts__csvrows ts__csvrows;
 
 typedef struct ts__csvrow {
-    uint64_t line;        /* 1-based line where the row starts */
-    size_t n;             /* number of fields */
-    char **f;             /* f[0..n), NUL-terminated (may hold NULs: use len) */
-    const size_t *len;    /* len[0..n) */
-    const char *raw;      /* the row as read, without its line break; truncated to
-                             TS_LIMIT_FIELD bytes */
+    uint64_t line;     /* 1-based line where the row starts */
+    size_t n;          /* number of fields */
+    char **f;          /* f[0..n), NUL-terminated (may hold NULs: use len) */
+    const size_t *len; /* len[0..n) */
+    const char *raw;   /* the row as read, without its line break; truncated to
+                          TS_LIMIT_FIELD bytes */
     size_t raw_len;
-    const char *error;    /* non-NULL: the row is malformed (reason sentence); f/n unusable */
+    const char *error; /* non-NULL: the row is malformed (reason sentence); f/n unusable */
 } ts__csvrow;
 
 ts_status ts__csvrows_open_file(const char *path, ts__csvrows **out, ts_err *err) TS_MUST_CHECK;
@@ -34,8 +34,7 @@ ts_status ts__csvrows_open_file(const char *path, ts__csvrows **out, ts_err *err
 ts_status ts__csvrows_open_mem(const char *name, const void *mem, size_t len, ts__csvrows **out,
                                ts_err *err) TS_MUST_CHECK;
 /* Next row; *got false at the end. TS_IO / TS_NOMEM only for real failures. */
-ts_status ts__csvrows_next(ts__csvrows *c, ts__csvrow *row, bool *got, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts__csvrows_next(ts__csvrows *c, ts__csvrow *row, bool *got, ts_err *err) TS_MUST_CHECK;
 void ts__csvrows_progress(const ts__csvrows *c, uint64_t *done, uint64_t *total);
 void ts__csvrows_free(ts__csvrows *c);
 

@@ -30,8 +30,8 @@ ts_status ts__rec_reject(ts_err *err, ts__fpath fp, const char *fmt, ...)
     return TS_INVALID;
 }
 
-ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size_t max,
-                      bool ident, const char **out, ts_err *err)
+ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size_t max, bool ident,
+                      const char **out, ts_err *err)
 {
     if (len > max)
         return ts__rec_reject(err, fp, "longer than %zu bytes", max);
@@ -67,18 +67,48 @@ ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out, ts
  * special categories of personal data that rules must never key on. Health is covered
  * only by care categories (VOCABULARY.md: care_level), so free health fields are here. */
 static const char *const protected_names[] = {
-    "ethnicity",         "ethnic",           "ethnicgroup",       "ethnicorigin",
-    "ethnicbackground",  "race",             "racialorigin",      "racialgroup",
-    "religion",          "religious",        "religiousbelief",   "religiousbeliefs",
-    "religiousgroup",    "faith",            "philosophicalbelief",
-    "philosophicalbeliefs",                  "politics",          "political",
-    "politicalparty",    "politicalopinion", "politicalopinions", "politicalview",
-    "politicalviews",    "politicalaffiliation",                  "partymembership",
-    "partymember",       "partyaffiliation", "sexualorientation", "sexuality",
-    "sexlife",           "unionmembership",  "unionmember",       "tradeunion",
-    "tradeunionmember",  "tradeunionmembership",                  "geneticdata",
-    "genetic",           "biometric",        "biometricdata",     "healthcondition",
-    "medicalcondition",  "diagnosis",
+    "ethnicity",
+    "ethnic",
+    "ethnicgroup",
+    "ethnicorigin",
+    "ethnicbackground",
+    "race",
+    "racialorigin",
+    "racialgroup",
+    "religion",
+    "religious",
+    "religiousbelief",
+    "religiousbeliefs",
+    "religiousgroup",
+    "faith",
+    "philosophicalbelief",
+    "philosophicalbeliefs",
+    "politics",
+    "political",
+    "politicalparty",
+    "politicalopinion",
+    "politicalopinions",
+    "politicalview",
+    "politicalviews",
+    "politicalaffiliation",
+    "partymembership",
+    "partymember",
+    "partyaffiliation",
+    "sexualorientation",
+    "sexuality",
+    "sexlife",
+    "unionmembership",
+    "unionmember",
+    "tradeunion",
+    "tradeunionmember",
+    "tradeunionmembership",
+    "geneticdata",
+    "genetic",
+    "biometric",
+    "biometricdata",
+    "healthcondition",
+    "medicalcondition",
+    "diagnosis",
 };
 
 bool ts_record_attr_protected(const char *name)
@@ -105,8 +135,7 @@ bool ts_record_attr_protected(const char *name)
     return false;
 }
 
-ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char **out,
-                            ts_err *err)
+ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char **out, ts_err *err)
 {
     ts__fpath fp = TS__FP("attrs");
     if (len == 0)

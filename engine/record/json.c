@@ -72,16 +72,16 @@ static ts_status jstr(ts_arena *a, ts__fpath fp, json_object *v, size_t max, boo
 {
     if (!json_object_is_type(v, json_type_string))
         return ts__rec_reject(err, fp, "must be a string");
-    return ts__rec_str(a, fp, json_object_get_string(v), (size_t)json_object_get_string_len(v),
-                       max, ident, out, err);
+    return ts__rec_str(a, fp, json_object_get_string(v), (size_t)json_object_get_string_len(v), max,
+                       ident, out, err);
 }
 
 static ts_status jdate(ts__fpath fp, json_object *v, int32_t *out, ts_err *err)
 {
     if (!json_object_is_type(v, json_type_string))
         return ts__rec_reject(err, fp, "must be a string in the form YYYY-MM-DD");
-    return ts__rec_date(fp, json_object_get_string(v), (size_t)json_object_get_string_len(v),
-                        out, err);
+    return ts__rec_date(fp, json_object_get_string(v), (size_t)json_object_get_string_len(v), out,
+                        err);
 }
 
 static ts_status nomem(ts_err *err)
@@ -101,9 +101,9 @@ static ts_status conv_categories(json_object *v, ts_arena *a, ts_person *p, ts_e
     if (!cats)
         return nomem(err);
     for (size_t i = 0; i < n; i++) {
-        ts_status rc = jstr(a, (ts__fpath){"categories", (long)i, NULL},
-                            json_object_array_get_idx(v, i), TS_LIMIT_ATTR_NAME, true, &cats[i],
-                            err);
+        ts_status rc =
+            jstr(a, (ts__fpath){"categories", (long)i, NULL}, json_object_array_get_idx(v, i),
+                 TS_LIMIT_ATTR_NAME, true, &cats[i], err);
         if (rc != TS_OK)
             return rc;
     }
@@ -112,8 +112,7 @@ static ts_status conv_categories(json_object *v, ts_arena *a, ts_person *p, ts_e
     return TS_OK;
 }
 
-static ts_status conv_attrs(json_object *v, ts_arena *a, ts_person *p, size_t *pairs,
-                            ts_err *err)
+static ts_status conv_attrs(json_object *v, ts_arena *a, ts_person *p, size_t *pairs, ts_err *err)
 {
     if (!json_object_is_type(v, json_type_object))
         return ts__rec_reject(err, TS__FP("attrs"), "must be an object");
@@ -125,8 +124,7 @@ static ts_status conv_attrs(json_object *v, ts_arena *a, ts_person *p, size_t *p
     if (!attrs)
         return nomem(err);
     size_t k = 0;
-    for (struct lh_entry *e = lh_table_head(json_object_get_object(v)); e;
-         e = lh_entry_next(e)) {
+    for (struct lh_entry *e = lh_table_head(json_object_get_object(v)); e; e = lh_entry_next(e)) {
         const char *key = lh_entry_k(e);
         json_object *val = (json_object *)lh_entry_v(e);
         ts_attr *at = &attrs[k];
@@ -171,8 +169,7 @@ static ts_status conv_attrs(json_object *v, ts_arena *a, ts_person *p, size_t *p
     return TS_OK;
 }
 
-static ts_status conv_events(json_object *v, ts_arena *a, ts_person *p, size_t *pairs,
-                             ts_err *err)
+static ts_status conv_events(json_object *v, ts_arena *a, ts_person *p, size_t *pairs, ts_err *err)
 {
     if (!json_object_is_type(v, json_type_array))
         return ts__rec_reject(err, TS__FP("events"), "must be an array of objects");
@@ -206,8 +203,8 @@ static ts_status conv_events(json_object *v, ts_arena *a, ts_person *p, size_t *
                 if (!json_object_is_type(val, json_type_null))
                     rc = jstr(a, fp, val, TS_LIMIT_FIELD, false, &ev->note, err);
             } else
-                rc = unknown_key(err, (ts__fpath){"events", (long)i, NULL}, key,
-                                 "type, date, note");
+                rc =
+                    unknown_key(err, (ts__fpath){"events", (long)i, NULL}, key, "type, date, note");
             if (rc != TS_OK)
                 return rc;
         }
@@ -492,8 +489,8 @@ struct json_tokener *ts__rec_tokener_new(void)
     return tok;
 }
 
-ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len,
-                                 ts_arena *a, ts_person *out, ts_err *err)
+ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len, ts_arena *a,
+                                 ts_person *out, ts_err *err)
 {
     if (len > TS_LIMIT_LINE)
         return ts__rec_reject(err, TS__FP(""), "record is longer than %u bytes", TS_LIMIT_LINE);

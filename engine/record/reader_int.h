@@ -13,13 +13,13 @@ typedef struct ts__yread ts__yread;
 
 struct ts_reader {
     ts_format fmt;
-    char *path;                /* owned copy (the name for a memory reader) */
-    ts__src src;               /* JSONL */
+    char *path;  /* owned copy (the name for a memory reader) */
+    ts__src src; /* JSONL */
     bool src_open;
-    struct json_tokener *tok;  /* JSONL */
-    ts__csvread *csv;          /* CSV */
-    ts__yread *yaml;           /* YAML */
-    const void *mem;           /* memory reader: the borrowed buffer */
+    struct json_tokener *tok; /* JSONL */
+    ts__csvread *csv;         /* CSV */
+    ts__yread *yaml;          /* YAML */
+    const void *mem;          /* memory reader: the borrowed buffer */
     size_t mem_len;
     bool is_mem;
 };

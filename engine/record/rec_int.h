@@ -28,11 +28,11 @@ ts_status ts__rec_reject(ts_err *err, ts__fpath fp, const char *fmt, ...) TS_PRI
 /* Validates a string and copies it into the arena.
  * ident: 1..max bytes, no control characters (ids, grid, types, kinds, categories);
  * otherwise (free text): 0..max bytes. Both: valid UTF-8, no NUL. */
-ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size_t max,
-                      bool ident, const char **out, ts_err *err) TS_MUST_CHECK;
+ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size_t max, bool ident,
+                      const char **out, ts_err *err) TS_MUST_CHECK;
 /* Validates "YYYY-MM-DD" (a real date). */
-ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out,
+                       ts_err *err) TS_MUST_CHECK;
 /* Validates an attribute name (1..TS_LIMIT_ATTR_NAME bytes, UTF-8, no control characters,
  * not protected); field on error is "attrs.NAME" (or "attrs" if the name is unprintable). */
 ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char **out,
@@ -45,11 +45,11 @@ void ts__rec_person_init(ts_person *p);
 /* Converts a parsed json-c value (a JSON line, or a YAML item converted by the YAML
  * reader) into p. *pairs receives the number of key/value pairs seen in the objects of
  * the record (for the duplicate-key check). */
-ts_status ts__rec_from_json(struct json_object *root, ts_arena *a, ts_person *p,
-                            size_t *pairs, ts_err *err) TS_MUST_CHECK;
+ts_status ts__rec_from_json(struct json_object *root, ts_arena *a, ts_person *p, size_t *pairs,
+                            ts_err *err) TS_MUST_CHECK;
 /* Parses one JSON line with a caller-owned tokener (reset here) and validates it. */
-ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len,
-                                 ts_arena *a, ts_person *out, ts_err *err) TS_MUST_CHECK;
+ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len, ts_arena *a,
+                                 ts_person *out, ts_err *err) TS_MUST_CHECK;
 /* A tokener set up as the readers use it (depth TS_LIMIT_JSON_DEPTH, strict); NULL on
  * allocation failure. Free with json_tokener_free. */
 struct json_tokener *ts__rec_tokener_new(void);

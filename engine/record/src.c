@@ -45,8 +45,8 @@ ts_status ts__src_open_file(ts__src *s, const char *path, size_t limit, ts_err *
     return rc;
 }
 
-ts_status ts__src_open_mem(ts__src *s, const char *name, const void *mem, size_t len,
-                           size_t limit, ts_err *err)
+ts_status ts__src_open_mem(ts__src *s, const char *name, const void *mem, size_t len, size_t limit,
+                           ts_err *err)
 {
     memset(s, 0, sizeof *s);
     s->name = name;

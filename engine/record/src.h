@@ -17,11 +17,11 @@
 #define TS__SRC_BLOCK (64u * 1024u) /* bytes read per read(2) */
 
 typedef struct ts__src {
-    int fd;            /* -1 for a memory source */
-    const char *mem;   /* memory source (borrowed) */
+    int fd;          /* -1 for a memory source */
+    const char *mem; /* memory source (borrowed) */
     size_t mem_len;
     size_t mem_off;
-    char *buf;         /* cap bytes */
+    char *buf; /* cap bytes */
     size_t cap;
     size_t limit;      /* longest line returned whole */
     size_t start, end; /* unconsumed bytes are buf[start..end) */
@@ -37,8 +37,8 @@ typedef struct ts__src {
 
 /* Opens path (TS_IO on failure) or wraps mem; limit is the longest line (<= cap). */
 ts_status ts__src_open_file(ts__src *s, const char *path, size_t limit, ts_err *err);
-ts_status ts__src_open_mem(ts__src *s, const char *name, const void *mem, size_t len,
-                           size_t limit, ts_err *err);
+ts_status ts__src_open_mem(ts__src *s, const char *name, const void *mem, size_t len, size_t limit,
+                           ts_err *err);
 void ts__src_close(ts__src *s);
 
 /* Next line without its '\n' (a '\r' before it is kept). *got is false at end of input.

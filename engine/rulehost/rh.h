@@ -71,7 +71,6 @@ struct ts_rulehost {
     int budget;       /* count for the hook, per rule */
     uint64_t co_used; /* instructions run in coroutines during the current rule */
     rh_trip trip;
-    bool x_nohook;
     ts_regex_cache *rx;
     /* registry references */
     int ref_rules;   /* array: rule index + 1 -> when function */

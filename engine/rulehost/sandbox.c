@@ -96,7 +96,7 @@ static void rh_hook(lua_State *L, lua_Debug *ar)
 void ts__rh_arm(ts_rulehost *h)
 {
     h->co_used = 0;
-    if (!h->x_nohook) lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, h->budget);
+    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, h->budget);
 }
 
 void ts__rh_recover(ts_rulehost *h, int top)
@@ -490,8 +490,7 @@ ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err
     }
     lua_settop(h->L, 0);
     /* Generational mode suits per-person garbage (see person.c for the measurement). */
-    h->x_nohook = getenv("RH_NOHOOK") != NULL;
-    if (!getenv("RH_INC")) lua_gc(h->L, LUA_GCGEN, getenv("RH_MINOR") ? atoi(getenv("RH_MINOR")) : 0, 0);
+    lua_gc(h->L, LUA_GCGEN, 0, 0);
     return TS_OK;
 }
 

@@ -71,6 +71,14 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 2: alert escalation rows — an escalation inserts a new alerts row (a new cursor,
+     *    so feed consumers see it) whose origin is the first row's cursor (the alert's
+     *    id number); the partial index finds quick alerts due for escalation without a
+     *    scan. */
+    "ALTER TABLE alerts ADD COLUMN origin INTEGER;"
+    "CREATE INDEX alerts_origin ON alerts(origin) WHERE origin IS NOT NULL;"
+    "CREATE INDEX alerts_quick_due ON alerts(coalesce(escalated, created))"
+    "  WHERE kind = 'quick' AND status = 'new';",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -40,7 +40,7 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)((rng_state >> 33) % n);
 }
 
-static const char *ev_types[] = {"checkin_done", "checkin_missed", "home_visit",
+static const char *ev_types[] = {"checkin_done",  "checkin_missed", "home_visit",
                                  "dispute_filed", "petition_filed", "job_lost"};
 static const char *cats[] = {"community_correction", "released_prisoner", "petitioner",
                              "dispute_party", "elderly_living_alone"};
@@ -132,8 +132,7 @@ int main(int argc, char **argv)
     ts_reader_close(r);
     uint64_t items = persons + rejects;
     printf("ts_reader_next (JSONL -> ts_person): %llu persons, %llu rejects, %llu events\n",
-           (unsigned long long)persons, (unsigned long long)rejects,
-           (unsigned long long)events);
+           (unsigned long long)persons, (unsigned long long)rejects, (unsigned long long)events);
     printf("  %.0f records/s (cpu %.3f s), %.0f records/s wall, %.1f MB/s\n", items / cpu, cpu,
            items / wall, (double)bytes / 1e6 / cpu);
 

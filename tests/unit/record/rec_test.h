@@ -72,15 +72,15 @@ static inline const char *rt_tmpfile(const char *suffix, const void *data, size_
     return path;
 }
 
-#define assert_reject(it, ln, fld, reason_part)                                                \
-    do {                                                                                       \
-        const ts_item *it_ = (it);                                                             \
-        if (it_->kind != TS_ITEM_REJECT)                                                       \
-            fail_msg("line %d: expected a reject, got kind %d", (int)(ln), (int)it_->kind);    \
-        assert_int_equal(it_->line, (ln));                                                     \
-        assert_string_equal(it_->field, (fld));                                                \
-        if (!strstr(it_->reason, (reason_part)))                                               \
-            fail_msg("reason \"%s\" does not contain \"%s\"", it_->reason, (reason_part));     \
+#define assert_reject(it, ln, fld, reason_part)                                                    \
+    do {                                                                                           \
+        const ts_item *it_ = (it);                                                                 \
+        if (it_->kind != TS_ITEM_REJECT)                                                           \
+            fail_msg("line %d: expected a reject, got kind %d", (int)(ln), (int)it_->kind);        \
+        assert_int_equal(it_->line, (ln));                                                         \
+        assert_string_equal(it_->field, (fld));                                                    \
+        if (!strstr(it_->reason, (reason_part)))                                                   \
+            fail_msg("reason \"%s\" does not contain \"%s\"", it_->reason, (reason_part));         \
     } while (0)
 
 #endif

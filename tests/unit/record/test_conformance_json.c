@@ -116,10 +116,11 @@ static void test_json_suite(void **state)
         check_file(dir, e->d_name, &t);
     }
     closedir(d);
-    printf("    JSONTestSuite: y_object* %d (one field reject each, none about syntax), other y_* %d "
-           "(not an object; %d span lines), n_* %d rejected (%d empty: no records), i_* %d survived "
-           "(%d gave a person)\n",
-           t.y_obj, t.y_other, t.y_multi, t.n, t.n_empty, t.i, t.i_accepted);
+    printf(
+        "    JSONTestSuite: y_object* %d (one field reject each, none about syntax), other y_* %d "
+        "(not an object; %d span lines), n_* %d rejected (%d empty: no records), i_* %d survived "
+        "(%d gave a person)\n",
+        t.y_obj, t.y_other, t.y_multi, t.n, t.n_empty, t.i, t.i_accepted);
     assert_int_equal(t.y_obj, 11);
     assert_int_equal(t.y_other, 84);
     assert_int_equal(t.n, 188);

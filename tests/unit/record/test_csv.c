@@ -249,8 +249,8 @@ static void compare_spectrum(const char *dir, const char *base)
                 fail_msg("%s: key %s missing", path, head[i]);
             size_t vl = (size_t)json_object_get_string_len(v);
             if (vl != row.len[i] || memcmp(json_object_get_string(v), row.f[i], vl) != 0)
-                fail_msg("%s: row %zu field %s: got \"%s\" want \"%s\"", path, k, head[i],
-                         row.f[i], json_object_get_string(v));
+                fail_msg("%s: row %zu field %s: got \"%s\" want \"%s\"", path, k, head[i], row.f[i],
+                         json_object_get_string(v));
         }
         k++;
     }

@@ -113,20 +113,39 @@ static void test_empty_and_corrupt(void **state)
         size_t n;
     } bad[] = {
         {"", 0},
-        {"Y\x01\x00\x00", 4},                       /* magic */
-        {"X\x02\x00\x00", 4},                       /* version */
-        {"X\x01\xff\xff\xff\xff\xff\x00", 8},       /* varint too long */
-        {"X\x01\x41\x00", 4},                       /* 65 categories > limit */
-        {"X\x01\x01\x05" "ab", 6},                  /* string past the end */
-        {"X\x01\x01\x02" "a\0" "\x00", 7},          /* NUL in a string */
-        {"X\x01\x01\x01\xff\x00", 6},               /* invalid UTF-8 */
-        {"X\x01\x00\x01\x01" "a\x04\x00", 8},       /* bad type */
-        {"X\x01\x00\x01\x01" "a\x02\x02", 8},       /* bool not 0/1 */
-        {"X\x01\x00\x01\x01" "a\x01\x00\x00", 9},   /* short number */
-        {"X\x01\x00\x02\x01" "b\x02\x01\x01" "a\x02\x01", 12}, /* names out of order */
-        {"X\x01\x00\x02\x01" "a\x02\x01\x01" "a\x02\x01", 12}, /* repeated name */
-        {"X\x01\x00\x01\x00\x02\x01", 7},           /* empty name */
-        {"X\x01\x00\x01\x01" "a\x01\x00\x00\x00\x00\x00\x00\xf0\x7f", 14}, /* +inf */
+        {"Y\x01\x00\x00", 4},                 /* magic */
+        {"X\x02\x00\x00", 4},                 /* version */
+        {"X\x01\xff\xff\xff\xff\xff\x00", 8}, /* varint too long */
+        {"X\x01\x41\x00", 4},                 /* 65 categories > limit */
+        {"X\x01\x01\x05"
+         "ab",
+         6}, /* string past the end */
+        {"X\x01\x01\x02"
+         "a\0"
+         "\x00",
+         7},                          /* NUL in a string */
+        {"X\x01\x01\x01\xff\x00", 6}, /* invalid UTF-8 */
+        {"X\x01\x00\x01\x01"
+         "a\x04\x00",
+         8}, /* bad type */
+        {"X\x01\x00\x01\x01"
+         "a\x02\x02",
+         8}, /* bool not 0/1 */
+        {"X\x01\x00\x01\x01"
+         "a\x01\x00\x00",
+         9}, /* short number */
+        {"X\x01\x00\x02\x01"
+         "b\x02\x01\x01"
+         "a\x02\x01",
+         12}, /* names out of order */
+        {"X\x01\x00\x02\x01"
+         "a\x02\x01\x01"
+         "a\x02\x01",
+         12},                             /* repeated name */
+        {"X\x01\x00\x01\x00\x02\x01", 7}, /* empty name */
+        {"X\x01\x00\x01\x01"
+         "a\x01\x00\x00\x00\x00\x00\x00\xf0\x7f",
+         14}, /* +inf */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         /* copy to an exact-size heap block so ASan sees any overread */

@@ -15,7 +15,8 @@ static void test_full_record(void **state)
 {
     (void)state;
     const char *line =
-        "{\"id\":\"P-000123\",\"name\":\"Li Ming\",\"grid\":\"T01-V01-G01\",\"born\":\"1990-04-12\","
+        "{\"id\":\"P-000123\",\"name\":\"Li "
+        "Ming\",\"grid\":\"T01-V01-G01\",\"born\":\"1990-04-12\","
         "\"categories\":[\"community_correction\",\"petitioner\"],"
         "\"attrs\":{\"open_disputes\":1,\"missed_checkins_30d\":2,\"employed\":false,"
         "\"contact_officer\":\"o-1\",\"gone\":null},"
@@ -126,8 +127,8 @@ static const struct {
      "protected attribute is not accepted"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"attrs\":{\"Ethnic-Group\":\"x\"}}", "attrs.Ethnic-Group",
      "protected attribute is not accepted"},
-    {"{\"id\":\"P-1\",\"grid\":\"G\",\"attrs\":{\"political party\":1}}",
-     "attrs.political party", "protected attribute is not accepted"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"attrs\":{\"political party\":1}}", "attrs.political party",
+     "protected attribute is not accepted"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":{}}", "events", "array"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[1]}", "events[0]", "object"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\",\"date\":\"2026-01-01\"},"
@@ -135,8 +136,7 @@ static const struct {
      "events[1].date", "real date"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"date\":\"2026-01-01\"}]}", "events[0].type",
      "required"},
-    {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\"}]}", "events[0].date",
-     "required"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\"}]}", "events[0].date", "required"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\",\"date\":\"2026-01-01\","
      "\"notes\":\"x\"}]}",
      "events[0].notes", "unknown field"},
@@ -178,8 +178,8 @@ static void test_reject_classes(void **state)
         if (it->kind != TS_ITEM_REJECT)
             fail_msg("case %zu (%s) was accepted", i, cases[i].line);
         if (strcmp(it->field, cases[i].field) != 0 || !strstr(it->reason, cases[i].reason))
-            fail_msg("case %zu (%s): got field \"%s\" reason \"%s\"", i, cases[i].line,
-                     it->field, it->reason);
+            fail_msg("case %zu (%s): got field \"%s\" reason \"%s\"", i, cases[i].line, it->field,
+                     it->reason);
         assert_int_equal(it->line, i + 2);
         assert_int_equal(it->raw_len, strlen(cases[i].line));
         assert_memory_equal(it->raw, cases[i].line, it->raw_len);
@@ -247,8 +247,8 @@ static void test_oversize_and_limits(void **state)
     /* too many events (10001 short events stay under the line limit) */
     len += (size_t)sprintf(buf + len, "{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[");
     for (unsigned i = 0; i <= TS_LIMIT_EVENTS; i++)
-        len += (size_t)sprintf(buf + len, "%s{\"type\":\"t\",\"date\":\"2026-01-01\"}",
-                               i ? "," : "");
+        len +=
+            (size_t)sprintf(buf + len, "%s{\"type\":\"t\",\"date\":\"2026-01-01\"}", i ? "," : "");
     len += (size_t)sprintf(buf + len, "]}\n");
     assert_true(len < cap);
     rt_result res;
@@ -372,11 +372,13 @@ static void test_parse_json_api(void **state)
 static void test_protected_names(void **state)
 {
     (void)state;
-    const char *yes[] = {"ethnicity", "Ethnic_Group", "race", "RELIGION", "religious", "faith",
-                         "politics", "political", "political-party", "party_membership",
-                         "sexual orientation", "union.membership", "trade_union"};
-    const char *no[] = {"employed", "care_level", "open_disputes", "grace", "race_count",
-                        "party", ""};
+    const char *yes[] = {"ethnicity",        "Ethnic_Group",       "race",
+                         "RELIGION",         "religious",          "faith",
+                         "politics",         "political",          "political-party",
+                         "party_membership", "sexual orientation", "union.membership",
+                         "trade_union"};
+    const char *no[] = {"employed", "care_level", "open_disputes", "grace", "race_count", "party",
+                        ""};
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
         if (!ts_record_attr_protected(yes[i]))
             fail_msg("%s should be protected", yes[i]);
@@ -406,16 +408,11 @@ static void test_open_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_record),
-        cmocka_unit_test(test_minimal_and_defaults),
-        cmocka_unit_test(test_reject_classes),
-        cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_oversize_and_limits),
-        cmocka_unit_test(test_bom_crlf_blank_lastline),
-        cmocka_unit_test(test_overlong_line),
-        cmocka_unit_test(test_parse_json_api),
-        cmocka_unit_test(test_protected_names),
-        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_full_record),         cmocka_unit_test(test_minimal_and_defaults),
+        cmocka_unit_test(test_reject_classes),      cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_oversize_and_limits), cmocka_unit_test(test_bom_crlf_blank_lastline),
+        cmocka_unit_test(test_overlong_line),       cmocka_unit_test(test_parse_json_api),
+        cmocka_unit_test(test_protected_names),     cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

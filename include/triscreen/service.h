@@ -1,0 +1,151 @@
+/* triscreen/service.h — the library side of `triscreen serve`: live generations of
+ * config + grid + rule pack (reloaded on demand, reference-counted so that in-flight
+ * work finishes on the generation it started with), bearer-token authentication and
+ * grid scopes, a pool of read connections, and the single writer thread that owns the
+ * write connection and group-commits the writes of concurrent requests.
+ *
+ * Invariants:
+ *  - Exactly one thread (the writer) writes to the database. Every write (ingest,
+ *    audit entries, alert actions, screening passes, escalation) is a job handed to it;
+ *    jobs that arrive together share one transaction (ingest, audit) or run alone in
+ *    arrival order (ack, close, screen, escalate). A job's `done` callback runs on the
+ *    writer thread after the job's transaction committed (or failed).
+ *  - A generation is immutable once published; ts_service_acquire returns it with a
+ *    reference that the caller gives back with ts_service_gen_release.
+ *  - No HTTP here: the front end maps statuses and JSON to its protocol. */
+#ifndef TRISCREEN_SERVICE_H
+#define TRISCREEN_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triscreen/config.h"
+#include "triscreen/grid.h"
+#include "triscreen/rulehost.h"
+#include "triscreen/status.h"
+#include "triscreen/store.h"
+
+typedef struct ts_service ts_service;
+typedef struct ts_service_gen ts_service_gen;
+typedef struct ts_svc_job ts_svc_job;
+
+/* A configured token as the service sees it: its scopes resolved against the grid of
+ * its generation (codes unknown to the grid match nothing). */
+typedef struct ts_principal {
+    const char *name;
+    bool write;
+    bool all; /* one of its scopes is "all" */
+    const ts_cell *const *cells;
+    size_t n_cells;
+} ts_principal;
+
+/* Called (from the writer or the ticker thread) whenever the highest committed alert
+ * cursor may have moved, and at least every ~100 ms, with the current highest cursor. */
+typedef void (*ts_service_cursor_fn)(void *ud, int64_t max_cursor);
+/* Called on the writer thread when a job has finished (committed or failed). */
+typedef void (*ts_service_done_fn)(void *ud);
+
+/* Loads config_path (config, grid, rule pack: all validated), opens the write
+ * connection (creating/migrating the database and storing the grid when the database
+ * has no cells yet), and starts the writer and ticker threads. Statuses of the loaders
+ * (TS_CONFIG, TS_RULE, TS_STORE, ...). */
+ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err) TS_MUST_CHECK;
+/* Finishes every queued job, stops the threads and closes the database. Accepts NULL. */
+void ts_service_close(ts_service *svc);
+
+/* Installs the cursor listener (call before serving; ud is borrowed). */
+void ts_service_set_listener(ts_service *svc, ts_service_cursor_fn fn, void *ud);
+/* The highest alert cursor known to be committed. Thread-safe. */
+int64_t ts_service_cursor(ts_service *svc);
+
+/* ---- generations -------------------------------------------------------------------- */
+
+/* The live generation, with a reference. Thread-safe. */
+ts_service_gen *ts_service_acquire(ts_service *svc);
+/* Gives a reference back (the last one frees the generation). Accepts NULL. */
+void ts_service_gen_release(ts_service_gen *g);
+const ts_config *ts_service_gen_config(const ts_service_gen *g);
+const ts_grid *ts_service_gen_grid(const ts_service_gen *g);
+const ts_rulepack *ts_service_gen_pack(const ts_service_gen *g);
+uint64_t ts_service_gen_number(const ts_service_gen *g);
+
+/* Re-reads the config file, the grid and the rule pack and validates them; only when
+ * everything loads does the new generation go live. On failure the old one stays live
+ * and the error is kept for ts_service_reload_error. Thread-safe (reloads serialise). */
+ts_status ts_service_reload(ts_service *svc, ts_err *err) TS_MUST_CHECK;
+/* Copies the error of the last reload attempt ("" after a successful one) into buf;
+ * returns false when there is none. */
+bool ts_service_reload_error(ts_service *svc, char *buf, size_t cap);
+
+/* ---- authentication and scopes ----------------------------------------------------- */
+
+/* The token whose configured SHA-256 matches secret (compared in constant time against
+ * every token), or NULL. The principal lives as long as the generation. */
+const ts_principal *ts_service_gen_auth(const ts_service_gen *g, const char *secret, size_t len);
+/* True when cell lies within one of p's scopes (NULL cell: false unless p->all). */
+bool ts_principal_sees(const ts_principal *p, const ts_cell *cell);
+/* Like ts_principal_sees for a grid code. */
+bool ts_principal_sees_code(const ts_principal *p, const ts_grid *g, const char *code);
+
+/* ---- read connections ---------------------------------------------------------------- */
+
+/* A read-only connection from the pool (opened on demand). Give it back with
+ * ts_service_reader_put; use it from one thread at a time. */
+ts_status ts_service_reader_get(ts_service *svc, ts_store **out, ts_err *err) TS_MUST_CHECK;
+void ts_service_reader_put(ts_service *svc, ts_store *s);
+
+/* ---- write jobs ---------------------------------------------------------------------- */
+
+/* Ingest: parses body (one JSON record when `single`, else JSON Lines) on the calling
+ * thread, checks each record against the grid (a group cell) and p's scopes, and queues
+ * the good ones for the writer, which upserts them, raises quick alerts for new problem
+ * events, re-evaluates the persons inline (ts_screen_inline) and commits with whatever
+ * else is queued. TS_PARSE (with a message) when `single` and the body is not one JSON
+ * object; TS_INVALID for an empty body. g and p are borrowed and must stay alive until
+ * done runs (the job takes its own generation reference). */
+ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                            const char *body, size_t len, bool single, ts_service_done_fn done,
+                            void *ud, ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+/* Appends an audit entry in the next group commit. */
+ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor,
+                           const char *action, const char *target, const char *detail,
+                           ts_service_done_fn done, void *ud, ts_svc_job **out,
+                           ts_err *err) TS_MUST_CHECK;
+/* Acknowledges (close = false) or closes an alert, then audits it as actor. Result
+ * status: TS_NOTFOUND, TS_STATE (already closed / already acked), TS_INVALID (no note
+ * on close), as ts_alert_ack / ts_alert_close. */
+ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor,
+                                  bool close, const char *alert_id, const char *by,
+                                  const char *note, ts_service_done_fn done, void *ud,
+                                  ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+/* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope at now.
+ * TS_BUSY when another screening is queued or running (one at a time). */
+ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor,
+                            unsigned passes, const char *scope, int32_t now,
+                            ts_service_done_fn done, void *ud, ts_svc_job **out,
+                            ts_err *err) TS_MUST_CHECK;
+/* Queues the escalation of unacknowledged quick alerts (fire and forget). */
+void ts_service_escalate(ts_service *svc);
+
+/* After done: the job's status and error, and its JSON result (ingest: per-record
+ * results; screen: the run summaries; NULL for others). Valid until ts_svc_job_free. */
+ts_status ts_svc_job_result(const ts_svc_job *j, const char **json, ts_err *err);
+/* Ingest: records accepted, rejected as invalid, rejected as outside the scopes. */
+void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid,
+                       size_t *forbidden);
+void ts_svc_job_free(ts_svc_job *j);
+
+/* ---- statistics ---------------------------------------------------------------------- */
+
+typedef struct ts_service_stats {
+    uint64_t records_accepted, records_rejected;
+    uint64_t rule_errors;
+    uint64_t alerts[4]; /* by ts_feedback kind, raised by this process */
+    uint64_t escalated;
+    uint64_t commits, jobs_committed; /* group commits and the jobs they carried */
+    uint64_t reloads_ok, reloads_failed;
+} ts_service_stats;
+void ts_service_stats_get(ts_service *svc, ts_service_stats *out);
+
+#endif

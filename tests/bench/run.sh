@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every benchmark (on demand; never part of `make test`). Usage: run.sh BUILD_DIR [N]
+set -euo pipefail
+B=${1:-build}; N=${2:-1000000}
+D=$(dirname "$0")
+cmake --build "$B" --target ts-gen triscreen bench_rules bench_parse >/dev/null
+echo "== machine"; nproc; grep -m1 "model name" /proc/cpuinfo || true
+echo "== import";  "$D/bench_import.sh" "$B" "$N"
+echo "== screen";  "$D/bench_screen.sh" "$B" "$N"
+echo "== rules (in memory, default pack vs hand-written C)"; "$B/bench_rules" "$(dirname "$D")/../rules" || true

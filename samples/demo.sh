@@ -1,18 +1,48 @@
 #!/usr/bin/env bash
 # The whole product on the sample county: a fresh database, the grid, 2,000 fictional
-# persons, then a summary. Usage: samples/demo.sh PATH/TO/triscreen
+# persons, the rule pack checked and tested, the three screenings, the lists by town,
+# a few dossier headlines and the alert feed. Usage: samples/demo.sh PATH/TO/triscreen
 set -euo pipefail
 TS=${1:-build/triscreen}
 TS=$(cd "$(dirname "$TS")" && pwd)/$(basename "$TS")
 cd "$(dirname "$0")"
 export TRISCREEN_CONFIG=$PWD/triscreen.yaml
-rm -f triscreen.db triscreen.db-wal triscreen.db-shm
+rm -f triscreen.db triscreen.db-wal triscreen.db-shm alerts.jsonl
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+has() { "$TS" --help | grep -q "^  $1 "; }
 
-step "triscreen init"
+step "triscreen init                       (database + the grid of 演示县)"
 "$TS" init
-step "triscreen import persons.jsonl"
+step "triscreen import persons.jsonl       (2,000 fictional persons)"
 "$TS" import persons.jsonl
-step "triscreen rules check"
+step "triscreen rules check ../rules && triscreen rules test ../rules"
 "$TS" rules check ../rules
+"$TS" rules test ../rules | tail -2
+step "triscreen screen                     (full → regional → targeted)"
+"$TS" screen
+step "the lists by town"
+for town in T01 T02 T03; do
+    name=$(grep -A1 "code: $town\$" grid.yaml | sed -n 's/ *name: //p' | head -1)
+    printf '%s %-8s' "$town" "$name"
+    for c in red yellow blue; do
+        printf '  %s %3d' "$c" "$("$TS" lists --colour $c --scope $town --format jsonl | wc -l)"
+    done
+    echo
+done
+step "triscreen lists --colour red         (every placement with its rules)"
+"$TS" lists --colour red | head -12
+step "dossier headlines of three red persons"
+for p in $("$TS" lists --colour red --format jsonl | head -3 | jq -r .person); do
+    "$TS" dossier "$p" | sed -n '1p;/^  list/p;/^  reasons/p'
+    echo
+done
+step "triscreen due --now 2026-12-02        (reviews due a week later)"
+"$TS" due --now 2026-12-02 | head -6
+if has alerts; then
+    step "triscreen alerts                     (the officers' feed)"
+    "$TS" alerts --format table | head -12
+    step "triscreen alerts --stats"
+    "$TS" alerts --stats
+fi
+printf '\nDatabase: %s/triscreen.db — try: %s dossier %s\n' "$PWD" "$TS" "$("$TS" lists --colour red --format jsonl | head -1 | jq -r .person)"

@@ -45,6 +45,22 @@ dump() { sql "$1" "select * from ledger order by person, run; select * from list
   select * from marks order by person; select cursor, kind, person, rules, route from alerts order by cursor;" | sha256sum; }
 expect_eq "1 vs 2 threads: identical ledger, lists, transitions, alerts" "$(dump "$C1/triscreen.db")" "$(dump "$C2/triscreen.db")"
 
+# ---- override and expiry; --due with --now ------------------------------------------
+P=$(sql "$DB" "select person from list_members where colour='red' and engine_colour='red' order by person limit 1")
+expect_code "review lowers a red person to blue until 2026-12-10" 0 "$TRISCREEN" review "$P" --by o-t01 \
+  --outcome lower --colour blue --until 2026-12-10 --note "family support in place" --now 2026-11-25
+expect_eq "override in force" "$(sql "$DB" "select colour || ' ' || engine_colour from list_members where person='$P'")" "blue red"
+expect_code "screen while the override holds" 0 "$TRISCREEN" screen --now 2026-11-26
+expect_eq "override still holds; the engine's view is recorded" "$(sql "$DB" "select colour || ' ' || engine_colour || ' ' || override_colour from list_members where person='$P'")" "blue red blue"
+expect_code "screen on the expiry date" 0 "$TRISCREEN" screen --now 2026-12-10
+expect_eq "expired override: back to the engine's colour" "$(sql "$DB" "select colour || ' ' || ifnull(override_colour, '-') from list_members where person='$P'")" "red -"
+expect_eq "expiry is a transition by the engine" "$(sql "$DB" "select from_colour || '>' || to_colour || ' ' || actor from list_transitions where person='$P' order by id desc limit 1")" "blue>red engine"
+due_n=$("$TRISCREEN" due --now 2026-12-17 --format jsonl | wc -l)
+check "reviews are due a week after a red placement" [ "$due_n" -gt 0 ]
+expect_code "targeted pass over the due persons" 0 "$TRISCREEN" screen --due --now 2026-12-17 --format json
+expect_eq "only the due persons were reviewed" "$(jq -r .persons "$WORK/last.out")" "$due_n"
+expect_eq "nothing is due right after the review" "$("$TRISCREEN" due --now 2026-12-17 --format jsonl | wc -l)" 0
+
 # ---- a person leaves the lists when the data no longer supports it ------------------
 P=$(sql "$DB" "select person from list_members where colour='blue' order by person limit 1")
 G=$(sql "$DB" "select grid from persons where id='$P'")

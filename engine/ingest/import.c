@@ -8,14 +8,24 @@
 #include "base/limits.h"
 #include "base/text.h"
 
-#define QUEUE_DEPTH 3
+/* Three stages: one reader thread splits the file into batches of raw rows (JSONL
+ * lines are only split, not parsed), PARSERS threads parse and validate whole batches
+ * in parallel, and the calling thread writes the batches strictly in file order. */
+#define PARSERS 2
+#define RING (2 * PARSERS + 2)
 #define BATCH_SOFT_BYTES ((size_t)16 << 20)
+
+typedef enum { SLOT_FREE = 0, SLOT_READ, SLOT_PARSING, SLOT_PARSED } slot_state;
 
 typedef struct batch {
     ts_arena arena;
     ts_item *items;
     size_t n, cap;
+    uint64_t seq;
+    slot_state state;
     uint64_t done, total; /* reader progress in bytes after this batch */
+    ts_status rc;
+    ts_err err;
 } batch;
 
 typedef struct pipeline {
@@ -24,39 +34,30 @@ typedef struct pipeline {
     ts_reader *reader;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    batch *full[QUEUE_DEPTH]; /* FIFO of batches ready to write */
-    size_t head, count;
-    batch *free_list[QUEUE_DEPTH + 1];
-    size_t n_free;
+    batch ring[RING];
+    uint64_t produced;
     bool eof, stop;
     ts_status read_rc;
     ts_err read_err;
 } pipeline;
 
-static void batch_free(batch *b)
+static ts_status batch_init(batch *b)
 {
-    if (!b)
-        return;
-    ts_arena_release(&b->arena);
-    free(b->items);
-    free(b);
-}
-
-static batch *batch_new(void)
-{
-    batch *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
+    memset(b, 0, sizeof *b);
     b->cap = TS_LIMIT_IMPORT_BATCH;
     b->items = calloc(b->cap, sizeof *b->items);
-    if (!b->items) {
-        free(b);
-        return NULL;
-    }
+    if (!b->items)
+        return TS_NOMEM;
     /* a batch closes early once BATCH_SOFT_BYTES are used; the cap leaves room for one
-     * more maximal row on top */
+     * more maximal row (and its parsed form) on top */
     ts_arena_init(&b->arena, BATCH_SOFT_BYTES + 16 * (size_t)TS_LIMIT_LINE);
-    return b;
+    return TS_OK;
+}
+
+static void batch_release(batch *b)
+{
+    ts_arena_release(&b->arena);
+    free(b->items);
 }
 
 /* Turns a person whose grid is not a group cell into a reject. */
@@ -80,21 +81,20 @@ static void check_grid(const ts_grid *grid, ts_item *it)
 static void *reader_main(void *arg)
 {
     pipeline *pl = arg;
-    for (;;) {
+    ts_status rc = TS_OK;
+    for (bool eof = false; !eof;) {
         pthread_mutex_lock(&pl->mu);
-        while (pl->n_free == 0 && !pl->stop)
+        batch *b = &pl->ring[pl->produced % RING];
+        while (b->state != SLOT_FREE && !pl->stop)
             pthread_cond_wait(&pl->cv, &pl->mu);
-        if (pl->stop) {
-            pthread_mutex_unlock(&pl->mu);
-            return NULL;
-        }
-        batch *b = pl->free_list[--pl->n_free];
+        bool stop = pl->stop;
         pthread_mutex_unlock(&pl->mu);
+        if (stop)
+            break;
 
         ts_arena_reset(&b->arena);
         b->n = 0;
-        ts_status rc = TS_OK;
-        bool eof = false;
+        b->rc = TS_OK;
         while (b->n < b->cap && b->arena.used < BATCH_SOFT_BYTES) {
             ts_item *it = &b->items[b->n];
             rc = ts_reader_next(pl->reader, &b->arena, it, &pl->read_err);
@@ -104,24 +104,66 @@ static void *reader_main(void *arg)
                 eof = true;
                 break;
             }
-            check_grid(pl->grid, it);
             b->n++;
         }
         ts_reader_progress(pl->reader, &b->done, &b->total);
+        if (rc != TS_OK)
+            eof = true;
 
         pthread_mutex_lock(&pl->mu);
-        pl->full[(pl->head + pl->count) % QUEUE_DEPTH] = b;
-        pl->count++;
-        if (rc != TS_OK) {
-            pl->read_rc = rc;
-            eof = true;
-        }
-        pl->eof = eof;
+        b->seq = pl->produced++;
+        b->state = SLOT_READ;
         pthread_cond_broadcast(&pl->cv);
         pthread_mutex_unlock(&pl->mu);
-        if (eof)
-            return NULL;
     }
+    pthread_mutex_lock(&pl->mu);
+    pl->read_rc = rc;
+    pl->eof = true;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+static void *parser_main(void *arg)
+{
+    pipeline *pl = arg;
+    ts_record_parser *parser = NULL;
+    ts_status init_rc = ts_record_parser_new(&parser);
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        batch *b = NULL;
+        for (;;) {
+            for (size_t i = 0; i < RING && !b; i++)
+                if (pl->ring[i].state == SLOT_READ)
+                    b = &pl->ring[i];
+            if (b || pl->stop || pl->eof)
+                break;
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        }
+        if (!b) {
+            pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+        b->state = SLOT_PARSING;
+        pthread_mutex_unlock(&pl->mu);
+
+        ts_status rc = init_rc;
+        for (size_t i = 0; rc == TS_OK && i < b->n; i++) {
+            rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
+            if (rc == TS_OK)
+                check_grid(pl->grid, &b->items[i]);
+        }
+        if (init_rc != TS_OK)
+            ts_err_set(&b->err, TS_NOMEM, pl->path, "cannot create a JSON parser");
+
+        pthread_mutex_lock(&pl->mu);
+        b->rc = rc;
+        b->state = SLOT_PARSED;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+    ts_record_parser_free(parser);
+    return NULL;
 }
 
 void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
@@ -267,6 +309,7 @@ static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path
             st->relations_new += inserted;
             break;
         }
+        case TS_ITEM_RAW: /* parsed by the parser stage; never reaches the writer */
         case TS_ITEM_END:
             break;
         }
@@ -286,42 +329,47 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
     ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &pl.reader, err);
     if (rc != TS_OK)
         return rc;
+    ts_reader_defer(pl.reader, true);
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
-    for (size_t i = 0; i < QUEUE_DEPTH + 1; i++) {
-        batch *b = batch_new();
-        if (!b) {
+    size_t n_init = 0;
+    for (; n_init < RING; n_init++) {
+        if (batch_init(&pl.ring[n_init]) != TS_OK) {
             rc = ts_err_set(err, TS_NOMEM, path, NULL);
             goto free_batches;
         }
-        pl.free_list[pl.n_free++] = b;
     }
-    pthread_t th;
-    if (pthread_create(&th, NULL, reader_main, &pl) != 0) {
+    pthread_t reader, parsers[PARSERS];
+    size_t n_parsers = 0;
+    bool reader_started = pthread_create(&reader, NULL, reader_main, &pl) == 0;
+    if (!reader_started)
         rc = ts_err_set(err, TS_NOMEM, path, "cannot start the reader thread");
-        goto free_batches;
-    }
+    for (; rc == TS_OK && n_parsers < PARSERS; n_parsers++)
+        if (pthread_create(&parsers[n_parsers], NULL, parser_main, &pl) != 0)
+            break;
+    if (rc == TS_OK && n_parsers == 0)
+        rc = ts_err_set(err, TS_NOMEM, path, "cannot start a parser thread");
 
     bool in_tx = false;
-    if (o->dry_run) {
+    if (rc == TS_OK && o->dry_run) {
         rc = ts_store_begin(s, err);
         in_tx = rc == TS_OK;
     }
-    for (;;) {
-        if (rc != TS_OK)
-            break;
+    for (uint64_t next = 0; rc == TS_OK; next++) {
         pthread_mutex_lock(&pl.mu);
-        while (pl.count == 0 && !pl.eof)
+        batch *b = &pl.ring[next % RING];
+        while (!(b->state == SLOT_PARSED && b->seq == next) && !(pl.eof && next == pl.produced))
             pthread_cond_wait(&pl.cv, &pl.mu);
-        if (pl.count == 0 && pl.eof) {
-            pthread_mutex_unlock(&pl.mu);
+        bool finished = !(b->state == SLOT_PARSED && b->seq == next);
+        pthread_mutex_unlock(&pl.mu);
+        if (finished)
+            break;
+        if (b->rc != TS_OK) {
+            rc = b->rc;
+            if (err)
+                *err = b->err;
             break;
         }
-        batch *b = pl.full[pl.head];
-        pl.head = (pl.head + 1) % QUEUE_DEPTH;
-        pl.count--;
-        pthread_mutex_unlock(&pl.mu);
-
         if (!o->dry_run)
             rc = ts_store_begin(s, err);
         if (rc == TS_OK)
@@ -338,7 +386,7 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
             o->progress(o->ud, path, b->done, b->total);
 
         pthread_mutex_lock(&pl.mu);
-        pl.free_list[pl.n_free++] = b;
+        b->state = SLOT_FREE;
         pthread_cond_broadcast(&pl.cv);
         pthread_mutex_unlock(&pl.mu);
     }
@@ -349,21 +397,22 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
     pl.stop = true;
     pthread_cond_broadcast(&pl.cv);
     pthread_mutex_unlock(&pl.mu);
-    pthread_join(th, NULL);
-    /* batches still queued (after an error) go back to the free list to be freed */
-    while (pl.count) {
-        pl.free_list[pl.n_free++] = pl.full[pl.head];
-        pl.head = (pl.head + 1) % QUEUE_DEPTH;
-        pl.count--;
-    }
+    if (reader_started)
+        pthread_join(reader, NULL);
+    pthread_mutex_lock(&pl.mu);
+    pl.eof = true; /* parsers waiting for work may leave now */
+    pthread_cond_broadcast(&pl.cv);
+    pthread_mutex_unlock(&pl.mu);
+    for (size_t i = 0; i < n_parsers; i++)
+        pthread_join(parsers[i], NULL);
     if (rc == TS_OK && pl.read_rc != TS_OK) {
         rc = pl.read_rc;
         if (err)
             *err = pl.read_err;
     }
 free_batches:
-    for (size_t i = 0; i < pl.n_free; i++)
-        batch_free(pl.free_list[i]);
+    for (size_t i = 0; i < n_init; i++)
+        batch_release(&pl.ring[i]);
     pthread_cond_destroy(&pl.cv);
     pthread_mutex_destroy(&pl.mu);
     ts_reader_close(pl.reader);

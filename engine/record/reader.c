@@ -224,6 +224,16 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
             i++;
         if (i == len)
             continue; /* blank line */
+        if (r->defer) {
+            memset(out, 0, sizeof *out);
+            out->kind = TS_ITEM_RAW;
+            out->line = r->src.line;
+            out->raw = ts_arena_strndup(a, p, len);
+            out->raw_len = len;
+            if (!out->raw)
+                return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
+            return TS_OK;
+        }
         ts_err e;
         e.code = TS_OK;
         memset(out, 0, sizeof *out);
@@ -250,4 +260,56 @@ ts_status ts_reader_next(ts_reader *r, ts_arena *arena, ts_item *out, ts_err *er
     default:
         return ts__yread_next(r, arena, out, err);
     }
+}
+
+void ts_reader_defer(ts_reader *r, bool on)
+{
+    r->defer = on && r->fmt == TS_FORMAT_JSONL;
+}
+
+struct ts_record_parser {
+    struct json_tokener *tok;
+};
+
+ts_status ts_record_parser_new(ts_record_parser **out)
+{
+    ts_record_parser *p = calloc(1, sizeof *p);
+    if (!p || !(p->tok = ts__rec_tokener_new())) {
+        free(p);
+        return TS_NOMEM;
+    }
+    *out = p;
+    return TS_OK;
+}
+
+void ts_record_parser_free(ts_record_parser *p)
+{
+    if (!p)
+        return;
+    json_tokener_free(p->tok);
+    free(p);
+}
+
+ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *a, ts_item *it, ts_err *err)
+{
+    if (it->kind != TS_ITEM_RAW)
+        return TS_OK;
+    const char *raw = it->raw;
+    size_t len = it->raw_len;
+    uint64_t line = it->line;
+    ts_err e;
+    e.code = TS_OK;
+    ts_person person;
+    memset(&person, 0, sizeof person);
+    ts_status rc = ts__rec_parse_json_tok(p->tok, raw, len, a, &person, &e);
+    if (rc == TS_OK) {
+        memset(it, 0, sizeof *it);
+        it->kind = TS_ITEM_PERSON;
+        it->line = line;
+        it->person = person;
+        return TS_OK;
+    }
+    if (rc == TS_INVALID)
+        return ts__reader_reject(a, it, line, e.where, e.msg, raw, len, err);
+    return ts_err_set(err, rc, NULL, "line %llu: %s", (unsigned long long)line, e.msg);
 }

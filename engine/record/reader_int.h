@@ -22,6 +22,7 @@ struct ts_reader {
     const void *mem;          /* memory reader: the borrowed buffer */
     size_t mem_len;
     bool is_mem;
+    bool defer; /* JSONL: return raw lines (ts_reader_defer) */
 };
 
 /* Fills a reject item: field and reason copied from err, raw truncated to TS_LIMIT_FIELD. */

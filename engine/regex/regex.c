@@ -113,8 +113,8 @@ static void rx_pcre_msg(char *msg, size_t cap, int code)
 }
 
 /* Finds or compiles pat; NULL on failure with status in *st. */
-static rx_entry *rx_get(ts_regex_cache *c, const char *pat, size_t plen, ts_status *st,
-                        char *msg, size_t msgcap)
+static rx_entry *rx_get(ts_regex_cache *c, const char *pat, size_t plen, ts_status *st, char *msg,
+                        size_t msgcap)
 {
     uint64_t h = rx_hash(pat, plen);
     if (c->last < c->n) {

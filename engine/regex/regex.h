@@ -33,8 +33,7 @@ void ts__regex_cache_free(ts_regex_cache *c);
  * subject too long, match/depth/heap/JIT-stack limit hit), TS_NOMEM. On failure msg
  * (capacity msgcap, may be NULL) receives a one-line reason. */
 ts_status ts__regex_search(ts_regex_cache *c, const char *pat, size_t plen, const char *subj,
-                           size_t slen, ts_regex_match *m, char *msg, size_t msgcap)
-    TS_MUST_CHECK;
+                           size_t slen, ts_regex_match *m, char *msg, size_t msgcap) TS_MUST_CHECK;
 
 /* Number of patterns currently cached (tests). */
 size_t ts__regex_cache_size(const ts_regex_cache *c);

@@ -273,8 +273,8 @@ ts_status ts_rulecases_scan_protected(const char *dir, ts_problem_fn on_problem,
             goto done;
         }
         snprintf(path, plen, "%s/%s", dir, names[i]);
-        char *text;
-        size_t len;
+        char *text = NULL;
+        size_t len = 0;
         st = read_file(path, &text, &len, err);
         free(path);
         if (st != TS_OK)

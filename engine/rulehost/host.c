@@ -122,7 +122,10 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
     const ts_rulepack *pack = h->pack;
     if ((unsigned)ctx->pass > 2 || !s || !s->person)
         return ts_err_set(err, TS_USAGE, NULL, "bad evaluation arguments");
-    rh_run r = {.ctx = ctx, .s = s, .list = pack->by_pass[ctx->pass], .n = pack->n_pass[ctx->pass],
+    rh_run r = {.ctx = ctx,
+                .s = s,
+                .list = pack->by_pass[ctx->pass],
+                .n = pack->n_pass[ctx->pass],
                 .arena = arena};
     ts_eval_result res = {0};
     size_t cap = r.n ? r.n : 1;
@@ -166,8 +169,8 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
         }
         if (h->trip.budget) {
             e->code = TS_BUDGET;
-            e->msg = ts_arena_printf(arena, "instruction budget exceeded (%d instructions)",
-                                     h->budget);
+            e->msg =
+                ts_arena_printf(arena, "instruction budget exceeded (%d instructions)", h->budget);
         } else if (h->trip.memory || rc == LUA_ERRMEM) {
             e->code = TS_LIMIT;
             e->msg = ts_arena_printf(arena, "memory limit exceeded (%zu bytes)", h->mem_cap);

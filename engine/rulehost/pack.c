@@ -249,8 +249,8 @@ done:
     return rc;
 }
 
-ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts,
-                           ts_problem_fn on_problem, void *ud, ts_rulepack **out, ts_err *err)
+ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_problem_fn on_problem,
+                           void *ud, ts_rulepack **out, ts_err *err)
 {
     ts_status rc = TS_OK;
     ts_rulehost scratch;
@@ -259,10 +259,10 @@ ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts,
     if (!pack)
         return ts_err_set(err, TS_NOMEM, dir, "out of memory");
     ts_arena_init(&pack->arena, 0);
-    pack->opts.instructions = opts && opts->instructions ? opts->instructions
-                                                         : TS_LIMIT_RULE_INSTRUCTIONS;
-    pack->opts.memory_bytes = opts && opts->memory_bytes ? opts->memory_bytes
-                                                         : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    pack->opts.instructions =
+        opts && opts->instructions ? opts->instructions : TS_LIMIT_RULE_INSTRUCTIONS;
+    pack->opts.memory_bytes =
+        opts && opts->memory_bytes ? opts->memory_bytes : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
     pack->dir = ts_arena_strdup(&pack->arena, dir);
     pack->rules = ts_arena_calloc(&pack->arena, TS_LIMIT_RULES, sizeof *pack->rules);
     if (!pack->dir || !pack->rules) {

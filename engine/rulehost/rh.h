@@ -73,17 +73,17 @@ struct ts_rulehost {
     rh_trip trip;
     ts_regex_cache *rx;
     /* registry references */
-    int ref_rules;   /* array: rule index + 1 -> when function */
-    int ref_p;       /* p proxy (userdata) */
-    int ref_pdata;   /* metatable of p's field cache (a fresh cache per person) */
-    int ref_attrs;   /* attrs proxy for p, and its data table */
+    int ref_rules; /* array: rule index + 1 -> when function */
+    int ref_p;     /* p proxy (userdata) */
+    int ref_pdata; /* metatable of p's field cache (a fresh cache per person) */
+    int ref_attrs; /* attrs proxy for p, and its data table */
     int ref_attrs_d;
     int ref_cats; /* categories proxy for p, and its data table */
     int ref_cats_d;
-    int ref_ctx;   /* ctx proxy, and its data table */
+    int ref_ctx; /* ctx proxy, and its data table */
     int ref_ctx_d;
-    int ref_base;  /* the sandbox's base library table (copied into each file's globals) */
-    rh_view *pview; /* p's view (inside p's userdata) */
+    int ref_base;       /* the sandbox's base library table (copied into each file's globals) */
+    rh_view *pview;     /* p's view (inside p's userdata) */
     size_t cats_filled; /* length of the categories data table */
     /* current evaluation */
     uint32_t gen;
@@ -124,7 +124,7 @@ size_t ts__rh_utf8_cut(const char *s, size_t len, size_t cap);
  * pack (rules, problems); collect=true: store each `when` in the rules array, checking
  * ids against the pack. Returns the number of problems. */
 typedef struct rh_load {
-    ts_rulepack *pack; /* validate mode: appended to */
+    ts_rulepack *pack;        /* validate mode: appended to */
     const ts_rulepack *cpack; /* collect mode: compared with */
     ts_problem_fn on_problem;
     void *ud;
@@ -142,8 +142,7 @@ void ts__rh_problem(rh_load *ld, const char *where, const char *fmt, ...) TS_PRI
 /* Creates p, ctx and their tables in the registry (at host creation). */
 void ts__rh_person_init(lua_State *L, ts_rulehost *h);
 /* Repoints p at s and clears its caches; refreshes ctx. Runs inside a protected call. */
-void ts__rh_person_bind(lua_State *L, ts_rulehost *h, const ts_eval_ctx *ctx,
-                        const ts_subject *s);
+void ts__rh_person_bind(lua_State *L, ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subject *s);
 /* The re module (table of functions) pushed on the stack. */
 void ts__rh_push_re(lua_State *L);
 

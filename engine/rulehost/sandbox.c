@@ -179,8 +179,9 @@ static int rh_ro_newindex(lua_State *L)
 {
     const rh_proxy *u = lua_touserdata(L, 1);
     if (u && u->magic == RH_MAGIC_ENV)
-        return luaL_error(L, "rules cannot set global '%s' (globals are read-only once the "
-                             "pack is loaded; use a local)",
+        return luaL_error(L,
+                          "rules cannot set global '%s' (globals are read-only once the "
+                          "pack is loaded; use a local)",
                           rh_keyname(L, 2));
     if (u && u->magic == RH_MAGIC_PERSON)
         return luaL_error(L, "the person is read-only (field '%s')", rh_keyname(L, 2));
@@ -393,9 +394,9 @@ static int rh_setup(lua_State *L)
 {
     ts_rulehost *h = ts__rh_host(L);
     static const char *const base_keep[] = {
-        "assert", "error",  "ipairs",   "next",     "pairs",  "pcall",        "rawequal",
-        "rawget", "rawlen", "rawset",   "select",   "tonumber", "tostring",   "type",
-        "xpcall", "getmetatable", "_VERSION", NULL};
+        "assert",   "error",  "ipairs", "next",         "pairs",    "pcall",
+        "rawequal", "rawget", "rawlen", "rawset",       "select",   "tonumber",
+        "tostring", "type",   "xpcall", "getmetatable", "_VERSION", NULL};
     lua_newtable(L); /* B */
     int B = lua_gettop(L);
     lua_pushcfunction(L, luaopen_base);
@@ -472,8 +473,8 @@ ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err
 {
     uint64_t budget = opts && opts->instructions ? opts->instructions : TS_LIMIT_RULE_INSTRUCTIONS;
     h->budget = budget > (uint64_t)INT32_MAX ? INT32_MAX : (int)budget;
-    h->mem_cap = opts && opts->memory_bytes ? opts->memory_bytes
-                                            : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    h->mem_cap =
+        opts && opts->memory_bytes ? opts->memory_bytes : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
     if (ts__regex_cache_new(TS_LIMIT_REGEX_CACHE, &h->rx) != TS_OK)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot create the regex cache");
     h->L = lua_newstate(rh_alloc, h);
@@ -483,9 +484,9 @@ ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err
     lua_pushcfunction(h->L, rh_setup);
     int rc = lua_pcall(h->L, 0, 0, 0);
     if (rc != LUA_OK || h->trip.memory) {
-        ts_status st = ts_err_set(err, TS_NOMEM, NULL, "cannot set up the rule sandbox: %s",
-                                  lua_type(h->L, -1) == LUA_TSTRING ? lua_tostring(h->L, -1)
-                                                                    : "error");
+        ts_status st =
+            ts_err_set(err, TS_NOMEM, NULL, "cannot set up the rule sandbox: %s",
+                       lua_type(h->L, -1) == LUA_TSTRING ? lua_tostring(h->L, -1) : "error");
         return st;
     }
     lua_settop(h->L, 0);
@@ -594,9 +595,9 @@ static int rh_rule(lua_State *L)
         } else {
             id = lua_tolstring(L, vidx[RF_ID], &idlen);
             if (!rh_id_ok(id, idlen)) {
-                ts__rh_problem(ld, where,
-                               "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :",
-                               TS_LIMIT_ID);
+                ts__rh_problem(
+                    ld, where,
+                    "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :", TS_LIMIT_ID);
                 ok = false;
                 id = NULL;
             }
@@ -606,7 +607,8 @@ static int rh_rule(lua_State *L)
     if (vidx[RF_PASS]) {
         sv = lua_type(L, vidx[RF_PASS]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_PASS]) : NULL;
         if (!sv || !ts_pass_parse(sv, &ri.pass)) {
-            ts__rh_problem(ld, where, "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
+            ts__rh_problem(ld, where,
+                           "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
             ok = false;
         }
     }
@@ -629,8 +631,7 @@ static int rh_rule(lua_State *L)
     if (vidx[RF_SCORE]) {
         int isnum = 0;
         lua_Integer sc = lua_tointegerx(L, vidx[RF_SCORE], &isnum);
-        if (!isnum || lua_type(L, vidx[RF_SCORE]) != LUA_TNUMBER || sc < -1000000 ||
-            sc > 1000000) {
+        if (!isnum || lua_type(L, vidx[RF_SCORE]) != LUA_TNUMBER || sc < -1000000 || sc > 1000000) {
             ts__rh_problem(ld, where, "field 'score' must be a whole number in -1000000..1000000");
             ok = false;
         } else {

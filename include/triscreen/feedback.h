@@ -8,7 +8,31 @@
  * alert's route_note says so. De-duplication: an alert is not raised again for the
  * same person, kind and set of rule ids while an earlier one is not closed; a rise in
  * colour is a new alert. The cursor (alerts.cursor, AUTOINCREMENT) is monotonic, so a
- * consumer resuming from a cursor misses nothing and sees nothing twice. */
+ * consumer resuming from a cursor misses nothing and sees nothing twice.
+ *
+ * Rows and ids: every raise and every escalation is one row of the feed with its own
+ * cursor. An alert's id ("A-000042") is the cursor of its first row. An escalation
+ * inserts a new row carrying the same id with level+1 and the wider route (so it
+ * reappears in the feed at a new cursor), and sets the previous row's status to
+ * "superseded"; the newest row of an id is its live row, the one ack/close act on and
+ * the --status filters see. Why the cursor contract holds: SQLite has one writer at a
+ * time (BEGIN IMMEDIATE), cursors are assigned inside that write transaction and never
+ * reused (AUTOINCREMENT), so when a reader's snapshot contains cursor N it contains
+ * every cursor below N too; a reader that remembers the last cursor it handled and asks
+ * for cursor > last sees each row exactly once. Status changes (ack, close) update the
+ * row in place and do not move it in the feed.
+ *
+ * Triggers (DESIGN.md §Rules "Feedback"): the pass calls ts_feedback_on_screen_alert
+ * (early: newly suspect or an early rule fired; detailed: entered red / rose, or a
+ * detailed rule fired; quick: a quick rule fired), the import calls
+ * ts_feedback_on_problem_event for each new event whose type is in problem_events; such
+ * a quick alert has rules [{"id":"problem_event","evidence":"<type> <YYYY-MM-DD>[ <note>]"}]
+ * and its de-duplication key names the event (type, date, note), so every new problem
+ * event is alerted once. Escalation: a quick alert still "new" quick_ack_minutes after
+ * its creation (or last escalation) is escalated by one level per check; quick alerts
+ * already reach the town, so an escalation re-sends to the whole chain with a
+ * route_note saying the town is the top of the grid (a kind with a lower reach, e.g.
+ * early at the group, would widen one level per escalation). */
 #ifndef TRISCREEN_FEEDBACK_H
 #define TRISCREEN_FEEDBACK_H
 
@@ -42,19 +66,28 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
 /* After the caller's commit: appends the alerts committed since the last flush to the
  * JSON Lines sink (if configured) and flushes it. */
 ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err) TS_MUST_CHECK;
-/* Number of alerts raised through this context so far, by ts_feedback kind. */
+/* After the caller rolled back: forgets the alerts raised since the last flush, so they
+ * are not looked up (and their cursors not reused by another writer's rows) by the
+ * next flush. Accepts NULL. */
+void ts_feedback_discard(ts_feedback_ctx *fb);
+/* Number of alerts raised through this context so far, by ts_feedback kind (new alerts
+ * only; escalations are counted by ts_feedback_escalate). */
 uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind);
 
 /* Escalates quick alerts still "new" quick_ack_minutes after they were raised (or last
  * escalated) at time `at` (unix seconds): records the escalation, routes one level
  * further up, and raises the alert again (a new cursor, same alert id). In its own
- * transaction. */
+ * transaction (or the caller's, when one is open on s); after its own commit it flushes
+ * the sink. Each escalation writes a history row ("escalated", by "engine") and the
+ * audit log. *escalated receives the number of alerts escalated. */
 ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at,
                                unsigned *escalated, ts_err *err) TS_MUST_CHECK;
 
-/* Lifecycle. alert_id is "A-000042" or the bare cursor number. TS_NOTFOUND for an
- * unknown alert, TS_STATE when already closed (or ack of an acked alert), TS_INVALID
- * when close has no note. Each writes the status history and the audit log. */
+/* Lifecycle. alert_id is "A-000042" or the bare cursor number (of any row of the alert;
+ * the live row is acted on). TS_NOTFOUND for an unknown or malformed id, TS_STATE when
+ * already closed (or ack of an acked alert), TS_INVALID when `by` is empty or close has
+ * no note. Each writes the status history (alert_history.alert = the id number) and the
+ * audit log, in its own transaction (or the caller's, when one is open on s). */
 ts_status ts_alert_ack(ts_store *s, const char *alert_id, const char *by, const char *note,
                        ts_err *err) TS_MUST_CHECK;
 ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, const char *note,
@@ -83,5 +116,15 @@ ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out
 
 /* The highest cursor in the database (0 when none). */
 ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
+
+/* The table form of `triscreen alerts`: a header line, and one line for an alert's JSON
+ * (as given to ts_alert_fn) written into buf (truncated to cap). TS_INVALID when json
+ * is not an alert. Pure functions, thread-safe. */
+const char *ts_alert_table_header(void);
+ts_status ts_alert_table_row(const char *json, char *buf, size_t cap) TS_MUST_CHECK;
+
+/* Parses an `at` for ts_feedback_escalate: "YYYY-MM-DD" (00:00 UTC),
+ * "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC; a space may replace the T) or "@UNIXSECONDS". */
+bool ts_alert_parse_time(const char *s, int64_t *out);
 
 #endif

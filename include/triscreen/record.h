@@ -61,6 +61,7 @@ typedef enum {
     TS_ITEM_EVENT,    /* a row of an events CSV: item.person_id + item.event */
     TS_ITEM_RELATION, /* a row of a relations CSV: item.person_id + item.relation */
     TS_ITEM_REJECT,   /* a bad row: item.field, item.reason, item.raw */
+    TS_ITEM_RAW,      /* deferred (ts_reader_defer): a JSONL line in item.raw, not parsed */
 } ts_item_kind;
 
 typedef struct ts_item {
@@ -99,6 +100,21 @@ ts_status ts_reader_open_mem(const char *name, const void *buf, size_t len, ts_f
 /* Reads the next item into *out, allocating from arena. Bad rows come back as
  * TS_ITEM_REJECT with TS_OK; only I/O failure or memory exhaustion returns an error. */
 ts_status ts_reader_next(ts_reader *r, ts_arena *arena, ts_item *out, ts_err *err)
+    TS_MUST_CHECK;
+
+/* Deferred parsing (JSON Lines only; other formats ignore it): ts_reader_next then
+ * returns each non-blank line as TS_ITEM_RAW (raw copied into the arena) and the caller
+ * parses it with ts_record_parse_item, possibly on another thread. Over-long lines are
+ * still returned as rejects. */
+void ts_reader_defer(ts_reader *r, bool on);
+
+/* A JSON record parser for ts_record_parse_item; one per thread. */
+typedef struct ts_record_parser ts_record_parser;
+ts_status ts_record_parser_new(ts_record_parser **out) TS_MUST_CHECK;
+void ts_record_parser_free(ts_record_parser *p);
+/* Turns a TS_ITEM_RAW item into TS_ITEM_PERSON or TS_ITEM_REJECT in place, allocating
+ * from arena. Other kinds are left alone. TS_NOMEM only on exhaustion. */
+ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *arena, ts_item *it, ts_err *err)
     TS_MUST_CHECK;
 
 /* Bytes consumed so far and the file size (0 if unknown), for progress bars. */

@@ -97,9 +97,15 @@ void ts_service_reader_put(ts_service *svc, ts_store *s);
 
 /* ---- write jobs ---------------------------------------------------------------------- */
 
+/* The constructors below prepare a job (the caller owns it) without queueing it; hand it
+ * to the writer with ts_service_submit. After submission the writer owns it until it
+ * calls `done` (or frees it itself when done is NULL); then the caller reads the result
+ * and frees it. TS_STATE when the service is shutting down (the caller still owns it). */
+ts_status ts_service_submit(ts_service *svc, ts_svc_job *j, ts_err *err) TS_MUST_CHECK;
+
 /* Ingest: parses body (one JSON record when `single`, else JSON Lines) on the calling
- * thread, checks each record against the grid (a group cell) and p's scopes, and queues
- * the good ones for the writer, which upserts them, raises quick alerts for new problem
+ * thread and checks each record against the grid (a group cell) and p's scopes; the
+ * writer upserts them, raises quick alerts for new problem
  * events, re-evaluates the persons inline (ts_screen_inline) and commits with whatever
  * else is queued. TS_PARSE (with a message) when `single` and the body is not one JSON
  * object; TS_INVALID for an empty body. g and p are borrowed and must stay alive until
@@ -107,7 +113,7 @@ void ts_service_reader_put(ts_service *svc, ts_store *s);
 ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_principal *p,
                             const char *body, size_t len, bool single, ts_service_done_fn done,
                             void *ud, ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
-/* Appends an audit entry in the next group commit. */
+/* An audit entry, written in the next group commit. */
 ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor,
                            const char *action, const char *target, const char *detail,
                            ts_service_done_fn done, void *ud, ts_svc_job **out,
@@ -119,8 +125,9 @@ ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char
                                   bool close, const char *alert_id, const char *by,
                                   const char *note, ts_service_done_fn done, void *ud,
                                   ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
-/* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope at now.
- * TS_BUSY when another screening is queued or running (one at a time). */
+/* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope (NULL = all) at
+ * now. TS_BUSY when another screening is queued or running (one at a time; freeing a
+ * job that never ran releases the slot). */
 ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor,
                             unsigned passes, const char *scope, int32_t now,
                             ts_service_done_fn done, void *ud, ts_svc_job **out,

@@ -22,14 +22,14 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)((rng_state >> 11) % n);
 }
 
-static const char *const CATS[] = {"community_correction", "released_prisoner", "drug_rehab",
-                                   "mental_health_care",   "minor_at_risk",     "elderly_living_alone",
-                                   "petitioner",           "dispute_party"};
-static const char *const EVENTS[] = {"checkin_done",     "checkin_missed",    "home_visit",
-                                     "dispute_filed",    "dispute_escalated", "dispute_resolved",
-                                     "petition_filed",   "job_lost",          "job_started",
-                                     "hospital_visit",   "police_call",       "incident_reported",
-                                     "threat_reported",  "absconded"};
+static const char *const CATS[] = {
+    "community_correction", "released_prisoner",    "drug_rehab", "mental_health_care",
+    "minor_at_risk",        "elderly_living_alone", "petitioner", "dispute_party"};
+static const char *const EVENTS[] = {"checkin_done",    "checkin_missed",    "home_visit",
+                                     "dispute_filed",   "dispute_escalated", "dispute_resolved",
+                                     "petition_filed",  "job_lost",          "job_started",
+                                     "hospital_visit",  "police_call",       "incident_reported",
+                                     "threat_reported", "absconded"};
 static const char *const NOTES[] = {
     "visited at home, family present, nothing unusual to report this month",
     "works at the market, says the boundary dispute with the neighbour is ongoing",
@@ -61,8 +61,7 @@ static void generate(gen *g, size_t n, int32_t now)
         p->grid = "T01-V01-G01";
         uint32_t nr = rnd(100);
         /* 90%: ordinary notes (some empty); 10%: one of the warning phrases */
-        p->notes = nr < 90 ? NOTES[nr % 7 == 0 ? 8 : nr % 7 == 1 ? 9 : nr % 3]
-                           : NOTES[3 + nr % 5];
+        p->notes = nr < 90 ? NOTES[nr % 7 == 0 ? 8 : nr % 7 == 1 ? 9 : nr % 3] : NOTES[3 + nr % 5];
         p->born = rnd(10) == 0 ? TS_DATE_NONE : now - (int32_t)(365 * 10 + rnd(365 * 80));
         size_t nc = rnd(3);
         const char **cats = ts_arena_alloc(&g->arena, (nc ? nc : 1) * sizeof *cats);
@@ -76,11 +75,13 @@ static void generate(gen *g, size_t n, int32_t now)
         if (rnd(10) < 8)
             a[na++] = (ts_attr){.name = "care_level", .type = TS_ATTR_NUM, .num = rnd(4)};
         if (rnd(10) < 7)
-            a[na++] = (ts_attr){.name = "contact_officer", .type = TS_ATTR_STR, .str = OFFICERS[rnd(3)]};
+            a[na++] =
+                (ts_attr){.name = "contact_officer", .type = TS_ATTR_STR, .str = OFFICERS[rnd(3)]};
         a[na++] = (ts_attr){.name = "debt_overdue", .type = TS_ATTR_BOOL, .b = rnd(5) == 0};
         a[na++] = (ts_attr){.name = "employed", .type = TS_ATTR_BOOL, .b = rnd(3) != 0};
         if (rnd(2))
-            a[na++] = (ts_attr){.name = "escalated_disputes", .type = TS_ATTR_NUM, .num = rnd(3) == 0};
+            a[na++] =
+                (ts_attr){.name = "escalated_disputes", .type = TS_ATTR_NUM, .num = rnd(3) == 0};
         a[na++] = (ts_attr){.name = "lives_alone", .type = TS_ATTR_BOOL, .b = rnd(4) == 0};
         a[na++] = (ts_attr){.name = "missed_checkins_30d", .type = TS_ATTR_NUM, .num = rnd(5)};
         a[na++] = (ts_attr){.name = "open_disputes", .type = TS_ATTR_NUM, .num = rnd(4)};
@@ -163,10 +164,10 @@ typedef struct cres {
     char ev[15][128];
 } cres;
 
-#define FIRE(i, ...)                                                                       \
-    do {                                                                                   \
-        snprintf(r->ev[r->n], sizeof r->ev[0], __VA_ARGS__);                               \
-        r->fired[r->n++] = (i);                                                            \
+#define FIRE(i, ...)                                                                               \
+    do {                                                                                           \
+        snprintf(r->ev[r->n], sizeof r->ev[0], __VA_ARGS__);                                       \
+        r->fired[r->n++] = (i);                                                                    \
     } while (0)
 
 static const char WARNING[] = "(?i)revenge|not go on living|carries a knife|扬言报复|不想活了";

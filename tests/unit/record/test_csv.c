@@ -212,7 +212,7 @@ static void test_long_row(void **state)
 
 static void compare_spectrum(const char *dir, const char *base)
 {
-    char path[1024], jpath[1024];
+    char path[2048], jpath[2048];
     snprintf(path, sizeof path, "%s/%s.csv", dir, base);
     snprintf(jpath, sizeof jpath, "%s/%s.json", dir, base);
     json_object *want = json_object_from_file(jpath);

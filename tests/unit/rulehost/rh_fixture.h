@@ -132,13 +132,15 @@ static ts_eval_ctx fx_ctx(ts_pass pass)
 
 static ts_subject fx_subject(const fx_person *x)
 {
-    ts_subject s = {.person = &x->p, .village = "T01-V01", .town = "T01",
-                    .colour = TS_COLOUR_YELLOW, .suspect = true};
+    ts_subject s = {.person = &x->p,
+                    .village = "T01-V01",
+                    .town = "T01",
+                    .colour = TS_COLOUR_YELLOW,
+                    .suspect = true};
     return s;
 }
 
-static const ts_fired *fx_fired(const ts_rulepack *pack, const ts_eval_result *r,
-                                const char *id)
+static const ts_fired *fx_fired(const ts_rulepack *pack, const ts_eval_result *r, const char *id)
 {
     long idx = ts_rulepack_find(pack, id);
     assert_true(idx >= 0);

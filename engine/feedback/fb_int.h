@@ -1,0 +1,41 @@
+/* feedback/fb_int.h — internals shared by the feedback files (not API): the context,
+ * routing through the grid, timestamps and the alert JSON. Uses store/alerts_store.h
+ * for every read and write. */
+#ifndef TS_FEEDBACK_FB_INT_H
+#define TS_FEEDBACK_FB_INT_H
+
+#include <stdint.h>
+
+#include "triscreen/feedback.h"
+#include "store/alerts_store.h"
+
+struct ts_feedback {
+    const ts_config *cfg;
+    const ts_grid *grid;
+    char *rules_version; /* NULL when none */
+    uint64_t raised[4];  /* new alerts by ts_feedback kind (escalations not counted) */
+    ts__alert_db *db;    /* statements of the last store a hook saw */
+    /* cursors raised since the last flush, kept only when a sink is configured */
+    int64_t *pending;
+    size_t n_pending, cap_pending;
+    int sink_fd; /* -1 until the first flush opens it */
+};
+
+/* Makes fb->db serve s (re-preparing when s is another connection). */
+ts_status ts__fb_db(ts_feedback_ctx *fb, ts_store *s, ts_err *err) TS_MUST_CHECK;
+
+/* Routes an alert of `kind` raised in cell `code`, escalated `level` times: a malloc'd
+ * JSON array of officer ids (*route) and a malloc'd note or NULL (*note). */
+ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int level,
+                       char **route, char **note) TS_MUST_CHECK;
+
+/* Unix seconds → "YYYY-MM-DDTHH:MM:SSZ". */
+void ts__fb_timestamp(int64_t at, char buf[21]);
+
+/* The alert JSON (DESIGN.md §Alerts) of a row; malloc'd, NULL when out of memory. */
+char *ts__fb_alert_json(const ts__alert_row *r);
+
+/* "A-000042" for id number 42 (buf of at least 24 bytes). */
+void ts__fb_alert_name(int64_t id, char buf[24]);
+
+#endif

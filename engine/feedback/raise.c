@@ -1,0 +1,665 @@
+/* feedback/raise.c — the feedback context: raising alerts from the pass and ingest hooks
+ * (de-duplication, routing, the detailed headline), the escalation of unacknowledged
+ * quick alerts, and the JSON Lines sink. Uses store/alerts_store.h and json-c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "triscreen/date.h"
+#include "feedback/fb_int.h"
+
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+/* headline: reasons and listed circle members shown at most */
+#define HEADLINE_REASONS 3
+#define HEADLINE_CIRCLE 10
+/* the sink is written in chunks of about this many bytes */
+#define SINK_CHUNK (1u << 20)
+
+ts_status ts_feedback_open(const ts_config *cfg, const ts_grid *grid, const char *rules_version,
+                           ts_feedback_ctx **out, ts_err *err)
+{
+    ts_feedback_ctx *fb = calloc(1, sizeof *fb);
+    if (!fb)
+        return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    fb->cfg = cfg;
+    fb->grid = grid;
+    fb->sink_fd = -1;
+    if (rules_version && !(fb->rules_version = strdup(rules_version))) {
+        free(fb);
+        return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    }
+    *out = fb;
+    return TS_OK;
+}
+
+void ts_feedback_close(ts_feedback_ctx *fb)
+{
+    if (!fb)
+        return;
+    ts__alert_db_close(fb->db);
+    if (fb->sink_fd >= 0)
+        close(fb->sink_fd);
+    free(fb->pending);
+    free(fb->rules_version);
+    free(fb);
+}
+
+uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind)
+{
+    return fb && (unsigned)kind < 4 ? fb->raised[kind] : 0;
+}
+
+void ts_feedback_discard(ts_feedback_ctx *fb)
+{
+    if (fb)
+        fb->n_pending = 0;
+}
+
+ts_status ts__fb_db(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
+{
+    if (ts__alert_db_is_for(fb->db, s))
+        return TS_OK;
+    ts__alert_db_close(fb->db);
+    fb->db = NULL;
+    return ts__alert_db_open(s, &fb->db, err);
+}
+
+static ts_status pending_push(ts_feedback_ctx *fb, int64_t cursor, ts_err *err)
+{
+    if (!fb->cfg || !fb->cfg->alerts_jsonl)
+        return TS_OK;
+    if (fb->n_pending == fb->cap_pending) {
+        size_t cap = fb->cap_pending ? fb->cap_pending * 2 : 64;
+        int64_t *p = realloc(fb->pending, cap * sizeof *p);
+        if (!p)
+            return ts_err_set(err, TS_NOMEM, "feedback", "alert sink queue");
+        fb->pending = p;
+        fb->cap_pending = cap;
+    }
+    fb->pending[fb->n_pending++] = cursor;
+    return TS_OK;
+}
+
+static void now_timestamp(char buf[21])
+{
+    ts__fb_timestamp((int64_t)time(NULL), buf);
+}
+
+/* 64-bit FNV-1a, to keep free text (event notes) out of dedup keys. */
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Normalises a [{"id","evidence"}] array: drops entries without an id and repeats of an
+ * id (the first evidence wins). *rules receives the compact JSON, *ids the sorted rule
+ * ids joined by ','. Both malloc'd. */
+static ts_status normalise_rules(const char *rules_json, char **rules, char **ids, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    json_object *in = rules_json ? json_tokener_parse(rules_json) : NULL;
+    json_object *outa = json_object_new_array();
+    const char **idv = NULL;
+    size_t n_ids = 0;
+    if (!outa) {
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    if (rules_json && (!in || !json_object_is_type(in, json_type_array))) {
+        rc = ts_err_set(err, TS_INVALID, "feedback", "alert rules are not a JSON array: %.80s",
+                        rules_json);
+        goto done;
+    }
+    size_t n = in ? json_object_array_length(in) : 0;
+    idv = calloc(n ? n : 1, sizeof *idv);
+    if (!idv) {
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(in, i), *jid, *jev;
+        if (!json_object_object_get_ex(e, "id", &jid) || !json_object_is_type(jid, json_type_string))
+            continue;
+        const char *id = json_object_get_string(jid);
+        bool seen = false;
+        for (size_t k = 0; k < n_ids && !seen; k++)
+            seen = !strcmp(idv[k], id);
+        if (seen)
+            continue;
+        idv[n_ids++] = id;
+        json_object *o = json_object_new_object();
+        const char *ev = json_object_object_get_ex(e, "evidence", &jev) && jev
+                             ? json_object_get_string(jev)
+                             : "";
+        if (!o || json_object_array_add(outa, o) != 0) {
+            json_object_put(o);
+            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+            goto done;
+        }
+        if (json_object_object_add(o, "id", json_object_new_string(id)) != 0 ||
+            json_object_object_add(o, "evidence", json_object_new_string(ev ? ev : "")) != 0) {
+            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+            goto done;
+        }
+    }
+    qsort(idv, n_ids, sizeof *idv, cmp_str);
+    size_t len = 1;
+    for (size_t i = 0; i < n_ids; i++)
+        len += strlen(idv[i]) + 1;
+    char *joined = malloc(len);
+    char *r = strdup(json_object_to_json_string_ext(outa, JSON_FLAGS));
+    if (!joined || !r) {
+        free(joined);
+        free(r);
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    joined[0] = '\0';
+    size_t at = 0;
+    for (size_t i = 0; i < n_ids; i++)
+        at += (size_t)sprintf(joined + at, "%s%s", i ? "," : "", idv[i]);
+    *rules = r;
+    *ids = joined;
+done:
+    free(idv);
+    json_object_put(in);
+    json_object_put(outa);
+    return rc;
+}
+
+/* ---- the detailed headline ------------------------------------------------------------- */
+
+typedef struct headline_ctx {
+    json_object *top;     /* array */
+    json_object *listed;  /* array */
+    int64_t score;
+    char next_review[16];
+    char colour[16];
+    bool member;
+    size_t circle, by_colour[4];
+    char last_other[128];
+    bool oom;
+} headline_ctx;
+
+static int colour_index(const char *c)
+{
+    ts_colour col;
+    return c && ts_colour_parse(c, &col) ? (int)col : 0;
+}
+
+/* Adds up to HEADLINE_REASONS distinct rules of a reasons array to hc->top. */
+static void add_top(headline_ctx *hc, const char *reasons)
+{
+    json_object *arr = reasons ? json_tokener_parse(reasons) : NULL;
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    for (size_t i = 0; i < n && json_object_array_length(hc->top) < HEADLINE_REASONS; i++) {
+        json_object *e = json_object_array_get_idx(arr, i), *jid;
+        if (!json_object_object_get_ex(e, "id", &jid))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < json_object_array_length(hc->top) && !seen; k++) {
+            json_object *t = json_object_array_get_idx(hc->top, k), *tid;
+            seen = json_object_object_get_ex(t, "id", &tid) &&
+                   !strcmp(json_object_get_string(tid), json_object_get_string(jid));
+        }
+        if (!seen && json_object_array_add(hc->top, json_object_get(e)) != 0) {
+            json_object_put(e);
+            hc->oom = true;
+        }
+    }
+    json_object_put(arr);
+}
+
+static ts_status on_member(void *ud, const char *colour, int64_t score, const char *next_review,
+                           const char *reasons, ts_err *err)
+{
+    headline_ctx *hc = ud;
+    hc->member = true;
+    hc->score = score;
+    snprintf(hc->colour, sizeof hc->colour, "%s", colour ? colour : "");
+    snprintf(hc->next_review, sizeof hc->next_review, "%s", next_review ? next_review : "");
+    add_top(hc, reasons);
+    return TS_OK;
+}
+
+static ts_status on_circle(void *ud, const char *other, const char *kind, const char *colour,
+                           ts_err *err)
+{
+    headline_ctx *hc = ud;
+    if (!strcmp(other, hc->last_other))
+        return TS_OK; /* two relations with the same person: count the person once */
+    snprintf(hc->last_other, sizeof hc->last_other, "%s", other);
+    hc->circle++;
+    int ci = colour_index(colour);
+    hc->by_colour[ci]++;
+    if (ci && json_object_array_length(hc->listed) < HEADLINE_CIRCLE) {
+        json_object *o = json_object_new_object();
+        if (!o || json_object_array_add(hc->listed, o) != 0) {
+            json_object_put(o);
+            hc->oom = true;
+            return TS_OK;
+        }
+        json_object_object_add(o, "person", json_object_new_string(other));
+        json_object_object_add(o, "relation", json_object_new_string(kind));
+        json_object_object_add(o, "colour", json_object_new_string(colour));
+    }
+    return TS_OK;
+}
+
+/* {"colour","score","top_reasons":[…],"circle":{"size","red","yellow","blue","listed":[…]},
+ *  "next_review"} from list_members and relations as they stand in the pass's
+ * transaction. */
+static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const char *colour,
+                                const char *rules, char **out, ts_err *err)
+{
+    headline_ctx hc = {.top = json_object_new_array(), .listed = json_object_new_array()};
+    json_object *h = json_object_new_object(), *circle = json_object_new_object();
+    ts_status rc = TS_OK;
+    if (!hc.top || !hc.listed || !h || !circle) {
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
+    if (rc == TS_OK)
+        rc = ts__alert_db_circle(fb->db, person, on_circle, &hc, err);
+    if (rc != TS_OK)
+        goto done;
+    add_top(&hc, rules); /* the alert's own rules fill up what the list row left */
+    const char *col = colour ? colour : hc.colour[0] ? hc.colour : NULL;
+    json_object_object_add(h, "colour", col ? json_object_new_string(col) : NULL);
+    json_object_object_add(h, "score", hc.member ? json_object_new_int64(hc.score) : NULL);
+    json_object_object_add(h, "top_reasons", hc.top);
+    hc.top = NULL;
+    json_object_object_add(circle, "size", json_object_new_int64((int64_t)hc.circle));
+    json_object_object_add(circle, "red", json_object_new_int64((int64_t)hc.by_colour[3]));
+    json_object_object_add(circle, "yellow", json_object_new_int64((int64_t)hc.by_colour[2]));
+    json_object_object_add(circle, "blue", json_object_new_int64((int64_t)hc.by_colour[1]));
+    json_object_object_add(circle, "listed", hc.listed);
+    hc.listed = NULL;
+    json_object_object_add(h, "circle", circle);
+    circle = NULL;
+    json_object_object_add(h, "next_review",
+                           hc.next_review[0] ? json_object_new_string(hc.next_review) : NULL);
+    const char *txt = json_object_to_json_string_ext(h, JSON_FLAGS);
+    if (hc.oom || !txt || !(*out = strdup(txt)))
+        rc = ts_err_set(err, TS_NOMEM, "feedback", "headline");
+done:
+    json_object_put(hc.top);
+    json_object_put(hc.listed);
+    json_object_put(circle);
+    json_object_put(h);
+    return rc;
+}
+
+/* ---- raising --------------------------------------------------------------------------- */
+
+typedef struct raise_req {
+    ts_feedback kind;
+    const char *person, *grid;
+    const char *colour; /* NULL = none */
+    const char *rules;  /* normalised JSON array */
+    const char *key;    /* the reasons part of the dedup key */
+    int64_t run;
+} raise_req;
+
+static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *q, ts_err *err)
+{
+    ts_status rc = ts__fb_db(fb, s, err);
+    if (rc != TS_OK)
+        return rc;
+    char *dedup = NULL, *route = NULL, *note = NULL, *headline = NULL;
+    const char *kind = ts_feedback_name(q->kind);
+    /* kind + person + sorted rule ids (+ colour for detailed: a rise is a new alert) */
+    size_t dlen = strlen(kind) + strlen(q->person) + strlen(q->key) + 32;
+    dedup = malloc(dlen);
+    if (!dedup) {
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    snprintf(dedup, dlen, "%s|%s|%s|%s", kind, q->person,
+             q->kind == TS_FEEDBACK_DETAILED && q->colour ? q->colour : "", q->key);
+    bool open = false;
+    if ((rc = ts__alert_db_dup_open(fb->db, dedup, &open, err)) != TS_OK || open)
+        goto done;
+    if ((rc = ts__fb_route(fb->grid, q->grid, q->kind, 0, &route, &note)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "routing an alert for %s", q->person);
+        goto done;
+    }
+    if (q->kind == TS_FEEDBACK_DETAILED &&
+        (rc = build_headline(fb, q->person, q->colour, q->rules, &headline, err)) != TS_OK)
+        goto done;
+    char created[21];
+    now_timestamp(created);
+    ts__alert_row row = {.kind = kind,
+                         .person = q->person,
+                         .grid = q->grid,
+                         .colour = q->colour,
+                         .rules = q->rules,
+                         .route = route,
+                         .route_note = note,
+                         .headline = headline,
+                         .created = created,
+                         .run = q->run,
+                         .rules_version = fb->rules_version,
+                         .status = "new",
+                         .dedup = dedup};
+    int64_t cursor;
+    if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK)
+        goto done;
+    fb->raised[q->kind]++;
+    rc = pending_push(fb, cursor, err);
+done:
+    free(dedup);
+    free(route);
+    free(note);
+    free(headline);
+    return rc;
+}
+
+ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a,
+                                      ts_err *err)
+{
+    ts_feedback_ctx *fb = ud;
+    if (!fb || !a || !a->person || !a->grid || a->kind < TS_FEEDBACK_EARLY ||
+        a->kind > TS_FEEDBACK_QUICK)
+        return ts_err_set(err, TS_INVALID, "feedback", "screen alert without kind, person or grid");
+    char *rules = NULL, *ids = NULL;
+    ts_status rc = normalise_rules(a->rules_json ? a->rules_json : "[]", &rules, &ids, err);
+    if (rc != TS_OK)
+        return rc;
+    raise_req q = {.kind = a->kind,
+                   .person = a->person,
+                   .grid = a->grid,
+                   .colour = a->colour ? ts_colour_name(a->colour) : NULL,
+                   .rules = rules,
+                   .key = ids,
+                   .run = a->run};
+    rc = raise_alert(fb, s, &q, err);
+    free(rules);
+    free(ids);
+    return rc;
+}
+
+ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p,
+                                       const ts_event *ev, ts_err *err)
+{
+    ts_feedback_ctx *fb = ud;
+    if (!fb || !p || !p->id || !p->grid || !ev || !ev->type)
+        return ts_err_set(err, TS_INVALID, "feedback", "problem event without person or type");
+    ts_status rc = ts__fb_db(fb, s, err);
+    if (rc != TS_OK)
+        return rc;
+    char colour[16];
+    bool listed = false;
+    if ((rc = ts__alert_db_colour(fb->db, p->id, colour, sizeof colour, &listed, err)) != TS_OK)
+        return rc;
+    char date[11];
+    ts_date_format(ev->date, date);
+    const char *note = ev->note ? ev->note : "";
+    /* rules: [{"id":"problem_event","evidence":"<type> <date>[ <note>]"}]; the dedup key
+     * names the event itself (type, date, a hash of the note), so each new problem event
+     * is its own alert and the same event never alerts twice while open */
+    size_t elen = strlen(ev->type) + strlen(note) + 16;
+    char *evidence = malloc(elen);
+    char *key = malloc(strlen(ev->type) + 64);
+    json_object *arr = json_object_new_array(), *o = json_object_new_object();
+    if (!evidence || !key || !arr || !o) {
+        json_object_put(o);
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    snprintf(evidence, elen, "%s %s%s%s", ev->type, date, note[0] ? " " : "", note);
+    sprintf(key, "problem_event:%s|%s|%016llx", ev->type, date,
+            (unsigned long long)fnv1a(note));
+    json_object_array_add(arr, o);
+    json_object_object_add(o, "id", json_object_new_string("problem_event"));
+    json_object_object_add(o, "evidence", json_object_new_string(evidence));
+    const char *rules = json_object_to_json_string_ext(arr, JSON_FLAGS);
+    if (!rules) {
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
+    raise_req q = {.kind = TS_FEEDBACK_QUICK,
+                   .person = p->id,
+                   .grid = p->grid,
+                   .colour = listed ? colour : NULL,
+                   .rules = rules,
+                   .key = key,
+                   .run = 0};
+    rc = raise_alert(fb, s, &q, err);
+done:
+    free(evidence);
+    free(key);
+    json_object_put(arr);
+    return rc;
+}
+
+/* ---- the sink -------------------------------------------------------------------------- */
+
+typedef struct sink_buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sink_buf;
+
+static ts_status sink_write(ts_feedback_ctx *fb, sink_buf *b, ts_err *err)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fb->sink_fd, b->p + off, b->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return ts_err_set(err, TS_IO, fb->cfg->alerts_jsonl, "cannot write alerts: %s",
+                              strerror(errno));
+        off += (size_t)w;
+    }
+    b->len = 0;
+    return TS_OK;
+}
+
+static ts_status sink_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+{
+    sink_buf *b = ud;
+    char *j = ts__fb_alert_json(r);
+    if (!j) {
+        b->oom = true;
+        return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    }
+    size_t n = strlen(j);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : SINK_CHUNK;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            free(j);
+            return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, j, n);
+    b->p[b->len + n] = '\n';
+    b->len += n + 1;
+    free(j);
+    return TS_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
+{
+    if (!fb || !fb->cfg || !fb->cfg->alerts_jsonl || fb->n_pending == 0)
+        return TS_OK;
+    ts_status rc = ts__fb_db(fb, s, err);
+    if (rc != TS_OK)
+        return rc;
+    if (fb->sink_fd < 0) {
+        fb->sink_fd = open(fb->cfg->alerts_jsonl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fb->sink_fd < 0)
+            return ts_err_set(err, TS_IO, fb->cfg->alerts_jsonl, "cannot open alert sink: %s",
+                              strerror(errno));
+    }
+    qsort(fb->pending, fb->n_pending, sizeof *fb->pending, cmp_i64);
+    sink_buf b = {0};
+    for (size_t i = 0; i < fb->n_pending && rc == TS_OK; i++) {
+        rc = ts__alert_db_get(fb->db, fb->pending[i], sink_row, &b, err);
+        if (rc == TS_OK && b.len >= SINK_CHUNK)
+            rc = sink_write(fb, &b, err);
+    }
+    if (rc == TS_OK)
+        rc = sink_write(fb, &b, err);
+    free(b.p);
+    if (rc == TS_OK)
+        fb->n_pending = 0;
+    return rc;
+}
+
+/* ---- escalation ------------------------------------------------------------------------ */
+
+typedef struct due_list {
+    ts_arena arena;
+    ts__alert_row *rows;
+    size_t n, cap;
+    bool oom;
+} due_list;
+
+static const char *dup_opt(ts_arena *a, const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = ts_arena_strdup(a, s);
+    if (!d)
+        *oom = true;
+    return d;
+}
+
+/* Copies each due row (rows are written after the read finishes: the new rows must not be
+ * seen by the same scan). */
+static ts_status on_due(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+{
+    due_list *dl = ud;
+    if (dl->n == dl->cap) {
+        size_t cap = dl->cap ? dl->cap * 2 : 16;
+        ts__alert_row *p = realloc(dl->rows, cap * sizeof *p);
+        if (!p)
+            return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        dl->rows = p;
+        dl->cap = cap;
+    }
+    ts__alert_row *c = &dl->rows[dl->n++];
+    *c = *r;
+    ts_arena *a = &dl->arena;
+    c->kind = dup_opt(a, r->kind, &dl->oom);
+    c->person = dup_opt(a, r->person, &dl->oom);
+    c->grid = dup_opt(a, r->grid, &dl->oom);
+    c->colour = dup_opt(a, r->colour, &dl->oom);
+    c->rules = dup_opt(a, r->rules, &dl->oom);
+    c->route = dup_opt(a, r->route, &dl->oom);
+    c->route_note = dup_opt(a, r->route_note, &dl->oom);
+    c->headline = dup_opt(a, r->headline, &dl->oom);
+    c->created = dup_opt(a, r->created, &dl->oom);
+    c->rules_version = dup_opt(a, r->rules_version, &dl->oom);
+    c->status = dup_opt(a, r->status, &dl->oom);
+    c->dedup = dup_opt(a, r->dedup, &dl->oom);
+    c->escalated = dup_opt(a, r->escalated, &dl->oom);
+    return dl->oom ? ts_err_set(err, TS_NOMEM, "feedback", NULL) : TS_OK;
+}
+
+static ts_status escalate_one(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *old,
+                              const char *at_ts, ts_err *err)
+{
+    char *route = NULL, *note = NULL;
+    ts_feedback kind;
+    if (!ts_feedback_parse(old->kind, &kind))
+        kind = TS_FEEDBACK_QUICK;
+    int level = old->level + 1;
+    ts_status rc = ts__fb_route(fb->grid, old->grid, kind, level, &route, &note);
+    if (rc != TS_OK)
+        return ts_err_set(err, rc, "feedback", "routing an escalation");
+    ts__alert_row row = *old;
+    row.route = route;
+    row.route_note = note;
+    row.status = "new";
+    row.level = level;
+    row.escalated = at_ts;
+    int64_t cursor;
+    char name[24];
+    ts__fb_alert_name(old->id, name);
+    char detail[1400];
+    if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK ||
+        (rc = ts__alert_db_set_status(fb->db, old->cursor, "superseded", err)) != TS_OK)
+        goto done;
+    snprintf(detail, sizeof detail, "level %d, cursor %lld, route %s%s%s", level,
+             (long long)cursor, route, note ? ": " : "", note ? note : "");
+    if ((rc = ts__alert_db_history(fb->db, old->id, "escalated", "engine", at_ts, detail, err)) !=
+            TS_OK ||
+        (rc = ts_store_audit(s, "engine", "alert.escalate", name, detail, err)) != TS_OK)
+        goto done;
+    rc = pending_push(fb, cursor, err);
+done:
+    free(route);
+    free(note);
+    return rc;
+}
+
+ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, unsigned *escalated,
+                               ts_err *err)
+{
+    if (!fb || !s)
+        return ts_err_set(err, TS_INVALID, "feedback", "escalate: no context or store");
+    bool own = !ts__alerts_in_tx(s);
+    ts_status rc = TS_OK;
+    due_list dl = {.n = 0};
+    size_t mark = fb->n_pending;
+    ts_arena_init(&dl.arena, 0);
+    if (own && (rc = ts_store_begin(s, err)) != TS_OK)
+        goto done;
+    if ((rc = ts__fb_db(fb, s, err)) != TS_OK)
+        goto done;
+    uint32_t minutes = fb->cfg ? fb->cfg->quick_ack_minutes : 30;
+    char cutoff[21], at_ts[21];
+    ts__fb_timestamp(at - (int64_t)minutes * 60, cutoff);
+    ts__fb_timestamp(at, at_ts);
+    if ((rc = ts__alert_db_due(fb->db, cutoff, on_due, &dl, err)) != TS_OK)
+        goto done;
+    for (size_t i = 0; i < dl.n && rc == TS_OK; i++)
+        rc = escalate_one(fb, s, &dl.rows[i], at_ts, err);
+    if (rc == TS_OK && own)
+        rc = ts_store_commit(s, err);
+    if (rc == TS_OK && own)
+        rc = ts_feedback_flush(fb, s, err);
+    if (rc == TS_OK)
+        *escalated = (unsigned)dl.n;
+done:
+    if (rc != TS_OK && own) {
+        ts_store_rollback(s);
+        /* the rows pushed for the sink were rolled back with the transaction */
+        if (fb->n_pending > mark)
+            fb->n_pending = mark;
+    }
+    free(dl.rows);
+    ts_arena_release(&dl.arena);
+    return rc;
+}

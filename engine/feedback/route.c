@@ -1,0 +1,184 @@
+/* feedback/route.c — routing alerts through the grid's officers, and alert times.
+ * Uses triscreen/grid.h and json-c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "triscreen/date.h"
+#include "feedback/fb_int.h"
+
+/* The highest (smallest-numbered) grid level each kind reaches before escalation. */
+static int top_level(ts_feedback kind)
+{
+    switch (kind) {
+    case TS_FEEDBACK_EARLY:
+        return TS_CELL_GROUP;
+    case TS_FEEDBACK_DETAILED:
+        return TS_CELL_VILLAGE;
+    default:
+        return TS_CELL_TOWN;
+    }
+}
+
+typedef struct note_buf {
+    char text[1024];
+    size_t len;
+} note_buf;
+
+static void note_add(note_buf *n, const char *part)
+{
+    int w = snprintf(n->text + n->len, sizeof n->text - n->len, "%s%s", n->len ? "; " : "", part);
+    if (w > 0)
+        n->len += (size_t)w;
+    if (n->len > sizeof n->text - 1)
+        n->len = sizeof n->text - 1;
+}
+
+static bool has_id(json_object *arr, const char *id)
+{
+    size_t n = json_object_array_length(arr);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), id))
+            return true;
+    return false;
+}
+
+ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int level,
+                       char **route, char **note)
+{
+    ts_status rc = TS_OK;
+    note_buf nb = {.len = 0};
+    nb.text[0] = '\0';
+    json_object *arr = json_object_new_array();
+    if (!arr)
+        return TS_NOMEM;
+    const ts_cell *cell = g ? ts_grid_find(g, code) : NULL;
+    if (!cell) {
+        char part[300];
+        snprintf(part, sizeof part, "grid cell %s is not in the grid: no officer to route to",
+                 code);
+        note_add(&nb, part);
+    } else {
+        int want = top_level(kind) - level;
+        bool capped = want < TS_CELL_TOWN;
+        if (capped)
+            want = TS_CELL_TOWN;
+        /* bottom-up: the cell's own officers first, then each level above */
+        for (int lv = TS_CELL_GROUP; lv >= want; lv--) {
+            const ts_cell *c = ts_grid_ancestor(cell, (ts_cell_level)lv);
+            if (!c)
+                continue;
+            const ts_cell *t = c;
+            while (t && t->n_officers == 0)
+                t = t->parent;
+            if (t != c) {
+                char part[300];
+                if (t)
+                    snprintf(part, sizeof part, "%s has no officer: routed to %s", c->code,
+                             t->code);
+                else
+                    snprintf(part, sizeof part, "%s has no officer and no cell above it has one",
+                             c->code);
+                note_add(&nb, part);
+            }
+            for (size_t k = 0; t && k < t->n_officers; k++) {
+                if (has_id(arr, t->officers[k].id))
+                    continue;
+                json_object *s = json_object_new_string(t->officers[k].id);
+                if (!s || json_object_array_add(arr, s) != 0) {
+                    json_object_put(s);
+                    rc = TS_NOMEM;
+                    goto done;
+                }
+            }
+        }
+        if (capped) {
+            const ts_cell *town = ts_grid_ancestor(cell, TS_CELL_TOWN);
+            char part[300];
+            snprintf(part, sizeof part,
+                     "escalation level %d: already routed up to the town %s, the top of the grid",
+                     level, town ? town->code : cell->code);
+            note_add(&nb, part);
+        }
+    }
+    const char *txt = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *r = txt ? strdup(txt) : NULL;
+    char *n = nb.len ? strdup(nb.text) : NULL;
+    if (!r || (nb.len && !n)) {
+        free(r);
+        free(n);
+        rc = TS_NOMEM;
+        goto done;
+    }
+    *route = r;
+    *note = n;
+done:
+    json_object_put(arr);
+    return rc;
+}
+
+void ts__fb_timestamp(int64_t at, char buf[21])
+{
+    int64_t days = at >= 0 ? at / 86400 : (at - 86399) / 86400;
+    int64_t secs = at - days * 86400;
+    int y, m, d;
+    ts_date_to_civil((int32_t)days, &y, &m, &d);
+    snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+             (unsigned)(secs % 60));
+}
+
+static bool two(const char *s, int *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return false;
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return true;
+}
+
+bool ts_alert_parse_time(const char *s, int64_t *out)
+{
+    if (!s)
+        return false;
+    size_t len = strlen(s);
+    if (len > 1 && s[0] == '@') {
+        char *end;
+        long long v = strtoll(s + 1, &end, 10);
+        if (*end || end == s + 1)
+            return false;
+        *out = v;
+        return true;
+    }
+    int32_t day;
+    if (len < 10 || !ts_date_parse(s, 10, &day))
+        return false;
+    int h = 0, mi = 0, se = 0;
+    const char *p = s + 10;
+    if (*p) {
+        if (*p != 'T' && *p != ' ')
+            return false;
+        p++;
+        if (!two(p, &h) || p[2] != ':' || !two(p + 3, &mi))
+            return false;
+        p += 5;
+        if (*p == ':') {
+            if (!two(p + 1, &se))
+                return false;
+            p += 3;
+        }
+        if (*p == 'Z')
+            p++;
+        if (*p || h > 23 || mi > 59 || se > 60)
+            return false;
+    }
+    *out = (int64_t)day * 86400 + h * 3600 + mi * 60 + se;
+    return true;
+}
+
+void ts__fb_alert_name(int64_t id, char buf[24])
+{
+    snprintf(buf, 24, "A-%06lld", (long long)id);
+}

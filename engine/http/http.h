@@ -1,0 +1,98 @@
+/* http/http.h — internal to the HTTP front end (engine/http, used by cli/cmd_serve.c):
+ * the server (libmicrohttpd thread pool, suspend/resume for writes and long-polls,
+ * request logs, metrics) and the route table that calls include/triscreen/service.h.
+ *
+ * Invariants: a request is answered exactly once; a request waiting on the writer or on
+ * the alert feed is a suspended connection (no pool thread is blocked); every request
+ * holds a reference on the generation it started with until it completes. */
+#ifndef TS_HTTP_H
+#define TS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triscreen/service.h"
+#include "triscreen/status.h"
+
+typedef struct ts_http ts_http;
+
+/* Starts listening on "host:port" (port 0 picks a free one) with `threads` pool threads.
+ * TS_USAGE for a bad address, TS_IO when the daemon does not start. */
+ts_status ts__http_start(ts_service *svc, const char *listen, unsigned threads, ts_http **out,
+                         ts_err *err) TS_MUST_CHECK;
+/* The bound port. */
+unsigned ts__http_port(const ts_http *h);
+/* Stops accepting, answers waiting long-polls, waits up to timeout_ms for in-flight
+ * requests, then stops the daemon. Returns the requests still in flight (0 = clean). */
+unsigned ts__http_drain(ts_http *h, unsigned timeout_ms);
+/* Stops (if not drained) and frees. Accepts NULL. */
+void ts__http_free(ts_http *h);
+
+/* ---- shared between server.c and routes.c ------------------------------------------- */
+
+struct MHD_Connection;
+typedef struct ts__req ts__req;
+
+typedef enum { TS__H_DONE = 0, TS__H_SUSPEND = 1 } ts__hres;
+typedef ts__hres (*ts__route_fn)(ts__req *r);
+
+enum { TS__AUTH_NONE = 0, TS__AUTH_READ = 1, TS__AUTH_WRITE = 2 };
+
+typedef struct ts__route {
+    const char *method;
+    const char *pattern; /* segments; "*" captures one segment into req->param */
+    ts__route_fn fn;
+    int auth;
+    bool body_json; /* a body, when present, must be JSON (415 otherwise) */
+} ts__route;
+
+extern const ts__route ts__routes[];
+extern const size_t ts__n_routes;
+
+struct ts__req {
+    ts_http *srv;
+    ts_service *svc;
+    struct MHD_Connection *conn;
+    const char *method;
+    const ts__route *route; /* NULL: unknown route */
+    size_t route_idx;
+    char param[256];
+    uint64_t t0_ns;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    const char *content_type;
+    ts_service_gen *gen;
+    const ts_principal *who;
+    int status;
+    bool dispatched, responded, resumed;
+    /* writer job */
+    ts_svc_job *job;
+    bool job_done;
+    /* long-poll */
+    int64_t since, known;
+    uint64_t deadline_ms;
+    bool waiting, suspended;
+    ts__req *wnext, *wprev;
+};
+
+/* Answers with a body (copied). */
+ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *body, size_t len);
+/* Answers {"error": msg, "status": status} (msg formatted). */
+ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Suspends r until `job` is done (the job's done callback resumes it). Call before
+ * submitting, pass ts__req_job_done / r as done / ud; after submitting store the job with
+ * ts__req_set_job; when the submit fails call ts__req_unsuspend. */
+void ts__req_suspend(ts__req *r);
+void ts__req_job_done(void *ud);
+void ts__req_unsuspend(ts__req *r);
+/* Long-poll: parks r until the cursor passes r->known or r->deadline_ms passes. */
+void ts__req_park(ts__req *r);
+bool ts__draining(const ts_http *h);
+uint64_t ts__now_ms(void);
+/* Metrics text (Prometheus exposition format), malloc'd. */
+char *ts__metrics_text(ts_http *h);
+
+#endif

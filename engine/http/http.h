@@ -54,7 +54,8 @@ struct ts__req {
     ts_http *srv;
     ts_service *svc;
     struct MHD_Connection *conn;
-    const char *method;
+    char method[16];
+    char allow[64]; /* 405: the methods the path accepts */
     const ts__route *route; /* NULL: unknown route */
     size_t route_idx;
     char param[256];
@@ -67,6 +68,9 @@ struct ts__req {
     const ts_principal *who;
     int status;
     bool dispatched, responded, resumed;
+    char *out; /* a response kept across a suspension (e.g. a dossier awaiting its audit) */
+    size_t out_len;
+    bool submit_failed;
     /* writer job */
     ts_svc_job *job;
     bool job_done;
@@ -88,8 +92,9 @@ ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
 void ts__req_suspend(ts__req *r);
 void ts__req_job_done(void *ud);
 void ts__req_unsuspend(ts__req *r);
-/* Long-poll: parks r until the cursor passes r->known or r->deadline_ms passes. */
-void ts__req_park(ts__req *r);
+/* Long-poll: parks (suspends) r until the cursor passes r->known or r->deadline_ms
+ * passes; false (not parked) when that is already so, or when draining. */
+bool ts__req_park(ts__req *r);
 bool ts__draining(const ts_http *h);
 uint64_t ts__now_ms(void);
 /* Metrics text (Prometheus exposition format), malloc'd. */

@@ -65,7 +65,7 @@ expect_eq "review audited" "$(sql triscreen.db "SELECT count(*) FROM audit WHERE
 expect_code "dossier text" 0 TS dossier "$P"
 check "dossier: override shown" grep -q "override    blue by o-t01 until 2026-12-20 (engine: red)" "$WORK/last.out"
 expect_code "dossier json" 0 TS dossier "$P" --format json
-check "dossier: JSON parses with override, history and ledger" jq -e '.list.colour == "blue" and .list_history[-1].actor == "o-t01" and (.ledger | length) == 1' "$WORK/last.out" --exit-status -o /dev/null
+check "dossier: JSON parses with override, history and ledger" jq -e '.list.colour == "blue" and .list_history[-1].actor == "o-t01" and (.ledger | length) == 1' "$WORK/last.out"
 expect_code "dossier: unknown" 1 TS dossier P-NOPE
 expect_eq "dossier reads audited" "$(sql triscreen.db "SELECT count(*) FROM audit WHERE action = 'dossier' AND actor = 'cli' AND target = '$P'")" "2"
 

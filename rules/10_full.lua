@@ -53,10 +53,9 @@ rule {
     if recorded >= 2 then
       return true, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
     end
-    local evs = p:events { type = "checkin_missed", within_days = 30 }
-    if #evs >= 2 then
-      return true, string.format("checkin_missed events in 30 days: %d, latest %s", #evs,
-        evs[1].date)
+    local n, latest = p:count_events { type = "checkin_missed", within_days = 30 }
+    if n >= 2 then
+      return true, string.format("checkin_missed events in 30 days: %d, latest %s", n, latest)
     end
     return false
   end,
@@ -73,10 +72,9 @@ rule {
       return true, "open disputes: " .. fmt(open) .. ", escalated: " .. fmt(escalated)
     end
     -- only when the attributes say nothing: the events cost more to read
-    local recent = p:events { type = "dispute_escalated", within_days = 90 }
-    if #recent >= 1 then
-      return true, string.format("dispute_escalated in 90 days: %d, latest %s", #recent,
-        recent[1].date)
+    local n, latest = p:count_events { type = "dispute_escalated", within_days = 90 }
+    if n >= 1 then
+      return true, string.format("dispute_escalated in 90 days: %d, latest %s", n, latest)
     end
     return false
   end,
@@ -104,11 +102,11 @@ rule {
   pass = "full",
   title = "Problem event (incident, threat, absconding) in the last 90 days",
   when = function(p, ctx)
-    local evs = p:events { type = PROBLEM_EVENTS, within_days = 90 }
-    if #evs == 0 then
+    -- count first: building the event list only pays off when the rule fires
+    if p:count_events { type = PROBLEM_EVENTS, within_days = 90 } == 0 then
       return false
     end
-    return true, list_events(evs, 3)
+    return true, list_events(p:events { type = PROBLEM_EVENTS, within_days = 90 }, 3)
   end,
 }
 
@@ -121,10 +119,9 @@ rule {
     if recorded >= 3 then
       return true, "petitions in 12 months (recorded): " .. fmt(recorded)
     end
-    local evs = p:events { type = "petition_filed", within_days = 365 }
-    if #evs >= 3 then
-      return true, string.format("petition_filed events in 365 days: %d, latest %s", #evs,
-        evs[1].date)
+    local n, latest = p:count_events { type = "petition_filed", within_days = 365 }
+    if n >= 3 then
+      return true, string.format("petition_filed events in 365 days: %d, latest %s", n, latest)
     end
     return false
   end,
@@ -138,14 +135,14 @@ rule {
   kind = "gap",
   title = "No home visit in the last 180 days",
   when = function(p, ctx)
-    if #p:events { type = "home_visit", within_days = 180 } > 0 then
+    if p:count_events { type = "home_visit", within_days = 180 } > 0 then
       return false
     end
-    local all = p:events { type = "home_visit" }
-    if #all == 0 then
+    local n, latest = p:count_events { type = "home_visit" }
+    if n == 0 then
       return true, "no home visit on record"
     end
-    return true, "last home visit " .. all[1].date
+    return true, "last home visit " .. latest
   end,
 }
 
@@ -189,11 +186,11 @@ rule {
     if not need then
       return false
     end
-    if #p:events { type = "home_visit", within_days = 60 } > 0 then
+    if p:count_events { type = "home_visit", within_days = 60 } > 0 then
       return false
     end
-    local all = p:events { type = "home_visit" }
-    local last = #all > 0 and ("last home visit " .. all[1].date) or "no home visit on record"
+    local n, latest = p:count_events { type = "home_visit" }
+    local last = n > 0 and ("last home visit " .. latest) or "no home visit on record"
     if level >= 2 then
       return true, "care level " .. fmt(level) .. "; " .. last
     end

@@ -37,10 +37,11 @@ rule {
   list = "red",
   feedback = "quick",
   when = function(p, ctx)
-    local evs = p:events { type = { "threat_reported", "absconded" }, within_days = 30 }
-    if #evs == 0 then
+    local THREATS = { "threat_reported", "absconded" }
+    if p:count_events { type = THREATS, within_days = 30 } == 0 then
       return false
     end
+    local evs = p:events { type = THREATS, within_days = 30 }
     local s = evs[1].type .. " " .. evs[1].date
     if #evs > 1 then
       s = s .. string.format(" (%d in 30 days)", #evs)
@@ -55,11 +56,11 @@ rule {
   title = "Incident reported in the last 90 days",
   score = 40,
   when = function(p, ctx)
-    local evs = p:events { type = "incident_reported", within_days = 90 }
-    if #evs == 0 then
+    local n, latest = p:count_events { type = "incident_reported", within_days = 90 }
+    if n == 0 then
       return false
     end
-    return true, string.format("incident_reported %s (%d in 90 days)", evs[1].date, #evs)
+    return true, string.format("incident_reported %s (%d in 90 days)", latest, n)
   end,
 }
 
@@ -69,7 +70,7 @@ rule {
 local function missed_checkins(p, need)
   local recorded = num(p, "missed_checkins_30d")
   if recorded < need then
-    local events = #p:events { type = "checkin_missed", within_days = 30 }
+    local events = p:count_events { type = "checkin_missed", within_days = 30 }
     if events > recorded then
       return events, "checkin_missed events in 30 days: " .. events
     end
@@ -109,7 +110,7 @@ rule {
       return false
     end
     local escalated = num(p, "escalated_disputes")
-    local recent = #p:events { type = "dispute_escalated", within_days = 90 }
+    local recent = p:count_events { type = "dispute_escalated", within_days = 90 }
     if escalated >= 1 or recent >= 1 then
       return true, string.format("escalated disputes: %s, dispute_escalated in 90 days: %d; employed: no",
         fmt(escalated), recent)
@@ -158,7 +159,7 @@ rule {
     end
     local petitions = num(p, "petitions_12m")
     if petitions < 3 then
-      local filed = #p:events { type = "petition_filed", within_days = 365 }
+      local filed = p:count_events { type = "petition_filed", within_days = 365 }
       if filed > petitions then
         petitions = filed
       end

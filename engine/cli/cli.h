@@ -55,5 +55,9 @@ int ts__cli_dossier(int argc, char **argv);
 int ts__cli_review(int argc, char **argv);
 int ts__cli_due(int argc, char **argv);
 int ts__cli_screen(int argc, char **argv);
+int ts__cli_serve(int argc, char **argv);
+int ts__cli_alerts(int argc, char **argv);
+int ts__cli_ack(int argc, char **argv);
+int ts__cli_close(int argc, char **argv);
 
 #endif

@@ -6,14 +6,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/ingest.h"
 #include "triscreen/store.h"
 #include "cli/cli.h"
 
+typedef struct import_ud {
+    ts_progress prog;
+    ts_feedback_ctx *fb;
+} import_ud;
+
 static void on_progress(void *ud, const char *path, uint64_t done, uint64_t total)
 {
-    ts_progress_update(ud, done, total, "bytes");
+    ts_progress_update(&((import_ud *)ud)->prog, done, total, "bytes");
+}
+
+static ts_status on_problem(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
+                           ts_err *err)
+{
+    return ts_feedback_on_problem_event(((import_ud *)ud)->fb, s, p, ev, err);
 }
 
 int ts__cli_import(int argc, char **argv)
@@ -53,6 +65,7 @@ int ts__cli_import(int argc, char **argv)
     ts_grid *grid = NULL;
     ts_store *store = NULL;
     FILE *shared = NULL;
+    ts_feedback_ctx *fb = NULL;
     ts_err err;
     ts_err_clear(&err);
     ts_config *cfg = ts_cli_load_config(cfg_path);
@@ -61,6 +74,8 @@ int ts__cli_import(int argc, char **argv)
     ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
     if (rc == TS_OK)
         rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
+    if (rc == TS_OK)
+        rc = ts_feedback_open(cfg, grid, NULL, &fb, &err);
     if (rc != TS_OK) {
         ts_cli_error(&err);
         code = ts_cli_exit_for(rc);
@@ -92,14 +107,19 @@ int ts__cli_import(int argc, char **argv)
                 break;
             }
         }
-        ts_progress prog;
-        ts_progress_init(&prog, path);
+        import_ud iu = {.fb = fb};
+        ts_progress_init(&iu.prog, path);
         ts_import_opts io = {.rejects = rej, .dry_run = dry_run, .progress = on_progress,
-                             .ud = &prog};
+                             .on_problem_event = dry_run ? NULL : on_problem, .ud = &iu};
         ts_import_stats st = {0};
         uint64_t t0 = ts_cli_now_ms();
         rc = ts_import_file(store, grid, cfg, path, &io, &st, &err);
-        ts_progress_done(&prog);
+        ts_progress_done(&iu.prog);
+        ts_err ferr;
+        if (ts_feedback_flush(fb, store, &ferr) != TS_OK) {
+            ts_cli_error(&ferr);
+            code = TS_EXIT_FAILED;
+        }
         double secs = (double)(ts_cli_now_ms() - t0) / 1000.0;
         if (rc != TS_OK) {
             ts_cli_error(&err);
@@ -146,6 +166,7 @@ int ts__cli_import(int argc, char **argv)
     if (code == TS_EXIT_OK && total.rejected)
         code = TS_EXIT_FAILED;
 done:
+    ts_feedback_close(fb);
     if (shared)
         fclose(shared);
     ts_store_close(store);

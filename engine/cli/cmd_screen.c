@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "triscreen/date.h"
+#include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
@@ -143,6 +145,7 @@ int ts__cli_screen(int argc, char **argv)
     ts_store *store = NULL;
     ts_rulepack *pack = NULL;
     ts_screen_result res = {0};
+    ts_feedback_ctx *fb = NULL;
     ts_err err;
     ts_err_clear(&err);
     ts_config *cfg = ts_cli_load_config(cfg_path);
@@ -169,6 +172,8 @@ int ts__cli_screen(int argc, char **argv)
     }
     if (rc == TS_OK)
         rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
+    if (rc == TS_OK)
+        rc = ts_feedback_open(cfg, grid, ts_rulepack_hash(pack), &fb, &err);
     if (rc != TS_OK) {
         ts_cli_error(&err);
         code = rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);
@@ -187,8 +192,20 @@ int ts__cli_screen(int argc, char **argv)
                          .strict = strict,
                          .threads = threads,
                          .progress = on_progress,
-                         .ud = &prog};
+                         .ud = &prog,
+                         .on_alert = ts_feedback_on_screen_alert,
+                         .alert_ud = fb};
     rc = ts_screen_run(store, cfg->database, &so, &res, &err);
+    ts_err ferr;
+    if (ts_feedback_flush(fb, store, &ferr) != TS_OK) {
+        ts_cli_error(&ferr);
+        code = TS_EXIT_FAILED;
+    }
+    unsigned escalated = 0;
+    if (ts_feedback_escalate(fb, store, (int64_t)time(NULL), &escalated, &ferr) != TS_OK) {
+        ts_cli_error(&ferr);
+        code = TS_EXIT_FAILED;
+    }
     ts_progress_done(&prog);
     if (rc != TS_OK) {
         ts_cli_error(&err);
@@ -209,6 +226,7 @@ int ts__cli_screen(int argc, char **argv)
         if (res.pass[i].rule_errors)
             code = TS_EXIT_FAILED;
 done:
+    ts_feedback_close(fb);
     ts_screen_result_release(&res);
     ts_store_close(store);
     ts_rulepack_free(pack);

@@ -26,6 +26,9 @@ static const command commands[] = {
      "review   [-c CONFIG] ID --by OFFICER --outcome confirm|lower|raise|clear [--colour C] "
      "[--until DATE] --note TEXT [--now DATE]"},
     {"due", ts__cli_due, "due      [-c CONFIG] [--scope CODE] [--now DATE] [--format table|jsonl|csv]"},
+    {"alerts", ts__cli_alerts, "alerts   [-c CONFIG] [--since CURSOR] [--kind K] [--scope CODE] [--follow] [--stats]"},
+    {"ack", ts__cli_ack, "ack      ALERT-ID --by OFFICER [--note TEXT]"},
+    {"close", ts__cli_close, "close    ALERT-ID --by OFFICER --note TEXT"},
     {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };
 

@@ -15,8 +15,13 @@ struct ts_feedback {
     char *rules_version; /* NULL when none */
     uint64_t raised[4];  /* new alerts by ts_feedback kind (escalations not counted) */
     ts__alert_db *db;    /* statements of the last store a hook saw */
-    /* cursors raised since the last flush, kept only when a sink is configured */
-    int64_t *pending;
+    /* rows raised since the last flush, kept only when a sink is configured: the cursor
+     * and a hash of the dedup key, so a flush after a rollback never appends another
+     * writer's row that reused the cursor */
+    struct ts__fb_pending {
+        int64_t cursor;
+        uint64_t key;
+    } * pending;
     size_t n_pending, cap_pending;
     int sink_fd; /* -1 until the first flush opens it */
 };
@@ -34,6 +39,9 @@ void ts__fb_timestamp(int64_t at, char buf[21]);
 
 /* The alert JSON (DESIGN.md §Alerts) of a row; malloc'd, NULL when out of memory. */
 char *ts__fb_alert_json(const ts__alert_row *r);
+
+/* 64-bit FNV-1a of a string. */
+uint64_t ts__fb_hash(const char *s);
 
 /* "A-000042" for id number 42 (buf of at least 24 bytes). */
 void ts__fb_alert_name(int64_t id, char buf[24]);

@@ -108,8 +108,8 @@ static ts_status list_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     return TS_OK;
 }
 
-ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
-                         ts_alert_fn fn, void *ud, int64_t *last, ts_err *err)
+ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f, ts_alert_fn fn,
+                         void *ud, int64_t *last, ts_err *err)
 {
     static const ts_alert_filter all = {0};
     if (!f)
@@ -287,8 +287,8 @@ static ts_status set_status(ts_store *s, const char *alert_id, const char *by, c
     ts__fb_timestamp((int64_t)time(NULL), at);
     if ((rc = ts__alert_db_set_status(d, lc.cursor, to, err)) != TS_OK ||
         (rc = ts__alert_db_history(d, lc.id, to, by, at, note, err)) != TS_OK ||
-        (rc = ts_store_audit(s, by, close_it ? "alert.close" : "alert.ack", name,
-                             note ? note : "", err)) != TS_OK)
+        (rc = ts_store_audit(s, by, close_it ? "alert.close" : "alert.ack", name, note ? note : "",
+                             err)) != TS_OK)
         goto done;
     if (own)
         rc = ts_store_commit(s, err);
@@ -362,8 +362,8 @@ static ts_status on_stat(void *ud, const char *kind, const char *grid, const cha
         if (parse_ts(acked, &t))
             rc = push_minutes(&sc->ack, &sc->n_ack, &sc->cap_ack, (double)(t - c) / 60.0, err);
         if (rc == TS_OK && parse_ts(closed, &t))
-            rc = push_minutes(&sc->close, &sc->n_close, &sc->cap_close, (double)(t - c) / 60.0,
-                              err);
+            rc =
+                push_minutes(&sc->close, &sc->n_close, &sc->cap_close, (double)(t - c) / 60.0, err);
     }
     const ts_cell *cell = sc->grid && grid ? ts_grid_find(sc->grid, grid) : NULL;
     const ts_cell *town = cell ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
@@ -432,9 +432,9 @@ static void print_json(const stats_ctx *sc, double mack, double mclose, FILE *ou
         json_object_object_add(t, "name", json_object_new_string(c ? c->name : ""));
         json_object_object_add(t, "alerts", json_object_new_int64((int64_t)sc->town_total[i]));
         json_object_object_add(t, "closed", json_object_new_int64((int64_t)sc->town_closed[i]));
-        json_object_object_add(t, "closure_rate",
-                               json_object_new_double((double)sc->town_closed[i] /
-                                                      (double)sc->town_total[i]));
+        json_object_object_add(
+            t, "closure_rate",
+            json_object_new_double((double)sc->town_closed[i] / (double)sc->town_total[i]));
         json_object_array_add(towns, t);
     }
     json_object_object_add(o, "closure_by_town", towns);

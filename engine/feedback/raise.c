@@ -70,19 +70,21 @@ ts_status ts__fb_db(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
     return ts__alert_db_open(s, &fb->db, err);
 }
 
-static ts_status pending_push(ts_feedback_ctx *fb, int64_t cursor, ts_err *err)
+static ts_status pending_push(ts_feedback_ctx *fb, int64_t cursor, const char *dedup, ts_err *err)
 {
     if (!fb->cfg || !fb->cfg->alerts_jsonl)
         return TS_OK;
     if (fb->n_pending == fb->cap_pending) {
         size_t cap = fb->cap_pending ? fb->cap_pending * 2 : 64;
-        int64_t *p = realloc(fb->pending, cap * sizeof *p);
+        struct ts__fb_pending *p = realloc(fb->pending, cap * sizeof *p);
         if (!p)
             return ts_err_set(err, TS_NOMEM, "feedback", "alert sink queue");
         fb->pending = p;
         fb->cap_pending = cap;
     }
-    fb->pending[fb->n_pending++] = cursor;
+    fb->pending[fb->n_pending].cursor = cursor;
+    fb->pending[fb->n_pending].key = ts__fb_hash(dedup);
+    fb->n_pending++;
     return TS_OK;
 }
 
@@ -91,11 +93,10 @@ static void now_timestamp(char buf[21])
     ts__fb_timestamp((int64_t)time(NULL), buf);
 }
 
-/* 64-bit FNV-1a, to keep free text (event notes) out of dedup keys. */
-static uint64_t fnv1a(const char *s)
+uint64_t ts__fb_hash(const char *s)
 {
     uint64_t h = 14695981039346656037ull;
-    for (; *s; s++) {
+    for (; s && *s; s++) {
         h ^= (unsigned char)*s;
         h *= 1099511628211ull;
     }
@@ -134,7 +135,8 @@ static ts_status normalise_rules(const char *rules_json, char **rules, char **id
     }
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(in, i), *jid, *jev;
-        if (!json_object_object_get_ex(e, "id", &jid) || !json_object_is_type(jid, json_type_string))
+        if (!json_object_object_get_ex(e, "id", &jid) ||
+            !json_object_is_type(jid, json_type_string))
             continue;
         const char *id = json_object_get_string(jid);
         bool seen = false;
@@ -186,8 +188,8 @@ done:
 /* ---- the detailed headline ------------------------------------------------------------- */
 
 typedef struct headline_ctx {
-    json_object *top;     /* array */
-    json_object *listed;  /* array */
+    json_object *top;    /* array */
+    json_object *listed; /* array */
     int64_t score;
     char next_review[16];
     char colour[16];
@@ -363,7 +365,7 @@ static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *
     if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK)
         goto done;
     fb->raised[q->kind]++;
-    rc = pending_push(fb, cursor, err);
+    rc = pending_push(fb, cursor, dedup, err);
 done:
     free(dedup);
     free(route);
@@ -372,8 +374,7 @@ done:
     return rc;
 }
 
-ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a,
-                                      ts_err *err)
+ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err)
 {
     ts_feedback_ctx *fb = ud;
     if (!fb || !a || !a->person || !a->grid || a->kind < TS_FEEDBACK_EARLY ||
@@ -426,7 +427,7 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
     }
     snprintf(evidence, elen, "%s %s%s%s", ev->type, date, note[0] ? " " : "", note);
     sprintf(key, "problem_event:%s|%s|%016llx", ev->type, date,
-            (unsigned long long)fnv1a(note));
+            (unsigned long long)ts__fb_hash(note));
     json_object_array_add(arr, o);
     json_object_object_add(o, "id", json_object_new_string("problem_event"));
     json_object_object_add(o, "evidence", json_object_new_string(evidence));
@@ -455,7 +456,7 @@ done:
 typedef struct sink_buf {
     char *p;
     size_t len, cap;
-    bool oom;
+    uint64_t key; /* the dedup hash the row must have */
 } sink_buf;
 
 static ts_status sink_write(ts_feedback_ctx *fb, sink_buf *b, ts_err *err)
@@ -477,11 +478,11 @@ static ts_status sink_write(ts_feedback_ctx *fb, sink_buf *b, ts_err *err)
 static ts_status sink_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
 {
     sink_buf *b = ud;
+    if (ts__fb_hash(r->dedup) != b->key)
+        return TS_OK; /* rolled back, and the cursor reused by another writer */
     char *j = ts__fb_alert_json(r);
-    if (!j) {
-        b->oom = true;
+    if (!j)
         return ts_err_set(err, TS_NOMEM, "feedback", NULL);
-    }
     size_t n = strlen(j);
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : SINK_CHUNK;
@@ -502,9 +503,10 @@ static ts_status sink_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     return TS_OK;
 }
 
-static int cmp_i64(const void *a, const void *b)
+static int cmp_pending(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = ((const struct ts__fb_pending *)a)->cursor;
+    int64_t y = ((const struct ts__fb_pending *)b)->cursor;
     return x < y ? -1 : x > y;
 }
 
@@ -521,10 +523,11 @@ ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
             return ts_err_set(err, TS_IO, fb->cfg->alerts_jsonl, "cannot open alert sink: %s",
                               strerror(errno));
     }
-    qsort(fb->pending, fb->n_pending, sizeof *fb->pending, cmp_i64);
+    qsort(fb->pending, fb->n_pending, sizeof *fb->pending, cmp_pending);
     sink_buf b = {0};
     for (size_t i = 0; i < fb->n_pending && rc == TS_OK; i++) {
-        rc = ts__alert_db_get(fb->db, fb->pending[i], sink_row, &b, err);
+        b.key = fb->pending[i].key;
+        rc = ts__alert_db_get(fb->db, fb->pending[i].cursor, sink_row, &b, err);
         if (rc == TS_OK && b.len >= SINK_CHUNK)
             rc = sink_write(fb, &b, err);
     }
@@ -587,6 +590,12 @@ static ts_status on_due(void *ud, const ts__alert_row *r, bool *stop, ts_err *er
     return dl->oom ? ts_err_set(err, TS_NOMEM, "feedback", NULL) : TS_OK;
 }
 
+static int cmp_row_cursor(const void *a, const void *b)
+{
+    int64_t x = ((const ts__alert_row *)a)->cursor, y = ((const ts__alert_row *)b)->cursor;
+    return x < y ? -1 : x > y;
+}
+
 static ts_status escalate_one(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *old,
                               const char *at_ts, ts_err *err)
 {
@@ -611,13 +620,13 @@ static ts_status escalate_one(ts_feedback_ctx *fb, ts_store *s, const ts__alert_
     if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK ||
         (rc = ts__alert_db_set_status(fb->db, old->cursor, "superseded", err)) != TS_OK)
         goto done;
-    snprintf(detail, sizeof detail, "level %d, cursor %lld, route %s%s%s", level,
-             (long long)cursor, route, note ? ": " : "", note ? note : "");
+    snprintf(detail, sizeof detail, "level %d, cursor %lld, route %s%s%s", level, (long long)cursor,
+             route, note ? ": " : "", note ? note : "");
     if ((rc = ts__alert_db_history(fb->db, old->id, "escalated", "engine", at_ts, detail, err)) !=
             TS_OK ||
         (rc = ts_store_audit(s, "engine", "alert.escalate", name, detail, err)) != TS_OK)
         goto done;
-    rc = pending_push(fb, cursor, err);
+    rc = pending_push(fb, cursor, old->dedup, err);
 done:
     free(route);
     free(note);
@@ -644,6 +653,9 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, uns
     ts__fb_timestamp(at, at_ts);
     if ((rc = ts__alert_db_due(fb->db, cutoff, on_due, &dl, err)) != TS_OK)
         goto done;
+    /* escalate in cursor order, so the feed shows escalations in the order raised */
+    if (dl.n > 1)
+        qsort(dl.rows, dl.n, sizeof *dl.rows, cmp_row_cursor);
     for (size_t i = 0; i < dl.n && rc == TS_OK; i++)
         rc = escalate_one(fb, s, &dl.rows[i], at_ts, err);
     if (rc == TS_OK && own)

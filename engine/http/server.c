@@ -221,7 +221,7 @@ static bool match(const char *pattern, const char *path, char *param, size_t cap
     return *p == '\0' && *u == '\0';
 }
 
-static bool json_type(const char *ct)
+static bool json_content_type(const char *ct)
 {
     if (!ct)
         return false;
@@ -304,7 +304,7 @@ static bool start(ts__req *r, const char *url, const char *method)
     r->content_type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
     bool has_body = declared > 0 || te != NULL;
-    if (has_body && r->route->body_json && !json_type(r->content_type))
+    if (has_body && r->route->body_json && !json_content_type(r->content_type))
         return ts__reply_error(r, 415, "expected Content-Type application/json or "
                                        "application/x-ndjson, got %s",
                                r->content_type ? r->content_type : "none"),

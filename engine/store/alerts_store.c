@@ -8,8 +8,8 @@
 #include "store/alerts_store.h"
 #include "store/store_int.h"
 
-#define ROW_COLS                                                                           \
-    "cursor, coalesce(origin, cursor), kind, person, grid, colour, rules, route,"          \
+#define ROW_COLS                                                                                   \
+    "cursor, coalesce(origin, cursor), kind, person, grid, colour, rules, route,"                  \
     " route_note, headline, created, run, rules_version, status, dedup, level, escalated"
 
 enum {
@@ -45,9 +45,10 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_CIRCLE] = "SELECT r.other, r.kind, m.colour FROM (SELECT b AS other, kind FROM relations"
                  " WHERE a = ?1 UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1) r"
                  " LEFT JOIN list_members m ON m.person = r.other ORDER BY r.other, r.kind",
-    /* the literal terms match the partial expression index alerts_quick_due */
+    /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,
+     * which would make the planner scan the table in cursor order instead */
     [Q_DUE] = "SELECT " ROW_COLS " FROM alerts WHERE kind = 'quick' AND status = 'new'"
-              " AND coalesce(escalated, created) <= ?1 ORDER BY cursor",
+              " AND coalesce(escalated, created) <= ?1",
 };
 
 struct ts__alert_db {
@@ -124,8 +125,8 @@ bool ts__alerts_in_tx(const ts_store *s)
 static sqlite3_stmt *stmt(ts__alert_db *d, int q, ts_err *err)
 {
     if (!d->st[q]) {
-        if (sqlite3_prepare_v3(d->db, q_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &d->st[q],
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(d->db, q_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &d->st[q], NULL) !=
+            SQLITE_OK) {
             ts__store_fail(d->s, err, "prepare alerts query");
             return NULL;
         }
@@ -171,8 +172,7 @@ ts_status ts__alert_db_dup_open(ts__alert_db *d, const char *dedup, bool *open, 
     return TS_OK;
 }
 
-ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *cursor,
-                              ts_err *err)
+ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *cursor, ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_INSERT, err);
     if (!st)
@@ -205,8 +205,7 @@ ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *
     return rc;
 }
 
-ts_status ts__alert_db_set_status(ts__alert_db *d, int64_t cursor, const char *status,
-                                  ts_err *err)
+ts_status ts__alert_db_set_status(ts__alert_db *d, int64_t cursor, const char *status, ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_SET_STATUS, err);
     if (!st)
@@ -254,8 +253,7 @@ static ts_status live_first(void *ud, const ts__alert_row *r, bool *stop, ts_err
     return TS_OK;
 }
 
-ts_status ts__alert_db_live(ts__alert_db *d, int64_t n, ts__alert_row_fn fn, void *ud,
-                            ts_err *err)
+ts_status ts__alert_db_live(ts__alert_db *d, int64_t n, ts__alert_row_fn fn, void *ud, ts_err *err)
 {
     /* n may be the cursor of an escalation row: resolve its id first */
     live_ctx lc = {0};
@@ -289,8 +287,8 @@ ts_status ts__alert_db_colour(ts__alert_db *d, const char *person, char *buf, si
     return TS_OK;
 }
 
-ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_member_fn fn,
-                              void *ud, ts_err *err)
+ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_member_fn fn, void *ud,
+                              ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_MEMBER, err);
     if (!st)
@@ -306,8 +304,8 @@ ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_mem
     return rc;
 }
 
-ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn,
-                              void *ud, ts_err *err)
+ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn, void *ud,
+                              ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_CIRCLE, err);
     if (!st)
@@ -388,8 +386,8 @@ done:
 ts_status ts__alerts_max(ts_store *s, int64_t *out, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(cursor), 0) FROM alerts", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(cursor), 0) FROM alerts", -1, &st, NULL) !=
+        SQLITE_OK)
         return ts__store_fail(s, err, "prepare max cursor");
     ts_status rc = TS_OK;
     if (sqlite3_step(st) == SQLITE_ROW)

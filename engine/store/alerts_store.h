@@ -27,13 +27,13 @@ typedef struct ts__alert_row {
     int64_t cursor;
     int64_t id; /* the alert's id number: coalesce(origin, cursor); 0 on insert = new alert */
     const char *kind, *person, *grid;
-    const char *colour;            /* NULL when none */
-    const char *rules, *route;     /* JSON arrays */
-    const char *route_note;        /* NULL when none */
-    const char *headline;          /* JSON object or NULL */
-    const char *created;           /* "YYYY-MM-DDTHH:MM:SSZ" */
-    int64_t run;                   /* 0 = none */
-    const char *rules_version;     /* NULL when none */
+    const char *colour;        /* NULL when none */
+    const char *rules, *route; /* JSON arrays */
+    const char *route_note;    /* NULL when none */
+    const char *headline;      /* JSON object or NULL */
+    const char *created;       /* "YYYY-MM-DDTHH:MM:SSZ" */
+    int64_t run;               /* 0 = none */
+    const char *rules_version; /* NULL when none */
     const char *status, *dedup;
     int level;
     const char *escalated; /* NULL unless an escalation row */
@@ -54,8 +54,8 @@ bool ts__alert_db_is_for(const ts__alert_db *d, const ts_store *s);
 bool ts__alerts_in_tx(const ts_store *s);
 
 /* True in *open when an alert with this dedup key is neither closed nor superseded. */
-ts_status ts__alert_db_dup_open(ts__alert_db *d, const char *dedup, bool *open, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts__alert_db_dup_open(ts__alert_db *d, const char *dedup, bool *open,
+                                ts_err *err) TS_MUST_CHECK;
 /* Inserts r (r->cursor ignored; r->id 0 = a new alert, else the id it escalates);
  * *cursor receives the new row's cursor. */
 ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *cursor,
@@ -80,28 +80,27 @@ ts_status ts__alert_db_colour(ts__alert_db *d, const char *person, char *buf, si
 /* The person's list_members row: colour, score, next_review and reasons (NULL strings
  * when absent); fn is not called when the person is not on the lists table. */
 typedef ts_status (*ts__alert_member_fn)(void *ud, const char *colour, int64_t score,
-                                         const char *next_review, const char *reasons,
-                                         ts_err *err);
-ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_member_fn fn,
-                              void *ud, ts_err *err) TS_MUST_CHECK;
+                                         const char *next_review, const char *reasons, ts_err *err);
+ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_member_fn fn, void *ud,
+                              ts_err *err) TS_MUST_CHECK;
 /* The person's related persons (relations are stored once per unordered pair), with
  * their list colour (NULL when not listed), ordered by other id and kind. */
 typedef ts_status (*ts__alert_circle_fn)(void *ud, const char *other, const char *kind,
                                          const char *colour, ts_err *err);
-ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn,
-                              void *ud, ts_err *err) TS_MUST_CHECK;
-/* Quick alerts with status 'new' whose coalesce(escalated, created) <= cutoff, in cursor
- * order (uses the partial index alerts_quick_due). */
+ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn, void *ud,
+                              ts_err *err) TS_MUST_CHECK;
+/* Quick alerts with status 'new' whose coalesce(escalated, created) <= cutoff, in no
+ * particular order (uses the partial index alerts_quick_due; sort what you collect). */
 ts_status ts__alert_db_due(ts__alert_db *d, const char *cutoff, ts__alert_row_fn fn, void *ud,
                            ts_err *err) TS_MUST_CHECK;
 
 /* ---- the feed ---------------------------------------------------------------------- */
 
 typedef struct ts__alert_query {
-    int64_t since;          /* cursor > since */
-    const char *kind;       /* NULL = any */
-    const char *status;     /* NULL = any */
-    const char *officer;    /* NULL = any; else must be in the route */
+    int64_t since;               /* cursor > since */
+    const char *kind;            /* NULL = any */
+    const char *status;          /* NULL = any */
+    const char *officer;         /* NULL = any; else must be in the route */
     const char *const *prefixes; /* grid starts with any of these (n_prefixes 0 = all) */
     size_t n_prefixes;
 } ts__alert_query;
@@ -114,9 +113,9 @@ ts_status ts__alerts_max(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
 /* Every live alert (status not superseded) with the first ack and close times from the
  * history (NULL when none). */
 typedef ts_status (*ts__alert_stat_fn)(void *ud, const char *kind, const char *grid,
-                                       const char *status, const char *created,
-                                       const char *acked, const char *closed, ts_err *err);
-ts_status ts__alerts_stat_rows(ts_store *s, ts__alert_stat_fn fn, void *ud, ts_err *err)
-    TS_MUST_CHECK;
+                                       const char *status, const char *created, const char *acked,
+                                       const char *closed, ts_err *err);
+ts_status ts__alerts_stat_rows(ts_store *s, ts__alert_stat_fn fn, void *ud,
+                               ts_err *err) TS_MUST_CHECK;
 
 #endif

@@ -57,8 +57,7 @@ void ts_feedback_close(ts_feedback_ctx *fb);
 
 /* Hook for ts_screen_opts.on_alert (ud = the ts_feedback_ctx). Runs inside the pass's
  * transaction. */
-ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a,
-                                      ts_err *err);
+ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err);
 /* Hook for ts_import_opts.on_problem_event (ud = the ts_feedback_ctx): a quick alert
  * for a new problem event. */
 ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p,
@@ -66,9 +65,9 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
 /* After the caller's commit: appends the alerts committed since the last flush to the
  * JSON Lines sink (if configured) and flushes it. */
 ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err) TS_MUST_CHECK;
-/* After the caller rolled back: forgets the alerts raised since the last flush, so they
- * are not looked up (and their cursors not reused by another writer's rows) by the
- * next flush. Accepts NULL. */
+/* After the caller rolled back: forgets the alerts raised since the last flush (optional:
+ * a flush skips rows that are gone or whose cursor another writer reused, by their
+ * de-duplication key). Accepts NULL. */
 void ts_feedback_discard(ts_feedback_ctx *fb);
 /* Number of alerts raised through this context so far, by ts_feedback kind (new alerts
  * only; escalations are counted by ts_feedback_escalate). */
@@ -80,8 +79,8 @@ uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind);
  * transaction (or the caller's, when one is open on s); after its own commit it flushes
  * the sink. Each escalation writes a history row ("escalated", by "engine") and the
  * audit log. *escalated receives the number of alerts escalated. */
-ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at,
-                               unsigned *escalated, ts_err *err) TS_MUST_CHECK;
+ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, unsigned *escalated,
+                               ts_err *err) TS_MUST_CHECK;
 
 /* Lifecycle. alert_id is "A-000042" or the bare cursor number (of any row of the alert;
  * the live row is acted on). TS_NOTFOUND for an unknown or malformed id, TS_STATE when
@@ -94,25 +93,25 @@ ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, cons
                          ts_err *err) TS_MUST_CHECK;
 
 typedef struct ts_alert_filter {
-    int64_t since;            /* cursor: only alerts with a greater cursor */
-    ts_feedback kind;         /* NONE = any */
+    int64_t since;                /* cursor: only alerts with a greater cursor */
+    ts_feedback kind;             /* NONE = any */
     const ts_cell *const *scopes; /* any of these cells (NULL entries = all); n_scopes 0 = all */
     size_t n_scopes;
-    const char *officer;      /* only alerts routed to this officer */
-    const char *status;       /* "new" | "acked" | "closed" | NULL */
-    size_t limit;             /* 0 = no limit */
+    const char *officer; /* only alerts routed to this officer */
+    const char *status;  /* "new" | "acked" | "closed" | NULL */
+    size_t limit;        /* 0 = no limit */
 } ts_alert_filter;
 
 /* Calls fn for each matching alert in cursor order with its JSON text (DESIGN.md
  * §Alerts shape) and cursor. *last receives the last cursor seen (unchanged if none). */
 typedef ts_status (*ts_alert_fn)(void *ud, const char *json, int64_t cursor);
-ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
-                         ts_alert_fn fn, void *ud, int64_t *last, ts_err *err) TS_MUST_CHECK;
+ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f, ts_alert_fn fn,
+                         void *ud, int64_t *last, ts_err *err) TS_MUST_CHECK;
 
 /* `alerts --stats`: counts by kind and status, median minutes to acknowledge and to
  * close, closure rate per town, as text or one JSON object. */
-ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out,
+                          ts_err *err) TS_MUST_CHECK;
 
 /* The highest cursor in the database (0 when none). */
 ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;

@@ -1,0 +1,174 @@
+/* cli/cmd_serve.c — `triscreen serve`: the HTTP service. Owns the process side: signals
+ * (a signalfd read by the main thread; no work in handlers), SIGHUP reload, SIGTERM
+ * drain, the escalation timer and the lifecycle log lines. Uses service.h and http/. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "triscreen/config.h"
+#include "triscreen/service.h"
+#include "cli/cli.h"
+#include "http/http.h"
+
+#define ESCALATE_EVERY_MS 30000u
+#define DRAIN_TIMEOUT_MS 30000u
+
+static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logline(const char *fmt, ...)
+{
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s\n", tm.tm_year + 1900,
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, wall.tv_nsec / 1000000L,
+            msg);
+}
+
+int ts__cli_serve(int argc, char **argv)
+{
+    const char *cfg_arg = NULL, *listen = NULL;
+    unsigned threads = 2;
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:l:t:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            cfg_arg = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 't': {
+            int t = atoi(optarg);
+            if (t < 1 || t > 64) {
+                ts_cli_fail("serve: --threads must be 1..64");
+                return TS_EXIT_USAGE;
+            }
+            threads = (unsigned)t;
+            break;
+        }
+        case 'h':
+            puts("usage: triscreen serve [-c CONFIG] [--listen ADDR:PORT] [--threads N]\n"
+                 "  SIGHUP reloads the config and rules; SIGTERM drains and exits.");
+            return TS_EXIT_OK;
+        default:
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        ts_cli_fail("serve: unexpected argument '%s'", argv[optind]);
+        return TS_EXIT_USAGE;
+    }
+    /* block the signals before any thread starts, so every thread inherits the mask and
+     * only the signalfd below ever sees them */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGPIPE);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+        ts_cli_fail("serve: cannot block signals");
+        return TS_EXIT_FAILED;
+    }
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        ts_cli_fail("serve: signalfd: %s", strerror(errno));
+        return TS_EXIT_FAILED;
+    }
+    const char *cfg_path = ts_config_pick_path(cfg_arg);
+    ts_err err;
+    ts_err_clear(&err);
+    ts_service *svc = NULL;
+    ts_http *http = NULL;
+    int code = TS_EXIT_OK;
+    ts_status rc = ts_service_open(cfg_path, &svc, &err);
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        code = rc == TS_CONFIG || rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
+        goto done;
+    }
+    ts_service_gen *g = ts_service_acquire(svc);
+    char addr[256];
+    snprintf(addr, sizeof addr, "%s", listen ? listen : ts_service_gen_config(g)->listen);
+    char hash[80];
+    snprintf(hash, sizeof hash, "%s", ts_rulepack_hash(ts_service_gen_pack(g)));
+    ts_service_gen_release(g);
+    if ((rc = ts__http_start(svc, addr, threads, &http, &err)) != TS_OK) {
+        ts_cli_error(&err);
+        code = rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
+        goto done;
+    }
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(addr, ':') - addr), addr);
+    logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(http), threads,
+            hash);
+    uint64_t next_escalation = ts_cli_now_ms() + ESCALATE_EVERY_MS;
+    for (;;) {
+        uint64_t now = ts_cli_now_ms();
+        if (now >= next_escalation) {
+            ts_service_escalate(svc);
+            next_escalation = now + ESCALATE_EVERY_MS;
+        }
+        struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+        int pr = poll(&pfd, 1, (int)(next_escalation - now));
+        if (pr < 0 && errno != EINTR) {
+            logline("msg=poll-failed error=\"%s\"", strerror(errno));
+            code = TS_EXIT_FAILED;
+            break;
+        }
+        if (pr <= 0)
+            continue;
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+            continue;
+        if (si.ssi_signo == SIGHUP) {
+            ts_err rerr;
+            ts_err_clear(&rerr);
+            if (ts_service_reload(svc, &rerr) == TS_OK) {
+                ts_service_gen *ng = ts_service_acquire(svc);
+                logline("msg=reloaded generation=%llu rules=%s",
+                        (unsigned long long)ts_service_gen_number(ng),
+                        ts_rulepack_hash(ts_service_gen_pack(ng)));
+                ts_service_gen_release(ng);
+            } else {
+                char buf[800];
+                ts_err_format(&rerr, buf, sizeof buf);
+                logline("msg=reload-failed kept=old error=\"%s\"", buf);
+            }
+        } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            logline("msg=draining signal=%s", si.ssi_signo == SIGTERM ? "TERM" : "INT");
+            unsigned left = ts__http_drain(http, DRAIN_TIMEOUT_MS);
+            if (left) {
+                logline("msg=drain-timeout in_flight=%u", left);
+                code = TS_EXIT_FAILED;
+            }
+            break;
+        }
+    }
+done:
+    ts__http_free(http);
+    ts_service_close(svc); /* finishes the queued writes, then closes the database */
+    if (svc)
+        logline("msg=stopped code=%d", code);
+    close(sfd);
+    return code;
+}

@@ -1,0 +1,724 @@
+/* http/routes.c — the route table of `triscreen serve` and its thin handlers: each one
+ * checks scopes, reads through a pooled read connection or hands a job to the writer
+ * (include/triscreen/service.h), and renders JSON. Nothing outside a token's scopes is
+ * ever revealed: an out-of-scope person or alert answers exactly like an unknown one. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "triscreen/date.h"
+#include "triscreen/feedback.h"
+#include "triscreen/lists.h"
+#include "triscreen/service.h"
+#include "triscreen/store.h"
+#include "http/http.h"
+
+#define FEED_LIMIT 1000u     /* alerts per feed response */
+#define FEED_MAX_WAIT 60     /* seconds a long-poll may wait */
+#define ALERT_SCAN_MAX 1000000u /* alerts looked at to find one by id */
+
+static const char *jflags_str(json_object *o)
+{
+    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static ts__hres reply_json_obj(ts__req *r, unsigned status, json_object *o)
+{
+    const char *s = jflags_str(o);
+    ts__reply(r, status, "application/json", s, strlen(s));
+    json_object_put(o);
+    return TS__H_DONE;
+}
+
+/* Hands j to the writer; the request sleeps until the job is done. */
+static ts__hres submit(ts__req *r, ts_svc_job *j)
+{
+    r->job = j;
+    ts__req_suspend(r);
+    ts_err e;
+    if (ts_service_submit(r->svc, j, &e) != TS_OK) {
+        r->submit_failed = true;
+        ts__req_unsuspend(r);
+    }
+    return TS__H_SUSPEND;
+}
+
+/* A write job came back with a failure that has no route-specific meaning. */
+static ts__hres job_failed(ts__req *r, ts_status rc, const ts_err *e)
+{
+    if (r->submit_failed || rc == TS_STATE)
+        return ts__reply_error(r, 503, "the service is shutting down");
+    if (rc == TS_BUSY)
+        return ts__reply_error(r, 503, "the database is busy; retry");
+    return ts__reply_error(r, 500, "write failed: %s", ts_status_text(rc));
+    (void)e;
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+/* Parses the body as one JSON object (an empty body is an empty object). On failure it
+ * has answered 400 and returns NULL. */
+static json_object *body_object(ts__req *r)
+{
+    if (blank(r->body, r->len))
+        return json_object_new_object();
+    json_tokener *tok = json_tokener_new_ex(16);
+    if (!tok) {
+        ts__reply_error(r, 500, "out of memory");
+        return NULL;
+    }
+    json_object *o = json_tokener_parse_ex(tok, r->body, (int)r->len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!o || je != json_tokener_success || !blank(r->body + end, r->len - end)) {
+        json_object_put(o);
+        ts__reply_error(r, 400, "malformed JSON: %s at byte %zu",
+                        je == json_tokener_continue ? "unexpected end of input"
+                        : je == json_tokener_success ? "unexpected data after the value"
+                                                     : json_tokener_error_desc(je),
+                        end);
+        return NULL;
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        ts__reply_error(r, 400, "expected a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+/* An optional string member: true when absent or a string; false (and 400) otherwise. */
+static bool opt_str(ts__req *r, json_object *o, const char *key, const char **out)
+{
+    json_object *v;
+    *out = NULL;
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return true;
+    if (!json_object_is_type(v, json_type_string)) {
+        ts__reply_error(r, 400, "field %s: expected a string", key);
+        return false;
+    }
+    *out = json_object_get_string(v);
+    return true;
+}
+
+static ts_store *reader(ts__req *r)
+{
+    ts_store *s = NULL;
+    ts_err e;
+    if (ts_service_reader_get(r->svc, &s, &e) != TS_OK) {
+        ts__reply_error(r, 503, "database unavailable");
+        return NULL;
+    }
+    return s;
+}
+
+/* The cells a principal's queries are filtered by; n 0 with all = no filter. Cells nested
+ * in another of the token's cells are dropped so nothing is listed twice. */
+static size_t token_cells(const ts_principal *p, const ts_cell **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_cells && n < cap; i++) {
+        bool nested = false;
+        for (size_t k = 0; k < p->n_cells && !nested; k++)
+            nested = k != i && ts_grid_in_scope(p->cells[i], p->cells[k]) &&
+                     (p->cells[i] != p->cells[k] || k < i);
+        if (!nested)
+            out[n++] = p->cells[i];
+    }
+    return n;
+}
+
+/* ---- POST /v1/records --------------------------------------------------------------- */
+
+static ts__hres records_post(ts__req *r)
+{
+    if (r->resumed) {
+        const char *json = NULL;
+        ts_err e;
+        ts_status rc = ts_svc_job_result(r->job, &json, &e);
+        if (r->submit_failed || rc != TS_OK || !json)
+            return job_failed(r, rc, &e);
+        size_t a, inv, forb;
+        ts_svc_job_counts(r->job, &a, &inv, &forb);
+        unsigned st = 200;
+        if (a == 0 && inv + forb > 0)
+            st = inv == 0 ? 403 : 400;
+        return ts__reply(r, st, "application/json", json, strlen(json));
+    }
+    const char *ct = r->content_type ? r->content_type : "";
+    bool single = !strncasecmp(ct, "application/json", 16) && (ct[16] == '\0' || ct[16] == ';');
+    ts_svc_job *j = NULL;
+    ts_err e;
+    ts_err_clear(&e);
+    ts_status rc = ts_service_ingest(r->svc, r->gen, r->who, r->body, r->len, single,
+                                     ts__req_job_done, r, &j, &e);
+    if (rc == TS_PARSE || rc == TS_INVALID)
+        return ts__reply_error(r, 400, "%s", e.msg);
+    if (rc != TS_OK)
+        return ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    return submit(r, j);
+}
+
+/* ---- GET /v1/alerts ----------------------------------------------------------------- */
+
+typedef struct feed_acc {
+    FILE *f;
+    size_t n;
+} feed_acc;
+
+static ts_status feed_one(void *ud, const char *json, int64_t cursor)
+{
+    feed_acc *a = ud;
+    if (a->n++)
+        fputc(',', a->f);
+    fputs(json, a->f);
+    return TS_OK;
+}
+
+static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static const char *query(ts__req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* Runs the feed query; true when it answered. */
+static bool feed_answer(ts__req *r, bool force)
+{
+    const ts_principal *p = r->who;
+    const ts_cell *cells[256];
+    size_t n_cells = p->all ? 0 : token_cells(p, cells, 256);
+    char *buf = NULL;
+    size_t len = 0;
+    feed_acc acc = {open_memstream(&buf, &len), 0};
+    if (!acc.f) {
+        ts__reply_error(r, 500, "out of memory");
+        return true;
+    }
+    int64_t last = r->since;
+    ts_status rc = TS_OK;
+    ts_err e;
+    if (p->all || n_cells) {
+        ts_store *s = reader(r);
+        if (!s) {
+            fclose(acc.f);
+            free(buf);
+            return true;
+        }
+        ts_alert_filter f = {.since = r->since,
+                             .scopes = cells,
+                             .n_scopes = n_cells,
+                             .limit = FEED_LIMIT};
+        rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
+        ts_service_reader_put(r->svc, s);
+    }
+    fclose(acc.f);
+    if (rc != TS_OK) {
+        free(buf);
+        ts__reply_error(r, 500, "feed failed: %s", ts_status_text(rc));
+        return true;
+    }
+    if (acc.n == 0 && !force) {
+        free(buf);
+        return false;
+    }
+    size_t cap = len + 96;
+    char *out = malloc(cap);
+    if (!out) {
+        free(buf);
+        ts__reply_error(r, 500, "out of memory");
+        return true;
+    }
+    int n = snprintf(out, cap, "{\"alerts\":[%s],\"count\":%zu,\"cursor\":%lld}", buf ? buf : "",
+                     acc.n, (long long)(acc.n ? last : r->since));
+    free(buf);
+    ts__reply(r, 200, "application/json", out, (size_t)n);
+    free(out);
+    return true;
+}
+
+static ts__hres alerts_get(ts__req *r)
+{
+    if (!r->resumed) {
+        int64_t since = 0, wait = 0;
+        const char *qs = query(r, "since"), *qw = query(r, "wait");
+        if (qs && !parse_i64(qs, 0, INT64_MAX, &since))
+            return ts__reply_error(r, 400, "since: expected a cursor (a whole number >= 0)");
+        if (qw && !parse_i64(qw, 0, 86400, &wait))
+            return ts__reply_error(r, 400, "wait: expected seconds (a whole number >= 0)");
+        if (wait > FEED_MAX_WAIT)
+            wait = FEED_MAX_WAIT;
+        r->since = since;
+        r->deadline_ms = ts__now_ms() + (uint64_t)wait * 1000u;
+    }
+    for (;;) {
+        r->known = ts_service_cursor(r->svc);
+        bool last_chance = ts__draining(r->srv) || ts__now_ms() >= r->deadline_ms;
+        if (feed_answer(r, last_chance))
+            return TS__H_DONE;
+        if (ts__req_park(r))
+            return TS__H_SUSPEND;
+    }
+}
+
+/* ---- POST /v1/alerts/ID/ack|close ------------------------------------------------------ */
+
+typedef struct find_alert {
+    char name[32];
+    int64_t number;
+    bool found;
+    size_t seen;
+} find_alert;
+
+static ts_status find_one(void *ud, const char *json, int64_t cursor)
+{
+    find_alert *fa = ud;
+    json_object *o = json_tokener_parse(json), *v;
+    bool hit = cursor == fa->number;
+    if (o && json_object_object_get_ex(o, "id", &v) && json_object_is_type(v, json_type_string) &&
+        !strcmp(json_object_get_string(v), fa->name))
+        hit = true;
+    json_object_put(o);
+    if (hit) {
+        fa->found = true;
+        return TS_EXISTS; /* stops the scan */
+    }
+    return ++fa->seen >= ALERT_SCAN_MAX ? TS_LIMIT : TS_OK;
+}
+
+/* True when the alert (by id "A-000042" or cursor number) exists within p's scopes. */
+static bool alert_visible(ts__req *r, const char *id, bool *db_error)
+{
+    *db_error = false;
+    const char *d = id;
+    if ((d[0] == 'A' || d[0] == 'a') && d[1] == '-')
+        d += 2;
+    int64_t n;
+    if (!parse_i64(d, 1, INT64_MAX, &n))
+        return false;
+    const ts_principal *p = r->who;
+    const ts_cell *cells[256];
+    size_t n_cells = p->all ? 0 : token_cells(p, cells, 256);
+    if (!p->all && n_cells == 0)
+        return false;
+    ts_store *s = reader(r);
+    if (!s) {
+        *db_error = true;
+        return false;
+    }
+    find_alert fa = {.number = n};
+    snprintf(fa.name, sizeof fa.name, "A-%06lld", (long long)n);
+    ts_alert_filter f = {.since = n - 1, .scopes = cells, .n_scopes = n_cells};
+    int64_t last = 0;
+    ts_err e;
+    ts_status rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
+    ts_service_reader_put(r->svc, s);
+    if (rc != TS_OK && rc != TS_EXISTS && rc != TS_LIMIT) {
+        *db_error = true;
+        ts__reply_error(r, 500, "alert lookup failed");
+    }
+    return fa.found;
+}
+
+static ts__hres alert_action(ts__req *r, bool close)
+{
+    if (r->resumed) {
+        ts_err e;
+        ts_status rc = ts_svc_job_result(r->job, NULL, &e);
+        if (r->submit_failed)
+            return job_failed(r, TS_STATE, &e);
+        switch (rc) {
+        case TS_OK: {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_string(r->param));
+            json_object_object_add(o, "status", json_object_new_string(close ? "closed" : "acked"));
+            return reply_json_obj(r, 200, o);
+        }
+        case TS_NOTFOUND:
+            return ts__reply_error(r, 404, "no such alert");
+        case TS_STATE:
+            return ts__reply_error(r, 409, "%s", e.msg);
+        case TS_INVALID:
+            return ts__reply_error(r, 400, "%s", e.msg);
+        default:
+            return job_failed(r, rc, &e);
+        }
+    }
+    json_object *o = body_object(r);
+    if (!o)
+        return TS__H_DONE;
+    const char *by = NULL, *note = NULL;
+    if (!opt_str(r, o, "by", &by) || !opt_str(r, o, "note", &note)) {
+        json_object_put(o);
+        return TS__H_DONE;
+    }
+    if (close && (!note || !note[0])) {
+        json_object_put(o);
+        return ts__reply_error(r, 400, "note: closing an alert needs a note");
+    }
+    bool db_error;
+    if (!alert_visible(r, r->param, &db_error)) {
+        json_object_put(o);
+        return db_error ? TS__H_DONE : ts__reply_error(r, 404, "no such alert");
+    }
+    ts_svc_job *j = NULL;
+    ts_err e;
+    ts_status rc = ts_service_alert_action(r->svc, r->gen, r->who->name, close, r->param,
+                                           by && by[0] ? by : r->who->name, note,
+                                           ts__req_job_done, r, &j, &e);
+    json_object_put(o);
+    if (rc != TS_OK)
+        return ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    return submit(r, j);
+}
+
+static ts__hres alert_ack(ts__req *r)
+{
+    return alert_action(r, false);
+}
+
+static ts__hres alert_close(ts__req *r)
+{
+    return alert_action(r, true);
+}
+
+/* ---- GET /v1/persons/ID ------------------------------------------------------------- */
+
+/* Drops circle members this token may not see (pending members, not stored yet, keep
+ * only what the visible record itself says: their id). */
+static char *scope_dossier(ts__req *r, const char *json)
+{
+    json_object *doc = json_tokener_parse(json), *circle;
+    if (!doc)
+        return NULL;
+    if (json_object_object_get_ex(doc, "circle", &circle) &&
+        json_object_is_type(circle, json_type_array)) {
+        json_object *kept = json_object_new_array();
+        size_t n = json_object_array_length(circle);
+        for (size_t i = 0; i < n; i++) {
+            json_object *m = json_object_array_get_idx(circle, i), *g;
+            const char *grid = json_object_object_get_ex(m, "grid", &g) &&
+                                       json_object_is_type(g, json_type_string)
+                                   ? json_object_get_string(g)
+                                   : NULL;
+            if (grid && !ts_principal_sees_code(r->who, ts_service_gen_grid(r->gen), grid))
+                continue;
+            json_object_array_add(kept, json_object_get(m));
+        }
+        json_object_object_add(doc, "circle", kept);
+    }
+    char *out = strdup(jflags_str(doc));
+    json_object_put(doc);
+    return out;
+}
+
+static ts__hres person_get(ts__req *r)
+{
+    if (r->resumed) {
+        ts_err e;
+        ts_status rc = ts_svc_job_result(r->job, NULL, &e);
+        if (r->submit_failed || rc != TS_OK)
+            return job_failed(r, r->submit_failed ? TS_STATE : rc, &e);
+        return ts__reply(r, 200, "application/json", r->out, r->out_len);
+    }
+    ts_store *s = reader(r);
+    if (!s)
+        return TS__H_DONE;
+    const ts_grid *grid = ts_service_gen_grid(r->gen);
+    ts_arena a;
+    ts_arena_init(&a, (size_t)64 << 20);
+    ts_person p;
+    ts_err e;
+    ts_status rc = ts_store_get_person(s, r->param, &a, &p, &e);
+    bool visible = rc == TS_OK && ts_principal_sees_code(r->who, grid, p.grid);
+    ts_arena_release(&a);
+    char *buf = NULL;
+    size_t len = 0;
+    if (visible) {
+        FILE *f = open_memstream(&buf, &len);
+        rc = f ? ts_dossier_print(s, grid, r->param, TS_OUT_JSON, f, &e) : TS_NOMEM;
+        if (f)
+            fclose(f);
+    }
+    ts_service_reader_put(r->svc, s);
+    if (!visible || rc == TS_NOTFOUND) {
+        free(buf);
+        if (rc != TS_OK && rc != TS_NOTFOUND)
+            return ts__reply_error(r, 500, "person lookup failed");
+        return ts__reply_error(r, 404, "no such person");
+    }
+    if (rc != TS_OK) {
+        free(buf);
+        return ts__reply_error(r, 500, "dossier failed: %s", ts_status_text(rc));
+    }
+    if (!r->who->all) {
+        char *scoped = scope_dossier(r, buf);
+        free(buf);
+        if (!scoped)
+            return ts__reply_error(r, 500, "dossier failed");
+        buf = scoped;
+        len = strlen(buf);
+    }
+    r->out = buf;
+    r->out_len = len;
+    ts_svc_job *j = NULL;
+    rc = ts_service_audit(r->svc, r->gen, r->who->name, "http.dossier", r->param, NULL,
+                          ts__req_job_done, r, &j, &e);
+    if (rc != TS_OK)
+        return ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    return submit(r, j);
+}
+
+/* ---- GET /v1/lists/COLOUR ----------------------------------------------------------- */
+
+static ts__hres lists_get(ts__req *r)
+{
+    ts_colour colour;
+    if (!ts_colour_parse(r->param, &colour))
+        return ts__reply_error(r, 404, "no such list: expected red, yellow or blue");
+    const ts_grid *grid = ts_service_gen_grid(r->gen);
+    const ts_principal *p = r->who;
+    const char *scope = query(r, "scope");
+    const ts_cell *cells[256];
+    size_t n_cells = 0;
+    bool all = false;
+    if (scope && *scope && strcmp(scope, "all")) {
+        const ts_cell *c = ts_grid_find(grid, scope);
+        if (!c)
+            return ts__reply_error(r, 400, "scope: unknown grid cell '%.64s'", scope);
+        if (!ts_principal_sees(p, c))
+            return ts__reply_error(r, 403, "scope %.64s is outside this token's scopes", scope);
+        cells[n_cells++] = c;
+    } else if (scope && !strcmp(scope, "all") && !p->all) {
+        return ts__reply_error(r, 403, "scope all is outside this token's scopes");
+    } else if (p->all) {
+        all = true;
+    } else {
+        n_cells = token_cells(p, cells, 256);
+    }
+    ts_store *s = reader(r);
+    if (!s)
+        return TS__H_DONE;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ts_status rc = f ? TS_OK : TS_NOMEM;
+    ts_err e;
+    if (all && rc == TS_OK)
+        rc = ts_lists_print(s, grid, colour, NULL, TS_OUT_JSONL, f, &e);
+    for (size_t i = 0; rc == TS_OK && i < n_cells; i++)
+        rc = ts_lists_print(s, grid, colour, cells[i], TS_OUT_JSONL, f, &e);
+    if (f)
+        fclose(f);
+    ts_service_reader_put(r->svc, s);
+    if (rc != TS_OK) {
+        free(buf);
+        return ts__reply_error(r, 500, "lists failed: %s", ts_status_text(rc));
+    }
+    /* JSON Lines → one array */
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += buf[i] == '\n';
+    size_t cap = len + 256;
+    char *out = malloc(cap);
+    if (!out) {
+        free(buf);
+        return ts__reply_error(r, 500, "out of memory");
+    }
+    json_object *sc = json_object_new_string(scope && *scope ? scope : all ? "all" : "token");
+    int n = snprintf(out, cap, "{\"colour\":\"%s\",\"scope\":%s,\"count\":%zu,\"members\":[",
+                     ts_colour_name(colour), jflags_str(sc), count);
+    json_object_put(sc);
+    size_t used = (size_t)n;
+    size_t start = 0;
+    bool first = true;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (!first)
+            out[used++] = ',';
+        first = false;
+        memcpy(out + used, buf + start, i - start);
+        used += i - start;
+        start = i + 1;
+    }
+    used += (size_t)snprintf(out + used, cap - used, "]}");
+    free(buf);
+    ts__reply(r, 200, "application/json", out, used);
+    free(out);
+    return TS__H_DONE;
+}
+
+/* ---- POST /v1/screen ---------------------------------------------------------------- */
+
+static ts__hres screen_post(ts__req *r)
+{
+    if (r->resumed) {
+        const char *json = NULL;
+        ts_err e;
+        ts_status rc = ts_svc_job_result(r->job, &json, &e);
+        if (r->submit_failed)
+            return job_failed(r, TS_STATE, &e);
+        if (rc == TS_NOTFOUND || rc == TS_USAGE)
+            return ts__reply_error(r, 400, "%s", e.msg);
+        if (rc != TS_OK || !json)
+            return ts__reply_error(r, 500, "screening failed: %s", ts_status_text(rc));
+        size_t cap = strlen(json) + 16;
+        char *out = malloc(cap);
+        if (!out)
+            return ts__reply_error(r, 500, "out of memory");
+        int n = snprintf(out, cap, "{\"runs\":%s}", json);
+        ts__reply(r, 200, "application/json", out, (size_t)n);
+        free(out);
+        return TS__H_DONE;
+    }
+    json_object *o = body_object(r);
+    if (!o)
+        return TS__H_DONE;
+    const char *pass = NULL, *scope = NULL, *now_s = NULL;
+    if (!opt_str(r, o, "pass", &pass) || !opt_str(r, o, "scope", &scope) ||
+        !opt_str(r, o, "now", &now_s)) {
+        json_object_put(o);
+        return TS__H_DONE;
+    }
+    ts__hres res = TS__H_DONE;
+    unsigned passes = 0;
+    ts_pass ps;
+    const ts_principal *p = r->who;
+    const ts_grid *grid = ts_service_gen_grid(r->gen);
+    const ts_config *cfg = ts_service_gen_config(r->gen);
+    int32_t now;
+    if (pass && strcmp(pass, "all")) {
+        if (!ts_pass_parse(pass, &ps)) {
+            res = ts__reply_error(r, 400, "pass: expected full, regional, targeted or all");
+            goto done;
+        }
+        passes = 1u << ps;
+    }
+    if (!scope || !*scope) {
+        if (p->all)
+            scope = "all";
+        else if (p->n_cells == 1)
+            scope = p->cells[0]->code;
+        else {
+            res = ts__reply_error(r, 400, "scope: required for a token with several scopes");
+            goto done;
+        }
+    }
+    if (!strcmp(scope, "all")) {
+        if (!p->all) {
+            res = ts__reply_error(r, 403, "scope all is outside this token's scopes");
+            goto done;
+        }
+    } else {
+        const ts_cell *c = ts_grid_find(grid, scope);
+        if (!c) {
+            res = ts__reply_error(r, 400, "scope: unknown grid cell '%.64s'", scope);
+            goto done;
+        }
+        if (!ts_principal_sees(p, c)) {
+            res = ts__reply_error(r, 403, "scope %.64s is outside this token's scopes", scope);
+            goto done;
+        }
+    }
+    if (!now_s && cfg->now[0])
+        now_s = cfg->now;
+    if (now_s) {
+        if (!ts_date_parse(now_s, strlen(now_s), &now)) {
+            res = ts__reply_error(r, 400, "now: expected YYYY-MM-DD");
+            goto done;
+        }
+    } else {
+        now = ts_date_today();
+    }
+    ts_svc_job *j = NULL;
+    ts_err e;
+    ts_status rc = ts_service_screen(r->svc, r->gen, p->name, passes,
+                                     strcmp(scope, "all") ? scope : NULL, now, ts__req_job_done,
+                                     r, &j, &e);
+    if (rc == TS_BUSY)
+        res = ts__reply_error(r, 409, "a screening is already running");
+    else if (rc != TS_OK)
+        res = ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    else
+        res = submit(r, j);
+done:
+    json_object_put(o);
+    return res;
+}
+
+/* ---- GET /healthz, GET /metrics ------------------------------------------------------ */
+
+static ts__hres healthz(ts__req *r)
+{
+    json_object *o = json_object_new_object(), *db = json_object_new_object();
+    ts_store *s = NULL;
+    ts_err e;
+    ts_status rc = ts_service_reader_get(r->svc, &s, &e);
+    int version = rc == TS_OK ? ts_store_schema_version(s) : -1;
+    ts_service_reader_put(r->svc, s);
+    bool ok = rc == TS_OK && version > 0;
+    json_object_object_add(db, "status", json_object_new_string(ok ? "ok" : "unavailable"));
+    if (ok)
+        json_object_object_add(db, "schema", json_object_new_int(version));
+    char rerr[768];
+    bool has_err = ts_service_reload_error(r->svc, rerr, sizeof rerr);
+    json_object_object_add(o, "status", json_object_new_string(ok ? "ok" : "degraded"));
+    json_object_object_add(o, "rules_version",
+                           json_object_new_string(ts_rulepack_hash(ts_service_gen_pack(r->gen))));
+    json_object_object_add(o, "generation",
+                           json_object_new_int64((int64_t)ts_service_gen_number(r->gen)));
+    json_object_object_add(o, "database", db);
+    json_object_object_add(o, "reload_error", has_err ? json_object_new_string(rerr) : NULL);
+    json_object_object_add(o, "draining", json_object_new_boolean(ts__draining(r->srv)));
+    return reply_json_obj(r, ok ? 200 : 503, o);
+}
+
+static ts__hres metrics(ts__req *r)
+{
+    /* the counters are process-wide: only a token that sees everything may read them */
+    if (!r->who->all)
+        return ts__reply_error(r, 403, "metrics need a token with scope all");
+    char *text = ts__metrics_text(r->srv);
+    if (!text)
+        return ts__reply_error(r, 500, "out of memory");
+    ts__reply(r, 200, "text/plain; version=0.0.4", text, strlen(text));
+    free(text);
+    return TS__H_DONE;
+}
+
+const ts__route ts__routes[] = {
+    {"POST", "/v1/records", records_post, TS__AUTH_WRITE, true},
+    {"GET", "/v1/alerts", alerts_get, TS__AUTH_READ, false},
+    {"POST", "/v1/alerts/*/ack", alert_ack, TS__AUTH_WRITE, true},
+    {"POST", "/v1/alerts/*/close", alert_close, TS__AUTH_WRITE, true},
+    {"GET", "/v1/persons/*", person_get, TS__AUTH_READ, false},
+    {"GET", "/v1/lists/*", lists_get, TS__AUTH_READ, false},
+    {"POST", "/v1/screen", screen_post, TS__AUTH_WRITE, true},
+    {"GET", "/healthz", healthz, TS__AUTH_NONE, false},
+    {"GET", "/metrics", metrics, TS__AUTH_READ, false},
+};
+const size_t ts__n_routes = sizeof ts__routes / sizeof ts__routes[0];

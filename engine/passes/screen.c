@@ -618,8 +618,9 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->suspects += it->suspect;
         sum->newly_suspect += it->early_engine;
         sum->with_gaps += it->n_gaps > 0;
-        rc = ts_store_put_ledger(s, pc->run, it->person.id, it->person.grid, it->suspect,
-                                 it->gaps_json, it->rules_json, err);
+        rc = ts_store_put_ledger(s, pc->run, (int64_t)sum->persons, it->person.id,
+                                 it->person.grid, it->suspect, it->gaps_json, it->rules_json,
+                                 err);
         if (rc == TS_OK && it->was_suspect != (int)it->suspect)
             rc = ts_store_put_mark(s, it->person.id, it->suspect, pc->run, err);
         if (rc == TS_OK)

@@ -238,9 +238,9 @@ ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, 
     return TS_OK;
 }
 
-ts_status ts_store_put_ledger(ts_store *s, int64_t run, const char *person, const char *grid,
-                              bool suspect, const char *gaps_json, const char *rules_json,
-                              ts_err *err)
+ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char *person,
+                              const char *grid, bool suspect, const char *gaps_json,
+                              const char *rules_json, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_LEDGER_PUT, err);
     if (!st)
@@ -251,6 +251,7 @@ ts_status ts_store_put_ledger(ts_store *s, int64_t run, const char *person, cons
     sqlite3_bind_int(st, 4, suspect);
     sqlite3_bind_text(st, 5, gaps_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, rules_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, seq);
     return ts__store_step_done(s, st, err, "write ledger");
 }
 

@@ -29,10 +29,12 @@ static const char *const migrations[] = {
     "  started TEXT NOT NULL, ended TEXT, status TEXT NOT NULL DEFAULT 'running',"
     "  persons INTEGER NOT NULL DEFAULT 0, fired INTEGER NOT NULL DEFAULT 0,"
     "  errors INTEGER NOT NULL DEFAULT 0, summary TEXT);"
-    "CREATE TABLE ledger(person TEXT NOT NULL, run INTEGER NOT NULL REFERENCES runs(id),"
-    "  grid TEXT NOT NULL, suspect INTEGER NOT NULL, gaps TEXT NOT NULL, rules TEXT NOT NULL,"
-    "  PRIMARY KEY(person, run)) WITHOUT ROWID;"
-    "CREATE INDEX ledger_run ON ledger(run);"
+    /* keyed (run, seq) so a run only appends: keyed by person, every run would dirty
+     * every page of the table; the small (person, run) index serves history lookups */
+    "CREATE TABLE ledger(run INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
+    "  person TEXT NOT NULL, grid TEXT NOT NULL, suspect INTEGER NOT NULL, gaps TEXT NOT NULL,"
+    "  rules TEXT NOT NULL, PRIMARY KEY(run, seq)) WITHOUT ROWID;"
+    "CREATE INDEX ledger_person ON ledger(person, run);"
     "CREATE TABLE marks(person TEXT PRIMARY KEY, suspect INTEGER NOT NULL,"
     "  run INTEGER NOT NULL) WITHOUT ROWID;"
     /* regional_* keep the regional pass's decision so a targeted pass (which may only

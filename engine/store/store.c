@@ -39,8 +39,8 @@ static const char *const sql_text[ST__COUNT] = {
                       " summary = ?6, ended = ?7 WHERE id = ?1",
     [ST_RUN_INTERRUPT] = "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
                          " AND id <> ?1",
-    [ST_LEDGER_PUT] = "INSERT OR REPLACE INTO ledger(person, run, grid, suspect, gaps, rules)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
     [ST_RULE_ERROR_PUT] = "INSERT INTO rule_errors(run, person, rule, code, location, message)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -145,9 +145,10 @@ ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect, ts_er
     TS_MUST_CHECK;
 
 /* Pass writes (call inside the pass's transaction). */
-ts_status ts_store_put_ledger(ts_store *s, int64_t run, const char *person, const char *grid,
-                              bool suspect, const char *gaps_json, const char *rules_json,
-                              ts_err *err) TS_MUST_CHECK;
+/* seq orders the run's rows (the writer's sequence); (run, seq) is unique. */
+ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char *person,
+                              const char *grid, bool suspect, const char *gaps_json,
+                              const char *rules_json, ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run,
                             ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, const char *rule,

@@ -18,8 +18,8 @@ sql triscreen.db <<'SQL'
 INSERT INTO runs(id, pass, scope, now, rules_hash, config_hash, started, status) VALUES
   (1, 'full', 'all', '2026-11-20', 'h', 'c', 't', 'done'),
   (2, 'full', 'all', '2026-11-24', 'h', 'c', 't', 'running');
-INSERT INTO ledger SELECT id, 1, grid, pk % 3 = 0, '[]', '[{"id":"x.y","evidence":"e"}]' FROM persons;
-INSERT INTO ledger SELECT id, 2, grid, 1, '[]', '[]' FROM persons;
+INSERT INTO ledger(run, seq, person, grid, suspect, gaps, rules) SELECT 1, pk, id, grid, pk % 3 = 0, '[]', '[{"id":"x.y","evidence":"e"}]' FROM persons;
+INSERT INTO ledger(run, seq, person, grid, suspect, gaps, rules) SELECT 2, pk, id, grid, 1, '[]', '[]' FROM persons;
 INSERT INTO list_members(person, colour, score, since, run, reasons, engine_colour, next_review)
   SELECT id, CASE pk % 3 WHEN 0 THEN 'red' WHEN 1 THEN 'yellow' ELSE 'blue' END, pk,
          '2026-11-20', 1, '[{"id":"x.y","evidence":"e"}]',

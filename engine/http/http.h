@@ -55,7 +55,7 @@ struct ts__req {
     ts_service *svc;
     struct MHD_Connection *conn;
     char method[16];
-    char allow[64]; /* 405: the methods the path accepts */
+    char allow[64];         /* 405: the methods the path accepts */
     const ts__route *route; /* NULL: unknown route */
     size_t route_idx;
     char param[256];

@@ -17,14 +17,14 @@
 #include "triscreen/store.h"
 #include "http/http.h"
 
-#define FEED_LIMIT 1000u     /* alerts per feed response */
-#define FEED_MAX_WAIT 60     /* seconds a long-poll may wait */
+#define FEED_LIMIT 1000u        /* alerts per feed response */
+#define FEED_MAX_WAIT 60        /* seconds a long-poll may wait */
 #define ALERT_SCAN_MAX 1000000u /* alerts looked at to find one by id */
 
 static const char *jflags_str(json_object *o)
 {
-    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(o,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static ts__hres reply_json_obj(ts__req *r, unsigned status, json_object *o)
@@ -53,10 +53,13 @@ static ts__hres job_failed(ts__req *r, ts_status rc, const ts_err *e)
 {
     if (r->submit_failed || rc == TS_STATE)
         return ts__reply_error(r, 503, "the service is shutting down");
+    /* the operator needs the cause; the client gets only the class of failure */
+    fprintf(stderr, "msg=write-failed route=%s status=%s where=\"%s\" error=\"%s\"\n",
+            r->route ? r->route->pattern : "-", ts_status_name(rc), e ? e->where : "",
+            e ? e->msg : "");
     if (rc == TS_BUSY)
         return ts__reply_error(r, 503, "the database is busy; retry");
     return ts__reply_error(r, 500, "write failed: %s", ts_status_text(rc));
-    (void)e;
 }
 
 static bool blank(const char *s, size_t n)
@@ -85,7 +88,7 @@ static json_object *body_object(ts__req *r)
     if (!o || je != json_tokener_success || !blank(r->body + end, r->len - end)) {
         json_object_put(o);
         ts__reply_error(r, 400, "malformed JSON: %s at byte %zu",
-                        je == json_tokener_continue ? "unexpected end of input"
+                        je == json_tokener_continue  ? "unexpected end of input"
                         : je == json_tokener_success ? "unexpected data after the value"
                                                      : json_tokener_error_desc(je),
                         end);
@@ -228,10 +231,8 @@ static bool feed_answer(ts__req *r, bool force)
             free(buf);
             return true;
         }
-        ts_alert_filter f = {.since = r->since,
-                             .scopes = cells,
-                             .n_scopes = n_cells,
-                             .limit = FEED_LIMIT};
+        ts_alert_filter f = {
+            .since = r->since, .scopes = cells, .n_scopes = n_cells, .limit = FEED_LIMIT};
         rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
         ts_service_reader_put(r->svc, s);
     }
@@ -386,9 +387,9 @@ static ts__hres alert_action(ts__req *r, bool close)
     }
     ts_svc_job *j = NULL;
     ts_err e;
-    ts_status rc = ts_service_alert_action(r->svc, r->gen, r->who->name, close, r->param,
-                                           by && by[0] ? by : r->who->name, note,
-                                           ts__req_job_done, r, &j, &e);
+    ts_status rc =
+        ts_service_alert_action(r->svc, r->gen, r->who->name, close, r->param,
+                                by && by[0] ? by : r->who->name, note, ts__req_job_done, r, &j, &e);
     json_object_put(o);
     if (rc != TS_OK)
         return ts__reply_error(r, 500, "%s", ts_status_text(rc));
@@ -420,10 +421,10 @@ static char *scope_dossier(ts__req *r, const char *json)
         size_t n = json_object_array_length(circle);
         for (size_t i = 0; i < n; i++) {
             json_object *m = json_object_array_get_idx(circle, i), *g;
-            const char *grid = json_object_object_get_ex(m, "grid", &g) &&
-                                       json_object_is_type(g, json_type_string)
-                                   ? json_object_get_string(g)
-                                   : NULL;
+            const char *grid =
+                json_object_object_get_ex(m, "grid", &g) && json_object_is_type(g, json_type_string)
+                    ? json_object_get_string(g)
+                    : NULL;
             if (grid && !ts_principal_sees_code(r->who, ts_service_gen_grid(r->gen), grid))
                 continue;
             json_object_array_add(kept, json_object_get(m));
@@ -656,9 +657,9 @@ static ts__hres screen_post(ts__req *r)
     }
     ts_svc_job *j = NULL;
     ts_err e;
-    ts_status rc = ts_service_screen(r->svc, r->gen, p->name, passes,
-                                     strcmp(scope, "all") ? scope : NULL, now, ts__req_job_done,
-                                     r, &j, &e);
+    ts_status rc =
+        ts_service_screen(r->svc, r->gen, p->name, passes, strcmp(scope, "all") ? scope : NULL, now,
+                          ts__req_job_done, r, &j, &e);
     if (rc == TS_BUSY)
         res = ts__reply_error(r, 409, "a screening is already running");
     else if (rc != TS_OK)

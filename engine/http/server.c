@@ -22,8 +22,8 @@
 #include "http/http.h"
 
 #define N_BUCKETS 14
-static const double bucket_ms[N_BUCKETS] = {0.25, 0.5, 1, 2.5, 5, 10, 25,
-                                           50,   100, 250, 500, 1000, 5000, 30000};
+static const double bucket_ms[N_BUCKETS] = {0.25, 0.5, 1,   2.5, 5,    10,   25,
+                                            50,   100, 250, 500, 1000, 5000, 30000};
 #define N_STATUS 13
 static const unsigned status_codes[N_STATUS] = {200, 400, 401, 403, 404, 405, 409,
                                                 413, 415, 500, 503, 499, 0};
@@ -101,8 +101,8 @@ ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "error", json_object_new_string(msg));
     json_object_object_add(o, "status", json_object_new_int((int)status));
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     ts__reply(r, status, "application/json", s, strlen(s));
     json_object_put(o);
     return TS__H_DONE;
@@ -225,8 +225,8 @@ static bool json_content_type(const char *ct)
 {
     if (!ct)
         return false;
-    static const char *const ok[] = {"application/json", "application/x-ndjson",
-                                     "application/jsonl", "application/x-jsonlines",
+    static const char *const ok[] = {"application/json",       "application/x-ndjson",
+                                     "application/jsonl",      "application/x-jsonlines",
                                      "application/json-lines", "application/ndjson"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         size_t n = strlen(ok[i]);
@@ -278,8 +278,7 @@ static bool start(ts__req *r, const char *url, const char *method)
         if (!path_known)
             return ts__reply_error(r, 404, "no such endpoint: %s %s", method, url), true;
         snprintf(r->allow, sizeof r->allow, "%s", allow);
-        return ts__reply_error(r, 405, "method %s not allowed here (allowed: %s)", method,
-                               allow),
+        return ts__reply_error(r, 405, "method %s not allowed here (allowed: %s)", method, allow),
                true;
     }
     r->gen = ts_service_acquire(r->svc);
@@ -293,20 +292,21 @@ static bool start(ts__req *r, const char *url, const char *method)
         if (r->route->auth == TS__AUTH_WRITE && !r->who->write)
             return ts__reply_error(r, 403, "this token may not write"), true;
     }
-    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
     if (declared > TS_LIMIT_HTTP_BODY)
         return ts__reply_error(r, 413, "request body larger than %u bytes", TS_LIMIT_HTTP_BODY),
                true;
-    r->content_type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
+    r->content_type =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     bool has_body = declared > 0 || te != NULL;
     if (has_body && r->route->body_json && !json_content_type(r->content_type))
-        return ts__reply_error(r, 415, "expected Content-Type application/json or "
-                                       "application/x-ndjson, got %s",
+        return ts__reply_error(r, 415,
+                               "expected Content-Type application/json or "
+                               "application/x-ndjson, got %s",
                                r->content_type ? r->content_type : "none"),
                true;
     return false;
@@ -416,8 +416,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ msg=request method=%s route=%s status=%d "
             "ms=%.3f token=%s\n",
             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-            wall.tv_nsec / 1000000L, r->method, r->route ? r->route->pattern : "unknown",
-            r->status, ms, r->who ? r->who->name : "-");
+            wall.tv_nsec / 1000000L, r->method, r->route ? r->route->pattern : "unknown", r->status,
+            ms, r->who ? r->who->name : "-");
     ts_svc_job_free(r->job);
     ts_service_gen_release(r->gen);
     free(r->body);
@@ -472,7 +472,8 @@ char *ts__metrics_text(ts_http *h)
         }
         fprintf(f, "triscreen_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
                 method, route, (double)atomic_load(&h->rm[i].sum_us) / 1e6);
-        fprintf(f, "triscreen_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
+        fprintf(f,
+                "triscreen_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
                 method, route, cum);
     }
     ts_service_stats st;
@@ -517,8 +518,8 @@ char *ts__metrics_text(ts_http *h)
             "# HELP triscreen_http_in_flight Requests in flight.\n"
             "# TYPE triscreen_http_in_flight gauge\n"
             "triscreen_http_in_flight %ld\n",
-            ts_rulepack_hash(ts_service_gen_pack(g)),
-            (unsigned long long)ts_service_gen_number(g), atomic_load(&h->active));
+            ts_rulepack_hash(ts_service_gen_pack(g)), (unsigned long long)ts_service_gen_number(g),
+            atomic_load(&h->active));
     ts_service_gen_release(g);
     fclose(f);
     return buf;
@@ -558,15 +559,15 @@ ts_status ts__http_start(ts_service *svc, const char *listen, unsigned threads, 
     h->svc = svc;
     pthread_mutex_init(&h->mu, NULL);
     atomic_init(&h->active, 0);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ITC;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                             MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2u,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-                            4096u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED,
+                            completed, h, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->d) {
         pthread_mutex_destroy(&h->mu);

@@ -26,6 +26,8 @@ typedef struct item {
     ts_person person;
     const ts_list_row *prior; /* NULL when not listed before this pass */
     int was_suspect;          /* 1, 0, -1 */
+    bool load;                /* targeted: the worker loads person, mark and circle */
+    bool skip;                /* nothing to evaluate (the person vanished) */
     ts_circle_member *circle;
     size_t n_circle;
     /* worker output */
@@ -80,6 +82,7 @@ typedef struct pass_ctx {
     unsigned next_worker;
     uint64_t total_hint;
     bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
+    const char *db_path;
 } pass_ctx;
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -149,8 +152,9 @@ typedef struct circle_acc {
     size_t n, cap;
 } circle_acc;
 
-static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const char *self,
-                            const ts_relation *rels, size_t n_rels, int depth, ts_err *err)
+static ts_status circle_add(pass_ctx *pc, ts_store *db, ts_arena *a, circle_acc *acc,
+                            const char *self, const ts_relation *rels, size_t n_rels, int depth,
+                            ts_err *err)
 {
     for (size_t r = 0; r < n_rels; r++) {
         const char *other = rels[r].other;
@@ -164,7 +168,7 @@ static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const ch
         ts_person *op = ts_arena_alloc(a, sizeof *op);
         if (!op)
             return ts_err_set(err, TS_NOMEM, NULL, "circle");
-        ts_status rc = ts_store_get_person(pc->reader, other, a, op, err);
+        ts_status rc = ts_store_get_person(db, other, a, op, err);
         if (rc == TS_NOTFOUND)
             continue; /* a relation to someone not imported yet */
         if (rc != TS_OK)
@@ -189,7 +193,7 @@ static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const ch
         if (pc->inline_mode) {
             ts_list_row lr;
             bool found = false;
-            if ((rc = ts_store_list_get(pc->reader, other, a, &lr, &found, err)) != TS_OK)
+            if ((rc = ts_store_list_get(db, other, a, &lr, &found, err)) != TS_OK)
                 return rc;
             cm->colour = found ? (ts_colour)lr.colour : TS_COLOUR_NONE;
         } else {
@@ -197,7 +201,7 @@ static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const ch
             cm->colour = lr ? (ts_colour)lr->colour : TS_COLOUR_NONE;
         }
         int sus = -1;
-        if ((rc = ts_store_get_mark(pc->reader, other, &sus, err)) != TS_OK)
+        if ((rc = ts_store_get_mark(db, other, &sus, err)) != TS_OK)
             return rc;
         cm->suspect = sus == 1;
     }
@@ -205,14 +209,14 @@ static ts_status circle_add(pass_ctx *pc, ts_arena *a, circle_acc *acc, const ch
 }
 
 /* Depth 1: the person's relations; depth 2: theirs, minus the person and depth 1. */
-static ts_status load_circle(pass_ctx *pc, ts_arena *a, item *it, ts_err *err)
+static ts_status load_circle(pass_ctx *pc, ts_store *db, ts_arena *a, item *it, ts_err *err)
 {
     circle_acc acc = {0};
     const ts_person *p = &it->person;
-    ts_status rc = circle_add(pc, a, &acc, p->id, p->relations, p->n_relations, 1, err);
+    ts_status rc = circle_add(pc, db, a, &acc, p->id, p->relations, p->n_relations, 1, err);
     size_t d1 = acc.n;
     for (size_t k = 0; rc == TS_OK && k < d1; k++)
-        rc = circle_add(pc, a, &acc, p->id, acc.m[k].person->relations,
+        rc = circle_add(pc, db, a, &acc, p->id, acc.m[k].person->relations,
                         acc.m[k].person->n_relations, 2, err);
     if (rc != TS_OK)
         return rc;
@@ -288,9 +292,10 @@ static ts_status read_scan(pass_ctx *pc, ts_err *err)
     return rc;
 }
 
+/* Targeted: the reader only hands out the list rows; each worker loads the person, the
+ * mark and the circle on its own connection, so those point reads run in parallel. */
 static ts_status read_targeted(pass_ctx *pc, ts_err *err)
 {
-    ts_status rc = TS_OK;
     size_t i = 0;
     while (i < pc->n_snap) {
         batch *b = acquire_free_slot(pc);
@@ -306,28 +311,33 @@ static ts_status read_targeted(pass_ctx *pc, ts_err *err)
                 continue;
             if (!in_scope(pc, lr->grid))
                 continue;
-            item *it = &b->items[b->n];
+            item *it = &b->items[b->n++];
             memset(it, 0, sizeof *it);
-            rc = ts_store_get_person(pc->reader, lr->person, &b->arena, &it->person, err);
-            if (rc == TS_NOTFOUND) {
-                rc = TS_OK;
-                continue;
-            }
-            if (rc != TS_OK)
-                break;
-            if ((rc = ts_store_get_mark(pc->reader, lr->person, &it->was_suspect, err)) != TS_OK)
-                break;
             it->prior = lr;
-            if ((rc = load_circle(pc, &b->arena, it, err)) != TS_OK)
-                break;
-            fill_subject(pc, it);
-            b->n++;
+            it->load = true;
         }
-        if (rc != TS_OK)
-            break;
         if (b->n)
             publish(pc, b);
     }
+    (void)err;
+    return TS_OK;
+}
+
+/* Worker side of read_targeted. */
+static ts_status load_item(pass_ctx *pc, ts_store *db, batch *b, item *it)
+{
+    const ts_list_row *lr = it->prior;
+    ts_status rc = ts_store_get_person(db, lr->person, &b->arena, &it->person, &b->err);
+    if (rc == TS_NOTFOUND) {
+        it->skip = true;
+        return TS_OK;
+    }
+    if (rc == TS_OK)
+        rc = ts_store_get_mark(db, lr->person, &it->was_suspect, &b->err);
+    if (rc == TS_OK)
+        rc = load_circle(pc, db, &b->arena, it, &b->err);
+    if (rc == TS_OK)
+        fill_subject(pc, it);
     return rc;
 }
 
@@ -522,6 +532,7 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
 typedef struct worker_arg {
     pass_ctx *pc;
     ts_rulehost *host;
+    ts_store *db; /* targeted: this worker's read connection */
 } worker_arg;
 
 static void *worker_main(void *arg)
@@ -558,8 +569,13 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&pc->mu);
 
         ts_status rc = TS_OK;
-        for (size_t i = 0; i < b->n && rc == TS_OK; i++)
-            rc = eval_item(pc, wa->host, b, &b->items[i], &jb);
+        for (size_t i = 0; i < b->n && rc == TS_OK; i++) {
+            item *it = &b->items[i];
+            if (it->load)
+                rc = load_item(pc, wa->db, b, it);
+            if (rc == TS_OK && !it->skip)
+                rc = eval_item(pc, wa->host, b, it, &jb);
+        }
         pthread_mutex_lock(&pc->mu);
         b->rc = rc;
         b->state = SLOT_DONE;
@@ -621,7 +637,10 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         rc = ts_store_put_ledger(s, pc->run, (int64_t)sum->persons, it->person.id,
                                  it->person.grid, it->suspect, it->gaps_json, it->rules_json,
                                  err);
-        if (rc == TS_OK && it->was_suspect != (int)it->suspect)
+        /* marks only change on a change: "never screened" reads as not suspect, so a
+         * first run writes marks for the suspects only */
+        bool was = it->was_suspect == 1;
+        if (rc == TS_OK && (was != it->suspect || (it->was_suspect == -1 && it->suspect)))
             rc = ts_store_put_mark(s, it->person.id, it->suspect, pc->run, err);
         if (rc == TS_OK)
             rc = alert(pc, s, it, TS_FEEDBACK_EARLY,
@@ -678,7 +697,10 @@ static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *
     if (!reader_started)
         rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the reader thread");
     for (unsigned i = 0; rc == TS_OK && i < pc->n_workers; i++) {
-        wargs[i] = (worker_arg){pc, pc->hosts[i]};
+        wargs[i] = (worker_arg){pc, pc->hosts[i], NULL};
+        if (pc->pass == TS_PASS_TARGETED &&
+            (rc = ts_store_open(pc->db_path, TS_STORE_READWRITE, &wargs[i].db, err)) != TS_OK)
+            break;
         if (pthread_create(&workers[i], NULL, worker_main, &wargs[i]) != 0)
             rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start a worker thread");
         else
@@ -704,7 +726,8 @@ static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *
             break;
         }
         for (size_t i = 0; i < b->n && rc == TS_OK; i++)
-            rc = write_item(pc, s, &b->items[i], sum, err);
+            if (!b->items[i].skip)
+                rc = write_item(pc, s, &b->items[i], sum, err);
         done_persons += b->n;
         pthread_mutex_lock(&pc->mu);
         b->state = SLOT_FREE;
@@ -727,6 +750,8 @@ static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *
     stop_pipeline(pc);
     for (unsigned i = 0; i < started; i++)
         pthread_join(workers[i], NULL);
+    for (unsigned i = 0; i < pc->n_workers; i++)
+        ts_store_close(wargs[i].db);
     free(workers);
     free(wargs);
     if (rc == TS_OK && pc->read_rc != TS_OK) {
@@ -771,6 +796,7 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
     ts_date_format(o->now, pc.now_s);
     pc.hosts = hosts;
     pc.n_workers = n_workers;
+    pc.db_path = db_path;
     sum->pass = pass;
     sum->fired = calloc(ts_rulepack_count(o->pack) + 1, sizeof *sum->fired);
     if (!sum->fired)
@@ -804,10 +830,10 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
         goto done;
     if ((rc = ts_store_lists_load(s, &pc.snap_arena, &pc.snap, &pc.n_snap, err)) != TS_OK)
         goto done;
-    ts_store_counts counts;
-    if ((rc = ts_store_counts_get(s, &counts, err)) != TS_OK)
+    int64_t persons_hint = 0;
+    if ((rc = ts_store_person_count_hint(s, &persons_hint, err)) != TS_OK)
         goto done;
-    pc.total_hint = pass == TS_PASS_TARGETED ? pc.n_snap : (uint64_t)counts.persons;
+    pc.total_hint = pass == TS_PASS_TARGETED ? pc.n_snap : (uint64_t)persons_hint;
     if ((rc = ts_store_open(db_path, TS_STORE_READWRITE, &pc.reader, err)) != TS_OK)
         goto done;
     rc = drive(&pc, s, sum, err);
@@ -937,7 +963,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
             continue;
         if (pass == TS_PASS_TARGETED && (!listed || prior->colour <= 0))
             continue;
-        if (pass == TS_PASS_TARGETED && (rc = load_circle(&pc, &b->arena, it, err)) != TS_OK)
+        if (pass == TS_PASS_TARGETED && (rc = load_circle(&pc, s, &b->arena, it, err)) != TS_OK)
             break;
         fill_subject(&pc, it);
         if ((rc = eval_item(&pc, host, b, it, &jb)) != TS_OK) {

@@ -19,10 +19,10 @@
 #include "base/limits.h"
 #include "base/text.h"
 
-#define GROUP_MAX 512u   /* jobs in one group commit */
-#define POOL_MAX 64u     /* idle read connections kept */
-#define TICK_MS 100      /* listener tick */
-#define DB_POLL_TICKS 3  /* poll the database's max cursor every 3 ticks */
+#define GROUP_MAX 512u  /* jobs in one group commit */
+#define POOL_MAX 64u    /* idle read connections kept */
+#define TICK_MS 100     /* listener tick */
+#define DB_POLL_TICKS 3 /* poll the database's max cursor every 3 ticks */
 #define ALERTS_PER_HOOK 64u
 
 /* ---- generations --------------------------------------------------------------------- */
@@ -193,8 +193,8 @@ struct ts_svc_job {
 /* ---- the service ------------------------------------------------------------------- */
 
 typedef struct stats_atomic {
-    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, commits, jobs,
-        reloads_ok, reloads_failed;
+    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, commits, jobs, reloads_ok,
+        reloads_failed;
 } stats_atomic;
 
 struct ts_service {
@@ -446,8 +446,7 @@ void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, s
 
 /* ---- ingest: parse on the caller's thread ------------------------------------------- */
 
-static void rec_reject(rec *r, rec_state st, const char *field, const char *reason,
-                       ts_arena *a)
+static void rec_reject(rec *r, rec_state st, const char *field, const char *reason, ts_arena *a)
 {
     r->state = r->parsed_state = st;
     r->field = field ? ts_arena_strdup(a, field) : "";
@@ -514,8 +513,7 @@ static bool one_json_value(const char *body, size_t len, char *msg, size_t cap)
     if (o && je == json_tokener_success) {
         ok = blank(body + end, len - end);
         if (!ok)
-            snprintf(msg, cap, "malformed JSON: unexpected data after the value at byte %zu",
-                     end);
+            snprintf(msg, cap, "malformed JSON: unexpected data after the value at byte %zu", end);
     } else if (je == json_tokener_continue) {
         snprintf(msg, cap, "malformed JSON: unexpected end of input");
     } else {
@@ -607,10 +605,9 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
     return TS_OK;
 }
 
-ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor,
-                                  bool close, const char *alert_id, const char *by,
-                                  const char *note, ts_service_done_fn done, void *ud,
-                                  ts_svc_job **out, ts_err *err)
+ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor, bool close,
+                                  const char *alert_id, const char *by, const char *note,
+                                  ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
 {
     ts_svc_job *j = job_new(close ? JOB_CLOSE : JOB_ACK, g, actor);
     if (!j || !(j->a1 = strdup(alert_id)) || !(j->a2 = strdup(by)) ||
@@ -624,9 +621,9 @@ ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char
     return TS_OK;
 }
 
-ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor,
-                            unsigned passes, const char *scope, int32_t now,
-                            ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor, unsigned passes,
+                            const char *scope, int32_t now, ts_service_done_fn done, void *ud,
+                            ts_svc_job **out, ts_err *err)
 {
     bool expected = false;
     if (!atomic_compare_exchange_strong(&svc->screen_busy, &expected, true))
@@ -866,8 +863,8 @@ static char *ingest_json(const ts_svc_job *j)
             acc++;
             json_object_object_add(o, "status", json_object_new_string("accepted"));
             json_object_object_add(o, "result", json_object_new_string(upsert_name(r->res)));
-            json_object_object_add(o, "colour", r->to ? json_object_new_string(colour_name(r->to))
-                                                      : NULL);
+            json_object_object_add(o, "colour",
+                                   r->to ? json_object_new_string(colour_name(r->to)) : NULL);
             if (r->from != r->to) {
                 json_object *c = json_object_new_object();
                 json_object_object_add(c, "from", json_object_new_string(colour_name(r->from)));
@@ -890,8 +887,7 @@ static char *ingest_json(const ts_svc_job *j)
             json_object_object_add(o, "status", json_object_new_string("rejected"));
             json_object_object_add(o, "code", json_object_new_int(forbidden ? 403 : 400));
             json_object_object_add(o, "field", json_object_new_string(r->field ? r->field : ""));
-            json_object_object_add(o, "reason",
-                                   json_object_new_string(r->reason ? r->reason : ""));
+            json_object_object_add(o, "reason", json_object_new_string(r->reason ? r->reason : ""));
         }
         json_object_array_add(arr, o);
     }
@@ -900,7 +896,7 @@ static char *ingest_json(const ts_svc_job *j)
     json_object_object_add(root, "alerts", json_object_new_int64((int64_t)alerts));
     json_object_object_add(root, "records", arr);
     char *s = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
     return s;
 }
@@ -1092,8 +1088,8 @@ static void run_solo(ts_service *svc, ts_svc_job *j)
             for (unsigned i = 0; i < res.n; i++)
                 atomic_fetch_add(&svc->st.rule_errors, res.pass[i].rule_errors);
             ts_err e2;
-            if (ts_store_audit(svc->w, j->actor, "http.screen", j->a1 ? j->a1 : "all", NULL,
-                               &e2) != TS_OK) {
+            if (ts_store_audit(svc->w, j->actor, "http.screen", j->a1 ? j->a1 : "all", NULL, &e2) !=
+                TS_OK) {
                 /* the run itself is recorded in runs */
             }
         }

@@ -380,3 +380,18 @@ ts_status ts_store_list_get(ts_store *s, const char *person, ts_arena *arena, ts
         return ts_err_set(err, TS_NOMEM, NULL, "list member");
     return TS_OK;
 }
+
+ts_status ts_store_person_count_hint(ts_store *s, int64_t *out, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(pk), 0) FROM persons", -1, &st, NULL) !=
+        SQLITE_OK)
+        return ts__store_fail(s, err, "count persons");
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW)
+        return ts__store_fail(s, err, "count persons");
+    return TS_OK;
+}

@@ -2,6 +2,7 @@
  * The only user of sqlite3.h together with the other store/ files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,8 +159,19 @@ done:
     return rc;
 }
 
+/* SQLite's memory statistics take a process-wide mutex on every allocation, which
+ * serialises the pass workers' and the import's connections; nothing here reads them.
+ * This is library configuration, set once before SQLite initialises, not our state. */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts_err *err)
 {
+    pthread_once(&sqlite_once, sqlite_setup);
     ts_status rc = TS_OK;
     ts_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {

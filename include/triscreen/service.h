@@ -121,17 +121,16 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
 /* Acknowledges (close = false) or closes an alert, then audits it as actor. Result
  * status: TS_NOTFOUND, TS_STATE (already closed / already acked), TS_INVALID (no note
  * on close), as ts_alert_ack / ts_alert_close. */
-ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor,
-                                  bool close, const char *alert_id, const char *by,
-                                  const char *note, ts_service_done_fn done, void *ud,
-                                  ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor, bool close,
+                                  const char *alert_id, const char *by, const char *note,
+                                  ts_service_done_fn done, void *ud, ts_svc_job **out,
+                                  ts_err *err) TS_MUST_CHECK;
 /* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope (NULL = all) at
  * now. TS_BUSY when another screening is queued or running (one at a time; freeing a
  * job that never ran releases the slot). */
-ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor,
-                            unsigned passes, const char *scope, int32_t now,
-                            ts_service_done_fn done, void *ud, ts_svc_job **out,
-                            ts_err *err) TS_MUST_CHECK;
+ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor, unsigned passes,
+                            const char *scope, int32_t now, ts_service_done_fn done, void *ud,
+                            ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
 /* Queues the escalation of unacknowledged quick alerts (fire and forget). */
 void ts_service_escalate(ts_service *svc);
 
@@ -139,8 +138,7 @@ void ts_service_escalate(ts_service *svc);
  * results; screen: the run summaries; NULL for others). Valid until ts_svc_job_free. */
 ts_status ts_svc_job_result(const ts_svc_job *j, const char **json, ts_err *err);
 /* Ingest: records accepted, rejected as invalid, rejected as outside the scopes. */
-void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid,
-                       size_t *forbidden);
+void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, size_t *forbidden);
 void ts_svc_job_free(ts_svc_job *j);
 
 /* ---- statistics ---------------------------------------------------------------------- */

@@ -105,6 +105,9 @@ ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int6
  * write lock, when no other pass can be running. */
 ts_status ts_store_runs_interrupt_stale(ts_store *s, int64_t keep, ts_err *err) TS_MUST_CHECK;
 
+/* An upper bound of the number of persons, in O(log n) (for progress bars). */
+ts_status ts_store_person_count_hint(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
+
 /* Streams every person in insertion order with the latest suspect mark. */
 typedef struct ts_scan ts_scan;
 typedef struct ts_scan_row {

@@ -29,6 +29,8 @@ static const command commands[] = {
     {"alerts", ts__cli_alerts, "alerts   [-c CONFIG] [--since CURSOR] [--kind K] [--scope CODE] [--follow] [--stats]"},
     {"ack", ts__cli_ack, "ack      ALERT-ID --by OFFICER [--note TEXT]"},
     {"close", ts__cli_close, "close    ALERT-ID --by OFFICER --note TEXT"},
+    {"serve", ts__cli_serve,
+     "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
     {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };
 

@@ -179,14 +179,18 @@ ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts
         return ts_err_set(err, TS_NOMEM, path, NULL);
     }
     if (mode == TS_STORE_READWRITE) {
-        /* create the file ourselves so it is 0600 from the first byte; SQLite gives the
-         * -wal and -shm files the same permissions */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
+        /* create the file ourselves so it is 0600 from the first byte (SQLite gives the
+         * -wal and -shm files the same permissions). Only a file created here is opened
+         * and closed: close() on any descriptor of a file drops every POSIX lock this
+         * process holds on it, which would silently strip the locks of this process's
+         * other SQLite connections to an existing database. */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno != EEXIST) {
             rc = ts_err_set(err, TS_IO, path, "cannot create database: %s", strerror(errno));
             goto done;
         }
-        close(fd);
     }
     int flags = (mode == TS_STORE_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
                 SQLITE_OPEN_NOMUTEX;

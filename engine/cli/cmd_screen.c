@@ -33,9 +33,11 @@ static void print_text(const ts_screen_result *r, const ts_rulepack *pack, const
 {
     for (unsigned i = 0; i < r->n; i++) {
         const ts_pass_summary *p = &r->pass[i];
-        printf("run %lld  %-8s scope %s  now %s  %llu persons in %.2f s (%u threads)\n",
+        printf("run %lld  %-8s scope %s  now %s  %llu persons in %.2f s (%u threads; "
+               "rules %.0f persons/s per core)\n",
                (long long)p->run, ts_pass_name(p->pass), scope, now,
-               (unsigned long long)p->persons, p->seconds, r->threads);
+               (unsigned long long)p->persons, p->seconds, r->threads,
+               p->eval_cpu_seconds > 0 ? (double)p->persons / p->eval_cpu_seconds : 0.0);
         if (p->pass == TS_PASS_FULL)
             printf("  suspects %llu (new %llu), with data gaps %llu\n",
                    (unsigned long long)p->suspects, (unsigned long long)p->newly_suspect,

@@ -83,6 +83,7 @@ typedef struct pass_ctx {
     uint64_t total_hint;
     bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
     const char *db_path;
+    double eval_cpu; /* CPU seconds the workers spent evaluating (under mu) */
 } pass_ctx;
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -458,7 +459,7 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     ts_arena *a = &b->arena;
     const int *th = pc->o->cfg->thresholds;
     it->rules_json = rules_json(pack, &it->res, -1, -1, jb, a, NULL);
-    for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK; fb++) {
+    for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
         const char *j = rules_json(pack, &it->res, -1, fb, jb, a, &n);
         it->fb_json[fb] = n ? j : NULL;
@@ -529,6 +530,13 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     return TS_OK;
 }
 
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 typedef struct worker_arg {
     pass_ctx *pc;
     ts_rulehost *host;
@@ -569,14 +577,18 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&pc->mu);
 
         ts_status rc = TS_OK;
+        double cpu = 0;
         for (size_t i = 0; i < b->n && rc == TS_OK; i++) {
             item *it = &b->items[i];
             if (it->load)
                 rc = load_item(pc, wa->db, b, it);
+            double t0 = thread_cpu();
             if (rc == TS_OK && !it->skip)
                 rc = eval_item(pc, wa->host, b, it, &jb);
+            cpu += thread_cpu() - t0;
         }
         pthread_mutex_lock(&pc->mu);
+        pc->eval_cpu += cpu;
         b->rc = rc;
         b->state = SLOT_DONE;
         pthread_cond_broadcast(&pc->cv);
@@ -837,6 +849,7 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
     if ((rc = ts_store_open(db_path, TS_STORE_READWRITE, &pc.reader, err)) != TS_OK)
         goto done;
     rc = drive(&pc, s, sum, err);
+    sum->eval_cpu_seconds = pc.eval_cpu;
     if (rc == TS_OK)
         rc = count_lists(&pc, s, sum, err);
     sum->seconds = now_seconds() - t0;
@@ -1078,6 +1091,9 @@ char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rul
     char secs[32];
     snprintf(secs, sizeof secs, "%.3f", p->seconds);
     ts__jbuf_lit(&jb, ",\"seconds\":");
+    ts__jbuf_lit(&jb, secs);
+    snprintf(secs, sizeof secs, "%.3f", p->eval_cpu_seconds);
+    ts__jbuf_lit(&jb, ",\"eval_cpu_seconds\":");
     ts__jbuf_lit(&jb, secs);
     ts__jbuf_lit(&jb, "}");
     if (jb.oom) {

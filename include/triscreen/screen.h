@@ -61,6 +61,7 @@ typedef struct ts_pass_summary {
     uint64_t transitions, entered, left, rose, fell;
     uint64_t alerts[4]; /* by ts_feedback */
     double seconds;
+    double eval_cpu_seconds; /* CPU time the workers spent in rule evaluation */
     char first_error[600]; /* "person rule where: msg" of the first rule error */
 } ts_pass_summary;
 

@@ -20,6 +20,7 @@ typedef enum { SLOT_FREE = 0, SLOT_READ, SLOT_PARSING, SLOT_PARSED } slot_state;
 typedef struct batch {
     ts_arena arena;
     ts_item *items;
+    ts_person_prep *preps; /* per item: the upsert work done by the parser thread */
     size_t n, cap;
     uint64_t seq;
     slot_state state;
@@ -46,7 +47,8 @@ static ts_status batch_init(batch *b)
     memset(b, 0, sizeof *b);
     b->cap = TS_LIMIT_IMPORT_BATCH;
     b->items = calloc(b->cap, sizeof *b->items);
-    if (!b->items)
+    b->preps = calloc(b->cap, sizeof *b->preps);
+    if (!b->items || !b->preps)
         return TS_NOMEM;
     /* a batch closes early once BATCH_SOFT_BYTES are used; the cap leaves room for one
      * more maximal row (and its parsed form) on top */
@@ -58,6 +60,7 @@ static void batch_release(batch *b)
 {
     ts_arena_release(&b->arena);
     free(b->items);
+    free(b->preps);
 }
 
 /* Turns a person whose grid is not a group cell into a reject. */
@@ -152,6 +155,9 @@ static void *parser_main(void *arg)
             rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
             if (rc == TS_OK)
                 check_grid(pl->grid, &b->items[i]);
+            if (rc == TS_OK && b->items[i].kind == TS_ITEM_PERSON &&
+                ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]) != TS_OK)
+                rc = ts_err_set(&b->err, TS_NOMEM, pl->path, "batch arena exhausted");
         }
         if (init_rc != TS_OK)
             ts_err_set(&b->err, TS_NOMEM, pl->path, "cannot create a JSON parser");
@@ -249,7 +255,8 @@ static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path
             ts_upsert res;
             uint32_t *fresh = NULL;
             size_t n_fresh = 0;
-            rc = ts_store_put_person(s, &it->person, &scratch, &res, &fresh, &n_fresh, err);
+            rc = ts_store_put_person_prep(s, &it->person, &b->preps[i], &scratch, &res, &fresh,
+                                          &n_fresh, err);
             if (rc != TS_OK)
                 goto done;
             st->persons_new += res == TS_UPSERT_NEW;

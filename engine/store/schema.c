@@ -20,7 +20,6 @@ static const char *const migrations[] = {
     "  notes TEXT NOT NULL DEFAULT '', extra BLOB, events BLOB,"
     "  n_events INTEGER NOT NULL DEFAULT 0, digest INTEGER NOT NULL,"
     "  created TEXT NOT NULL, updated TEXT NOT NULL);"
-    "CREATE INDEX persons_grid ON persons(grid);"
     "CREATE TABLE relations(a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL,"
     "  PRIMARY KEY(a, b, kind)) WITHOUT ROWID;"
     "CREATE INDEX relations_b ON relations(b);"

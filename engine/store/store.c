@@ -22,6 +22,10 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_PERSON_INSERT] =
         "INSERT INTO persons(id, name, grid, born, notes, extra, events, n_events, digest,"
         " created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    [ST_PERSON_INSERT_NEW] =
+        "INSERT INTO persons(id, name, grid, born, notes, extra, events, n_events, digest,"
+        " created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+        " ON CONFLICT(id) DO NOTHING",
     [ST_PERSON_UPDATE] = "UPDATE persons SET name = ?2, grid = ?3, born = ?4, notes = ?5,"
                          " extra = ?6, events = ?7, n_events = ?8, digest = ?9, updated = ?10"
                          " WHERE pk = ?1",
@@ -68,10 +72,19 @@ static const char *const sql_text[ST__COUNT] = {
 
 void ts__store_timestamp(char buf[21])
 {
+    /* the formatted second is cached per thread: imports stamp millions of rows */
+    static _Thread_local time_t last = -1;
+    static _Thread_local char cached[21];
     time_t t = time(NULL);
+    if (t == last) {
+        memcpy(buf, cached, 21);
+        return;
+    }
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    memcpy(cached, buf, 21);
+    last = t;
 }
 
 ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what)
@@ -539,6 +552,99 @@ done:
     free(extra);
     free(evblob);
     return rc;
+}
+
+ts_status ts_store_person_prepare(const ts_person *p, ts_arena *arena, ts_person_prep *out)
+{
+    ts_person_prep pr;
+    memset(&pr, 0, sizeof pr);
+    if (p->born != TS_DATE_NONE)
+        ts_date_format(p->born, pr.born);
+    ts_evlist list = {0};
+    if (p->n_events) {
+        list.ev = ts_arena_alloc(arena, p->n_events * sizeof *list.ev);
+        pr.first = ts_arena_alloc(arena, p->n_events * sizeof *pr.first);
+        if (!list.ev || !pr.first)
+            return TS_NOMEM;
+        list.cap = p->n_events;
+        /* distinct events in record order (records rarely repeat one: check the few
+         * already kept only when a duplicate is possible, i.e. same date and type) */
+        for (size_t i = 0; i < p->n_events; i++) {
+            const ts_event *e = &p->events[i];
+            bool dup = false;
+            for (size_t k = 0; k < list.n && !dup; k++)
+                dup = ev_equal(&list.ev[k], e);
+            if (dup)
+                continue;
+            list.ev[list.n++] = *e;
+            pr.first[pr.n_first++] = (uint32_t)i;
+        }
+    }
+    ts__events_canon(&list);
+    unsigned char *extra = NULL, *events = NULL;
+    size_t extra_len = 0, events_len = 0;
+    ts_status rc = ts_record_encode_extra(p, &extra, &extra_len);
+    if (rc == TS_OK)
+        rc = ts__events_encode(&list, &events, &events_len);
+    if (rc == TS_OK) {
+        pr.extra = ts_arena_alloc(arena, extra_len ? extra_len : 1);
+        pr.events = ts_arena_alloc(arena, events_len ? events_len : 1);
+        if (!pr.extra || !pr.events)
+            rc = TS_NOMEM;
+    }
+    if (rc == TS_OK) {
+        if (extra_len)
+            memcpy(pr.extra, extra, extra_len);
+        memcpy(pr.events, events, events_len);
+        pr.extra_len = extra_len;
+        pr.events_len = events_len;
+        pr.n_events = list.n;
+        pr.digest = person_digest(p, pr.born, pr.extra, extra_len, pr.events, events_len);
+        *out = pr;
+    }
+    free(extra);
+    free(events);
+    return rc;
+}
+
+ts_status ts_store_put_person_prep(ts_store *s, const ts_person *p, const ts_person_prep *prep,
+                                   ts_arena *scratch, ts_upsert *result, uint32_t **new_events,
+                                   size_t *n_new, ts_err *err)
+{
+    ts_person_prep local;
+    if (!prep) {
+        if (ts_store_person_prepare(p, scratch, &local) != TS_OK)
+            return ts_err_set(err, TS_NOMEM, p->id, NULL);
+        prep = &local;
+    }
+    sqlite3_stmt *ins = ts__store_stmt(s, ST_PERSON_INSERT_NEW, err);
+    if (!ins)
+        return TS_STORE;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);
+    bind_person(ins, p, prep->born, prep->extra, prep->extra_len, prep->events, prep->events_len,
+                prep->n_events, prep->digest, ts);
+    ts_status rc = ts__store_step_done(s, ins, err, "insert person");
+    if (rc != TS_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0) /* stored before: merge with what is there */
+        return ts_store_put_person(s, p, scratch, result, new_events, n_new, err);
+    *result = TS_UPSERT_NEW;
+    s->last_relations_added = 0;
+    for (size_t i = 0; i < p->n_relations; i++) {
+        bool added;
+        rc = ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &added,
+                                   err);
+        if (rc != TS_OK)
+            return rc;
+        s->last_relations_added += added;
+    }
+    if (new_events)
+        *new_events = prep->first;
+    if (n_new)
+        *n_new = prep->n_first;
+    return TS_OK;
 }
 
 ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event *ev,

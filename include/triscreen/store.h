@@ -56,6 +56,25 @@ typedef enum { TS_UPSERT_NEW = 0, TS_UPSERT_UPDATED, TS_UPSERT_UNCHANGED } ts_up
 ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
                               ts_upsert *result, uint32_t **new_events, size_t *n_new,
                               ts_err *err) TS_MUST_CHECK;
+/* The part of an upsert that needs no database: the encoded attrs/categories, the
+ * canonical event blob of the incoming record and its content digest. Importers make it
+ * on their parser threads so the single writer only writes. Lives in `arena`. */
+typedef struct ts_person_prep {
+    char born[11];
+    unsigned char *extra, *events;
+    size_t extra_len, events_len, n_events;
+    int64_t digest;
+    uint32_t *first;   /* indexes into p->events of the distinct events, in p's order */
+    size_t n_first;
+} ts_person_prep;
+ts_status ts_store_person_prepare(const ts_person *p, ts_arena *arena, ts_person_prep *out)
+    TS_MUST_CHECK;
+/* ts_store_put_person with a prepared record (NULL = prepare here). A person not stored
+ * yet is inserted in one statement with no read. */
+ts_status ts_store_put_person_prep(ts_store *s, const ts_person *p, const ts_person_prep *prep,
+                                   ts_arena *scratch, ts_upsert *result, uint32_t **new_events,
+                                   size_t *n_new, ts_err *err) TS_MUST_CHECK;
+
 /* Relations newly stored by the last ts_store_put_person on this connection. */
 size_t ts_store_last_relations_added(const ts_store *s);
 /* Adds one event to an existing person. *inserted false when it was already stored.

@@ -61,7 +61,8 @@ void ts_date_format(int32_t days, char buf[11])
 {
     int y, m, d;
     ts_date_to_civil(days, &y, &m, &d);
-    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
 }
 
 int ts_date_years_between(int32_t born, int32_t at)

@@ -5,25 +5,25 @@
 #define TS_BASE_LIMITS_H
 
 /* Record import */
-#define TS_LIMIT_LINE (1u << 20)          /* bytes in one JSONL line / one CSV row */
-#define TS_LIMIT_FIELD (64u * 1024u)      /* bytes in one string field (notes, names, ...) */
-#define TS_LIMIT_ID 64u                   /* bytes in a person id, event type, relation kind */
-#define TS_LIMIT_EVENTS 10000u            /* events per person record */
-#define TS_LIMIT_RELATIONS 1000u          /* relations per person record */
-#define TS_LIMIT_CATEGORIES 64u           /* categories per person */
-#define TS_LIMIT_ATTRS 256u               /* attrs per person */
-#define TS_LIMIT_ATTR_NAME 64u            /* bytes in an attribute name, a category */
-#define TS_LIMIT_EXTRA_BLOB (8u << 20)    /* bytes in an encoded categories+attrs blob */
-#define TS_LIMIT_JSON_DEPTH 16            /* nesting depth of one JSON record */
-#define TS_LIMIT_CSV_COLUMNS 512u         /* columns in a CSV header */
-#define TS_LIMIT_IMPORT_BATCH 2000u       /* records per import transaction */
+#define TS_LIMIT_LINE (1u << 20)       /* bytes in one JSONL line / one CSV row */
+#define TS_LIMIT_FIELD (64u * 1024u)   /* bytes in one string field (notes, names, ...) */
+#define TS_LIMIT_ID 64u                /* bytes in a person id, event type, relation kind */
+#define TS_LIMIT_EVENTS 10000u         /* events per person record */
+#define TS_LIMIT_RELATIONS 1000u       /* relations per person record */
+#define TS_LIMIT_CATEGORIES 64u        /* categories per person */
+#define TS_LIMIT_ATTRS 256u            /* attrs per person */
+#define TS_LIMIT_ATTR_NAME 64u         /* bytes in an attribute name, a category */
+#define TS_LIMIT_EXTRA_BLOB (8u << 20) /* bytes in an encoded categories+attrs blob */
+#define TS_LIMIT_JSON_DEPTH 16         /* nesting depth of one JSON record */
+#define TS_LIMIT_CSV_COLUMNS 512u      /* columns in a CSV header */
+#define TS_LIMIT_IMPORT_BATCH 2000u    /* records per import transaction */
 
 /* YAML (config, grid, YAML records, rule test cases) */
-#define TS_LIMIT_YAML_FILE (64u << 20)    /* bytes in one YAML file */
-#define TS_LIMIT_YAML_DEPTH 64            /* nesting depth */
-#define TS_LIMIT_YAML_SCALAR (1u << 20)   /* bytes in one scalar */
-#define TS_LIMIT_YAML_ALIASES 1000u       /* alias events per document */
-#define TS_LIMIT_YAML_NODES 2000000u      /* nodes per document, counting alias expansions */
+#define TS_LIMIT_YAML_FILE (64u << 20)  /* bytes in one YAML file */
+#define TS_LIMIT_YAML_DEPTH 64          /* nesting depth */
+#define TS_LIMIT_YAML_SCALAR (1u << 20) /* bytes in one scalar */
+#define TS_LIMIT_YAML_ALIASES 1000u     /* alias events per document */
+#define TS_LIMIT_YAML_NODES 2000000u    /* nodes per document, counting alias expansions */
 
 /* Rules */
 #define TS_LIMIT_RULE_INSTRUCTIONS 1000000u /* default instruction budget per person and rule */
@@ -34,22 +34,30 @@
 #define TS_LIMIT_RULE_FILE (1u << 20)       /* bytes in one rule file */
 
 /* Regex */
-#define TS_LIMIT_REGEX_PATTERN 1024u      /* bytes in one pattern */
+#define TS_LIMIT_REGEX_PATTERN 1024u         /* bytes in one pattern */
 #define TS_LIMIT_REGEX_SUBJECT (64u * 1024u) /* bytes in one subject */
-#define TS_LIMIT_REGEX_MATCH 100000u      /* pcre2 match limit */
-#define TS_LIMIT_REGEX_DEPTH 1000u        /* pcre2 depth limit */
-#define TS_LIMIT_REGEX_HEAP_KB 1024u      /* pcre2 heap limit (KiB) */
-#define TS_LIMIT_REGEX_CACHE 128u         /* compiled patterns cached per rule state */
-#define TS_LIMIT_REGEX_NEST 64u           /* nested parentheses in one pattern (PCRE2 default 250) */
+#define TS_LIMIT_REGEX_MATCH 100000u         /* pcre2 match limit */
+#define TS_LIMIT_REGEX_DEPTH 1000u           /* pcre2 depth limit */
+#define TS_LIMIT_REGEX_HEAP_KB 1024u         /* pcre2 heap limit (KiB) */
+#define TS_LIMIT_REGEX_CACHE 128u            /* compiled patterns cached per rule state */
+#define TS_LIMIT_REGEX_NEST 64u /* nested parentheses in one pattern (PCRE2 default 250) */
 /* pcre2 restarts its match limit at every start position of an unanchored search, so
  * the per-call limit is min(TS_LIMIT_REGEX_MATCH, TS_LIMIT_REGEX_TOTAL / (subject
  * length + 1)), never below TS_LIMIT_REGEX_MATCH_MIN: steps summed over all start
  * positions stay near TS_LIMIT_REGEX_TOTAL. */
-#define TS_LIMIT_REGEX_TOTAL 20000000u    /* match steps summed over start positions */
-#define TS_LIMIT_REGEX_MATCH_MIN 2000u    /* floor of the per-start-position match limit */
+#define TS_LIMIT_REGEX_TOTAL 20000000u          /* match steps summed over start positions */
+#define TS_LIMIT_REGEX_MATCH_MIN 2000u          /* floor of the per-start-position match limit */
 #define TS_LIMIT_REGEX_JIT_STACK (256u * 1024u) /* bytes of JIT stack per rule state */
 
+/* Lists and dossiers */
+#define TS_LIMIT_TABLE_ROWS 4096u  /* rows sampled to size the columns of table output */
+#define TS_LIMIT_CIRCLE 10000u     /* persons in one dossier circle (depth 1 and 2) */
+#define TS_LIMIT_EVENT_TYPES 32    /* event types in one p:events{type = {...}} filter */
+
 /* Service */
-#define TS_LIMIT_HTTP_BODY (4u << 20)     /* bytes in one request body */
+#define TS_LIMIT_HTTP_GROUP 512u   /* ingest jobs in one group commit */
+#define TS_LIMIT_HTTP_POOL 64u     /* idle read connections kept by the service */
+#define TS_LIMIT_ALERT_SCAN 1000000u /* alerts looked at to find one by id */
+#define TS_LIMIT_HTTP_BODY (4u << 20) /* bytes in one request body */
 
 #endif

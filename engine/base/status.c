@@ -34,8 +34,7 @@ void ts_err_clear(ts_err *err)
     err->msg[0] = '\0';
 }
 
-ts_status ts_err_vset(ts_err *err, ts_status code, const char *where, const char *fmt,
-                      va_list ap)
+ts_status ts_err_vset(ts_err *err, ts_status code, const char *where, const char *fmt, va_list ap)
 {
     if (!err)
         return code;
@@ -66,7 +65,8 @@ const char *ts_err_format(const ts_err *err, char *buf, size_t cap)
         return buf;
     }
     if (err->where[0])
-        snprintf(buf, cap, "%s: %s", err->where, err->msg[0] ? err->msg : ts_status_text(err->code));
+        snprintf(buf, cap, "%s: %s", err->where,
+                 err->msg[0] ? err->msg : ts_status_text(err->code));
     else
         snprintf(buf, cap, "%s", err->msg[0] ? err->msg : ts_status_text(err->code));
     return buf;

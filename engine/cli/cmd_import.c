@@ -23,7 +23,7 @@ static void on_progress(void *ud, const char *path, uint64_t done, uint64_t tota
 }
 
 static ts_status on_problem(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
-                           ts_err *err)
+                            ts_err *err)
 {
     return ts_feedback_on_problem_event(((import_ud *)ud)->fb, s, p, ev, err);
 }
@@ -109,8 +109,11 @@ int ts__cli_import(int argc, char **argv)
         }
         import_ud iu = {.fb = fb};
         ts_progress_init(&iu.prog, path);
-        ts_import_opts io = {.rejects = rej, .dry_run = dry_run, .progress = on_progress,
-                             .on_problem_event = dry_run ? NULL : on_problem, .ud = &iu};
+        ts_import_opts io = {.rejects = rej,
+                             .dry_run = dry_run,
+                             .progress = on_progress,
+                             .on_problem_event = dry_run ? NULL : on_problem,
+                             .ud = &iu};
         ts_import_stats st = {0};
         uint64_t t0 = ts_cli_now_ms();
         rc = ts_import_file(store, grid, cfg, path, &io, &st, &err);
@@ -130,7 +133,8 @@ int ts__cli_import(int argc, char **argv)
                path, (unsigned long long)st.rows, (unsigned long long)st.persons_new,
                (unsigned long long)st.persons_updated, (unsigned long long)st.persons_unchanged,
                (unsigned long long)st.rejected, (unsigned long long)st.events_new,
-               (unsigned long long)st.relations_new, secs, dry_run ? " [dry run: nothing stored]" : "");
+               (unsigned long long)st.relations_new, secs,
+               dry_run ? " [dry run: nothing stored]" : "");
         if (own_path) {
             fclose(rej);
             if (st.rejected == 0)

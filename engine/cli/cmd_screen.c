@@ -35,8 +35,8 @@ static void print_text(const ts_screen_result *r, const ts_rulepack *pack, const
         const ts_pass_summary *p = &r->pass[i];
         printf("run %lld  %-8s scope %s  now %s  %llu persons in %.2f s (%u threads; "
                "rules %.0f persons/s per core)\n",
-               (long long)p->run, ts_pass_name(p->pass), scope, now,
-               (unsigned long long)p->persons, p->seconds, r->threads,
+               (long long)p->run, ts_pass_name(p->pass), scope, now, (unsigned long long)p->persons,
+               p->seconds, r->threads,
                p->eval_cpu_seconds > 0 ? (double)p->persons / p->eval_cpu_seconds : 0.0);
         if (p->pass == TS_PASS_FULL)
             printf("  suspects %llu (new %llu), with data gaps %llu\n",
@@ -91,8 +91,7 @@ int ts__cli_screen(int argc, char **argv)
         case 'p': {
             ts_pass p;
             if (!ts_pass_parse(optarg, &p)) {
-                ts_cli_fail("screen: --pass must be full, regional or targeted, not '%s'",
-                            optarg);
+                ts_cli_fail("screen: --pass must be full, regional or targeted, not '%s'", optarg);
                 return TS_EXIT_USAGE;
             }
             passes |= 1u << p;

@@ -12,11 +12,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"init", ts__cli_init, "init     [-c CONFIG]              create/migrate the database, load the grid"},
+    {"init", ts__cli_init,
+     "init     [-c CONFIG]              create/migrate the database, load the grid"},
     {"import", ts__cli_import,
      "import   [-c CONFIG] FILE...      JSONL / CSV / YAML; --rejects FILE, --dry-run"},
     {"screen", ts__cli_screen,
-     "screen   [-c CONFIG] [--pass P] [--scope CODE] [--due] [--person ID] [--now DATE] [--strict]"},
+     "screen   [-c CONFIG] [--pass P] [--scope CODE] [--due] [--person ID] [--now DATE] "
+     "[--strict]"},
     {"lists", ts__cli_lists,
      "lists    [-c CONFIG] [--colour red|yellow|blue] [--scope CODE] [--format table|jsonl|csv]"},
     {"ledger", ts__cli_ledger,
@@ -25,13 +27,16 @@ static const command commands[] = {
     {"review", ts__cli_review,
      "review   [-c CONFIG] ID --by OFFICER --outcome confirm|lower|raise|clear [--colour C] "
      "[--until DATE] --note TEXT [--now DATE]"},
-    {"due", ts__cli_due, "due      [-c CONFIG] [--scope CODE] [--now DATE] [--format table|jsonl|csv]"},
-    {"alerts", ts__cli_alerts, "alerts   [-c CONFIG] [--since CURSOR] [--kind K] [--scope CODE] [--follow] [--stats]"},
+    {"due", ts__cli_due,
+     "due      [-c CONFIG] [--scope CODE] [--now DATE] [--format table|jsonl|csv]"},
+    {"alerts", ts__cli_alerts,
+     "alerts   [-c CONFIG] [--since CURSOR] [--kind K] [--scope CODE] [--follow] [--stats]"},
     {"ack", ts__cli_ack, "ack      ALERT-ID --by OFFICER [--note TEXT]"},
     {"close", ts__cli_close, "close    ALERT-ID --by OFFICER --note TEXT"},
     {"serve", ts__cli_serve,
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
-    {"rules", ts__cli_rules, "rules    check|test [DIR]         validate the rule pack / run its cases"},
+    {"rules", ts__cli_rules,
+     "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };
 
 static void usage(FILE *f)

@@ -28,15 +28,15 @@ typedef enum { TS_Y_SCALAR = 1, TS_Y_SEQ = 2, TS_Y_MAP = 3 } ts_ytype;
 typedef struct ts_ynode ts_ynode;
 struct ts_ynode {
     ts_ytype type;
-    uint32_t line, col;   /* 1-based position of the node's start */
-    size_t start, end;    /* byte offsets of the node's source text */
+    uint32_t line, col; /* 1-based position of the node's start */
+    size_t start, end;  /* byte offsets of the node's source text */
     /* scalar */
-    const char *str;      /* NUL-terminated (may contain NULs from escapes: use len) */
+    const char *str; /* NUL-terminated (may contain NULs from escapes: use len) */
     size_t len;
-    bool plain;           /* an unquoted plain scalar (so `null`, `true`, `12` are typed) */
+    bool plain; /* an unquoted plain scalar (so `null`, `true`, `12` are typed) */
     /* sequence: items[0..n); mapping: items[2i] = key (a scalar), items[2i+1] = value */
     ts_ynode **items;
-    size_t n;             /* number of items (seq) or pairs (map) */
+    size_t n; /* number of items (seq) or pairs (map) */
 };
 
 typedef struct ts_ydoc ts_ydoc;

@@ -15,11 +15,12 @@
 #include "triscreen/lists.h"
 #include "triscreen/service.h"
 #include "triscreen/store.h"
+#include "base/limits.h"
 #include "http/http.h"
 
 #define FEED_LIMIT 1000u        /* alerts per feed response */
 #define FEED_MAX_WAIT 60        /* seconds a long-poll may wait */
-#define ALERT_SCAN_MAX 1000000u /* alerts looked at to find one by id */
+#define ALERT_SCAN_MAX TS_LIMIT_ALERT_SCAN
 
 static const char *jflags_str(json_object *o)
 {

@@ -229,8 +229,8 @@ void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char
     fputs("\"}\n", f);
 }
 
-static void reject(const ts_import_opts *o, const char *path, const ts_item *it,
-                   const char *field, const char *reason, ts_import_stats *st)
+static void reject(const ts_import_opts *o, const char *path, const ts_item *it, const char *field,
+                   const char *reason, ts_import_stats *st)
 {
     ts_import_write_reject(o->rejects, path, it->line, field, reason, it->raw ? it->raw : "",
                            it->raw ? it->raw_len : 0);
@@ -326,9 +326,8 @@ done:
     return rc;
 }
 
-ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
-                         const char *path, const ts_import_opts *opts, ts_import_stats *stats,
-                         ts_err *err)
+ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg, const char *path,
+                         const ts_import_opts *opts, ts_import_stats *stats, ts_err *err)
 {
     ts_import_opts none = {0};
     const ts_import_opts *o = opts ? opts : &none;

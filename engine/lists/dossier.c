@@ -14,7 +14,7 @@
 
 /* Related persons shown at depth 2 at most (a hub's relations are cut there and the
  * dossier says so). (Candidate for engine/base/limits.h.) */
-#define TS_LISTS_CIRCLE_MAX 10000u
+#define TS_LISTS_CIRCLE_MAX TS_LIMIT_CIRCLE
 
 static void add(json_object *o, const char *key, json_object *v)
 {

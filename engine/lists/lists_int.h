@@ -11,11 +11,12 @@
 #include "triscreen/arena.h"
 #include "triscreen/grid.h"
 #include "triscreen/lists.h"
+#include "base/limits.h"
 
 /* Rows a table buffers to size its columns; later rows reuse those widths (a wider
  * cell then pushes its row right), so memory stays bounded on a million-row ledger.
  * (Candidate for engine/base/limits.h.) */
-#define TS_LISTS_TABLE_ROWS 4096u
+#define TS_LISTS_TABLE_ROWS TS_LIMIT_TABLE_ROWS
 
 /* "red", "yellow", "blue"; "none" for TS_COLOUR_NONE. */
 const char *ts__lists_colour_text(ts_colour c);

@@ -36,9 +36,9 @@ typedef struct item {
     unsigned n_gaps;
     const char *rules_json; /* fired rules of this pass with evidence */
     const char *gaps_json;
-    ts_list_row row;     /* new list state (regional/targeted) */
+    ts_list_row row; /* new list state (regional/targeted) */
     bool row_changed;
-    int from, to;        /* effective colour before/after */
+    int from, to;           /* effective colour before/after */
     const char *fb_json[4]; /* per feedback kind: the rules behind it, or NULL */
     bool early_engine;
     bool detailed_engine;
@@ -485,8 +485,8 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         ts__jbuf_lit(jb, "]");
         it->gaps_json = ts__jbuf_dup(jb, a);
         if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
-            it->fb_json[TS_FEEDBACK_EARLY] = rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, jb,
-                                                        a, NULL);
+            it->fb_json[TS_FEEDBACK_EARLY] =
+                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, jb, a, NULL);
         break;
     }
     case TS_PASS_REGIONAL: {
@@ -600,8 +600,8 @@ static void *worker_main(void *arg)
 
 /* ---- writer ---------------------------------------------------------------------------- */
 
-static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback kind,
-                       const char *why, ts_pass_summary *sum, ts_err *err)
+static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback kind, const char *why,
+                       ts_pass_summary *sum, ts_err *err)
 {
     if (!it->fb_json[kind])
         return TS_OK;
@@ -646,9 +646,8 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->suspects += it->suspect;
         sum->newly_suspect += it->early_engine;
         sum->with_gaps += it->n_gaps > 0;
-        rc = ts_store_put_ledger(s, pc->run, (int64_t)sum->persons, it->person.id,
-                                 it->person.grid, it->suspect, it->gaps_json, it->rules_json,
-                                 err);
+        rc = ts_store_put_ledger(s, pc->run, (int64_t)sum->persons, it->person.id, it->person.grid,
+                                 it->suspect, it->gaps_json, it->rules_json, err);
         /* marks only change on a change: "never screened" reads as not suspect, so a
          * first run writes marks for the suspects only */
         bool was = it->was_suspect == 1;
@@ -666,17 +665,16 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
             sum->left += it->to == 0;
             sum->rose += it->from != 0 && it->to > it->from;
             sum->fell += it->to != 0 && it->to < it->from;
-            rc = ts_store_put_transition(s, it->person.id, pc->run, it->from, it->to,
-                                         it->row.score, it->row.reasons, pc->now_s, "engine",
-                                         err);
+            rc = ts_store_put_transition(s, it->person.id, pc->run, it->from, it->to, it->row.score,
+                                         it->row.reasons, pc->now_s, "engine", err);
         }
         if (rc == TS_OK) {
             char why[64];
             snprintf(why, sizeof why, "%s %s→%s", it->from ? "rose" : "entered",
                      it->from ? ts_colour_name((ts_colour)it->from) : "none",
                      ts_colour_name((ts_colour)it->to));
-            rc = alert(pc, s, it, TS_FEEDBACK_DETAILED,
-                       it->detailed_engine ? why : "rule feedback", sum, err);
+            rc = alert(pc, s, it, TS_FEEDBACK_DETAILED, it->detailed_engine ? why : "rule feedback",
+                       sum, err);
         }
     }
     if (rc == TS_OK)
@@ -795,9 +793,9 @@ static ts_status count_lists(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts
     return rc;
 }
 
-static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts *o,
-                          ts_pass pass, const ts_cell *scope, ts_rulehost **hosts,
-                          unsigned n_workers, ts_pass_summary *sum, ts_err *err)
+static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts *o, ts_pass pass,
+                          const ts_cell *scope, ts_rulehost **hosts, unsigned n_workers,
+                          ts_pass_summary *sum, ts_err *err)
 {
     double t0 = now_seconds();
     pass_ctx pc = {0};
@@ -854,11 +852,10 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
         rc = count_lists(&pc, s, sum, err);
     sum->seconds = now_seconds() - t0;
     if (rc == TS_OK) {
-        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0,
-                                            o->pack, pc.scope_name);
+        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0, o->pack,
+                                            pc.scope_name);
         rc = ts_store_run_finish(s, pc.run, "done", (int64_t)sum->persons,
-                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json,
-                                 err);
+                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json, err);
         free(json);
     }
     if (rc == TS_OK) {
@@ -923,9 +920,9 @@ ts_status ts_screen_run(ts_store *s, const char *db_path, const ts_screen_opts *
 
 /* ---- inline (service ingest) ---------------------------------------------------------- */
 
-static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opts *o,
-                             ts_pass pass, const char *const *ids, size_t n_ids,
-                             ts_pass_summary *sum, ts_err *err)
+static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opts *o, ts_pass pass,
+                             const char *const *ids, size_t n_ids, ts_pass_summary *sum,
+                             ts_err *err)
 {
     pass_ctx pc = {0};
     pc.o = o;
@@ -987,11 +984,10 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         rc = write_item(&pc, s, it, sum, err);
     }
     if (rc == TS_OK) {
-        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0,
-                                            o->pack, "ingest");
+        char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0, o->pack,
+                                            "ingest");
         rc = ts_store_run_finish(s, pc.run, "done", (int64_t)sum->persons,
-                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json,
-                                 err);
+                                 (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json, err);
         free(json);
     }
     ts__jbuf_release(&jb);
@@ -1001,8 +997,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
 }
 
 ts_status ts_screen_inline(ts_store *s, ts_rulehost *host, const ts_screen_opts *o,
-                           const char *const *ids, size_t n_ids, ts_screen_result *out,
-                           ts_err *err)
+                           const char *const *ids, size_t n_ids, ts_screen_result *out, ts_err *err)
 {
     memset(out, 0, sizeof *out);
     out->threads = 1;

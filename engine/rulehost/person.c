@@ -326,7 +326,7 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-#define RH_MAX_TYPES 32
+#define RH_MAX_TYPES TS_LIMIT_EVENT_TYPES
 
 /* The filter of p:events / p:count_events, parsed once per call. The type strings stay
  * on the Lua stack for the duration of the call. */

@@ -19,8 +19,8 @@
 #include "base/limits.h"
 #include "base/text.h"
 
-#define GROUP_MAX 512u  /* jobs in one group commit */
-#define POOL_MAX 64u    /* idle read connections kept */
+#define GROUP_MAX TS_LIMIT_HTTP_GROUP
+#define POOL_MAX TS_LIMIT_HTTP_POOL
 #define TICK_MS 100     /* listener tick */
 #define DB_POLL_TICKS 3 /* poll the database's max cursor every 3 ticks */
 #define ALERTS_PER_HOOK 64u

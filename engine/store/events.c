@@ -49,7 +49,8 @@ ts_status ts__events_encode(const ts_evlist *list, unsigned char **out, size_t *
 {
     size_t total = 4;
     for (size_t i = 0; i < list->n; i++)
-        total += 4 + 2 + strlen(list->ev[i].type) + 4 + strlen(list->ev[i].note ? list->ev[i].note : "");
+        total +=
+            4 + 2 + strlen(list->ev[i].type) + 4 + strlen(list->ev[i].note ? list->ev[i].note : "");
     unsigned char *buf = malloc(total);
     if (!buf)
         return TS_NOMEM;
@@ -94,8 +95,7 @@ static ts_status grow(ts_evlist *list, size_t need, ts_arena *arena)
     return TS_OK;
 }
 
-ts_status ts__events_decode(const unsigned char *blob, size_t len, ts_arena *arena,
-                            ts_evlist *list)
+ts_status ts__events_decode(const unsigned char *blob, size_t len, ts_arena *arena, ts_evlist *list)
 {
     if (!blob || len == 0)
         return TS_OK;

@@ -69,8 +69,7 @@ ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_
 }
 
 ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int64_t persons,
-                              int64_t fired, int64_t errors, const char *summary_json,
-                              ts_err *err)
+                              int64_t fired, int64_t errors, const char *summary_json, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_FINISH, err);
     if (!st)
@@ -255,8 +254,7 @@ ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char 
     return ts__store_step_done(s, st, err, "write ledger");
 }
 
-ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run,
-                            ts_err *err)
+ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_MARK_PUT, err);
     if (!st)
@@ -268,8 +266,7 @@ ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64
 }
 
 ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, const char *rule,
-                                  const char *code, const char *where, const char *msg,
-                                  ts_err *err)
+                                  const char *code, const char *where, const char *msg, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_RULE_ERROR_PUT, err);
     if (!st)
@@ -324,8 +321,8 @@ ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts
     return ts__store_step_done(s, st, err, "write list member");
 }
 
-ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from,
-                                  int to, int score, const char *reasons_json, const char *at,
+ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from, int to,
+                                  int score, const char *reasons_json, const char *at,
                                   const char *actor, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_TRANSITION_PUT, err);

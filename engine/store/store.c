@@ -97,8 +97,8 @@ ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what)
 sqlite3_stmt *ts__store_stmt(ts_store *s, int which, ts_err *err)
 {
     if (!s->st[which]) {
-        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT,
-                               &s->st[which], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(s->db, sql_text[which], -1, SQLITE_PREPARE_PERSISTENT, &s->st[which],
+                               NULL) != SQLITE_OK) {
             ts__store_fail(s, err, "prepare");
             return NULL;
         }
@@ -431,9 +431,8 @@ static ts_status bind_person(sqlite3_stmt *st, const ts_person *p, const char *b
     return TS_OK;
 }
 
-ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
-                              ts_upsert *result, uint32_t **new_events, size_t *n_new,
-                              ts_err *err)
+ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch, ts_upsert *result,
+                              uint32_t **new_events, size_t *n_new, ts_err *err)
 {
     ts_status rc = TS_OK;
     unsigned char *extra = NULL, *evblob = NULL;
@@ -536,8 +535,8 @@ ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch
     s->last_relations_added = 0;
     for (size_t i = 0; i < p->n_relations; i++) {
         bool ins;
-        rc = ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &ins,
-                                   err);
+        rc =
+            ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &ins, err);
         if (rc != TS_OK)
             goto done;
         s->last_relations_added += ins;
@@ -836,8 +835,9 @@ ts_status ts_store_counts_get(ts_store *s, ts_store_counts *out, ts_err *err)
     c.events = scalar(s, "SELECT coalesce(sum(n_events), 0) FROM persons");
     c.relations = scalar(s, "SELECT count(*) FROM relations");
     c.relations_pending = scalar(
-        s, "SELECT count(*) FROM relations r WHERE NOT EXISTS (SELECT 1 FROM persons WHERE id = r.a)"
-           " OR NOT EXISTS (SELECT 1 FROM persons WHERE id = r.b)");
+        s,
+        "SELECT count(*) FROM relations r WHERE NOT EXISTS (SELECT 1 FROM persons WHERE id = r.a)"
+        " OR NOT EXISTS (SELECT 1 FROM persons WHERE id = r.b)");
     c.cells = scalar(s, "SELECT count(*) FROM cells");
     if (c.persons < 0 || c.events < 0 || c.relations < 0 || c.cells < 0)
         return ts__store_fail(s, err, "count");

@@ -26,8 +26,8 @@ typedef struct ts_cell {
     const struct ts_cell *parent; /* NULL for a town */
     const ts_officer *officers;
     size_t n_officers;
-    size_t index;      /* position in file order */
-    size_t line;       /* line in the grid file */
+    size_t index; /* position in file order */
+    size_t line;  /* line in the grid file */
 } ts_cell;
 
 typedef struct ts_grid ts_grid;
@@ -45,8 +45,8 @@ const ts_cell *ts_grid_find(const ts_grid *g, const char *code);
 
 /* Resolves a scope ("all" or any cell code). *out is NULL for "all".
  * TS_NOTFOUND with a message naming the code when unknown. */
-ts_status ts_grid_scope(const ts_grid *g, const char *scope, const ts_cell **out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_grid_scope(const ts_grid *g, const char *scope, const ts_cell **out,
+                        ts_err *err) TS_MUST_CHECK;
 /* True when cell is scope or lies under it (scope NULL = all). */
 bool ts_grid_in_scope(const ts_cell *cell, const ts_cell *scope);
 /* The ancestor of cell at level (or cell itself); NULL if cell is above that level. */

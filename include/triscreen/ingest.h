@@ -18,7 +18,7 @@
 #include "triscreen/store.h"
 
 typedef struct ts_import_stats {
-    uint64_t rows;      /* items read (persons, event rows, relation rows, rejects) */
+    uint64_t rows; /* items read (persons, event rows, relation rows, rejects) */
     uint64_t persons_new, persons_updated, persons_unchanged;
     uint64_t events_new;    /* events stored that were not there before */
     uint64_t relations_new; /* relations stored that were not there before */
@@ -27,16 +27,15 @@ typedef struct ts_import_stats {
 } ts_import_stats;
 
 /* Called on the importing thread after each batch (done/total in bytes). */
-typedef void (*ts_import_progress_fn)(void *ud, const char *path, uint64_t done,
-                                      uint64_t total);
+typedef void (*ts_import_progress_fn)(void *ud, const char *path, uint64_t done, uint64_t total);
 /* Called for each new event whose type is in problem_events, inside the batch's
  * transaction (the feedback layer raises quick alerts from it). */
 typedef ts_status (*ts_import_event_fn)(void *ud, ts_store *s, const ts_person *p,
                                         const ts_event *ev, ts_err *err);
 
 typedef struct ts_import_opts {
-    FILE *rejects;          /* where reject lines go (JSON Lines); NULL = discard */
-    bool dry_run;           /* validate and count, then roll everything back */
+    FILE *rejects; /* where reject lines go (JSON Lines); NULL = discard */
+    bool dry_run;  /* validate and count, then roll everything back */
     ts_import_progress_fn progress;
     ts_import_event_fn on_problem_event;
     void *ud;
@@ -47,8 +46,8 @@ typedef struct ts_import_opts {
  * rows. Returns TS_OK when the file was processed (even with rejects), else the error
  * that stopped it (TS_IO, TS_PARSE for an unusable file, TS_STORE...). stats
  * accumulate across calls. */
-ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
-                         const char *path, const ts_import_opts *opts, ts_import_stats *stats,
+ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg, const char *path,
+                         const ts_import_opts *opts, ts_import_stats *stats,
                          ts_err *err) TS_MUST_CHECK;
 
 /* Writes one reject line (JSON) to f. Invalid UTF-8 in raw is replaced by U+FFFD. */

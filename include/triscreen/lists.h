@@ -28,13 +28,7 @@
 #include "triscreen/status.h"
 #include "triscreen/store.h"
 
-typedef enum {
-    TS_OUT_TABLE = 0,
-    TS_OUT_JSONL,
-    TS_OUT_CSV,
-    TS_OUT_TEXT,
-    TS_OUT_JSON
-} ts_out_format;
+typedef enum { TS_OUT_TABLE = 0, TS_OUT_JSONL, TS_OUT_CSV, TS_OUT_TEXT, TS_OUT_JSON } ts_out_format;
 
 /* `triscreen lists`: members filtered by colour (NONE = all) and scope (NULL = all),
  * ordered red → yellow → blue, then grid, then person id. JSONL shape per DESIGN.md:
@@ -50,8 +44,8 @@ ts_status ts_ledger_print(ts_store *s, const ts_grid *g, const ts_cell *scope, b
 /* `triscreen dossier`: record, events, ledger history, list history with reasons, the
  * circle (depth 1 and 2, each with relation and colour), reviews, alerts. TEXT or
  * JSON. TS_NOTFOUND for an unknown person. */
-ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id,
-                           ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
+ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
+                           FILE *out, ts_err *err) TS_MUST_CHECK;
 
 typedef enum {
     TS_REVIEW_CONFIRM = 0,
@@ -62,12 +56,12 @@ typedef enum {
 
 typedef struct ts_review {
     const char *person;
-    const char *by;        /* officer id */
+    const char *by; /* officer id */
     ts_review_outcome outcome;
-    ts_colour colour;      /* lower/raise: the new colour (required); clear: NONE */
-    const char *until;     /* "YYYY-MM-DD" or NULL: override held until then */
-    const char *note;      /* required, non-empty */
-    const char *now;       /* "YYYY-MM-DD" */
+    ts_colour colour;       /* lower/raise: the new colour (required); clear: NONE */
+    const char *until;      /* "YYYY-MM-DD" or NULL: override held until then */
+    const char *note;       /* required, non-empty */
+    const char *now;        /* "YYYY-MM-DD" */
     const int *review_days; /* [red, yellow, blue] from the config */
 } ts_review;
 
@@ -81,8 +75,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err) TS_MUST_
 
 /* `triscreen due`: listed persons in scope whose next review is on or before now,
  * oldest first: {"person","colour","grid","next_review","overdue_days"}. */
-ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope,
-                             const char *now, ts_out_format fmt, FILE *out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
+                             ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
 
 #endif

@@ -87,8 +87,8 @@ typedef struct ts_reader ts_reader;
  * relations) is recognised from its header. Status: TS_IO (cannot open),
  * TS_PARSE (unusable header / whole-file YAML error), TS_USAGE (unknown extension),
  * TS_NOMEM. Thread-safe for distinct readers. */
-ts_status ts_reader_open(const char *path, ts_format fmt, ts_reader **out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_reader_open(const char *path, ts_format fmt, ts_reader **out,
+                         ts_err *err) TS_MUST_CHECK;
 
 /* Like ts_reader_open over a memory buffer (an HTTP body, a fuzzer input): name is used
  * for the format (by extension, with TS_FORMAT_AUTO) and in messages; buf is borrowed
@@ -99,8 +99,7 @@ ts_status ts_reader_open_mem(const char *name, const void *buf, size_t len, ts_f
 
 /* Reads the next item into *out, allocating from arena. Bad rows come back as
  * TS_ITEM_REJECT with TS_OK; only I/O failure or memory exhaustion returns an error. */
-ts_status ts_reader_next(ts_reader *r, ts_arena *arena, ts_item *out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_reader_next(ts_reader *r, ts_arena *arena, ts_item *out, ts_err *err) TS_MUST_CHECK;
 
 /* Deferred parsing (JSON Lines only; other formats ignore it): ts_reader_next then
  * returns each non-blank line as TS_ITEM_RAW (raw copied into the arena) and the caller
@@ -114,8 +113,8 @@ ts_status ts_record_parser_new(ts_record_parser **out) TS_MUST_CHECK;
 void ts_record_parser_free(ts_record_parser *p);
 /* Turns a TS_ITEM_RAW item into TS_ITEM_PERSON or TS_ITEM_REJECT in place, allocating
  * from arena. Other kinds are left alone. TS_NOMEM only on exhaustion. */
-ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *arena, ts_item *it, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *arena, ts_item *it,
+                               ts_err *err) TS_MUST_CHECK;
 
 /* Bytes consumed so far and the file size (0 if unknown), for progress bars. */
 void ts_reader_progress(const ts_reader *r, uint64_t *done, uint64_t *total);
@@ -132,8 +131,8 @@ ts_status ts_record_parse_json(const char *buf, size_t len, ts_arena *arena, ts_
 /* ---- compact binary form (the store keeps attrs and categories this way) ------------ */
 
 /* Encodes categories and attrs of p into a malloc'd blob (*out, *out_len; caller frees). */
-ts_status ts_record_encode_extra(const ts_person *p, unsigned char **out, size_t *out_len)
-    TS_MUST_CHECK;
+ts_status ts_record_encode_extra(const ts_person *p, unsigned char **out,
+                                 size_t *out_len) TS_MUST_CHECK;
 /* Decodes a blob made by ts_record_encode_extra into p->categories and p->attrs. */
 ts_status ts_record_decode_extra(const unsigned char *blob, size_t len, ts_arena *arena,
                                  ts_person *p) TS_MUST_CHECK;

@@ -66,9 +66,8 @@ typedef void (*ts_problem_fn)(void *ud, const char *where, const char *msg);
  * state and validates each rule{...} (fields, types, duplicate ids, `when` a function).
  * Every problem is passed to on_problem (may be NULL); the first also goes to err and
  * the status is TS_RULE. TS_IO when dir cannot be read. */
-ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts,
-                           ts_problem_fn on_problem, void *ud, ts_rulepack **out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_problem_fn on_problem,
+                           void *ud, ts_rulepack **out, ts_err *err) TS_MUST_CHECK;
 void ts_rulepack_free(ts_rulepack *pack);
 
 /* "sha256:<hex>" over the pack's file names and contents in load order. */
@@ -86,8 +85,7 @@ const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack);
 typedef struct ts_rulehost ts_rulehost;
 
 /* Creates one sandboxed Lua state with the pack loaded. Not thread-safe; one per thread. */
-ts_status ts_rulehost_new(const ts_rulepack *pack, ts_rulehost **out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_rulehost_new(const ts_rulepack *pack, ts_rulehost **out, ts_err *err) TS_MUST_CHECK;
 void ts_rulehost_free(ts_rulehost *h);
 
 /* A related person as rules see it through p:circle{}. */

@@ -20,7 +20,7 @@ typedef struct ts_screen_alert {
     ts_feedback kind;
     const char *person;
     const char *grid;
-    ts_colour colour;       /* effective colour after the pass (NONE for early alerts) */
+    ts_colour colour; /* effective colour after the pass (NONE for early alerts) */
     ts_colour prior_colour;
     const char *rules_json; /* [{"id","evidence"}] of the rules behind the alert */
     const char *why;        /* "newly suspect", "rose yellow→red", "rule feedback" ... */
@@ -36,33 +36,33 @@ typedef struct ts_screen_opts {
     const ts_config *cfg;
     const ts_grid *grid;
     const ts_rulepack *pack;
-    unsigned passes;   /* bit (1 << ts_pass) per pass to run; 0 = all three in order */
-    const char *scope; /* "all" (NULL) or a cell code */
-    bool due;          /* targeted: only persons whose review is due at now */
+    unsigned passes;    /* bit (1 << ts_pass) per pass to run; 0 = all three in order */
+    const char *scope;  /* "all" (NULL) or a cell code */
+    bool due;           /* targeted: only persons whose review is due at now */
     const char *person; /* only this person (ad-hoc targeted review) */
     int32_t now;
-    bool strict;       /* the first rule error fails the pass */
-    unsigned threads;  /* 0 = config workers, else the number of online cores */
+    bool strict;      /* the first rule error fails the pass */
+    unsigned threads; /* 0 = config workers, else the number of online cores */
     ts_screen_progress_fn progress;
-    void *ud;           /* for progress */
+    void *ud; /* for progress */
     ts_screen_alert_fn on_alert;
-    void *alert_ud;     /* for on_alert */
+    void *alert_ud; /* for on_alert */
 } ts_screen_opts;
 
 typedef struct ts_pass_summary {
     int64_t run;
     ts_pass pass;
-    uint64_t persons;   /* evaluated */
-    uint64_t *fired;    /* per rule of the pack (malloc'd; released with the result) */
+    uint64_t persons; /* evaluated */
+    uint64_t *fired;  /* per rule of the pack (malloc'd; released with the result) */
     uint64_t fired_total;
     uint64_t rule_errors;
     uint64_t suspects, newly_suspect, with_gaps;
-    uint64_t lists[4];  /* list members in scope after the pass, by ts_colour */
+    uint64_t lists[4]; /* list members in scope after the pass, by ts_colour */
     uint64_t transitions, entered, left, rose, fell;
     uint64_t alerts[4]; /* by ts_feedback */
     double seconds;
     double eval_cpu_seconds; /* CPU time the workers spent in rule evaluation */
-    char first_error[600]; /* "person rule where: msg" of the first rule error */
+    char first_error[600];   /* "person rule where: msg" of the first rule error */
 } ts_pass_summary;
 
 typedef struct ts_screen_result {

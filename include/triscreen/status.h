@@ -13,23 +13,23 @@
 #define TS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* One list generates the enum, the names and the messages. */
-#define TS_STATUS_MAP(X)                                                                   \
-    X(OK, "success")                                                                       \
-    X(NOMEM, "out of memory")                                                              \
-    X(IO, "input/output error")                                                            \
-    X(USAGE, "usage error")                                                                \
-    X(CONFIG, "configuration error")                                                       \
-    X(PARSE, "parse error")                                                                \
-    X(INVALID, "invalid data")                                                             \
-    X(LIMIT, "limit exceeded")                                                             \
-    X(NOTFOUND, "not found")                                                               \
-    X(EXISTS, "already exists")                                                            \
-    X(STORE, "database error")                                                             \
-    X(BUSY, "database busy")                                                               \
-    X(RULE, "rule error")                                                                  \
-    X(BUDGET, "instruction budget exceeded")                                               \
-    X(STATE, "invalid state")                                                              \
-    X(DENIED, "permission denied")                                                         \
+#define TS_STATUS_MAP(X)                                                                           \
+    X(OK, "success")                                                                               \
+    X(NOMEM, "out of memory")                                                                      \
+    X(IO, "input/output error")                                                                    \
+    X(USAGE, "usage error")                                                                        \
+    X(CONFIG, "configuration error")                                                               \
+    X(PARSE, "parse error")                                                                        \
+    X(INVALID, "invalid data")                                                                     \
+    X(LIMIT, "limit exceeded")                                                                     \
+    X(NOTFOUND, "not found")                                                                       \
+    X(EXISTS, "already exists")                                                                    \
+    X(STORE, "database error")                                                                     \
+    X(BUSY, "database busy")                                                                       \
+    X(RULE, "rule error")                                                                          \
+    X(BUDGET, "instruction budget exceeded")                                                       \
+    X(STATE, "invalid state")                                                                      \
+    X(DENIED, "permission denied")                                                                 \
     X(INTERRUPTED, "interrupted")
 
 typedef enum {
@@ -59,8 +59,7 @@ void ts_err_clear(ts_err *err);
  * `where` may be NULL. Never allocates. */
 ts_status ts_err_set(ts_err *err, ts_status code, const char *where, const char *fmt, ...)
     TS_PRINTF(4, 5);
-ts_status ts_err_vset(ts_err *err, ts_status code, const char *where, const char *fmt,
-                      va_list ap);
+ts_status ts_err_vset(ts_err *err, ts_status code, const char *where, const char *fmt, va_list ap);
 /* Formats "where: msg" (or just msg) into buf of size cap; returns buf. */
 const char *ts_err_format(const ts_err *err, char *buf, size_t cap);
 

@@ -30,8 +30,8 @@ typedef enum {
 
 /* Opens (creating with mode 0600 when absent and mode is READWRITE) and migrates.
  * TS_STORE on SQLite failure, TS_STATE when the file's schema is newer than this build. */
-ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out,
+                        ts_err *err) TS_MUST_CHECK;
 void ts_store_close(ts_store *s);
 /* PRAGMA user_version of the open database. */
 int ts_store_schema_version(ts_store *s);
@@ -53,9 +53,8 @@ typedef enum { TS_UPSERT_NEW = 0, TS_UPSERT_UPDATED, TS_UPSERT_UNCHANGED } ts_up
  * *new_events (may be NULL) receives the indexes into p->events of the events that were
  * not stored before, allocated from scratch (count in *n_new). Call inside a
  * transaction. */
-ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch,
-                              ts_upsert *result, uint32_t **new_events, size_t *n_new,
-                              ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch, ts_upsert *result,
+                              uint32_t **new_events, size_t *n_new, ts_err *err) TS_MUST_CHECK;
 /* The part of an upsert that needs no database: the encoded attrs/categories, the
  * canonical event blob of the incoming record and its content digest. Importers make it
  * on their parser threads so the single writer only writes. Lives in `arena`. */
@@ -64,11 +63,11 @@ typedef struct ts_person_prep {
     unsigned char *extra, *events;
     size_t extra_len, events_len, n_events;
     int64_t digest;
-    uint32_t *first;   /* indexes into p->events of the distinct events, in p's order */
+    uint32_t *first; /* indexes into p->events of the distinct events, in p's order */
     size_t n_first;
 } ts_person_prep;
-ts_status ts_store_person_prepare(const ts_person *p, ts_arena *arena, ts_person_prep *out)
-    TS_MUST_CHECK;
+ts_status ts_store_person_prepare(const ts_person *p, ts_arena *arena,
+                                  ts_person_prep *out) TS_MUST_CHECK;
 /* ts_store_put_person with a prepared record (NULL = prepare here). A person not stored
  * yet is inserted in one statement with no read. */
 ts_status ts_store_put_person_prep(ts_store *s, const ts_person *p, const ts_person_prep *prep,
@@ -97,15 +96,16 @@ typedef struct ts_store_counts {
 ts_status ts_store_counts_get(ts_store *s, ts_store_counts *out, ts_err *err) TS_MUST_CHECK;
 
 /* Persons per town (code order): calls fn for each town with its count. */
-ts_status ts_store_persons_by_town(ts_store *s, void (*fn)(void *ud, const char *town,
-                                                           const char *name, int64_t n),
+ts_status ts_store_persons_by_town(ts_store *s,
+                                   void (*fn)(void *ud, const char *town, const char *name,
+                                              int64_t n),
                                    void *ud, ts_err *err) TS_MUST_CHECK;
 
 /* ---- audit -------------------------------------------------------------------------- */
 
 /* Appends to the audit log (append-only: the schema refuses updates and deletes). */
-ts_status ts_store_audit(ts_store *s, const char *actor, const char *action,
-                         const char *target, const char *detail, ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, const char *target,
+                         const char *detail, ts_err *err) TS_MUST_CHECK;
 
 /* ---- screening runs (engine/passes) ------------------------------------------------- */
 
@@ -114,8 +114,8 @@ typedef struct ts_run_info {
 } ts_run_info;
 
 /* Records a new run with status "running" in its own transaction. */
-ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id,
+                             ts_err *err) TS_MUST_CHECK;
 /* Sets status ("done", "failed"), counts and the JSON summary of a run. */
 ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int64_t persons,
                               int64_t fired, int64_t errors, const char *summary_json,
@@ -163,8 +163,8 @@ ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, 
 ts_status ts_store_list_get(ts_store *s, const char *person, ts_arena *arena, ts_list_row *row,
                             bool *found, ts_err *err) TS_MUST_CHECK;
 /* Latest suspect mark of a person: 1, 0, or -1 when never screened. */
-ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect,
+                            ts_err *err) TS_MUST_CHECK;
 
 /* Pass writes (call inside the pass's transaction). */
 /* seq orders the run's rows (the writer's sequence); (run, seq) is unique. */
@@ -178,11 +178,11 @@ ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, 
                                   ts_err *err) TS_MUST_CHECK;
 /* Upserts row (run = the run touching it); a row with colour 0 and no override is
  * deleted instead. */
-ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts_err *err)
-    TS_MUST_CHECK;
+ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run,
+                            ts_err *err) TS_MUST_CHECK;
 /* Appends a transition; run 0 = a human action. */
-ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from,
-                                  int to, int score, const char *reasons_json, const char *at,
+ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from, int to,
+                                  int score, const char *reasons_json, const char *at,
                                   const char *actor, ts_err *err) TS_MUST_CHECK;
 
 #endif

@@ -67,17 +67,26 @@ static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "丽", "�
                                     "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平",
                                     "刚", "桂", "英", "华", "建", "国", "兰", "春", "文", "辉"};
 
-static const char *const plain_notes[] = {
-    "", "", "", "", "Lives with parents; works seasonal jobs.", "Attends weekly check-ins.",
-    "邻里关系一般。", "在村里做零工。", "Helps at the family shop.", "子女在外地打工。",
-    "Recently moved within the village.", "家庭经济困难，已申请救助。"};
+static const char *const plain_notes[] = {"",
+                                          "",
+                                          "",
+                                          "",
+                                          "Lives with parents; works seasonal jobs.",
+                                          "Attends weekly check-ins.",
+                                          "邻里关系一般。",
+                                          "在村里做零工。",
+                                          "Helps at the family shop.",
+                                          "子女在外地打工。",
+                                          "Recently moved within the village.",
+                                          "家庭经济困难，已申请救助。"};
 static const char *const warning_notes[] = {
     "Threatened to take revenge on the neighbour after the boundary dispute.",
     "Said he would not go on living after losing the job.",
-    "扬言要报复村干部。", "多次说不想活了，情绪低落。", "Was seen carrying a knife at the market.",
+    "扬言要报复村干部。",
+    "多次说不想活了，情绪低落。",
+    "Was seen carrying a knife at the market.",
     "与邻居争吵时扬言要动刀。"};
-static const char *const kinds[] = {"family", "spouse", "neighbour", "associate",
-                                    "co_defendant"};
+static const char *const kinds[] = {"family", "spouse", "neighbour", "associate", "co_defendant"};
 
 typedef struct ev {
     const char *type;
@@ -179,8 +188,7 @@ static void make(rng *r, long i, long n, int32_t now, person *p)
     if (p->care && chance(r, 300))
         add_ev(p, "hospital_visit", now - below(r, 120), "");
 
-    p->notes = hot || chance(r, 20) ? warning_notes[below(r, 6)]
-                                          : plain_notes[below(r, 12)];
+    p->notes = hot || chance(r, 20) ? warning_notes[below(r, 6)] : plain_notes[below(r, 12)];
 
     /* relations: households of neighbours in id order, plus a few associates */
     if (i > 0 && chance(r, 450)) {
@@ -241,8 +249,7 @@ static void emit_jsonl(FILE *f, const person *p)
     }
     fputs("],\"relations\":[", f);
     for (int k = 0; k < p->n_rel; k++)
-        fprintf(f, "%s{\"id\":\"%s\",\"kind\":\"%s\"}", k ? "," : "", p->rel_id[k],
-                p->rel_kind[k]);
+        fprintf(f, "%s{\"id\":\"%s\",\"kind\":\"%s\"}", k ? "," : "", p->rel_id[k], p->rel_kind[k]);
     fputs("],\"notes\":", f);
     json_str(f, p->notes);
     fputs("}\n", f);
@@ -273,9 +280,9 @@ static void emit_csv(FILE *pf, FILE *ef, FILE *rf, const person *p)
         fprintf(pf, "%s%s", k ? ";" : "", p->cats[k]);
     fputc(',', pf);
     csv_field(pf, p->notes);
-    fprintf(pf, ",%d,%d,%d,%d,%s,%s,%s,%d,%s\n", p->missed, p->disputes, p->escalated,
-            p->petitions, p->employed ? "true" : "false", p->debt ? "true" : "false",
-            p->alone ? "true" : "false", p->care, p->has_officer ? p->officer : "");
+    fprintf(pf, ",%d,%d,%d,%d,%s,%s,%s,%d,%s\n", p->missed, p->disputes, p->escalated, p->petitions,
+            p->employed ? "true" : "false", p->debt ? "true" : "false", p->alone ? "true" : "false",
+            p->care, p->has_officer ? p->officer : "");
     for (int k = 0; k < p->n_evs; k++) {
         char d[11];
         civil(p->evs[k].date, d);
@@ -292,12 +299,10 @@ int main(int argc, char **argv)
     long n = 2000;
     uint64_t seed = 20261125;
     const char *now_s = "2026-11-25", *csv_dir = NULL, *out = NULL;
-    static const struct option opts[] = {{"count", required_argument, NULL, 'n'},
-                                         {"seed", required_argument, NULL, 's'},
-                                         {"now", required_argument, NULL, 'N'},
-                                         {"csv", required_argument, NULL, 'C'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"count", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
+        {"now", required_argument, NULL, 'N'},    {"csv", required_argument, NULL, 'C'},
+        {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "n:s:o:", opts, NULL)) != -1) {
         switch (c) {

@@ -38,8 +38,13 @@ static int run(ts_config *cfg, ts_grid *grid, ts_rulepack *pack, const char *db,
     }
     int32_t now;
     ts_date_parse(cfg->now[0] ? cfg->now : "2026-11-25", 10, &now);
-    ts_screen_opts o = {.cfg = cfg, .grid = grid, .pack = pack, .now = now, .threads = 2,
-                        .on_alert = alerts ? ts_feedback_on_screen_alert : NULL, .alert_ud = fb};
+    ts_screen_opts o = {.cfg = cfg,
+                        .grid = grid,
+                        .pack = pack,
+                        .now = now,
+                        .threads = 2,
+                        .on_alert = alerts ? ts_feedback_on_screen_alert : NULL,
+                        .alert_ud = fb};
     double t0 = now_s();
     ts_status rc = ts_screen_run(s, db, &o, &res, &err);
     *secs = now_s() - t0;

@@ -53,7 +53,7 @@ rule {
     if recorded >= 2 then
       return true, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
     end
-    local n, latest = p:count_events { type = "checkin_missed", within_days = 30 }
+    local n, latest = p:count_events("checkin_missed", 30)
     if n >= 2 then
       return true, string.format("checkin_missed events in 30 days: %d, latest %s", n, latest)
     end
@@ -72,7 +72,7 @@ rule {
       return true, "open disputes: " .. fmt(open) .. ", escalated: " .. fmt(escalated)
     end
     -- only when the attributes say nothing: the events cost more to read
-    local n, latest = p:count_events { type = "dispute_escalated", within_days = 90 }
+    local n, latest = p:count_events("dispute_escalated", 90)
     if n >= 1 then
       return true, string.format("dispute_escalated in 90 days: %d, latest %s", n, latest)
     end
@@ -119,7 +119,7 @@ rule {
     if recorded >= 3 then
       return true, "petitions in 12 months (recorded): " .. fmt(recorded)
     end
-    local n, latest = p:count_events { type = "petition_filed", within_days = 365 }
+    local n, latest = p:count_events("petition_filed", 365)
     if n >= 3 then
       return true, string.format("petition_filed events in 365 days: %d, latest %s", n, latest)
     end
@@ -135,10 +135,10 @@ rule {
   kind = "gap",
   title = "No home visit in the last 180 days",
   when = function(p, ctx)
-    if p:count_events { type = "home_visit", within_days = 180 } > 0 then
+    if p:count_events("home_visit", 180) > 0 then
       return false
     end
-    local n, latest = p:count_events { type = "home_visit" }
+    local n, latest = p:count_events("home_visit")
     if n == 0 then
       return true, "no home visit on record"
     end
@@ -186,10 +186,10 @@ rule {
     if not need then
       return false
     end
-    if p:count_events { type = "home_visit", within_days = 60 } > 0 then
+    if p:count_events("home_visit", 60) > 0 then
       return false
     end
-    local n, latest = p:count_events { type = "home_visit" }
+    local n, latest = p:count_events("home_visit")
     local last = n > 0 and ("last home visit " .. latest) or "no home visit on record"
     if level >= 2 then
       return true, "care level " .. fmt(level) .. "; " .. last

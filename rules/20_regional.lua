@@ -56,7 +56,7 @@ rule {
   title = "Incident reported in the last 90 days",
   score = 40,
   when = function(p, ctx)
-    local n, latest = p:count_events { type = "incident_reported", within_days = 90 }
+    local n, latest = p:count_events("incident_reported", 90)
     if n == 0 then
       return false
     end
@@ -70,7 +70,7 @@ rule {
 local function missed_checkins(p, need)
   local recorded = num(p, "missed_checkins_30d")
   if recorded < need then
-    local events = p:count_events { type = "checkin_missed", within_days = 30 }
+    local events = p:count_events("checkin_missed", 30)
     if events > recorded then
       return events, "checkin_missed events in 30 days: " .. events
     end
@@ -110,7 +110,7 @@ rule {
       return false
     end
     local escalated = num(p, "escalated_disputes")
-    local recent = p:count_events { type = "dispute_escalated", within_days = 90 }
+    local recent = p:count_events("dispute_escalated", 90)
     if escalated >= 1 or recent >= 1 then
       return true, string.format("escalated disputes: %s, dispute_escalated in 90 days: %d; employed: no",
         fmt(escalated), recent)
@@ -159,7 +159,7 @@ rule {
     end
     local petitions = num(p, "petitions_12m")
     if petitions < 3 then
-      local filed = p:count_events { type = "petition_filed", within_days = 365 }
+      local filed = p:count_events("petition_filed", 365)
       if filed > petitions then
         petitions = filed
       end

@@ -57,10 +57,10 @@ rule {
   title = "Dispute escalated twice or more in the last 30 days",
   list = "yellow",
   when = function(p, ctx)
-    if p:count_events { type = "dispute_escalated", within_days = 30 } < 2 then
+    if p:count_events("dispute_escalated", 30) < 2 then
       return false
     end
-    local evs = p:events { type = "dispute_escalated", within_days = 30 }
+    local evs = p:events("dispute_escalated", 30)
     if #evs >= 2 then
       return true, string.format("dispute_escalated in 30 days: %d (%s … %s)", #evs,
         evs[#evs].date, evs[1].date)

@@ -362,8 +362,7 @@ static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
         return;
     }
     if (ft != LUA_TNONE && ft != LUA_TNIL && ft != LUA_TTABLE && ft != LUA_TUSERDATA)
-        luaL_error(L, "%s: expected a type, or a filter table {type=..., within_days=...}",
-                   fn);
+        luaL_error(L, "%s: expected a type, or a filter table {type=..., within_days=...}", fn);
     if (ft != LUA_TTABLE && ft != LUA_TUSERDATA)
         return;
     check_filter_keys(L, 2, fn, "type", "within_days");

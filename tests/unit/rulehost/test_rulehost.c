@@ -339,7 +339,16 @@ static void test_events(void **state)
         "R('fresh', function(p) local a = p:events() a[1].type = 'x' a[5] = 1\n"
         "  return p:events()[1].type == 'home_visit' and #p:events() == 4 end)\n"
         "R('typo', function(p) return true, #p:events{typ='x'} end)\n"
-        "R('badwithin', function(p) return true, #p:events{within_days=-1} end)\n");
+        "R('badwithin', function(p) return true, #p:events{within_days=-1} end)\n"
+        "R('short', function(p) return true, list(p:events('checkin_missed', 4)) end)\n"
+        "R('count', function(p) local n, d = p:count_events{type='checkin_missed'}\n"
+        "  local m, e = p:count_events('checkin_missed', 22)\n"
+        "  local z, y = p:count_events('absconded', 30)\n"
+        "  return true, n .. ':' .. d .. ':' .. m .. ':' .. e .. ':' .. z .. ':' .. tostring(y) "
+        "end)\n"
+        "R('countall', function(p) return true, p:count_events() .. ':' .. "
+        "p:count_events(nil, 22) end)\n"
+        "R('badshort', function(p) return true, p:count_events('x', -3) end)\n");
     /* an event in the future is kept without a window, dropped with one */
     g.x.events[3].date = ts_date_from_civil(2026, 12, 1);
     rig_eval(&g);
@@ -356,7 +365,13 @@ static void test_events(void **state)
     expect_fired(&g, "within0", "0");
     expect_fired(&g, "within4", "checkin_missed@2026-11-20/again");
     expect_fired(&g, "fresh", "");
-    assert_int_equal(g.r.n_errors, 2);
+    /* the short forms are the same filters */
+    expect_fired(&g, "short", "checkin_missed@2026-11-20/again");
+    expect_fired(&g, "count", "2:2026-11-20:2:2026-11-20:0:nil");
+    /* the future home_visit counts without a window and not with one */
+    expect_fired(&g, "countall", "4:2");
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "badshort")->msg, "within_days"));
+    assert_int_equal(g.r.n_errors, 3);
     assert_non_null(strstr(fx_error(g.pack, &g.r, "typo")->msg, "unknown filter 'typ'"));
     assert_non_null(strstr(fx_error(g.pack, &g.r, "badwithin")->msg, "within_days"));
     rig_close(&g);

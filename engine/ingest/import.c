@@ -31,6 +31,8 @@ typedef struct batch {
 
 typedef struct pipeline {
     const char *path;
+    ts_store *ckpt;   /* the checkpointing connection (NULL: the writer checkpoints) */
+    uint64_t commits; /* batches committed, for the checkpointer */
     const ts_grid *grid;
     ts_reader *reader;
     pthread_mutex_t mu;
@@ -125,6 +127,27 @@ static void *reader_main(void *arg)
     pthread_cond_broadcast(&pl->cv);
     pthread_mutex_unlock(&pl->mu);
     return NULL;
+}
+
+/* Copies the WAL back into the database beside the writer: woken after each commit,
+ * it runs a passive checkpoint on its own connection. */
+static void *checkpointer_main(void *arg)
+{
+    pipeline *pl = arg;
+    uint64_t seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        while (pl->commits == seen && !pl->stop)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        bool stop = pl->stop;
+        seen = pl->commits;
+        pthread_mutex_unlock(&pl->mu);
+        if (stop)
+            return NULL;
+        ts_err err;
+        if (ts_store_checkpoint(pl->ckpt, &err) != TS_OK)
+            return NULL; /* the writer's final checkpoint still runs */
+    }
 }
 
 static void *parser_main(void *arg)
@@ -356,6 +379,19 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
     if (rc == TS_OK && n_parsers == 0)
         rc = ts_err_set(err, TS_NOMEM, path, "cannot start a parser thread");
 
+    pthread_t ckpt_thread;
+    bool ckpt_started = false;
+    if (rc == TS_OK && !o->dry_run &&
+        ts_store_open(ts_store_path(s), TS_STORE_READWRITE, &pl.ckpt, NULL) == TS_OK &&
+        ts_store_set_autocheckpoint(s, 0, NULL) == TS_OK) {
+        ckpt_started = pthread_create(&ckpt_thread, NULL, checkpointer_main, &pl) == 0;
+        if (!ckpt_started) {
+            ts_err e2;
+            if (ts_store_set_autocheckpoint(s, 1000, &e2) != TS_OK) {
+                /* unreachable: setting the threshold cannot fail */
+            }
+        }
+    }
     bool in_tx = false;
     if (rc == TS_OK && o->dry_run) {
         rc = ts_store_begin(s, err);
@@ -393,6 +429,7 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
 
         pthread_mutex_lock(&pl.mu);
         b->state = SLOT_FREE;
+        pl.commits++;
         pthread_cond_broadcast(&pl.cv);
         pthread_mutex_unlock(&pl.mu);
     }
@@ -411,6 +448,15 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
     pthread_mutex_unlock(&pl.mu);
     for (size_t i = 0; i < n_parsers; i++)
         pthread_join(parsers[i], NULL);
+    if (ckpt_started) {
+        pthread_join(ckpt_thread, NULL);
+        ts_err e2;
+        if (ts_store_set_autocheckpoint(s, 1000, &e2) != TS_OK ||
+            ts_store_checkpoint(s, &e2) != TS_OK) {
+            /* the WAL is checkpointed by the next writer at the latest */
+        }
+    }
+    ts_store_close(pl.ckpt);
     if (rc == TS_OK && pl.read_rc != TS_OK) {
         rc = pl.read_rc;
         if (err)

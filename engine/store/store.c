@@ -888,3 +888,23 @@ size_t ts_store_last_relations_added(const ts_store *s)
 {
     return s->last_relations_added;
 }
+
+const char *ts_store_path(const ts_store *s)
+{
+    return s->path;
+}
+
+ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err)
+{
+    sqlite3_wal_autocheckpoint(s->db, pages);
+    (void)err;
+    return TS_OK;
+}
+
+ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return ts__store_fail(s, err, "checkpoint");
+    return TS_OK;
+}

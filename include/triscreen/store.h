@@ -41,6 +41,15 @@ ts_status ts_store_begin(ts_store *s, ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_commit(ts_store *s, ts_err *err) TS_MUST_CHECK;
 void ts_store_rollback(ts_store *s);
 
+/* The database path this connection was opened with. */
+const char *ts_store_path(const ts_store *s);
+/* WAL auto-checkpoint threshold in pages for this connection (0 = off; SQLite's
+ * default is 1000). A bulk writer turns it off and lets another connection checkpoint
+ * (ts_store_checkpoint) so the copying runs beside the writes, not inside its commits. */
+ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err) TS_MUST_CHECK;
+/* A passive checkpoint (never waits for readers or writers). */
+ts_status ts_store_checkpoint(ts_store *s, ts_err *err) TS_MUST_CHECK;
+
 /* Replaces the stored grid (cells and officers) with g, in one transaction. */
 ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err) TS_MUST_CHECK;
 

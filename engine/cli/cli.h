@@ -55,6 +55,7 @@ int ts__cli_dossier(int argc, char **argv);
 int ts__cli_review(int argc, char **argv);
 int ts__cli_due(int argc, char **argv);
 int ts__cli_screen(int argc, char **argv);
+int ts__cli_diff(int argc, char **argv);
 int ts__cli_serve(int argc, char **argv);
 int ts__cli_alerts(int argc, char **argv);
 int ts__cli_ack(int argc, char **argv);

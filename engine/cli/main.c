@@ -35,6 +35,8 @@ static const command commands[] = {
     {"close", ts__cli_close, "close    ALERT-ID --by OFFICER --note TEXT"},
     {"serve", ts__cli_serve,
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
+    {"diff", ts__cli_diff,
+     "diff     [-c CONFIG] --rules DIR [--scope CODE] [--now DATE]  who would change list"},
     {"rules", ts__cli_rules,
      "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };

@@ -913,3 +913,26 @@ ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
         return ts__store_fail(s, err, "checkpoint");
     return TS_OK;
 }
+
+ts_status ts_store_copy_to(ts_store *s, const char *path, ts_err *err)
+{
+    /* the copy holds the same personal data: create it 0600 before SQLite writes it
+     * (VACUUM INTO accepts an existing empty file) */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ts_err_set(err, TS_IO, path, "cannot create the copy: %s", strerror(errno));
+    close(fd);
+    sqlite3_stmt *st = NULL;
+    ts_status rc = TS_OK;
+    if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
+        rc = ts__store_fail(s, err, "copy database");
+    } else {
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = ts__store_fail(s, err, "copy database");
+    }
+    sqlite3_finalize(st);
+    if (rc != TS_OK)
+        unlink(path);
+    return rc;
+}

@@ -41,6 +41,9 @@ ts_status ts_store_begin(ts_store *s, ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_commit(ts_store *s, ts_err *err) TS_MUST_CHECK;
 void ts_store_rollback(ts_store *s);
 
+/* Writes a consistent copy of the whole database to path (created 0600; must not
+ * exist). Used by `triscreen diff` to try a rule pack without touching the real lists. */
+ts_status ts_store_copy_to(ts_store *s, const char *path, ts_err *err) TS_MUST_CHECK;
 /* The database path this connection was opened with. */
 const char *ts_store_path(const ts_store *s);
 /* WAL auto-checkpoint threshold in pages for this connection (0 = off; SQLite's

@@ -50,14 +50,14 @@
 #define TS_LIMIT_REGEX_JIT_STACK (256u * 1024u) /* bytes of JIT stack per rule state */
 
 /* Lists and dossiers */
-#define TS_LIMIT_TABLE_ROWS 4096u  /* rows sampled to size the columns of table output */
-#define TS_LIMIT_CIRCLE 10000u     /* persons in one dossier circle (depth 1 and 2) */
-#define TS_LIMIT_EVENT_TYPES 32    /* event types in one p:events{type = {...}} filter */
+#define TS_LIMIT_TABLE_ROWS 4096u /* rows sampled to size the columns of table output */
+#define TS_LIMIT_CIRCLE 10000u    /* persons in one dossier circle (depth 1 and 2) */
+#define TS_LIMIT_EVENT_TYPES 32   /* event types in one p:events{type = {...}} filter */
 
 /* Service */
-#define TS_LIMIT_HTTP_GROUP 512u   /* ingest jobs in one group commit */
-#define TS_LIMIT_HTTP_POOL 64u     /* idle read connections kept by the service */
-#define TS_LIMIT_ALERT_SCAN 1000000u /* alerts looked at to find one by id */
+#define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */
+#define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */
+#define TS_LIMIT_ALERT_SCAN 1000000u  /* alerts looked at to find one by id */
 #define TS_LIMIT_HTTP_BODY (4u << 20) /* bytes in one request body */
 
 #endif

@@ -18,8 +18,8 @@
 #include "base/limits.h"
 #include "http/http.h"
 
-#define FEED_LIMIT 1000u        /* alerts per feed response */
-#define FEED_MAX_WAIT 60        /* seconds a long-poll may wait */
+#define FEED_LIMIT 1000u /* alerts per feed response */
+#define FEED_MAX_WAIT 60 /* seconds a long-poll may wait */
 #define ALERT_SCAN_MAX TS_LIMIT_ALERT_SCAN
 
 static const char *jflags_str(json_object *o)

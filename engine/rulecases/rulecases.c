@@ -2,7 +2,6 @@
  * loaded through config/ytree, persons validated by the import path (json-c →
  * ts_record_parse_json), run on the rule host and decided by lists/decide.
  * Uses ytree, json-c, record, rulehost, decide. Never prints. */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include "triscreen/decide.h"
 #include "triscreen/record.h"
 #include "triscreen/rulecases.h"
+#include "base/fsdir.h"
 #include "config/ytree.h"
 
 /* One case, validated. Every pointer lives in the collection's arena. */
@@ -620,32 +620,10 @@ static bool is_case_file(const char *name)
 ts_status ts_rulecases_add_dir(ts_rulecases *rc, const char *dir, size_t *n_files, ts_err *err)
 {
     char **names = NULL;
-    size_t n = 0, cap = 0;
-    ts_status st = TS_OK;
-    DIR *d = opendir(dir);
-    if (!d)
-        return ts_err_set(err, TS_IO, dir, "cannot open the case folder: %s", strerror(errno));
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!is_case_file(e->d_name))
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **p = realloc(names, nc * sizeof *p);
-            if (!p) {
-                st = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-                goto done;
-            }
-            names = p;
-            cap = nc;
-        }
-        if (!(names[n] = strdup(e->d_name))) {
-            st = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-            goto done;
-        }
-        n++;
-    }
-    qsort(names, n, sizeof *names, cmp_str);
+    size_t n = 0;
+    ts_status st = ts_dir_names(dir, "case folder", is_case_file, &names, &n, err);
+    if (st != TS_OK)
+        return st;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + 1 + strlen(names[i]) + 1;
         char *path = malloc(len);
@@ -662,10 +640,7 @@ ts_status ts_rulecases_add_dir(ts_rulecases *rc, const char *dir, size_t *n_file
     if (n_files)
         *n_files = n;
 done:
-    closedir(d);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    ts_dir_names_free(names, n);
     return st;
 }
 

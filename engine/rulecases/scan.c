@@ -2,7 +2,6 @@
  * (ts_rulecases_scan_protected). A small Lua tokenizer: comments are skipped, strings
  * are decoded enough to compare with attribute names. Uses record (the protected list)
  * and base/limits.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "triscreen/record.h"
 #include "triscreen/rulecases.h"
+#include "base/fsdir.h"
 #include "base/limits.h"
 
 enum { TK_NONE, TK_IDENT, TK_STRING, TK_PUNCT };
@@ -200,11 +200,6 @@ static void scan_text(scanner *sc)
     }
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static bool is_lua(const char *name)
 {
     size_t n = strlen(name);
@@ -239,32 +234,10 @@ ts_status ts_rulecases_scan_protected(const char *dir, ts_problem_fn on_problem,
                                       size_t *n_found, ts_err *err)
 {
     char **names = NULL;
-    size_t n = 0, cap = 0, found = 0;
-    ts_status st = TS_OK;
-    DIR *d = opendir(dir);
-    if (!d)
-        return ts_err_set(err, TS_IO, dir, "cannot open the rule folder: %s", strerror(errno));
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!is_lua(e->d_name))
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **p = realloc(names, nc * sizeof *p);
-            if (!p) {
-                st = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-                goto done;
-            }
-            names = p;
-            cap = nc;
-        }
-        if (!(names[n] = strdup(e->d_name))) {
-            st = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-            goto done;
-        }
-        n++;
-    }
-    qsort(names, n, sizeof *names, cmp_name);
+    size_t n = 0, found = 0;
+    ts_status st = ts_dir_names(dir, "rule folder", is_lua, &names, &n, err);
+    if (st != TS_OK)
+        return st;
     for (size_t i = 0; i < n; i++) {
         size_t plen = strlen(dir) + 1 + strlen(names[i]) + 1;
         char *path = malloc(plen);
@@ -288,9 +261,6 @@ ts_status ts_rulecases_scan_protected(const char *dir, ts_problem_fn on_problem,
     if (n_found)
         *n_found = found;
 done:
-    closedir(d);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    ts_dir_names_free(names, n);
     return st;
 }

@@ -1,13 +1,13 @@
 /* rulehost/pack.c — rule packs: reading a folder of *.lua files in name order, the
  * pack hash, validation through a scratch sandbox (sandbox.c), the rule table, and the
  * enum names, tally and score colour. Uses base/text.h (sha256), base/limits.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fsdir.h"
 #include "base/limits.h"
 #include "base/text.h"
 #include "rulehost/rh.h"
@@ -148,11 +148,6 @@ void ts_rulepack_free(ts_rulepack *pack)
 
 /* ---- loading -------------------------------------------------------------------- */
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool is_lua_name(const char *n)
 {
     size_t l = strlen(n);
@@ -164,33 +159,10 @@ static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_
 {
     ts_status rc = TS_OK;
     char **names = NULL;
-    size_t n = 0, cap = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return ts_err_set(err, TS_IO, dir, "cannot read the rule folder: %s", strerror(errno));
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!is_lua_name(de->d_name))
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = realloc(names, nc * sizeof *nn);
-            if (!nn) {
-                rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-                goto done;
-            }
-            names = nn;
-            cap = nc;
-        }
-        names[n] = ts_arena_strdup(&pack->arena, de->d_name);
-        if (!names[n]) {
-            rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-            goto done;
-        }
-        n++;
-    }
-    if (n)
-        qsort(names, n, sizeof *names, cmp_names);
+    size_t n = 0;
+    rc = ts_dir_names(dir, "rule folder", is_lua_name, &names, &n, err);
+    if (rc != TS_OK)
+        return rc;
     pack->files = ts_arena_calloc(&pack->arena, n ? n : 1, sizeof *pack->files);
     if (!pack->files) {
         rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
@@ -233,7 +205,11 @@ static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_
         }
         text[got] = '\0';
         rh_file *rf = &pack->files[pack->n_files++];
-        rf->name = names[i];
+        rf->name = ts_arena_strdup(&pack->arena, names[i]);
+        if (!rf->name) {
+            rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+            goto done;
+        }
         rf->text = text;
         rf->len = got;
         ts_sha256_update(&sha, names[i], strlen(names[i]) + 1); /* name and its NUL */
@@ -243,9 +219,7 @@ static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_
     ts_sha256_hex(&sha, hex);
     snprintf(pack->hash, sizeof pack->hash, "sha256:%s", hex);
 done:
-    if (d)
-        closedir(d);
-    free(names);
+    ts_dir_names_free(names, n);
     return rc;
 }
 

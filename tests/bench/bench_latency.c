@@ -239,7 +239,7 @@ static int64_t json_cursor(const char *body)
 static void mark_seen(const char *body, int64_t t)
 {
     size_t pl = strlen(g_prefix);
-    for (const char *p = body; (p = strstr(p, "\"person\"")); ) {
+    for (const char *p = body; (p = strstr(p, "\"person\""));) {
         p += 8;
         while (*p == ' ' || *p == ':')
             p++;

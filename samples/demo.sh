@@ -2,7 +2,7 @@
 # The whole product on the sample county: a fresh database, the grid, 2,000 fictional
 # persons, the rule pack checked and tested, the three screenings, the lists by town,
 # a few dossier headlines and the alert feed. Usage: samples/demo.sh PATH/TO/triscreen
-set -euo pipefail
+set -eu
 TS=${1:-build/triscreen}
 TS=$(cd "$(dirname "$TS")" && pwd)/$(basename "$TS")
 cd "$(dirname "$0")"
@@ -39,10 +39,19 @@ for p in $("$TS" lists --colour red --format jsonl | head -3 | jq -r .person); d
 done
 step "triscreen due --now 2026-12-02        (reviews due a week later)"
 "$TS" due --now 2026-12-02 | head -6
+P=$("$TS" lists --colour red --format jsonl | head -1 | jq -r .person)
+step "people decide: an officer reviews $P and lowers it to yellow until 2026-12-31"
+"$TS" review "$P" --by o-t01-v01-g01 --outcome lower --colour yellow --until 2026-12-31 \
+    --note "family support in place; weekly calls agreed" --now 2026-11-25
+"$TS" dossier "$P" | sed -n '/^  list/p;/^  override/p'
 if has alerts; then
-    step "triscreen alerts                     (the officers' feed)"
-    "$TS" alerts --format table | head -12
+    step "triscreen alerts --kind detailed     (the officers' feed)"
+    "$TS" alerts --kind detailed --format table | head -8
+    A=$("$TS" alerts --kind quick --officer o-t01-v01-g01 --format jsonl | head -1 | jq -r .id)
+    step "triscreen ack $A, then close it with a note"
+    "$TS" ack "$A" --by o-t01-v01-g01 --note "called the family"
+    "$TS" close "$A" --by o-t01-v01-g01 --note "visited; dispute mediated"
     step "triscreen alerts --stats"
     "$TS" alerts --stats
 fi
-printf '\nDatabase: %s/triscreen.db — try: %s dossier %s\n' "$PWD" "$TS" "$("$TS" lists --colour red --format jsonl | head -1 | jq -r .person)"
+printf '\nDatabase: %s/triscreen.db — try: %s dossier %s\n' "$PWD" "$TS" "$P"

@@ -54,6 +54,8 @@
 #define TS_LIMIT_CIRCLE 10000u    /* persons in one dossier circle (depth 1 and 2) */
 #define TS_LIMIT_EVENT_TYPES 32   /* event types in one p:events{type = {...}} filter */
 
+#define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
+
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */
 #define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */

@@ -60,5 +60,6 @@ int ts__cli_serve(int argc, char **argv);
 int ts__cli_alerts(int argc, char **argv);
 int ts__cli_ack(int argc, char **argv);
 int ts__cli_close(int argc, char **argv);
+int ts__cli_report(int argc, char **argv);
 
 #endif

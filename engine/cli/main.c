@@ -37,6 +37,8 @@ static const command commands[] = {
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
     {"diff", ts__cli_diff,
      "diff     [-c CONFIG] --rules DIR [--scope CODE] [--now DATE]  who would change list"},
+    {"report", ts__cli_report,
+     "report   [-c CONFIG] [--scope CODE] [--now DATE] [--format text|json] [--html FILE]"},
     {"rules", ts__cli_rules,
      "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };

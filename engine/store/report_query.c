@@ -89,14 +89,13 @@ static ts_status count_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return c->fn(c->ud, &row, err);
 }
 
-/* The grid-prefix test, as in store/lists_query.c ("?N IS NULL" = every grid). */
-#define PREFIX(col, n) "(?" #n " IS NULL OR substr(" col ", 1, length(?" #n ")) = ?" #n ")"
-
 ts_status ts__rq_persons(ts_store *s, const char *grid_prefix, ts__rq_count_fn fn, void *ud,
                          ts_err *err)
 {
     static const char sql[] = "SELECT grid, NULL, count(*) FROM persons"
-                              " WHERE " PREFIX("grid", 1) " GROUP BY grid";
+                              " WHERE "
+                              "(?1 IS NULL OR substr(grid, 1, length(?1)) = ?1)"
+                              " GROUP BY grid";
     count_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}};
     return query(s, "count persons", sql, p, 1, count_row, &c, err);
@@ -107,7 +106,9 @@ ts_status ts__rq_suspects(ts_store *s, const char *grid_prefix, ts__rq_count_fn 
 {
     static const char sql[] = "SELECT p.grid, NULL, count(*) FROM marks m"
                               " JOIN persons p ON p.id = m.person"
-                              " WHERE m.suspect = 1 AND " PREFIX("p.grid", 1) " GROUP BY p.grid";
+                              " WHERE m.suspect = 1 AND "
+                              "(?1 IS NULL OR substr(p.grid, 1, length(?1)) = ?1)"
+                              " GROUP BY p.grid";
     count_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}};
     return query(s, "count suspects", sql, p, 1, count_row, &c, err);
@@ -116,12 +117,12 @@ ts_status ts__rq_suspects(ts_store *s, const char *grid_prefix, ts__rq_count_fn 
 ts_status ts__rq_lists(ts_store *s, const char *grid_prefix, const char *now, ts__rq_count_fn fn,
                        void *ud, ts_err *err)
 {
-    static const char sql[] =
-        "SELECT p.grid, m.colour, count(*),"
-        " sum(m.next_review IS NOT NULL AND m.next_review <= ?2)"
-        " FROM list_members m JOIN persons p ON p.id = m.person"
-        " WHERE m.colour IN ('red', 'yellow', 'blue') AND " PREFIX("p.grid", 1)
-        " GROUP BY p.grid, m.colour";
+    static const char sql[] = "SELECT p.grid, m.colour, count(*),"
+                              " sum(m.next_review IS NOT NULL AND m.next_review <= ?2)"
+                              " FROM list_members m JOIN persons p ON p.id = m.person"
+                              " WHERE m.colour IN ('red', 'yellow', 'blue') AND "
+                              "(?1 IS NULL OR substr(p.grid, 1, length(?1)) = ?1)"
+                              " GROUP BY p.grid, m.colour";
     count_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}, {.text = now}};
     return query(s, "count list members", sql, p, 2, count_row, &c, err);
@@ -131,7 +132,8 @@ ts_status ts__rq_alerts(ts_store *s, const char *grid_prefix, ts__rq_count_fn fn
                         ts_err *err)
 {
     static const char sql[] = "SELECT grid, status, count(*) FROM alerts"
-                              " WHERE status <> 'superseded' AND " PREFIX("grid", 1)
+                              " WHERE status <> 'superseded' AND "
+                              "(?1 IS NULL OR substr(grid, 1, length(?1)) = ?1)"
                               " GROUP BY grid, status";
     count_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}};
@@ -165,7 +167,9 @@ ts_status ts__rq_close_hours(ts_store *s, const char *grid_prefix, ts__rq_hours_
         " (SELECT a.grid, coalesce(a.origin, a.cursor) AS id,"
         "   (SELECT min(h.at) FROM alert_history h"
         "     WHERE h.alert = coalesce(a.origin, a.cursor) AND h.status = 'closed') AS closed"
-        "  FROM alerts a WHERE a.status = 'closed' AND " PREFIX("a.grid", 1) ") x"
+        "  FROM alerts a WHERE a.status = 'closed' AND "
+        "(?1 IS NULL OR substr(a.grid, 1, length(?1)) = ?1)"
+        ") x"
         " JOIN alerts o ON o.cursor = x.id";
     hours_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}};
@@ -185,13 +189,14 @@ static ts_status run_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     ts__rq_run r = {.id = sqlite3_column_int64(st, 0),
                     .pass = txt(st, 1),
                     .scope = txt(st, 2),
-                    .now = txt(st, 3)};
+                    .now = txt(st, 3),
+                    .summary = txt(st, 4)};
     return c->fn(c->ud, &r, err);
 }
 
 ts_status ts__rq_list_runs(ts_store *s, unsigned limit, ts__rq_run_fn fn, void *ud, ts_err *err)
 {
-    static const char sql[] = "SELECT id, pass, scope, now FROM runs"
+    static const char sql[] = "SELECT id, pass, scope, now, summary FROM runs"
                               " WHERE pass IN ('regional', 'targeted') AND status = 'done'"
                               " ORDER BY id DESC LIMIT ?1";
     run_ctx c = {fn, ud};
@@ -211,7 +216,8 @@ ts_status ts__rq_lists_after(ts_store *s, int64_t run, const char *grid_prefix, 
         "                WHERE run IS NOT NULL AND run <= ?1)"
         "   GROUP BY person) x"
         " JOIN list_transitions t ON t.id = x.id JOIN persons p ON p.id = t.person"
-        " WHERE t.to_colour IN ('red', 'yellow', 'blue') AND " PREFIX("p.grid", 2)
+        " WHERE t.to_colour IN ('red', 'yellow', 'blue') AND "
+        "(?2 IS NULL OR substr(p.grid, 1, length(?2)) = ?2)"
         " GROUP BY p.grid, t.to_colour";
     count_ctx c = {fn, ud};
     const param p[] = {{.num = run, .is_int = true}, {.text = grid_prefix}};

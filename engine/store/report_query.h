@@ -54,10 +54,10 @@ typedef ts_status (*ts__rq_hours_fn)(void *ud, const char *grid, double hours, t
 ts_status ts__rq_close_hours(ts_store *s, const char *grid_prefix, ts__rq_hours_fn fn, void *ud,
                              ts_err *err) TS_MUST_CHECK;
 
-/* A completed run (status 'done'). */
+/* A completed run (status 'done'); summary is its JSON summary (NULL when absent). */
 typedef struct ts__rq_run {
     int64_t id;
-    const char *pass, *scope, *now;
+    const char *pass, *scope, *now, *summary;
 } ts__rq_run;
 typedef ts_status (*ts__rq_run_fn)(void *ud, const ts__rq_run *r, ts_err *err);
 /* The last `limit` runs of pass regional or targeted with status 'done', newest first. */

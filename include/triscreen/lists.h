@@ -89,12 +89,14 @@ ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope
  * hours from an alert's first raise to its close. Counts are taken per group code and
  * summed up the grid (group → village → town), so a person whose grid code is not in
  * g is not counted. Trends: the red/yellow/blue counts in scope after each of the last
- * 10 regional or targeted runs with status done, oldest first, rebuilt from the list
- * transitions (see store/report_query.h for how human changes are placed).
+ * 10 regional or targeted runs with status done, oldest first: from the run's summary
+ * when the run's scope is the report's ("source":"summary": what the run counted as it
+ * ended), else rebuilt from the list transitions ("transitions"; a review between
+ * runs may then show from a later run, see store/report_query.h).
  *
  * TEXT: aligned tables. JSON: one object
  * {"county","scope","now","cells":[row],"total":row,"trends":[{"run","pass","scope",
- * "now","lists":{"red","yellow","blue"}}]}, row = {"code","name","level","persons",
+ * "now","lists":{"red","yellow","blue"},"source"}]}, row = {"code","name","level","persons",
  * "suspects","lists":{"red","yellow","blue"},"reviews_due","alerts":{"total","open",
  * "closed","closure_rate","median_hours_to_close"}} (rate and median null when there
  * is nothing to measure). HTML: one self-contained UTF-8 page (inline CSS, no script,

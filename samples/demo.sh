@@ -54,4 +54,8 @@ if has alerts; then
     step "triscreen alerts --stats"
     "$TS" alerts --stats
 fi
+step "triscreen report                     (per-cell counts, closure rate; --html for a page)"
+"$TS" report
+"$TS" report --html report.html
+printf '\nReport page: %s/report.html (counts only, no person data)\n' "$PWD"
 printf '\nDatabase: %s/triscreen.db — try: %s dossier %s\n' "$PWD" "$TS" "$P"

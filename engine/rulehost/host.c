@@ -100,6 +100,8 @@ static int rh_driver(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_ctx);   /* 3 */
     for (; r->next < r->n; r->next++) {
         uint32_t rule = r->list[r->next];
+        if (h->n_resets && h->n_resets[rule])
+            ts__rh_reset_upvalues(h, rule);
         lua_rawgeti(L, 1, (lua_Integer)rule + 1);
         lua_pushvalue(L, 2);
         lua_pushvalue(L, 3);

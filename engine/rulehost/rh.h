@@ -83,6 +83,8 @@ struct ts_rulehost {
     int ref_ctx; /* ctx proxy, and its data table */
     int ref_ctx_d;
     int ref_base;       /* the sandbox's base library table (copied into each file's globals) */
+    int ref_resets;     /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
+    uint32_t *n_resets; /* per rule: how many file-level scalars its functions can reach */
     rh_view *pview;     /* p's view (inside p's userdata) */
     size_t cats_filled; /* length of the categories data table */
     /* current evaluation */
@@ -102,6 +104,8 @@ struct ts_rulehost {
 };
 
 /* sandbox.c */
+/* Restores the load-time values of the file-level scalars rule `rule` can reach. */
+void ts__rh_reset_upvalues(ts_rulehost *h, uint32_t rule);
 ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err *err);
 void ts__rh_state_close(ts_rulehost *h);
 ts_rulehost *ts__rh_host(lua_State *L);

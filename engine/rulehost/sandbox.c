@@ -504,6 +504,8 @@ void ts__rh_state_close(ts_rulehost *h)
     h->rx = NULL;
     free(h->idx);
     h->idx = NULL;
+    free(h->n_resets);
+    h->n_resets = NULL;
 }
 
 /* ---- loading -------------------------------------------------------------------- */
@@ -793,6 +795,139 @@ static int rh_load_one(lua_State *L)
     return 0;
 }
 
+/* File-level locals are upvalues of the rules' functions, and unlike globals Lua cannot
+ * make them read-only. So that no state passes from one rule or person to the next
+ * (and results never depend on which worker evaluated whom), every table reachable from
+ * a rule's upvalues is frozen like the globals, and every scalar upvalue (number,
+ * string, boolean, nil) is recorded with its load-time value and restored before each
+ * call of the rule. Functions reached through upvalues or tables are walked too. */
+static void rh_isolate(lua_State *L, int fn, int seen, int frozen, int list, uint32_t *n,
+                       int depth);
+
+static void rh_isolate_table(lua_State *L, int t, int seen, int frozen, int list, uint32_t *n,
+                             int depth)
+{
+    if (depth > 16)
+        return;
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, t);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        if (lua_type(L, -1) == LUA_TFUNCTION && !lua_iscfunction(L, -1))
+            rh_isolate(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
+        else if (lua_type(L, -1) == LUA_TTABLE)
+            rh_isolate_table(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
+        lua_pop(L, 1);
+    }
+}
+
+static void rh_isolate(lua_State *L, int fn, int seen, int frozen, int list, uint32_t *n, int depth)
+{
+    if (depth > 16)
+        return;
+    lua_pushvalue(L, fn);
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, fn);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    for (int i = 1;; i++) {
+        const char *name = lua_getupvalue(L, fn, i);
+        if (!name)
+            break;
+        int t = lua_type(L, -1);
+        if (strcmp(name, "_ENV") == 0) {
+            lua_pop(L, 1);
+        } else if (t == LUA_TTABLE) {
+            int orig = lua_absindex(L, -1);
+            rh_isolate_table(L, orig, seen, frozen, list, n, depth + 1);
+            rh_freeze(L, orig, frozen, 0); /* pushes the frozen proxy */
+            lua_setupvalue(L, fn, i);      /* shared upvalue: every closure sees the proxy */
+            lua_pop(L, 1);
+        } else if (t == LUA_TFUNCTION && !lua_iscfunction(L, -1)) {
+            rh_isolate(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
+            lua_pop(L, 1);
+        } else if (t == LUA_TNIL || t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
+            int v = lua_absindex(L, -1);
+            lua_pushvalue(L, fn);
+            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 1);
+            lua_pushinteger(L, i);
+            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 2);
+            lua_pushvalue(L, v);
+            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 3);
+            (*n)++;
+            lua_pop(L, 1);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+}
+
+/* Protected: builds h->ref_resets and h->n_resets for every loaded rule. */
+static int rh_isolate_all(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    int rules = 1;
+    lua_newtable(L);
+    int resets = 2;
+    lua_newtable(L);
+    int frozen = 3;
+    lua_Integer nr = (lua_Integer)lua_rawlen(L, rules);
+    for (lua_Integer r = 1; r <= nr; r++) {
+        if (lua_rawgeti(L, rules, r) != LUA_TFUNCTION) {
+            lua_pop(L, 1);
+            continue;
+        }
+        int fn = lua_gettop(L);
+        lua_newtable(L);
+        int seen = lua_gettop(L);
+        lua_newtable(L);
+        int list = lua_gettop(L);
+        uint32_t n = 0;
+        rh_isolate(L, fn, seen, frozen, list, &n, 0);
+        if (n) {
+            lua_pushvalue(L, list);
+            lua_rawseti(L, resets, r);
+        }
+        h->n_resets[r - 1] = n;
+        lua_settop(L, 3);
+    }
+    lua_pushvalue(L, resets);
+    h->ref_resets = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+void ts__rh_reset_upvalues(ts_rulehost *h, uint32_t rule)
+{
+    lua_State *L = h->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_resets);
+    lua_rawgeti(L, -1, (lua_Integer)rule + 1);
+    int list = lua_gettop(L);
+    for (uint32_t k = 0; k < h->n_resets[rule]; k++) {
+        lua_rawgeti(L, list, (lua_Integer)k * 3 + 1);
+        lua_rawgeti(L, list, (lua_Integer)k * 3 + 2);
+        int idx = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_rawgeti(L, list, (lua_Integer)k * 3 + 3);
+        lua_setupvalue(L, -2, idx);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, top);
+}
+
 void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *ld)
 {
     lua_State *L = h->L;
@@ -816,6 +951,20 @@ void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *
         else if (rc != LUA_OK)
             ts__rh_problem(ld, where, "%s", h->err_set ? h->err_msg : "error while loading");
         ts__rh_recover(h, base);
+    }
+    /* isolate file-level locals (see rh_isolate) */
+    size_t nrules;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    nrules = (size_t)lua_rawlen(L, -1);
+    lua_pop(L, 1);
+    free(h->n_resets);
+    h->n_resets = calloc(nrules ? nrules : 1, sizeof *h->n_resets);
+    if (!h->n_resets) {
+        ts__rh_problem(ld, "rules", "out of memory");
+    } else {
+        lua_pushcfunction(L, rh_isolate_all);
+        if (lua_pcall(L, 0, 0, base) != LUA_OK)
+            ts__rh_problem(ld, "rules", "out of memory isolating file-level variables");
     }
     lua_settop(L, 0);
 }

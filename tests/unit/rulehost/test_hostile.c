@@ -229,13 +229,59 @@ static void test_frozen_file_globals(void **state)
     fx_rm_dir(dir);
 }
 
+/* File-level locals are upvalues, which Lua cannot make read-only: counters are reset
+ * before every rule call and tables are frozen, so nothing passes between rules or
+ * persons (and a result never depends on which worker saw whom first). */
+static void test_file_locals_isolated(void **state)
+{
+    (void)state;
+    char *dir;
+    ts_rulepack *pack =
+        fx_pack1("local seen = 0\n"
+                 "local cache = {hits = 0, list = {}}\n"
+                 "local function bump() seen = seen + 1 return seen end\n"
+                 "rule{id='l.count', pass='full', title='t', when=function(p)\n"
+                 "  return bump() > 1, tostring(seen) end}\n"
+                 "rule{id='l.again', pass='full', title='t', when=function(p)\n"
+                 "  seen = seen + 10 return seen ~= 10, tostring(seen) end}\n"
+                 "rule{id='l.table', pass='full', title='t', when=function(p)\n"
+                 "  cache.hits = cache.hits + 1 end}\n"
+                 "rule{id='l.nested', pass='full', title='t', when=function(p)\n"
+                 "  cache.list[1] = p.id end}\n"
+                 "rule{id='l.read', pass='full', title='t', when=function(p)\n"
+                 "  return cache.hits == 0 and cache.list[1] == nil, 'clean' end}\n",
+                 &dir);
+    ts_rulehost *h = NULL;
+    ts_err err;
+    assert_int_equal(ts_rulehost_new(pack, &h, &err), TS_OK);
+    ts_eval_ctx c = fx_ctx(TS_PASS_FULL);
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    for (int person = 0; person < 3; person++) {
+        fx_person x;
+        fx_person_init(&x, person == 0 ? "P-1" : person == 1 ? "P-2" : "P-3");
+        ts_subject s = fx_subject(&x);
+        ts_eval_result r;
+        assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
+        /* the counter starts from its file value for every rule and every person */
+        assert_null(fx_fired(pack, &r, "l.count"));
+        assert_null(fx_fired(pack, &r, "l.again"));
+        /* the two table writes are errors; the tables keep their file values */
+        assert_int_equal(r.n_errors, 2);
+        assert_non_null(fx_fired(pack, &r, "l.read"));
+    }
+    ts_arena_release(&a);
+    ts_rulehost_free(h);
+    ts_rulepack_free(pack);
+    fx_rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostile_pack),
-        cmocka_unit_test(test_bytecode_file_refused),
-        cmocka_unit_test(test_hostile_top_level),
-        cmocka_unit_test(test_frozen_file_globals),
+        cmocka_unit_test(test_hostile_pack),         cmocka_unit_test(test_bytecode_file_refused),
+        cmocka_unit_test(test_hostile_top_level),    cmocka_unit_test(test_frozen_file_globals),
+        cmocka_unit_test(test_file_locals_isolated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

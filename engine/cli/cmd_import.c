@@ -128,13 +128,14 @@ int ts__cli_import(int argc, char **argv)
             ts_cli_error(&err);
             code = TS_EXIT_FAILED;
         }
-        printf("%s: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected; "
-               "%llu new events, %llu new relations (%.2f s)%s\n",
-               path, (unsigned long long)st.rows, (unsigned long long)st.persons_new,
-               (unsigned long long)st.persons_updated, (unsigned long long)st.persons_unchanged,
-               (unsigned long long)st.rejected, (unsigned long long)st.events_new,
-               (unsigned long long)st.relations_new, secs,
-               dry_run ? " [dry run: nothing stored]" : "");
+        if (rc == TS_OK || st.rows > 0)
+            printf("%s: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected; "
+                   "%llu new events, %llu new relations (%.2f s)%s\n",
+                   path, (unsigned long long)st.rows, (unsigned long long)st.persons_new,
+                   (unsigned long long)st.persons_updated, (unsigned long long)st.persons_unchanged,
+                   (unsigned long long)st.rejected, (unsigned long long)st.events_new,
+                   (unsigned long long)st.relations_new, secs,
+                   dry_run ? " [dry run: nothing stored]" : "");
         if (own_path) {
             fclose(rej);
             if (st.rejected == 0)

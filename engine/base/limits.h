@@ -16,7 +16,7 @@
 #define TS_LIMIT_EXTRA_BLOB (8u << 20) /* bytes in an encoded categories+attrs blob */
 #define TS_LIMIT_JSON_DEPTH 16         /* nesting depth of one JSON record */
 #define TS_LIMIT_CSV_COLUMNS 512u      /* columns in a CSV header */
-#define TS_LIMIT_IMPORT_BATCH 2000u    /* records per import transaction */
+#define TS_LIMIT_IMPORT_BATCH 5000u    /* records per import transaction */
 
 /* YAML (config, grid, YAML records, rule test cases) */
 #define TS_LIMIT_YAML_FILE (64u << 20)  /* bytes in one YAML file */

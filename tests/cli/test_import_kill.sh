@@ -23,7 +23,8 @@ partial=$(sql "$C/triscreen.db" "select count(*) from persons")
 echo "killed after $partial persons were committed"
 check "killed mid-way (some but not all rows committed)" [ "$partial" -gt 0 ] 
 expect_eq "integrity check after SIGKILL" "$(sql "$C/triscreen.db" 'pragma integrity_check')" ok
-check "committed batches are whole (multiple of the batch size or all)" [ $((partial % 2000)) -eq 0 -o "$partial" -eq "$N" ]
+BATCH=$(sed -n 's/^#define TS_LIMIT_IMPORT_BATCH \([0-9]*\)u.*/\1/p' "$TS_SOURCE_DIR/engine/base/limits.h")
+check "committed batches are whole (multiple of the batch size $BATCH, or all)" [ $((partial % BATCH)) -eq 0 -o "$partial" -eq "$N" ]
 
 expect_code "re-run of the same import" 0 "$TRISCREEN" import "$WORK/big.jsonl"
 expect_eq "re-run converges to all rows" "$(sql "$C/triscreen.db" "select count(*) from persons")" "$N"

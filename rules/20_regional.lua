@@ -22,13 +22,23 @@ local function num(p, name)
   return 0
 end
 
+-- string.format("%g", n), with the small whole numbers formatted once (see 10_full.lua).
+local SMALL = {}
+for i = 1, 99 do
+  SMALL[i] = string.format("%g", i)
+end
 local function fmt(n)
-  return string.format("%g", n)
+  if n == 0 and math.type(n) == "integer" then
+    return "0"
+  end
+  return SMALL[n] or string.format("%g", n)
 end
 
 -- Words of violence against others. Self-harm phrases ("不想活了") are a care matter:
 -- they raise an early alert in the full pass (notes.warning) but add no score here.
 local VIOLENCE = [[(?i)(revenge|take it out on|\bkill (?:him|her|them|you)\b|\bkni(?:fe|ves)\b|报复|同归于尽|刀)]]
+
+local THREATS = { "threat_reported", "absconded" }
 
 rule {
   id = "threat.recent",
@@ -37,11 +47,10 @@ rule {
   list = "red",
   feedback = "quick",
   when = function(p, ctx)
-    local THREATS = { "threat_reported", "absconded" }
-    if p:count_events { type = THREATS, within_days = 30 } == 0 then
+    if p:count_events(THREATS, 30) == 0 then
       return false
     end
-    local evs = p:events { type = THREATS, within_days = 30 }
+    local evs = p:events(THREATS, 30)
     local s = evs[1].type .. " " .. evs[1].date
     if #evs > 1 then
       s = s .. string.format(" (%d in 30 days)", #evs)
@@ -67,15 +76,24 @@ rule {
 -- Missed check-ins: the recorded count or the checkin_missed events of the last 30
 -- days, whichever is higher. The events are read only when the recorded count is below
 -- `need` (reading them costs more than the attribute).
+-- Returns the count and whether it came from the events; the evidence is built only
+-- for a rule that fires (both rules below run for every person).
 local function missed_checkins(p, need)
   local recorded = num(p, "missed_checkins_30d")
   if recorded < need then
     local events = p:count_events("checkin_missed", 30)
     if events > recorded then
-      return events, "checkin_missed events in 30 days: " .. events
+      return events, true
     end
   end
-  return recorded, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
+  return recorded, false
+end
+
+local function missed_evidence(n, from_events)
+  if from_events then
+    return "checkin_missed events in 30 days: " .. n
+  end
+  return "missed check-ins in 30 days (recorded): " .. fmt(n)
 end
 
 rule {
@@ -84,8 +102,11 @@ rule {
   title = "Three or more check-ins missed in the last 30 days",
   list = "yellow",
   when = function(p, ctx)
-    local n, evidence = missed_checkins(p, 3)
-    return n >= 3, evidence
+    local n, from_events = missed_checkins(p, 3)
+    if n >= 3 then
+      return true, missed_evidence(n, from_events)
+    end
+    return false
   end,
 }
 
@@ -95,8 +116,11 @@ rule {
   title = "Two or more check-ins missed in the last 30 days",
   score = 20,
   when = function(p, ctx)
-    local n, evidence = missed_checkins(p, 2)
-    return n >= 2, evidence
+    local n, from_events = missed_checkins(p, 2)
+    if n >= 2 then
+      return true, missed_evidence(n, from_events)
+    end
+    return false
   end,
 }
 
@@ -126,7 +150,10 @@ rule {
   score = 20,
   when = function(p, ctx)
     local open = num(p, "open_disputes")
-    return open >= 2, "open disputes: " .. fmt(open)
+    if open >= 2 then
+      return true, "open disputes: " .. fmt(open)
+    end
+    return false
   end,
 }
 

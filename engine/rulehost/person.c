@@ -7,8 +7,9 @@
  * hit inside the VM (no C call), and a rule pays only for the fields it reads (lazy,
  * cached per person; eager tables build fields nobody reads, and a C __index per access
  * pays a C call per read). p, p.attrs, p.categories and ctx are userdata made once per
- * host and repointed per person; p's cache and p.attrs' table are fresh per person
- * (cheaper than clearing, see below). events and circle return fresh arrays. Writes go
+ * host and repointed per person; p's cache is fresh per person (cheaper than clearing,
+ * see below), p.attrs' data table is refilled in place (overwriting values keyed by the
+ * same interned names, see refill_attrs). events and circle return fresh arrays. Writes go
  * to __newindex, which raises; the metatables hide themselves (__metatable = false).
  *
  * MEASURED with tests/bench/bench_rules (pack15: 15 rules, full + regional pass per
@@ -22,7 +23,21 @@
  *   date formatting by hand vs snprintf ................ ~150 vs ~1,700 instructions
  *   per-rule cost is dominated by what the rule does: an integer concatenated into
  *   evidence ("n: " .. n) costs ~1,500 instructions (snprintf inside Lua), a
- *   p:events{} call with its filter table ~3,000, filling p.attrs once ~2,600. */
+ *   p:events{} call with its filter table ~3,000, filling p.attrs once ~2,600.
+ * Default pack (rules/: 17 rules, full + regional pass per person, county population,
+ * 1M persons; instructions per person in ts_rulehost_eval from callgrind on 20k,
+ * wall = median of 3 runs):
+ *   before ............................................. 92,800 instructions, 9.07 us
+ *   p:count_events(LIST, DAYS), LIST a (frozen) array,
+ *   instead of {type = LIST, within_days = N} .......... 8.30 us
+ *   regex front cache by the pattern's address ......... -1,600 (rx_get ~1,250 -> ~65
+ *                                                        a call; wall within noise)
+ *   rules: fmt formats 1..99 once (%g ~2,000 a call) ... about -5,700, 7.92 us
+ *   p.attrs refilled in place, not a fresh table ....... -4,100, 7.44 us
+ *   field names with lengths, first-byte type test ..... -1,300
+ *   rules: regional evidence built only when firing .... -6,200, 6.36 us
+ *   after .............................................. 67,900 instructions, ~6.3 us
+ *   (a proxy list read with lua_geti instead of its data table with lua_rawgeti: +1,000) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,34 +69,45 @@ enum {
     F_DISTANCE
 };
 
+/* Field names with their lengths: comparing the length and first byte before memcmp
+ * (rather than strlen of every name), with the first-byte test in filter_match,
+ * measured 75,200 -> 74,000 instructions per person (callgrind, bench_rules). */
+#define FIELD(s, f)                                                                                \
+    {                                                                                              \
+        s, sizeof s - 1, f                                                                         \
+    }
 static int field_of(const char *k, size_t n)
 {
     static const struct {
         const char *name;
+        size_t len;
         int f;
-    } fields[] = {{"id", F_ID},
-                  {"name", F_NAME},
-                  {"grid", F_GRID},
-                  {"village", F_VILLAGE},
-                  {"town", F_TOWN},
-                  {"born", F_BORN},
-                  {"age", F_AGE},
-                  {"categories", F_CATEGORIES},
-                  {"has_category", F_HAS_CATEGORY},
-                  {"attrs", F_ATTRS},
-                  {"notes", F_NOTES},
-                  {"colour", F_COLOUR},
-                  {"suspect", F_SUSPECT},
-                  {"events", F_EVENTS},
-                  {"count_events", F_COUNT_EVENTS},
-                  {"circle", F_CIRCLE},
-                  {"relation", F_RELATION},
-                  {"distance", F_DISTANCE}};
+    } fields[] = {FIELD("id", F_ID),
+                  FIELD("name", F_NAME),
+                  FIELD("grid", F_GRID),
+                  FIELD("village", F_VILLAGE),
+                  FIELD("town", F_TOWN),
+                  FIELD("born", F_BORN),
+                  FIELD("age", F_AGE),
+                  FIELD("categories", F_CATEGORIES),
+                  FIELD("has_category", F_HAS_CATEGORY),
+                  FIELD("attrs", F_ATTRS),
+                  FIELD("notes", F_NOTES),
+                  FIELD("colour", F_COLOUR),
+                  FIELD("suspect", F_SUSPECT),
+                  FIELD("events", F_EVENTS),
+                  FIELD("count_events", F_COUNT_EVENTS),
+                  FIELD("circle", F_CIRCLE),
+                  FIELD("relation", F_RELATION),
+                  FIELD("distance", F_DISTANCE)};
+    if (n == 0)
+        return F_NONE;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strlen(fields[i].name) == n && memcmp(fields[i].name, k, n) == 0)
+        if (fields[i].len == n && fields[i].name[0] == k[0] && memcmp(fields[i].name, k, n) == 0)
             return fields[i].f;
     return F_NONE;
 }
+#undef FIELD
 
 static rh_view *check_view(lua_State *L, int idx)
 {
@@ -145,6 +171,111 @@ static void fill_attrs(lua_State *L, int t, const ts_person *p)
         }
         lua_setfield(L, t, a->name);
     }
+}
+
+/* p.attrs' data table, refilled in place. The keys set last time are kept, as Lua
+ * strings, in an array (which anchors them) and by address in h->attr_keys; short
+ * strings are interned, so the same name gives the same address and the common case
+ * (the same names as the last person) only overwrites values: no table is made, grown
+ * or collected. Keys the last person had and this one has not are set to nil (an
+ * address that does not match — a long name is not interned — is compared by text
+ * before it is cleared). A fill interrupted by an error (memory cap) leaves attrs_dirty
+ * set and the next one starts from fresh tables, so no value of an earlier person can
+ * remain. Measured against a fresh presized table filled with lua_setfield per bind:
+ * person_index 16,600 -> 12,500 instructions per person (callgrind), 7.92 -> 7.44
+ * us/person (bench_rules, median of 3). */
+static void refill_attrs(lua_State *L, ts_rulehost *h, const ts_person *p)
+{
+    if (h->attrs_dirty) {
+        lua_newtable(L);
+        lua_rawseti(L, LUA_REGISTRYINDEX, h->ref_attrs_k);
+        lua_newtable(L);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_attrs);
+        lua_getmetatable(L, -1);
+        lua_pushvalue(L, -3);
+        lua_setfield(L, -2, "__index");
+        lua_pop(L, 2);
+        lua_rawseti(L, LUA_REGISTRYINDEX, h->ref_attrs_d);
+        h->n_attr_keys = 0;
+    }
+    h->attrs_dirty = true;
+    if (p->n_attrs > h->attr_keys_cap) {
+        size_t cap = p->n_attrs < 16 ? 16 : p->n_attrs;
+        const char **nk = realloc(h->attr_keys, cap * sizeof *nk);
+        if (!nk) {
+            luaL_error(L, "not enough memory");
+            return;
+        }
+        h->attr_keys = nk;
+        h->attr_keys_cap = cap;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_attrs_d);
+    int d = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_attrs_k);
+    int k = d + 1;
+    /* set this person's values; `same` while the keys match the last fill's, in order */
+    size_t n_old = h->n_attr_keys, n = 0;
+    bool same = true;
+    for (size_t i = 0; i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (a->type != TS_ATTR_NUM && a->type != TS_ATTR_BOOL && a->type != TS_ATTR_STR)
+            continue;
+        const char *key = lua_pushstring(L, a->name);
+        if (n >= n_old || h->attr_keys[n] != key)
+            same = false;
+        n++;
+        switch (a->type) {
+        case TS_ATTR_NUM:
+            if (a->num == (double)(lua_Integer)a->num)
+                lua_pushinteger(L, (lua_Integer)a->num);
+            else
+                lua_pushnumber(L, a->num);
+            break;
+        case TS_ATTR_BOOL:
+            lua_pushboolean(L, a->b);
+            break;
+        default:
+            lua_pushstring(L, a->str ? a->str : "");
+            break;
+        }
+        lua_rawset(L, d);
+    }
+    if (same && n == n_old) {
+        h->attrs_dirty = false;
+        lua_pop(L, 2);
+        return;
+    }
+    /* clear the last fill's keys this person has not set */
+    for (size_t j = 0; j < n_old; j++) {
+        const char *old = h->attr_keys[j];
+        bool kept = false;
+        for (size_t i = 0; i < p->n_attrs && !kept; i++) {
+            const ts_attr *a = &p->attrs[i];
+            kept = (a->type == TS_ATTR_NUM || a->type == TS_ATTR_BOOL || a->type == TS_ATTR_STR) &&
+                   strcmp(a->name, old) == 0;
+        }
+        if (kept)
+            continue;
+        lua_rawgeti(L, k, (lua_Integer)j + 1);
+        lua_pushnil(L);
+        lua_rawset(L, d);
+    }
+    /* remember this fill's keys */
+    n = 0;
+    for (size_t i = 0; i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (a->type != TS_ATTR_NUM && a->type != TS_ATTR_BOOL && a->type != TS_ATTR_STR)
+            continue;
+        h->attr_keys[n] = lua_pushstring(L, a->name);
+        lua_rawseti(L, k, (lua_Integer)++n);
+    }
+    for (size_t j = n; j < n_old; j++) {
+        lua_pushnil(L);
+        lua_rawseti(L, k, (lua_Integer)j + 1);
+    }
+    h->n_attr_keys = n;
+    h->attrs_dirty = false;
+    lua_pop(L, 2);
 }
 
 static void fill_cats(lua_State *L, int t, const ts_person *p, size_t old)
@@ -237,16 +368,8 @@ static int person_index(lua_State *L)
         break;
     case F_ATTRS:
         if (v->is_subject) {
-            /* a fresh, presized table is cheaper than clearing the last person's */
-            lua_createtable(L, 0, (int)p->n_attrs);
-            int t = lua_gettop(L);
-            fill_attrs(L, t, p);
+            refill_attrs(L, h, p);
             lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_attrs);
-            lua_getmetatable(L, -1);
-            lua_pushvalue(L, t);
-            lua_setfield(L, -2, "__index");
-            lua_pop(L, 1);
-            lua_remove(L, t);
         } else {
             lua_createtable(L, 0, (int)p->n_attrs);
             fill_attrs(L, lua_gettop(L), p);
@@ -337,6 +460,51 @@ typedef struct ev_filter {
     lua_Integer days;
 } ev_filter;
 
+/* The short list form p:count_events({T1, T2, ...}[, DAYS]): argument 2 is a table (or
+ * a frozen table's read-only proxy) with a string at [1] — a filter table has none.
+ * Returns the stack index of the list's table, read raw (for a proxy its data table,
+ * pushed), or 0 with the stack unchanged. (Indexing the proxy with lua_geti instead
+ * measured ~150 instructions a read, 1,000 a person more.) Measured: events.problem
+ * and threat.recent through the list form instead of {type = LIST, within_days = N}:
+ * 9.07 -> 8.30 us/person (bench_rules, median of 3). */
+static int type_list(lua_State *L)
+{
+    int t = 2, ft = lua_type(L, 2);
+    if (ft == LUA_TUSERDATA) {
+        const rh_proxy *u = lua_touserdata(L, 2);
+        if (lua_rawlen(L, 2) < sizeof(rh_proxy) || u->magic != RH_MAGIC_RO)
+            return 0;
+        ts__rh_proxy_data(L, 2);
+        if (!lua_istable(L, -1)) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        t = lua_gettop(L);
+    } else if (ft != LUA_TTABLE) {
+        return 0;
+    }
+    bool is_list = lua_rawgeti(L, t, 1) == LUA_TSTRING;
+    lua_pop(L, 1);
+    if (!is_list && t != 2)
+        lua_pop(L, 1);
+    return is_list ? t : 0;
+}
+
+/* The types of the list at t (kept on the stack): its array part, which must hold
+ * only strings. */
+static void parse_list(lua_State *L, int t, const char *fn, ev_filter *f)
+{
+    lua_Unsigned n = lua_rawlen(L, t);
+    if (n > RH_MAX_TYPES)
+        luaL_error(L, "%s: more than %d types", fn, RH_MAX_TYPES);
+    for (lua_Integer i = 1; i <= (lua_Integer)n; i++) {
+        if (lua_rawgeti(L, t, i) != LUA_TSTRING)
+            luaL_error(L, "%s: type list must hold strings", fn);
+        f->types[f->nt++] = lua_tostring(L, -1);
+    }
+    f->any_type = false;
+}
+
 static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
 {
     luaL_checkstack(L, RH_MAX_TYPES + 8, fn);
@@ -344,15 +512,18 @@ static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
     f->any_type = true;
     f->window = false;
     f->days = 0;
-    int ft = lua_type(L, 2);
+    int top = lua_gettop(L), ft = lua_type(L, 2);
     /* the short form p:count_events(TYPE[, DAYS]) skips building and walking a filter
      * table: it costs a fraction of the table form in a rule's inner loop */
-    if (ft == LUA_TSTRING || (ft == LUA_TNIL && lua_gettop(L) >= 3)) {
+    int list = type_list(L);
+    if (ft == LUA_TSTRING || (ft == LUA_TNIL && top >= 3) || list) {
         if (ft == LUA_TSTRING) {
             f->types[f->nt++] = lua_tostring(L, 2);
             f->any_type = false;
+        } else if (list) {
+            parse_list(L, list, fn, f);
         }
-        if (lua_gettop(L) >= 3 && !lua_isnil(L, 3)) {
+        if (top >= 3 && !lua_isnil(L, 3)) {
             int isint = 0;
             f->days = lua_tointegerx(L, 3, &isint);
             if (!isint || f->days < 0 || f->days > 1000000)
@@ -399,8 +570,9 @@ static bool filter_match(const ev_filter *f, const ts_event *e, int32_t now)
         return false;
     if (f->any_type)
         return true;
+    /* the first byte first: most events are of another type */
     for (size_t t = 0; t < f->nt; t++)
-        if (strcmp(e->type, f->types[t]) == 0)
+        if (e->type[0] == f->types[t][0] && strcmp(e->type, f->types[t]) == 0)
             return true;
     return false;
 }
@@ -615,6 +787,8 @@ void ts__rh_person_init(lua_State *L, ts_rulehost *h)
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     h->ref_attrs = luaL_ref(L, LUA_REGISTRYINDEX);
     h->ref_attrs_d = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    h->ref_attrs_k = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     h->ref_cats = luaL_ref(L, LUA_REGISTRYINDEX);

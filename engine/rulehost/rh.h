@@ -76,17 +76,21 @@ struct ts_rulehost {
     int ref_rules; /* array: rule index + 1 -> when function */
     int ref_p;     /* p proxy (userdata) */
     int ref_pdata; /* metatable of p's field cache (a fresh cache per person) */
-    int ref_attrs; /* attrs proxy for p, and its data table */
+    int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */
     int ref_attrs_d;
-    int ref_cats; /* categories proxy for p, and its data table */
+    int ref_attrs_k; /* array of the keys set in the attrs data table (anchors attr_keys) */
+    int ref_cats;    /* categories proxy for p, and its data table */
     int ref_cats_d;
     int ref_ctx; /* ctx proxy, and its data table */
     int ref_ctx_d;
-    int ref_base;       /* the sandbox's base library table (copied into each file's globals) */
-    int ref_resets;     /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
-    uint32_t *n_resets; /* per rule: how many file-level scalars its functions can reach */
-    rh_view *pview;     /* p's view (inside p's userdata) */
-    size_t cats_filled; /* length of the categories data table */
+    int ref_base;           /* the sandbox's base library table (copied into each file's globals) */
+    int ref_resets;         /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
+    uint32_t *n_resets;     /* per rule: how many file-level scalars its functions can reach */
+    rh_view *pview;         /* p's view (inside p's userdata) */
+    size_t cats_filled;     /* length of the categories data table */
+    const char **attr_keys; /* the keys set in p.attrs' data table: their interned text */
+    size_t n_attr_keys, attr_keys_cap;
+    bool attrs_dirty; /* a fill of p.attrs was interrupted: start from a fresh table */
     /* current evaluation */
     uint32_t gen;
     const ts_eval_ctx *ctx;

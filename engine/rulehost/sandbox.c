@@ -504,6 +504,8 @@ void ts__rh_state_close(ts_rulehost *h)
     h->rx = NULL;
     free(h->idx);
     h->idx = NULL;
+    free(h->attr_keys);
+    h->attr_keys = NULL;
     free(h->n_resets);
     h->n_resets = NULL;
 }

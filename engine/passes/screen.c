@@ -83,7 +83,8 @@ typedef struct pass_ctx {
     uint64_t total_hint;
     bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
     const char *db_path;
-    double eval_cpu; /* CPU seconds the workers spent evaluating (under mu) */
+    int64_t seq_base; /* first ledger sequence number of this pass's rows in its run */
+    double eval_cpu;  /* CPU seconds the workers spent evaluating (under mu) */
 } pass_ctx;
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -646,8 +647,8 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->suspects += it->suspect;
         sum->newly_suspect += it->early_engine;
         sum->with_gaps += it->n_gaps > 0;
-        rc = ts_store_put_ledger(s, pc->run, (int64_t)sum->persons, it->person.id, it->person.grid,
-                                 it->suspect, it->gaps_json, it->rules_json, err);
+        rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons, it->person.id,
+                                 it->person.grid, it->suspect, it->gaps_json, it->rules_json, err);
         /* marks only change on a change: "never screened" reads as not suspect, so a
          * first run writes marks for the suspects only */
         bool was = it->was_suspect == 1;
@@ -946,7 +947,16 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
                         .now = pc.now_s,
                         .rules_hash = ts_rulepack_hash(o->pack),
                         .config_hash = o->cfg->sha256};
-    ts_status rc = ts_store_run_begin(s, &info, &pc.run, err);
+    ts_status rc = TS_OK;
+    bool reuse = o->inline_runs && o->inline_runs[pass] > 0;
+    if (reuse)
+        pc.run = o->inline_runs[pass];
+    else
+        rc = ts_store_run_begin(s, &info, &pc.run, err);
+    if (rc == TS_OK && o->inline_runs && !reuse)
+        o->inline_runs[pass] = pc.run;
+    if (rc == TS_OK && reuse && pass == TS_PASS_FULL)
+        rc = ts_store_ledger_next_seq(s, pc.run, &pc.seq_base, err);
     sum->run = pc.run;
     for (size_t i = 0; rc == TS_OK && i < n_ids; i++) {
         ts_arena_reset(&b->arena);
@@ -983,7 +993,10 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         }
         rc = write_item(&pc, s, it, sum, err);
     }
-    if (rc == TS_OK) {
+    if (rc == TS_OK && reuse) {
+        rc = ts_store_run_add(s, pc.run, (int64_t)sum->persons, (int64_t)sum->fired_total,
+                              (int64_t)sum->rule_errors, err);
+    } else if (rc == TS_OK) {
         char *json = ts_screen_summary_json(&(ts_screen_result){.pass = {*sum}, .n = 1}, 0, o->pack,
                                             "ingest");
         rc = ts_store_run_finish(s, pc.run, "done", (int64_t)sum->persons,

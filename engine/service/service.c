@@ -36,6 +36,7 @@ struct ts_service_gen {
     ts_feedback_ctx *fb;
     ts_principal *princ;
     size_t n_princ;
+    int64_t runs[3]; /* committed ingest runs by pass (writer thread only) */
 };
 
 static void gen_free(ts_service_gen *g)
@@ -207,6 +208,10 @@ struct ts_service {
     char reload_err[768];
 
     ts_store *w; /* writer's connection: only the writer thread touches it after open */
+    /* ingest runs of the transaction in progress: made from gen->runs, kept by it only
+     * once the transaction commits (a rolled-back run row must not be reused) */
+    const ts_service_gen *stage_gen;
+    int64_t stage_runs[3];
     ts_service_gen *host_gen;
     ts_rulehost *host;
     ts_arena scratch;
@@ -715,6 +720,16 @@ static ts_status on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a
     return rc;
 }
 
+/* The ingest runs for the current transaction (see ts_screen_opts.inline_runs). */
+static int64_t *stage_runs(ts_service *svc, const ts_service_gen *g)
+{
+    if (svc->stage_gen != g) {
+        svc->stage_gen = g;
+        memcpy(svc->stage_runs, g->runs, sizeof svc->stage_runs);
+    }
+    return svc->stage_runs;
+}
+
 static ts_status ensure_host(ts_service *svc, ts_service_gen *g, ts_err *err)
 {
     if (svc->host_gen == g && svc->host)
@@ -814,7 +829,8 @@ static ts_status apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
                          .pack = g->pack,
                          .now = j->now,
                          .on_alert = on_screen_alert,
-                         .alert_ud = &h};
+                         .alert_ud = &h,
+                         .inline_runs = stage_runs(svc, g)};
     ts_screen_result res;
     rc = ts_screen_inline(s, svc->host, &so, ids, n_ids, &res, err);
     for (unsigned p = 0; p < res.n; p++)
@@ -978,6 +994,14 @@ static void finish(ts_service *svc, ts_svc_job *j)
         ts_svc_job_free(j);
 }
 
+/* After a commit the staged runs exist for good; after a rollback they never did. */
+static void stage_settle(ts_service *svc, bool committed)
+{
+    if (committed && svc->stage_gen)
+        memcpy(((ts_service_gen *)svc->stage_gen)->runs, svc->stage_runs, sizeof svc->stage_runs);
+    svc->stage_gen = NULL;
+}
+
 static ts_status group_tx(ts_service *svc, ts_svc_job **jobs, size_t n)
 {
     ts_err e;
@@ -993,6 +1017,7 @@ static ts_status group_tx(ts_service *svc, ts_svc_job **jobs, size_t n)
     }
     if (rc == TS_OK)
         rc = ts_store_commit(svc->w, &e);
+    stage_settle(svc, rc == TS_OK);
     if (rc != TS_OK) {
         ts_store_rollback(svc->w);
         for (size_t i = 0; i < n; i++) {

@@ -89,6 +89,38 @@ ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int6
     return ts__store_step_done(s, st, err, "finish run");
 }
 
+ts_status ts_store_ledger_next_seq(ts_store *s, int64_t run, int64_t *out, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(seq) + 1, 0) FROM ledger WHERE run = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return ts__store_fail(s, err, "ledger sequence");
+    sqlite3_bind_int64(st, 1, run);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW)
+        return ts__store_fail(s, err, "ledger sequence");
+    return TS_OK;
+}
+
+ts_status ts_store_run_add(ts_store *s, int64_t run, int64_t persons, int64_t fired, int64_t errors,
+                           ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_ADD, err);
+    if (!st)
+        return TS_STORE;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, persons);
+    sqlite3_bind_int64(st, 3, fired);
+    sqlite3_bind_int64(st, 4, errors);
+    sqlite3_bind_text(st, 5, ts, -1, SQLITE_STATIC);
+    return ts__store_step_done(s, st, err, "add to run");
+}
+
 ts_status ts_store_runs_interrupt_stale(ts_store *s, int64_t keep, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_INTERRUPT, err);

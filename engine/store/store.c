@@ -42,6 +42,8 @@ static const char *const sql_text[ST__COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_RUN_FINISH] = "UPDATE runs SET status = ?2, persons = ?3, fired = ?4, errors = ?5,"
                       " summary = ?6, ended = ?7 WHERE id = ?1",
+    [ST_RUN_ADD] = "UPDATE runs SET persons = persons + ?2, fired = fired + ?3,"
+                   " errors = errors + ?4, ended = ?5 WHERE id = ?1",
     [ST_RUN_INTERRUPT] = "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
                          " AND id <> ?1",
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"

@@ -23,6 +23,7 @@ enum {
     ST_RUN_BEGIN,
     ST_RUN_FINISH,
     ST_RUN_INTERRUPT,
+    ST_RUN_ADD,
     ST_LEDGER_PUT,
     ST_MARK_PUT,
     ST_RULE_ERROR_PUT,

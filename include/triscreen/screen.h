@@ -47,6 +47,11 @@ typedef struct ts_screen_opts {
     void *ud; /* for progress */
     ts_screen_alert_fn on_alert;
     void *alert_ud; /* for on_alert */
+    /* ts_screen_inline only: run ids by pass to record the evaluations under. An entry
+     * of 0 makes a new run and stores its id here; a non-zero entry is reused (its
+     * counts are added to), so a service records one run per pass and rule pack
+     * instead of three per request. NULL = a new run per call. */
+    int64_t *inline_runs;
 } ts_screen_opts;
 
 typedef struct ts_pass_summary {

@@ -132,6 +132,12 @@ ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_
 ts_status ts_store_run_finish(ts_store *s, int64_t run, const char *status, int64_t persons,
                               int64_t fired, int64_t errors, const char *summary_json,
                               ts_err *err) TS_MUST_CHECK;
+/* The next free ledger sequence number of a run (0 for a run without rows). */
+ts_status ts_store_ledger_next_seq(ts_store *s, int64_t run, int64_t *out,
+                                   ts_err *err) TS_MUST_CHECK;
+/* Adds counts to a run that collects many small evaluations (the service's ingest). */
+ts_status ts_store_run_add(ts_store *s, int64_t run, int64_t persons, int64_t fired, int64_t errors,
+                           ts_err *err) TS_MUST_CHECK;
 /* Marks runs still "running" (other than keep) as "interrupted": call while holding the
  * write lock, when no other pass can be running. */
 ts_status ts_store_runs_interrupt_stale(ts_store *s, int64_t keep, ts_err *err) TS_MUST_CHECK;

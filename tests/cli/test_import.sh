@@ -88,6 +88,11 @@ TRISCREEN_CONFIG=$C2/triscreen.yaml "$TRISCREEN" init >/dev/null
 expect_code "import the same data as CSV" 0 env TRISCREEN_CONFIG="$C2/triscreen.yaml" "$TRISCREEN" import "$WORK/csv/persons.csv" "$WORK/csv/events.csv" "$WORK/csv/relations.csv"
 expect_eq "JSONL and CSV give the same database content" "$(snap "$C2/triscreen.db")" "$before"
 
+# ---- the generator is deterministic and the committed samples are its output ----------
+check "ts-gen: same seed, same bytes" cmp -s <("$GEN" -n 500 -s 42) <("$GEN" -n 500 -s 42)
+check "ts-gen: another seed, other bytes" bash -c "! cmp -s <('$GEN' -n 500 -s 42) <('$GEN' -n 500 -s 43)"
+check "samples/persons.jsonl is ts-gen -n 2000 -s 20261125" cmp -s <("$GEN" -n 2000 -s 20261125) "$TS_SOURCE_DIR/samples/persons.jsonl"
+
 # ---- usage and config errors exit 2 --------------------------------------------------
 expect_code "no file is a usage error" 2 "$TRISCREEN" import
 expect_code "missing config" 2 env TRISCREEN_CONFIG=$WORK/nope.yaml "$TRISCREEN" init

@@ -1,5 +1,7 @@
-/* cli/cmd_lists.c — `triscreen lists` and the setup shared by the list commands
- * (cmd_lists.h). Calls ts_lists_print (triscreen/lists.h). */
+/* cli/cmd_lists.c — `triscreen lists`, `ledger` and `due` (one option parser: they
+ * differ by one option and the printer they call), and the setup shared by the list
+ * commands (cmd_lists.h). Calls ts_lists_print, ts_ledger_print, ts_lists_print_due
+ * (triscreen/lists.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,41 +73,60 @@ void ts__cli_lists_close(ts__cli_lists_env *e)
     memset(e, 0, sizeof *e);
 }
 
-static const char usage[] =
-    "usage: triscreen lists [-c CONFIG] [--colour red|yellow|blue] [--scope CODE]\n"
-    "                       [--format table|jsonl|csv]";
+/* The options of the three read commands; `extra` selects the one that differs. */
+enum { OPT_COLOUR = 'C', OPT_SUSPECTS = 'S', OPT_NOW = 'n' };
 
-int ts__cli_lists(int argc, char **argv)
+typedef struct read_args {
+    const char *cfg_path, *scope, *now;
+    ts_out_format fmt;
+    ts_colour colour;
+    bool suspects;
+} read_args;
+
+/* Parses argv for `cmd`; returns -1 to go on, else the exit code. */
+static int parse_read(const char *cmd, const char *usage, int extra, int argc, char **argv,
+                      read_args *a)
 {
-    const char *cfg_path = NULL, *scope = NULL;
-    ts_colour colour = TS_COLOUR_NONE;
-    ts_out_format fmt = TS_OUT_TABLE;
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"colour", required_argument, NULL, 'C'},
-                                         {"color", required_argument, NULL, 'C'},
-                                         {"scope", required_argument, NULL, 's'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option all[] = {{"colour", required_argument, NULL, OPT_COLOUR},
+                                        {"color", required_argument, NULL, OPT_COLOUR},
+                                        {"suspects", no_argument, NULL, OPT_SUSPECTS},
+                                        {"now", required_argument, NULL, OPT_NOW}};
+    struct option opts[8] = {{"config", required_argument, NULL, 'c'},
+                             {"scope", required_argument, NULL, 's'},
+                             {"format", required_argument, NULL, 'f'},
+                             {"help", no_argument, NULL, 'h'}};
+    size_t n = 4;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i].val == extra)
+            opts[n++] = all[i];
+    memset(&opts[n], 0, sizeof opts[n]);
+    memset(a, 0, sizeof *a);
+    a->fmt = TS_OUT_TABLE;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            cfg_path = optarg;
+            a->cfg_path = optarg;
             break;
-        case 'C':
-            if (!ts_colour_parse(optarg, &colour)) {
-                ts_cli_fail("lists: --colour must be red, yellow or blue, not '%s'", optarg);
+        case 's':
+            a->scope = optarg;
+            break;
+        case OPT_NOW:
+            a->now = optarg;
+            break;
+        case OPT_SUSPECTS:
+            a->suspects = true;
+            break;
+        case OPT_COLOUR:
+            if (!ts_colour_parse(optarg, &a->colour)) {
+                ts_cli_fail("%s: --colour must be red, yellow or blue, not '%s'", cmd, optarg);
                 return TS_EXIT_USAGE;
             }
             break;
-        case 's':
-            scope = optarg;
-            break;
         case 'f':
-            if (!ts__cli_lists_format(optarg, &fmt) || fmt > TS_OUT_CSV) {
-                ts_cli_fail("lists: --format must be table, jsonl or csv, not '%s'", optarg);
+            if (!ts__cli_lists_format(optarg, &a->fmt) || a->fmt > TS_OUT_CSV) {
+                ts_cli_fail("%s: --format must be table, jsonl or csv, not '%s'", cmd, optarg);
                 return TS_EXIT_USAGE;
             }
             break;
@@ -118,15 +139,33 @@ int ts__cli_lists(int argc, char **argv)
         }
     }
     if (optind != argc) {
-        ts_cli_fail("lists: unexpected argument '%s'", argv[optind]);
+        ts_cli_fail("%s: unexpected argument '%s'", cmd, argv[optind]);
         return TS_EXIT_USAGE;
     }
+    return -1;
+}
+
+typedef enum { PRINT_LISTS, PRINT_LEDGER, PRINT_DUE } read_cmd;
+
+static int run_read(read_cmd which, const char *cmd, const char *usage, int extra, int argc,
+                    char **argv)
+{
+    read_args a;
+    int code = parse_read(cmd, usage, extra, argc, argv, &a);
+    if (code >= 0)
+        return code;
     ts__cli_lists_env e;
-    int code = ts__cli_lists_open(&e, cfg_path, scope, NULL, false);
+    code = ts__cli_lists_open(&e, a.cfg_path, a.scope, a.now, false);
     if (code == TS_EXIT_OK) {
         ts_err err;
         ts_err_clear(&err);
-        ts_status rc = ts_lists_print(e.store, e.grid, colour, e.scope, fmt, stdout, &err);
+        ts_status rc;
+        if (which == PRINT_LISTS)
+            rc = ts_lists_print(e.store, e.grid, a.colour, e.scope, a.fmt, stdout, &err);
+        else if (which == PRINT_LEDGER)
+            rc = ts_ledger_print(e.store, e.grid, e.scope, a.suspects, a.fmt, stdout, &err);
+        else
+            rc = ts_lists_print_due(e.store, e.grid, e.scope, e.now, a.fmt, stdout, &err);
         if (rc != TS_OK) {
             ts_cli_error(&err);
             code = ts_cli_exit_for(rc);
@@ -134,4 +173,28 @@ int ts__cli_lists(int argc, char **argv)
     }
     ts__cli_lists_close(&e);
     return code;
+}
+
+int ts__cli_lists(int argc, char **argv)
+{
+    return run_read(PRINT_LISTS, "lists",
+                    "usage: triscreen lists [-c CONFIG] [--colour red|yellow|blue] [--scope CODE]\n"
+                    "                       [--format table|jsonl|csv]",
+                    OPT_COLOUR, argc, argv);
+}
+
+int ts__cli_ledger(int argc, char **argv)
+{
+    return run_read(PRINT_LEDGER, "ledger",
+                    "usage: triscreen ledger [-c CONFIG] [--scope CODE] [--suspects]"
+                    " [--format table|jsonl|csv]",
+                    OPT_SUSPECTS, argc, argv);
+}
+
+int ts__cli_due(int argc, char **argv)
+{
+    return run_read(PRINT_DUE, "due",
+                    "usage: triscreen due [-c CONFIG] [--scope CODE] [--now DATE]"
+                    " [--format table|jsonl|csv]",
+                    OPT_NOW, argc, argv);
 }

@@ -7,15 +7,8 @@
 -- Policy: no rule reads ethnicity, religion, politics or any other protected attribute.
 -- Care categories and care_level are read only as care needs (see care.visit_due).
 
--- A number attribute, or 0 when absent or not a number (a bad value must not make
--- the rule error for every person).
-local function num(p, name)
-  local v = p.attrs[name]
-  if type(v) == "number" then
-    return v
-  end
-  return 0
-end
+-- p:num("NAME") is the number attribute NAME, or 0 when it is absent or not a number
+-- (a bad value must not make the rule error for every person).
 
 -- "3" rather than "3.0" for whole numbers: string.format("%g", n). The small whole
 -- numbers most attributes hold are formatted once, here (%g costs ~2,000 instructions
@@ -59,7 +52,7 @@ rule {
   pass = "full",
   title = "Two or more check-ins missed in the last 30 days",
   when = function(p, ctx)
-    local recorded = num(p, "missed_checkins_30d")
+    local recorded = p:num("missed_checkins_30d")
     if recorded >= 2 then
       return true, "missed check-ins in 30 days (recorded): " .. fmt(recorded)
     end
@@ -76,8 +69,8 @@ rule {
   pass = "full",
   title = "Open or escalating dispute",
   when = function(p, ctx)
-    local open = num(p, "open_disputes")
-    local escalated = num(p, "escalated_disputes")
+    local open = p:num("open_disputes")
+    local escalated = p:num("escalated_disputes")
     if open >= 1 or escalated >= 1 then
       return true, "open disputes: " .. fmt(open) .. ", escalated: " .. fmt(escalated)
     end
@@ -126,7 +119,7 @@ rule {
   pass = "full",
   title = "Three or more petitions in the last 12 months",
   when = function(p, ctx)
-    local recorded = num(p, "petitions_12m")
+    local recorded = p:num("petitions_12m")
     if recorded >= 3 then
       return true, "petitions in 12 months (recorded): " .. fmt(recorded)
     end
@@ -191,7 +184,7 @@ rule {
   kind = "gap",
   title = "Care need without a home visit in 60 days",
   when = function(p, ctx)
-    local level = num(p, "care_level")
+    local level = p:num("care_level")
     local need = level >= 2 or p:has_category("mental_health_care")
       or p:has_category("elderly_living_alone")
     if not need then

@@ -14,14 +14,6 @@
 --   two missed check-ins, several open disputes, petitions with an open dispute  20 blue
 -- Policy: no rule reads protected attributes; care needs never score or vote.
 
-local function num(p, name)
-  local v = p.attrs[name]
-  if type(v) == "number" then
-    return v
-  end
-  return 0
-end
-
 -- string.format("%g", n), with the small whole numbers formatted once (see 10_full.lua).
 local SMALL = {}
 for i = 1, 99 do
@@ -79,7 +71,7 @@ rule {
 -- Returns the count and whether it came from the events; the evidence is built only
 -- for a rule that fires (both rules below run for every person).
 local function missed_checkins(p, need)
-  local recorded = num(p, "missed_checkins_30d")
+  local recorded = p:num("missed_checkins_30d")
   if recorded < need then
     local events = p:count_events("checkin_missed", 30)
     if events > recorded then
@@ -133,7 +125,7 @@ rule {
     if p.attrs.employed ~= false then
       return false
     end
-    local escalated = num(p, "escalated_disputes")
+    local escalated = p:num("escalated_disputes")
     local recent = p:count_events("dispute_escalated", 90)
     if escalated >= 1 or recent >= 1 then
       return true, string.format("escalated disputes: %s, dispute_escalated in 90 days: %d; employed: no",
@@ -149,7 +141,7 @@ rule {
   title = "Two or more open disputes",
   score = 20,
   when = function(p, ctx)
-    local open = num(p, "open_disputes")
+    local open = p:num("open_disputes")
     if open >= 2 then
       return true, "open disputes: " .. fmt(open)
     end
@@ -180,11 +172,11 @@ rule {
   title = "Repeated petitions while a dispute is still open",
   score = 20,
   when = function(p, ctx)
-    local open = num(p, "open_disputes")
+    local open = p:num("open_disputes")
     if open < 1 then
       return false
     end
-    local petitions = num(p, "petitions_12m")
+    local petitions = p:num("petitions_12m")
     if petitions < 3 then
       local filed = p:count_events("petition_filed", 365)
       if filed > petitions then

@@ -75,10 +75,12 @@ struct ts_rulehost {
     /* registry references */
     int ref_rules; /* array: rule index + 1 -> when function */
     int ref_p;     /* p proxy (userdata) */
-    int ref_pdata; /* metatable of p's field cache (a fresh cache per person) */
+    int ref_pcache;    /* p's field cache (kept; per-person fields cleared at bind) */
+    int ref_fnames;    /* array: field number -> field name (to clear the cache) */
+    uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
     int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */
     int ref_attrs_d;
-    int ref_attrs_k; /* array of the keys set in the attrs data table (anchors attr_keys) */
+    int ref_attrs_k; /* array of the keys stored in the attrs data table (to clear them) */
     int ref_cats;    /* categories proxy for p, and its data table */
     int ref_cats_d;
     int ref_ctx; /* ctx proxy, and its data table */
@@ -88,9 +90,7 @@ struct ts_rulehost {
     uint32_t *n_resets;     /* per rule: how many file-level scalars its functions can reach */
     rh_view *pview;         /* p's view (inside p's userdata) */
     size_t cats_filled;     /* length of the categories data table */
-    const char **attr_keys; /* the keys set in p.attrs' data table: their interned text */
-    size_t n_attr_keys, attr_keys_cap;
-    bool attrs_dirty; /* a fill of p.attrs was interrupted: start from a fresh table */
+    size_t n_attr_keys; /* keys stored in p.attrs' data table for this person */
     /* current evaluation */
     uint32_t gen;
     const ts_eval_ctx *ctx;
@@ -124,6 +124,8 @@ void ts__rh_arm(ts_rulehost *h);
 void ts__rh_recover(ts_rulehost *h, int top);
 /* Pushes a read-only proxy for the table at idx. */
 void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic);
+/* The iterator of a read-only proxy's __pairs (upvalue 1: the data table). */
+lua_CFunction ts__rh_ro_next_fn(void);
 /* Returns the data table index behind the proxy at idx pushed on the stack. */
 void ts__rh_proxy_data(lua_State *L, int idx);
 /* Copies at most cap bytes of s into dst (capacity cap+1) cut at a UTF-8 boundary. */

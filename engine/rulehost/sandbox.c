@@ -214,6 +214,11 @@ static int rh_ro_next(lua_State *L)
     return 1;
 }
 
+lua_CFunction ts__rh_ro_next_fn(void)
+{
+    return rh_ro_next;
+}
+
 static int rh_ro_pairs(lua_State *L)
 {
     ts__rh_proxy_data(L, 1);
@@ -504,8 +509,6 @@ void ts__rh_state_close(ts_rulehost *h)
     h->rx = NULL;
     free(h->idx);
     h->idx = NULL;
-    free(h->attr_keys);
-    h->attr_keys = NULL;
     free(h->n_resets);
     h->n_resets = NULL;
 }

@@ -317,6 +317,49 @@ static void test_missing_values(void **state)
     rig_close(&g);
 }
 
+/* p.attrs fills itself as rules read it, and p:num; nothing of one person's attributes
+ * is left for the next, whichever way they were read. */
+static void test_attrs_lazy_and_num(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g,
+             "local function R(id, f) rule{id=id, pass='full', title=id, when=f} end\n"
+             "R('num', function(p) return true, p:num('missed_checkins_30d') .. ' ' ..\n"
+             "  p:num('open_disputes') .. ' ' .. p:num('employed') .. ' ' .. p:num('nope') ..\n"
+             "  ' ' .. p:num('nope', -1) .. ' ' .. p:num('contact_officer', 7) .. ' ' ..\n"
+             "  math.type(p:num('missed_checkins_30d')) end)\n"
+             "R('one', function(p) return true, tostring(p.attrs.employed) end)\n"
+             "R('pairs', function(p) local k = {}\n"
+             "  for name, v in pairs(p.attrs) do k[#k + 1] = name .. '=' .. tostring(v) end\n"
+             "  table.sort(k) return true, table.concat(k, ',') end)\n"
+             "R('again', function(p) return true, tostring(p.attrs.missed_checkins_30d) ..\n"
+             "  ' ' .. tostring(p.attrs.x) end)\n"
+             "R('num_bad', function(p) return p:num('x', 'a') end)\n"
+             "R('num_ro', function(p) p.attrs.x = 1 end)\n");
+    rig_eval(&g);
+    expect_fired(&g, "num", "2 1.5 0 0 -1 7 integer");
+    expect_fired(&g, "one", "false");
+    expect_fired(&g, "pairs",
+                 "contact_officer=o-1,employed=false,missed_checkins_30d=2,open_disputes=1.5");
+    expect_fired(&g, "again", "2 nil");
+    assert_int_equal(g.r.n_errors, 2);
+    assert_non_null(fx_error(g.pack, &g.r, "num_bad"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "num_ro")->msg, "read-only"));
+
+    /* the next person has one attribute, x: nothing of the first is visible */
+    ts_attr one = {.name = "x", .type = TS_ATTR_NUM, .num = 5};
+    ts_person next = {.id = "P-2", .grid = "T01-V01-G01", .notes = "", .born = TS_DATE_NONE,
+                      .attrs = &one, .n_attrs = 1};
+    g.s = (ts_subject){.person = &next};
+    rig_eval(&g);
+    expect_fired(&g, "num", "0 0 0 0 -1 7 integer");
+    expect_fired(&g, "one", "nil");
+    expect_fired(&g, "pairs", "x=5");
+    expect_fired(&g, "again", "nil 5");
+    rig_close(&g);
+}
+
 static void test_events(void **state)
 {
     (void)state;
@@ -597,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_limits_on_files),
         cmocka_unit_test(test_person_fields),
         cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_attrs_lazy_and_num),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_circle),
         cmocka_unit_test(test_read_only_and_no_leaks),

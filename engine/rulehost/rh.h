@@ -87,7 +87,8 @@ struct ts_rulehost {
     int ref_ctx_d;
     int ref_base;           /* the sandbox's base library table (copied into each file's globals) */
     int ref_resets;         /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
-    uint32_t *n_resets;     /* per rule: how many file-level scalars its functions can reach */
+    uint32_t *n_resets;     /* per rule: how many upvalues are restored before it runs */
+    bool *rule_mutable;     /* per rule: its file assigns upvalues from functions (upscan.c) */
     rh_view *pview;         /* p's view (inside p's userdata) */
     size_t cats_filled;     /* length of the categories data table */
     size_t n_attr_keys; /* keys stored in p.attrs' data table for this person */
@@ -143,10 +144,16 @@ typedef struct rh_load {
     size_t cap_rules; /* allocated entries of pack->rules */
     size_t collected;
     bool too_many;
-    const char *file; /* file being loaded */
+    const char *file;  /* file being loaded */
+    bool file_mutable; /* ... and its functions assign file-level locals (upscan.c) */
 } rh_load;
 void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *ld);
 void ts__rh_problem(rh_load *ld, const char *where, const char *fmt, ...) TS_PRINTF(3, 4);
+
+/* upscan.c */
+/* True when a function nested in the dumped chunk (lua_dump output of a file's main
+ * function) has an OP_SETUPVAL, or when the chunk is not what Lua 5.4 writes. */
+bool ts__rh_chunk_sets_upvalues(const void *chunk, size_t len);
 
 /* person.c */
 /* Creates p, ctx and their tables in the registry (at host creation). */

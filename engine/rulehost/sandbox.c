@@ -511,6 +511,8 @@ void ts__rh_state_close(ts_rulehost *h)
     h->idx = NULL;
     free(h->n_resets);
     h->n_resets = NULL;
+    free(h->rule_mutable);
+    h->rule_mutable = NULL;
 }
 
 /* ---- loading -------------------------------------------------------------------- */
@@ -708,8 +710,44 @@ static int rh_rule(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
     lua_pushvalue(L, vidx[RF_WHEN]);
     lua_rawseti(L, -2, (lua_Integer)ld->collected + 1);
+    if (h->rule_mutable)
+        h->rule_mutable[ld->collected] = ld->file_mutable;
     ld->collected++;
     return 0;
+}
+
+typedef struct rh_dump {
+    luaL_Buffer b;
+    bool init;
+} rh_dump;
+
+static int rh_dump_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    rh_dump *d = ud;
+    if (!d->init) { /* as string.dump does: the buffer starts above the function */
+        d->init = true;
+        luaL_buffinit(L, &d->b);
+    }
+    luaL_addlstring(&d->b, p, n);
+    return 0;
+}
+
+/* Whether the functions of the compiled file at idx can assign its file-level locals
+ * (see upscan.c); true when the chunk cannot be read. */
+static bool rh_file_mutable(lua_State *L, int idx)
+{
+    int top = lua_gettop(L);
+    lua_pushvalue(L, idx);
+    rh_dump d = {.init = false};
+    bool mutable = true;
+    if (lua_dump(L, rh_dump_writer, &d, 1) == 0 && d.init) {
+        luaL_pushresult(&d.b);
+        size_t len;
+        const char *chunk = lua_tolstring(L, -1, &len);
+        mutable = ts__rh_chunk_sets_upvalues(chunk, len);
+    }
+    lua_settop(L, top);
+    return mutable;
 }
 
 /* Loads one file (protected). Args: rh_load, rh_file (light userdata). */
@@ -737,6 +775,7 @@ static int rh_load_one(lua_State *L)
         return 0;
     }
     int chunk = lua_gettop(L);
+    ld->file_mutable = rh_file_mutable(L, chunk);
     /* load-time environment: E = {} with __index = base + rule */
     lua_newtable(L);
     int E = lua_gettop(L);
@@ -803,78 +842,87 @@ static int rh_load_one(lua_State *L)
 /* File-level locals are upvalues of the rules' functions, and unlike globals Lua cannot
  * make them read-only. So that no state passes from one rule or person to the next
  * (and results never depend on which worker evaluated whom), every table reachable from
- * a rule's upvalues is frozen like the globals, and every scalar upvalue (number,
- * string, boolean, nil) is recorded with its load-time value and restored before each
- * call of the rule. Functions reached through upvalues or tables are walked too. */
-static void rh_isolate(lua_State *L, int fn, int seen, int frozen, int list, uint32_t *n,
-                       int depth);
+ * a rule's upvalues is frozen like the globals. An upvalue itself can only be changed
+ * by an assignment inside a function (OP_SETUPVAL: rules have no debug library), so in
+ * a file whose functions never assign one (upscan.c; the default pack) nothing more is
+ * needed. In a file whose functions do, every upvalue a rule can reach — numbers,
+ * strings, functions, tables (their frozen proxy), the file's _ENV — is recorded with
+ * its load-time value and restored before each call of the rule. Functions reached
+ * through upvalues or tables are walked too. */
+typedef struct rh_iso {
+    int seen, frozen, list; /* stack indexes: visited set, table -> proxy, reset list */
+    bool record;            /* restore this rule's upvalues before each call */
+    uint32_t n;             /* entries in the reset list */
+} rh_iso;
 
-static void rh_isolate_table(lua_State *L, int t, int seen, int frozen, int list, uint32_t *n,
-                             int depth)
+static void rh_isolate(lua_State *L, int fn, rh_iso *is, int depth);
+
+/* Marks v (at idx) as visited; false when it already was. */
+static bool rh_visit(lua_State *L, int idx, int seen)
 {
-    if (depth > 16)
-        return;
-    lua_pushvalue(L, t);
+    lua_pushvalue(L, idx);
     if (lua_rawget(L, seen) != LUA_TNIL) {
         lua_pop(L, 1);
-        return;
+        return false;
     }
     lua_pop(L, 1);
-    lua_pushvalue(L, t);
+    lua_pushvalue(L, idx);
     lua_pushboolean(L, 1);
     lua_rawset(L, seen);
+    return true;
+}
+
+static void rh_isolate_table(lua_State *L, int t, rh_iso *is, int depth)
+{
+    if (depth > 16 || !rh_visit(L, t, is->seen))
+        return;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         if (lua_type(L, -1) == LUA_TFUNCTION && !lua_iscfunction(L, -1))
-            rh_isolate(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
+            rh_isolate(L, lua_absindex(L, -1), is, depth + 1);
         else if (lua_type(L, -1) == LUA_TTABLE)
-            rh_isolate_table(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
+            rh_isolate_table(L, lua_absindex(L, -1), is, depth + 1);
         lua_pop(L, 1);
     }
 }
 
-static void rh_isolate(lua_State *L, int fn, int seen, int frozen, int list, uint32_t *n, int depth)
+/* Appends (fn, upvalue i, the value on top) to the reset list. */
+static void rh_record(lua_State *L, int fn, int i, rh_iso *is)
 {
-    if (depth > 16)
-        return;
+    int v = lua_gettop(L);
     lua_pushvalue(L, fn);
-    if (lua_rawget(L, seen) != LUA_TNIL) {
-        lua_pop(L, 1);
+    lua_rawseti(L, is->list, (lua_Integer)is->n * 3 + 1);
+    lua_pushinteger(L, i);
+    lua_rawseti(L, is->list, (lua_Integer)is->n * 3 + 2);
+    lua_pushvalue(L, v);
+    lua_rawseti(L, is->list, (lua_Integer)is->n * 3 + 3);
+    is->n++;
+}
+
+static void rh_isolate(lua_State *L, int fn, rh_iso *is, int depth)
+{
+    if (depth > 16 || !rh_visit(L, fn, is->seen))
         return;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, fn);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, seen);
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, fn, i);
         if (!name)
             break;
         int t = lua_type(L, -1);
         if (strcmp(name, "_ENV") == 0) {
-            lua_pop(L, 1);
+            /* already the file's read-only environment */
         } else if (t == LUA_TTABLE) {
             int orig = lua_absindex(L, -1);
-            rh_isolate_table(L, orig, seen, frozen, list, n, depth + 1);
-            rh_freeze(L, orig, frozen, 0); /* pushes the frozen proxy */
-            lua_setupvalue(L, fn, i);      /* shared upvalue: every closure sees the proxy */
-            lua_pop(L, 1);
+            rh_isolate_table(L, orig, is, depth + 1);
+            rh_freeze(L, orig, is->frozen, 0); /* pushes the frozen proxy */
+            lua_pushvalue(L, -1);
+            lua_setupvalue(L, fn, i); /* shared upvalue: every closure sees the proxy */
+            lua_remove(L, -2);        /* the proxy is now the value on top */
         } else if (t == LUA_TFUNCTION && !lua_iscfunction(L, -1)) {
-            rh_isolate(L, lua_absindex(L, -1), seen, frozen, list, n, depth + 1);
-            lua_pop(L, 1);
-        } else if (t == LUA_TNIL || t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
-            int v = lua_absindex(L, -1);
-            lua_pushvalue(L, fn);
-            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 1);
-            lua_pushinteger(L, i);
-            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 2);
-            lua_pushvalue(L, v);
-            lua_rawseti(L, list, (lua_Integer)(*n) * 3 + 3);
-            (*n)++;
-            lua_pop(L, 1);
-        } else {
-            lua_pop(L, 1);
+            rh_isolate(L, lua_absindex(L, -1), is, depth + 1);
         }
+        if (is->record)
+            rh_record(L, fn, i, is);
+        lua_pop(L, 1);
     }
 }
 
@@ -897,16 +945,17 @@ static int rh_isolate_all(lua_State *L)
         }
         int fn = lua_gettop(L);
         lua_newtable(L);
-        int seen = lua_gettop(L);
         lua_newtable(L);
-        int list = lua_gettop(L);
-        uint32_t n = 0;
-        rh_isolate(L, fn, seen, frozen, list, &n, 0);
-        if (n) {
-            lua_pushvalue(L, list);
+        rh_iso is = {.seen = fn + 1,
+                     .frozen = frozen,
+                     .list = fn + 2,
+                     .record = !h->rule_mutable || h->rule_mutable[r - 1]};
+        rh_isolate(L, fn, &is, 0);
+        if (is.n) {
+            lua_pushvalue(L, is.list);
             lua_rawseti(L, resets, r);
         }
-        h->n_resets[r - 1] = n;
+        h->n_resets[r - 1] = is.n;
         lua_settop(L, 3);
     }
     lua_pushvalue(L, resets);
@@ -939,6 +988,13 @@ void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *
     lua_settop(L, 0);
     lua_pushcfunction(L, rh_msgh);
     int base = lua_gettop(L);
+    free(h->rule_mutable);
+    h->rule_mutable = NULL;
+    if (ld->cpack) { /* collect mode: note which rules' files assign upvalues */
+        h->rule_mutable = calloc(ld->cpack->n_rules ? ld->cpack->n_rules : 1, sizeof(bool));
+        if (!h->rule_mutable)
+            ts__rh_problem(ld, "rules", "out of memory");
+    }
     for (size_t i = 0; i < n; i++) {
         ld->file = files[i].name;
         h->err_set = false;

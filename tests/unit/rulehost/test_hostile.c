@@ -276,12 +276,57 @@ static void test_file_locals_isolated(void **state)
     fx_rm_dir(dir);
 }
 
+/* The upvalues themselves are restored too, whatever they hold: a rule that replaces a
+ * helper function, a table or the file's _ENV cannot change what the next rule (or the
+ * next person) sees. And a file that never assigns a file-level local from a function
+ * (the bytecode has no SETUPVAL) needs no restoring at all: that is checked as well. */
+static void test_file_upvalues_replaced(void **state)
+{
+    (void)state;
+    char *dir;
+    ts_rulepack *pack =
+        fx_pack1("local function helper() return 'file' end\n"
+                 "local limits = {n = 1}\n"
+                 "local up = string.upper\n"
+                 "rule{id='u.swap', pass='full', title='t', when=function(p)\n"
+                 "  helper = function() return 'swapped' end\n"
+                 "  limits = {n = 99}\n"
+                 "  up = function() return 'hijacked' end\n"
+                 "  _ENV = {tostring = function() return 'fake' end}\n"
+                 "  return false end}\n"
+                 "rule{id='u.read', pass='full', title='t', when=function(p)\n"
+                 "  return true, helper() .. ' ' .. limits.n .. ' ' .. up('a') .. ' ' ..\n"
+                 "    tostring(1) end}\n",
+                 &dir);
+    ts_rulehost *h = NULL;
+    ts_err err;
+    assert_int_equal(ts_rulehost_new(pack, &h, &err), TS_OK);
+    ts_eval_ctx c = fx_ctx(TS_PASS_FULL);
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    for (int person = 0; person < 2; person++) {
+        fx_person x;
+        fx_person_init(&x, person == 0 ? "P-1" : "P-2");
+        ts_subject s = fx_subject(&x);
+        ts_eval_result r;
+        assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
+        assert_int_equal(r.n_errors, 0);
+        const ts_fired *f = fx_fired(pack, &r, "u.read");
+        assert_non_null(f);
+        assert_string_equal(f->evidence, "file 1 A 1");
+    }
+    ts_arena_release(&a);
+    ts_rulehost_free(h);
+    ts_rulepack_free(pack);
+    fx_rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_pack),         cmocka_unit_test(test_bytecode_file_refused),
         cmocka_unit_test(test_hostile_top_level),    cmocka_unit_test(test_frozen_file_globals),
-        cmocka_unit_test(test_file_locals_isolated),
+        cmocka_unit_test(test_file_locals_isolated), cmocka_unit_test(test_file_upvalues_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,8 @@ struct ts_rulehost {
     int ref_pcache;    /* p's field cache (kept; per-person fields cleared at bind) */
     int ref_fnames;    /* array: field number -> field name (to clear the cache) */
     uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
+    int ref_dates;     /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
+    size_t n_dates;
     int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */
     int ref_attrs_d;
     int ref_attrs_k; /* array of the keys stored in the attrs data table (to clear them) */

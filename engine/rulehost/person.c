@@ -117,25 +117,14 @@ static rh_view *check_view(lua_State *L, int idx)
 /* "YYYY-MM-DD" for day d. The strings are kept in a table by day (anchored, so they
  * stay interned): a date already made is one table read. Making one is the civil date
  * by hand (~150 instructions where snprintf costs ~1,700) plus a new Lua string, which
- * measured ~700 instructions a call with its allocation and collection; events and
- * p.born of the same few hundred days come back person after person. The table is
- * started afresh past TS_DATE_MEMO entries, so it stays small. */
+ * measured ~700 instructions a call with its allocation and collection; event dates
+ * of the same few hundred days around ctx.now come back person after person. Only
+ * days from about 11 years before now to a year after are kept (birth dates, spread
+ * over decades, would only churn the table), and the table is started afresh past
+ * TS_DATE_MEMO entries, so it stays small. */
 enum { TS_DATE_MEMO = 4096 };
-static void push_date(lua_State *L, ts_rulehost *h, int32_t d)
+static void push_date_text(lua_State *L, int32_t d)
 {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_dates);
-    if (lua_rawgeti(L, -1, d) == LUA_TSTRING) {
-        lua_remove(L, -2);
-        return;
-    }
-    lua_pop(L, 1);
-    if (h->n_dates >= TS_DATE_MEMO) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, LUA_REGISTRYINDEX, h->ref_dates);
-        h->n_dates = 0;
-    }
     int y, m, dd;
     ts_date_to_civil(d, &y, &m, &dd);
     unsigned uy = (unsigned)y % 10000u;
@@ -150,6 +139,29 @@ static void push_date(lua_State *L, ts_rulehost *h, int32_t d)
                     (char)('0' + dd / 10),
                     (char)('0' + dd % 10)};
     lua_pushlstring(L, buf, 10);
+}
+
+static void push_date(lua_State *L, ts_rulehost *h, int32_t d)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_dates);
+    if (lua_rawgeti(L, -1, d) == LUA_TSTRING) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    if (d < h->ctx->now - 4000 || d > h->ctx->now + 400) { /* e.g. birth dates: not kept */
+        lua_pop(L, 1);
+        push_date_text(L, d);
+        return;
+    }
+    if (h->n_dates >= TS_DATE_MEMO) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, h->ref_dates);
+        h->n_dates = 0;
+    }
+    push_date_text(L, d);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -3, d);
     h->n_dates++;
@@ -189,14 +201,25 @@ static void fill_attrs(lua_State *L, int t, const ts_person *p)
 }
 
 /* The attribute named k (kn bytes) of p, or NULL. Names are compared as text. */
-static const ts_attr *find_attr(const ts_person *p, const char *k, size_t kn)
+static const ts_attr *find_attr(ts_rulehost *h, const ts_person *p, const char *k, size_t kn)
 {
     if (kn == 0 || memchr(k, '\0', kn))
         return NULL;
-    for (size_t i = 0; i < p->n_attrs; i++) {
-        const ts_attr *a = &p->attrs[i];
+    /* records of a population list their attributes in the same order: try the
+     * position where this name (the same interned string) was found last time */
+    rh_attr_hint *hint = &h->attr_hint[((uintptr_t)k >> 4) % RH_ATTR_HINTS];
+    if (hint->key == k && hint->at < p->n_attrs) {
+        const ts_attr *a = &p->attrs[hint->at];
         if (a->name[0] == k[0] && strncmp(a->name, k, kn) == 0 && a->name[kn] == '\0')
             return a;
+    }
+    for (size_t i = 0; i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (a->name[0] == k[0] && strncmp(a->name, k, kn) == 0 && a->name[kn] == '\0') {
+            hint->key = k;
+            hint->at = i;
+            return a;
+        }
     }
     return NULL;
 }
@@ -257,7 +280,7 @@ static int attrs_index(lua_State *L)
         return 0;
     size_t kn;
     const char *k = lua_tolstring(L, 2, &kn);
-    const ts_attr *a = find_attr(h->pview->person, k, kn);
+    const ts_attr *a = find_attr(h, h->pview->person, k, kn);
     if (!a || !attr_shown(a))
         return 0;
     attrs_push_value(L, a);
@@ -467,9 +490,10 @@ static int person_has_category(lua_State *L)
 static int person_num(lua_State *L)
 {
     rh_view *v = check_view(L, 1);
+    ts_rulehost *h = ts__rh_host(L);
     size_t kn;
     const char *k = luaL_checklstring(L, 2, &kn);
-    const ts_attr *a = find_attr(v->person, k, kn);
+    const ts_attr *a = find_attr(h, v->person, k, kn);
     if (a && a->type == TS_ATTR_NUM) {
         push_num(L, a->num);
         return 1;

@@ -58,6 +58,14 @@ typedef struct rh_view {
     const ts_subject *subject; /* the subject, for p:circle */
 } rh_view;
 
+/* Where an attribute name was last found in a person's list (see find_attr); key is
+ * only compared by address, never read. */
+typedef struct rh_attr_hint {
+    const char *key;
+    size_t at;
+} rh_attr_hint;
+enum { RH_ATTR_HINTS = 16 };
+
 /* Why the current run of Lua code stopped. */
 typedef struct rh_trip {
     bool budget; /* instruction budget exhausted: sticky until the host clears it */
@@ -78,6 +86,7 @@ struct ts_rulehost {
     int ref_pcache;    /* p's field cache (kept; per-person fields cleared at bind) */
     int ref_fnames;    /* array: field number -> field name (to clear the cache) */
     uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
+    rh_attr_hint attr_hint[RH_ATTR_HINTS];
     int ref_dates;     /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
     size_t n_dates;
     int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */

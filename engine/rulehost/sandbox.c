@@ -190,12 +190,15 @@ static int rh_ro_newindex(lua_State *L)
 
 void ts__rh_proxy_data(lua_State *L, int idx)
 {
-    if (!lua_getmetatable(L, idx)) {
+    /* the data table is also the proxy's user value: one read, no metatable lookup */
+    if (lua_type(L, idx) != LUA_TUSERDATA) {
         lua_pushnil(L);
         return;
     }
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
+    if (lua_getiuservalue(L, idx, 1) == LUA_TNONE) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
 }
 
 static int rh_ro_len(lua_State *L)
@@ -231,9 +234,11 @@ static int rh_ro_pairs(lua_State *L)
 void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic)
 {
     idx = lua_absindex(L, idx);
-    rh_proxy *u = lua_newuserdatauv(L, size, 0);
+    rh_proxy *u = lua_newuserdatauv(L, size, 1);
     memset(u, 0, size);
     u->magic = magic;
+    lua_pushvalue(L, idx);
+    lua_setiuservalue(L, -2, 1);
     lua_createtable(L, 0, 6);
     lua_pushvalue(L, idx);
     lua_setfield(L, -2, "__index");

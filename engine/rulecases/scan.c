@@ -56,7 +56,9 @@ static void push(scanner *sc, const token *t)
                "attributes)",
                t->text);
     } else if (t->type == TK_STRING && !t->truncated && ts_record_attr_protected(t->text)) {
-        if (after_attrs && strcmp(b->text, "[") == 0)
+        bool after_num = a->type == TK_IDENT && strcmp(a->text, "num") == 0 &&
+                         b->type == TK_PUNCT && strcmp(b->text, "(") == 0;
+        if ((after_attrs && strcmp(b->text, "[") == 0) || after_num)
             report(sc, t->line,
                    "reads protected attribute '%s' (rules must not key on protected "
                    "attributes)",

@@ -386,7 +386,8 @@ static void test_scan_protected(void **state)
                                 "  in a long comment ]]\n"            /* 6 */
                                 "local k = 'political_opinion'\n"     /* 7 */
                                 "local s = 'attrs.religion'\n"        /* 8 */
-                                "local c = attrs..race\n");           /* 9 */
+                                "local c = attrs..race\n"             /* 9 */
+                                "local d = p:num ( 'religion' )\n");  /* 10 */
     write_file("scan/10_a.lua", "local ok = p.attrs.open_disputes\n"
                                 "local t = [[\n"
                                 "faith]]\n");
@@ -394,8 +395,8 @@ static void test_scan_protected(void **state)
     size_t n = 0;
     ts_err err;
     assert_int_equal(ts_rulecases_scan_protected(dir, on_finding, &fd, &n, &err), TS_OK);
-    assert_int_equal(n, 4);
-    assert_int_equal(fd.n, 4);
+    assert_int_equal(n, 5);
+    assert_int_equal(fd.n, 5);
     assert_string_equal(fd.where[0], "10_a.lua:2"); /* a long string (where it starts) */
     assert_string_equal(fd.where[1], "20_b.lua:2");
     assert_non_null(strstr(fd.msg[1], "'religion'"));
@@ -403,6 +404,8 @@ static void test_scan_protected(void **state)
     assert_non_null(strstr(fd.msg[2], "reads protected attribute 'Ethnicity'"));
     assert_string_equal(fd.where[3], "20_b.lua:7");
     assert_non_null(strstr(fd.msg[3], "names protected attribute"));
+    assert_string_equal(fd.where[4], "20_b.lua:10");
+    assert_non_null(strstr(fd.msg[4], "reads protected attribute 'religion'"));
 
     snprintf(dir, sizeof dir, "%s/none", tmpdir);
     assert_int_equal(ts_rulecases_scan_protected(dir, on_finding, &fd, &n, &err), TS_IO);

@@ -2,15 +2,17 @@
  * members), ctx, and the re module. Uses triscreen/date.h, regex/regex.h.
  *
  * Marshalling (chosen on the benchmark): p is a userdata whose metatable's __index is
- * a per-person field cache table; the cache's own __index is a C function that builds a
- * field on first access and stores it. A field read after the first is a plain table
- * hit inside the VM (no C call), and a rule pays only for the fields it reads (lazy,
- * cached per person; eager tables build fields nobody reads, and a C __index per access
- * pays a C call per read). p, p.attrs, p.categories and ctx are userdata made once per
- * host and repointed per person; p's cache is fresh per person (cheaper than clearing,
- * see below), p.attrs' data table is refilled in place (overwriting values keyed by the
- * same interned names, see refill_attrs). events and circle return fresh arrays. Writes go
- * to __newindex, which raises; the metatables hide themselves (__metatable = false).
+ * a field cache table; the cache's own __index is a C function that builds a field on
+ * first access and stores it. A field read after the first is a plain table hit inside
+ * the VM (no C call), and a rule pays only for the fields it reads (lazy, cached per
+ * person; eager tables build fields nobody reads, and a C __index per access pays a C
+ * call per read). p, p.attrs, p.categories and ctx are userdata made once per host and
+ * repointed per person. p's cache lives as long as the host: the methods and p.attrs
+ * stay in it, and the per-person fields the last person cached are cleared one by one
+ * at bind (p_cached). p.attrs' data table fills itself per key on first read (and is
+ * cleared the same way); p:num reads a number attribute in one call without a table.
+ * events and circle return fresh arrays. Writes go to __newindex, which raises; the
+ * metatables hide themselves (__metatable = false).
  *
  * MEASURED with tests/bench/bench_rules (pack15: 15 rules, full + regional pass per
  * person; instruction counts from callgrind are per person and stable, wall figures move
@@ -37,7 +39,17 @@
  *   field names with lengths, first-byte type test ..... -1,300
  *   rules: regional evidence built only when firing .... -6,200, 6.36 us
  *   after .............................................. 67,900 instructions, ~6.3 us
- *   (a proxy list read with lua_geti instead of its data table with lua_rawgeti: +1,000) */
+ *   (a proxy list read with lua_geti instead of its data table with lua_rawgeti: +1,000)
+ * Second pass (same measure, Lua linked statically; wall = 500k persons):
+ *   start .............................................. 67,350 instructions
+ *   p's cache kept, fields cleared at bind ............. 62,770 (was: a fresh table,
+ *                                                        metatable and collection per
+ *                                                        person, methods looked up anew)
+ *   p:num in the pack instead of p.attrs[name]+type() .. 54,000
+ *   p.attrs filled per key on read, not all at once .... 48,900, 4.23-4.45 us
+ *   no upvalue restoring (upscan.c) .................... 47,950
+ *   dates memoised, count_events(TYPE, DAYS) fast path . 47,450, 3.93-4.01 us
+ *   proxy data as user value, attribute position hint .. 47,000, 3.72-3.87 us */
 #include <stdlib.h>
 #include <string.h>
 

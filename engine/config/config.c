@@ -417,7 +417,7 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
 
 #define TOP_KEYS                                                                                   \
     "database, grid, rules, thresholds, review_days, problem_events, limits, "                     \
-    "quick_ack_minutes, now, workers, alerts_jsonl, service"
+    "quick_ack_minutes, quick_max_age_days, now, workers, alerts_jsonl, service"
 
 static ts_status parse_root(cctx *c, const ts_ynode *root)
 {
@@ -450,6 +450,9 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
         } else if (key_is(k, "quick_ack_minutes")) {
             rc = want_int(c, key, v, 1, 10080, &x);
             cfg->quick_ack_minutes = (uint32_t)x;
+        } else if (key_is(k, "quick_max_age_days")) {
+            rc = want_int(c, key, v, 0, 36500, &x);
+            cfg->quick_max_age_days = (uint32_t)x;
         } else if (key_is(k, "workers")) {
             rc = want_int(c, key, v, 0, 256, &x);
             cfg->workers = (uint32_t)x;
@@ -506,6 +509,7 @@ static ts_status set_defaults(cctx *c, const char *path)
     cfg->instructions = TS_LIMIT_RULE_INSTRUCTIONS;
     cfg->memory_mb = TS_LIMIT_RULE_MEMORY_MB;
     cfg->quick_ack_minutes = 30;
+    cfg->quick_max_age_days = 30;
     cfg->workers = 0;
     cfg->listen = ts_arena_strdup(c->arena, "127.0.0.1:8080");
     if (!cfg->listen)

@@ -14,6 +14,7 @@ struct ts_feedback {
     const ts_grid *grid;
     char *rules_version; /* NULL when none */
     uint64_t raised[4];  /* new alerts by ts_feedback kind (escalations not counted) */
+    uint64_t quick_old;  /* problem events too old for a quick alert (quick_max_age_days) */
     ts__alert_db *db;    /* statements of the last store a hook saw */
     /* rows raised since the last flush, kept only when a sink is configured: the cursor
      * and a hash of the dedup key, so a flush after a rollback never appends another

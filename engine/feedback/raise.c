@@ -55,6 +55,11 @@ uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind)
     return fb && (unsigned)kind < 4 ? fb->raised[kind] : 0;
 }
 
+uint64_t ts_feedback_quick_too_old(const ts_feedback_ctx *fb)
+{
+    return fb ? fb->quick_old : 0;
+}
+
 void ts_feedback_discard(ts_feedback_ctx *fb)
 {
     if (fb)
@@ -403,6 +408,18 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
     ts_feedback_ctx *fb = ud;
     if (!fb || !p || !p->id || !p->grid || !ev || !ev->type)
         return ts_err_set(err, TS_INVALID, "feedback", "problem event without person or type");
+    /* An event dated long before today (a history load) is stored and screened like any
+     * other, but it is not news a case officer must act on within the hour: no quick
+     * alert. "Today" is the config's now when set, as for the passes. */
+    if (fb->cfg->quick_max_age_days) {
+        int32_t today = ts_date_today();
+        if (fb->cfg->now[0])
+            (void)ts_date_parse(fb->cfg->now, strlen(fb->cfg->now), &today);
+        if ((int64_t)ev->date < (int64_t)today - fb->cfg->quick_max_age_days) {
+            fb->quick_old++;
+            return TS_OK;
+        }
+    }
     ts_status rc = ts__fb_db(fb, s, err);
     if (rc != TS_OK)
         return rc;

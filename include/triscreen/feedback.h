@@ -62,6 +62,9 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
  * for a new problem event. */
 ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p,
                                        const ts_event *ev, ts_err *err);
+/* Problem events that raised no quick alert because they were older than the config's
+ * quick_max_age_days when ingested. */
+uint64_t ts_feedback_quick_too_old(const ts_feedback_ctx *fb);
 /* After the caller's commit: appends the alerts committed since the last flush to the
  * JSON Lines sink (if configured) and flushes it. */
 ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err) TS_MUST_CHECK;

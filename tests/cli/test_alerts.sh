@@ -130,4 +130,23 @@ wait "$fpid" || code=$?
 expect_eq "SIGTERM ends --follow cleanly" "$code" 0
 expect_eq "exactly one line" "$(wc -l <"$WORK/follow.out")" 1
 
+# ---- history loads: old problem events are stored, but raise no quick alert ------------
+before=$(sql "$DB" 'select count(*) from alerts')
+cat >"$WORK/history.jsonl" <<'EOR'
+{"id":"P-4","grid":"T02-V01-G02","events":[{"type":"incident_reported","date":"2025-03-02"},{"type":"threat_reported","date":"2026-10-26"}]}
+{"id":"P-5","grid":"T02-V01-G02","events":[{"type":"absconded","date":"2026-10-25","note":"31 days before now"}]}
+EOR
+expect_code "import a history" 0 "$TRISCREEN" import "$WORK/history.jsonl"
+check "summary counts the old events" grep -q 'quick alerts: 1 raised for new problem events; 2 older than 30 days' "$WORK/last.out"
+expect_eq "one quick alert: the event 30 days old (the window includes its first day)" \
+    "$(sql "$DB" 'select count(*) from alerts') $(sql "$DB" "select rules from alerts order by cursor desc limit 1" | grep -o 'threat_reported 2026-10-26')" \
+    "$((before + 1)) threat_reported 2026-10-26"
+expect_eq "the old events are stored" "$(sql "$DB" "select count(*) from persons where id in ('P-4', 'P-5')")" 2
+sed -i 's/^quick_ack_minutes: 30$/quick_ack_minutes: 30\nquick_max_age_days: 0/' "$C/triscreen.yaml"
+cat >"$WORK/history2.jsonl" <<'EOR'
+{"id":"P-6","grid":"T02-V01-G02","events":[{"type":"incident_reported","date":"2019-01-01"}]}
+EOR
+expect_code "quick_max_age_days: 0 alerts on every new problem event" 0 "$TRISCREEN" import "$WORK/history2.jsonl"
+expect_eq "an alert for a 2019 event" "$(sql "$DB" 'select count(*) from alerts')" "$((before + 2))"
+
 finish

@@ -104,6 +104,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->instructions, 1000000);
     assert_int_equal(cfg->memory_mb, 64);
     assert_int_equal(cfg->quick_ack_minutes, 30);
+    assert_int_equal(cfg->quick_max_age_days, 30);
     assert_int_equal(cfg->workers, 0);
     assert_string_equal(cfg->now, "");
     assert_string_equal(cfg->listen, "127.0.0.1:8080");
@@ -129,6 +130,7 @@ static void test_full(void **state)
         "problem_events: [incident_reported, 走失]\n"
         "limits: {instructions: 5000, memory_mb: 16}\n"
         "quick_ack_minutes: 15          # escalate after this\n"
+        "quick_max_age_days: 0\n"
         "now: 2024-05-01\n"
         "workers: 4\n"
         "alerts_jsonl: out/alerts.jsonl\n"
@@ -162,6 +164,7 @@ static void test_full(void **state)
     assert_int_equal(cfg->instructions, 5000);
     assert_int_equal(cfg->memory_mb, 16);
     assert_int_equal(cfg->quick_ack_minutes, 15);
+    assert_int_equal(cfg->quick_max_age_days, 0);
     assert_string_equal(cfg->now, "2024-05-01");
     assert_int_equal(cfg->workers, 4);
     assert_string_equal(cfg->listen, "0.0.0.0:9090");
@@ -268,6 +271,8 @@ static void test_range_errors(void **state)
             "limits.instructions: 999 is out of range (1000..1000000000)");
     refused("limits: {memory_mb: 4097}\n", TS_CONFIG, "1:21",
             "limits.memory_mb: 4097 is out of range (1..4096)");
+    refused("quick_max_age_days: -1\n", TS_CONFIG, "1:21",
+            "quick_max_age_days: -1 is out of range (0..36500)");
     refused("quick_ack_minutes: 0\n", TS_CONFIG, "1:20",
             "quick_ack_minutes: 0 is out of range (1..10080)");
     refused("workers: 257\n", TS_CONFIG, "1:10", "workers: 257 is out of range (0..256)");
@@ -289,8 +294,8 @@ static void test_unknown_keys(void **state)
     (void)state;
     refused("database: x.db\ncolour: red\n", TS_CONFIG, "2:1",
             "colour: unknown key (expected one of: database, grid, rules, thresholds, "
-            "review_days, problem_events, limits, quick_ack_minutes, now, workers, "
-            "alerts_jsonl, service)");
+            "review_days, problem_events, limits, quick_ack_minutes, quick_max_age_days, now, "
+            "workers, alerts_jsonl, service)");
     refused("thresholds: {red: 70, purple: 5}\n", TS_CONFIG, "1:23",
             "thresholds.purple: unknown key (expected one of: red, yellow, blue)");
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",

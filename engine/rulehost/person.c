@@ -596,6 +596,16 @@ static void parse_list(lua_State *L, int t, const char *fn, ev_filter *f)
     f->any_type = false;
 }
 
+/* The window in days at idx: a whole number 0..1000000. */
+static void parse_days(lua_State *L, int idx, const char *fn, ev_filter *f)
+{
+    int isint = 0;
+    f->days = lua_tointegerx(L, idx, &isint);
+    if (!isint || f->days < 0 || f->days > 1000000)
+        luaL_error(L, "%s: within_days must be a whole number >= 0", fn);
+    f->window = true;
+}
+
 static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
 {
     f->nt = 0;
@@ -607,13 +617,8 @@ static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
     if (ft == LUA_TSTRING && top <= 3) {
         f->types[f->nt++] = lua_tostring(L, 2);
         f->any_type = false;
-        if (top == 3 && !lua_isnil(L, 3)) {
-            int isint = 0;
-            f->days = lua_tointegerx(L, 3, &isint);
-            if (!isint || f->days < 0 || f->days > 1000000)
-                luaL_error(L, "%s: within_days must be a whole number >= 0", fn);
-            f->window = true;
-        }
+        if (top == 3 && !lua_isnil(L, 3))
+            parse_days(L, 3, fn, f);
         return;
     }
     luaL_checkstack(L, RH_MAX_TYPES + 8, fn);
@@ -627,13 +632,8 @@ static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
         } else if (list) {
             parse_list(L, list, fn, f);
         }
-        if (top >= 3 && !lua_isnil(L, 3)) {
-            int isint = 0;
-            f->days = lua_tointegerx(L, 3, &isint);
-            if (!isint || f->days < 0 || f->days > 1000000)
-                luaL_error(L, "%s: within_days must be a whole number >= 0", fn);
-            f->window = true;
-        }
+        if (top >= 3 && !lua_isnil(L, 3))
+            parse_days(L, 3, fn, f);
         return;
     }
     if (ft != LUA_TNONE && ft != LUA_TNIL && ft != LUA_TTABLE && ft != LUA_TUSERDATA)
@@ -658,14 +658,8 @@ static void parse_filter(lua_State *L, const char *fn, ev_filter *f)
     } else if (tt != LUA_TNIL) {
         luaL_error(L, "%s: type must be a string or a list of strings", fn);
     }
-    int td = lua_getfield(L, 2, "within_days");
-    if (td != LUA_TNIL) {
-        int isint = 0;
-        f->days = lua_tointegerx(L, -1, &isint);
-        if (!isint || f->days < 0 || f->days > 1000000)
-            luaL_error(L, "%s: within_days must be a whole number >= 0", fn);
-        f->window = true;
-    }
+    if (lua_getfield(L, 2, "within_days") != LUA_TNIL)
+        parse_days(L, -1, fn, f);
 }
 
 static bool filter_match(const ev_filter *f, const ts_event *e, int32_t now)

@@ -112,10 +112,9 @@ static int field_of(const char *k, size_t n)
     return F_NONE;
 }
 
-static rh_view *check_view(lua_State *L, int idx)
+static rh_view *check_view(lua_State *L, int idx, const ts_rulehost *h)
 {
     rh_view *v = lua_touserdata(L, idx);
-    ts_rulehost *h = ts__rh_host(L);
     if (v && v == h->pview) /* p itself (rules cannot make light userdata): always current */
         return v;
     if (!v || lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) < sizeof(rh_view) ||
@@ -313,10 +312,9 @@ static int attrs_pairs(lua_State *L)
             continue;
         lua_pushstring(L, a->name);
         int k = lua_gettop(L);
+        lua_pushvalue(L, k);
         if (lua_rawget(L, d) == LUA_TNIL) {
             lua_pop(L, 1);
-            lua_pushstring(L, a->name);
-            k = lua_gettop(L);
             attrs_push_value(L, a);
             attrs_store(L, h, d, k);
         }
@@ -484,7 +482,7 @@ static rh_view *person_new(lua_State *L)
 
 static int person_has_category(lua_State *L)
 {
-    rh_view *v = check_view(L, 1);
+    rh_view *v = check_view(L, 1, ts__rh_host(L));
     const char *name = luaL_checkstring(L, 2);
     const ts_person *p = v->person;
     for (size_t i = 0; i < p->n_categories; i++)
@@ -501,8 +499,8 @@ static int person_has_category(lua_State *L)
  * end` does, in one call. */
 static int person_num(lua_State *L)
 {
-    rh_view *v = check_view(L, 1);
     ts_rulehost *h = ts__rh_host(L);
+    rh_view *v = check_view(L, 1, h);
     size_t kn;
     const char *k = luaL_checklstring(L, 2, &kn);
     const ts_attr *a = find_attr(h, v->person, k, kn);
@@ -679,8 +677,8 @@ static bool filter_match(const ev_filter *f, const ts_event *e, int32_t now)
  * newest first (ties keep record order). */
 static int person_events(lua_State *L)
 {
-    rh_view *v = check_view(L, 1);
     ts_rulehost *h = ts__rh_host(L);
+    rh_view *v = check_view(L, 1, h);
     ev_filter f;
     parse_filter(L, "p:events", &f);
     const ts_person *p = v->person;
@@ -736,8 +734,8 @@ static int person_events(lua_State *L)
  * a fraction of p:events. */
 static int person_count_events(lua_State *L)
 {
-    rh_view *v = check_view(L, 1);
     ts_rulehost *h = ts__rh_host(L);
+    rh_view *v = check_view(L, 1, h);
     ev_filter f;
     parse_filter(L, "p:count_events", &f);
     const ts_person *p = v->person;
@@ -761,8 +759,8 @@ static int person_count_events(lua_State *L)
 /* p:circle{depth = 1|2, kind = K}: fresh array of read-only related persons. */
 static int person_circle(lua_State *L)
 {
-    rh_view *v = check_view(L, 1);
     ts_rulehost *h = ts__rh_host(L);
+    rh_view *v = check_view(L, 1, h);
     lua_Integer depth = 1;
     const char *kind = NULL;
     int ft = lua_type(L, 2);

@@ -229,6 +229,48 @@ static void test_frozen_file_globals(void **state)
     fx_rm_dir(dir);
 }
 
+/* Evaluates persons P-1 .. P-n (full pass) on one host, calling check after each. */
+typedef void (*person_check)(const ts_rulepack *pack, const ts_eval_result *r);
+static void eval_persons(const ts_rulepack *pack, int n, person_check check)
+{
+    ts_rulehost *h = NULL;
+    ts_err err;
+    assert_int_equal(ts_rulehost_new(pack, &h, &err), TS_OK);
+    ts_eval_ctx c = fx_ctx(TS_PASS_FULL);
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    for (int person = 1; person <= n; person++) {
+        char id[16];
+        snprintf(id, sizeof id, "P-%d", person);
+        fx_person x;
+        fx_person_init(&x, id);
+        ts_subject s = fx_subject(&x);
+        ts_eval_result r;
+        assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
+        check(pack, &r);
+    }
+    ts_arena_release(&a);
+    ts_rulehost_free(h);
+}
+
+static void check_locals(const ts_rulepack *pack, const ts_eval_result *r)
+{
+    /* the counter starts from its file value for every rule and every person */
+    assert_null(fx_fired(pack, r, "l.count"));
+    assert_null(fx_fired(pack, r, "l.again"));
+    /* the two table writes are errors; the tables keep their file values */
+    assert_int_equal(r->n_errors, 2);
+    assert_non_null(fx_fired(pack, r, "l.read"));
+}
+
+static void check_upvalues(const ts_rulepack *pack, const ts_eval_result *r)
+{
+    assert_int_equal(r->n_errors, 0);
+    const ts_fired *f = fx_fired(pack, r, "u.read");
+    assert_non_null(f);
+    assert_string_equal(f->evidence, "file 1 A 1");
+}
+
 /* File-level locals are upvalues, which Lua cannot make read-only: counters are reset
  * before every rule call and tables are frozen, so nothing passes between rules or
  * persons (and a result never depends on which worker saw whom first). */
@@ -251,27 +293,7 @@ static void test_file_locals_isolated(void **state)
                  "rule{id='l.read', pass='full', title='t', when=function(p)\n"
                  "  return cache.hits == 0 and cache.list[1] == nil, 'clean' end}\n",
                  &dir);
-    ts_rulehost *h = NULL;
-    ts_err err;
-    assert_int_equal(ts_rulehost_new(pack, &h, &err), TS_OK);
-    ts_eval_ctx c = fx_ctx(TS_PASS_FULL);
-    ts_arena a;
-    ts_arena_init(&a, 0);
-    for (int person = 0; person < 3; person++) {
-        fx_person x;
-        fx_person_init(&x, person == 0 ? "P-1" : person == 1 ? "P-2" : "P-3");
-        ts_subject s = fx_subject(&x);
-        ts_eval_result r;
-        assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
-        /* the counter starts from its file value for every rule and every person */
-        assert_null(fx_fired(pack, &r, "l.count"));
-        assert_null(fx_fired(pack, &r, "l.again"));
-        /* the two table writes are errors; the tables keep their file values */
-        assert_int_equal(r.n_errors, 2);
-        assert_non_null(fx_fired(pack, &r, "l.read"));
-    }
-    ts_arena_release(&a);
-    ts_rulehost_free(h);
+    eval_persons(pack, 3, check_locals);
     ts_rulepack_free(pack);
     fx_rm_dir(dir);
 }
@@ -298,25 +320,7 @@ static void test_file_upvalues_replaced(void **state)
                  "  return true, helper() .. ' ' .. limits.n .. ' ' .. up('a') .. ' ' ..\n"
                  "    tostring(1) end}\n",
                  &dir);
-    ts_rulehost *h = NULL;
-    ts_err err;
-    assert_int_equal(ts_rulehost_new(pack, &h, &err), TS_OK);
-    ts_eval_ctx c = fx_ctx(TS_PASS_FULL);
-    ts_arena a;
-    ts_arena_init(&a, 0);
-    for (int person = 0; person < 2; person++) {
-        fx_person x;
-        fx_person_init(&x, person == 0 ? "P-1" : "P-2");
-        ts_subject s = fx_subject(&x);
-        ts_eval_result r;
-        assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
-        assert_int_equal(r.n_errors, 0);
-        const ts_fired *f = fx_fired(pack, &r, "u.read");
-        assert_non_null(f);
-        assert_string_equal(f->evidence, "file 1 A 1");
-    }
-    ts_arena_release(&a);
-    ts_rulehost_free(h);
+    eval_persons(pack, 2, check_upvalues);
     ts_rulepack_free(pack);
     fx_rm_dir(dir);
 }

@@ -93,11 +93,11 @@ enum {
 static const struct {
     const char *name;
     size_t len;
-} FIELDS[] = {FIELD("id"),         FIELD("name"),         FIELD("grid"),         FIELD("village"),
-              FIELD("town"),       FIELD("born"),         FIELD("age"),          FIELD("categories"),
-              FIELD("has_category"), FIELD("attrs"),      FIELD("notes"),        FIELD("colour"),
-              FIELD("suspect"),    FIELD("events"),       FIELD("count_events"), FIELD("circle"),
-              FIELD("relation"),   FIELD("distance"),     FIELD("num")};
+} FIELDS[] = {FIELD("id"),           FIELD("name"),     FIELD("grid"),         FIELD("village"),
+              FIELD("town"),         FIELD("born"),     FIELD("age"),          FIELD("categories"),
+              FIELD("has_category"), FIELD("attrs"),    FIELD("notes"),        FIELD("colour"),
+              FIELD("suspect"),      FIELD("events"),   FIELD("count_events"), FIELD("circle"),
+              FIELD("relation"),     FIELD("distance"), FIELD("num")};
 #undef FIELD
 enum { N_FIELDS = sizeof FIELDS / sizeof FIELDS[0] };
 _Static_assert((int)N_FIELDS == (int)F_NUM, "FIELDS follows the F_ enum");

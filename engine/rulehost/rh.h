@@ -81,13 +81,13 @@ struct ts_rulehost {
     rh_trip trip;
     ts_regex_cache *rx;
     /* registry references */
-    int ref_rules; /* array: rule index + 1 -> when function */
-    int ref_p;     /* p proxy (userdata) */
+    int ref_rules;     /* array: rule index + 1 -> when function */
+    int ref_p;         /* p proxy (userdata) */
     int ref_pcache;    /* p's field cache (kept; per-person fields cleared at bind) */
     int ref_fnames;    /* array: field number -> field name (to clear the cache) */
     uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
     rh_attr_hint attr_hint[RH_ATTR_HINTS];
-    int ref_dates;     /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
+    int ref_dates; /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
     size_t n_dates;
     int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */
     int ref_attrs_d;
@@ -96,12 +96,12 @@ struct ts_rulehost {
     int ref_cats_d;
     int ref_ctx; /* ctx proxy, and its data table */
     int ref_ctx_d;
-    int ref_base;           /* the sandbox's base library table (copied into each file's globals) */
-    int ref_resets;         /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
-    uint32_t *n_resets;     /* per rule: how many upvalues are restored before it runs */
-    bool *rule_mutable;     /* per rule: its file assigns upvalues from functions (upscan.c) */
-    rh_view *pview;         /* p's view (inside p's userdata) */
-    size_t cats_filled;     /* length of the categories data table */
+    int ref_base;       /* the sandbox's base library table (copied into each file's globals) */
+    int ref_resets;     /* array: rule index + 1 -> {fn, upvalue index, value, ...} or nil */
+    uint32_t *n_resets; /* per rule: how many upvalues are restored before it runs */
+    bool *rule_mutable; /* per rule: its file assigns upvalues from functions (upscan.c) */
+    rh_view *pview;     /* p's view (inside p's userdata) */
+    size_t cats_filled; /* length of the categories data table */
     size_t n_attr_keys; /* keys stored in p.attrs' data table for this person */
     /* current evaluation */
     uint32_t gen;

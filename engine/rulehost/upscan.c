@@ -76,10 +76,10 @@ static void rd_function(rd *r, int depth, bool *found)
         r->bad = true;
         return;
     }
-    rd_string(r);          /* source */
-    rd_size(r);            /* linedefined */
-    rd_size(r);            /* lastlinedefined */
-    rd_skip(r, 3);         /* numparams, is_vararg, maxstacksize */
+    rd_string(r);  /* source */
+    rd_size(r);    /* linedefined */
+    rd_size(r);    /* lastlinedefined */
+    rd_skip(r, 3); /* numparams, is_vararg, maxstacksize */
     size_t ncode = rd_size(r);
     if (r->bad || ncode > (size_t)(r->end - r->p) / 4) {
         r->bad = true;
@@ -140,8 +140,8 @@ static void rd_function(rd *r, int depth, bool *found)
 
 bool ts__rh_chunk_sets_upvalues(const void *chunk, size_t len)
 {
-    static const unsigned char head[] = {0x1b, 'L', 'u', 'a', 0x54, 0,   0x19, 0x93, '\r',
-                                         '\n', 0x1a, '\n', 4, 8,   8};
+    static const unsigned char head[] = {0x1b, 'L',  'u',  'a',  0x54, 0, 0x19, 0x93,
+                                         '\r', '\n', 0x1a, '\n', 4,    8, 8};
     rd r = {chunk, (const unsigned char *)chunk + len, false};
     if (len < sizeof head + 16 + 1 || memcmp(chunk, head, sizeof head) != 0)
         return true;

@@ -39,9 +39,9 @@ typedef struct ts_config {
     uint32_t quick_ack_minutes;
     uint32_t quick_max_age_days; /* problem events older than this at ingest raise no
                                     quick alert (history loads); 0 = no limit */
-    uint32_t workers; /* 0 = number of online cores */
-    char now[11];     /* "YYYY-MM-DD" or "" when not set */
-    char *listen;     /* service address, default "127.0.0.1:8080" */
+    uint32_t workers;            /* 0 = number of online cores */
+    char now[11];                /* "YYYY-MM-DD" or "" when not set */
+    char *listen;                /* service address, default "127.0.0.1:8080" */
     ts_token_cfg *tokens;
     size_t n_tokens;
     char sha256[65]; /* hash of the config file's bytes */

@@ -323,20 +323,19 @@ static void test_attrs_lazy_and_num(void **state)
 {
     (void)state;
     rig g;
-    rig_open(&g,
-             "local function R(id, f) rule{id=id, pass='full', title=id, when=f} end\n"
-             "R('num', function(p) return true, p:num('missed_checkins_30d') .. ' ' ..\n"
-             "  p:num('open_disputes') .. ' ' .. p:num('employed') .. ' ' .. p:num('nope') ..\n"
-             "  ' ' .. p:num('nope', -1) .. ' ' .. p:num('contact_officer', 7) .. ' ' ..\n"
-             "  math.type(p:num('missed_checkins_30d')) end)\n"
-             "R('one', function(p) return true, tostring(p.attrs.employed) end)\n"
-             "R('pairs', function(p) local k = {}\n"
-             "  for name, v in pairs(p.attrs) do k[#k + 1] = name .. '=' .. tostring(v) end\n"
-             "  table.sort(k) return true, table.concat(k, ',') end)\n"
-             "R('again', function(p) return true, tostring(p.attrs.missed_checkins_30d) ..\n"
-             "  ' ' .. tostring(p.attrs.x) end)\n"
-             "R('num_bad', function(p) return p:num('x', 'a') end)\n"
-             "R('num_ro', function(p) p.attrs.x = 1 end)\n");
+    rig_open(&g, "local function R(id, f) rule{id=id, pass='full', title=id, when=f} end\n"
+                 "R('num', function(p) return true, p:num('missed_checkins_30d') .. ' ' ..\n"
+                 "  p:num('open_disputes') .. ' ' .. p:num('employed') .. ' ' .. p:num('nope') ..\n"
+                 "  ' ' .. p:num('nope', -1) .. ' ' .. p:num('contact_officer', 7) .. ' ' ..\n"
+                 "  math.type(p:num('missed_checkins_30d')) end)\n"
+                 "R('one', function(p) return true, tostring(p.attrs.employed) end)\n"
+                 "R('pairs', function(p) local k = {}\n"
+                 "  for name, v in pairs(p.attrs) do k[#k + 1] = name .. '=' .. tostring(v) end\n"
+                 "  table.sort(k) return true, table.concat(k, ',') end)\n"
+                 "R('again', function(p) return true, tostring(p.attrs.missed_checkins_30d) ..\n"
+                 "  ' ' .. tostring(p.attrs.x) end)\n"
+                 "R('num_bad', function(p) return p:num('x', 'a') end)\n"
+                 "R('num_ro', function(p) p.attrs.x = 1 end)\n");
     rig_eval(&g);
     expect_fired(&g, "num", "2 1.5 0 0 -1 7 integer");
     expect_fired(&g, "one", "false");
@@ -349,8 +348,12 @@ static void test_attrs_lazy_and_num(void **state)
 
     /* the next person has one attribute, x: nothing of the first is visible */
     ts_attr one = {.name = "x", .type = TS_ATTR_NUM, .num = 5};
-    ts_person next = {.id = "P-2", .grid = "T01-V01-G01", .notes = "", .born = TS_DATE_NONE,
-                      .attrs = &one, .n_attrs = 1};
+    ts_person next = {.id = "P-2",
+                      .grid = "T01-V01-G01",
+                      .notes = "",
+                      .born = TS_DATE_NONE,
+                      .attrs = &one,
+                      .n_attrs = 1};
     g.s = (ts_subject){.person = &next};
     rig_eval(&g);
     expect_fired(&g, "num", "0 0 0 0 -1 7 integer");

@@ -72,8 +72,8 @@ static void test_scan_answers(void **state)
         assert_true(scan("local x = 1 return function() x = 2 end", strip));
         assert_true(scan("local x return function() return function() x = 1 end end", strip));
         /* a closure assigning its own enclosing function's local: flagged (conservative) */
-        assert_true(scan("return function() local y = 0 return function() y = y + 1 end end",
-                         strip));
+        assert_true(
+            scan("return function() local y = 0 return function() y = y + 1 end end", strip));
         /* _ENV itself */
         assert_true(scan("return function() _ENV = {} end", strip));
     }

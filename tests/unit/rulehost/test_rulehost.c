@@ -444,7 +444,10 @@ static void test_circle(void **state)
              "R('ro', function(p) p:circle()[1].colour = 'blue' end)\n"
              "R('ro2', function(p) p:circle()[1].attrs.x = 1 end)\n"
              "R('nested', function(p) return true, #p:circle()[1]:circle() end)\n"
-             "R('depth3', function(p) return true, #p:circle{depth=3} end)\n");
+             "R('depth3', function(p) return true, #p:circle{depth=3} end)\n"
+             "R('mnum', function(p) local s = {} for _, m in ipairs(p:circle{depth=2}) do\n"
+             "  s[#s + 1] = m:num('open_disputes') .. '/' .. p:num('open_disputes', 9) end\n"
+             "  return true, table.concat(s, ',') end)\n");
     fx_person m1, m2;
     fx_person_init(&m1, "P-2");
     fx_person_init(&m2, "P-3");
@@ -473,6 +476,8 @@ static void test_circle(void **state)
                  "P-2:family:1:red:true:T01:1.5:2:4,P-3:neighbour:2:red:false:T01:nil:2:4");
     expect_fired(&g, "kind", "P-3:neighbour:2:red:false:T01:nil:2:4");
     expect_fired(&g, "reds", "2");
+    /* a member's p:num reads the member; the subject's reads the subject */
+    expect_fired(&g, "mnum", "1.5/1.5,0/1.5");
     expect_fired(&g, "nested", "0");
     assert_non_null(strstr(fx_error(g.pack, &g.r, "ro")->msg, "read-only"));
     assert_non_null(strstr(fx_error(g.pack, &g.r, "ro2")->msg, "read-only"));

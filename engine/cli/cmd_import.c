@@ -159,11 +159,13 @@ int ts__cli_import(int argc, char **argv)
                (unsigned long long)total.persons_unchanged, (unsigned long long)total.rejected);
     if (shared && total.rejected)
         printf("  rejected rows: %s\n", rejects_path);
-    if (!dry_run && (ts_feedback_raised(fb, TS_FEEDBACK_QUICK) || ts_feedback_quick_too_old(fb)))
+    uint64_t quick = ts_feedback_raised(fb, TS_FEEDBACK_QUICK), old = ts_feedback_quick_too_old(fb);
+    if (!dry_run && old)
         printf("quick alerts: %llu raised for new problem events; %llu older than %u days "
                "(stored and screened, no quick alert: quick_max_age_days)\n",
-               (unsigned long long)ts_feedback_raised(fb, TS_FEEDBACK_QUICK),
-               (unsigned long long)ts_feedback_quick_too_old(fb), cfg->quick_max_age_days);
+               (unsigned long long)quick, (unsigned long long)old, cfg->quick_max_age_days);
+    else if (!dry_run && quick)
+        printf("quick alerts: %llu raised for new problem events\n", (unsigned long long)quick);
     if (!dry_run) {
         char detail[160];
         snprintf(detail, sizeof detail, "rows=%llu new=%llu updated=%llu rejected=%llu",

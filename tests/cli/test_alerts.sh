@@ -148,5 +148,6 @@ cat >"$WORK/history2.jsonl" <<'EOR'
 EOR
 expect_code "quick_max_age_days: 0 alerts on every new problem event" 0 "$TRISCREEN" import "$WORK/history2.jsonl"
 expect_eq "an alert for a 2019 event" "$(sql "$DB" 'select count(*) from alerts')" "$((before + 2))"
+check "summary says so" grep -qx 'quick alerts: 1 raised for new problem events' "$WORK/last.out"
 
 finish

@@ -18,3 +18,9 @@ mkdir -p "$OUT/corpus_jsonl" "$OUT/corpus_csv" "$OUT/corpus_yaml"
 "$OUT/fuzz_jsonl" -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_jsonl" "$TD/json"
 "$OUT/fuzz_csv"   -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_csv" "$TD/csv"
 "$OUT/fuzz_yaml"  -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_yaml" "$TD/yaml/valid" "$TD/yaml/invalid"
+# the rule host's bytecode scan: only upscan.c, no Lua library needed at link time
+# shellcheck disable=SC2046
+clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iengine $(pkg-config --cflags lua5.4 libpcre2-8) \
+    tests/fuzz/fuzz_upscan.c engine/rulehost/upscan.c -o "$OUT/fuzz_upscan"
+mkdir -p "$OUT/corpus_upscan"
+"$OUT/fuzz_upscan" -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_upscan"

@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     (void)ts__rh_chunk_sets_upvalues(data, size);
-    static const unsigned char head[] = {0x1b, 'L', 'u', 'a', 0x54, 0, 0x19, 0x93, '\r', '\n',
-                                         0x1a, '\n', 4,   8,   8};
+    static const unsigned char head[] = {0x1b, 'L',  'u',  'a',  0x54, 0, 0x19, 0x93,
+                                         '\r', '\n', 0x1a, '\n', 4,    8, 8};
     int64_t i = 0x5678;
     double d = 370.5;
     size_t hl = sizeof head + 16;

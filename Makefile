@@ -1,14 +1,20 @@
 # Thin wrapper over CMake. `make demo` and `make test` work on a fresh Debian 12
 # machine as root: they install whatever Debian packages are missing first.
 
-PKGS := gcc libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
+PKGS := gcc clang libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
         libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev \
         sqlite3 jq curl
 BUILD ?= build
 SAN   ?= build-san
+REL   ?= build-release
+CLANG ?= build-clang
+# Developer and CI builds treat warnings as errors; CMake's own default (a packager's
+# build) does not.
+DEVFLAGS := -DTS_WERROR=ON
+CTEST_SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build san demo test test-fast bench fuzz clean format
+.PHONY: all deps build san release clang demo test test-fast bench fuzz clean format
 
 all: build
 
@@ -26,22 +32,33 @@ deps:
 	fi
 
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(DEVFLAGS)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 san: deps
-	cmake -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DTS_SANITIZE=ON
+	cmake -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DTS_SANITIZE=ON $(DEVFLAGS)
 	cmake --build $(SAN) -j $(JOBS)
+
+# The build types a packager may pick: gcc Release and clang MinSizeRel.
+release: deps
+	cmake -S . -B $(REL) -DCMAKE_BUILD_TYPE=Release $(DEVFLAGS)
+	cmake --build $(REL) -j $(JOBS)
+
+clang: deps
+	CC=clang cmake -S . -B $(CLANG) -DCMAKE_BUILD_TYPE=MinSizeRel $(DEVFLAGS)
+	cmake --build $(CLANG) -j $(JOBS)
 
 demo: build
 	./samples/demo.sh $(BUILD)/triscreen
 
-test: build san
+# Every test four times: the developer build, ASan+UBSan, gcc Release, clang MinSizeRel.
+test: build san release clang
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cd $(SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE nosan
+	cd $(SAN) && $(CTEST_SAN_ENV) ctest --output-on-failure -j $(JOBS) -LE nosan
+	cd $(REL) && ctest --output-on-failure -j $(JOBS)
+	cd $(CLANG) && ctest --output-on-failure -j $(JOBS)
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -50,7 +67,7 @@ bench: build
 	./tests/bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN)
+	rm -rf $(BUILD) $(SAN) $(REL) $(CLANG)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

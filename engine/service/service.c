@@ -225,7 +225,7 @@ struct ts_service {
     pthread_mutex_t tick_mu;
     pthread_cond_t tick_cv;
 
-    atomic_llong cursor;
+    _Atomic int64_t cursor;
     atomic_bool screen_busy;
     ts_service_cursor_fn listener;
     void *listener_ud;

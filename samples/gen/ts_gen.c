@@ -122,8 +122,12 @@ static void make(rng *r, long i, long n, int32_t now, person *p)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->id, sizeof p->id, "P-%06ld", i + 1);
-    snprintf(p->name, sizeof p->name, "%s%s%s", surnames[below(r, 20)], given[below(r, 30)],
-             chance(r, 600) ? given[below(r, 30)] : "");
+    /* Drawn in this order (the order gcc evaluated the arguments in when the samples
+     * were made): argument order is unspecified in C and clang differs. */
+    const char *second = chance(r, 600) ? given[below(r, 30)] : "";
+    const char *first = given[below(r, 30)];
+    const char *surname = surnames[below(r, 20)];
+    snprintf(p->name, sizeof p->name, "%s%s%s", surname, first, second);
     int t = below(r, 3) + 1, v = below(r, 4) + 1, g = below(r, 4) + 1;
     snprintf(p->grid, sizeof p->grid, "T%02d-V%02d-G%02d", t, v, g);
     p->has_born = !chance(r, 40);

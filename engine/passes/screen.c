@@ -632,16 +632,21 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     for (size_t i = 0; i < it->res.n_errors; i++) {
         const ts_rule_error *e = &it->res.errors[i];
         const ts_rule_info *ri = ts_rulepack_rule(pack, e->rule);
+        /* the summary and --strict name ids and the rule only: a rule's message may embed
+         * record values (error("bad " .. p.name)); its full text stays in rule_errors */
         if (sum->rule_errors++ == 0)
-            snprintf(sum->first_error, sizeof sum->first_error, "person %s rule %s %s: %s",
-                     it->person.id, ri->id, e->where, e->msg);
+            snprintf(sum->first_error, sizeof sum->first_error,
+                     "person %s rule %s %s: %s (message in rule_errors of run %lld)", it->person.id,
+                     ri->id, e->where, ts_status_text(e->code), (long long)pc->run);
         rc = ts_store_put_rule_error(s, pc->run, it->person.id, ri->id, ts_status_name(e->code),
                                      e->where, e->msg, err);
         if (rc != TS_OK)
             return rc;
         if (pc->o->strict)
-            return ts_err_set(err, TS_RULE, e->where, "person %s, rule %s: %s (--strict)",
-                              it->person.id, ri->id, e->msg);
+            return ts_err_set(err, TS_RULE, e->where,
+                              "person %s, rule %s: %s (--strict: the run is rolled back; "
+                              "screen without --strict to keep the message in rule_errors)",
+                              it->person.id, ri->id, ts_status_text(e->code));
     }
     if (pc->pass == TS_PASS_FULL) {
         sum->suspects += it->suspect;

@@ -128,6 +128,21 @@ static bool override_active(const ts_list_row *r, int32_t now)
            (r->override_until == TS_DATE_NONE || now < r->override_until);
 }
 
+/* The colour a circle rule sees for a relative (issue 12 G1): the one a person's review
+ * set (an override in the row), else the one the regional pass set — never a colour a
+ * targeted rule raised, so red by association stops at the first degree and a re-run
+ * over unchanged data sees what the last run saw. A row without a regional colour (from
+ * before the column existed) falls back to the engine's colour, like the targeted base.
+ * The detailed headline reads the same view (ts__alert_db_circle). */
+static ts_colour circle_colour(const ts_list_row *r)
+{
+    if (!r)
+        return TS_COLOUR_NONE;
+    if (r->override_colour >= 0)
+        return (ts_colour)r->override_colour;
+    return (ts_colour)(r->regional_colour ? r->regional_colour : r->engine_colour);
+}
+
 static int32_t review_date(const pass_ctx *pc, int colour)
 {
     if (colour <= 0)
@@ -191,16 +206,16 @@ static ts_status circle_add(pass_ctx *pc, ts_store *db, ts_arena *a, circle_acc 
         cm->relation = rels[r].kind;
         cm->distance = depth;
         /* colours as they stood when the pass began: the snapshot, not this run's writes
-         * (inline mode has no snapshot and reads the current row) */
+         * (inline mode has no snapshot and reads the current row), seen through
+         * circle_colour */
         if (pc->inline_mode) {
             ts_list_row lr;
             bool found = false;
             if ((rc = ts_store_list_get(db, other, a, &lr, &found, err)) != TS_OK)
                 return rc;
-            cm->colour = found ? (ts_colour)lr.colour : TS_COLOUR_NONE;
+            cm->colour = circle_colour(found ? &lr : NULL);
         } else {
-            const ts_list_row *lr = snap_find(pc, other);
-            cm->colour = lr ? (ts_colour)lr->colour : TS_COLOUR_NONE;
+            cm->colour = circle_colour(snap_find(pc, other));
         }
         int sus = -1;
         if ((rc = ts_store_get_mark(db, other, &sus, err)) != TS_OK)

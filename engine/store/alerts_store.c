@@ -42,7 +42,12 @@ static const char *const q_sql[Q__COUNT] = {
                " ORDER BY cursor DESC LIMIT 1",
     [Q_COLOUR] = "SELECT colour FROM list_members WHERE person = ?1",
     [Q_MEMBER] = "SELECT colour, score, next_review, reasons FROM list_members WHERE person = ?1",
-    [Q_CIRCLE] = "SELECT r.other, r.kind, m.colour FROM (SELECT b AS other, kind FROM relations"
+    /* the circle colour circle rules see (passes/screen.c circle_colour): a review's
+     * override, else the regional colour (the engine's for rows older than that column),
+     * never a targeted raise — so the headline does not depend on evaluation order */
+    [Q_CIRCLE] = "SELECT r.other, r.kind, CASE WHEN m.override_colour IS NOT NULL"
+                 " THEN m.override_colour ELSE coalesce(m.regional_colour, m.engine_colour) END"
+                 " FROM (SELECT b AS other, kind FROM relations"
                  " WHERE a = ?1 UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1) r"
                  " LEFT JOIN list_members m ON m.person = r.other ORDER BY r.other, r.kind",
     /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,

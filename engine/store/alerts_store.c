@@ -47,8 +47,10 @@ static const char *const q_sql[Q__COUNT] = {
      * never a targeted raise — so the headline does not depend on evaluation order */
     [Q_CIRCLE] = "SELECT r.other, r.kind, CASE WHEN m.override_colour IS NOT NULL"
                  " THEN m.override_colour ELSE coalesce(m.regional_colour, m.engine_colour) END"
-                 " FROM (SELECT b AS other, kind FROM relations"
-                 " WHERE a = ?1 UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1) r"
+                 " FROM (SELECT b AS other, kind FROM relations WHERE a = ?1"
+                 " AND (pending_for IS NULL OR pending_for <> ?1)"
+                 " UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1"
+                 " AND (pending_for IS NULL OR pending_for <> ?1)) r"
                  " LEFT JOIN list_members m ON m.person = r.other ORDER BY r.other, r.kind",
     /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,
      * which would make the planner scan the table in cursor order instead */

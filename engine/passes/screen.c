@@ -375,8 +375,63 @@ static void *reader_main(void *arg)
 
 /* ---- workers --------------------------------------------------------------------------- */
 
+/* Evidence that names a circle member carries the member as data (issue 12 A1): when ev
+ * mentions a member's id, name (3 bytes or more) or group cell — the longest match at
+ * each place — appends ,"parts":[TEXT | {"member","relation","grid","text"}, …] whose
+ * texts join to ev again. Readers render a member outside their scopes from the part,
+ * never by editing text (lists/redact.c). Members are the subject's whole circle, a
+ * superset of what any one rule was shown, so a hostile rule's text is covered too. */
+static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *c, size_t n_c)
+{
+    size_t len = ev ? strlen(ev) : 0, start = 0;
+    bool any = false;
+    for (size_t i = 0; n_c && i < len;) {
+        size_t best = 0;
+        const ts_circle_member *bm = NULL;
+        for (size_t k = 0; k < n_c; k++) {
+            const char *keys[3] = {c[k].person->id, c[k].person->name, c[k].person->grid};
+            for (int q = 0; q < 3; q++) {
+                size_t l = keys[q] ? strlen(keys[q]) : 0;
+                if (l > best && l <= len - i && (q == 0 || l >= 3) && !memcmp(ev + i, keys[q], l)) {
+                    best = l;
+                    bm = &c[k];
+                }
+            }
+        }
+        if (!bm) {
+            i++;
+            continue;
+        }
+        ts__jbuf_lit(jb, any ? "," : ",\"parts\":[");
+        any = true;
+        if (i > start) {
+            ts__jbuf_strn(jb, ev + start, i - start);
+            ts__jbuf_lit(jb, ",");
+        }
+        ts__jbuf_lit(jb, "{\"member\":");
+        ts__jbuf_str(jb, bm->person->id);
+        ts__jbuf_lit(jb, ",\"relation\":");
+        ts__jbuf_str(jb, bm->relation ? bm->relation : "");
+        ts__jbuf_lit(jb, ",\"grid\":");
+        ts__jbuf_str(jb, bm->person->grid ? bm->person->grid : "");
+        ts__jbuf_lit(jb, ",\"text\":");
+        ts__jbuf_strn(jb, ev + i, best);
+        ts__jbuf_lit(jb, "}");
+        i += best;
+        start = i;
+    }
+    if (!any)
+        return;
+    if (start < len) {
+        ts__jbuf_lit(jb, ",");
+        ts__jbuf_strn(jb, ev + start, len - start);
+    }
+    ts__jbuf_lit(jb, "]");
+}
+
 static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
-                              int only_feedback, ts_jbuf *jb, ts_arena *a, size_t *count)
+                              int only_feedback, const item *it, ts_jbuf *jb, ts_arena *a,
+                              size_t *count)
 {
     ts__jbuf_reset(jb);
     ts__jbuf_lit(jb, "[");
@@ -391,6 +446,7 @@ static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, 
         ts__jbuf_str(jb, ri->id);
         ts__jbuf_lit(jb, ",\"evidence\":");
         ts__jbuf_str(jb, r->fired[i].evidence ? r->fired[i].evidence : "");
+        evidence_parts(jb, r->fired[i].evidence, it->circle, it->n_circle);
         ts__jbuf_lit(jb, "}");
     }
     ts__jbuf_lit(jb, "]");
@@ -474,10 +530,10 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         return rc;
     ts_arena *a = &b->arena;
     const int *th = pc->o->cfg->thresholds;
-    it->rules_json = rules_json(pack, &it->res, -1, -1, jb, a, NULL);
+    it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
-        const char *j = rules_json(pack, &it->res, -1, fb, jb, a, &n);
+        const char *j = rules_json(pack, &it->res, -1, fb, it, jb, a, &n);
         it->fb_json[fb] = n ? j : NULL;
     }
     switch (pc->pass) {
@@ -502,7 +558,7 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         it->gaps_json = ts__jbuf_dup(jb, a);
         if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
             it->fb_json[TS_FEEDBACK_EARLY] =
-                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, jb, a, NULL);
+                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
         break;
     }
     case TS_PASS_REGIONAL: {

@@ -694,7 +694,16 @@ static ts_status capture(ts_service *svc, ts_svc_job *j, rec *r, int64_t before,
     if (rc != TS_OK || after <= before || !r)
         return rc;
     size_t n = (size_t)(after - before);
-    ts_alert_filter f = {.since = before, .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK};
+    /* the alerts in the response are rendered for the writer's token (issue 12 A1) */
+    const ts_principal *who = j->who;
+    ts_reader rd = {.grid = j->gen->grid,
+                    .cells = who->cells,
+                    .n_cells = who->n_cells,
+                    .reveal =
+                        j->gen->cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
+    ts_alert_filter f = {.since = before,
+                         .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK,
+                         .reader = who->all ? NULL : &rd};
     collect c = {&j->arena, &r->alerts, &r->alerts_tail};
     int64_t last = 0;
     return ts_alerts_list(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);

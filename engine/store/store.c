@@ -767,6 +767,37 @@ ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const
     return put_relation(s, a, b, kind, NULL, inserted, err);
 }
 
+bool ts_reader_sees(const ts_reader *r, const char *grid)
+{
+    if (!r)
+        return true;
+    for (size_t i = 0; i < r->n_cells; i++)
+        if (!r->cells[i])
+            return true;
+    const ts_cell *c = grid && r->grid ? ts_grid_find(r->grid, grid) : NULL;
+    for (size_t i = 0; c && i < r->n_cells; i++)
+        if (ts_grid_in_scope(c, r->cells[i]))
+            return true;
+    return false;
+}
+
+ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t cap, bool *found,
+                               ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_PERSON_GRID, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (*found && cap)
+        snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read person grid");
+    return TS_OK;
+}
+
 /* *pending: relation a–b of kind is stored pending (for either side). */
 static ts_status relation_pending(ts_store *s, const char *a, const char *b, const char *kind,
                                   bool *pending, ts_err *err)

@@ -107,6 +107,27 @@ ts_status ts_store_put_person_as(ts_store *s, const ts_person *p, const ts_store
 ts_status ts_store_put_relations_as(ts_store *s, const ts_person *p, const ts_store_writer *w,
                                     bool *pending, size_t *changed, ts_err *err) TS_MUST_CHECK;
 
+/* Who reads (issue 12 A1): the reader's scopes. Readers (dossier, alerts) take a
+ * `const ts_reader *`; NULL = unscoped (the county desk: the CLI, an all-scopes token),
+ * which sees everything. A scoped reader learns nothing about a person outside its
+ * scopes — no id, name, colour, score or cell: such a relative shows as "a relative
+ * outside your scope" in evidence and only as a count with the highest colour
+ * (TS_REVEAL_COUNT, config service.reveal_outside_circle: count) or not at all
+ * (TS_REVEAL_NONE: evidence naming one is withheld). */
+typedef enum { TS_REVEAL_COUNT = 0, TS_REVEAL_NONE = 1 } ts_reveal;
+typedef struct ts_reader {
+    const ts_grid *grid;
+    const ts_cell *const *cells; /* the reader's scope cells; a NULL entry = all */
+    size_t n_cells;
+    ts_reveal reveal;
+} ts_reader;
+/* True when r may see a person of group cell `grid` (NULL r: always; NULL or unknown
+ * grid: only for a reader with an all entry). Thread-safe. */
+bool ts_reader_sees(const ts_reader *r, const char *grid);
+/* The group cell of a stored person into buf (cap bytes); *found false when absent. */
+ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t cap, bool *found,
+                               ts_err *err) TS_MUST_CHECK;
+
 /* Relations newly stored (or confirmed) by the last ts_store_put_person on this
  * connection. */
 size_t ts_store_last_relations_added(const ts_store *s);

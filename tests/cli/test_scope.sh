@@ -93,4 +93,66 @@ EOJ
 "$TRISCREEN" import "$WORK/n.jsonl" >/dev/null
 expect_eq "an import confirms a pending relation" \
   "$(sql "$DB" "select count(*) from relations where pending_for is not null")" 0
+
+# ---- A1: a scoped reader learns nothing about an out-of-scope relative ----------------
+# W-T1 (T01, blue) is family of Z-T2 (T02, red), by import (confirmed)
+cat >"$WORK/w.jsonl" <<'EOJ'
+{"id":"W-T1","name":"Wendy Inside","grid":"T01-V01-G01","attrs":{"listed":1},"relations":[{"id":"Z-T2","kind":"family"}]}
+EOJ
+"$TRISCREEN" import "$WORK/w.jsonl" >/dev/null
+expect_code "screen with W-T1" 0 "$TRISCREEN" screen
+expect_eq "W-T1 raised by its T02 relative" "$(colour W-T1)" red
+leaks() { grep -c -e Z-T2 -e 'Zed Outside' -e T02 "$1" || true; }
+# the alert feed
+expect_eq "town1 reads the feed" "$(req "$R1" GET '/v1/alerts?since=0')" 200
+cp "$WORK/r.json" "$WORK/feed1.json"
+check "the feed has W-T1's detailed alert" grep -q '"person":"W-T1"' "$WORK/feed1.json"
+expect_eq "the feed names no out-of-scope person, name or cell" "$(leaks "$WORK/feed1.json")" 0
+check "the evidence says a relative outside your scope" grep -q 'a relative outside your scope (family) is red' "$WORK/feed1.json"
+check "name and cell in hostile evidence are redacted too" grep -q 'relative a relative outside your scope in a relative outside your scope is red' "$WORK/feed1.json"
+expect_eq "the headline counts the outside relative and its highest colour" \
+  "$(jq -c '.alerts[] | select(.person=="W-T1" and .kind=="detailed" and .colour=="red") | .headline.circle.outside_scope' "$WORK/feed1.json" | tail -1)" '{"relatives":1,"highest":"red"}'
+check "no stored parts or members reach a reader" bash -c "! grep -q -e '\"parts\"' -e '\"members\"' '$WORK/feed1.json'"
+# the dossier
+expect_eq "town1 reads W-T1's dossier" "$(req "$R1" GET /v1/persons/W-T1)" 200
+cp "$WORK/r.json" "$WORK/dossier1.json"
+expect_eq "the dossier names no out-of-scope person, name or cell" "$(leaks "$WORK/dossier1.json")" 0
+expect_eq "the dossier circle shows nobody" "$(jq -r '.circle | length' "$WORK/dossier1.json")" 0
+expect_eq "the record's relations show nobody" "$(jq -r '.record.relations | length' "$WORK/dossier1.json")" 0
+expect_eq "the dossier counts the outside relative" "$(jq -c .circle_outside_scope "$WORK/dossier1.json")" '{"relatives":1,"highest":"red"}'
+check "the list reasons say a relative outside your scope" grep -q 'a relative outside your scope (family) is red' "$WORK/dossier1.json"
+check "no stored parts or members in the dossier" bash -c "! grep -q -e '\"parts\"' -e 'members' '$WORK/dossier1.json'"
+# the county desk sees everything as before
+expect_eq "admin's dossier names the relative" "$(req "$ADMIN" GET /v1/persons/W-T1; jq -r '.circle[0].person' "$WORK/r.json")" "200Z-T2"
+check "admin's evidence is the rule's text" grep -q 'Z-T2 (family) is red' "$WORK/r.json"
+"$TRISCREEN" dossier W-T1 --format json >"$WORK/cli.json"
+check "the CLI dossier is unscoped" grep -q 'relative Zed Outside in T02-V01-G01 is red' "$WORK/cli.json"
+check "no stored parts or members in the CLI dossier" bash -c "! grep -q -e '\"parts\"' -e 'members' '$WORK/cli.json'"
+"$TRISCREEN" alerts --format jsonl >"$WORK/cli_alerts.json" 2>/dev/null || "$TRISCREEN" alerts --json >"$WORK/cli_alerts.json"
+check "the CLI feed is unscoped" grep -q 'Z-T2 (family) is red' "$WORK/cli_alerts.json"
+# the POST response: V-T1 (T01) names Z-T2; inline screening raises V-T1 with an alert
+V='{"id":"V-T1","name":"Vera Inside","grid":"T01-V01-G01","attrs":{"listed":1},"relations":[{"id":"Z-T2","kind":"spouse"}]}'
+expect_eq "town1 posts V-T1 naming Z-T2" "$(req "$W1" POST /v1/records "$V")" 200
+jq -c '.records[0].alerts' "$WORK/r.json" >"$WORK/post_alerts.json"
+check "the response carries V-T1's detailed alert" grep -q '"kind":"detailed"' "$WORK/post_alerts.json"
+expect_eq "the response's alerts name no out-of-scope person" "$(leaks "$WORK/post_alerts.json")" 0
+check "the response's evidence says a relative outside your scope" grep -q 'a relative outside your scope (spouse) is red' "$WORK/post_alerts.json"
+stop_server
+
+# ---- reveal_outside_circle: none ------------------------------------------------------
+sed -i 's|^service:|service:\n  reveal_outside_circle: none|' "$C/triscreen.yaml"
+start_server
+expect_eq "town1 reads the feed (none)" "$(req "$R1" GET '/v1/alerts?since=0')" 200
+cp "$WORK/r.json" "$WORK/feed2.json"
+expect_eq "none: the feed names nobody outside" "$(leaks "$WORK/feed2.json")" 0
+check "none: the evidence is withheld" grep -q '"evidence":"(withheld)"' "$WORK/feed2.json"
+check "none: no outside count" bash -c "! grep -q -e outside_scope -e 'outside your scope' '$WORK/feed2.json'"
+expect_eq "town1 reads W-T1's dossier (none)" "$(req "$R1" GET /v1/persons/W-T1)" 200
+check "none: no outside count in the dossier" bash -c "! grep -q -e outside_scope -e 'outside your scope' '$WORK/r.json'"
+expect_eq "none: the dossier names nobody outside" "$(leaks "$WORK/r.json")" 0
+stop_server
+printf 'service:\n  reveal_outside_circle: some\n' >"$WORK/bad.yaml"
+sed -i 's|^  reveal_outside_circle: none|  reveal_outside_circle: maybe|' "$C/triscreen.yaml"
+expect_code "a bad reveal_outside_circle is a config error" 2 "$TRISCREEN" lists
+check "the error names the key" grep -q "service.reveal_outside_circle" "$WORK/last.err"
 finish

@@ -43,7 +43,7 @@ char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader)
     json_object_object_add(o, "person", str_or_null(r->person));
     json_object_object_add(o, "grid", str_or_null(r->grid));
     json_object_object_add(o, "colour", str_or_null(r->colour));
-    json_object_object_add(o, "rules", ts__redact_reasons_text(r->rules, reader));
+    json_object_object_add(o, "rules", ts__redact_alert_rules(r->rules, r->headline, reader));
     json_object_object_add(o, "route", parsed(r->route, json_type_array));
     if (r->route_note)
         json_object_object_add(o, "route_note", json_object_new_string(r->route_note));

@@ -128,7 +128,7 @@ static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
                         : NULL));
     json_object_put(hl);
-    add(o, "rules", ts__redact_reasons_text(a->rules, c->rd));
+    add(o, "rules", ts__redact_alert_rules(a->rules, a->headline, c->rd));
     add(o, "route", ts__json_array(a->route));
     add(o, "created", ts__json_str(a->created));
     add(o, "run", a->run ? json_object_new_int64(a->run) : NULL);

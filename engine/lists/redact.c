@@ -137,6 +137,52 @@ json_object *ts__redact_reasons_text(const char *json, const ts_reader *r)
     return out;
 }
 
+/* True for a detailed headline stored before circle members were kept. */
+static bool legacy_headline(json_object *h)
+{
+    json_object *c = get(h, "circle");
+    return c && json_object_is_type(c, json_type_object) && !get(c, "members");
+}
+
+static json_object *withhold_all(json_object *reasons)
+{
+    json_object *out = json_object_new_array();
+    size_t n = out && json_object_is_type(reasons, json_type_array)
+                   ? json_object_array_length(reasons)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(reasons, i), *o = json_object_new_object();
+        if (!o || json_object_array_add(out, o) != 0) {
+            json_object_put(o);
+            json_object_put(out);
+            return NULL;
+        }
+        json_object_object_foreach(e, key, val)
+        {
+            if (!strcmp(key, "parts"))
+                continue;
+            json_object_object_add(o, key,
+                                   !strcmp(key, "evidence")
+                                       ? json_object_new_string(TS_REDACT_WITHHELD)
+                                       : json_object_get(val));
+        }
+    }
+    return out;
+}
+
+json_object *ts__redact_alert_rules(const char *rules, const char *headline, const ts_reader *r)
+{
+    json_object *h = r && headline ? json_tokener_parse(headline) : NULL;
+    bool legacy = h && legacy_headline(h);
+    json_object_put(h);
+    if (!legacy)
+        return ts__redact_reasons_text(rules, r);
+    json_object *in = rules ? json_tokener_parse(rules) : NULL;
+    json_object *out = withhold_all(in);
+    json_object_put(in);
+    return out;
+}
+
 /* The circle of a headline for a scoped reader, from its members (NULL: none to show). */
 static json_object *redact_circle(json_object *c, const ts_reader *r)
 {
@@ -227,7 +273,7 @@ json_object *ts__redact_headline_text(const char *json, const ts_reader *r)
     {
         json_object *v;
         if (!strcmp(key, "top_reasons"))
-            v = ts__redact_reasons(val, r);
+            v = r && legacy_headline(h) ? withhold_all(val) : ts__redact_reasons(val, r);
         else if (!strcmp(key, "circle"))
             v = !json_object_is_type(val, json_type_object) ? NULL
                 : r                                         ? redact_circle(val, r)

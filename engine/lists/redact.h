@@ -23,6 +23,11 @@
 json_object *ts__redact_reasons(json_object *reasons, const ts_reader *r);
 /* The same from stored JSON text (NULL or unreadable text → []). */
 json_object *ts__redact_reasons_text(const char *json, const ts_reader *r);
+/* The rules of an alert with stored headline text `headline` for r: as
+ * ts__redact_reasons_text, except that a scoped reader gets every evidence withheld when
+ * the headline was stored before evidence carried its members (a detailed alert from
+ * before the upgrade: its text may name anyone). */
+json_object *ts__redact_alert_rules(const char *rules, const char *headline, const ts_reader *r);
 /* A new headline object for r: top_reasons redacted, the circle counted and listed over
  * the members r may see, plus "outside_scope":{"relatives","highest"} for those it may
  * not (TS_REVEAL_COUNT, when there are any); no "members". A headline stored before

@@ -144,6 +144,21 @@ static void test_headline(void **state)
         "{\"circle\":{\"size\":1,\"listed\":[{\"person\":\"P-9\"}]}}", &f->rd));
     assert_string_equal(s, "{\"circle\":null}");
     free(s);
+    /* and its evidence is withheld from a scoped reader, whatever it says */
+    static const char legacy[] = "{\"top_reasons\":[{\"id\":\"r\",\"evidence\":\"P-9 is red\"}],"
+                                 "\"circle\":{\"size\":1}}";
+    s = text_of(ts__redact_headline_text(legacy, &f->rd));
+    assert_null(strstr(s, "P-9"));
+    assert_non_null(strstr(s, "(withheld)"));
+    free(s);
+    s = text_of(
+        ts__redact_alert_rules("[{\"id\":\"r\",\"evidence\":\"P-9 is red\"}]", legacy, &f->rd));
+    assert_string_equal(s, "[{\"id\":\"r\",\"evidence\":\"(withheld)\"}]");
+    free(s);
+    s = text_of(
+        ts__redact_alert_rules("[{\"id\":\"r\",\"evidence\":\"P-9 is red\"}]", legacy, NULL));
+    assert_string_equal(s, "[{\"id\":\"r\",\"evidence\":\"P-9 is red\"}]");
+    free(s);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 -- 30_targeted.lua — targeted screening of listed persons: their circle (the people
--- related to them, with colours as they stood when the pass began) and what changed
+-- related to them, with colours as the regional pass or a review set them) and what changed
 -- since the last review. Targeted rules can only raise a colour: a vote raises it to
 -- at least that colour, a score is added to the regional score.
 -- Policy: no rule reads protected attributes; care needs never score or vote.

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/arena.h"
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
@@ -175,6 +176,19 @@ int ts__cli_screen(int argc, char **argv)
         rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
     if (rc == TS_OK)
         rc = ts_feedback_open(cfg, grid, ts_rulepack_hash(pack), &fb, &err);
+    if (rc == TS_OK && person) {
+        /* --person names one record: a typo must not screen nobody and exit 0 */
+        ts_arena pa;
+        ts_arena_init(&pa, 0);
+        ts_person p;
+        rc = ts_store_get_person(store, person, &pa, &p, &err);
+        ts_arena_release(&pa);
+        if (rc == TS_NOTFOUND) {
+            ts_cli_fail("screen: --person %s: no such person", person);
+            code = TS_EXIT_FAILED;
+            goto done;
+        }
+    }
     if (rc != TS_OK) {
         ts_cli_error(&err);
         code = rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);

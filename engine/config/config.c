@@ -408,8 +408,17 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
             }
             c->cfg->tokens = t;
             c->cfg->n_tokens = v->n;
+        } else if (key_is(k, "reveal_outside_circle")) {
+            const char *s;
+            if ((rc = want_str(c, "service.reveal_outside_circle", v, &s)) != TS_OK)
+                return rc;
+            if (strcmp(s, "count") && strcmp(s, "none"))
+                return fail(c, v, TS_CONFIG,
+                            "service.reveal_outside_circle: expected count or none, got \"%.64s\"",
+                            s);
+            c->cfg->reveal_outside_circle = strcmp(s, "none") == 0;
         } else {
-            rc = unknown_key(c, "service", k, "listen, tokens");
+            rc = unknown_key(c, "service", k, "listen, tokens, reveal_outside_circle");
         }
     }
     return rc;

@@ -38,8 +38,9 @@ ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int
 /* Unix seconds → "YYYY-MM-DDTHH:MM:SSZ". */
 void ts__fb_timestamp(int64_t at, char buf[21]);
 
-/* The alert JSON (DESIGN.md §Alerts) of a row; malloc'd, NULL when out of memory. */
-char *ts__fb_alert_json(const ts__alert_row *r);
+/* The alert JSON (DESIGN.md §Alerts) of a row as `reader` may see it (NULL = unscoped;
+ * lists/redact.h); malloc'd, NULL when out of memory. */
+char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader);
 
 /* 64-bit FNV-1a of a string. */
 uint64_t ts__fb_hash(const char *s);

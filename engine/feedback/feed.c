@@ -10,6 +10,7 @@
 
 #include "triscreen/date.h"
 #include "feedback/fb_int.h"
+#include "lists/redact.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -29,7 +30,7 @@ static json_object *parsed(const char *s, json_type fallback)
     return o;
 }
 
-char *ts__fb_alert_json(const ts__alert_row *r)
+char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader)
 {
     json_object *o = json_object_new_object();
     if (!o)
@@ -42,7 +43,7 @@ char *ts__fb_alert_json(const ts__alert_row *r)
     json_object_object_add(o, "person", str_or_null(r->person));
     json_object_object_add(o, "grid", str_or_null(r->grid));
     json_object_object_add(o, "colour", str_or_null(r->colour));
-    json_object_object_add(o, "rules", parsed(r->rules, json_type_array));
+    json_object_object_add(o, "rules", ts__redact_alert_rules(r->rules, r->headline, reader));
     json_object_object_add(o, "route", parsed(r->route, json_type_array));
     if (r->route_note)
         json_object_object_add(o, "route_note", json_object_new_string(r->route_note));
@@ -55,7 +56,7 @@ char *ts__fb_alert_json(const ts__alert_row *r)
         json_object_object_add(o, "escalated", str_or_null(r->escalated));
     }
     if (r->headline)
-        json_object_object_add(o, "headline", parsed(r->headline, json_type_object));
+        json_object_object_add(o, "headline", ts__redact_headline_text(r->headline, reader));
     const char *txt = json_object_to_json_string_ext(o, JSON_FLAGS);
     char *out = txt ? strdup(txt) : NULL;
     json_object_put(o);
@@ -93,7 +94,7 @@ static ts_status list_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     list_ctx *lc = ud;
     if (!in_scopes(lc, r->grid))
         return TS_OK;
-    char *j = ts__fb_alert_json(r);
+    char *j = ts__fb_alert_json(r, lc->f->reader);
     if (!j)
         return ts_err_set(err, TS_NOMEM, "alerts", NULL);
     ts_status rc = lc->fn ? lc->fn(lc->ud, j, r->cursor) : TS_OK;

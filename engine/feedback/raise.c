@@ -13,11 +13,12 @@
 
 #include "triscreen/date.h"
 #include "feedback/fb_int.h"
+#include "lists/redact.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 /* headline: reasons and listed circle members shown at most */
 #define HEADLINE_REASONS 3
-#define HEADLINE_CIRCLE 10
+#define HEADLINE_CIRCLE TS_HEADLINE_CIRCLE
 /* the sink is written in chunks of about this many bytes */
 #define SINK_CHUNK (1u << 20)
 
@@ -164,6 +165,14 @@ static ts_status normalise_rules(const char *rules_json, char **rules, char **id
             rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
             goto done;
         }
+        /* the members the evidence names, as data: readers render them per scope */
+        json_object *parts;
+        if (json_object_object_get_ex(e, "parts", &parts) &&
+            json_object_is_type(parts, json_type_array) &&
+            json_object_object_add(o, "parts", json_object_get(parts)) != 0) {
+            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+            goto done;
+        }
     }
     qsort(idv, n_ids, sizeof *idv, cmp_str);
     size_t len = 1;
@@ -193,8 +202,9 @@ done:
 /* ---- the detailed headline ------------------------------------------------------------- */
 
 typedef struct headline_ctx {
-    json_object *top;    /* array */
-    json_object *listed; /* array */
+    json_object *top;     /* array */
+    json_object *listed;  /* array */
+    json_object *members; /* array: every direct relation, for per-reader rendering */
     int64_t score;
     char next_review[16];
     char colour[16];
@@ -246,7 +256,7 @@ static ts_status on_member(void *ud, const char *colour, int64_t score, const ch
 }
 
 static ts_status on_circle(void *ud, const char *other, const char *kind, const char *colour,
-                           ts_err *err)
+                           const char *grid, ts_err *err)
 {
     headline_ctx *hc = ud;
     if (!strcmp(other, hc->last_other))
@@ -255,6 +265,17 @@ static ts_status on_circle(void *ud, const char *other, const char *kind, const 
     hc->circle++;
     int ci = colour_index(colour);
     hc->by_colour[ci]++;
+    /* stored, never shown as is: lists/redact.c builds the circle each reader may see */
+    json_object *mo = json_object_new_object();
+    if (!mo || json_object_array_add(hc->members, mo) != 0) {
+        json_object_put(mo);
+        hc->oom = true;
+        return TS_OK;
+    }
+    json_object_object_add(mo, "person", json_object_new_string(other));
+    json_object_object_add(mo, "relation", json_object_new_string(kind));
+    json_object_object_add(mo, "colour", ci ? json_object_new_string(colour) : NULL);
+    json_object_object_add(mo, "grid", grid ? json_object_new_string(grid) : NULL);
     if (ci && json_object_array_length(hc->listed) < HEADLINE_CIRCLE) {
         json_object *o = json_object_new_object();
         if (!o || json_object_array_add(hc->listed, o) != 0) {
@@ -275,10 +296,12 @@ static ts_status on_circle(void *ud, const char *other, const char *kind, const 
 static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const char *colour,
                                 const char *rules, char **out, ts_err *err)
 {
-    headline_ctx hc = {.top = json_object_new_array(), .listed = json_object_new_array()};
+    headline_ctx hc = {.top = json_object_new_array(),
+                       .listed = json_object_new_array(),
+                       .members = json_object_new_array()};
     json_object *h = json_object_new_object(), *circle = json_object_new_object();
     ts_status rc = TS_OK;
-    if (!hc.top || !hc.listed || !h || !circle) {
+    if (!hc.top || !hc.listed || !hc.members || !h || !circle) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
@@ -299,6 +322,8 @@ static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const c
     json_object_object_add(circle, "blue", json_object_new_int64((int64_t)hc.by_colour[1]));
     json_object_object_add(circle, "listed", hc.listed);
     hc.listed = NULL;
+    json_object_object_add(circle, "members", hc.members);
+    hc.members = NULL;
     json_object_object_add(h, "circle", circle);
     circle = NULL;
     json_object_object_add(h, "next_review",
@@ -309,6 +334,7 @@ static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const c
 done:
     json_object_put(hc.top);
     json_object_put(hc.listed);
+    json_object_put(hc.members);
     json_object_put(circle);
     json_object_put(h);
     return rc;
@@ -497,7 +523,7 @@ static ts_status sink_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     sink_buf *b = ud;
     if (ts__fb_hash(r->dedup) != b->key)
         return TS_OK; /* rolled back, and the cursor reused by another writer */
-    char *j = ts__fb_alert_json(r);
+    char *j = ts__fb_alert_json(r, NULL);
     if (!j)
         return ts_err_set(err, TS_NOMEM, "feedback", NULL);
     size_t n = strlen(j);

@@ -145,6 +145,20 @@ static size_t token_cells(const ts_principal *p, const ts_cell **out, size_t cap
     return n;
 }
 
+/* The reader for r's token (NULL for an all-scopes token), over cells[cap]. */
+static const ts_reader *token_reader(ts__req *r, const ts_cell **cells, size_t cap, ts_reader *out)
+{
+    if (r->who->all)
+        return NULL;
+    const ts_config *cfg = ts_service_gen_config(r->gen);
+    *out =
+        (ts_reader){.grid = ts_service_gen_grid(r->gen),
+                    .cells = cells,
+                    .n_cells = token_cells(r->who, cells, cap),
+                    .reveal = cfg && cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
+    return out;
+}
+
 /* ---- POST /v1/records --------------------------------------------------------------- */
 
 static ts__hres records_post(ts__req *r)
@@ -232,8 +246,13 @@ static bool feed_answer(ts__req *r, bool force)
             free(buf);
             return true;
         }
-        ts_alert_filter f = {
-            .since = r->since, .scopes = cells, .n_scopes = n_cells, .limit = FEED_LIMIT};
+        ts_reader rd;
+        const ts_cell *rcells[256];
+        ts_alert_filter f = {.since = r->since,
+                             .scopes = cells,
+                             .n_scopes = n_cells,
+                             .limit = FEED_LIMIT,
+                             .reader = token_reader(r, rcells, 256, &rd)};
         rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
         ts_service_reader_put(r->svc, s);
     }
@@ -333,7 +352,12 @@ static bool alert_visible(ts__req *r, const char *id, bool *db_error)
     }
     find_alert fa = {.number = n};
     snprintf(fa.name, sizeof fa.name, "A-%06lld", (long long)n);
-    ts_alert_filter f = {.since = n - 1, .scopes = cells, .n_scopes = n_cells};
+    ts_reader rd;
+    const ts_cell *rcells[256];
+    ts_alert_filter f = {.since = n - 1,
+                         .scopes = cells,
+                         .n_scopes = n_cells,
+                         .reader = token_reader(r, rcells, 256, &rd)};
     int64_t last = 0;
     ts_err e;
     ts_status rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
@@ -409,34 +433,6 @@ static ts__hres alert_close(ts__req *r)
 
 /* ---- GET /v1/persons/ID ------------------------------------------------------------- */
 
-/* Drops circle members this token may not see (pending members, not stored yet, keep
- * only what the visible record itself says: their id). */
-static char *scope_dossier(ts__req *r, const char *json)
-{
-    json_object *doc = json_tokener_parse(json), *circle;
-    if (!doc)
-        return NULL;
-    if (json_object_object_get_ex(doc, "circle", &circle) &&
-        json_object_is_type(circle, json_type_array)) {
-        json_object *kept = json_object_new_array();
-        size_t n = json_object_array_length(circle);
-        for (size_t i = 0; i < n; i++) {
-            json_object *m = json_object_array_get_idx(circle, i), *g;
-            const char *grid =
-                json_object_object_get_ex(m, "grid", &g) && json_object_is_type(g, json_type_string)
-                    ? json_object_get_string(g)
-                    : NULL;
-            if (grid && !ts_principal_sees_code(r->who, ts_service_gen_grid(r->gen), grid))
-                continue;
-            json_object_array_add(kept, json_object_get(m));
-        }
-        json_object_object_add(doc, "circle", kept);
-    }
-    char *out = strdup(jflags_str(doc));
-    json_object_put(doc);
-    return out;
-}
-
 static ts__hres person_get(ts__req *r)
 {
     if (r->resumed) {
@@ -461,7 +457,11 @@ static ts__hres person_get(ts__req *r)
     size_t len = 0;
     if (visible) {
         FILE *f = open_memstream(&buf, &len);
-        rc = f ? ts_dossier_print(s, grid, r->param, TS_OUT_JSON, f, &e) : TS_NOMEM;
+        /* rendered for this token from structured data: no out-of-scope person */
+        const ts_cell *cells[256];
+        ts_reader rd;
+        const ts_reader *rdp = token_reader(r, cells, 256, &rd);
+        rc = f ? ts_dossier_print_for(s, grid, r->param, rdp, TS_OUT_JSON, f, &e) : TS_NOMEM;
         if (f)
             fclose(f);
     }
@@ -475,14 +475,6 @@ static ts__hres person_get(ts__req *r)
     if (rc != TS_OK) {
         free(buf);
         return ts__reply_error(r, 500, "dossier failed: %s", ts_status_text(rc));
-    }
-    if (!r->who->all) {
-        char *scoped = scope_dossier(r, buf);
-        free(buf);
-        if (!scoped)
-            return ts__reply_error(r, 500, "dossier failed");
-        buf = scoped;
-        len = strlen(buf);
     }
     r->out = buf;
     r->out_len = len;

@@ -10,6 +10,7 @@
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
 #include "lists/lists_int.h"
+#include "lists/redact.h"
 #include "store/lists_query.h"
 
 /* Related persons shown at depth 2 at most (a hub's relations are cut there and the
@@ -30,8 +31,15 @@ static void push(json_object *arr, json_object *v)
 
 /* ---- history sections ------------------------------------------------------------------- */
 
+/* A history section being filled, for one reader (NULL = unscoped). */
+typedef struct sect {
+    json_object *arr;
+    const ts_reader *rd;
+} sect;
+
 static ts_status ledger_row(void *ud, const ts__lq_ledger *l, ts_err *err)
 {
+    sect *sc = ud;
     json_object *o = json_object_new_object();
     if (!o)
         return ts_err_set(err, TS_NOMEM, l->person, NULL);
@@ -40,13 +48,14 @@ static ts_status ledger_row(void *ud, const ts__lq_ledger *l, ts_err *err)
     add(o, "grid", ts__json_str(l->grid));
     add(o, "suspect", json_object_new_boolean(l->suspect));
     add(o, "gaps", ts__json_ids(l->gaps));
-    add(o, "rules", ts__json_array(l->rules));
-    push(ud, o);
+    add(o, "rules", ts__redact_reasons_text(l->rules, sc->rd));
+    push(sc->arr, o);
     return TS_OK;
 }
 
 static ts_status transition_row(void *ud, const ts__lq_transition *t, ts_err *err)
 {
+    sect *sc = ud;
     json_object *o = json_object_new_object();
     if (!o)
         return ts_err_set(err, TS_NOMEM, NULL, "list history");
@@ -56,8 +65,8 @@ static ts_status transition_row(void *ud, const ts__lq_transition *t, ts_err *er
     add(o, "to", ts__json_str(t->to && strcmp(t->to, "none") ? t->to : NULL));
     add(o, "score", t->score >= 0 ? json_object_new_int64(t->score) : NULL);
     add(o, "actor", ts__json_str(t->actor));
-    add(o, "reasons", ts__json_array(t->reasons));
-    push(ud, o);
+    add(o, "reasons", ts__redact_reasons_text(t->reasons, sc->rd));
+    push(sc->arr, o);
     return TS_OK;
 }
 
@@ -93,6 +102,7 @@ static ts_status alert_event_row(void *ud, const ts__lq_alert_event *e, ts_err *
 typedef struct alerts_ctx {
     ts_store *s;
     json_object *arr;
+    const ts_reader *rd;
 } alerts_ctx;
 
 static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
@@ -111,8 +121,14 @@ static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
     add(o, "kind", ts__json_str(a->kind));
     add(o, "grid", ts__json_str(a->grid));
     add(o, "colour", ts__json_str(a->colour));
-    add(o, "headline", ts__json_str(a->headline));
-    add(o, "rules", ts__json_array(a->rules));
+    /* the headline is shown as its JSON text, rendered for this reader */
+    json_object *hl = ts__redact_headline_text(a->headline, c->rd);
+    add(o, "headline",
+        ts__json_str(hl ? json_object_to_json_string_ext(hl, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : NULL));
+    json_object_put(hl);
+    add(o, "rules", ts__redact_alert_rules(a->rules, a->headline, c->rd));
     add(o, "route", ts__json_array(a->route));
     add(o, "created", ts__json_str(a->created));
     add(o, "run", a->run ? json_object_new_int64(a->run) : NULL);
@@ -128,6 +144,7 @@ static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
 typedef struct member {
     const char *other, *via, *kind; /* kind: the kinds joined with "," once grouped */
     const char *name, *grid, *colour;
+    const char *via_grid; /* the depth-1 person's cell (depth 2) */
     bool stored;
 } member;
 
@@ -136,7 +153,7 @@ typedef struct circle {
     const char *self;
     member *d1, *cand;
     size_t n1, cap1, ncand, capcand;
-    const char *via; /* the depth-1 person being expanded */
+    const char *via, *via_grid; /* the depth-1 person being expanded, its cell */
     bool truncated;
 } circle;
 
@@ -158,6 +175,7 @@ static bool fill(ts_arena *a, member *m, const ts__lq_relation *r, const char *v
     m->other = ts_arena_strdup(a, r->other);
     m->kind = ts_arena_strdup(a, r->kind);
     m->via = via;
+    m->via_grid = NULL;
     m->stored = r->stored;
     m->name = r->name ? ts_arena_strdup(a, r->name) : NULL;
     m->grid = r->grid ? ts_arena_strdup(a, r->grid) : NULL;
@@ -204,6 +222,7 @@ static ts_status depth2_row(void *ud, const ts__lq_relation *r, ts_err *err)
     if (grow(&c->cand, &c->capcand, c->ncand) != TS_OK ||
         !fill(c->a, &c->cand[c->ncand], r, c->via))
         return ts_err_set(err, TS_NOMEM, NULL, "circle");
+    c->cand[c->ncand].via_grid = c->via_grid;
     c->ncand++;
     return TS_OK;
 }
@@ -219,15 +238,25 @@ static int cand_cmp(const void *pa, const void *pb)
     return d;
 }
 
-static json_object *member_json(const member *m, int distance)
+/* One circle member for reader rd; NULL (counted in *outside, its colour in *highest)
+ * when rd may not see the person. A link through a person rd may not see is not shown. */
+static json_object *member_json(const member *m, int distance, const ts_reader *rd, size_t *outside,
+                                int *highest)
 {
+    if (!ts_reader_sees(rd, m->grid)) {
+        (*outside)++;
+        int ci = ts__lists_colour_of(m->colour);
+        if (ci > *highest)
+            *highest = ci;
+        return NULL;
+    }
     json_object *o = json_object_new_object();
     if (!o)
         return NULL;
     add(o, "person", json_object_new_string(m->other));
     add(o, "distance", json_object_new_int(distance));
     add(o, "relation", json_object_new_string(m->kind));
-    if (m->via)
+    if (m->via && ts_reader_sees(rd, m->via_grid))
         add(o, "via", json_object_new_string(m->via));
     add(o, "pending", json_object_new_boolean(!m->stored));
     add(o, "name", ts__json_str(m->name));
@@ -239,22 +268,28 @@ static json_object *member_json(const member *m, int distance)
 /* The circle: depth 1 (direct relations) and depth 2 (their relations, without the
  * person and the depth-1 people), one entry per related person; at depth 2 the link
  * shown is through the first depth-1 person (by id) that leads there. */
-static ts_status build_circle(ts_store *s, ts_arena *a, const char *self, json_object *doc,
-                              ts_err *err)
+static ts_status build_circle(ts_store *s, ts_arena *a, const char *self, const ts_reader *rd,
+                              json_object *doc, ts_err *err)
 {
     circle c = {.a = a, .self = self};
+    size_t outside = 0;
+    int highest = 0;
     json_object *arr = json_object_new_array();
     ts_status rc = arr ? TS_OK : ts_err_set(err, TS_NOMEM, self, "circle");
     if (rc == TS_OK)
         rc = ts__lq_relations_of(s, self, depth1_row, &c, err);
     for (size_t i = 0; rc == TS_OK && i < c.n1; i++) {
         c.via = c.d1[i].other;
+        c.via_grid = c.d1[i].grid;
         rc = ts__lq_relations_of(s, c.via, depth2_row, &c, err);
     }
     if (rc != TS_OK)
         goto done;
-    for (size_t i = 0; i < c.n1; i++)
-        push(arr, member_json(&c.d1[i], 1));
+    for (size_t i = 0; i < c.n1; i++) {
+        json_object *mj = member_json(&c.d1[i], 1, rd, &outside, &highest);
+        if (mj)
+            push(arr, mj);
+    }
     if (c.ncand)
         qsort(c.cand, c.ncand, sizeof *c.cand, cand_cmp);
     for (size_t i = 0; i < c.ncand;) {
@@ -267,11 +302,21 @@ static ts_status build_circle(ts_store *s, ts_arena *a, const char *self, json_o
             rc = ts_err_set(err, TS_NOMEM, self, "circle");
             goto done;
         }
-        push(arr, member_json(&m, 2));
+        json_object *mj = member_json(&m, 2, rd, &outside, &highest);
+        if (mj)
+            push(arr, mj);
         i = j;
     }
     add(doc, "circle", arr);
     arr = NULL;
+    if (rd && outside && rd->reveal == TS_REVEAL_COUNT) {
+        json_object *x = json_object_new_object();
+        if (x) {
+            add(x, "relatives", json_object_new_int64((int64_t)outside));
+            add(x, "highest", ts__json_str(highest ? ts_colour_name((ts_colour)highest) : NULL));
+        }
+        add(doc, "circle_outside_scope", x);
+    }
     if (c.truncated)
         add(doc, "circle_truncated", json_object_new_boolean(true));
 done:
@@ -284,7 +329,7 @@ done:
 /* ---- the document -----------------------------------------------------------------------------
  */
 
-static json_object *list_json(const ts__lq_member *m)
+static json_object *list_json(const ts__lq_member *m, const ts_reader *rd)
 {
     json_object *o = json_object_new_object();
     if (!o)
@@ -297,7 +342,7 @@ static json_object *list_json(const ts__lq_member *m)
     add(o, "since", ts__json_str(m->since));
     add(o, "run", m->run ? json_object_new_int64(m->run) : NULL);
     add(o, "next_review", ts__json_str(m->next_review));
-    add(o, "reasons", ts__json_array(m->reasons));
+    add(o, "reasons", ts__redact_reasons_text(m->reasons, rd));
     json_object *ov = NULL;
     if (m->override_colour && (ov = json_object_new_object())) {
         add(ov, "colour", json_object_new_string(m->override_colour));
@@ -317,8 +362,37 @@ static ts_status section(json_object *doc, const char *key, json_object **arr, t
     return TS_OK;
 }
 
-static ts_status build(ts_store *s, const ts_grid *g, const char *id, ts_arena *a,
-                       json_object **out, ts_err *err)
+/* Drops from the record's relations those naming a person rd may not see. */
+static ts_status scope_relations(ts_store *s, json_object *rec, const ts_reader *rd, ts_err *err)
+{
+    json_object *rels = NULL;
+    if (!rd || !json_object_object_get_ex(rec, "relations", &rels) ||
+        !json_object_is_type(rels, json_type_array))
+        return TS_OK;
+    json_object *kept = json_object_new_array();
+    if (!kept)
+        return ts_err_set(err, TS_NOMEM, NULL, "relations");
+    for (size_t i = 0; i < json_object_array_length(rels); i++) {
+        json_object *r = json_object_array_get_idx(rels, i), *jid;
+        const char *other =
+            json_object_object_get_ex(r, "id", &jid) ? json_object_get_string(jid) : NULL;
+        char grid[128];
+        bool found = false;
+        ts_status rc =
+            other ? ts_store_person_grid(s, other, grid, sizeof grid, &found, err) : TS_OK;
+        if (rc != TS_OK) {
+            json_object_put(kept);
+            return rc;
+        }
+        if (found && ts_reader_sees(rd, grid))
+            push(kept, json_object_get(r));
+    }
+    add(rec, "relations", kept);
+    return TS_OK;
+}
+
+static ts_status build(ts_store *s, const ts_grid *g, const char *id, const ts_reader *rd,
+                       ts_arena *a, json_object **out, ts_err *err)
 {
     ts_person p;
     ts_status rc = ts_store_get_person(s, id, a, &p, err);
@@ -352,6 +426,8 @@ static ts_status build(ts_store *s, const ts_grid *g, const char *id, ts_arena *
     if (json_object_object_get_ex(rec, "events", &events))
         json_object_get(events);
     json_object_object_del(rec, "events");
+    if ((rc = scope_relations(s, rec, rd, err)) != TS_OK)
+        goto done;
     add(doc, "record", rec);
     rec = NULL;
     add(doc, "events", events ? events : json_object_new_array());
@@ -367,22 +443,23 @@ static ts_status build(ts_store *s, const ts_grid *g, const char *id, ts_arena *
     bool found = false;
     if ((rc = ts__lq_member_get(s, id, a, &m, &found, err)) != TS_OK)
         goto done;
-    add(doc, "list", found ? list_json(&m) : NULL);
+    add(doc, "list", found ? list_json(&m, rd) : NULL);
 
-    if ((rc = section(doc, "ledger", &arr, err)) != TS_OK ||
-        (rc = ts__lq_ledger_of(s, id, ledger_row, arr, err)) != TS_OK)
+    sect sc = {NULL, rd};
+    if ((rc = section(doc, "ledger", &sc.arr, err)) != TS_OK ||
+        (rc = ts__lq_ledger_of(s, id, ledger_row, &sc, err)) != TS_OK)
         goto done;
-    if ((rc = section(doc, "list_history", &arr, err)) != TS_OK ||
-        (rc = ts__lq_transitions_of(s, id, transition_row, arr, err)) != TS_OK)
+    if ((rc = section(doc, "list_history", &sc.arr, err)) != TS_OK ||
+        (rc = ts__lq_transitions_of(s, id, transition_row, &sc, err)) != TS_OK)
         goto done;
-    if ((rc = build_circle(s, a, id, doc, err)) != TS_OK)
+    if ((rc = build_circle(s, a, id, rd, doc, err)) != TS_OK)
         goto done;
     if ((rc = section(doc, "reviews", &arr, err)) != TS_OK ||
         (rc = ts__lq_reviews_of(s, id, review_row, arr, err)) != TS_OK)
         goto done;
     if ((rc = section(doc, "alerts", &arr, err)) != TS_OK)
         goto done;
-    alerts_ctx ac = {s, arr};
+    alerts_ctx ac = {s, arr, rd};
     rc = ts__lq_alerts_of(s, id, alert_row, &ac, err);
 done:
     free(text);
@@ -672,6 +749,12 @@ static void print_text(json_object *doc, FILE *f)
 ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
                            FILE *out, ts_err *err)
 {
+    return ts_dossier_print_for(s, g, person_id, NULL, fmt, out, err);
+}
+
+ts_status ts_dossier_print_for(ts_store *s, const ts_grid *g, const char *person_id,
+                               const ts_reader *reader, ts_out_format fmt, FILE *out, ts_err *err)
+{
     if (fmt != TS_OUT_TEXT && fmt != TS_OUT_JSON)
         return ts_err_set(err, TS_USAGE, NULL, "dossier format must be text or json");
     if (!person_id || !person_id[0])
@@ -679,7 +762,7 @@ ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id,
     ts_arena a;
     ts_arena_init(&a, 0);
     json_object *doc = NULL;
-    ts_status rc = build(s, g, person_id, &a, &doc, err);
+    ts_status rc = build(s, g, person_id, reader, &a, &doc, err);
     if (rc == TS_OK) {
         if (fmt == TS_OUT_JSON) {
             rc = ts__json_line(out, doc, err);

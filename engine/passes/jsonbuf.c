@@ -53,9 +53,14 @@ void ts__jbuf_lit(ts_jbuf *b, const char *s)
 
 void ts__jbuf_str(ts_jbuf *b, const char *s)
 {
+    ts__jbuf_strn(b, s, strlen(s));
+}
+
+void ts__jbuf_strn(ts_jbuf *b, const char *s, size_t n)
+{
     static const char hex[] = "0123456789abcdef";
     ts__jbuf_raw(b, "\"", 1);
-    size_t n = strlen(s), i = 0, run = 0;
+    size_t i = 0, run = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         const char *esc = NULL;

@@ -20,6 +20,8 @@ void ts__jbuf_raw(ts_jbuf *b, const char *s, size_t n);
 void ts__jbuf_lit(ts_jbuf *b, const char *s);
 /* A JSON string literal, escaped; bytes of invalid UTF-8 are replaced by U+FFFD. */
 void ts__jbuf_str(ts_jbuf *b, const char *s);
+/* The same for the first n bytes of s. */
+void ts__jbuf_strn(ts_jbuf *b, const char *s, size_t n);
 void ts__jbuf_int(ts_jbuf *b, long long v);
 /* Copies the text into arena (NULL on failure). */
 char *ts__jbuf_dup(const ts_jbuf *b, ts_arena *a);

@@ -128,6 +128,21 @@ static bool override_active(const ts_list_row *r, int32_t now)
            (r->override_until == TS_DATE_NONE || now < r->override_until);
 }
 
+/* The colour a circle rule sees for a relative (issue 12 G1): the one a person's review
+ * set (an override in the row), else the one the regional pass set — never a colour a
+ * targeted rule raised, so red by association stops at the first degree and a re-run
+ * over unchanged data sees what the last run saw. A row without a regional colour (from
+ * before the column existed) falls back to the engine's colour, like the targeted base.
+ * The detailed headline reads the same view (ts__alert_db_circle). */
+static ts_colour circle_colour(const ts_list_row *r)
+{
+    if (!r)
+        return TS_COLOUR_NONE;
+    if (r->override_colour >= 0)
+        return (ts_colour)r->override_colour;
+    return (ts_colour)(r->regional_colour ? r->regional_colour : r->engine_colour);
+}
+
 static int32_t review_date(const pass_ctx *pc, int colour)
 {
     if (colour <= 0)
@@ -191,16 +206,16 @@ static ts_status circle_add(pass_ctx *pc, ts_store *db, ts_arena *a, circle_acc 
         cm->relation = rels[r].kind;
         cm->distance = depth;
         /* colours as they stood when the pass began: the snapshot, not this run's writes
-         * (inline mode has no snapshot and reads the current row) */
+         * (inline mode has no snapshot and reads the current row), seen through
+         * circle_colour */
         if (pc->inline_mode) {
             ts_list_row lr;
             bool found = false;
             if ((rc = ts_store_list_get(db, other, a, &lr, &found, err)) != TS_OK)
                 return rc;
-            cm->colour = found ? (ts_colour)lr.colour : TS_COLOUR_NONE;
+            cm->colour = circle_colour(found ? &lr : NULL);
         } else {
-            const ts_list_row *lr = snap_find(pc, other);
-            cm->colour = lr ? (ts_colour)lr->colour : TS_COLOUR_NONE;
+            cm->colour = circle_colour(snap_find(pc, other));
         }
         int sus = -1;
         if ((rc = ts_store_get_mark(db, other, &sus, err)) != TS_OK)
@@ -360,8 +375,63 @@ static void *reader_main(void *arg)
 
 /* ---- workers --------------------------------------------------------------------------- */
 
+/* Evidence that names a circle member carries the member as data (issue 12 A1): when ev
+ * mentions a member's id, name (3 bytes or more) or group cell — the longest match at
+ * each place — appends ,"parts":[TEXT | {"member","relation","grid","text"}, …] whose
+ * texts join to ev again. Readers render a member outside their scopes from the part,
+ * never by editing text (lists/redact.c). Members are the subject's whole circle, a
+ * superset of what any one rule was shown, so a hostile rule's text is covered too. */
+static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *c, size_t n_c)
+{
+    size_t len = ev ? strlen(ev) : 0, start = 0;
+    bool any = false;
+    for (size_t i = 0; n_c && i < len;) {
+        size_t best = 0;
+        const ts_circle_member *bm = NULL;
+        for (size_t k = 0; k < n_c; k++) {
+            const char *keys[3] = {c[k].person->id, c[k].person->name, c[k].person->grid};
+            for (int q = 0; q < 3; q++) {
+                size_t l = keys[q] ? strlen(keys[q]) : 0;
+                if (l > best && l <= len - i && (q == 0 || l >= 3) && !memcmp(ev + i, keys[q], l)) {
+                    best = l;
+                    bm = &c[k];
+                }
+            }
+        }
+        if (!bm) {
+            i++;
+            continue;
+        }
+        ts__jbuf_lit(jb, any ? "," : ",\"parts\":[");
+        any = true;
+        if (i > start) {
+            ts__jbuf_strn(jb, ev + start, i - start);
+            ts__jbuf_lit(jb, ",");
+        }
+        ts__jbuf_lit(jb, "{\"member\":");
+        ts__jbuf_str(jb, bm->person->id);
+        ts__jbuf_lit(jb, ",\"relation\":");
+        ts__jbuf_str(jb, bm->relation ? bm->relation : "");
+        ts__jbuf_lit(jb, ",\"grid\":");
+        ts__jbuf_str(jb, bm->person->grid ? bm->person->grid : "");
+        ts__jbuf_lit(jb, ",\"text\":");
+        ts__jbuf_strn(jb, ev + i, best);
+        ts__jbuf_lit(jb, "}");
+        i += best;
+        start = i;
+    }
+    if (!any)
+        return;
+    if (start < len) {
+        ts__jbuf_lit(jb, ",");
+        ts__jbuf_strn(jb, ev + start, len - start);
+    }
+    ts__jbuf_lit(jb, "]");
+}
+
 static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
-                              int only_feedback, ts_jbuf *jb, ts_arena *a, size_t *count)
+                              int only_feedback, const item *it, ts_jbuf *jb, ts_arena *a,
+                              size_t *count)
 {
     ts__jbuf_reset(jb);
     ts__jbuf_lit(jb, "[");
@@ -376,6 +446,7 @@ static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, 
         ts__jbuf_str(jb, ri->id);
         ts__jbuf_lit(jb, ",\"evidence\":");
         ts__jbuf_str(jb, r->fired[i].evidence ? r->fired[i].evidence : "");
+        evidence_parts(jb, r->fired[i].evidence, it->circle, it->n_circle);
         ts__jbuf_lit(jb, "}");
     }
     ts__jbuf_lit(jb, "]");
@@ -459,10 +530,10 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         return rc;
     ts_arena *a = &b->arena;
     const int *th = pc->o->cfg->thresholds;
-    it->rules_json = rules_json(pack, &it->res, -1, -1, jb, a, NULL);
+    it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
-        const char *j = rules_json(pack, &it->res, -1, fb, jb, a, &n);
+        const char *j = rules_json(pack, &it->res, -1, fb, it, jb, a, &n);
         it->fb_json[fb] = n ? j : NULL;
     }
     switch (pc->pass) {
@@ -487,7 +558,7 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         it->gaps_json = ts__jbuf_dup(jb, a);
         if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
             it->fb_json[TS_FEEDBACK_EARLY] =
-                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, jb, a, NULL);
+                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
         break;
     }
     case TS_PASS_REGIONAL: {
@@ -632,16 +703,21 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     for (size_t i = 0; i < it->res.n_errors; i++) {
         const ts_rule_error *e = &it->res.errors[i];
         const ts_rule_info *ri = ts_rulepack_rule(pack, e->rule);
+        /* the summary and --strict name ids and the rule only: a rule's message may embed
+         * record values (error("bad " .. p.name)); its full text stays in rule_errors */
         if (sum->rule_errors++ == 0)
-            snprintf(sum->first_error, sizeof sum->first_error, "person %s rule %s %s: %s",
-                     it->person.id, ri->id, e->where, e->msg);
+            snprintf(sum->first_error, sizeof sum->first_error,
+                     "person %s rule %s %s: %s (message in rule_errors of run %lld)", it->person.id,
+                     ri->id, e->where, ts_status_text(e->code), (long long)pc->run);
         rc = ts_store_put_rule_error(s, pc->run, it->person.id, ri->id, ts_status_name(e->code),
                                      e->where, e->msg, err);
         if (rc != TS_OK)
             return rc;
         if (pc->o->strict)
-            return ts_err_set(err, TS_RULE, e->where, "person %s, rule %s: %s (--strict)",
-                              it->person.id, ri->id, e->msg);
+            return ts_err_set(err, TS_RULE, e->where,
+                              "person %s, rule %s: %s (--strict: the run is rolled back; "
+                              "screen without --strict to keep the message in rule_errors)",
+                              it->person.id, ri->id, ts_status_text(e->code));
     }
     if (pc->pass == TS_PASS_FULL) {
         sum->suspects += it->suspect;

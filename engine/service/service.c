@@ -168,6 +168,7 @@ typedef struct rec {
     ts_upsert res;
     int from, to;
     alert_ref *alerts, *alerts_tail;
+    bool *pending; /* per relation of p: left pending by a scoped writer (issue 12 A2) */
 } rec;
 
 struct ts_svc_job {
@@ -693,7 +694,16 @@ static ts_status capture(ts_service *svc, ts_svc_job *j, rec *r, int64_t before,
     if (rc != TS_OK || after <= before || !r)
         return rc;
     size_t n = (size_t)(after - before);
-    ts_alert_filter f = {.since = before, .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK};
+    /* the alerts in the response are rendered for the writer's token (issue 12 A1) */
+    const ts_principal *who = j->who;
+    ts_reader rd = {.grid = j->gen->grid,
+                    .cells = who->cells,
+                    .n_cells = who->n_cells,
+                    .reveal =
+                        j->gen->cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
+    ts_alert_filter f = {.since = before,
+                         .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK,
+                         .reader = who->all ? NULL : &rd};
     collect c = {&j->arena, &r->alerts, &r->alerts_tail};
     int64_t last = 0;
     return ts_alerts_list(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);
@@ -749,6 +759,17 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+typedef struct writer_scope {
+    const ts_principal *who;
+    const ts_grid *grid;
+} writer_scope;
+
+static bool writer_covers(void *ud, const char *grid)
+{
+    const writer_scope *ws = ud;
+    return ts_principal_sees_code(ws->who, ws->grid, grid);
+}
+
 static ts_status apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
 {
     ts_service_gen *g = j->gen;
@@ -785,7 +806,16 @@ static ts_status apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
         r->from = found ? row.colour : 0;
         uint32_t *fresh = NULL;
         size_t n_fresh = 0;
-        rc = ts_store_put_person(s, &r->p, &svc->scratch, &r->res, &fresh, &n_fresh, err);
+        /* a scoped writer's relation to a person outside its scopes stays pending */
+        writer_scope wsc = {j->who, g->grid};
+        ts_store_writer w = {writer_covers, &wsc};
+        if (r->p.n_relations && !r->pending &&
+            !(r->pending = ts_arena_calloc(&j->arena, r->p.n_relations, sizeof *r->pending))) {
+            rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+            goto done;
+        }
+        rc = ts_store_put_person_as(s, &r->p, j->who->all ? NULL : &w, r->pending, &svc->scratch,
+                                    &r->res, &fresh, &n_fresh, err);
         if (rc != TS_OK)
             goto done;
         r->state = REC_ACCEPTED;
@@ -896,6 +926,20 @@ static char *ingest_json(const ts_svc_job *j)
                 }
             }
             json_object_object_add(o, "alerts", al);
+            json_object *pend = NULL;
+            for (size_t k = 0; r->pending && k < r->p.n_relations; k++) {
+                if (!r->pending[k])
+                    continue;
+                json_object *x = json_object_new_object();
+                json_object_object_add(x, "id", json_object_new_string(r->p.relations[k].other));
+                json_object_object_add(x, "kind", json_object_new_string(r->p.relations[k].kind));
+                json_object_object_add(x, "status", json_object_new_string("pending"));
+                if (!pend)
+                    pend = json_object_new_array();
+                json_object_array_add(pend, x);
+            }
+            if (pend)
+                json_object_object_add(o, "relations_pending", pend);
         } else {
             bool forbidden = r->state == REC_FORBIDDEN;
             forb += forbidden;

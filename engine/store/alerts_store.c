@@ -42,9 +42,18 @@ static const char *const q_sql[Q__COUNT] = {
                " ORDER BY cursor DESC LIMIT 1",
     [Q_COLOUR] = "SELECT colour FROM list_members WHERE person = ?1",
     [Q_MEMBER] = "SELECT colour, score, next_review, reasons FROM list_members WHERE person = ?1",
-    [Q_CIRCLE] = "SELECT r.other, r.kind, m.colour FROM (SELECT b AS other, kind FROM relations"
-                 " WHERE a = ?1 UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1) r"
-                 " LEFT JOIN list_members m ON m.person = r.other ORDER BY r.other, r.kind",
+    /* the circle colour circle rules see (passes/screen.c circle_colour): a review's
+     * override, else the regional colour (the engine's for rows older than that column),
+     * never a targeted raise — so the headline does not depend on evaluation order */
+    [Q_CIRCLE] =
+        "SELECT r.other, r.kind, CASE WHEN m.override_colour IS NOT NULL"
+        " THEN m.override_colour ELSE coalesce(m.regional_colour, m.engine_colour) END, p.grid"
+        " FROM (SELECT b AS other, kind FROM relations WHERE a = ?1"
+        " AND (pending_for IS NULL OR pending_for <> ?1)"
+        " UNION ALL SELECT a AS other, kind FROM relations WHERE b = ?1"
+        " AND (pending_for IS NULL OR pending_for <> ?1)) r"
+        " LEFT JOIN list_members m ON m.person = r.other"
+        " LEFT JOIN persons p ON p.id = r.other ORDER BY r.other, r.kind",
     /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,
      * which would make the planner scan the table in cursor order instead */
     [Q_DUE] = "SELECT " ROW_COLS " FROM alerts WHERE kind = 'quick' AND status = 'new'"
@@ -314,7 +323,7 @@ ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_cir
     ts_status rc = TS_OK;
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), err);
+        rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), err);
         if (rc != TS_OK)
             goto done;
     }

@@ -85,8 +85,10 @@ ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_mem
                               ts_err *err) TS_MUST_CHECK;
 /* The person's related persons (relations are stored once per unordered pair), with
  * their list colour (NULL when not listed), ordered by other id and kind. */
+/* Each direct relation: id, kind, the colour circle rules see (NULL off the lists), the
+ * person's group cell (NULL when not stored). */
 typedef ts_status (*ts__alert_circle_fn)(void *ud, const char *other, const char *kind,
-                                         const char *colour, ts_err *err);
+                                         const char *colour, const char *grid, ts_err *err);
 ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn, void *ud,
                               ts_err *err) TS_MUST_CHECK;
 /* Quick alerts with status 'new' whose coalesce(escalated, created) <= cutoff, in no

@@ -461,7 +461,9 @@ ts_status ts__lq_relations_of(ts_store *s, const char *person, ts__lq_relation_f
     static const char sql[] =
         "SELECT x.other, x.kind, p.id IS NOT NULL, p.name, p.grid, m.colour FROM"
         " (SELECT b AS other, kind FROM relations WHERE a = ?1"
-        "  UNION SELECT a AS other, kind FROM relations WHERE b = ?1) x"
+        "   AND (pending_for IS NULL OR pending_for <> ?1)"
+        "  UNION SELECT a AS other, kind FROM relations WHERE b = ?1"
+        "   AND (pending_for IS NULL OR pending_for <> ?1)) x"
         " LEFT JOIN persons p ON p.id = x.other"
         " LEFT JOIN list_members m ON m.person = x.other"
         "  AND m.colour IN ('red', 'yellow', 'blue')"

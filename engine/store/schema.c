@@ -80,6 +80,11 @@ static const char *const migrations[] = {
     "CREATE INDEX alerts_origin ON alerts(origin) WHERE origin IS NOT NULL;"
     "CREATE INDEX alerts_quick_due ON alerts(coalesce(escalated, created))"
     "  WHERE kind = 'quick' AND status = 'new';",
+    /* 3: a relation a scoped writer declared to a person outside its scopes is pending
+     *    for that person (issue 12 A2): it counts in the declaring side's circle but not
+     *    in pending_for's, until a writer whose scope covers pending_for (or an import)
+     *    declares it too. NULL = confirmed. */
+    "ALTER TABLE relations ADD COLUMN pending_for TEXT;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -33,9 +33,19 @@ static const char *const sql_text[ST__COUNT] = {
         "UPDATE persons SET events = ?2, n_events = ?3, digest = ?4, updated = ?5 WHERE pk = ?1",
     [ST_PERSON_GET] = "SELECT id, name, grid, born, notes, extra, events, pk FROM persons"
                       " WHERE id = ?1",
-    [ST_RELATION_INSERT] = "INSERT OR IGNORE INTO relations(a, b, kind) VALUES (?1, ?2, ?3)",
+    /* a new relation is stored with its pending person (?4, NULL = confirmed); declaring
+     * a stored one again confirms it unless ?4 is the same person it is pending for */
+    [ST_RELATION_INSERT] = "INSERT INTO relations(a, b, kind, pending_for) VALUES (?1, ?2, ?3, ?4)"
+                           " ON CONFLICT(a, b, kind) DO UPDATE SET pending_for = NULL"
+                           " WHERE pending_for IS NOT NULL AND (?4 IS NULL OR pending_for <> ?4)",
+    /* a relation pending for this person is not (yet) part of its record */
     [ST_RELATIONS_OF] = "SELECT b, kind FROM relations WHERE a = ?1"
-                        " UNION ALL SELECT a, kind FROM relations WHERE b = ?1 ORDER BY 1, 2",
+                        " AND (pending_for IS NULL OR pending_for <> ?1)"
+                        " UNION ALL SELECT a, kind FROM relations WHERE b = ?1"
+                        " AND (pending_for IS NULL OR pending_for <> ?1) ORDER BY 1, 2",
+    [ST_PERSON_GRID] = "SELECT grid FROM persons WHERE id = ?1",
+    [ST_RELATION_PENDING] = "SELECT pending_for IS NOT NULL FROM relations"
+                            " WHERE a = ?1 AND b = ?2 AND kind = ?3",
     [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail)"
                  " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_RUN_BEGIN] = "INSERT INTO runs(pass, scope, now, rules_hash, config_hash, started)"
@@ -441,6 +451,13 @@ static ts_status bind_person(sqlite3_stmt *st, const ts_person *p, const char *b
 ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch, ts_upsert *result,
                               uint32_t **new_events, size_t *n_new, ts_err *err)
 {
+    return ts_store_put_person_as(s, p, NULL, NULL, scratch, result, new_events, n_new, err);
+}
+
+ts_status ts_store_put_person_as(ts_store *s, const ts_person *p, const ts_store_writer *w,
+                                 bool *pending, ts_arena *scratch, ts_upsert *result,
+                                 uint32_t **new_events, size_t *n_new, ts_err *err)
+{
     ts_status rc = TS_OK;
     unsigned char *extra = NULL, *evblob = NULL;
     size_t extra_len = 0, evblob_len = 0;
@@ -539,17 +556,11 @@ ts_status ts_store_put_person(ts_store *s, const ts_person *p, ts_arena *scratch
         *result = TS_UPSERT_UPDATED;
     }
 
-    s->last_relations_added = 0;
-    for (size_t i = 0; i < p->n_relations; i++) {
-        bool ins;
-        rc =
-            ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &ins, err);
-        if (rc != TS_OK)
-            goto done;
-        s->last_relations_added += ins;
-        if (ins && *result == TS_UPSERT_UNCHANGED)
-            *result = TS_UPSERT_UPDATED;
-    }
+    size_t changed = 0;
+    if ((rc = ts_store_put_relations_as(s, p, w, pending, &changed, err)) != TS_OK)
+        goto done;
+    if (changed && *result == TS_UPSERT_UNCHANGED)
+        *result = TS_UPSERT_UPDATED;
     if (new_events)
         *new_events = fresh;
     if (n_new)
@@ -637,15 +648,8 @@ ts_status ts_store_put_person_prep(ts_store *s, const ts_person *p, const ts_per
     if (sqlite3_changes(s->db) == 0) /* stored before: merge with what is there */
         return ts_store_put_person(s, p, scratch, result, new_events, n_new, err);
     *result = TS_UPSERT_NEW;
-    s->last_relations_added = 0;
-    for (size_t i = 0; i < p->n_relations; i++) {
-        bool added;
-        rc = ts_store_put_relation(s, p->id, p->relations[i].other, p->relations[i].kind, &added,
-                                   err);
-        if (rc != TS_OK)
-            return rc;
-        s->last_relations_added += added;
-    }
+    if ((rc = ts_store_put_relations_as(s, p, NULL, NULL, NULL, err)) != TS_OK)
+        return rc;
     if (new_events)
         *new_events = prep->first;
     if (n_new)
@@ -730,8 +734,10 @@ done:
     return rc;
 }
 
-ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const char *kind,
-                                bool *inserted, ts_err *err)
+/* Stores relation a–b (pending for `pending_for` when not NULL); *changed when a row was
+ * inserted or a pending one confirmed. */
+static ts_status put_relation(ts_store *s, const char *a, const char *b, const char *kind,
+                              const char *pending_for, bool *changed, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_INSERT, err);
     if (!st)
@@ -745,10 +751,124 @@ ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    if (pending_for)
+        sqlite3_bind_text(st, 4, pending_for, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
     ts_status rc = ts__store_step_done(s, st, err, "insert relation");
     if (rc == TS_OK)
-        *inserted = sqlite3_changes(s->db) > 0;
+        *changed = sqlite3_changes(s->db) > 0;
     return rc;
+}
+
+ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const char *kind,
+                                bool *inserted, ts_err *err)
+{
+    return put_relation(s, a, b, kind, NULL, inserted, err);
+}
+
+bool ts_reader_sees(const ts_reader *r, const char *grid)
+{
+    if (!r)
+        return true;
+    for (size_t i = 0; i < r->n_cells; i++)
+        if (!r->cells[i])
+            return true;
+    const ts_cell *c = grid && r->grid ? ts_grid_find(r->grid, grid) : NULL;
+    for (size_t i = 0; c && i < r->n_cells; i++)
+        if (ts_grid_in_scope(c, r->cells[i]))
+            return true;
+    return false;
+}
+
+ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t cap, bool *found,
+                               ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_PERSON_GRID, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (*found && cap)
+        snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read person grid");
+    return TS_OK;
+}
+
+/* *pending: relation a–b of kind is stored pending (for either side). */
+static ts_status relation_pending(ts_store *s, const char *a, const char *b, const char *kind,
+                                  bool *pending, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_PENDING, err);
+    if (!st)
+        return TS_STORE;
+    if (strcmp(a, b) > 0) {
+        const char *t = a;
+        a = b;
+        b = t;
+    }
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *pending = r == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read relation");
+    return TS_OK;
+}
+
+/* Whether writer w may confirm a relation to `other`: its scopes cover the stored
+ * person. A person not stored yet is covered by nobody but an unscoped writer, so a
+ * pending answer says nothing about whether the id exists elsewhere. */
+static ts_status writer_covers(ts_store *s, const ts_store_writer *w, const char *other,
+                               bool *covers, ts_err *err)
+{
+    *covers = true;
+    if (!w)
+        return TS_OK;
+    sqlite3_stmt *st = ts__store_stmt(s, ST_PERSON_GRID, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, other, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *covers = w->covers(w->ud, (const char *)sqlite3_column_text(st, 0));
+    else if (r == SQLITE_DONE)
+        *covers = false;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ts__store_fail(s, err, "read person grid");
+    return TS_OK;
+}
+
+ts_status ts_store_put_relations_as(ts_store *s, const ts_person *p, const ts_store_writer *w,
+                                    bool *pending, size_t *changed, ts_err *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_relations; i++) {
+        const char *other = p->relations[i].other;
+        bool covers = true, ch = false;
+        ts_status rc = writer_covers(s, w, other, &covers, err);
+        if (rc == TS_OK)
+            rc = put_relation(s, p->id, other, p->relations[i].kind, covers ? NULL : other, &ch,
+                              err);
+        bool pend = false;
+        if (rc == TS_OK && !covers && pending)
+            rc = relation_pending(s, p->id, other, p->relations[i].kind, &pend, err);
+        if (rc != TS_OK)
+            return rc;
+        if (pending)
+            pending[i] = pend;
+        n += ch;
+    }
+    s->last_relations_added = n;
+    if (changed)
+        *changed = n;
+    return TS_OK;
 }
 
 static const char *col_dup(sqlite3_stmt *st, int i, ts_arena *a)

@@ -44,7 +44,10 @@ typedef struct ts_config {
     char *listen;                /* service address, default "127.0.0.1:8080" */
     ts_token_cfg *tokens;
     size_t n_tokens;
-    char sha256[65]; /* hash of the config file's bytes */
+    int reveal_outside_circle; /* what a scoped reader learns of relatives outside its
+                                  scopes: 0 "count" (default: how many, highest colour),
+                                  1 "none" (ts_reveal) */
+    char sha256[65];           /* hash of the config file's bytes */
 } ts_config;
 
 /* Picks the config path: cli_path if non-NULL, else $TRISCREEN_CONFIG, else

@@ -103,6 +103,9 @@ typedef struct ts_alert_filter {
     const char *officer; /* only alerts routed to this officer */
     const char *status;  /* "new" | "acked" | "closed" | NULL */
     size_t limit;        /* 0 = no limit */
+    /* who reads (NULL = unscoped): evidence and the headline's circle are rendered for
+     * this reader — nothing about a person outside its scopes (ts_reader) */
+    const ts_reader *reader;
 } ts_alert_filter;
 
 /* Calls fn for each matching alert in cursor order with its JSON text (DESIGN.md

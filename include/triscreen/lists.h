@@ -46,6 +46,15 @@ ts_status ts_ledger_print(ts_store *s, const ts_grid *g, const ts_cell *scope, b
  * JSON. TS_NOTFOUND for an unknown person. */
 ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
                            FILE *out, ts_err *err) TS_MUST_CHECK;
+/* The dossier as `reader` may see it (NULL = unscoped, as ts_dossier_print; see
+ * ts_reader): the record's relations, the circle (and links through it) keep only the
+ * persons the reader may see — "circle_outside_scope":{"relatives","highest"} counts the
+ * others when reader->reveal is TS_REVEAL_COUNT — and every evidence and alert headline
+ * is rendered for the reader from its stored parts. The caller checks that the reader
+ * may see the person itself. */
+ts_status ts_dossier_print_for(ts_store *s, const ts_grid *g, const char *person_id,
+                               const ts_reader *reader, ts_out_format fmt, FILE *out,
+                               ts_err *err) TS_MUST_CHECK;
 
 typedef enum {
     TS_REVIEW_CONFIRM = 0,

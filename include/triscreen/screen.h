@@ -67,7 +67,8 @@ typedef struct ts_pass_summary {
     uint64_t alerts[4]; /* by ts_feedback */
     double seconds;
     double eval_cpu_seconds; /* CPU time the workers spent in rule evaluation */
-    char first_error[600];   /* "person rule where: msg" of the first rule error */
+    char first_error[600];   /* "person rule where: status" of the first rule error: ids and
+                              * the rule only (its message stays in rule_errors) */
 } ts_pass_summary;
 
 typedef struct ts_screen_result {

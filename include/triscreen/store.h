@@ -21,7 +21,7 @@
 
 typedef struct ts_store ts_store;
 
-#define TS_STORE_SCHEMA_VERSION 2
+#define TS_STORE_SCHEMA_VERSION 3
 
 typedef enum {
     TS_STORE_READWRITE = 0, /* open or create, migrate */
@@ -86,14 +86,58 @@ ts_status ts_store_put_person_prep(ts_store *s, const ts_person *p, const ts_per
                                    ts_arena *scratch, ts_upsert *result, uint32_t **new_events,
                                    size_t *n_new, ts_err *err) TS_MUST_CHECK;
 
-/* Relations newly stored by the last ts_store_put_person on this connection. */
+/* Who writes, for relations (issue 12 A2): covers(ud, grid) tells whether the writer's
+ * scopes include a group cell. NULL writer = unscoped (an import, an all-scopes token). */
+typedef struct ts_store_writer {
+    bool (*covers)(void *ud, const char *grid);
+    void *ud;
+} ts_store_writer;
+/* ts_store_put_person as writer w: a relation to a person w does not cover (outside its
+ * scopes, or not stored yet) is stored pending for that person — it is part of p's
+ * record and circle, but not of the other person's (ts_store_get_person leaves it out)
+ * until a writer covering that person, or an unscoped one, declares it too. Declaring a
+ * relation that is pending for p (w covers p, since it writes p) confirms it.
+ * pending (may be NULL) has p->n_relations entries: true for each relation left pending.
+ * Call inside a transaction. */
+ts_status ts_store_put_person_as(ts_store *s, const ts_person *p, const ts_store_writer *w,
+                                 bool *pending, ts_arena *scratch, ts_upsert *result,
+                                 uint32_t **new_events, size_t *n_new, ts_err *err) TS_MUST_CHECK;
+/* Only the relations of p, as writer w (see ts_store_put_person_as); *changed (may be
+ * NULL) = relations inserted or confirmed. */
+ts_status ts_store_put_relations_as(ts_store *s, const ts_person *p, const ts_store_writer *w,
+                                    bool *pending, size_t *changed, ts_err *err) TS_MUST_CHECK;
+
+/* Who reads (issue 12 A1): the reader's scopes. Readers (dossier, alerts) take a
+ * `const ts_reader *`; NULL = unscoped (the county desk: the CLI, an all-scopes token),
+ * which sees everything. A scoped reader learns nothing about a person outside its
+ * scopes — no id, name, colour, score or cell: such a relative shows as "a relative
+ * outside your scope" in evidence and only as a count with the highest colour
+ * (TS_REVEAL_COUNT, config service.reveal_outside_circle: count) or not at all
+ * (TS_REVEAL_NONE: evidence naming one is withheld). */
+typedef enum { TS_REVEAL_COUNT = 0, TS_REVEAL_NONE = 1 } ts_reveal;
+typedef struct ts_reader {
+    const ts_grid *grid;
+    const ts_cell *const *cells; /* the reader's scope cells; a NULL entry = all */
+    size_t n_cells;
+    ts_reveal reveal;
+} ts_reader;
+/* True when r may see a person of group cell `grid` (NULL r: always; NULL or unknown
+ * grid: only for a reader with an all entry). Thread-safe. */
+bool ts_reader_sees(const ts_reader *r, const char *grid);
+/* The group cell of a stored person into buf (cap bytes); *found false when absent. */
+ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t cap, bool *found,
+                               ts_err *err) TS_MUST_CHECK;
+
+/* Relations newly stored (or confirmed) by the last ts_store_put_person on this
+ * connection. */
 size_t ts_store_last_relations_added(const ts_store *s);
 /* Adds one event to an existing person. *inserted false when it was already stored.
  * TS_NOTFOUND when the person is unknown. Call inside a transaction. */
 ts_status ts_store_put_event(ts_store *s, const char *person_id, const ts_event *ev,
                              ts_arena *scratch, bool *inserted, ts_err *err) TS_MUST_CHECK;
-/* Adds a relation (symmetric; stored once per unordered pair and kind). The other
- * person need not exist yet. *inserted false when already stored. */
+/* Adds a relation (symmetric; stored once per unordered pair and kind), confirmed: a
+ * pending one becomes confirmed. The other person need not exist yet. *inserted false
+ * when already stored and confirmed. */
 ts_status ts_store_put_relation(ts_store *s, const char *a, const char *b, const char *kind,
                                 bool *inserted, ts_err *err) TS_MUST_CHECK;
 

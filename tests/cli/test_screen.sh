@@ -93,6 +93,31 @@ expect_code "--strict makes it fatal" 1 "$TRISCREEN" screen --pass full --strict
 check "--strict names the rule and place" grep -q "99_broken.lua:4" "$WORK/last.err"
 expect_eq "--strict run is recorded as failed" "$(sql "$DB" "select status from runs order by id desc limit 1")" failed
 
+# ---- the summary and stderr name ids and rules, never record contents (issue 12 F2) ---
+cat >"$R/99_broken.lua" <<'EOL'
+rule {
+  id = "broken.leaky", pass = "full", title = "Errors with record values in the message",
+  when = function(p, ctx)
+    if p.id == "P-000007" then error("bad record: " .. p.name .. " secret-note") end
+    return false
+  end,
+}
+EOL
+expect_code "a rule error whose message embeds the record" 1 "$TRISCREEN" screen --pass full
+check "the text summary names person, rule and place" grep -q "person P-000007 rule broken.leaky 99_broken.lua:4: rule error" "$WORK/last.out"
+check "the text summary holds no record value" bash -c "! grep -q -e '吴伟' -e secret-note '$WORK/last.out' '$WORK/last.err'"
+expect_eq "the full message stays in rule_errors" \
+  "$(sql "$DB" "select message like '%吴伟 secret-note%' from rule_errors order by id desc limit 1")" 1
+expect_code "--strict with the leaky rule" 1 "$TRISCREEN" screen --pass full --strict
+check "--strict names person, rule and place" grep -q "99_broken.lua:4.*P-000007.*broken.leaky" "$WORK/last.err"
+check "--strict prints no record value" bash -c "! grep -q -e '吴伟' -e secret-note '$WORK/last.out' '$WORK/last.err'"
+rm "$R/99_broken.lua"
+
+# ---- --person of an unknown id (issue 12 F4) -----------------------------------------
+expect_code "screen --person NOPE exits 1" 1 "$TRISCREEN" screen --person NOPE
+check "screen --person NOPE says no such person" grep -q "no such person" "$WORK/last.err"
+expect_code "screen --person of a known id still works" 0 "$TRISCREEN" screen --person P-000007
+
 # ---- a killed run leaves the previous lists intact; a re-run completes ---------------
 sed -i "s|^rules:.*|rules: $TS_SOURCE_DIR/rules|" "$C/triscreen.yaml"
 K=$WORK/kill

@@ -301,7 +301,7 @@ static void test_unknown_keys(void **state)
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",
             "limits.cpu: unknown key (expected one of: instructions, memory_mb)");
     refused("service:\n  port: 80\n", TS_CONFIG, "2:3",
-            "service.port: unknown key (expected one of: listen, tokens)");
+            "service.port: unknown key (expected one of: listen, tokens, reveal_outside_circle)");
     refused("service:\n  tokens:\n    - name: a\n      secret: x\n", TS_CONFIG, "4:7",
             "service.tokens[0].secret: unknown key (expected one of: name, sha256, scopes, "
             "write)");

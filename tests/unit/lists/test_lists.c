@@ -49,12 +49,12 @@ static const char grid_yaml[] = "county: Test County\n"
 
 static const char *const persons[] = {
     ("{\"id\":\"P1\",\"name\":\"Li Ming\",\"grid\":\"T01-V01-G01\",\"born\":\"1990-04-12\","
-    "\"categories\":[\"community_correction\"],\"attrs\":{\"open_disputes\":2},"
-    "\"events\":[{\"type\":\"checkin_missed\",\"date\":\"2026-11-02\"},"
-    "{\"type\":\"dispute_filed\",\"date\":\"2026-10-20\",\"note\":\"boundary\"}],"
-    "\"relations\":[{\"id\":\"P2\",\"kind\":\"family\"},{\"id\":\"P9\",\"kind\":\"neighbour\"}]}"),
+     "\"categories\":[\"community_correction\"],\"attrs\":{\"open_disputes\":2},"
+     "\"events\":[{\"type\":\"checkin_missed\",\"date\":\"2026-11-02\"},"
+     "{\"type\":\"dispute_filed\",\"date\":\"2026-10-20\",\"note\":\"boundary\"}],"
+     "\"relations\":[{\"id\":\"P2\",\"kind\":\"family\"},{\"id\":\"P9\",\"kind\":\"neighbour\"}]}"),
     ("{\"id\":\"P2\",\"name\":\"Wang Fang\",\"grid\":\"T01-V01-G02\","
-    "\"relations\":[{\"id\":\"P3\",\"kind\":\"colleague\"},{\"id\":\"P4\",\"kind\":\"friend\"}]}"),
+     "\"relations\":[{\"id\":\"P3\",\"kind\":\"colleague\"},{\"id\":\"P4\",\"kind\":\"friend\"}]}"),
     "{\"id\":\"P3\",\"grid\":\"T02-V01-G01\"}",
     "{\"id\":\"P4\",\"grid\":\"T01-V01-G01\",\"relations\":[{\"id\":\"P9\",\"kind\":\"friend\"}]}",
     "{\"id\":\"P5\",\"grid\":\"T01-V01-G01\"}",

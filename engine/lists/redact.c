@@ -1,0 +1,287 @@
+/* lists/redact.c — per-reader rendering of stored evidence parts and headline circles
+ * (redact.h). Decides visibility with ts_reader_sees from the group cell each part and
+ * member carries; builds new json-c values and never edits rendered text. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "triscreen/rulehost.h"
+#include "lists/redact.h"
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *str_of(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int colour_index(const char *c)
+{
+    ts_colour col;
+    return c && ts_colour_parse(c, &col) ? (int)col : 0;
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+/* The evidence of one reason for r, from its parts: NULL when out of memory. */
+static json_object *render_parts(json_object *parts, const ts_reader *r)
+{
+    sbuf b = {0};
+    sb_add(&b, "");
+    size_t n = json_object_array_length(parts);
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(parts, i);
+        if (json_object_is_type(p, json_type_string)) {
+            sb_add(&b, json_object_get_string(p));
+            continue;
+        }
+        if (!json_object_is_type(p, json_type_object))
+            continue;
+        const char *grid = str_of(p, "grid");
+        if (ts_reader_sees(r, grid && grid[0] ? grid : NULL)) {
+            const char *t = str_of(p, "text");
+            sb_add(&b, t ? t : "");
+        } else if (r->reveal == TS_REVEAL_NONE) {
+            free(b.p);
+            return json_object_new_string(TS_REDACT_WITHHELD);
+        } else {
+            sb_add(&b, TS_REDACT_OUTSIDE);
+        }
+    }
+    json_object *o = b.oom ? NULL : json_object_new_string(b.p);
+    free(b.p);
+    return o;
+}
+
+static json_object *redact_reason(json_object *e, const ts_reader *r)
+{
+    if (!json_object_is_type(e, json_type_object))
+        return json_object_get(e);
+    json_object *o = json_object_new_object(), *parts = get(e, "parts");
+    if (!o)
+        return NULL;
+    bool rebuild = r && parts && json_object_is_type(parts, json_type_array);
+    json_object_object_foreach(e, key, val)
+    {
+        json_object *v;
+        if (!strcmp(key, "parts"))
+            continue;
+        if (!strcmp(key, "evidence") && rebuild) {
+            if (!(v = render_parts(parts, r))) {
+                json_object_put(o);
+                return NULL;
+            }
+        } else {
+            v = json_object_get(val);
+        }
+        if (json_object_object_add(o, key, v) != 0) {
+            json_object_put(v);
+            json_object_put(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+json_object *ts__redact_reasons(json_object *reasons, const ts_reader *r)
+{
+    json_object *out = json_object_new_array();
+    size_t n = out && json_object_is_type(reasons, json_type_array)
+                   ? json_object_array_length(reasons)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = redact_reason(json_object_array_get_idx(reasons, i), r);
+        if (!v || json_object_array_add(out, v) != 0) {
+            json_object_put(v);
+            json_object_put(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+json_object *ts__redact_reasons_text(const char *json, const ts_reader *r)
+{
+    json_object *in = json ? json_tokener_parse(json) : NULL;
+    json_object *out = ts__redact_reasons(in, r);
+    json_object_put(in);
+    return out;
+}
+
+/* True for a detailed headline stored before circle members were kept. */
+static bool legacy_headline(json_object *h)
+{
+    json_object *c = get(h, "circle");
+    return c && json_object_is_type(c, json_type_object) && !get(c, "members");
+}
+
+static json_object *withhold_all(json_object *reasons)
+{
+    json_object *out = json_object_new_array();
+    size_t n = out && json_object_is_type(reasons, json_type_array)
+                   ? json_object_array_length(reasons)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(reasons, i), *o = json_object_new_object();
+        if (!o || json_object_array_add(out, o) != 0) {
+            json_object_put(o);
+            json_object_put(out);
+            return NULL;
+        }
+        json_object_object_foreach(e, key, val)
+        {
+            if (!strcmp(key, "parts"))
+                continue;
+            json_object_object_add(o, key,
+                                   !strcmp(key, "evidence")
+                                       ? json_object_new_string(TS_REDACT_WITHHELD)
+                                       : json_object_get(val));
+        }
+    }
+    return out;
+}
+
+json_object *ts__redact_alert_rules(const char *rules, const char *headline, const ts_reader *r)
+{
+    json_object *h = r && headline ? json_tokener_parse(headline) : NULL;
+    bool legacy = h && legacy_headline(h);
+    json_object_put(h);
+    if (!legacy)
+        return ts__redact_reasons_text(rules, r);
+    json_object *in = rules ? json_tokener_parse(rules) : NULL;
+    json_object *out = withhold_all(in);
+    json_object_put(in);
+    return out;
+}
+
+/* The circle of a headline for a scoped reader, from its members (NULL: none to show). */
+static json_object *redact_circle(json_object *c, const ts_reader *r)
+{
+    json_object *members = get(c, "members");
+    if (!members || !json_object_is_type(members, json_type_array))
+        return NULL; /* stored before members were kept: nothing a scoped reader may see */
+    json_object *o = json_object_new_object(), *listed = json_object_new_array();
+    if (!o || !listed) {
+        json_object_put(o);
+        json_object_put(listed);
+        return NULL;
+    }
+    size_t size = 0, by[4] = {0}, outside = 0;
+    int highest = 0;
+    size_t n = json_object_array_length(members);
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(members, i);
+        const char *colour = str_of(m, "colour");
+        int ci = colour_index(colour);
+        if (!ts_reader_sees(r, str_of(m, "grid"))) {
+            outside++;
+            if (ci > highest)
+                highest = ci;
+            continue;
+        }
+        size++;
+        by[ci]++;
+        if (ci && json_object_array_length(listed) < TS_HEADLINE_CIRCLE) {
+            json_object *l = json_object_new_object();
+            if (!l || json_object_array_add(listed, l) != 0) {
+                json_object_put(l);
+                continue;
+            }
+            const char *person = str_of(m, "person"), *rel = str_of(m, "relation");
+            json_object_object_add(l, "person", json_object_new_string(person ? person : ""));
+            json_object_object_add(l, "relation", json_object_new_string(rel ? rel : ""));
+            json_object_object_add(l, "colour", json_object_new_string(colour));
+        }
+    }
+    json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
+    json_object_object_add(o, "red", json_object_new_int64((int64_t)by[3]));
+    json_object_object_add(o, "yellow", json_object_new_int64((int64_t)by[2]));
+    json_object_object_add(o, "blue", json_object_new_int64((int64_t)by[1]));
+    json_object_object_add(o, "listed", listed);
+    if (outside && r->reveal == TS_REVEAL_COUNT) {
+        json_object *x = json_object_new_object();
+        if (x) {
+            json_object_object_add(x, "relatives", json_object_new_int64((int64_t)outside));
+            json_object_object_add(
+                x, "highest",
+                highest ? json_object_new_string(ts_colour_name((ts_colour)highest)) : NULL);
+            json_object_object_add(o, "outside_scope", x);
+        }
+    }
+    return o;
+}
+
+/* The unscoped circle: as stored, without members. */
+static json_object *plain_circle(json_object *c)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_foreach(c, key, val)
+    {
+        if (!strcmp(key, "members"))
+            continue;
+        json_object_object_add(o, key, json_object_get(val));
+    }
+    return o;
+}
+
+json_object *ts__redact_headline_text(const char *json, const ts_reader *r)
+{
+    json_object *h = json ? json_tokener_parse(json) : NULL;
+    if (!h)
+        return NULL;
+    if (!json_object_is_type(h, json_type_object)) {
+        json_object_put(h);
+        return json_object_new_object();
+    }
+    json_object *o = json_object_new_object();
+    if (!o) {
+        json_object_put(h);
+        return NULL;
+    }
+    json_object_object_foreach(h, key, val)
+    {
+        json_object *v;
+        if (!strcmp(key, "top_reasons"))
+            v = r && legacy_headline(h) ? withhold_all(val) : ts__redact_reasons(val, r);
+        else if (!strcmp(key, "circle"))
+            v = !json_object_is_type(val, json_type_object) ? NULL
+                : r                                         ? redact_circle(val, r)
+                                                            : plain_circle(val);
+        else
+            v = json_object_get(val);
+        json_object_object_add(o, key, v);
+    }
+    json_object_put(h);
+    return o;
+}

@@ -1,9 +1,12 @@
 /* cli/cmd_import.c — `triscreen import`: JSONL / CSV / YAML record files into the store,
  * with a rejects file per input (or one shared with --rejects) and a summary. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "triscreen/feedback.h"
@@ -26,6 +29,23 @@ static ts_status on_problem(void *ud, ts_store *s, const ts_person *p, const ts_
                             ts_err *err)
 {
     return ts_feedback_on_problem_event(((import_ud *)ud)->fb, s, p, ev, err);
+}
+
+/* Opens a rejects file for writing, mode 0600 whether it is new or already there: it
+ * holds raw rows, i.e. personal data. NULL with errno set on failure. */
+static FILE *open_rejects(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = NULL;
+    if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    return f;
 }
 
 int ts__cli_import(int argc, char **argv)
@@ -81,8 +101,8 @@ int ts__cli_import(int argc, char **argv)
         code = ts_cli_exit_for(rc);
         goto done;
     }
-    if (rejects_path && !(shared = fopen(rejects_path, "w"))) {
-        ts_cli_fail("import: cannot write rejects file %s", rejects_path);
+    if (rejects_path && !(shared = open_rejects(rejects_path))) {
+        ts_cli_fail("import: cannot write rejects file %s: %s", rejects_path, strerror(errno));
         code = TS_EXIT_FAILED;
         goto done;
     }
@@ -99,9 +119,9 @@ int ts__cli_import(int argc, char **argv)
                 break;
             }
             snprintf(own_path, n, "%s.rejects", path);
-            rej = fopen(own_path, "w");
+            rej = open_rejects(own_path);
             if (!rej) {
-                ts_cli_fail("import: cannot write rejects file %s", own_path);
+                ts_cli_fail("import: cannot write rejects file %s: %s", own_path, strerror(errno));
                 free(own_path);
                 code = TS_EXIT_FAILED;
                 break;

@@ -545,7 +545,16 @@ done:
     if (box)
         ts_config_free(&box->cfg);
     ts_ydoc_free(doc);
-    return rc;
+    return ts_config_status(rc, err);
+}
+
+ts_status ts_config_status(ts_status rc, ts_err *err)
+{
+    if (rc == TS_OK || rc == TS_NOMEM)
+        return rc;
+    if (err)
+        err->code = TS_CONFIG;
+    return TS_CONFIG;
 }
 
 void ts_config_free(ts_config *cfg)

@@ -13,7 +13,17 @@
  * in parallel, and the calling thread writes the batches strictly in file order. */
 #define PARSERS 2
 #define RING (2 * PARSERS + 2)
-#define BATCH_SOFT_BYTES ((size_t)16 << 20)
+/* A batch stops taking rows once its raw rows use BATCH_SOFT_BYTES of the arena. The
+ * parsed form of a row (strings copied, event and relation arrays, the store's encoded
+ * blobs) takes at most PARSED_FACTOR times the row's raw bytes plus PER_ROW_BYTES, so the
+ * arena's cap covers a full batch of rows of any size up to TS_LIMIT_LINE. The arena
+ * reserves chunks only as they are used: the cap is a bound, not an allocation. */
+#define BATCH_SOFT_BYTES ((size_t)8 << 20)
+#define PARSED_FACTOR 12u
+#define PER_ROW_BYTES ((size_t)4096)
+#define BATCH_ARENA_CAP                                                                            \
+    ((1 + PARSED_FACTOR) * (BATCH_SOFT_BYTES + (size_t)TS_LIMIT_LINE) +                            \
+     (size_t)TS_LIMIT_IMPORT_BATCH * PER_ROW_BYTES)
 
 typedef enum { SLOT_FREE = 0, SLOT_READ, SLOT_PARSING, SLOT_PARSED } slot_state;
 
@@ -52,9 +62,9 @@ static ts_status batch_init(batch *b)
     b->preps = calloc(b->cap, sizeof *b->preps);
     if (!b->items || !b->preps)
         return TS_NOMEM;
-    /* a batch closes early once BATCH_SOFT_BYTES are used; the cap leaves room for one
-     * more maximal row (and its parsed form) on top */
-    ts_arena_init(&b->arena, BATCH_SOFT_BYTES + 16 * (size_t)TS_LIMIT_LINE);
+    /* a batch closes early once its raw rows use BATCH_SOFT_BYTES; the cap leaves room
+     * for one more maximal row and for the parsed form of every row (see the top) */
+    ts_arena_init(&b->arena, BATCH_ARENA_CAP);
     return TS_OK;
 }
 

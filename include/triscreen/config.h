@@ -51,9 +51,15 @@ typedef struct ts_config {
  * "./triscreen.yaml". Returns a pointer to one of those strings (no allocation). */
 const char *ts_config_pick_path(const char *cli_path);
 
-/* Loads and validates path. Unknown keys, wrong types, bad values and missing files
- * are errors naming file:line:column (TS_IO, TS_PARSE, TS_CONFIG, TS_LIMIT, TS_NOMEM). */
+/* Loads and validates path. Unknown keys, wrong types, bad values, a YAML syntax error,
+ * a limit (depth, aliases) and a missing or unreadable file are all TS_CONFIG, with
+ * err naming file:line:column and the reason; TS_NOMEM only on exhaustion. */
 ts_status ts_config_load(const char *path, ts_config **out, ts_err *err) TS_MUST_CHECK;
+
+/* The status a configuration or grid load reports: rc itself for TS_OK and TS_NOMEM,
+ * else TS_CONFIG (also written to err->code), so every front end maps any problem of
+ * the configuration to the same exit code. */
+ts_status ts_config_status(ts_status rc, ts_err *err) TS_MUST_CHECK;
 void ts_config_free(ts_config *cfg);
 
 /* True when type is listed in problem_events. */

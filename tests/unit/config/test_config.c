@@ -358,7 +358,7 @@ static void test_missing_file(void **state)
     snprintf(path, sizeof path, "%s/nope.yaml", g_dir);
     ts_config *cfg = NULL;
     ts_err err;
-    assert_int_equal(ts_config_load(path, &cfg, &err), TS_IO);
+    assert_int_equal(ts_config_load(path, &cfg, &err), TS_CONFIG);
     assert_null(cfg);
     assert_string_equal(err.where, path);
     assert_string_equal(err.msg, "cannot open: No such file or directory");

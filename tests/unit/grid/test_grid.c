@@ -276,7 +276,7 @@ static void test_missing_file(void **state)
     (void)state;
     ts_grid *g = NULL;
     ts_err err;
-    assert_int_equal(ts_grid_load("/nonexistent/grid.yaml", &g, &err), TS_IO);
+    assert_int_equal(ts_grid_load("/nonexistent/grid.yaml", &g, &err), TS_CONFIG);
     assert_null(g);
     assert_string_equal(err.where, "/nonexistent/grid.yaml");
 }

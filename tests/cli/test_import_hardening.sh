@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end (issue 12 C, F4, B8): imports reject the bad record, never the file —
+# large records, wide CSV files, YAML files with a bad item, rejects files mode 0600,
+# self-relations, raw rows on every reject, birth dates, protected attribute names.
+source "$(dirname "$0")/lib.sh"
+C=$WORK/county
+new_county "$C"
+export TRISCREEN_CONFIG=$C/triscreen.yaml
+"$TRISCREEN" init >/dev/null
+db=$C/triscreen.db
+count() { sql "$db" "select count(*) from persons where id like '$1'"; }
+
+# ---- C1: records of any size up to TS_LIMIT_LINE (1 MiB) import --------------------------
+python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+with open(w + "/notes.jsonl", "w") as f:  # 6,000 records of 3.5 KB: more than one batch arena
+    for i in range(6000):
+        f.write(json.dumps({"id": "N-%05d" % i, "grid": "T01-V01-G01", "notes": "z" * 3500}) + "\n")
+def big(pid, n_ev):
+    evs = [{"type": "home_visit", "date": "2026-10-%02d" % (i + 1), "note": "q" * 60000}
+           for i in range(n_ev)]
+    return json.dumps({"id": pid, "grid": "T01-V01-G01", "notes": "w" * 60000, "events": evs})
+near = big("BIG-1", 16)   # about 1.02 MB: under the cap
+over = big("BIG-2", 17)   # about 1.08 MB: over the cap
+assert len(near) < (1 << 20) < len(over)
+with open(w + "/big.jsonl", "w") as f:
+    f.write(json.dumps({"id": "BIG-0", "grid": "T01-V01-G01"}) + "\n")
+    f.write(near + "\n" + over + "\n")
+    f.write(json.dumps({"id": "BIG-3", "grid": "T01-V01-G01"}) + "\n")
+PY
+expect_code "6,000 records of 3.5 KB import" 0 "$TRISCREEN" import "$WORK/notes.jsonl"
+expect_eq "all of them stored" "$(count 'N-%')" 6000
+expect_code "a record over 1 MiB is rejected alone" 1 "$TRISCREEN" import "$WORK/big.jsonl"
+expect_eq "the others are stored" "$(sql "$db" "select group_concat(id) from (select id from persons where id like 'BIG-%' order by id)")" "BIG-0,BIG-1,BIG-3"
+expect_eq "the reject names line 3" "$(jq -r .line "$WORK/big.jsonl.rejects")" 3
+check "the reject says the cap" grep -q "longer than 1048576 bytes" "$WORK/big.jsonl.rejects"
+expect_eq "the 1 MiB record kept its 16 events" "$(sql "$db" "select n_events from persons where id='BIG-1'")" 16
+
+# ---- C4: rejects files are mode 0600, new or already there --------------------------------
+printf '{"id":"R-1","grid":"T01-V01-G01","born":"x"}\n' >"$WORK/r.jsonl"
+expect_code "import with a reject" 1 "$TRISCREEN" import "$WORK/r.jsonl"
+expect_eq "per-input rejects file is 0600" "$(stat -c %a "$WORK/r.jsonl.rejects")" 600
+touch "$WORK/shared.rejects" && chmod 644 "$WORK/shared.rejects"
+expect_code "import with --rejects" 1 "$TRISCREEN" import --rejects "$WORK/shared.rejects" "$WORK/r.jsonl"
+expect_eq "an existing --rejects file becomes 0600" "$(stat -c %a "$WORK/shared.rejects")" 600
+check "the shared rejects file has the row" grep -q '"field":"born"' "$WORK/shared.rejects"
+(umask 000 && "$TRISCREEN" import "$WORK/r.jsonl" >/dev/null 2>&1 || true)
+expect_eq "0600 even under umask 000" "$(stat -c %a "$WORK/r.jsonl.rejects")" 600
+expect_eq "database is 0600" "$(stat -c %a "$db")" 600
+for f in "$db-wal" "$db-shm"; do
+  [ -e "$f" ] && expect_eq "$(basename "$f") is 0600" "$(stat -c %a "$f")" 600
+done
+C3=$WORK/county3
+new_county "$C3"
+(umask 000 && TRISCREEN_CONFIG=$C3/triscreen.yaml "$TRISCREEN" init >/dev/null)
+expect_eq "database created under umask 000 is 0600" "$(stat -c %a "$C3/triscreen.db")" 600
+
+finish

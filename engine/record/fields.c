@@ -58,9 +58,10 @@ ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size
 
 ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out, ts_err *err)
 {
-    if (!ts_date_parse(s, len, out))
-        return ts__rec_reject(err, fp, "not a real date in the form YYYY-MM-DD");
-    return TS_OK;
+    if (ts_date_parse(s, len, out))
+        return TS_OK;
+    char why[160];
+    return ts__rec_reject(err, fp, "%s", ts_date_problem(s, len, why, sizeof why));
 }
 
 /* Normalised names (ASCII lower case, separators ' ', '_', '-', '.' removed) of the

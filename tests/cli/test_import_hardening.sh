@@ -56,4 +56,10 @@ new_county "$C3"
 (umask 000 && TRISCREEN_CONFIG=$C3/triscreen.yaml "$TRISCREEN" init >/dev/null)
 expect_eq "database created under umask 000 is 0600" "$(stat -c %a "$C3/triscreen.db")" 600
 
+# ---- F4: a birth date that is not accepted says why ----------------------------------------
+printf '{"id":"D-1","grid":"T01-V01-G01","born":"0001-01-01"}\n{"id":"D-2","grid":"T01-V01-G01","born":"1990-02-29"}\n' >"$WORK/born.jsonl"
+expect_code "bad birth dates are rejected" 1 "$TRISCREEN" import "$WORK/born.jsonl"
+expect_eq "0001-01-01 says the year is too early" "$(jq -r .reason "$WORK/born.jsonl.rejects" | head -1)" "not a real date: year 0001 is before 1000, the earliest year accepted"
+expect_eq "1990-02-29 says how long February is" "$(jq -r .reason "$WORK/born.jsonl.rejects" | tail -1)" "not a real date: 1990-02-29, February 1990 has 28 days"
+
 finish

@@ -391,5 +391,10 @@ ts_status ts__csvread_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
         return ts__reader_reject(a, out, row.line, e.where, e.msg, row.raw, row.raw_len, err);
     if (rc != TS_OK)
         return ts_err_set(err, rc, r->path, "%s", e.msg);
+    /* the row as read, for a reject the importer makes later (unknown person, grid) */
+    out->raw = ts_arena_strndup(a, row.raw ? row.raw : "", row.raw ? row.raw_len : 0);
+    out->raw_len = row.raw ? row.raw_len : 0;
+    if (!out->raw)
+        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
     return TS_OK;
 }

@@ -241,6 +241,10 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
         if (rc == TS_OK) {
             out->kind = TS_ITEM_PERSON;
             out->line = r->src.line;
+            out->raw = ts_arena_strndup(a, p, len < TS_LIMIT_FIELD ? len : TS_LIMIT_FIELD);
+            out->raw_len = len < TS_LIMIT_FIELD ? len : TS_LIMIT_FIELD;
+            if (!out->raw)
+                return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
             return TS_OK;
         }
         if (rc == TS_INVALID)
@@ -307,6 +311,8 @@ ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *a, ts_item *it, ts
         it->kind = TS_ITEM_PERSON;
         it->line = line;
         it->person = person;
+        it->raw = raw; /* kept for a later reject (unknown grid cell) */
+        it->raw_len = len;
         return TS_OK;
     }
     if (rc == TS_INVALID)

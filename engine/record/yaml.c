@@ -205,6 +205,11 @@ ts_status ts__yread_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
     json_object_put(o);
     if (rc == TS_OK) {
         out->kind = TS_ITEM_PERSON;
+        size_t rl = e - s < TS_LIMIT_FIELD ? e - s : TS_LIMIT_FIELD;
+        out->raw = ts_arena_strndup(a, text + s, rl); /* for a later reject (grid) */
+        out->raw_len = rl;
+        if (!out->raw)
+            return ts_err_set(err, TS_NOMEM, r->path, "out of memory");
         return TS_OK;
     }
     if (rc == TS_INVALID) {

@@ -72,8 +72,10 @@ typedef struct ts_item {
     ts_event event;
     ts_relation relation;
     /* TS_ITEM_REJECT: field is "" when the row as a whole is bad (e.g. invalid JSON);
-     * reason is a sentence; raw is the row as read (may be truncated to
-     * TS_LIMIT_FIELD bytes, may be invalid UTF-8: escape it before printing). */
+     * reason is a sentence. raw is the row as read for every kind but TS_ITEM_END (so
+     * a reject made later, e.g. for an unknown grid cell, can quote it); it may be
+     * truncated to TS_LIMIT_FIELD bytes (a TS_ITEM_RAW line never is) and may be
+     * invalid UTF-8: escape it before printing. */
     const char *field;
     const char *reason;
     const char *raw;

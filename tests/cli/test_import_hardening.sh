@@ -56,6 +56,33 @@ new_county "$C3"
 (umask 000 && TRISCREEN_CONFIG=$C3/triscreen.yaml "$TRISCREEN" init >/dev/null)
 expect_eq "database created under umask 000 is 0600" "$(stat -c %a "$C3/triscreen.db")" 600
 
+# ---- C5: a self-relation is rejected; every reject carries the raw row --------------------
+{
+  echo '{"id":"S-1","grid":"T01-V01-G01","relations":[{"id":"S-2","kind":"spouse"},{"id":"S-1","kind":"self"}]}'
+  echo '{"id":"S-2","grid":"T09-V09-G09"}'
+  echo '{"id":"S-3","grid":"T01-V01-G01"}'
+} >"$WORK/self.jsonl"
+expect_code "self-relation and unknown grid rejected" 1 "$TRISCREEN" import "$WORK/self.jsonl"
+R=$WORK/self.jsonl.rejects
+expect_eq "self-relation field" "$(jq -r 'select(.line==1).field' "$R")" "relations[1].id"
+expect_eq "self-relation reason" "$(jq -r 'select(.line==1).reason' "$R")" "a person cannot be related to themself"
+check "self-relation reject has the raw row" [ "$(jq -r 'select(.line==1).raw' "$R")" == "$(sed -n 1p "$WORK/self.jsonl")" ]
+check "unknown-grid reject (JSONL) has the raw row" [ "$(jq -r 'select(.line==2).raw' "$R")" == "$(sed -n 2p "$WORK/self.jsonl")" ]
+expect_eq "S-1 not stored, S-3 stored" "$(sql "$db" "select group_concat(id) from persons where id like 'S-%'")" "S-3"
+printf 'id,grid\nQ-1,T09-V09-G09\n' >"$WORK/grid.csv"
+expect_code "CSV person in an unknown cell" 1 "$TRISCREEN" import "$WORK/grid.csv"
+expect_eq "unknown-grid reject (CSV) has the raw row" "$(jq -r .raw "$WORK/grid.csv.rejects")" "Q-1,T09-V09-G09"
+printf 'person_id,type,date\nNOBODY,home_visit,2026-10-01\n' >"$WORK/ev.csv"
+expect_code "events CSV for an unknown person" 1 "$TRISCREEN" import "$WORK/ev.csv"
+expect_eq "unknown-person reject (events CSV) has the raw row" "$(jq -r .raw "$WORK/ev.csv.rejects")" "NOBODY,home_visit,2026-10-01"
+printf 'person_id,other_id,kind\nS-3,S-3,self\n' >"$WORK/rel.csv"
+expect_code "relations CSV with a self-relation" 1 "$TRISCREEN" import "$WORK/rel.csv"
+expect_eq "self-relation reject (relations CSV) has the raw row" "$(jq -r .raw "$WORK/rel.csv.rejects")" "S-3,S-3,self"
+printf -- '- id: Y-9\n  grid: T09-V09-G09\n' >"$WORK/grid.yaml"
+expect_code "YAML person in an unknown cell" 1 "$TRISCREEN" import "$WORK/grid.yaml"
+check "unknown-grid reject (YAML) has the raw item" grep -q '"raw":"id: Y-9' "$WORK/grid.yaml.rejects"
+check "no reject line has an empty raw" bash -c "! cat '$WORK'/*.rejects | jq -e 'select(.raw == \"\")' >/dev/null"
+
 # ---- F4: a birth date that is not accepted says why ----------------------------------------
 printf '{"id":"D-1","grid":"T01-V01-G01","born":"0001-01-01"}\n{"id":"D-2","grid":"T01-V01-G01","born":"1990-02-29"}\n' >"$WORK/born.jsonl"
 expect_code "bad birth dates are rejected" 1 "$TRISCREEN" import "$WORK/born.jsonl"

@@ -18,6 +18,9 @@
 #define TS_LIMIT_CSV_COLUMNS 512u      /* columns in a CSV header */
 #define TS_LIMIT_IMPORT_BATCH 5000u    /* records per import transaction */
 
+/* Text people type (review, ack, close notes and --by): TS_TEXT_NOTE_MAX (4096 bytes)
+ * and TS_TEXT_ACTOR_MAX (64 bytes) live in triscreen/text.h, which front ends include. */
+
 /* YAML (config, grid, YAML records, rule test cases) */
 #define TS_LIMIT_YAML_FILE (64u << 20)  /* bytes in one YAML file */
 #define TS_LIMIT_YAML_DEPTH 64          /* nesting depth */

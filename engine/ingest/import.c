@@ -188,9 +188,19 @@ static void *parser_main(void *arg)
             rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
             if (rc == TS_OK)
                 check_grid(pl->grid, &b->items[i]);
-            if (rc == TS_OK && b->items[i].kind == TS_ITEM_PERSON &&
-                ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]) != TS_OK)
+            if (rc != TS_OK || b->items[i].kind != TS_ITEM_PERSON)
+                continue;
+            ts_status prc = ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]);
+            if (prc == TS_NOMEM) {
                 rc = ts_err_set(&b->err, TS_NOMEM, pl->path, "batch arena exhausted");
+            } else if (prc != TS_OK) {
+                /* the readers enforce every cap the store's encoding has; should a record
+                 * still not encode, it is that record's reject, not the file's failure */
+                ts_item *it = &b->items[i];
+                it->kind = TS_ITEM_REJECT;
+                it->field = "attrs";
+                it->reason = "the record's categories and attributes are too large to store";
+            }
         }
         if (init_rc != TS_OK)
             ts_err_set(&b->err, TS_NOMEM, pl->path, "cannot create a JSON parser");

@@ -333,6 +333,11 @@ static ts_status csv_person(ts__csvread *c, const ts__csvrow *row, ts_arena *a, 
                 return rc;
         }
         k++;
+        if (k > TS_LIMIT_ATTRS)
+            return ts__rec_reject(err, fp,
+                                  "more than %u attributes: a row may fill at most %u of the "
+                                  "attrs.* columns (this is the first one past the limit)",
+                                  TS_LIMIT_ATTRS, TS_LIMIT_ATTRS);
     }
     p->attrs = attrs;
     p->n_attrs = k;

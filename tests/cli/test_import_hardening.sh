@@ -37,6 +37,30 @@ expect_eq "the reject names line 3" "$(jq -r .line "$WORK/big.jsonl.rejects")" 3
 check "the reject says the cap" grep -q "longer than 1048576 bytes" "$WORK/big.jsonl.rejects"
 expect_eq "the 1 MiB record kept its 16 events" "$(sql "$db" "select n_events from persons where id='BIG-1'")" 16
 
+# ---- C2: wide CSV files (up to 2048 columns; a row fills at most 256 attrs) ----------------
+python3 - "$WORK" <<'PY'
+import sys
+w = sys.argv[1]
+n = 600
+head = ["id", "grid"] + ["attrs.a%03d" % i for i in range(n)]
+rows = [["W-1", "T01-V01-G01"] + [str(i) if i < 256 else "" for i in range(n)],      # 256 filled
+        ["W-2", "T01-V01-G01"] + ["x" if i % 2 else "" for i in range(n)],           # 300 filled
+        ["W-3", "T01-V01-G01"] + ["" if i < 590 else "true" for i in range(n)]]      # the last 10
+with open(w + "/wide.csv", "w") as f:
+    for r in [head] + rows:
+        f.write(",".join(r) + "\n")
+head = ["id", "grid"] + ["attrs.b%04d" % i for i in range(2100)]
+with open(w + "/wider.csv", "w") as f:
+    f.write(",".join(head) + "\n" + ",".join(["V-1", "T01-V01-G01"] + [""] * 2100) + "\n")
+PY
+expect_code "a 602-column CSV imports, one row rejected" 1 "$TRISCREEN" import "$WORK/wide.csv"
+expect_eq "rows with up to 256 attrs stored" "$(sql "$db" "select group_concat(id) from (select id from persons where id like 'W-%' order by id)")" "W-1,W-3"
+expect_eq "the 300-attr row's reject names the first column past the cap" "$(jq -r .field "$WORK/wide.csv.rejects")" "attrs.a513"
+check "the reason gives the cap" grep -q "more than 256 attributes" "$WORK/wide.csv.rejects"
+expect_code "a CSV with 2102 columns is refused" 1 "$TRISCREEN" import "$WORK/wider.csv"
+check "the error names the first column past 2048" grep -q 'field 2049 ("attrs.b2046")' "$WORK/last.err"
+check "the error names the file and line" grep -q "wider.csv:1: header" "$WORK/last.err"
+
 # ---- C4: rejects files are mode 0600, new or already there --------------------------------
 printf '{"id":"R-1","grid":"T01-V01-G01","born":"x"}\n' >"$WORK/r.jsonl"
 expect_code "import with a reject" 1 "$TRISCREEN" import "$WORK/r.jsonl"

@@ -44,6 +44,7 @@ typedef struct pipeline {
     ts_store *ckpt;   /* the checkpointing connection (NULL: the writer checkpoints) */
     uint64_t commits; /* batches committed, for the checkpointer */
     const ts_grid *grid;
+    const ts_config *cfg;
     ts_reader *reader;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -91,6 +92,24 @@ static void check_grid(const ts_grid *grid, ts_item *it)
     it->kind = TS_ITEM_REJECT;
     it->field = "grid";
     it->reason = reason;
+}
+
+/* Turns a person with an attribute protected by the config's protected_attributes
+ * into a reject (the readers already refuse the built-in protected names). */
+static void check_protected(const ts_config *cfg, ts_arena *a, ts_item *it)
+{
+    if (it->kind != TS_ITEM_PERSON || !cfg || cfg->n_protected_attributes == 0)
+        return;
+    for (size_t i = 0; i < it->person.n_attrs; i++) {
+        const char *name = it->person.attrs[i].name;
+        if (!ts_attr_name_protected(cfg, name, strlen(name)))
+            continue;
+        const char *field = ts_arena_printf(a, "attrs.%s", name);
+        it->kind = TS_ITEM_REJECT;
+        it->field = field ? field : "attrs";
+        it->reason = "protected attribute is not accepted (protected_attributes in the config)";
+        return;
+    }
 }
 
 static void *reader_main(void *arg)
@@ -186,8 +205,10 @@ static void *parser_main(void *arg)
         ts_status rc = init_rc;
         for (size_t i = 0; rc == TS_OK && i < b->n; i++) {
             rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
-            if (rc == TS_OK)
+            if (rc == TS_OK) {
                 check_grid(pl->grid, &b->items[i]);
+                check_protected(pl->cfg, &b->arena, &b->items[i]);
+            }
             if (rc != TS_OK || b->items[i].kind != TS_ITEM_PERSON)
                 continue;
             ts_status prc = ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]);
@@ -374,7 +395,7 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
 {
     ts_import_opts none = {0};
     const ts_import_opts *o = opts ? opts : &none;
-    pipeline pl = {.path = path, .grid = grid};
+    pipeline pl = {.path = path, .grid = grid, .cfg = cfg};
     ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &pl.reader, err);
     if (rc != TS_OK)
         return rc;

@@ -44,6 +44,11 @@ typedef struct ts_config {
     char *listen;                /* service address, default "127.0.0.1:8080" */
     ts_token_cfg *tokens;
     size_t n_tokens;
+    /* protected_attributes: names protected on top of the built-in list (English and
+     * Chinese, base/attrname.c), kept as protected keys (normalised, punctuation
+     * removed); see ts_attr_name_protected. */
+    char **protected_attributes;
+    size_t n_protected_attributes;
     char sha256[65]; /* hash of the config file's bytes */
 } ts_config;
 
@@ -55,6 +60,17 @@ const char *ts_config_pick_path(const char *cli_path);
  * a limit (depth, aliases) and a missing or unreadable file are all TS_CONFIG, with
  * err naming file:line:column and the reason; TS_NOMEM only on exhaustion. */
 ts_status ts_config_load(const char *path, ts_config **out, ts_err *err) TS_MUST_CHECK;
+
+/* True when an attribute called name[0..len) is protected: the name is normalised the
+ * way the importer stores it (Unicode NFKC, case-folded, spacing and zero-width
+ * characters removed), Cyrillic/Greek look-alike letters are mapped to Latin ones and
+ * punctuation is dropped; it is protected when that equals a built-in protected name
+ * (ethnicity, race, religion, politics, political_affiliation, party_member,
+ * sexual_orientation, ..., 民族, 宗教, 政治面貌, 党员, ...) or one of
+ * cfg->protected_attributes, or their English plural ("religions"), or, for a name in
+ * a script without plurals (民族), contains it. cfg may be NULL (built-in list only).
+ * Thread-safe; no allocation. */
+bool ts_attr_name_protected(const ts_config *cfg, const char *name, size_t len);
 
 /* The status a configuration or grid load reports: rc itself for TS_OK and TS_NOMEM,
  * else TS_CONFIG (also written to err->code), so every front end maps any problem of

@@ -107,6 +107,37 @@ expect_code "YAML person in an unknown cell" 1 "$TRISCREEN" import "$WORK/grid.y
 check "unknown-grid reject (YAML) has the raw item" grep -q '"raw":"id: Y-9' "$WORK/grid.yaml.rejects"
 check "no reject line has an empty raw" bash -c "! cat '$WORK'/*.rejects | jq -e 'select(.raw == \"\")' >/dev/null"
 
+# ---- B8: attribute names are stored normalised; protected ones are rejected in any disguise -
+python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+names = ["Re li gion", "RELIGION", "religion\u200b", "\uff52\uff45\uff4c\uff49\uff47\uff49\uff4f\uff4e",
+         "religions", "r\u0435ligion", "\u6c11\u65cf", "\u5b97\u6559\u4fe1\u4ef0", "\u653f\u6cbb\u9762\u8c8c",
+         "\u515a\u5458", "Political_Affiliation", "caste"]
+with open(w + "/prot.jsonl", "w") as f:
+    for i, n in enumerate(names):
+        f.write(json.dumps({"id": "PR-%02d" % i, "grid": "T01-V01-G01", "attrs": {n: "x"}}) + "\n")
+    f.write(json.dumps({"id": "PR-99", "grid": "T01-V01-G01", "attrs": {"Open Disputes": 2, "EMPLOYED": True}}) + "\n")
+PY
+expect_code "protected attributes rejected" 1 "$TRISCREEN" import "$WORK/prot.jsonl"
+R=$WORK/prot.jsonl.rejects
+expect_eq "every disguise but the unconfigured 'caste' is rejected" "$(wc -l <"$R")" 11
+check "each reject names the attrs field" bash -c "[ \"\$(jq -r .field '$R' | grep -c '^attrs\.')\" == 11 ]"
+check "reasons say protected" bash -c "[ \"\$(jq -r .reason '$R' | grep -c 'protected attribute is not accepted')\" == 11 ]"
+expect_eq "stored attribute names are the normal form" "$(sql "$db" "select count(*) from persons where id='PR-99'")" 1
+"$TRISCREEN" dossier PR-99 --format json >"$WORK/pr99.json" 2>/dev/null || true
+check "the dossier shows normalised names" bash -c "jq -e '.. | objects | select(has(\"employed\") and has(\"opendisputes\"))' '$WORK/pr99.json' >/dev/null"
+# the config adds names of its own
+echo 'protected_attributes: [caste, "户籍"]' >>"$C/triscreen.yaml"
+printf '{"id":"PR-50","grid":"T01-V01-G01","attrs":{"Castes":"x"}}\n{"id":"PR-51","grid":"T01-V01-G01","attrs":{"户籍":"x"}}\n{"id":"PR-52","grid":"T01-V01-G01","attrs":{"employed":true}}\n' >"$WORK/prot2.jsonl"
+expect_code "config protected_attributes rejected" 1 "$TRISCREEN" import "$WORK/prot2.jsonl"
+expect_eq "both configured names rejected" "$(jq -r .field "$WORK/prot2.jsonl.rejects" | tr '\n' ' ')" "attrs.castes attrs.户籍 "
+expect_eq "the ordinary record stored" "$(sql "$db" "select count(*) from persons where id='PR-52'")" 1
+printf 'id,grid,attrs.Caste\nPR-60,T01-V01-G01,x\n' >"$WORK/prot.csv"
+expect_code "config protected_attributes rejected in CSV" 1 "$TRISCREEN" import "$WORK/prot.csv"
+check "CSV reject names the column" grep -q '"field":"attrs.caste"' "$WORK/prot.csv.rejects"
+sed -i '$d' "$C/triscreen.yaml"
+
 # ---- F4: a birth date that is not accepted says why ----------------------------------------
 printf '{"id":"D-1","grid":"T01-V01-G01","born":"0001-01-01"}\n{"id":"D-2","grid":"T01-V01-G01","born":"1990-02-29"}\n' >"$WORK/born.jsonl"
 expect_code "bad birth dates are rejected" 1 "$TRISCREEN" import "$WORK/born.jsonl"

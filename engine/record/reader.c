@@ -40,8 +40,13 @@
  *    line of an item is the line its row starts on; an unclosed quote at the end of the
  *    file is a reject.
  *  - YAML (yaml.c): a sequence of person mappings or {persons: [...]}; each item is
- *    validated as above; a bad item is a reject at its line with its source text as raw;
- *    a file that is not YAML or not record-shaped is TS_PARSE with file:line:col. */
+ *    validated as above; a bad item is a reject at its line with its source text as raw.
+ *    A file that does not load as a whole (a duplicate key, a bad tag, a syntax error,
+ *    an alias past the limits in one item) is read item by item, each item (the lines
+ *    from one `- ` at the items' indentation to the next) its own document: the items
+ *    that load are kept, each that does not is a reject "not valid YAML at line L,
+ *    column C: ..."; anchors then do not reach across items. A file with no item lines
+ *    (not YAML at all, or not record-shaped) is TS_PARSE with file:line:col. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -61,6 +61,37 @@ expect_code "a CSV with 2102 columns is refused" 1 "$TRISCREEN" import "$WORK/wi
 check "the error names the first column past 2048" grep -q 'field 2049 ("attrs.b2046")' "$WORK/last.err"
 check "the error names the file and line" grep -q "wider.csv:1: header" "$WORK/last.err"
 
+# ---- C3: one bad item in a YAML file is that item's reject; the rest is kept ------------------
+cat >"$WORK/y.yaml" <<'EOY'
+# persons
+- id: Y-1
+  grid: T01-V01-G01
+- id: Y-2
+  id: Y-2b
+  grid: T01-V01-G01
+- id: Y-3
+  grid: T01-V01-G01
+  born: !!binary 2000-01-01
+- id: Y-4
+  grid: T01-V01-G01
+  born: 1990-02-30
+- id: Y-5
+  grid: T01-V01-G01
+  notes: "a quote that never closes
+- id: Y-6
+  grid: T01-V01-G01
+EOY
+expect_code "YAML with bad items" 1 "$TRISCREEN" import "$WORK/y.yaml"
+expect_eq "good items kept, before and after the bad ones" "$(sql "$db" "select group_concat(id) from (select id from persons where id like 'Y-%' order by id)")" "Y-1,Y-6"
+expect_eq "each bad item rejected at its line" "$(jq -r .line "$WORK/y.yaml.rejects" | tr '\n' ' ')" "4 7 10 13 "
+check "the duplicate key is named" grep -q "duplicate key 'id'" "$WORK/y.yaml.rejects"
+check "the bad tag is named" grep -q "tag:yaml.org,2002:binary" "$WORK/y.yaml.rejects"
+check "the syntax error is reported" grep -q "while scanning a quoted scalar" "$WORK/y.yaml.rejects"
+check "rejects carry the item's text" grep -q '"raw":"- id: Y-2\\n  id: Y-2b' "$WORK/y.yaml.rejects"
+printf 'persons:\n  - {id: Y-7, grid: T01-V01-G01}\n  - {id: Y-8, grid: T01-V01-G01, grid: x}\n  - {id: Y-9, grid: T01-V01-G01}\n' >"$WORK/yp.yaml"
+expect_code "YAML persons: form with a bad item" 1 "$TRISCREEN" import "$WORK/yp.yaml"
+expect_eq "persons: form keeps the good items" "$(sql "$db" "select group_concat(id) from (select id from persons where id in ('Y-7','Y-8','Y-9') order by id)")" "Y-7,Y-9"
+
 # ---- C4: rejects files are mode 0600, new or already there --------------------------------
 printf '{"id":"R-1","grid":"T01-V01-G01","born":"x"}\n' >"$WORK/r.jsonl"
 expect_code "import with a reject" 1 "$TRISCREEN" import "$WORK/r.jsonl"

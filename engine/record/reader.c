@@ -203,6 +203,48 @@ void ts_reader_progress(const ts_reader *r, uint64_t *done, uint64_t *total)
         *total = t;
 }
 
+/* For a line cut at TS_LIMIT_LINE: the top-level key whose value was being read at the
+ * cut (the field that made the record too long), from the first bytes of the line;
+ * "" when it cannot be told (not an object, or a key that is not plain text). */
+static void field_at_cut(const char *p, size_t len, char *out, size_t cap)
+{
+    int depth = 0;
+    size_t ks = 0, kl = 0, last_s = 0, last_l = 0;
+    bool have = false;
+    out[0] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '"') {
+            size_t b = ++i;
+            while (i < len && p[i] != '"')
+                i += p[i] == '\\' ? 2 : 1;
+            ks = b;
+            kl = (i < len ? i : len) - b;
+            size_t j = i + 1;
+            while (j < len && (p[j] == ' ' || p[j] == '\t'))
+                j++;
+            if (depth == 1 && j < len && p[j] == ':') {
+                last_s = ks;
+                last_l = kl;
+                have = true;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    if (!have || last_l == 0 || last_l >= cap)
+        return;
+    for (size_t i = 0; i < last_l; i++) {
+        unsigned char c = (unsigned char)p[last_s + i];
+        if (c < 0x20 || c == '\\' || c >= 0x80)
+            return;
+    }
+    memcpy(out, p + last_s, last_l);
+    out[last_l] = '\0';
+}
+
 static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
 {
     for (;;) {
@@ -218,9 +260,12 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
             return TS_OK;
         }
         if (overlong) {
-            char reason[80];
-            snprintf(reason, sizeof reason, "the line is longer than %u bytes", TS_LIMIT_LINE);
-            return ts__reader_reject(a, out, r->src.line, "", reason, p, len, err);
+            char reason[120], field[TS_LIMIT_ID + 1];
+            field_at_cut(p, len, field, sizeof field);
+            snprintf(reason, sizeof reason,
+                     "the line is longer than %u bytes (the limit of one record)%s", TS_LIMIT_LINE,
+                     field[0] ? "; the limit was reached in this field" : "");
+            return ts__reader_reject(a, out, r->src.line, field, reason, p, len, err);
         }
         if (len && p[len - 1] == '\r')
             len--;

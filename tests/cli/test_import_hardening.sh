@@ -35,6 +35,7 @@ expect_code "a record over 1 MiB is rejected alone" 1 "$TRISCREEN" import "$WORK
 expect_eq "the others are stored" "$(sql "$db" "select group_concat(id) from (select id from persons where id like 'BIG-%' order by id)")" "BIG-0,BIG-1,BIG-3"
 expect_eq "the reject names line 3" "$(jq -r .line "$WORK/big.jsonl.rejects")" 3
 check "the reject says the cap" grep -q "longer than 1048576 bytes" "$WORK/big.jsonl.rejects"
+expect_eq "the reject names the field where the cap was reached" "$(jq -r .field "$WORK/big.jsonl.rejects")" "events"
 expect_eq "the 1 MiB record kept its 16 events" "$(sql "$db" "select n_events from persons where id='BIG-1'")" 16
 
 # ---- C2: wide CSV files (up to 2048 columns; a row fills at most 256 attrs) ----------------

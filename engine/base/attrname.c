@@ -1,5 +1,6 @@
 /* base/attrname.c — normal form and protected matching of attribute names
  * (base/attrname.h). Uses libunistring (u8_casefold with NFKC, character properties). */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +40,13 @@ static size_t filter(const uint8_t *s, size_t n, uint8_t *out)
 ts_attrname_rc ts__attrname_normalize(const char *s, size_t len, char out[TS_ATTRNAME_BUF],
                                       size_t *out_len)
 {
-    if (!s || !ts_utf8_valid(s, len, NULL))
+    if (!s)
         return TS_ATTRNAME_INVALID;
     bool ascii = true;
     for (size_t i = 0; i < len && ascii; i++)
         ascii = (unsigned char)s[i] < 0x80;
+    if (!ascii && !ts_utf8_valid(s, len, NULL))
+        return TS_ATTRNAME_INVALID;
     size_t n = 0;
     if (ascii) {
         /* NFKC and case folding of ASCII are lower-casing; its White_Space characters are
@@ -114,10 +117,53 @@ static ucs4_t skeleton(ucs4_t uc)
     return uc;
 }
 
+/* ASCII punctuation (general category P): dropped from keys. */
+static bool ascii_punct(unsigned char c)
+{
+    switch (c) {
+    case '!':
+    case '"':
+    case '#':
+    case '%':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case ',':
+    case '-':
+    case '.':
+    case '/':
+    case ':':
+    case ';':
+    case '?':
+    case '@':
+    case '[':
+    case '\\':
+    case ']':
+    case '_':
+    case '{':
+    case '}':
+        return true;
+    default:
+        return false;
+    }
+}
+
 void ts__attrname_key(const char *norm, char out[TS_ATTRNAME_BUF])
 {
     const uint8_t *s = (const uint8_t *)norm;
-    size_t n = strlen(norm), o = 0;
+    size_t n = 0, o = 0;
+    bool ascii = true;
+    for (; s[n]; n++)
+        ascii = ascii && s[n] < 0x80;
+    if (ascii) {
+        for (size_t i = 0; i < n && o < TS_LIMIT_ATTR_NAME; i++)
+            if (!ascii_punct(s[i]))
+                out[o++] = (char)s[i];
+        out[o] = '\0';
+        return;
+    }
     for (size_t i = 0; i < n;) {
         ucs4_t uc;
         int k = u8_mbtouc(&uc, s + i, n - i);
@@ -156,30 +202,36 @@ static bool contains(const char *s, size_t n, const char *sub, size_t m)
     return false;
 }
 
+static bool term_matches(const char *key, size_t kl, bool key_ascii, const char *term, size_t tl)
+{
+    if (tl == 0)
+        return false;
+    if ((unsigned char)term[0] >= 0x80) /* a script without plurals: wherever it appears */
+        return !key_ascii && contains(key, kl, term, tl);
+    if (term[0] != key[0] || kl < tl || kl > tl + 2)
+        return false;
+    return (kl == tl && memcmp(key, term, tl) == 0) || plural_of(key, kl, term, tl);
+}
+
+static bool key_is_ascii(const char *key, size_t *kl)
+{
+    bool ascii = true;
+    size_t n = 0;
+    for (; key[n]; n++)
+        ascii = ascii && (unsigned char)key[n] < 0x80;
+    *kl = n;
+    return ascii;
+}
+
 bool ts__attrname_key_matches(const char *key, const char *const *terms, size_t n)
 {
-    size_t kl = strlen(key);
+    size_t kl;
+    bool key_ascii = key_is_ascii(key, &kl);
     if (kl == 0)
         return false;
-    bool key_ascii = true;
-    for (size_t i = 0; i < kl && key_ascii; i++)
-        key_ascii = (unsigned char)key[i] < 0x80;
-    for (size_t t = 0; t < n; t++) {
-        const char *term = terms[t];
-        size_t tl = strlen(term);
-        if (tl == 0)
-            continue;
-        if ((unsigned char)term[0] >= 0x80) {
-            /* a name in a script without plurals: protected wherever it appears */
-            if (!key_ascii && contains(key, kl, term, tl))
-                return true;
-            continue;
-        }
-        if (term[0] != key[0])
-            continue;
-        if ((kl == tl && memcmp(key, term, tl) == 0) || plural_of(key, kl, term, tl))
+    for (size_t t = 0; t < n; t++)
+        if (term_matches(key, kl, key_ascii, terms[t], strlen(terms[t])))
             return true;
-    }
     return false;
 }
 
@@ -202,12 +254,59 @@ const char *const ts__attrname_defaults[] = {
 const size_t ts__attrname_n_defaults =
     sizeof ts__attrname_defaults / sizeof ts__attrname_defaults[0];
 
+/* The defaults with their lengths, and the first bytes they start with (most names
+ * are ruled out by that one lookup). */
+typedef struct term {
+    const char *s;
+    size_t len;
+} term;
+static term default_terms[sizeof ts__attrname_defaults / sizeof ts__attrname_defaults[0]];
+static size_t by_first[257]; /* default_terms[by_first[b] .. by_first[b + 1]) start with b */
+static pthread_once_t terms_once = PTHREAD_ONCE_INIT;
+
+static void terms_setup(void)
+{
+    size_t k = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        by_first[b] = k;
+        for (size_t i = 0; i < ts__attrname_n_defaults; i++) {
+            if ((unsigned char)ts__attrname_defaults[i][0] != b)
+                continue;
+            default_terms[k].s = ts__attrname_defaults[i];
+            default_terms[k].len = strlen(ts__attrname_defaults[i]);
+            k++;
+        }
+    }
+    by_first[256] = k;
+}
+
+bool ts__attrname_default_match(const char *key)
+{
+    pthread_once(&terms_once, terms_setup);
+    size_t kl;
+    bool key_ascii = key_is_ascii(key, &kl);
+    if (kl == 0)
+        return false;
+    /* Latin names: only the terms with the same first letter; other scripts: the
+     * non-ASCII terms too (they match anywhere in the key) */
+    size_t lo = by_first[(unsigned char)key[0]], hi = by_first[(unsigned char)key[0] + 1];
+    for (size_t t = lo; t < hi; t++)
+        if (term_matches(key, kl, key_ascii, default_terms[t].s, default_terms[t].len))
+            return true;
+    if (key_ascii)
+        return false;
+    for (size_t t = by_first[0x80]; t < by_first[256]; t++)
+        if (term_matches(key, kl, key_ascii, default_terms[t].s, default_terms[t].len))
+            return true;
+    return false;
+}
+
 bool ts__attrname_protected(const char *name, size_t len, const char *const *extra, size_t n_extra)
 {
     char norm[TS_ATTRNAME_BUF], key[TS_ATTRNAME_BUF];
     if (ts__attrname_normalize(name, len, norm, NULL) != TS_ATTRNAME_OK)
         return false;
     ts__attrname_key(norm, key);
-    return ts__attrname_key_matches(key, ts__attrname_defaults, ts__attrname_n_defaults) ||
+    return ts__attrname_default_match(key) ||
            (n_extra && ts__attrname_key_matches(key, extra, n_extra));
 }

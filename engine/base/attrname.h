@@ -44,6 +44,10 @@ void ts__attrname_key(const char *norm, char out[TS_ATTRNAME_BUF]);
 /* True when key (a protected key) matches one of terms[0..n) (protected keys). */
 bool ts__attrname_key_matches(const char *key, const char *const *terms, size_t n);
 
+/* True when key matches one of the default protected names (faster than
+ * ts__attrname_key_matches over ts__attrname_defaults, same answer). */
+bool ts__attrname_default_match(const char *key);
+
 /* The default protected names (English and Chinese), as protected keys. */
 extern const char *const ts__attrname_defaults[];
 extern const size_t ts__attrname_n_defaults;

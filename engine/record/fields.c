@@ -108,7 +108,7 @@ ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char *
     }
     char key[TS_ATTRNAME_BUF];
     ts__attrname_key(norm, key);
-    if (ts__attrname_key_matches(key, ts__attrname_defaults, ts__attrname_n_defaults)) {
+    if (ts__attrname_default_match(key)) {
         char given[TS_ATTRNAME_BUF];
         snprintf(given, sizeof given, "%.*s",
                  (int)(len < TS_LIMIT_ATTR_NAME ? len : TS_LIMIT_ATTR_NAME), s);

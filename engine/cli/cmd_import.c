@@ -13,6 +13,7 @@
 #include "triscreen/grid.h"
 #include "triscreen/ingest.h"
 #include "triscreen/store.h"
+#include "triscreen/text.h"
 #include "cli/cli.h"
 
 typedef struct import_ud {
@@ -192,8 +193,11 @@ int ts__cli_import(int argc, char **argv)
                  (unsigned long long)total.rows, (unsigned long long)total.persons_new,
                  (unsigned long long)total.persons_updated, (unsigned long long)total.rejected);
         ts_err aerr;
-        if (ts_store_audit(store, "cli", "import", argv[optind], detail, &aerr) != TS_OK)
+        /* a file name is bytes, not necessarily UTF-8: the audit row stays valid text */
+        char *target = ts_text_utf8_sanitize(argv[optind], strlen(argv[optind]), NULL);
+        if (ts_store_audit(store, "cli", "import", target ? target : "?", detail, &aerr) != TS_OK)
             ts_cli_error(&aerr);
+        free(target);
     }
     if (code == TS_EXIT_OK && total.rejected)
         code = TS_EXIT_FAILED;

@@ -36,6 +36,11 @@ expect_eq "nothing was stored" "$(sql "$db" "select count(*) from reviews")" 0
 expect_code "a note with line breaks and CJK is fine" 0 "$TRISCREEN" review "$P" --by o-t01 --outcome confirm --note "$(printf '走访\n已核实')"
 expect_code "ack with good text" 0 "$TRISCREEN" ack "$A" --by o-t01 --note "电话联系"
 
+# ---- a file name that is not UTF-8 is audited as valid text --------------------------------
+cp "$WORK/p.jsonl" "$WORK/$(printf 'odd\xff').jsonl"
+expect_code "import a file whose name is not UTF-8" 0 "$TRISCREEN" import "$WORK/$(printf 'odd\xff').jsonl"
+expect_eq "the audit row holds valid text" "$(sql "$db" "select count(*) from audit where action='import' and hex(target) like '%EFBFBD%'")" 1
+
 # ---- bad bytes already in the database come out as U+FFFD ---------------------------------
 sql "$db" "update reviews set note = cast(note || x'fffe' as text), by = cast(by || x'c0' as text);
            update alert_history set note = cast(coalesce(note,'') || x'ff' as text), by = cast(by || x'ed' as text);

@@ -10,6 +10,8 @@
  *    characters), at most TS_LIMIT_CATEGORIES. attrs: object of number | boolean |
  *    string (<= TS_LIMIT_FIELD); null = absent; nested values, non-finite numbers and
  *    protected names (ts_record_attr_protected) are rejected as field `attrs.NAME`;
+ *    names are stored in normal form (base/attrname.h: NFKC, case-folded, spacing and
+ *    zero-width characters removed), and two keys with one normal form are duplicates;
  *    at most TS_LIMIT_ATTRS; returned sorted by name, unique. events: array of
  *    {type (required, <= TS_LIMIT_ID), date (required date), note (optional)}, at most
  *    TS_LIMIT_EVENTS. relations: array of {id, kind} (both required, <= TS_LIMIT_ID), at

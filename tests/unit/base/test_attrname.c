@@ -17,6 +17,11 @@
 #include "triscreen/record.h"
 #include "base/attrname.h"
 
+/* ｒｅｌｉｇｉｏｎ */
+#define FULLWIDTH_RELIGION                                                                         \
+    ("\xef\xbd\x92\xef\xbd\x85\xef\xbd\x8c\xef\xbd\x89\xef\xbd\x87\xef\xbd\x89\xef\xbd\x8f"        \
+     "\xef\xbd\x8e")
+
 static void norm_is(const char *in, const char *want)
 {
     char out[TS_ATTRNAME_BUF];
@@ -63,8 +68,7 @@ static void test_protected(void **state)
         "Re li gion",
         "religion\xe2\x80\x8b",
         "religions",
-        "\xef\xbd\x92\xef\xbd\x85\xef\xbd\x8c\xef\xbd\x89\xef\xbd\x87\xef\xbd\x89\xef\xbd\x8f"
-        "\xef\xbd\x8e",
+        FULLWIDTH_RELIGION,
         "r\xd0\xb5ligion", /* Cyrillic е */
         "\xd1\x80olitics", /* Cyrillic р */
         "ethnicities",

@@ -195,7 +195,7 @@ static ts_status parse_colours(cctx *c, const char *key, const ts_ynode *n, int 
             out[ci] = -1;
             continue;
         }
-        int64_t x;
+        int64_t x = 0; /* written by want_int when it succeeds */
         rc = want_int(c, name, v, lo, hi, &x);
         if (rc != TS_OK)
             return rc;

@@ -2,7 +2,7 @@
 # machine as root: they install whatever Debian packages are missing first.
 
 PKGS := gcc clang libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
-        libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev \
+        libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev libunistring-dev \
         sqlite3 jq curl
 BUILD ?= build
 SAN   ?= build-san

@@ -57,6 +57,37 @@ bool ts_date_parse(const char *s, size_t len, int32_t *out)
     return true;
 }
 
+const char *ts_date_problem(const char *s, size_t len, char *buf, size_t n)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    int32_t ignored;
+    if (ts_date_parse(s, len, &ignored))
+        return NULL;
+    if (!s || len != 10 || s[4] != '-' || s[7] != '-') {
+        snprintf(buf, n, "not a date in the form YYYY-MM-DD");
+        return buf;
+    }
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+    if (y < 0 || m < 0 || d < 0)
+        snprintf(buf, n, "not a date in the form YYYY-MM-DD (digits only)");
+    else if (y < 1000)
+        snprintf(buf, n, "not a real date: year %.4s is before 1000, the earliest year accepted",
+                 s);
+    else if (m < 1 || m > 12)
+        snprintf(buf, n, "not a real date: %.10s has month %.2s (01..12)", s, s + 5);
+    else if (d < 1)
+        snprintf(buf, n, "not a real date: %.10s has day 00", s);
+    else {
+        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        snprintf(buf, n, "not a real date: %.10s, %s %d has %d days", s, months[m - 1], y,
+                 mdays[m - 1] + (m == 2 && leap));
+    }
+    return buf;
+}
+
 void ts_date_format(int32_t days, char buf[11])
 {
     int y, m, d;

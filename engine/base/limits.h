@@ -15,8 +15,12 @@
 #define TS_LIMIT_ATTR_NAME 64u         /* bytes in an attribute name, a category */
 #define TS_LIMIT_EXTRA_BLOB (8u << 20) /* bytes in an encoded categories+attrs blob */
 #define TS_LIMIT_JSON_DEPTH 16         /* nesting depth of one JSON record */
-#define TS_LIMIT_CSV_COLUMNS 512u      /* columns in a CSV header */
-#define TS_LIMIT_IMPORT_BATCH 5000u    /* records per import transaction */
+#define TS_LIMIT_CSV_COLUMNS 2048u  /* columns in a CSV file (a row fills <= TS_LIMIT_ATTRS attrs) \
+                                     */
+#define TS_LIMIT_IMPORT_BATCH 5000u /* records per import transaction */
+
+/* Text people type (review, ack, close notes and --by): TS_TEXT_NOTE_MAX (4096 bytes)
+ * and TS_TEXT_ACTOR_MAX (64 bytes) live in triscreen/text.h, which front ends include. */
 
 /* YAML (config, grid, YAML records, rule test cases) */
 #define TS_LIMIT_YAML_FILE (64u << 20)  /* bytes in one YAML file */

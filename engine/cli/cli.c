@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "triscreen/text.h"
 #include "cli/cli.h"
 
 void ts_cli_error(const ts_err *err)
@@ -35,6 +36,16 @@ int ts_cli_exit_for(ts_status st)
     default:
         return TS_EXIT_FAILED;
     }
+}
+
+bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max, bool single_line)
+{
+    ts_err err;
+    ts_err_clear(&err);
+    if (ts_text_check(flag, s, max, single_line, &err) == TS_OK)
+        return true;
+    ts_cli_fail("%s: %s: %s", cmd, err.where, err.msg);
+    return false;
 }
 
 ts_config *ts_cli_load_config(const char *cli_path)
@@ -97,6 +108,7 @@ void ts_progress_done(ts_progress *p)
 void ts_cli_json_string(FILE *f, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    s = ts_text_utf8_view(s); /* JSON output is valid UTF-8 whatever the database holds */
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
         switch (*p) {

@@ -6,6 +6,7 @@
 #define TS_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,12 @@ void ts_cli_error(const ts_err *err);
 void ts_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit code for a status: usage/config errors → 2, others → 1. */
 int ts_cli_exit_for(ts_status st);
+
+/* Checks a text the user typed for flag (e.g. "--note") of command cmd: valid UTF-8,
+ * at most max bytes, no control characters (tab and line breaks allowed unless
+ * single_line). Prints "triscreen: CMD: FLAG: reason" and returns false when it is not;
+ * the caller exits TS_EXIT_USAGE. NULL passes (an absent optional flag). */
+bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max, bool single_line);
 
 /* Loads the config picked from cli_path/$TRISCREEN_CONFIG/./triscreen.yaml; prints the
  * error and returns NULL on failure. */

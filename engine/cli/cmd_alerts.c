@@ -11,6 +11,7 @@
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/store.h"
+#include "triscreen/text.h"
 #include "cli/cli.h"
 
 /* --follow: how often the feed is polled, and how often (without --now) the escalation
@@ -313,6 +314,10 @@ static int lifecycle(int argc, char **argv, bool close_it)
         return TS_EXIT_USAGE;
     }
     const char *id = argv[optind];
+    if (!ts_cli_text_ok(name, "--by", by, TS_TEXT_ACTOR_MAX, true) ||
+        !ts_cli_text_ok(name, "--note", note, TS_TEXT_NOTE_MAX, false) ||
+        !ts_cli_text_ok(name, "ALERT-ID", id, TS_TEXT_ACTOR_MAX, true))
+        return TS_EXIT_USAGE;
     ts_config *cfg = ts_cli_load_config(cfg_path);
     if (!cfg)
         return TS_EXIT_USAGE;

@@ -1,15 +1,19 @@
 /* cli/cmd_import.c — `triscreen import`: JSONL / CSV / YAML record files into the store,
  * with a rejects file per input (or one shared with --rejects) and a summary. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/ingest.h"
 #include "triscreen/store.h"
+#include "triscreen/text.h"
 #include "cli/cli.h"
 
 typedef struct import_ud {
@@ -26,6 +30,23 @@ static ts_status on_problem(void *ud, ts_store *s, const ts_person *p, const ts_
                             ts_err *err)
 {
     return ts_feedback_on_problem_event(((import_ud *)ud)->fb, s, p, ev, err);
+}
+
+/* Opens a rejects file for writing, mode 0600 whether it is new or already there: it
+ * holds raw rows, i.e. personal data. NULL with errno set on failure. */
+static FILE *open_rejects(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = NULL;
+    if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    return f;
 }
 
 int ts__cli_import(int argc, char **argv)
@@ -81,8 +102,8 @@ int ts__cli_import(int argc, char **argv)
         code = ts_cli_exit_for(rc);
         goto done;
     }
-    if (rejects_path && !(shared = fopen(rejects_path, "w"))) {
-        ts_cli_fail("import: cannot write rejects file %s", rejects_path);
+    if (rejects_path && !(shared = open_rejects(rejects_path))) {
+        ts_cli_fail("import: cannot write rejects file %s: %s", rejects_path, strerror(errno));
         code = TS_EXIT_FAILED;
         goto done;
     }
@@ -99,9 +120,9 @@ int ts__cli_import(int argc, char **argv)
                 break;
             }
             snprintf(own_path, n, "%s.rejects", path);
-            rej = fopen(own_path, "w");
+            rej = open_rejects(own_path);
             if (!rej) {
-                ts_cli_fail("import: cannot write rejects file %s", own_path);
+                ts_cli_fail("import: cannot write rejects file %s: %s", own_path, strerror(errno));
                 free(own_path);
                 code = TS_EXIT_FAILED;
                 break;
@@ -172,8 +193,11 @@ int ts__cli_import(int argc, char **argv)
                  (unsigned long long)total.rows, (unsigned long long)total.persons_new,
                  (unsigned long long)total.persons_updated, (unsigned long long)total.rejected);
         ts_err aerr;
-        if (ts_store_audit(store, "cli", "import", argv[optind], detail, &aerr) != TS_OK)
+        /* a file name is bytes, not necessarily UTF-8: the audit row stays valid text */
+        char *target = ts_text_utf8_sanitize(argv[optind], strlen(argv[optind]), NULL);
+        if (ts_store_audit(store, "cli", "import", target ? target : "?", detail, &aerr) != TS_OK)
             ts_cli_error(&aerr);
+        free(target);
     }
     if (code == TS_EXIT_OK && total.rejected)
         code = TS_EXIT_FAILED;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "triscreen/text.h"
 #include "cli/cli.h"
 #include "cli/cmd_lists.h"
 
@@ -87,6 +88,10 @@ int ts__cli_review(int argc, char **argv)
         ts_cli_fail("review: --by, --outcome and --note are required");
         return TS_EXIT_USAGE;
     }
+    if (!ts_cli_text_ok("review", "--by", by, TS_TEXT_ACTOR_MAX, true) ||
+        !ts_cli_text_ok("review", "--note", note, TS_TEXT_NOTE_MAX, false) ||
+        !ts_cli_text_ok("review", "ID", argv[optind], TS_TEXT_ACTOR_MAX, true))
+        return TS_EXIT_USAGE;
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, NULL, now, true);
     if (code == TS_EXIT_OK) {

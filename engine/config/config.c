@@ -9,6 +9,7 @@
 #include "triscreen/arena.h"
 #include "triscreen/config.h"
 #include "triscreen/date.h"
+#include "base/attrname.h"
 #include "base/limits.h"
 #include "base/text.h"
 #include "config/ytree.h"
@@ -194,7 +195,7 @@ static ts_status parse_colours(cctx *c, const char *key, const ts_ynode *n, int 
             out[ci] = -1;
             continue;
         }
-        int64_t x = 0;
+        int64_t x = 0; /* written by want_int when it succeeds */
         rc = want_int(c, name, v, lo, hi, &x);
         if (rc != TS_OK)
             return rc;
@@ -249,6 +250,50 @@ static ts_status parse_problem_events(cctx *c, const ts_ynode *n)
     c->cfg->problem_events = ev;
     c->cfg->n_problem_events = n->n;
     return TS_OK;
+}
+
+static ts_status parse_protected(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_seq(c, "protected_attributes", n);
+    if (rc != TS_OK)
+        return rc;
+    char **keys = ts_arena_calloc(c->arena, n->n ? n->n : 1, sizeof *keys);
+    if (!keys)
+        return nomem(c);
+    for (size_t i = 0; i < n->n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "protected_attributes[%zu]", i);
+        const char *s;
+        rc = want_str(c, key, n->items[i], &s);
+        if (rc != TS_OK)
+            return rc;
+        char norm[TS_ATTRNAME_BUF], pk[TS_ATTRNAME_BUF];
+        ts_attrname_rc nrc = ts__attrname_normalize(s, n->items[i]->len, norm, NULL);
+        if (nrc == TS_ATTRNAME_LONG)
+            return fail(c, n->items[i], TS_CONFIG, "%s: longer than %u bytes once normalised", key,
+                        (unsigned)TS_LIMIT_ATTR_NAME);
+        if (nrc != TS_ATTRNAME_OK)
+            return fail(c, n->items[i], TS_CONFIG,
+                        "%s: not an attribute name (empty, or not valid UTF-8)", key);
+        ts__attrname_key(norm, pk);
+        if (!pk[0])
+            return fail(c, n->items[i], TS_CONFIG, "%s: nothing left once punctuation is removed",
+                        key);
+        if (!(keys[i] = ts_arena_strdup(c->arena, pk)))
+            return nomem(c);
+    }
+    c->cfg->protected_attributes = keys;
+    c->cfg->n_protected_attributes = n->n;
+    return TS_OK;
+}
+
+bool ts_attr_name_protected(const ts_config *cfg, const char *name, size_t len)
+{
+    if (!name)
+        return false;
+    return ts__attrname_protected(name, len,
+                                  cfg ? (const char *const *)cfg->protected_attributes : NULL,
+                                  cfg ? cfg->n_protected_attributes : 0);
 }
 
 static ts_status parse_limits(cctx *c, const ts_ynode *n)
@@ -426,7 +471,8 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
 
 #define TOP_KEYS                                                                                   \
     "database, grid, rules, thresholds, review_days, problem_events, limits, "                     \
-    "quick_ack_minutes, quick_max_age_days, now, workers, alerts_jsonl, service"
+    "quick_ack_minutes, quick_max_age_days, now, workers, alerts_jsonl, service, "                 \
+    "protected_attributes"
 
 static ts_status parse_root(cctx *c, const ts_ynode *root)
 {
@@ -474,6 +520,8 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
                 memcpy(cfg->now, v->str, 11);
         } else if (key_is(k, "service")) {
             rc = parse_service(c, v);
+        } else if (key_is(k, "protected_attributes")) {
+            rc = parse_protected(c, v);
         } else {
             rc = unknown_key(c, "", k, TOP_KEYS);
         }
@@ -554,7 +602,16 @@ done:
     if (box)
         ts_config_free(&box->cfg);
     ts_ydoc_free(doc);
-    return rc;
+    return ts_config_status(rc, err);
+}
+
+ts_status ts_config_status(ts_status rc, ts_err *err)
+{
+    if (rc == TS_OK || rc == TS_NOMEM)
+        return rc;
+    if (err)
+        err->code = TS_CONFIG;
+    return TS_CONFIG;
 }
 
 void ts_config_free(ts_config *cfg)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "triscreen/arena.h"
+#include "triscreen/config.h"
 #include "triscreen/grid.h"
 #include "base/limits.h"
 #include "base/text.h"
@@ -359,7 +360,7 @@ ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
 done:
     ts_grid_free(g);
     ts_ydoc_free(doc);
-    return rc;
+    return ts_config_status(rc, err);
 }
 
 void ts_grid_free(ts_grid *g)

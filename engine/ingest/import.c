@@ -13,7 +13,17 @@
  * in parallel, and the calling thread writes the batches strictly in file order. */
 #define PARSERS 2
 #define RING (2 * PARSERS + 2)
-#define BATCH_SOFT_BYTES ((size_t)16 << 20)
+/* A batch stops taking rows once its raw rows use BATCH_SOFT_BYTES of the arena. The
+ * parsed form of a row (strings copied, event and relation arrays, the store's encoded
+ * blobs) takes at most PARSED_FACTOR times the row's raw bytes plus PER_ROW_BYTES, so the
+ * arena's cap covers a full batch of rows of any size up to TS_LIMIT_LINE. The arena
+ * reserves chunks only as they are used: the cap is a bound, not an allocation. */
+#define BATCH_SOFT_BYTES ((size_t)8 << 20)
+#define PARSED_FACTOR 12u
+#define PER_ROW_BYTES ((size_t)4096)
+#define BATCH_ARENA_CAP                                                                            \
+    ((1 + PARSED_FACTOR) * (BATCH_SOFT_BYTES + (size_t)TS_LIMIT_LINE) +                            \
+     (size_t)TS_LIMIT_IMPORT_BATCH * PER_ROW_BYTES)
 
 typedef enum { SLOT_FREE = 0, SLOT_READ, SLOT_PARSING, SLOT_PARSED } slot_state;
 
@@ -34,6 +44,7 @@ typedef struct pipeline {
     ts_store *ckpt;   /* the checkpointing connection (NULL: the writer checkpoints) */
     uint64_t commits; /* batches committed, for the checkpointer */
     const ts_grid *grid;
+    const ts_config *cfg;
     ts_reader *reader;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -52,9 +63,9 @@ static ts_status batch_init(batch *b)
     b->preps = calloc(b->cap, sizeof *b->preps);
     if (!b->items || !b->preps)
         return TS_NOMEM;
-    /* a batch closes early once BATCH_SOFT_BYTES are used; the cap leaves room for one
-     * more maximal row (and its parsed form) on top */
-    ts_arena_init(&b->arena, BATCH_SOFT_BYTES + 16 * (size_t)TS_LIMIT_LINE);
+    /* a batch closes early once its raw rows use BATCH_SOFT_BYTES; the cap leaves room
+     * for one more maximal row and for the parsed form of every row (see the top) */
+    ts_arena_init(&b->arena, BATCH_ARENA_CAP);
     return TS_OK;
 }
 
@@ -81,6 +92,24 @@ static void check_grid(const ts_grid *grid, ts_item *it)
     it->kind = TS_ITEM_REJECT;
     it->field = "grid";
     it->reason = reason;
+}
+
+/* Turns a person with an attribute protected by the config's protected_attributes
+ * into a reject (the readers already refuse the built-in protected names). */
+static void check_protected(const ts_config *cfg, ts_arena *a, ts_item *it)
+{
+    if (it->kind != TS_ITEM_PERSON || !cfg || cfg->n_protected_attributes == 0)
+        return;
+    for (size_t i = 0; i < it->person.n_attrs; i++) {
+        const char *name = it->person.attrs[i].name;
+        if (!ts_attr_name_protected(cfg, name, strlen(name)))
+            continue;
+        const char *field = ts_arena_printf(a, "attrs.%s", name);
+        it->kind = TS_ITEM_REJECT;
+        it->field = field ? field : "attrs";
+        it->reason = "protected attribute is not accepted (protected_attributes in the config)";
+        return;
+    }
 }
 
 static void *reader_main(void *arg)
@@ -176,11 +205,23 @@ static void *parser_main(void *arg)
         ts_status rc = init_rc;
         for (size_t i = 0; rc == TS_OK && i < b->n; i++) {
             rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
-            if (rc == TS_OK)
+            if (rc == TS_OK) {
                 check_grid(pl->grid, &b->items[i]);
-            if (rc == TS_OK && b->items[i].kind == TS_ITEM_PERSON &&
-                ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]) != TS_OK)
+                check_protected(pl->cfg, &b->arena, &b->items[i]);
+            }
+            if (rc != TS_OK || b->items[i].kind != TS_ITEM_PERSON)
+                continue;
+            ts_status prc = ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]);
+            if (prc == TS_NOMEM) {
                 rc = ts_err_set(&b->err, TS_NOMEM, pl->path, "batch arena exhausted");
+            } else if (prc != TS_OK) {
+                /* the readers enforce every cap the store's encoding has; should a record
+                 * still not encode, it is that record's reject, not the file's failure */
+                ts_item *it = &b->items[i];
+                it->kind = TS_ITEM_REJECT;
+                it->field = "attrs";
+                it->reason = "the record's categories and attributes are too large to store";
+            }
         }
         if (init_rc != TS_OK)
             ts_err_set(&b->err, TS_NOMEM, pl->path, "cannot create a JSON parser");
@@ -354,7 +395,7 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
 {
     ts_import_opts none = {0};
     const ts_import_opts *o = opts ? opts : &none;
-    pipeline pl = {.path = path, .grid = grid};
+    pipeline pl = {.path = path, .grid = grid, .cfg = cfg};
     ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &pl.reader, err);
     if (rc != TS_OK)
         return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "triscreen/date.h"
+#include "base/attrname.h"
 #include "base/limits.h"
 #include "base/text.h"
 #include "record/csvrows.h"
@@ -137,17 +138,29 @@ static ts_status read_header(ts_reader *r, ts__csvread *c, ts_err *err)
             role = R_ATTR;
             const char *an = h + 6;
             size_t al = n - 6;
-            bool ok = al <= TS_LIMIT_ATTR_NAME;
+            bool ok = al <= 4 * TS_LIMIT_ATTR_NAME;
             for (size_t j = 0; j < al && ok; j++)
                 ok = (unsigned char)an[j] >= 0x20 && an[j] != 0x7f;
-            if (!ok)
+            /* stored in normal form (base/attrname.h), like the JSON and YAML readers */
+            char norm[TS_ATTRNAME_BUF];
+            ts_attrname_rc nrc =
+                ok ? ts__attrname_normalize(an, al, norm, NULL) : TS_ATTRNAME_INVALID;
+            if (nrc == TS_ATTRNAME_LONG)
+                return header_error(r, row.line, err,
+                                    "column \"%s\": the attribute name is longer than 64 bytes "
+                                    "(after Unicode NFKC normalisation)",
+                                    col);
+            if (nrc != TS_ATTRNAME_OK)
                 return header_error(r, row.line, err, "column \"%s\": invalid attribute name", col);
             for (size_t j = 0; j < c->n_attr; j++) {
                 const char *o = c->attr_name[c->attr_col[j]];
-                if (strlen(o) == al && memcmp(o, an, al) == 0)
-                    return header_error(r, row.line, err, "column \"%s\" appears twice", col);
+                if (strcmp(o, norm) == 0)
+                    return header_error(r, row.line, err,
+                                        "column \"%s\" appears twice (attribute names are "
+                                        "compared after normalisation)",
+                                        col);
             }
-            c->attr_name[i] = strndup(an, al);
+            c->attr_name[i] = strdup(norm);
             if (!c->attr_name[i])
                 return ts_err_set(err, TS_NOMEM, r->path, "out of memory");
             c->attr_protected[i] = ts_record_attr_protected(c->attr_name[i]);
@@ -333,6 +346,11 @@ static ts_status csv_person(ts__csvread *c, const ts__csvrow *row, ts_arena *a, 
                 return rc;
         }
         k++;
+        if (k > TS_LIMIT_ATTRS)
+            return ts__rec_reject(err, fp,
+                                  "more than %u attributes: a row may fill at most %u of the "
+                                  "attrs.* columns (this is the first one past the limit)",
+                                  TS_LIMIT_ATTRS, TS_LIMIT_ATTRS);
     }
     p->attrs = attrs;
     p->n_attrs = k;
@@ -391,5 +409,10 @@ ts_status ts__csvread_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
         return ts__reader_reject(a, out, row.line, e.where, e.msg, row.raw, row.raw_len, err);
     if (rc != TS_OK)
         return ts_err_set(err, rc, r->path, "%s", e.msg);
+    /* the row as read, for a reject the importer makes later (unknown person, grid) */
+    out->raw = ts_arena_strndup(a, row.raw ? row.raw : "", row.raw ? row.raw_len : 0);
+    out->raw_len = row.raw ? row.raw_len : 0;
+    if (!out->raw)
+        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
     return TS_OK;
 }

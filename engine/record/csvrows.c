@@ -5,6 +5,7 @@
  * is fed in pieces that each end at one line terminator ('\n' or a bare '\r'): a piece
  * completes at most one row, and the line a row starts on is the line of the first
  * piece with content after the previous row ended. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,9 @@ struct ts__csvrows {
     char **fptr;
     size_t nf;
     bool too_many;   /* more than TS_LIMIT_CSV_COLUMNS fields */
+    bool oom;        /* a field could not be stored */
+    char over[96];   /* the first field past the limit (truncated), for the message */
+    char error[200]; /* the message of a row with too many fields */
     bool row_done;   /* a row end was reported by libcsv */
     bool need_start; /* no row is in progress */
     uint64_t row_line;
@@ -63,6 +67,8 @@ static void row_reset(ts__csvrows *c)
     c->used = 0;
     c->nf = 0;
     c->too_many = false;
+    c->oom = false;
+    c->over[0] = '\0';
     c->row_done = false;
     c->row_bytes = 0;
     c->raw_len = 0;
@@ -72,6 +78,14 @@ static void on_field(void *s, size_t len, void *data)
 {
     ts__csvrows *c = data;
     if (c->nf >= TS_LIMIT_CSV_COLUMNS) {
+        if (!c->too_many) {
+            size_t k = len < 64 ? len : 64;
+            memcpy(c->over, s, k);
+            c->over[k] = '\0';
+            for (size_t i = 0; i < k; i++)
+                if ((unsigned char)c->over[i] < 0x20)
+                    c->over[i] = '?';
+        }
         c->too_many = true;
         return;
     }
@@ -82,7 +96,7 @@ static void on_field(void *s, size_t len, void *data)
             ncap *= 2;
         char *nd = realloc(c->data, ncap);
         if (!nd) {
-            c->too_many = true; /* reported as a malformed row; memory is what failed */
+            c->oom = true; /* reported as a malformed row; memory is what failed */
             return;
         }
         c->data = nd;
@@ -193,8 +207,15 @@ static void fill_row(ts__csvrows *c, ts__csvrow *row, const char *error)
     row->raw = c->raw;
     row->raw_len = c->raw_len;
     row->error = error;
-    if (!error && c->too_many)
-        row->error = "the row has more fields than the limit";
+    if (!error && c->too_many) {
+        snprintf(c->error, sizeof c->error,
+                 "the row has more than %u fields: field %u (\"%s\") and those after it are "
+                 "past the limit",
+                 TS_LIMIT_CSV_COLUMNS, TS_LIMIT_CSV_COLUMNS + 1, c->over);
+        row->error = c->error;
+    } else if (!error && c->oom) {
+        row->error = "out of memory storing the row's fields";
+    }
     row->n = row->error ? 0 : c->nf;
     for (size_t i = 0; i < row->n; i++)
         c->fptr[i] = c->data + c->off[i];

@@ -7,6 +7,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/record.h"
+#include "base/attrname.h"
 #include "base/limits.h"
 #include "base/text.h"
 #include "record/rec_int.h"
@@ -58,81 +59,15 @@ ts_status ts__rec_str(ts_arena *a, ts__fpath fp, const char *s, size_t len, size
 
 ts_status ts__rec_date(ts__fpath fp, const char *s, size_t len, int32_t *out, ts_err *err)
 {
-    if (!ts_date_parse(s, len, out))
-        return ts__rec_reject(err, fp, "not a real date in the form YYYY-MM-DD");
-    return TS_OK;
+    if (ts_date_parse(s, len, out))
+        return TS_OK;
+    char why[160];
+    return ts__rec_reject(err, fp, "%s", ts_date_problem(s, len, why, sizeof why));
 }
-
-/* Normalised names (ASCII lower case, separators ' ', '_', '-', '.' removed) of the
- * special categories of personal data that rules must never key on. Health is covered
- * only by care categories (VOCABULARY.md: care_level), so free health fields are here. */
-static const char *const protected_names[] = {
-    "ethnicity",
-    "ethnic",
-    "ethnicgroup",
-    "ethnicorigin",
-    "ethnicbackground",
-    "race",
-    "racialorigin",
-    "racialgroup",
-    "religion",
-    "religious",
-    "religiousbelief",
-    "religiousbeliefs",
-    "religiousgroup",
-    "faith",
-    "philosophicalbelief",
-    "philosophicalbeliefs",
-    "politics",
-    "political",
-    "politicalparty",
-    "politicalopinion",
-    "politicalopinions",
-    "politicalview",
-    "politicalviews",
-    "politicalaffiliation",
-    "partymembership",
-    "partymember",
-    "partyaffiliation",
-    "sexualorientation",
-    "sexuality",
-    "sexlife",
-    "unionmembership",
-    "unionmember",
-    "tradeunion",
-    "tradeunionmember",
-    "tradeunionmembership",
-    "geneticdata",
-    "genetic",
-    "biometric",
-    "biometricdata",
-    "healthcondition",
-    "medicalcondition",
-    "diagnosis",
-};
 
 bool ts_record_attr_protected(const char *name)
 {
-    if (!name)
-        return false;
-    char norm[TS_LIMIT_ATTR_NAME + 1];
-    size_t n = 0;
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        if (c == ' ' || c == '_' || c == '-' || c == '.')
-            continue;
-        if (n == TS_LIMIT_ATTR_NAME)
-            return false; /* longer than every protected name */
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        norm[n++] = c;
-    }
-    norm[n] = '\0';
-    /* the first byte filters out almost every ordinary name before any strcmp */
-    for (size_t i = 0; i < sizeof protected_names / sizeof protected_names[0]; i++)
-        if (protected_names[i][0] == norm[0] && strcmp(norm, protected_names[i]) == 0)
-            return true;
-    return false;
+    return name && ts__attrname_protected(name, strlen(name), NULL, 0);
 }
 
 ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char **out, ts_err *err)
@@ -140,7 +75,7 @@ ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char *
     ts__fpath fp = TS__FP("attrs");
     if (len == 0)
         return ts__rec_reject(err, fp, "an attribute name is empty");
-    if (len > TS_LIMIT_ATTR_NAME)
+    if (len > 4 * TS_LIMIT_ATTR_NAME)
         return ts__rec_reject(err, fp, "an attribute name is longer than %u bytes",
                               TS_LIMIT_ATTR_NAME);
     if (memchr(s, '\0', len))
@@ -152,12 +87,37 @@ ts_status ts__rec_attr_name(ts_arena *a, const char *s, size_t len, const char *
         if (c < 0x20 || c == 0x7f)
             return ts__rec_reject(err, fp, "an attribute name contains a control character");
     }
-    char *d = ts_arena_strndup(a, s, len);
+    /* stored (and shown to rules) in normal form: NFKC, case-folded, no spacing or
+     * invisible characters (base/attrname.h) */
+    char norm[TS_ATTRNAME_BUF];
+    size_t nl = 0;
+    switch (ts__attrname_normalize(s, len, norm, &nl)) {
+    case TS_ATTRNAME_OK:
+        break;
+    case TS_ATTRNAME_EMPTY:
+        return ts__rec_reject(err, fp,
+                              "an attribute name is empty once spaces and invisible characters "
+                              "are removed");
+    case TS_ATTRNAME_LONG:
+        return ts__rec_reject(err, fp,
+                              "an attribute name is longer than %u bytes (after Unicode NFKC "
+                              "normalisation)",
+                              TS_LIMIT_ATTR_NAME);
+    default:
+        return ts__rec_reject(err, fp, "an attribute name is not valid UTF-8");
+    }
+    char key[TS_ATTRNAME_BUF];
+    ts__attrname_key(norm, key);
+    if (ts__attrname_default_match(key)) {
+        char given[TS_ATTRNAME_BUF];
+        snprintf(given, sizeof given, "%.*s",
+                 (int)(len < TS_LIMIT_ATTR_NAME ? len : TS_LIMIT_ATTR_NAME), s);
+        return ts__rec_reject(err, (ts__fpath){"attrs", -1, given},
+                              "protected attribute is not accepted (normalised name \"%s\")", norm);
+    }
+    char *d = ts_arena_strndup(a, norm, nl);
     if (!d)
         return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
-    if (ts_record_attr_protected(d))
-        return ts__rec_reject(err, (ts__fpath){"attrs", -1, d},
-                              "protected attribute is not accepted");
     *out = d;
     return TS_OK;
 }

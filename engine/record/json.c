@@ -336,6 +336,10 @@ ts_status ts__rec_from_json(json_object *root, ts_arena *a, ts_person *p, size_t
         return ts__rec_reject(err, TS__FP(""), "top-level value is not an object");
     bool seen_id = false;
     ts_status rc = conv_top(root, a, p, pairs, &seen_id, err);
+    for (size_t i = 0; rc == TS_OK && i < p->n_relations; i++)
+        if (strcmp(p->relations[i].other, p->id) == 0)
+            rc = ts__rec_reject(err, (ts__fpath){"relations", (long)i, "id"},
+                                "a person cannot be related to themself");
     /* A missing id outranks every other problem: it is what makes a row unusable, and
      * the report should say so even when an earlier key was bad too. */
     if (rc == TS_INVALID && !seen_id) {

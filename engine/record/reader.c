@@ -10,6 +10,8 @@
  *    characters), at most TS_LIMIT_CATEGORIES. attrs: object of number | boolean |
  *    string (<= TS_LIMIT_FIELD); null = absent; nested values, non-finite numbers and
  *    protected names (ts_record_attr_protected) are rejected as field `attrs.NAME`;
+ *    names are stored in normal form (base/attrname.h: NFKC, case-folded, spacing and
+ *    zero-width characters removed), and two keys with one normal form are duplicates;
  *    at most TS_LIMIT_ATTRS; returned sorted by name, unique. events: array of
  *    {type (required, <= TS_LIMIT_ID), date (required date), note (optional)}, at most
  *    TS_LIMIT_EVENTS. relations: array of {id, kind} (both required, <= TS_LIMIT_ID), at
@@ -40,8 +42,13 @@
  *    line of an item is the line its row starts on; an unclosed quote at the end of the
  *    file is a reject.
  *  - YAML (yaml.c): a sequence of person mappings or {persons: [...]}; each item is
- *    validated as above; a bad item is a reject at its line with its source text as raw;
- *    a file that is not YAML or not record-shaped is TS_PARSE with file:line:col. */
+ *    validated as above; a bad item is a reject at its line with its source text as raw.
+ *    A file that does not load as a whole (a duplicate key, a bad tag, a syntax error,
+ *    an alias past the limits in one item) is read item by item, each item (the lines
+ *    from one `- ` at the items' indentation to the next) its own document: the items
+ *    that load are kept, each that does not is a reject "not valid YAML at line L,
+ *    column C: ..."; anchors then do not reach across items. A file with no item lines
+ *    (not YAML at all, or not record-shaped) is TS_PARSE with file:line:col. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +205,48 @@ void ts_reader_progress(const ts_reader *r, uint64_t *done, uint64_t *total)
         *total = t;
 }
 
+/* For a line cut at TS_LIMIT_LINE: the top-level key whose value was being read at the
+ * cut (the field that made the record too long), from the first bytes of the line;
+ * "" when it cannot be told (not an object, or a key that is not plain text). */
+static void field_at_cut(const char *p, size_t len, char *out, size_t cap)
+{
+    int depth = 0;
+    size_t ks = 0, kl = 0, last_s = 0, last_l = 0;
+    bool have = false;
+    out[0] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '"') {
+            size_t b = ++i;
+            while (i < len && p[i] != '"')
+                i += p[i] == '\\' ? 2 : 1;
+            ks = b;
+            kl = (i < len ? i : len) - b;
+            size_t j = i + 1;
+            while (j < len && (p[j] == ' ' || p[j] == '\t'))
+                j++;
+            if (depth == 1 && j < len && p[j] == ':') {
+                last_s = ks;
+                last_l = kl;
+                have = true;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    if (!have || last_l == 0 || last_l >= cap)
+        return;
+    for (size_t i = 0; i < last_l; i++) {
+        unsigned char c = (unsigned char)p[last_s + i];
+        if (c < 0x20 || c == '\\' || c >= 0x80)
+            return;
+    }
+    memcpy(out, p + last_s, last_l);
+    out[last_l] = '\0';
+}
+
 static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err)
 {
     for (;;) {
@@ -213,9 +262,12 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
             return TS_OK;
         }
         if (overlong) {
-            char reason[80];
-            snprintf(reason, sizeof reason, "the line is longer than %u bytes", TS_LIMIT_LINE);
-            return ts__reader_reject(a, out, r->src.line, "", reason, p, len, err);
+            char reason[120], field[TS_LIMIT_ID + 1];
+            field_at_cut(p, len, field, sizeof field);
+            snprintf(reason, sizeof reason,
+                     "the line is longer than %u bytes (the limit of one record)%s", TS_LIMIT_LINE,
+                     field[0] ? "; the limit was reached in this field" : "");
+            return ts__reader_reject(a, out, r->src.line, field, reason, p, len, err);
         }
         if (len && p[len - 1] == '\r')
             len--;
@@ -241,6 +293,10 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
         if (rc == TS_OK) {
             out->kind = TS_ITEM_PERSON;
             out->line = r->src.line;
+            out->raw = ts_arena_strndup(a, p, len < TS_LIMIT_FIELD ? len : TS_LIMIT_FIELD);
+            out->raw_len = len < TS_LIMIT_FIELD ? len : TS_LIMIT_FIELD;
+            if (!out->raw)
+                return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
             return TS_OK;
         }
         if (rc == TS_INVALID)
@@ -307,6 +363,8 @@ ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *a, ts_item *it, ts
         it->kind = TS_ITEM_PERSON;
         it->line = line;
         it->person = person;
+        it->raw = raw; /* kept for a later reject (unknown grid cell) */
+        it->raw_len = len;
         return TS_OK;
     }
     if (rc == TS_INVALID)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/text.h"
 #include "store/alerts_store.h"
 #include "store/store_int.h"
 
@@ -66,9 +67,11 @@ struct ts__alert_db {
     sqlite3_stmt *st[Q__COUNT];
 };
 
+/* Text read back for output: bytes that are not UTF-8 (a database written by an older
+ * version, or edited by hand) come out as U+FFFD, so JSON built from it stays valid. */
 static const char *txt(sqlite3_stmt *st, int i)
 {
-    return (const char *)sqlite3_column_text(st, i);
+    return ts_text_utf8_view((const char *)sqlite3_column_text(st, i));
 }
 
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)

@@ -3,14 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "triscreen/text.h"
 #include "store/lists_query.h"
 #include "store/store_int.h"
 
 typedef ts_status (*row_fn)(void *ctx, sqlite3_stmt *st, ts_err *err);
 
+/* Text read back for output: bytes that are not UTF-8 (a database written by an older
+ * version, or edited by hand) come out as U+FFFD, so JSON built from it stays valid. */
 static const char *txt(sqlite3_stmt *st, int i)
 {
-    return (const char *)sqlite3_column_text(st, i);
+    return ts_text_utf8_view((const char *)sqlite3_column_text(st, i));
 }
 
 /* Runs sql with text parameters ?1..?n (NULL binds NULL), calling fn per row. */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "triscreen/text.h"
 #include "triscreen/date.h"
 #include "base/limits.h"
 #include "store/store_int.h"
@@ -871,10 +872,13 @@ ts_status ts_store_put_relations_as(ts_store *s, const ts_person *p, const ts_st
     return TS_OK;
 }
 
+/* A copy of a text column for a reader: bytes that are not UTF-8 become U+FFFD. */
 static const char *col_dup(sqlite3_stmt *st, int i, ts_arena *a)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
-    return ts_arena_strndup(a, t ? t : "", t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    const char *v = ts_text_utf8_sanitize_arena(a, t ? t : "", n);
+    return v == t || !t ? ts_arena_strndup(a, t ? t : "", n) : v;
 }
 
 ts_status ts_store_get_person(ts_store *s, const char *id, ts_arena *arena, ts_person *out,

@@ -47,16 +47,38 @@ typedef struct ts_config {
     int reveal_outside_circle; /* what a scoped reader learns of relatives outside its
                                   scopes: 0 "count" (default: how many, highest colour),
                                   1 "none" (ts_reveal) */
-    char sha256[65];           /* hash of the config file's bytes */
+    /* protected_attributes: names protected on top of the built-in list (English and
+     * Chinese, base/attrname.c), kept as protected keys (normalised, punctuation
+     * removed); see ts_attr_name_protected. */
+    char **protected_attributes;
+    size_t n_protected_attributes;
+    char sha256[65]; /* hash of the config file's bytes */
 } ts_config;
 
 /* Picks the config path: cli_path if non-NULL, else $TRISCREEN_CONFIG, else
  * "./triscreen.yaml". Returns a pointer to one of those strings (no allocation). */
 const char *ts_config_pick_path(const char *cli_path);
 
-/* Loads and validates path. Unknown keys, wrong types, bad values and missing files
- * are errors naming file:line:column (TS_IO, TS_PARSE, TS_CONFIG, TS_LIMIT, TS_NOMEM). */
+/* Loads and validates path. Unknown keys, wrong types, bad values, a YAML syntax error,
+ * a limit (depth, aliases) and a missing or unreadable file are all TS_CONFIG, with
+ * err naming file:line:column and the reason; TS_NOMEM only on exhaustion. */
 ts_status ts_config_load(const char *path, ts_config **out, ts_err *err) TS_MUST_CHECK;
+
+/* True when an attribute called name[0..len) is protected: the name is normalised the
+ * way the importer stores it (Unicode NFKC, case-folded, spacing and zero-width
+ * characters removed), Cyrillic/Greek look-alike letters are mapped to Latin ones and
+ * punctuation is dropped; it is protected when that equals a built-in protected name
+ * (ethnicity, race, religion, politics, political_affiliation, party_member,
+ * sexual_orientation, ..., 民族, 宗教, 政治面貌, 党员, ...) or one of
+ * cfg->protected_attributes, or their English plural ("religions"), or, for a name in
+ * a script without plurals (民族), contains it. cfg may be NULL (built-in list only).
+ * Thread-safe; no allocation. */
+bool ts_attr_name_protected(const ts_config *cfg, const char *name, size_t len);
+
+/* The status a configuration or grid load reports: rc itself for TS_OK and TS_NOMEM,
+ * else TS_CONFIG (also written to err->code), so every front end maps any problem of
+ * the configuration to the same exit code. */
+ts_status ts_config_status(ts_status rc, ts_err *err) TS_MUST_CHECK;
 void ts_config_free(ts_config *cfg);
 
 /* True when type is listed in problem_events. */

@@ -32,8 +32,9 @@ typedef struct ts_cell {
 
 typedef struct ts_grid ts_grid;
 
-/* Loads and validates a grid file. Errors name file:line:column and the field
- * (TS_IO, TS_PARSE, TS_CONFIG, TS_LIMIT, TS_NOMEM). */
+/* Loads and validates a grid file. Errors name file:line:column and the field; every
+ * failure but TS_NOMEM (missing file, YAML syntax, alias/depth limits, bad values) is
+ * TS_CONFIG (see ts_config_status). */
 ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err) TS_MUST_CHECK;
 void ts_grid_free(ts_grid *g);
 

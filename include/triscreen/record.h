@@ -72,8 +72,10 @@ typedef struct ts_item {
     ts_event event;
     ts_relation relation;
     /* TS_ITEM_REJECT: field is "" when the row as a whole is bad (e.g. invalid JSON);
-     * reason is a sentence; raw is the row as read (may be truncated to
-     * TS_LIMIT_FIELD bytes, may be invalid UTF-8: escape it before printing). */
+     * reason is a sentence. raw is the row as read for every kind but TS_ITEM_END (so
+     * a reject made later, e.g. for an unknown grid cell, can quote it); it may be
+     * truncated to TS_LIMIT_FIELD bytes (a TS_ITEM_RAW line never is) and may be
+     * invalid UTF-8: escape it before printing. */
     const char *field;
     const char *reason;
     const char *raw;
@@ -137,8 +139,12 @@ ts_status ts_record_encode_extra(const ts_person *p, unsigned char **out,
 ts_status ts_record_decode_extra(const unsigned char *blob, size_t len, ts_arena *arena,
                                  ts_person *p) TS_MUST_CHECK;
 
-/* Protected attributes (ethnicity, religion, politics, ...): true when name is one of
- * them; the readers reject such attrs and `rules check` flags rules that read them. */
+/* Protected attributes (ethnicity, religion, politics, 民族, 宗教, ...): true when name,
+ * once normalised (see ts_attr_name_protected in triscreen/config.h, which also takes
+ * the config's protected_attributes), is one of the built-in ones or their plural. The
+ * readers reject such attrs and `rules check` flags rules that read them. The readers
+ * store every attribute name in that normal form (NFKC, case-folded, spacing and
+ * zero-width characters removed: "Open Disputes" is stored as "opendisputes"). */
 bool ts_record_attr_protected(const char *name);
 
 /* Writes p as one JSON object (no newline) into a malloc'd string; caller frees. */

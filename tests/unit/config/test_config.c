@@ -64,6 +64,9 @@ static void refused(const char *text, ts_status code, const char *linecol, const
     snprintf(where, sizeof where, "%s:%s", path, linecol);
     ts_config *cfg = NULL;
     ts_err err;
+    /* every load failure but exhaustion is TS_CONFIG (exit 2); the message keeps
+     * the detail */
+    code = code == TS_NOMEM ? code : TS_CONFIG;
     ts_status rc = ts_config_load(path, &cfg, &err);
     if (rc != code || strcmp(err.where, where) != 0 || strcmp(err.msg, msg) != 0)
         print_error("input %s\n  got %s %s: %s\n  want %s %s: %s\n", text, ts_status_name(rc),
@@ -295,7 +298,7 @@ static void test_unknown_keys(void **state)
     refused("database: x.db\ncolour: red\n", TS_CONFIG, "2:1",
             "colour: unknown key (expected one of: database, grid, rules, thresholds, "
             "review_days, problem_events, limits, quick_ack_minutes, quick_max_age_days, now, "
-            "workers, alerts_jsonl, service)");
+            "workers, alerts_jsonl, service, protected_attributes)");
     refused("thresholds: {red: 70, purple: 5}\n", TS_CONFIG, "1:23",
             "thresholds.purple: unknown key (expected one of: red, yellow, blue)");
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",
@@ -358,7 +361,7 @@ static void test_missing_file(void **state)
     snprintf(path, sizeof path, "%s/nope.yaml", g_dir);
     ts_config *cfg = NULL;
     ts_err err;
-    assert_int_equal(ts_config_load(path, &cfg, &err), TS_IO);
+    assert_int_equal(ts_config_load(path, &cfg, &err), TS_CONFIG);
     assert_null(cfg);
     assert_string_equal(err.where, path);
     assert_string_equal(err.msg, "cannot open: No such file or directory");

@@ -112,7 +112,17 @@ static const struct {
     {"{\"id\":\"\",\"grid\":\"G\"}", "id", "empty"},
     {"{\"id\":7,\"grid\":\"G\"}", "id", "must be a string"},
     {"{\"id\":\"P\\u0001\",\"grid\":\"G\"}", "id", "control character"},
-    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"1990-02-30\"}", "born", "real date"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"1990-02-30\"}", "born",
+     "not a real date: 1990-02-30, February 1990 has 28 days"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"0001-01-01\"}", "born",
+     "not a real date: year 0001 is before 1000, the earliest year accepted"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"2000-00-10\"}", "born",
+     "not a real date: 2000-00-10 has month 00 (01..12)"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"2000-01-00\"}", "born",
+     "not a real date: 2000-01-00 has day 00"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"2000-02-30\"}", "born",
+     "February 2000 has 29 days"},
+    {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"20x0-02-03\"}", "born", "digits only"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":\"1990-2-3\"}", "born", "YYYY-MM-DD"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"born\":19900203}", "born", "must be a string"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"nmae\":\"x\"}", "nmae", "unknown field"},
@@ -133,7 +143,7 @@ static const struct {
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[1]}", "events[0]", "object"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\",\"date\":\"2026-01-01\"},"
      "{\"type\":\"b\",\"date\":\"2026-13-01\"}]}",
-     "events[1].date", "real date"},
+     "events[1].date", "2026-13-01 has month 13"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"date\":\"2026-01-01\"}]}", "events[0].type",
      "required"},
     {"{\"id\":\"P-1\",\"grid\":\"G\",\"events\":[{\"type\":\"a\"}]}", "events[0].date", "required"},
@@ -342,7 +352,8 @@ static void test_overlong_line(void **state)
     unlink(path);
     assert_int_equal(res.n, 3);
     assert_int_equal(res.items[0].kind, TS_ITEM_PERSON);
-    assert_reject(&res.items[1], 2, "", "longer than 1048576 bytes");
+    /* the field being read when the cap was reached is named */
+    assert_reject(&res.items[1], 2, "notes", "longer than 1048576 bytes");
     assert_int_equal(res.items[1].raw_len, TS_LIMIT_FIELD);
     assert_int_equal(res.items[2].kind, TS_ITEM_PERSON);
     assert_int_equal(res.items[2].line, 3);

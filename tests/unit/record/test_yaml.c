@@ -98,9 +98,6 @@ static void test_persons_key_and_errors(void **state)
     static const char *bad[] = {
         "people:\n  - {id: P-1, grid: G}\n", /* wrong key */
         "just a scalar\n",                   /* not record-shaped */
-        "- {id: P-1, grid: G\n",             /* not YAML */
-        "- {id: P-1, id: P-2, grid: G}\n",   /* duplicate key (ytree) */
-        "- &a {id: P-1}\n- *a\n- [*b]\n",    /* unknown alias */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         rt_read_str(&res, "bad.yaml", bad[i]);
@@ -111,6 +108,44 @@ static void test_persons_key_and_errors(void **state)
             fail_msg("case %zu: where \"%s\"", i, res.err.where);
         rt_free(&res);
     }
+
+    /* a file that does not load as a whole is read item by item: the items that load
+     * are kept, each one that does not is a reject at its line (issue 12 C3) */
+    rt_read_str(&res, "bad.yaml", "- {id: P-1, grid: G\n");
+    assert_int_equal(res.open_rc, TS_OK);
+    assert_int_equal(res.n, 1);
+    assert_reject(&res.items[0], 1, "", "not valid YAML");
+    rt_free(&res);
+
+    rt_read_str(&res, "bad.yaml",
+                "- {id: P-1, grid: G}\n- {id: P-2, id: P-3, grid: G}\n- id: P-4\n  grid: G\n");
+    assert_int_equal(res.open_rc, TS_OK);
+    assert_int_equal(res.n, 3);
+    assert_int_equal(res.items[0].kind, TS_ITEM_PERSON);
+    assert_reject(&res.items[1], 2, "", "duplicate key 'id'");
+    assert_string_equal(res.items[1].raw, "- {id: P-2, id: P-3, grid: G}");
+    assert_int_equal(res.items[2].kind, TS_ITEM_PERSON);
+    assert_int_equal(res.items[2].line, 3);
+    assert_string_equal(res.items[2].person.id, "P-4");
+    rt_free(&res);
+
+    /* an alias to another item's anchor only works when the file loads as a whole */
+    rt_read_str(&res, "bad.yaml", "- &a {id: P-1, grid: G}\n- *a\n- [*b]\n");
+    assert_int_equal(res.open_rc, TS_OK);
+    assert_int_equal(res.n, 3);
+    assert_int_equal(res.items[0].kind, TS_ITEM_PERSON);
+    assert_reject(&res.items[1], 2, "", "not valid YAML at line 2");
+    assert_reject(&res.items[2], 3, "", "not valid YAML at line 3");
+    rt_free(&res);
+
+    rt_read_str(&res, "p.yml",
+                "persons:\n  - {id: P-1, grid: G}\n  - {id: P-2, grid: !!binary G}\n"
+                "  - {id: P-3, grid: G}\n");
+    assert_int_equal(res.open_rc, TS_OK);
+    assert_int_equal(res.n, 3);
+    assert_reject(&res.items[1], 3, "", "is not allowed");
+    assert_int_equal(res.items[2].line, 4);
+    rt_free(&res);
 }
 
 static void test_yaml_suite(void **state)

@@ -44,6 +44,15 @@ static void charge_bytes(lua_State *L, uint64_t bytes)
     ts__rh_charge(L, host(L), bytes / BPI);
 }
 
+/* Charges the bytes a call will produce, and prepays the allocations that hold them
+ * (a buffer and the final string) so the allocator does not charge them again. */
+static void charge_output(lua_State *L, uint64_t bytes)
+{
+    ts_rulehost *h = host(L);
+    ts__rh_charge(L, h, bytes / BPI);
+    h->prepaid += (size_t)bytes * 2;
+}
+
 /* The wrapped library function (upvalue 1), called on the same stack. */
 static int call_orig(lua_State *L)
 {
@@ -91,7 +100,7 @@ static int g_str_slice(lua_State *L) /* sub (upvalue 2 true), byte: charged by t
     size_t j = pos_end(luaL_optinteger(L, 3, sub ? -1 : pi), l);
     uint64_t n = i > j ? 0 : j - i + 1;
     if (sub)
-        charge_bytes(L, n); /* bytes copied */
+        charge_output(L, n); /* bytes copied */
     else
         ts__rh_charge(L, host(L), n); /* values pushed */
     return call_orig(L);
@@ -101,7 +110,7 @@ static int g_str_whole(lua_State *L) /* upper, lower, reverse: charged by the le
 {
     size_t l;
     luaL_checklstring(L, 1, &l);
-    charge_bytes(L, l);
+    charge_output(L, l);
     return call_orig(L);
 }
 
@@ -129,7 +138,7 @@ static int g_str_rep(lua_State *L)
                  (long long)n, l + lsep, h->mem_cap);
         return ts__rh_trip_raise(L, h, 'm', msg);
     }
-    charge_bytes(L, (uint64_t)n * (l + lsep));
+    charge_output(L, (uint64_t)n * (l + lsep));
     return call_orig(L);
 }
 
@@ -199,7 +208,7 @@ static int g_str_format(lua_State *L)
         if (lua_type(L, arg) == LUA_TSTRING)
             bytes += lua_rawlen(L, arg);
     }
-    charge_bytes(L, bytes);
+    charge_output(L, bytes);
     return call_orig(L);
 }
 
@@ -262,6 +271,8 @@ static int g_tab_pack(lua_State *L)
 /* a < b for the sort: the comparator at cmp (0 = the < operator). */
 static bool sort_less(lua_State *L, int cmp, int a, int b)
 {
+    a = lua_absindex(L, a);
+    b = lua_absindex(L, b);
     if (!cmp)
         return lua_compare(L, a, b, LUA_OPLT);
     lua_pushvalue(L, cmp);

@@ -330,6 +330,45 @@ static int attrs_next(lua_State *L)
     return 1;
 }
 
+/* Iterator of pairs(member.attrs): upvalue 1 the data table, 2 the person view, 3
+ * the next position. */
+static int member_attrs_next(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    const rh_view *v = lua_touserdata(L, lua_upvalueindex(2));
+    if (!v || v->gen != h->gen)
+        return luaL_error(L, "a person object from an earlier evaluation was used");
+    const ts_person *p = v->person;
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3));
+    for (; i >= 0 && (size_t)i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (!attr_shown(h, a))
+            continue;
+        lua_pushinteger(L, i + 1);
+        lua_replace(L, lua_upvalueindex(3));
+        lua_pushstring(L, a->name);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, lua_upvalueindex(1));
+        return 2;
+    }
+    lua_pushinteger(L, -1);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs of a circle member's attrs (upvalue 1: the data table, 2: the member). */
+static int member_attrs_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, member_attrs_next, 3);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 /* __pairs of p.attrs: every attribute stored first, then walked in record order. */
 static int attrs_pairs(lua_State *L)
 {
@@ -471,6 +510,13 @@ static int person_index(lua_State *L)
         lua_createtable(L, 0, (int)p->n_attrs);
         fill_attrs(L, h, lua_gettop(L), p);
         ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+        /* pairs in record order, like p.attrs (hash order differs between states) */
+        lua_getmetatable(L, -1);
+        lua_pushvalue(L, -3);
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushcclosure(L, member_attrs_pairs, 2);
+        lua_setfield(L, -2, "__pairs");
+        lua_pop(L, 1);
         lua_remove(L, -2);
         break;
     case F_CATEGORIES:

@@ -89,6 +89,7 @@ struct ts_rulehost {
     int64_t left;           /* instructions of the rule's budget not yet given to the hook */
     bool armed;             /* a rule (or a file's top level) is running under the budget */
     size_t alloc_since;     /* bytes allocated since the last charge (armed only) */
+    size_t prepaid;         /* bytes of allocation a library call has already paid for */
     uint64_t deadline_ns;   /* CLOCK_MONOTONIC deadline of the person, 0 = none */
     uint32_t ms_per_person; /* the deadline's length (0 = none) */
     rh_trip trip;

@@ -51,7 +51,9 @@ static void *rh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > old) {
         size_t grow = nsize - old;
-        if (h->armed && (h->alloc_since += grow) >= RH_ALLOC_CHECK) {
+        size_t paid = h->prepaid < grow ? h->prepaid : grow;
+        h->prepaid -= paid;
+        if (h->armed && (h->alloc_since += grow - paid) >= RH_ALLOC_CHECK) {
             /* growth is work done in C too: charged to the budget, and the clock read */
             uint64_t units = h->alloc_since / TS_LIMIT_RULE_BYTES_PER_INSTR;
             h->alloc_since = 0;
@@ -170,6 +172,7 @@ void ts__rh_arm(ts_rulehost *h)
     h->left -= n;
     h->armed = true;
     h->alloc_since = 0;
+    h->prepaid = 0;
     lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, n > 0 ? n : 1);
 }
 
@@ -867,6 +870,10 @@ static int rh_rule(lua_State *L)
         if (!dst->id || !dst->title)
             return luaL_error(L, "out of memory");
         pack->n_rules++;
+        /* kept so that the file-level variables are isolated (and checked) at load */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+        lua_pushvalue(L, vidx[RF_WHEN]);
+        lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
         return 0;
     }
     /* collect mode: the pack was validated; the same files must give the same rules */

@@ -7,8 +7,9 @@
  * Uses sandbox.c (charge, trip, message handler).
  *
  * Audit of the libraries loaded in the sandbox (Lua 5.4.4), what each costs in C:
- *   base   assert error getmetatable ipairs next rawequal rawget rawlen select type
- *          _VERSION: O(1) | pairs: O(1) a step | rawset: O(1), refuses read-only data
+ *   base   pairs: ours (fixed key order, n*log2(n) charged) |
+ *          assert error getmetatable ipairs next rawequal rawget rawlen select type
+ *          _VERSION: O(1) | rawset: O(1), refuses read-only data
  *          (proxies are userdata, rawset needs a table) | tonumber: O(len) -> charged |
  *          tostring: ours (no addresses; __tostring honoured) | pcall xpcall: ours
  *   string byte char rep sub upper lower reverse format find: charged by the bytes or
@@ -16,13 +17,12 @@
  *          pack unpack packsize: removed (byte work with no use in rules)
  *   table  concat insert remove move pack unpack: charged by elements | sort: ours,
  *          n*log2(n) charged, the comparator's instructions counted by the hook
- *   utf8   char codepoint len offset: charged | codes: O(1) a step | charpattern
- *   math   O(1) each (random, randomseed removed)
- *   coroutine create wrap resume close: ours (limits re-raised, per-evaluation only) |
- *          status running isyieldable yield: O(1)
- *   re     match find: PCRE2 limits (regex.c) and the subject's bytes charged
- * Growth of memory is also charged (sandbox.c, every RH_ALLOC_CHECK bytes), so work
- * that ends in a big allocation (the .. operator, string building) counts too. */
+ *   utf8   char codepoint len offset: charged (codes: the string's length charged up front) |
+ * charpattern math   O(1) each (random, randomseed removed) coroutine create wrap resume close:
+ * ours (limits re-raised, per-evaluation only) | status running isyieldable yield: O(1) re match
+ * find: PCRE2 limits (regex.c) and the subject's bytes charged Growth of memory is also charged
+ * (sandbox.c, every RH_ALLOC_CHECK bytes), so work that ends in a big allocation (the .. operator,
+ * string building) counts too. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
 #endif
@@ -268,7 +268,7 @@ static int g_tab_pack(lua_State *L)
     return call_orig(L);
 }
 
-/* a < b for the sort: the comparator at cmp (0 = the < operator). */
+/* a < b for table.sort: the comparator at cmp (0 = the < operator). */
 static bool sort_less(lua_State *L, int cmp, int a, int b)
 {
     a = lua_absindex(L, a);
@@ -284,35 +284,13 @@ static bool sort_less(lua_State *L, int cmp, int a, int b)
     return r;
 }
 
-/* table.sort(t [, comp]): a bottom-up merge sort (stable, n*log2(n) comparisons at
- * most, whatever the comparator answers) over a copy of t[1..#t], written back at the
- * end. Lua's own quicksort picks pivots from the clock, so an inconsistent comparator
- * would give a different order from run to run. */
-static int g_tab_sort(lua_State *L)
+typedef bool (*less_fn)(lua_State *L, int cmp, int a, int b);
+
+/* Bottom-up merge sort of the array src[1..n] (stable, at most n*log2(n) calls of
+ * less); src and dst are raw tables of n entries. Returns the index of the sorted one. */
+static int merge_sort(lua_State *L, int src, int dst, lua_Integer n, less_fn less, int cmp)
 {
-    lua_Integer n = len_of(L, 1);
-    int cmp = 0;
-    if (!lua_isnoneornil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TFUNCTION);
-        cmp = 2;
-    }
-    lua_settop(L, 2);
-    if (n < 2)
-        return 0;
-    if (n >= INT32_MAX)
-        return luaL_argerror(L, 1, "array too big");
-    uint64_t lg = 1;
-    while ((1ull << lg) < (uint64_t)n)
-        lg++;
-    ts__rh_charge(L, host(L), (uint64_t)n * (lg + 2));
-    luaL_checkstack(L, 8, "table.sort");
-    lua_createtable(L, (int)n, 0); /* 3: a */
-    lua_createtable(L, (int)n, 0); /* 4: b */
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 1, i);
-        lua_rawseti(L, 3, i);
-    }
-    int src = 3, dst = 4;
+    luaL_checkstack(L, 8, "sorting");
     for (lua_Integer w = 1; w < n; w *= 2) {
         for (lua_Integer lo = 1; lo <= n; lo += 2 * w) {
             lua_Integer mid = lo + w - 1 < n ? lo + w - 1 : n;
@@ -321,8 +299,7 @@ static int g_tab_sort(lua_State *L)
             while (i <= mid && j <= hi) {
                 lua_rawgeti(L, src, i);
                 lua_rawgeti(L, src, j);
-                bool take_j = sort_less(L, cmp, -1, -2); /* b[j] < a[i]: stable */
-                if (take_j) {
+                if (less(L, cmp, -1, -2)) { /* b[j] < a[i]: take j (stable) */
                     lua_rawseti(L, dst, k++);
                     lua_pop(L, 1);
                     j++;
@@ -345,11 +322,155 @@ static int g_tab_sort(lua_State *L)
         src = dst;
         dst = t;
     }
+    return src;
+}
+
+static uint64_t sort_cost(lua_Integer n)
+{
+    uint64_t lg = 1;
+    while ((1ull << lg) < (uint64_t)n)
+        lg++;
+    return (uint64_t)n * (lg + 2);
+}
+
+/* table.sort(t [, comp]): a merge sort (stable, n*log2(n) comparisons at most,
+ * whatever the comparator answers) over a copy of t[1..#t], written back at the end.
+ * Lua's own quicksort picks pivots from the clock, so an inconsistent comparator
+ * would give a different order from run to run. */
+static int g_tab_sort(lua_State *L)
+{
+    lua_Integer n = len_of(L, 1);
+    int cmp = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+        cmp = 2;
+    }
+    lua_settop(L, 2);
+    if (n < 2)
+        return 0;
+    if (n >= INT32_MAX)
+        return luaL_argerror(L, 1, "array too big");
+    ts__rh_charge(L, host(L), sort_cost(n));
+    lua_createtable(L, (int)n, 0); /* 3 */
+    lua_createtable(L, (int)n, 0); /* 4 */
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, src, i);
+        lua_geti(L, 1, i);
+        lua_rawseti(L, 3, i);
+    }
+    int sorted = merge_sort(L, 3, 4, n, sort_less, cmp);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, sorted, i);
         lua_seti(L, 1, i);
     }
     return 0;
+}
+
+/* ---- pairs in a fixed order ---------------------------------------------------------- */
+
+static int key_rank(int t)
+{
+    switch (t) {
+    case LUA_TBOOLEAN:
+        return 1;
+    case LUA_TNUMBER:
+        return 2;
+    case LUA_TSTRING:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+/* Key order of pairs: booleans, numbers (by value), strings (bytewise), then the rest
+ * in table order. */
+static bool key_less(lua_State *L, int cmp, int a, int b)
+{
+    (void)cmp;
+    int ta = lua_type(L, a), tb = lua_type(L, b);
+    int ra = key_rank(ta), rb = key_rank(tb);
+    if (ra != rb)
+        return ra < rb;
+    switch (ta) {
+    case LUA_TBOOLEAN:
+        return !lua_toboolean(L, a) && lua_toboolean(L, b);
+    case LUA_TNUMBER:
+        return lua_compare(L, a, b, LUA_OPLT);
+    case LUA_TSTRING: {
+        size_t la, lb;
+        const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
+        int c = memcmp(sa, sb, la < lb ? la : lb);
+        return c < 0 || (c == 0 && la < lb);
+    }
+    default:
+        return false;
+    }
+}
+
+/* The iterator: upvalue 1 the table, 2 the sorted keys, 3 the next position. */
+static int sorted_next(lua_State *L)
+{
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3));
+    lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(2));
+    for (; i <= n; i++) {
+        lua_rawgeti(L, lua_upvalueindex(2), i);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL) { /* removed meanwhile */
+            lua_pop(L, 2);
+            continue;
+        }
+        lua_pushinteger(L, i + 1);
+        lua_replace(L, lua_upvalueindex(3));
+        return 2;
+    }
+    lua_pushinteger(L, n + 1);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushnil(L);
+    return 1;
+}
+
+void ts__rh_push_sorted_iter(lua_State *L, int t)
+{
+    t = lua_absindex(L, t);
+    luaL_checkstack(L, 8, "pairs");
+    lua_Integer n = 0;
+    lua_newtable(L);
+    int keys = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++n);
+    }
+    if (n > 1) {
+        ts__rh_charge(L, host(L), sort_cost(n));
+        lua_createtable(L, (int)n, 0);
+        int sorted = merge_sort(L, keys, keys + 1, n, key_less, 0);
+        lua_pushvalue(L, sorted);
+        lua_replace(L, keys);
+        lua_settop(L, keys);
+    }
+    lua_pushvalue(L, t);
+    lua_insert(L, keys);
+    lua_pushinteger(L, 1);
+    lua_pushcclosure(L, sorted_next, 3);
+}
+
+/* pairs(t): __pairs when t has one (read-only tables, p.attrs), else the keys of t in
+ * a fixed order (key_less) — the order of a hash walk depends on a seed that differs
+ * from one Lua state and run to the next, so evidence built in a pairs loop would too. */
+static int g_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    ts__rh_push_sorted_iter(L, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
 }
 
 /* ---- utf8 -------------------------------------------------------------------------- */
@@ -672,12 +793,14 @@ void ts__rh_guard_utf8(lua_State *L, int lib)
     wrap(L, lib, "offset", g_utf8_whole, -1);
     wrap(L, lib, "codepoint", g_utf8_codepoint, -1);
     wrap(L, lib, "char", g_utf8_char, -1);
+    wrap(L, lib, "codes", g_utf8_whole, -1);
 }
 
 void ts__rh_guard_base(lua_State *L, int lib)
 {
     lib = lua_absindex(L, lib);
     set(L, lib, "tostring", g_tostring);
+    set(L, lib, "pairs", g_pairs);
     wrap(L, lib, "tonumber", g_tonumber, -1);
     set(L, lib, "pcall", g_pcall);
     set(L, lib, "xpcall", g_xpcall);

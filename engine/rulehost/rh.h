@@ -178,6 +178,9 @@ void ts__rh_forget_coroutines(lua_State *L, ts_rulehost *h);
 /* Replaces the library functions that do work in C by charging wrappers (guard.c);
  * B is the base library table being built, the library tables are on the stack as
  * named. */
+/* Pushes a pairs iterator over the raw table at t in a fixed key order (booleans,
+ * numbers, strings bytewise, then other keys), charged n*log2(n). */
+void ts__rh_push_sorted_iter(lua_State *L, int t);
 /* Sets a coroutine's count hook (it charges the running rule's budget). */
 void ts__rh_hook_coroutine(lua_State *co);
 void ts__rh_guard_string(lua_State *L, int lib);

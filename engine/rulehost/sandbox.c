@@ -352,7 +352,10 @@ lua_CFunction ts__rh_ro_next_fn(void)
 static int rh_ro_pairs(lua_State *L)
 {
     ts__rh_proxy_data(L, 1);
-    lua_pushcclosure(L, rh_ro_next, 1);
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "bad argument to pairs");
+    ts__rh_push_sorted_iter(L, -1); /* a fixed order, like pairs of a plain table */
+    lua_remove(L, -2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;

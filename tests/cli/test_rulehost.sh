@@ -90,5 +90,6 @@ ledger "$WORK/rev/triscreen.db" >"$WORK/rev.txt"
 check "the ledger is not empty" [ "$(wc -l <"$WORK/one.txt")" -gt 2000 ]
 check "1 vs 2 threads: ledgers byte for byte" cmp -s "$WORK/one.txt" "$WORK/two.txt"
 check "forward vs reverse order: ledgers byte for byte" cmp -s "$WORK/one.txt" "$WORK/rev.txt"
+check "the pairs-order rule fired with a fixed order" grep -q 'down,east,left,north,right,south,up,west' "$WORK/one.txt"
 expect_eq "no leak.* rule fired" "$(grep -c 'leak\.' "$WORK/one.txt" || true)" "0"
 finish

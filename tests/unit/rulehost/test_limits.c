@@ -109,7 +109,11 @@ static void test_c_work_and_sticky_limits(void **state)
         assert_non_null(f);
         assert_string_equal(f->evidence, "ABCx-x-xel6511+232");
         assert_int_equal(r.n_errors, sizeof limits / sizeof limits[0]);
-        assert_int_equal(r.n_fired, 4);
+        f = fx_fired(pack, &r, "ok.pairs");
+        assert_non_null(f);
+        assert_string_equal(f->evidence, "true,1,2,alpha,beta,delta,epsilon,gamma,zeta "
+                                         "-1.5,10,w,x,y,z");
+        assert_int_equal(r.n_fired, 5);
         fprintf(stderr, "  round %d: %zu errors in %.3f s\n", round, r.n_errors, dt);
         assert_true(dt < 30.0); /* did not hang */
         ts_arena_release(&a);

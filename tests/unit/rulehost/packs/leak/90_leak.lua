@@ -78,3 +78,14 @@ leak("leak.local_counter", function(p)
   calls = calls + 1
   return calls > 1, "calls " .. calls
 end)
+
+-- 9. not a leak but the same hazard: evidence built in a pairs loop must not depend on
+-- the hash order of the worker's Lua state (it fires for about one person in ten)
+local ORDER = { north = 1, south = 2, east = 3, west = 4, up = 5, down = 6, left = 7, right = 8 }
+rule { id = "order.pairs", pass = "full", title = "evidence from a pairs loop",
+  when = function(p)
+    if not p.id:find("3", -1, true) then return false end
+    local k = {}
+    for n in pairs(ORDER) do k[#k + 1] = n end
+    return true, table.concat(k, ",")
+  end }

@@ -94,3 +94,12 @@ r("ok.small_work", function()
   return true, ("abc"):upper() .. ("x"):rep(3, "-") .. ("hello"):sub(2, 3) .. string.byte("A") ..
       utf8.len("é") .. table.concat({ 1, 2 }, "+") .. #table.pack(1, 2, 3) .. select("#", table.unpack({ 1, 2 }))
 end)
+-- pairs in a fixed order (the hash order depends on a per-state seed)
+local GREEK = { alpha = 1, beta = 2, gamma = 3, delta = 4, epsilon = 5, zeta = 6, [2] = "two", [1] = "one", [true] = 0 }
+r("ok.pairs", function()
+  local k = {}
+  for n in pairs(GREEK) do k[#k + 1] = tostring(n) end
+  local u = {}
+  for n in pairs({ z = 1, y = 2, x = 3, w = 4, [10] = 5, [-1.5] = 6 }) do u[#u + 1] = tostring(n) end
+  return true, table.concat(k, ",") .. " " .. table.concat(u, ",")
+end)

@@ -52,6 +52,7 @@ static const expect limits[] = {
     {"l.xpcall_handler_loop", TS_BUDGET, NULL},
     {"l.coroutine_regex", TS_LIMIT, "(a+)+$"},
     {"l.coroutine_budget", TS_BUDGET, NULL},
+    {"l.format_width", TS_RULE, "invalid conversion"}, /* Lua 5.4: two digits at most */
     {"l.format_p", TS_RULE, "%p"},
 };
 

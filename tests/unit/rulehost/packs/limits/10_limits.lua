@@ -70,6 +70,7 @@ r("l.coroutine_budget", function()
   pcall(co)
   return true, "swallowed"
 end)
+r("l.format_width", function() return true, string.format("%999999999s", "x") end)
 r("l.format_p", function() return true, string.format("%p", {}) end)
 
 -- F3: no addresses in evidence

@@ -85,7 +85,6 @@ struct ts_rulehost {
     const ts_rulepack *pack;
     size_t mem_used, mem_cap, mem_peak;
     int budget;             /* count for the hook, per rule */
-    uint64_t co_used;       /* unused (kept for layout); coroutines charge `left` */
     int64_t left;           /* instructions of the rule's budget not yet given to the hook */
     bool armed;             /* a rule (or a file's top level) is running under the budget */
     size_t alloc_since;     /* bytes allocated since the last charge (armed only) */
@@ -194,8 +193,6 @@ void ts__rh_guard_coroutine(lua_State *L, int lib);
 void ts__rh_recover(ts_rulehost *h, int top);
 /* Pushes a read-only proxy for the table at idx. */
 void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic);
-/* The iterator of a read-only proxy's __pairs (upvalue 1: the data table). */
-lua_CFunction ts__rh_ro_next_fn(void);
 /* Returns the data table index behind the proxy at idx pushed on the stack. */
 void ts__rh_proxy_data(lua_State *L, int idx);
 /* Copies at most cap bytes of s into dst (capacity cap+1) cut at a UTF-8 boundary. */

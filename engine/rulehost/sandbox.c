@@ -9,13 +9,18 @@
  *   caught the "not enough memory" error is interrupted at its next instruction.
  * - Instructions: a count hook armed per rule with the budget. When it fires it sets
  *   trip.budget, re-arms itself at count 1 and raises; every later instruction raises
- *   again, so pcall, xpcall, coroutines and __close handlers cannot swallow it. The host
+ *   again, so pcall, xpcall, coroutines and __close handlers cannot swallow it (pcall,
+ *   xpcall and the coroutine functions are ours and re-raise any tripped limit: see
+ *   guard.c, which also charges library work done in C). The host
  *   reads its own flags after lua_pcall, never only the return code.
- * - Coroutines: created with a count-1 hook that charges a shared per-rule counter, so
- *   a rule's coroutines together get at most one more budget.
+ * - Coroutines: created with a count hook (every RH_CO_CHUNK instructions) that charges
+ *   the rule's own budget; one made before the current evaluation cannot be resumed.
+ * - Deadline: the hook (every RH_HOOK_CHUNK instructions), the allocator (every
+ *   RH_ALLOC_CHECK bytes) and big library charges read the clock against the person's
+ *   deadline (ms_per_person); past it every later instruction raises.
  * - Libraries: base (no load/loadfile/dofile/collectgarbage/print/require; setmetatable
- *   refuses __gc), string (no dump/match/gmatch/gsub; find is plain only), table, math
- *   (no random), utf8, coroutine, re. Every library table is a read-only proxy; the
+ *   refuses __gc), string (no dump/match/gmatch/gsub/pack/unpack/packsize; find is plain only),
+ * table, math (no random), utf8, coroutine, re. Every library table is a read-only proxy; the
  *   string metatable hides itself (__metatable = false) and indexes the proxy.
  * - Globals: a file's top level may define globals; afterwards they are copied with the
  *   base library into a table behind a read-only userdata that becomes the file's _ENV
@@ -172,7 +177,6 @@ void ts__rh_hook_coroutine(lua_State *co)
 
 void ts__rh_arm(ts_rulehost *h)
 {
-    h->co_used = 0;
     h->left = h->budget;
     int n = h->left < RH_HOOK_CHUNK ? (int)h->left : RH_HOOK_CHUNK;
     h->left -= n;
@@ -233,7 +237,6 @@ void ts__rh_recover(ts_rulehost *h, int top)
     h->trip.deadline = false;
     h->armed = false;
     h->err_keep = false;
-    h->co_used = 0;
     lua_settop(h->L, top);
     /* Outside any budget: no Lua code runs in a collection (no __gc is allowed). */
     if (mem)
@@ -339,20 +342,6 @@ static int rh_ro_len(lua_State *L)
     ts__rh_proxy_data(L, 1);
     lua_pushinteger(L, lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0);
     return 1;
-}
-
-static int rh_ro_next(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_next(L, lua_upvalueindex(1)))
-        return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
-lua_CFunction ts__rh_ro_next_fn(void)
-{
-    return rh_ro_next;
 }
 
 static int rh_ro_pairs(lua_State *L)

@@ -36,6 +36,9 @@
 #define TS_LIMIT_RULE_STACK 200             /* Lua C-stack depth (LUAI_MAXCCALLS is 200) */
 #define TS_LIMIT_RULES 1000u                /* rules per pack */
 #define TS_LIMIT_RULE_FILE (1u << 20)       /* bytes in one rule file */
+#define TS_LIMIT_RULE_MS_PER_PERSON 1000u   /* default wall-clock ms per person and pass */
+#define TS_LIMIT_RULE_BYTES_PER_INSTR 16u   /* bytes of C work charged as one instruction */
+#define TS_LIMIT_RULE_TABLE_DEPTH 32u       /* nesting of tables walked in C (freeze...) */
 
 /* Regex */
 #define TS_LIMIT_REGEX_PATTERN 1024u         /* bytes in one pattern */

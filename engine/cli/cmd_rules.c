@@ -40,9 +40,8 @@ static int setup(const char *cfg_path, const char *dir_arg, pack_setup *ps)
         ps->cfg = ts_cli_load_config(cfg_path);
         if (!ps->cfg)
             return TS_EXIT_USAGE;
-        ps->opts.instructions = ps->cfg->instructions;
-        ps->opts.memory_bytes = (size_t)ps->cfg->memory_mb << 20;
     }
+    ps->opts = ts_cli_rule_opts(ps->cfg);
     ps->dir = dir_arg ? dir_arg : ps->cfg && ps->cfg->rules ? ps->cfg->rules : "rules";
     return TS_EXIT_OK;
 }
@@ -136,8 +135,12 @@ static int cmd_check(int argc, char **argv)
         code = TS_EXIT_FAILED;
         goto done;
     }
-    if (pack)
+    if (pack) {
         print_summary(pack);
+        /* `screen` runs every pass: a pass without rules would delist everyone */
+        if (ts_rulepack_check_passes(pack, TS_PASS_ALL, &err) != TS_OK)
+            print_problem(&pr, err.where, err.msg);
+    }
     if (pr.n > 0) {
         printf("%zu problem%s\n", pr.n, pr.n == 1 ? "" : "s");
         code = TS_EXIT_FAILED;

@@ -168,10 +168,12 @@ int ts__cli_screen(int argc, char **argv)
     ts_date_format(now, now_buf);
     ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
     if (rc == TS_OK) {
-        ts_rulehost_opts ro = {.instructions = cfg->instructions,
-                               .memory_bytes = (size_t)cfg->memory_mb << 20};
+        ts_rulehost_opts ro = ts_cli_rule_opts(cfg);
         rc = ts_rulepack_load(cfg->rules, &ro, on_problem, NULL, &pack, &err);
     }
+    /* before any list is touched: a pass about to run without rules would delist */
+    if (rc == TS_OK)
+        rc = ts_rulepack_check_passes(pack, passes ? passes : TS_PASS_ALL, &err);
     if (rc == TS_OK)
         rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
     if (rc == TS_OK)

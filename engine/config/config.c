@@ -308,8 +308,11 @@ static ts_status parse_limits(cctx *c, const ts_ynode *n)
         } else if (key_is(k, "memory_mb")) {
             rc = want_int(c, "limits.memory_mb", v, 1, 4096, &x);
             c->cfg->memory_mb = (uint32_t)x;
+        } else if (key_is(k, "ms_per_person")) {
+            rc = want_int(c, "limits.ms_per_person", v, 1, 3600000, &x);
+            c->cfg->ms_per_person = (uint32_t)x;
         } else {
-            rc = unknown_key(c, "limits", k, "instructions, memory_mb");
+            rc = unknown_key(c, "limits", k, "instructions, memory_mb, ms_per_person");
         }
     }
     return rc;
@@ -565,6 +568,7 @@ static ts_status set_defaults(cctx *c, const char *path)
     cfg->n_problem_events = np;
     cfg->instructions = TS_LIMIT_RULE_INSTRUCTIONS;
     cfg->memory_mb = TS_LIMIT_RULE_MEMORY_MB;
+    cfg->ms_per_person = TS_LIMIT_RULE_MS_PER_PERSON;
     cfg->quick_ack_minutes = 30;
     cfg->quick_max_age_days = 30;
     cfg->workers = 0;

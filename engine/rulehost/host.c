@@ -107,7 +107,7 @@ static int rh_driver(lua_State *L)
         lua_pushvalue(L, 3);
         ts__rh_arm(h);
         lua_call(L, 2, 2);
-        if (h->trip.budget || h->trip.memory) /* the rule returned anyway: still an error */
+        if (ts__rh_tripped(h)) /* the rule returned anyway: still an error */
             return luaL_error(L, "limit exceeded");
         if (lua_toboolean(L, 4) && !record_fired(r, L, rule, 5)) {
             r->nomem = true;
@@ -115,6 +115,7 @@ static int rh_driver(lua_State *L)
         }
         lua_settop(L, 3);
     }
+    h->armed = false;
     return 0;
 }
 
@@ -139,6 +140,7 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
     lua_State *L = h->L;
     lua_settop(L, 0);
     lua_pushcfunction(L, ts__rh_msgh_fn());
+    ts__rh_start_deadline(h);
     while (r.next < r.n || !r.bound) {
         h->err_set = false;
         lua_pushcfunction(L, rh_driver);
@@ -147,14 +149,16 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
         int rc = lua_pcall(L, 2, 0, 1);
         if (r.nomem) {
             ts__rh_recover(h, 1);
+            h->deadline_ns = 0;
             lua_settop(L, 0);
             return ts_err_set(err, TS_NOMEM, NULL, "evaluation arena exhausted");
         }
-        bool failed = rc != LUA_OK || h->trip.budget || h->trip.memory;
+        bool failed = rc != LUA_OK || ts__rh_tripped(h);
         if (!failed)
             break;
         if (!r.bound) { /* binding the person ran out of memory */
             ts__rh_recover(h, 1);
+            h->deadline_ns = 0;
             lua_settop(L, 0);
             return ts_err_set(err, TS_NOMEM, NULL, "rule state out of memory binding %s",
                               s->person->id);
@@ -169,13 +173,22 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
             snprintf(fallback, sizeof fallback, "%s:%d", ri->file, ri->line);
             where = fallback;
         }
-        if (h->trip.budget) {
+        bool stop = false;
+        if (h->trip.deadline) { /* the person's evaluation is over: no further rule runs */
+            e->code = TS_LIMIT;
+            e->msg = ts_arena_printf(arena, "time limit exceeded (ms_per_person %u ms)",
+                                     h->ms_per_person);
+            stop = true;
+        } else if (h->trip.budget) {
             e->code = TS_BUDGET;
             e->msg =
                 ts_arena_printf(arena, "instruction budget exceeded (%d instructions)", h->budget);
         } else if (h->trip.memory || rc == LUA_ERRMEM) {
             e->code = TS_LIMIT;
             e->msg = ts_arena_printf(arena, "memory limit exceeded (%zu bytes)", h->mem_cap);
+        } else if (h->trip.limit) {
+            e->code = TS_LIMIT;
+            e->msg = ts_arena_strdup(arena, h->err_set ? h->err_msg : "limit exceeded");
         } else {
             e->code = TS_RULE;
             e->msg = ts_arena_strdup(arena, h->err_set ? h->err_msg : "error in error handling");
@@ -183,12 +196,17 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
         e->where = ts_arena_strdup(arena, where);
         if (!e->msg || !e->where) {
             ts__rh_recover(h, 1);
+            h->deadline_ns = 0;
             lua_settop(L, 0);
             return ts_err_set(err, TS_NOMEM, NULL, "evaluation arena exhausted");
         }
         ts__rh_recover(h, 1);
         r.next++;
+        if (stop)
+            break;
     }
+    h->deadline_ns = 0;
+    h->armed = false;
     lua_settop(L, 0);
     *out = res;
     return TS_OK;

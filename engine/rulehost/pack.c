@@ -138,6 +138,17 @@ const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack)
     return &pack->opts;
 }
 
+ts_status ts_rulepack_check_passes(const ts_rulepack *pack, unsigned passes_mask, ts_err *err)
+{
+    for (int p = 0; p < 3; p++)
+        if ((passes_mask & TS_PASS_BIT(p)) && pack->n_pass[p] == 0)
+            return ts_err_set(err, TS_RULE, pack->dir,
+                              "no rule for the %s pass (a pack without rules would mark "
+                              "nobody and delist everyone)",
+                              pass_names[p]);
+    return TS_OK;
+}
+
 void ts_rulepack_free(ts_rulepack *pack)
 {
     if (!pack)
@@ -237,6 +248,10 @@ ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_pro
         opts && opts->instructions ? opts->instructions : TS_LIMIT_RULE_INSTRUCTIONS;
     pack->opts.memory_bytes =
         opts && opts->memory_bytes ? opts->memory_bytes : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    pack->opts.ms_per_person =
+        opts && opts->ms_per_person ? opts->ms_per_person : TS_LIMIT_RULE_MS_PER_PERSON;
+    pack->opts.attr_hidden = opts ? opts->attr_hidden : NULL;
+    pack->opts.attr_hidden_ud = opts ? opts->attr_hidden_ud : NULL;
     pack->dir = ts_arena_strdup(&pack->arena, dir);
     pack->rules = ts_arena_calloc(&pack->arena, TS_LIMIT_RULES, sizeof *pack->rules);
     if (!pack->dir || !pack->rules) {

@@ -187,10 +187,12 @@ static void push_str_or_nil(lua_State *L, const char *s)
         lua_pushnil(L);
 }
 
-static void fill_attrs(lua_State *L, int t, const ts_person *p)
+static void fill_attrs(lua_State *L, const ts_rulehost *h, int t, const ts_person *p)
 {
     for (size_t i = 0; i < p->n_attrs; i++) {
         const ts_attr *a = &p->attrs[i];
+        if (!ts__rh_attr_visible(h, a->name, strlen(a->name)))
+            continue;
         switch (a->type) {
         case TS_ATTR_NUM:
             if (a->num == (double)(lua_Integer)a->num)
@@ -211,10 +213,13 @@ static void fill_attrs(lua_State *L, int t, const ts_person *p)
     }
 }
 
-/* The attribute named k (kn bytes) of p, or NULL. Names are compared as text. */
+/* The attribute named k (kn bytes) of p, or NULL (also when it is hidden from rules:
+ * a protected attribute). Names are compared as text. */
 static const ts_attr *find_attr(ts_rulehost *h, const ts_person *p, const char *k, size_t kn)
 {
     if (kn == 0 || memchr(k, '\0', kn))
+        return NULL;
+    if (!ts__rh_attr_visible(h, k, kn))
         return NULL;
     /* records of a population list their attributes in the same order: try the
      * position where this name (the same interned string) was found last time */
@@ -266,9 +271,10 @@ static void attrs_push_value(lua_State *L, const ts_attr *a)
     }
 }
 
-static bool attr_shown(const ts_attr *a)
+static bool attr_shown(const ts_rulehost *h, const ts_attr *a)
 {
-    return a->type == TS_ATTR_NUM || a->type == TS_ATTR_BOOL || a->type == TS_ATTR_STR;
+    return (a->type == TS_ATTR_NUM || a->type == TS_ATTR_BOOL || a->type == TS_ATTR_STR) &&
+           ts__rh_attr_visible(h, a->name, strlen(a->name));
 }
 
 /* Stores a (value on top of the stack, key at kidx) in D (at d) and remembers the key. */
@@ -292,14 +298,78 @@ static int attrs_index(lua_State *L)
     size_t kn;
     const char *k = lua_tolstring(L, 2, &kn);
     const ts_attr *a = find_attr(h, h->pview->person, k, kn);
-    if (!a || !attr_shown(a))
+    if (!a || !attr_shown(h, a))
         return 0;
     attrs_push_value(L, a);
     attrs_store(L, h, 1, 2);
     return 1;
 }
 
-/* __pairs of p.attrs: every attribute stored first, then the data table walked. */
+/* The iterator of pairs(p.attrs): the person's attributes in record order (not the
+ * data table's hash order, which differs from one Lua state to the next). Upvalue 1:
+ * the data table, 2: the position of the next attribute. */
+static int attrs_next(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    const ts_person *p = h->pview->person;
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+    for (; i >= 0 && (size_t)i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (!attr_shown(h, a))
+            continue;
+        lua_pushinteger(L, i + 1);
+        lua_replace(L, lua_upvalueindex(2));
+        lua_pushstring(L, a->name);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, lua_upvalueindex(1));
+        return 2;
+    }
+    lua_pushinteger(L, -1);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_pushnil(L);
+    return 1;
+}
+
+/* Iterator of pairs(member.attrs): upvalue 1 the data table, 2 the person view, 3
+ * the next position. */
+static int member_attrs_next(lua_State *L)
+{
+    ts_rulehost *h = ts__rh_host(L);
+    const rh_view *v = lua_touserdata(L, lua_upvalueindex(2));
+    if (!v || v->gen != h->gen)
+        return luaL_error(L, "a person object from an earlier evaluation was used");
+    const ts_person *p = v->person;
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3));
+    for (; i >= 0 && (size_t)i < p->n_attrs; i++) {
+        const ts_attr *a = &p->attrs[i];
+        if (!attr_shown(h, a))
+            continue;
+        lua_pushinteger(L, i + 1);
+        lua_replace(L, lua_upvalueindex(3));
+        lua_pushstring(L, a->name);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, lua_upvalueindex(1));
+        return 2;
+    }
+    lua_pushinteger(L, -1);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs of a circle member's attrs (upvalue 1: the data table, 2: the member). */
+static int member_attrs_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, member_attrs_next, 3);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* __pairs of p.attrs: every attribute stored first, then walked in record order. */
 static int attrs_pairs(lua_State *L)
 {
     ts_rulehost *h = ts__rh_host(L);
@@ -308,7 +378,7 @@ static int attrs_pairs(lua_State *L)
     int d = lua_gettop(L);
     for (size_t i = 0; i < p->n_attrs; i++) {
         const ts_attr *a = &p->attrs[i];
-        if (!attr_shown(a))
+        if (!attr_shown(h, a))
             continue;
         lua_pushstring(L, a->name);
         int k = lua_gettop(L);
@@ -320,7 +390,8 @@ static int attrs_pairs(lua_State *L)
         }
         lua_settop(L, d);
     }
-    lua_pushcclosure(L, ts__rh_ro_next_fn(), 1);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, attrs_next, 2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
@@ -437,8 +508,15 @@ static int person_index(lua_State *L)
         break;
     case F_ATTRS: /* a circle member's (p's is in its cache from the start) */
         lua_createtable(L, 0, (int)p->n_attrs);
-        fill_attrs(L, lua_gettop(L), p);
+        fill_attrs(L, h, lua_gettop(L), p);
         ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
+        /* pairs in record order, like p.attrs (hash order differs between states) */
+        lua_getmetatable(L, -1);
+        lua_pushvalue(L, -3);
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushcclosure(L, member_attrs_pairs, 2);
+        lua_setfield(L, -2, "__pairs");
+        lua_pop(L, 1);
         lua_remove(L, -2);
         break;
     case F_CATEGORIES:
@@ -828,6 +906,7 @@ static int re_run(lua_State *L, bool want_find)
     const char *pat = luaL_checklstring(L, 1, &pl);
     const char *s = luaL_checklstring(L, 2, &sl);
     ts_rulehost *h = ts__rh_host(L);
+    ts__rh_charge(L, h, (sl + pl) / TS_LIMIT_RULE_BYTES_PER_INSTR);
     ts_regex_match m;
     char msg[200];
     ts_status st = ts__regex_search(h->rx, pat, pl, s, sl, &m, msg, sizeof msg);
@@ -836,6 +915,8 @@ static int re_run(lua_State *L, bool want_find)
         char text[400];
         snprintf(text, sizeof text, "re.%s: pattern '%.*s%s': %s", want_find ? "find" : "match",
                  (int)shown, pat, shown < pl ? "..." : "", msg);
+        if (st == TS_LIMIT || st == TS_NOMEM) /* a limit: pcall cannot catch it */
+            return ts__rh_trip_raise(L, h, 'l', text);
         return luaL_error(L, "%s", text);
     }
     if (!want_find) {
@@ -945,6 +1026,7 @@ void ts__rh_person_bind(lua_State *L, ts_rulehost *h, const ts_eval_ctx *ctx, co
      * person (createtable, setmetatable, the methods looked up again through
      * person_index, and the collection): see the note at the top. */
     attrs_clear(L, h);
+    ts__rh_forget_coroutines(L, h);
     if (h->p_cached) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_pcache);
         lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_fnames);

@@ -68,17 +68,33 @@ enum { RH_ATTR_HINTS = 16 };
 
 /* Why the current run of Lua code stopped. */
 typedef struct rh_trip {
-    bool budget; /* instruction budget exhausted: sticky until the host clears it */
-    bool memory; /* allocation refused by the cap: sticky until the host clears it */
+    bool budget;   /* instruction budget exhausted: sticky until the host clears it */
+    bool memory;   /* allocation refused by the cap: sticky until the host clears it */
+    bool limit;    /* a regex or size limit was hit: sticky until the host clears it */
+    bool deadline; /* the person's wall-clock deadline passed: sticky for the person */
 } rh_trip;
+
+/* Instructions between two runs of the count hook (it checks the clock and re-arms
+ * from the rule's remaining budget). */
+enum { RH_HOOK_CHUNK = 16384, RH_CO_CHUNK = 1024 };
+/* Bytes allocated between two charges of the allocation volume to the budget. */
+enum { RH_ALLOC_CHECK = 1 << 20 };
 
 struct ts_rulehost {
     lua_State *L;
     const ts_rulepack *pack;
     size_t mem_used, mem_cap, mem_peak;
-    int budget;       /* count for the hook, per rule */
-    uint64_t co_used; /* instructions run in coroutines during the current rule */
+    int budget;             /* count for the hook, per rule */
+    int64_t left;           /* instructions of the rule's budget not yet given to the hook */
+    bool armed;             /* a rule (or a file's top level) is running under the budget */
+    size_t alloc_since;     /* bytes allocated since the last charge (armed only) */
+    size_t prepaid;         /* bytes of allocation a library call has already paid for */
+    uint64_t deadline_ns;   /* CLOCK_MONOTONIC deadline of the person, 0 = none */
+    uint32_t ms_per_person; /* the deadline's length (0 = none) */
     rh_trip trip;
+    int ref_cos;   /* weak set of the coroutines made during this evaluation */
+    size_t n_cos;  /* coroutines made since the last bind */
+    bool err_keep; /* err_where/err_msg describe a limit: not overwritten */
     ts_regex_cache *rx;
     /* registry references */
     int ref_rules;     /* array: rule index + 1 -> when function */
@@ -131,13 +147,52 @@ lua_CFunction ts__rh_msgh_fn(void);
 /* Arms the instruction hook for one rule (or one file at load time) and clears the
  * coroutine count. */
 void ts__rh_arm(ts_rulehost *h);
+/* True when any limit has tripped (the current rule cannot go on). */
+static inline bool ts__rh_tripped(const ts_rulehost *h)
+{
+    return h->trip.budget || h->trip.memory || h->trip.limit || h->trip.deadline;
+}
+/* Charges units instructions of C work to the running rule's budget; raises (sticky)
+ * when the budget cannot pay them or a limit has tripped. */
+void ts__rh_charge(lua_State *L, ts_rulehost *h, uint64_t units);
+/* Makes the running rule's limit trip sticky (kind: 'b'udget, 'm'emory, 'l'imit,
+ * 'd'eadline) and raises msg. Never returns. */
+int ts__rh_trip_raise(lua_State *L, ts_rulehost *h, char kind, const char *msg);
+/* Starts the person's deadline (one clock read); deadline_ns = 0 ends it. */
+void ts__rh_start_deadline(ts_rulehost *h);
+/* Checks the clock against the person's deadline; sets trip.deadline when past. */
+bool ts__rh_past_deadline(ts_rulehost *h);
+/* Deterministic tostring (no addresses): pushes the text of the value at idx. */
+const char *ts__rh_tostring(lua_State *L, int idx, size_t *len);
+/* Whether rules may see the attribute named name (len bytes). */
+static inline bool ts__rh_attr_visible(const ts_rulehost *h, const char *name, size_t len)
+{
+    if (!h->pack)
+        return true;
+    const ts_rulehost_opts *o = &h->pack->opts;
+    return !o->attr_hidden || !o->attr_hidden(o->attr_hidden_ud, name, len);
+}
+/* Called at bind: coroutines of the previous person can no longer be resumed. */
+void ts__rh_forget_coroutines(lua_State *L, ts_rulehost *h);
+/* Replaces the library functions that do work in C by charging wrappers (guard.c);
+ * B is the base library table being built, the library tables are on the stack as
+ * named. */
+/* Pushes a pairs iterator over the raw table at t in a fixed key order (booleans,
+ * numbers, strings bytewise, then other keys), charged n*log2(n). */
+void ts__rh_push_sorted_iter(lua_State *L, int t);
+/* Sets a coroutine's count hook (it charges the running rule's budget). */
+void ts__rh_hook_coroutine(lua_State *co);
+void ts__rh_guard_string(lua_State *L, int lib);
+void ts__rh_guard_table(lua_State *L, int lib);
+void ts__rh_guard_utf8(lua_State *L, int lib);
+void ts__rh_guard_base(lua_State *L, int lib);
+void ts__rh_guard_coroutine(lua_State *L, int lib);
+
 /* After an error or at the end of an evaluation: clears the sticky flags and the stack,
  * collects garbage if memory was the problem. */
 void ts__rh_recover(ts_rulehost *h, int top);
 /* Pushes a read-only proxy for the table at idx. */
 void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic);
-/* The iterator of a read-only proxy's __pairs (upvalue 1: the data table). */
-lua_CFunction ts__rh_ro_next_fn(void);
 /* Returns the data table index behind the proxy at idx pushed on the stack. */
 void ts__rh_proxy_data(lua_State *L, int idx);
 /* Copies at most cap bytes of s into dst (capacity cap+1) cut at a UTF-8 boundary. */

@@ -9,13 +9,18 @@
  *   caught the "not enough memory" error is interrupted at its next instruction.
  * - Instructions: a count hook armed per rule with the budget. When it fires it sets
  *   trip.budget, re-arms itself at count 1 and raises; every later instruction raises
- *   again, so pcall, xpcall, coroutines and __close handlers cannot swallow it. The host
+ *   again, so pcall, xpcall, coroutines and __close handlers cannot swallow it (pcall,
+ *   xpcall and the coroutine functions are ours and re-raise any tripped limit: see
+ *   guard.c, which also charges library work done in C). The host
  *   reads its own flags after lua_pcall, never only the return code.
- * - Coroutines: created with a count-1 hook that charges a shared per-rule counter, so
- *   a rule's coroutines together get at most one more budget.
+ * - Coroutines: created with a count hook (every RH_CO_CHUNK instructions) that charges
+ *   the rule's own budget; one made before the current evaluation cannot be resumed.
+ * - Deadline: the hook (every RH_HOOK_CHUNK instructions), the allocator (every
+ *   RH_ALLOC_CHECK bytes) and big library charges read the clock against the person's
+ *   deadline (ms_per_person); past it every later instruction raises.
  * - Libraries: base (no load/loadfile/dofile/collectgarbage/print/require; setmetatable
- *   refuses __gc), string (no dump/match/gmatch/gsub; find is plain only), table, math
- *   (no random), utf8, coroutine, re. Every library table is a read-only proxy; the
+ *   refuses __gc), string (no dump/match/gmatch/gsub/pack/unpack/packsize; find is plain only),
+ * table, math (no random), utf8, coroutine, re. Every library table is a read-only proxy; the
  *   string metatable hides itself (__metatable = false) and indexes the proxy.
  * - Globals: a file's top level may define globals; afterwards they are copied with the
  *   base library into a table behind a read-only userdata that becomes the file's _ENV
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/limits.h"
 #include "base/text.h"
@@ -50,6 +56,21 @@ static void *rh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > old) {
         size_t grow = nsize - old;
+        size_t paid = h->prepaid < grow ? h->prepaid : grow;
+        h->prepaid -= paid;
+        if (h->armed && (h->alloc_since += grow - paid) >= RH_ALLOC_CHECK) {
+            /* growth is work done in C too: charged to the budget, and the clock read */
+            uint64_t units = h->alloc_since / TS_LIMIT_RULE_BYTES_PER_INSTR;
+            h->alloc_since = 0;
+            if ((int64_t)units > h->left)
+                h->trip.budget = true;
+            else
+                h->left -= (int64_t)units;
+            if (ts__rh_tripped(h) || ts__rh_past_deadline(h)) {
+                if (h->L)
+                    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
+            }
+        }
         if (h->trip.memory || grow > h->mem_cap - h->mem_used) {
             if (!h->trip.memory) {
                 h->trip.memory = true;
@@ -76,27 +97,135 @@ ts_rulehost *ts__rh_host(lua_State *L)
     return ud;
 }
 
+/* The coarse monotonic clock: a few ns a read (vDSO, no syscall), a resolution of a few
+ * ms — enough for a deadline of ms_per_person (read twice per person and pass at least). */
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void ts__rh_start_deadline(ts_rulehost *h)
+{
+    h->deadline_ns = h->ms_per_person ? mono_ns() + (uint64_t)h->ms_per_person * 1000000u : 0;
+}
+
+bool ts__rh_past_deadline(ts_rulehost *h)
+{
+    if (!h->deadline_ns || h->trip.deadline)
+        return h->trip.deadline;
+    if (mono_ns() > h->deadline_ns)
+        h->trip.deadline = true;
+    return h->trip.deadline;
+}
+
+static const char *trip_text(const ts_rulehost *h)
+{
+    if (h->trip.deadline)
+        return "time limit exceeded";
+    if (h->trip.memory)
+        return "memory limit exceeded";
+    if (h->trip.limit)
+        return "limit exceeded";
+    return "instruction budget exceeded";
+}
+
+/* The count hook. On the main thread it fires every RH_HOOK_CHUNK instructions (or
+ * what is left of the budget), reads the clock and re-arms; in a coroutine every
+ * RH_CO_CHUNK, charging the same budget. Once a limit has tripped it re-arms itself at
+ * count 1 and raises, so every later instruction raises again. */
 static void rh_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     ts_rulehost *h = ts__rh_host(L);
-    if (L != h->L && !h->trip.budget && !h->trip.memory) {
-        if (++h->co_used <= (uint64_t)h->budget)
-            return;
+    if (!ts__rh_tripped(h)) {
+        if (L != h->L) {
+            if (h->left >= RH_CO_CHUNK) {
+                h->left -= RH_CO_CHUNK;
+                if (!ts__rh_past_deadline(h))
+                    return;
+            } else {
+                h->trip.budget = true;
+            }
+        } else if (h->left > 0) {
+            int n = h->left < RH_HOOK_CHUNK ? (int)h->left : RH_HOOK_CHUNK;
+            h->left -= n;
+            if (!ts__rh_past_deadline(h)) {
+                lua_sethook(L, rh_hook, LUA_MASKCOUNT, n);
+                return;
+            }
+        } else {
+            h->trip.budget = true;
+        }
     }
-    if (!h->trip.memory)
-        h->trip.budget = true;
     lua_sethook(L, rh_hook, LUA_MASKCOUNT, 1);
     if (L != h->L)
         lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
-    lua_pushstring(L, h->trip.budget ? "instruction budget exceeded" : "memory limit exceeded");
+    lua_pushstring(L, trip_text(h));
     lua_error(L);
+}
+
+void ts__rh_hook_coroutine(lua_State *co)
+{
+    lua_sethook(co, rh_hook, LUA_MASKCOUNT, RH_CO_CHUNK);
 }
 
 void ts__rh_arm(ts_rulehost *h)
 {
-    h->co_used = 0;
-    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, h->budget);
+    h->left = h->budget;
+    int n = h->left < RH_HOOK_CHUNK ? (int)h->left : RH_HOOK_CHUNK;
+    h->left -= n;
+    h->armed = true;
+    h->alloc_since = 0;
+    h->prepaid = 0;
+    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, n > 0 ? n : 1);
+}
+
+void ts__rh_charge(lua_State *L, ts_rulehost *h, uint64_t units)
+{
+    if (ts__rh_tripped(h))
+        ts__rh_trip_raise(L, h, 0, NULL);
+    if (!h->armed)
+        return;
+    if (units > (uint64_t)(h->left > 0 ? h->left : 0)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "instruction budget exceeded (a library call needs %llu)",
+                 (unsigned long long)units);
+        ts__rh_trip_raise(L, h, 'b', msg);
+    }
+    h->left -= (int64_t)units;
+    if (units >= 4096 && ts__rh_past_deadline(h))
+        ts__rh_trip_raise(L, h, 0, NULL);
+}
+
+int ts__rh_trip_raise(lua_State *L, ts_rulehost *h, char kind, const char *msg)
+{
+    switch (kind) {
+    case 'b':
+        h->trip.budget = true;
+        break;
+    case 'm':
+        h->trip.memory = true;
+        break;
+    case 'l':
+        h->trip.limit = true;
+        break;
+    case 'd':
+        h->trip.deadline = true;
+        break;
+    default:
+        break;
+    }
+    lua_sethook(L, rh_hook, LUA_MASKCOUNT, 1);
+    if (L != h->L)
+        lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
+    lua_pushstring(L, msg ? msg : trip_text(h));
+    return lua_error(L);
 }
 
 void ts__rh_recover(ts_rulehost *h, int top)
@@ -104,7 +233,10 @@ void ts__rh_recover(ts_rulehost *h, int top)
     bool mem = h->trip.memory;
     h->trip.budget = false;
     h->trip.memory = false;
-    h->co_used = 0;
+    h->trip.limit = false;
+    h->trip.deadline = false;
+    h->armed = false;
+    h->err_keep = false;
     lua_settop(h->L, top);
     /* Outside any budget: no Lua code runs in a collection (no __gc is allowed). */
     if (mem)
@@ -134,6 +266,8 @@ static void rh_locate(lua_State *L, char *where, size_t cap)
 static int rh_msgh(lua_State *L)
 {
     ts_rulehost *h = ts__rh_host(L);
+    if (h->err_keep) /* a limit was recorded where it tripped: keep it */
+        return 1;
     rh_locate(L, h->err_where, sizeof h->err_where);
     const char *msg = NULL;
     if (lua_type(L, 1) == LUA_TSTRING)
@@ -151,6 +285,8 @@ static int rh_msgh(lua_State *L)
     size_t n = ts__rh_utf8_cut(h->err_msg, strlen(h->err_msg), sizeof h->err_msg - 1);
     h->err_msg[n] = '\0';
     h->err_set = true;
+    if (ts__rh_tripped(h))
+        h->err_keep = true;
     return 1;
 }
 
@@ -208,24 +344,13 @@ static int rh_ro_len(lua_State *L)
     return 1;
 }
 
-static int rh_ro_next(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_next(L, lua_upvalueindex(1)))
-        return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
-lua_CFunction ts__rh_ro_next_fn(void)
-{
-    return rh_ro_next;
-}
-
 static int rh_ro_pairs(lua_State *L)
 {
     ts__rh_proxy_data(L, 1);
-    lua_pushcclosure(L, rh_ro_next, 1);
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "bad argument to pairs");
+    ts__rh_push_sorted_iter(L, -1); /* a fixed order, like pairs of a plain table */
+    lua_remove(L, -2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
@@ -256,30 +381,139 @@ void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic)
     return u;
 }
 
-/* Replaces the table at idx (absolute) by a frozen proxy, recursively; visited maps
- * table -> proxy so cycles and shared tables freeze once. Leaves the result on top. */
-static void rh_freeze(lua_State *L, int idx, int visited, int depth)
+/* Records a "table nested deeper than N" problem at where and raises it (the message
+ * handler keeps this record). */
+static int rh_too_deep(lua_State *L, const char *where, const char *what)
 {
+    ts_rulehost *h = ts__rh_host(L);
+    snprintf(h->err_where, sizeof h->err_where, "%s", where);
+    snprintf(h->err_msg, sizeof h->err_msg, "%s nested deeper than %u%s", what,
+             TS_LIMIT_RULE_TABLE_DEPTH,
+             strcmp(what, "table") == 0 ? " (frozen file-level tables are walked in C)" : "");
+    h->err_set = true;
+    h->err_keep = true;
+    lua_pushfstring(L, "%s: %s", h->err_where, h->err_msg);
+    return lua_error(L);
+}
+
+/* __index of a frozen table that had a metatable: (proxy, key); upvalue 1 = the data
+ * table, 2 = its original __index (a frozen table or a function). A handler function
+ * gets the read-only proxy as self, never the data table, so it cannot write to it. */
+static int rh_ro_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    int t = lua_type(L, lua_upvalueindex(2));
+    if (t == LUA_TFUNCTION) {
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, 2);
+        lua_call(L, 2, 1);
+        return 1;
+    }
+    if (t == LUA_TNIL)
+        return 0;
+    lua_pushvalue(L, 2);
+    lua_gettable(L, lua_upvalueindex(2));
+    return 1;
+}
+
+/* Replaces the table at idx (absolute) by a frozen proxy, recursively; visited maps
+ * table -> proxy so cycles and shared tables freeze once. Leaves the result on top.
+ * Keys that are tables are frozen too (the entry is moved to the key's proxy). A table
+ * with a metatable keeps its __index (through rh_ro_index) and its other metamethods
+ * (called with the proxy); the data table itself is never handed to rule code.
+ * Deeper than TS_LIMIT_RULE_TABLE_DEPTH: an error at where. */
+static void rh_freeze(lua_State *L, int idx, int visited, int depth, const char *where)
+{
+    luaL_checkstack(L, 12, "freezing file-level tables");
     lua_pushvalue(L, idx);
     if (lua_rawget(L, visited) != LUA_TNIL)
         return;
     lua_pop(L, 1);
+    if (depth >= (int)TS_LIMIT_RULE_TABLE_DEPTH)
+        rh_too_deep(L, where, "table");
     ts__rh_proxy_new(L, idx, sizeof(rh_proxy), RH_MAGIC_RO);
+    int proxy = lua_gettop(L);
     lua_pushvalue(L, idx);
-    lua_pushvalue(L, -2);
+    lua_pushvalue(L, proxy);
     lua_rawset(L, visited);
-    if (depth >= 32)
-        return; /* deeper tables stay reachable but are frozen only to this depth */
+    int tkeys = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
+        if (lua_type(L, -2) == LUA_TTABLE) { /* frozen below, after the walk */
+            if (!tkeys) {
+                lua_newtable(L);
+                lua_insert(L, -3);
+                tkeys = lua_absindex(L, -3);
+            }
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, tkeys, (lua_Integer)lua_rawlen(L, tkeys) + 1);
+        }
         if (lua_type(L, -1) == LUA_TTABLE) {
-            rh_freeze(L, lua_absindex(L, -1), visited, depth + 1);
+            rh_freeze(L, lua_absindex(L, -1), visited, depth + 1, where);
             lua_pushvalue(L, -3); /* key */
             lua_pushvalue(L, -2); /* proxy */
             lua_rawset(L, idx);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
+    }
+    if (tkeys) {
+        lua_Integer nk = (lua_Integer)lua_rawlen(L, tkeys);
+        for (lua_Integer i = 1; i <= nk; i++) {
+            lua_rawgeti(L, tkeys, i); /* k */
+            int k = lua_gettop(L);
+            lua_pushvalue(L, k);
+            lua_rawget(L, idx); /* v (already frozen) */
+            lua_pushvalue(L, k);
+            lua_pushnil(L);
+            lua_rawset(L, idx);
+            rh_freeze(L, k, visited, depth + 1, where); /* pk */
+            lua_pushvalue(L, k + 1);
+            lua_rawset(L, idx);
+            lua_settop(L, k - 1);
+        }
+    }
+    lua_settop(L, proxy);
+    if (lua_getmetatable(L, idx)) {
+        int mt = lua_gettop(L);
+        lua_getmetatable(L, proxy);
+        int pmt = mt + 1;
+        lua_pushnil(L);
+        while (lua_next(L, mt)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            static const char *const own[] = {"__index", "__newindex",  "__gc",
+                                              "__mode",  "__metatable", "__pairs",
+                                              "__close", "__name",      NULL};
+            bool copy = k && k[0] == '_' && k[1] == '_' && lua_type(L, -1) == LUA_TFUNCTION;
+            for (const char *const *o = own; copy && *o; o++)
+                if (strcmp(k, *o) == 0)
+                    copy = false;
+            if (copy) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, pmt);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+        lua_pushvalue(L, idx);
+        lua_pushliteral(L, "__index");
+        int it = lua_rawget(L, mt);
+        if (it == LUA_TTABLE) {
+            rh_freeze(L, lua_absindex(L, -1), visited, depth + 1, where);
+            lua_remove(L, -2);
+        } else if (it != LUA_TFUNCTION && it != LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+        lua_pushcclosure(L, rh_ro_index, 2);
+        lua_setfield(L, pmt, "__index");
+        lua_settop(L, proxy);
     }
 }
 
@@ -300,77 +534,6 @@ static int rh_setmetatable(lua_State *L)
         return luaL_error(L, "cannot change a protected metatable");
     lua_settop(L, 2);
     lua_setmetatable(L, 1);
-    return 1;
-}
-
-/* string.find without patterns: Lua patterns run in C where the count hook never
- * fires, so only plain search is offered; a pattern-looking needle without plain=true
- * is an error rather than a silent plain search. */
-static int rh_find(lua_State *L)
-{
-    size_t ls, lp;
-    const char *s = luaL_checklstring(L, 1, &ls);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    lua_Integer init = luaL_optinteger(L, 3, 1);
-    if (!lua_toboolean(L, 4) && strpbrk(p, "^$*+?.([%-"))
-        return luaL_error(L, "string.find: Lua patterns are not available in rules; pass "
-                             "plain=true or use re.find");
-    if (init < 0)
-        init = (lua_Integer)ls + init + 1;
-    if (init < 1)
-        init = 1;
-    if ((size_t)init > ls + 1) {
-        lua_pushnil(L);
-        return 1;
-    }
-    const char *f = lp == 0 ? s + init - 1 : memmem(s + init - 1, ls - (size_t)init + 1, p, lp);
-    if (!f) {
-        lua_pushnil(L);
-        return 1;
-    }
-    lua_pushinteger(L, (lua_Integer)(f - s) + 1);
-    lua_pushinteger(L, (lua_Integer)(f - s) + (lua_Integer)lp);
-    return 2;
-}
-
-static int rh_co_create(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_State *co = lua_newthread(L);
-    lua_pushvalue(L, 1);
-    lua_xmove(L, co, 1);
-    lua_sethook(co, rh_hook, LUA_MASKCOUNT, 1);
-    return 1;
-}
-
-static int rh_co_auxwrap(lua_State *L)
-{
-    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
-    int narg = lua_gettop(L);
-    int st = lua_status(co);
-    if (st != LUA_OK && st != LUA_YIELD)
-        return luaL_error(L, "cannot resume dead coroutine");
-    if (st == LUA_OK && lua_gettop(co) == 0)
-        return luaL_error(L, "cannot resume dead coroutine");
-    if (!lua_checkstack(co, narg))
-        return luaL_error(L, "too many arguments to resume");
-    lua_xmove(L, co, narg);
-    int nres = 0;
-    int r = lua_resume(co, L, narg, &nres);
-    if (r == LUA_OK || r == LUA_YIELD) {
-        if (!lua_checkstack(L, nres + 1))
-            return luaL_error(L, "too many results to resume");
-        lua_xmove(co, L, nres);
-        return nres;
-    }
-    lua_xmove(co, L, 1); /* the error object */
-    return lua_error(L);
-}
-
-static int rh_co_wrap(lua_State *L)
-{
-    rh_co_create(L);
-    lua_pushcclosure(L, rh_co_auxwrap, 1);
     return 1;
 }
 
@@ -428,11 +591,12 @@ static int rh_setup(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, rh_setmetatable);
     lua_setfield(L, B, "setmetatable");
+    ts__rh_guard_base(L, B);
 
-    static const char *const str_drop[] = {"dump", "find", "match", "gmatch", "gsub", NULL};
+    static const char *const str_drop[] = {"dump", "find",   "match",    "gmatch", "gsub",
+                                           "pack", "unpack", "packsize", NULL};
     rh_lib(L, luaopen_string, str_drop);
-    lua_pushcfunction(L, rh_find);
-    lua_setfield(L, -2, "find");
+    ts__rh_guard_string(L, -1);
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     /* Lock the string metatable: __index is the read-only proxy, __metatable hides it. */
     lua_pushliteral(L, "");
@@ -446,6 +610,7 @@ static int rh_setup(lua_State *L)
     lua_pop(L, 1);
 
     rh_lib(L, luaopen_table, NULL);
+    ts__rh_guard_table(L, -1);
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     lua_setfield(L, B, "table");
     lua_pop(L, 1);
@@ -455,14 +620,12 @@ static int rh_setup(lua_State *L)
     lua_setfield(L, B, "math");
     lua_pop(L, 1);
     rh_lib(L, luaopen_utf8, NULL);
+    ts__rh_guard_utf8(L, -1);
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     lua_setfield(L, B, "utf8");
     lua_pop(L, 1);
     rh_lib(L, luaopen_coroutine, NULL);
-    lua_pushcfunction(L, rh_co_create);
-    lua_setfield(L, -2, "create");
-    lua_pushcfunction(L, rh_co_wrap);
-    lua_setfield(L, -2, "wrap");
+    ts__rh_guard_coroutine(L, -1);
     ts__rh_proxy_new(L, -1, sizeof(rh_proxy), RH_MAGIC_RO);
     lua_setfield(L, B, "coroutine");
     lua_pop(L, 1);
@@ -485,6 +648,9 @@ ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err
     h->budget = budget > (uint64_t)INT32_MAX ? INT32_MAX : (int)budget;
     h->mem_cap =
         opts && opts->memory_bytes ? opts->memory_bytes : (size_t)TS_LIMIT_RULE_MEMORY_MB << 20;
+    h->ms_per_person =
+        opts && opts->ms_per_person ? opts->ms_per_person : TS_LIMIT_RULE_MS_PER_PERSON;
+    h->ref_cos = LUA_NOREF;
     if (ts__regex_cache_new(TS_LIMIT_REGEX_CACHE, &h->rx) != TS_OK)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot create the regex cache");
     h->L = lua_newstate(rh_alloc, h);
@@ -702,6 +868,10 @@ static int rh_rule(lua_State *L)
         if (!dst->id || !dst->title)
             return luaL_error(L, "out of memory");
         pack->n_rules++;
+        /* kept so that the file-level variables are isolated (and checked) at load */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+        lua_pushvalue(L, vidx[RF_WHEN]);
+        lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
         return 0;
     }
     /* collect mode: the pack was validated; the same files must give the same rules */
@@ -818,10 +988,17 @@ static int rh_load_one(lua_State *L)
     lua_pop(L, 1);
     lua_newtable(L);
     int visited = lua_gettop(L);
+    /* a problem in a global table is reported at the file's last line: the freeze
+     * runs when the top level has finished */
+    int lines = 1;
+    for (size_t i = 0; i < f->len; i++)
+        lines += f->text[i] == '\n';
+    char fwhere[300];
+    snprintf(fwhere, sizeof fwhere, "%s:%d", f->name, lines);
     lua_pushnil(L);
     while (lua_next(L, E)) {
         if (lua_type(L, -1) == LUA_TTABLE) {
-            rh_freeze(L, lua_absindex(L, -1), visited, 0);
+            rh_freeze(L, lua_absindex(L, -1), visited, 0, fwhere);
             lua_remove(L, -2);
         }
         lua_pushvalue(L, -2);
@@ -877,17 +1054,58 @@ static bool rh_visit(lua_State *L, int idx, int seen)
     return true;
 }
 
-static void rh_isolate_table(lua_State *L, int t, rh_iso *is, int depth)
+/* "file.lua:LINE" where the Lua function at fn is defined. */
+static void rh_fn_where(lua_State *L, int fn, char *where, size_t cap)
 {
-    if (depth > 16 || !rh_visit(L, t, is->seen))
+    lua_Debug ar;
+    lua_pushvalue(L, fn);
+    if (lua_getinfo(L, ">S", &ar) && ar.source && ar.source[0] == '@')
+        snprintf(where, cap, "%s:%d", ar.short_src, ar.linedefined);
+    else
+        snprintf(where, cap, "rules");
+}
+
+static void rh_isolate_value(lua_State *L, int v, rh_iso *is, int depth, const char *where);
+
+/* Walks a table's keys, values and metatable (and, for a read-only proxy, its data
+ * table) for functions to isolate. */
+static void rh_isolate_table(lua_State *L, int t, rh_iso *is, int depth, const char *where)
+{
+    luaL_checkstack(L, 8, "isolating file-level variables");
+    if (!rh_visit(L, t, is->seen))
         return;
+    if (depth > (int)TS_LIMIT_RULE_TABLE_DEPTH)
+        rh_too_deep(L, where, "table");
     lua_pushnil(L);
     while (lua_next(L, t)) {
-        if (lua_type(L, -1) == LUA_TFUNCTION && !lua_iscfunction(L, -1))
-            rh_isolate(L, lua_absindex(L, -1), is, depth + 1);
-        else if (lua_type(L, -1) == LUA_TTABLE)
-            rh_isolate_table(L, lua_absindex(L, -1), is, depth + 1);
+        rh_isolate_value(L, lua_absindex(L, -2), is, depth + 1, where);
+        rh_isolate_value(L, lua_absindex(L, -1), is, depth + 1, where);
         lua_pop(L, 1);
+    }
+    if (lua_getmetatable(L, t)) {
+        rh_isolate_table(L, lua_absindex(L, -1), is, depth + 1, where);
+        lua_pop(L, 1);
+    }
+}
+
+static void rh_isolate_value(lua_State *L, int v, rh_iso *is, int depth, const char *where)
+{
+    int t = lua_type(L, v);
+    if (t == LUA_TFUNCTION && !lua_iscfunction(L, v)) {
+        rh_isolate(L, v, is, depth);
+    } else if (t == LUA_TTABLE) {
+        rh_isolate_table(L, v, is, depth, where);
+    } else if (t == LUA_TUSERDATA) { /* a frozen table or a file's _ENV: its data */
+        const rh_proxy *u = lua_touserdata(L, v);
+        if (u && lua_rawlen(L, v) >= sizeof(rh_proxy) &&
+            (u->magic == RH_MAGIC_RO || u->magic == RH_MAGIC_ENV)) {
+            ts__rh_proxy_data(L, v);
+            if (lua_istable(L, -1))
+                rh_isolate_table(L, lua_absindex(L, -1), is, depth, where);
+            lua_pop(L, 1);
+        }
+    } else if (t == LUA_TTHREAD) {
+        /* a coroutine made at load time: check_co refuses to resume it */
     }
 }
 
@@ -904,26 +1122,35 @@ static void rh_record(lua_State *L, int fn, int i, rh_iso *is)
     is->n++;
 }
 
+/* Isolates the upvalues of the Lua function at fn: tables frozen (walked first), the
+ * functions they reach and the file's globals (through _ENV: global functions and
+ * their upvalues) walked, every upvalue recorded for restoring when is->record. */
 static void rh_isolate(lua_State *L, int fn, rh_iso *is, int depth)
 {
-    if (depth > 16 || !rh_visit(L, fn, is->seen))
+    luaL_checkstack(L, 8, "isolating file-level variables");
+    if (!rh_visit(L, fn, is->seen))
         return;
+    char where[300];
+    rh_fn_where(L, fn, where, sizeof where);
+    if (depth > (int)TS_LIMIT_RULE_TABLE_DEPTH)
+        rh_too_deep(L, where, "functions and tables");
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, fn, i);
         if (!name)
             break;
         int t = lua_type(L, -1);
         if (strcmp(name, "_ENV") == 0) {
-            /* already the file's read-only environment */
+            /* the file's read-only environment: walk its globals' functions */
+            rh_isolate_value(L, lua_absindex(L, -1), is, depth + 1, where);
         } else if (t == LUA_TTABLE) {
             int orig = lua_absindex(L, -1);
-            rh_isolate_table(L, orig, is, depth + 1);
-            rh_freeze(L, orig, is->frozen, 0); /* pushes the frozen proxy */
+            rh_isolate_table(L, orig, is, depth + 1, where);
+            rh_freeze(L, orig, is->frozen, 0, where); /* pushes the frozen proxy */
             lua_pushvalue(L, -1);
             lua_setupvalue(L, fn, i); /* shared upvalue: every closure sees the proxy */
             lua_remove(L, -2);        /* the proxy is now the value on top */
-        } else if (t == LUA_TFUNCTION && !lua_iscfunction(L, -1)) {
-            rh_isolate(L, lua_absindex(L, -1), is, depth + 1);
+        } else {
+            rh_isolate_value(L, lua_absindex(L, -1), is, depth + 1, where);
         }
         if (is->record)
             rh_record(L, fn, i, is);
@@ -1028,9 +1255,15 @@ void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *
     if (!h->n_resets) {
         ts__rh_problem(ld, "rules", "out of memory");
     } else {
+        h->err_set = false;
         lua_pushcfunction(L, rh_isolate_all);
-        if (lua_pcall(L, 0, 0, base) != LUA_OK)
-            ts__rh_problem(ld, "rules", "out of memory isolating file-level variables");
+        if (lua_pcall(L, 0, 0, base) != LUA_OK) {
+            if (h->err_set && h->err_keep)
+                ts__rh_problem(ld, h->err_where, "%s", h->err_msg);
+            else
+                ts__rh_problem(ld, "rules", "out of memory isolating file-level variables");
+        }
+        h->err_keep = false;
     }
     lua_settop(L, 0);
 }

@@ -34,8 +34,10 @@ typedef struct ts_config {
     int review_days[3];
     char **problem_events;
     size_t n_problem_events;
-    uint64_t instructions; /* per person and rule */
-    uint32_t memory_mb;    /* per Lua state */
+    uint64_t instructions;  /* per person and rule */
+    uint32_t memory_mb;     /* per Lua state */
+    uint32_t ms_per_person; /* wall-clock deadline of one person's evaluation of a pass
+                             * (limits: ms_per_person, default TS_LIMIT_RULE_MS_PER_PERSON) */
     uint32_t quick_ack_minutes;
     uint32_t quick_max_age_days; /* problem events older than this at ingest raise no
                                     quick alert (history loads); 0 = no limit */

@@ -53,8 +53,17 @@ typedef struct ts_rule_info {
 } ts_rule_info;
 
 typedef struct ts_rulehost_opts {
-    uint64_t instructions; /* budget per person and rule; 0 = TS_LIMIT_RULE_INSTRUCTIONS */
-    size_t memory_bytes;   /* cap per Lua state; 0 = TS_LIMIT_RULE_MEMORY_MB MiB */
+    uint64_t instructions;  /* budget per person and rule; 0 = TS_LIMIT_RULE_INSTRUCTIONS.
+                             * Work done in C by library functions is charged to it too
+                             * (TS_LIMIT_RULE_BYTES_PER_INSTR bytes an instruction). */
+    size_t memory_bytes;    /* cap per Lua state; 0 = TS_LIMIT_RULE_MEMORY_MB MiB */
+    uint32_t ms_per_person; /* wall-clock deadline of one person's evaluation of a pass;
+                             * 0 = TS_LIMIT_RULE_MS_PER_PERSON */
+    /* Attributes for which attr_hidden returns true (protected attributes) are not
+     * visible to rules by any access path (p.attrs[k], pairs, p:num, circle members).
+     * NULL: every attribute is visible. Called from every thread: must be thread-safe. */
+    bool (*attr_hidden)(void *ud, const char *name, size_t len);
+    void *attr_hidden_ud;
 } ts_rulehost_opts;
 
 typedef struct ts_rulepack ts_rulepack;
@@ -79,6 +88,16 @@ const ts_rule_info *ts_rulepack_rule(const ts_rulepack *pack, size_t i);
 long ts_rulepack_find(const ts_rulepack *pack, const char *id);
 size_t ts_rulepack_count_pass(const ts_rulepack *pack, ts_pass pass);
 const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack);
+
+/* Bits of ts_rulepack_check_passes' mask. */
+#define TS_PASS_BIT(p) (1u << (unsigned)(p))
+#define TS_PASS_ALL                                                                                \
+    (TS_PASS_BIT(TS_PASS_FULL) | TS_PASS_BIT(TS_PASS_REGIONAL) | TS_PASS_BIT(TS_PASS_TARGETED))
+/* TS_OK when the pack has at least one rule for every pass in passes_mask (bits
+ * TS_PASS_BIT(p)); else TS_RULE with err = "DIR: no rule for the PASS pass" (the first
+ * such pass). An empty pack would screen nobody as suspect and delist everyone. */
+ts_status ts_rulepack_check_passes(const ts_rulepack *pack, unsigned passes_mask,
+                                   ts_err *err) TS_MUST_CHECK;
 
 /* ---- evaluation --------------------------------------------------------------------- */
 
@@ -121,7 +140,8 @@ typedef struct ts_fired {
 
 typedef struct ts_rule_error {
     uint32_t rule;
-    ts_status code;    /* TS_RULE (error raised), TS_BUDGET (instructions), TS_LIMIT (memory) */
+    ts_status code;    /* TS_RULE (error raised), TS_BUDGET (instructions, C work
+                        * included), TS_LIMIT (memory, regex or size limit, deadline) */
     const char *where; /* "file.lua:LINE" of the failing code (the rule's line if unknown) */
     const char *msg;
 } ts_rule_error;

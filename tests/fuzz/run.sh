@@ -24,3 +24,16 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iengine $(pkg-config
     tests/fuzz/fuzz_upscan.c engine/rulehost/upscan.c -o "$OUT/fuzz_upscan"
 mkdir -p "$OUT/corpus_upscan"
 "$OUT/fuzz_upscan" -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_upscan"
+# rule files: the whole rule host (Lua statically when Debian's archive is there), seeds
+# from the default pack and the hostile test packs
+LUA_LIB=$(pkg-config --variable=libdir lua5.4)/liblua5.4.a
+[ -f "$LUA_LIB" ] || LUA_LIB=$(pkg-config --libs lua5.4)
+# shellcheck disable=SC2046,SC2086
+clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+    -Iinclude -Iengine $(pkg-config --cflags lua5.4 libpcre2-8 nettle) \
+    tests/fuzz/fuzz_rules.c engine/rulehost/[a-z]*.c engine/regex/[a-z]*.c engine/base/[a-z]*.c \
+    $LUA_LIB $(pkg-config --libs libpcre2-8 nettle) -lm -ldl -o "$OUT/fuzz_rules"
+mkdir -p "$OUT/corpus_rules" "$OUT/seed_rules"
+cp rules/*.lua tests/unit/rulehost/packs/*/*.lua "$OUT/seed_rules/"
+"$OUT/fuzz_rules" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
+    "$OUT/corpus_rules" "$OUT/seed_rules"

@@ -302,7 +302,7 @@ static void test_unknown_keys(void **state)
     refused("thresholds: {red: 70, purple: 5}\n", TS_CONFIG, "1:23",
             "thresholds.purple: unknown key (expected one of: red, yellow, blue)");
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",
-            "limits.cpu: unknown key (expected one of: instructions, memory_mb)");
+            "limits.cpu: unknown key (expected one of: instructions, memory_mb, ms_per_person)");
     refused("service:\n  port: 80\n", TS_CONFIG, "2:3",
             "service.port: unknown key (expected one of: listen, tokens, reveal_outside_circle)");
     refused("service:\n  tokens:\n    - name: a\n      secret: x\n", TS_CONFIG, "4:7",

@@ -73,7 +73,7 @@ static ts_rulepack *load_pack(void)
     ts_rulepack *pack = NULL;
     ts_err err;
     ts_err_clear(&err);
-    ts_rulehost_opts opts = {0, 0};
+    ts_rulehost_opts opts = {0};
     ts_status st = ts_rulepack_load(tmpdir, &opts, NULL, NULL, &pack, &err);
     if (st != TS_OK)
         print_error("pack: %s: %s\n", err.where, err.msg);

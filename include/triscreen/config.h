@@ -42,6 +42,11 @@ typedef struct ts_config {
     uint32_t workers;            /* 0 = number of online cores */
     char now[11];                /* "YYYY-MM-DD" or "" when not set */
     char *listen;                /* service address, default "127.0.0.1:8080" */
+    /* service connection caps and deadlines (defaults in base/limits.h, HTTP section) */
+    uint32_t max_connections;        /* open connections in total */
+    uint32_t max_connections_per_ip; /* open connections per client address */
+    uint32_t read_timeout_s;         /* to receive a request's headers and body */
+    uint32_t reload_timeout_s;       /* to load and check a pack on SIGHUP */
     ts_token_cfg *tokens;
     size_t n_tokens;
     char sha256[65]; /* hash of the config file's bytes */

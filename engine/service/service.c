@@ -82,9 +82,11 @@ uint64_t ts_service_gen_number(const ts_service_gen *g)
     return g->number;
 }
 
-/* Evaluates every pass once on an empty person. Rule errors on that person are fine
- * (rules may expect data); what this proves is that evaluation returns. */
-static ts_status probe_eval(ts_rulehost *host, ts_err *err)
+/* Evaluates every pass once on an empty person. A rule that raises an error on that
+ * person is fine (rules may expect data); one that runs into a limit (instructions,
+ * memory, time) would do so on everyone: the pack is refused. And evaluation must
+ * return at all, which the reload's deadline checks. */
+static ts_status probe_eval(const ts_rulepack *pack, ts_rulehost *host, ts_err *err)
 {
     ts_person p = {.id = "probe", .name = "", .grid = "", .notes = "", .born = TS_DATE_NONE};
     ts_subject subj = {.person = &p, .village = "", .town = ""};
@@ -95,6 +97,16 @@ static ts_status probe_eval(ts_rulehost *host, ts_err *err)
         ts_eval_ctx ctx = {.now = ts_date_today(), .pass = (ts_pass)ps, .scope = "all"};
         ts_eval_result res;
         rc = ts_rulehost_eval(host, &ctx, &subj, &a, &res, err);
+        for (size_t i = 0; rc == TS_OK && i < res.n_errors; i++) {
+            const ts_rule_error *re = &res.errors[i];
+            if (re->code == TS_RULE)
+                continue;
+            const ts_rule_info *ri = ts_rulepack_rule(pack, re->rule);
+            rc = ts_err_set(err, re->code, re->where,
+                            "rule %s: %s on an empty person in the %s pass: %s", ri ? ri->id : "?",
+                            ts_status_text(re->code), ts_pass_name((ts_pass)ps),
+                            re->msg ? re->msg : "");
+        }
         ts_arena_reset(&a);
     }
     ts_arena_release(&a);
@@ -129,7 +141,7 @@ static ts_status gen_load(const char *path, uint64_t number, ts_service_gen **ou
     if (rc == TS_OK)
         rc = ts_rulehost_new(g->pack, &probe, err);
     if (rc == TS_OK)
-        rc = probe_eval(probe, err);
+        rc = probe_eval(g->pack, probe, err);
     ts_rulehost_free(probe);
     if (rc == TS_OK)
         rc = ts_feedback_open(g->cfg, g->grid, ts_rulepack_hash(g->pack), &g->fb, err);

@@ -76,6 +76,7 @@ struct ts_http {
     conn_rec *conns;
     ip_count *ips[IP_BUCKETS];
     unsigned n_conns;
+    unsigned n_within; /* connections within the caps (not `over`) */
     atomic_ullong last_reap_ms;
     atomic_ullong timed_out, over_cap;
 };
@@ -543,7 +544,10 @@ static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_co
         }
         unsigned per_ip = *pp ? ++(*pp)->n : 0;
         h->n_conns++;
-        c->over = h->n_conns > h->opts.max_connections || per_ip > h->opts.max_per_ip;
+        /* a connection past its address's cap does not count against the total: one
+         * address cannot crowd the others out */
+        c->over = per_ip > h->opts.max_per_ip || h->n_within >= h->opts.max_connections;
+        h->n_within += !c->over;
         c->next = h->conns;
         if (h->conns)
             h->conns->prev = c;
@@ -564,6 +568,7 @@ static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_co
         free(dead);
     }
     h->n_conns--;
+    h->n_within -= !c->over;
     if (c->prev)
         c->prev->next = c->next;
     else

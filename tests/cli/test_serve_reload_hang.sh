@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end (issue #12 B4): a SIGHUP whose rule pack hangs while loading or on its first
+# evaluation cannot hang `triscreen serve`. The pack is loaded and checked on a reload
+# thread under service.reload_timeout_s; past it the reload is refused, the old pack keeps
+# serving, the reason is logged and on /healthz, and SIGTERM still drains and exits.
+source "$(dirname "$0")/lib.sh"
+SERVICE_EXTRA="  reload_timeout_s: 2"
+source "$(dirname "$0")/serve_lib.sh"
+start_server
+check "server listening" [ -n "$PORT" ]
+HASH=$(req "" GET /healthz >/dev/null; J .rules_version)
+# failures: how many reload-failed lines the log holds
+failures() { grep -c 'msg=reload-failed' "$LOG" || true; }
+# wait_failures N: until the log holds more than N of them (10 s at most)
+wait_failures() { for _ in $(seq 100); do [ "$(failures)" -gt "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+# ---- a pack whose loading hangs (file-level code that never returns) ----------------------
+echo 'table.move({}, 1, 1 << 40, 1)' >"$WORK/rules/05_hang.lua"
+n=$(failures)
+kill -HUP "$SPID"
+sleep 0.3
+expect_eq "while it loads, /healthz answers" "$(req "" GET /healthz)" 200
+expect_eq "and writes go through" "$(req "$ADMIN" POST /v1/records '{"id":"P-H1","grid":"T01-V01-G01"}')" 200
+check "the reload is refused at its deadline" wait_failures "$n"
+check "the log says why" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -Eq 'longer than 2 s|05_hang'"
+req "" GET /healthz >/dev/null
+expect_eq "the old pack keeps serving" "$(J .rules_version)" "$HASH"
+check "/healthz shows the reason" [ "$(J .reload_error)" != null ]
+expect_eq "still generation 1" "$(J .generation)" 1
+rm "$WORK/rules/05_hang.lua"
+
+# ---- a pack whose first evaluation hangs (a rule that never returns) ----------------------
+cat >"$WORK/rules/99_hang.lua" <<'EOR'
+rule { id = "hang.eval", title = "never returns", pass = "full",
+       when = function(p) table.move({}, 1, 1 << 40, 1) return false end }
+EOR
+n=$(failures)
+kill -HUP "$SPID"
+sleep 0.3
+expect_eq "while it is checked, writes go through" "$(req "$ADMIN" POST /v1/records '{"id":"P-H2","grid":"T01-V01-G01"}')" 200
+check "the reload is refused" wait_failures "$n"
+check "the log names the deadline or the rule" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -Eq 'longer than 2 s|hang.eval'"
+req "" GET /healthz >/dev/null
+expect_eq "the old pack still serves" "$(J .rules_version)" "$HASH"
+expect_eq "written records are re-screened by it" "$(req "$ADMIN" POST /v1/records '{"id":"P-H3","grid":"T01-V01-G01"}'; J '.records[0].status')" "200accepted"
+rm "$WORK/rules/99_hang.lua"
+
+# ---- a good pack still goes live afterwards ---------------------------------------------
+echo '-- a harmless change' >>"$WORK/rules/10_full.lua"
+kill -HUP "$SPID"
+check "a good pack goes live" wait_log "msg=reloaded generation=2"
+req "" GET /healthz >/dev/null
+check "new hash live" [ "$(J .rules_version)" != "$HASH" ]
+expect_eq "the error is cleared" "$(J .reload_error)" null
+
+# ---- SIGTERM during a hanging reload -------------------------------------------------------
+echo 'table.move({}, 1, 1 << 40, 1)' >"$WORK/rules/05_hang.lua"
+kill -HUP "$SPID"
+sleep 0.3
+t0=$(date +%s)
+kill -TERM "$SPID"
+code=0
+timeout 40 tail --pid="$SPID" -f /dev/null || code=124
+wait "$SPID" || code=$?
+t1=$(date +%s)
+expect_eq "SIGTERM during a hanging reload: exit 0" "$code" 0
+check "and promptly" [ $((t1 - t0)) -lt 30 ]
+check "drained and stopped" grep -q "msg=stopped code=0" "$LOG"
+expect_eq "database intact" "$(sql "$DB" 'pragma integrity_check')" ok
+expect_eq "every record stored" "$(sql "$DB" "select count(*) from persons where id like 'P-H%'")" 3
+finish

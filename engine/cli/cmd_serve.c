@@ -19,7 +19,6 @@
 #include "http/http.h"
 
 #define ESCALATE_EVERY_MS 30000u
-#define DRAIN_TIMEOUT_MS 30000u
 
 static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logline(const char *fmt, ...)
@@ -157,6 +156,7 @@ int ts__cli_serve(int argc, char **argv)
     snprintf(addr, sizeof addr, "%s", listen ? listen : cfg->listen);
     char hash[80];
     snprintf(hash, sizeof hash, "%s", ts_rulepack_hash(ts_service_gen_pack(g)));
+    unsigned drain_ms = cfg->drain_timeout_s * 1000u;
     ts__http_opts ho = {.threads = threads,
                         .max_connections = cfg->max_connections,
                         .max_per_ip = cfg->max_connections_per_ip,
@@ -210,10 +210,19 @@ int ts__cli_serve(int argc, char **argv)
             }
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
             logline("msg=draining signal=%s", si.ssi_signo == SIGTERM ? "TERM" : "INT");
-            unsigned left = ts__http_drain(http, DRAIN_TIMEOUT_MS);
-            if (left) {
-                logline("msg=drain-timeout in_flight=%u", left);
-                code = TS_EXIT_FAILED;
+            uint64_t t0 = ts_cli_now_ms();
+            unsigned left = ts__http_drain(http, drain_ms);
+            uint64_t spent = ts_cli_now_ms() - t0;
+            unsigned rest = spent < drain_ms ? drain_ms - (unsigned)spent : 0;
+            /* the writer finishes the queued writes within what is left of the deadline;
+             * a request or a job that outlives it (a hung rule) cannot hold the exit:
+             * every acknowledged write is committed, so leaving now loses none */
+            if (ts_service_stop(svc, rest > 1000 ? rest : 1000) != TS_OK || left) {
+                logline("msg=drain-timeout in_flight=%u writer=%s", left,
+                        ts_service_stop(svc, 0) == TS_OK ? "idle" : "busy");
+                logline("msg=stopped code=%d", TS_EXIT_FAILED);
+                fflush(stderr);
+                _exit(TS_EXIT_FAILED);
             }
             break;
         }

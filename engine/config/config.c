@@ -421,10 +421,13 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
         } else if (key_is(k, "reload_timeout_s")) {
             rc = want_int(c, "service.reload_timeout_s", v, 1, 3600, &x);
             c->cfg->reload_timeout_s = (uint32_t)x;
+        } else if (key_is(k, "drain_timeout_s")) {
+            rc = want_int(c, "service.drain_timeout_s", v, 1, 3600, &x);
+            c->cfg->drain_timeout_s = (uint32_t)x;
         } else {
             rc = unknown_key(c, "service", k,
                              "listen, tokens, max_connections, max_connections_per_ip, "
-                             "read_timeout_s, reload_timeout_s");
+                             "read_timeout_s, reload_timeout_s, drain_timeout_s");
         }
     }
     return rc;
@@ -530,6 +533,7 @@ static ts_status set_defaults(cctx *c, const char *path)
     cfg->max_connections_per_ip = TS_LIMIT_HTTP_CONNECTIONS_PER_IP;
     cfg->read_timeout_s = TS_LIMIT_HTTP_READ_S;
     cfg->reload_timeout_s = TS_LIMIT_HTTP_RELOAD_S;
+    cfg->drain_timeout_s = TS_LIMIT_HTTP_DRAIN_S;
     cfg->listen = ts_arena_strdup(c->arena, "127.0.0.1:8080");
     if (!cfg->listen)
         return nomem(c);

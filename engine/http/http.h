@@ -31,7 +31,8 @@ ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opt
 /* The bound port. */
 unsigned ts__http_port(const ts_http *h);
 /* Stops accepting, answers waiting long-polls, waits up to timeout_ms for in-flight
- * requests, then stops the daemon. Returns the requests still in flight (0 = clean). */
+ * requests, then stops the daemon. Returns the requests still in flight (0 = clean); then
+ * the daemon is left running (its requests wait on jobs) and the caller should exit. */
 unsigned ts__http_drain(ts_http *h, unsigned timeout_ms);
 /* Stops (if not drained) and frees. Accepts NULL. */
 void ts__http_free(ts_http *h);

@@ -951,17 +951,19 @@ unsigned ts__http_drain(ts_http *h, unsigned timeout_ms)
     }
     long left = atomic_load(&h->active);
     ts_service_set_listener(h->svc, NULL, NULL);
+    if (left > 0)
+        return (unsigned)left; /* requests still wait on jobs: the daemon cannot be stopped */
     MHD_stop_daemon(h->d);
     h->stopped = true;
-    return left > 0 ? (unsigned)left : 0;
+    return 0;
 }
 
 void ts__http_free(ts_http *h)
 {
     if (!h)
         return;
-    if (!h->stopped)
-        ts__http_drain(h, 0);
+    if (!h->stopped && ts__http_drain(h, 0) > 0)
+        return; /* still in flight: left to the process's exit */
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->conn_mu);
     for (size_t i = 0; i < IP_BUCKETS; i++)

@@ -294,6 +294,8 @@ struct ts_service {
     ts_svc_job *q_head, *q_tail;
     bool stop;
     bool writer_started, ticker_started;
+    bool writer_exited; /* under q_mu; exit_cv tells ts_service_stop */
+    pthread_cond_t exit_cv;
     pthread_t writer, ticker;
     pthread_mutex_t tick_mu;
     pthread_cond_t tick_cv;
@@ -1452,6 +1454,10 @@ static void *writer_main(void *arg)
     svc->host = NULL;
     ts_service_gen_release(svc->host_gen);
     svc->host_gen = NULL;
+    pthread_mutex_lock(&svc->q_mu);
+    svc->writer_exited = true;
+    pthread_cond_broadcast(&svc->exit_cv);
+    pthread_mutex_unlock(&svc->q_mu);
     return NULL;
 }
 
@@ -1504,6 +1510,7 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     atomic_init(&svc->stuck, 0);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
+    pthread_cond_init(&svc->exit_cv, NULL);
     pthread_mutex_init(&svc->tick_mu, NULL);
     pthread_cond_init(&svc->tick_cv, NULL);
     pthread_mutex_init(&svc->pool_mu, NULL);
@@ -1547,6 +1554,28 @@ fail:
     return rc;
 }
 
+ts_status ts_service_stop(ts_service *svc, unsigned timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000u;
+    until.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&svc->q_mu);
+    svc->stop = true;
+    pthread_cond_broadcast(&svc->q_cv);
+    pthread_cond_broadcast(&svc->tick_cv);
+    while (svc->writer_started && !svc->writer_exited)
+        if (pthread_cond_timedwait(&svc->exit_cv, &svc->q_mu, &until) != 0)
+            break;
+    bool exited = !svc->writer_started || svc->writer_exited;
+    pthread_mutex_unlock(&svc->q_mu);
+    return exited ? TS_OK : TS_BUSY;
+}
+
 void ts_service_close(ts_service *svc)
 {
     if (!svc)
@@ -1584,6 +1613,7 @@ void ts_service_close(ts_service *svc)
     pthread_mutex_destroy(&svc->refuse_mu);
     pthread_mutex_destroy(&svc->q_mu);
     pthread_cond_destroy(&svc->q_cv);
+    pthread_cond_destroy(&svc->exit_cv);
     pthread_mutex_destroy(&svc->tick_mu);
     pthread_cond_destroy(&svc->tick_cv);
     pthread_mutex_destroy(&svc->pool_mu);

@@ -47,6 +47,7 @@ typedef struct ts_config {
     uint32_t max_connections_per_ip; /* open connections per client address */
     uint32_t read_timeout_s;         /* to receive a request's headers and body */
     uint32_t reload_timeout_s;       /* to load and check a pack on SIGHUP */
+    uint32_t drain_timeout_s;        /* SIGTERM: to finish requests and writes */
     ts_token_cfg *tokens;
     size_t n_tokens;
     char sha256[65]; /* hash of the config file's bytes */

@@ -53,6 +53,11 @@ typedef void (*ts_service_done_fn)(void *ud);
 ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err) TS_MUST_CHECK;
 /* Finishes every queued job, stops the threads and closes the database. Accepts NULL. */
 void ts_service_close(ts_service *svc);
+/* Stops taking jobs and waits up to timeout_ms for the writer to finish the queued ones:
+ * TS_OK when it did (ts_service_close then returns promptly), TS_BUSY when a job is still
+ * running (a caller that must exit now exits without ts_service_close; every committed
+ * write is durable). */
+ts_status ts_service_stop(ts_service *svc, unsigned timeout_ms) TS_MUST_CHECK;
 
 /* Installs the cursor listener (call before serving; ud is borrowed). */
 void ts_service_set_listener(ts_service *svc, ts_service_cursor_fn fn, void *ud);

@@ -2,9 +2,11 @@
 # End-to-end (issue #12 B4): a SIGHUP whose rule pack hangs while loading or on its first
 # evaluation cannot hang `triscreen serve`. The pack is loaded and checked on a reload
 # thread under service.reload_timeout_s; past it the reload is refused, the old pack keeps
-# serving, the reason is logged and on /healthz, and SIGTERM still drains and exits.
+# serving, the reason is logged and on /healthz, and SIGTERM still drains and exits within
+# service.drain_timeout_s, even while a write is stuck in a rule that never returns.
 source "$(dirname "$0")/lib.sh"
-SERVICE_EXTRA="  reload_timeout_s: 2"
+SERVICE_EXTRA="  reload_timeout_s: 2
+  drain_timeout_s: 3"
 source "$(dirname "$0")/serve_lib.sh"
 start_server
 check "server listening" [ -n "$PORT" ]
@@ -53,7 +55,18 @@ req "" GET /healthz >/dev/null
 check "new hash live" [ "$(J .rules_version)" != "$HASH" ]
 expect_eq "the error is cleared" "$(J .reload_error)" null
 
-# ---- SIGTERM during a hanging reload -------------------------------------------------------
+# ---- SIGTERM during a hanging reload and a write stuck in a rule ---------------------------
+# a live pack that hangs on one person only (the reload's probe person passes)
+cat >"$WORK/rules/98_hang_one.lua" <<'EOR'
+rule { id = "hang.one", title = "never returns for P-HANG", pass = "full",
+       when = function(p) if p.id == "P-HANG" then table.move({}, 1, 1 << 40, 1) end return false end }
+EOR
+kill -HUP "$SPID"
+check "a pack that hangs on one person goes live" wait_log "msg=reloaded generation=3"
+( curl -s -o /dev/null --max-time 60 -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"id":"P-HANG","grid":"T01-V01-G01"}' "$U/v1/records" || true ) &
+HANGPOST=$!
+sleep 0.5
 echo 'table.move({}, 1, 1 << 40, 1)' >"$WORK/rules/05_hang.lua"
 kill -HUP "$SPID"
 sleep 0.3
@@ -63,9 +76,11 @@ code=0
 timeout 40 tail --pid="$SPID" -f /dev/null || code=124
 wait "$SPID" || code=$?
 t1=$(date +%s)
-expect_eq "SIGTERM during a hanging reload: exit 0" "$code" 0
-check "and promptly" [ $((t1 - t0)) -lt 30 ]
-check "drained and stopped" grep -q "msg=stopped code=0" "$LOG"
+# 0 when the stuck write ended in a rule error (a time limit in the rule host), else 1
+check "SIGTERM during a hanging reload and write: exit 0 or 1 (got $code)" [ "$code" -le 1 ]
+check "within the drain deadline (3 s) and a little" [ $((t1 - t0)) -lt 15 ]
+check "stopped" grep -q "msg=stopped code=$code" "$LOG"
+wait $HANGPOST || true
 expect_eq "database intact" "$(sql "$DB" 'pragma integrity_check')" ok
 expect_eq "every record stored" "$(sql "$DB" "select count(*) from persons where id like 'P-H%'")" 3
 finish

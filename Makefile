@@ -3,7 +3,7 @@
 
 PKGS := gcc libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
         libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev \
-        sqlite3 jq curl
+        sqlite3 jq curl prometheus python3
 BUILD ?= build
 SAN   ?= build-san
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)

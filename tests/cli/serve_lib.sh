@@ -65,6 +65,8 @@ reqf() {
         -H 'Content-Type: application/json' --data-binary @"$3" "$U$2"
 }
 J() { jq -r "$@" "$WORK/r.json"; }
+# no_sanitizer_report: the server's log holds no ASan/LSan/UBSan report
+no_sanitizer_report() { check "no sanitizer report in the server log" bash -c "! grep -q 'Sanitizer\|runtime error' '$LOG'"; }
 # wait_log PATTERN [TENTHS]: waits until the server log holds PATTERN
 wait_log() {
     for _ in $(seq "${2:-100}"); do grep -q "$1" "$LOG" && return 0; sleep 0.1; done

@@ -125,4 +125,5 @@ t0=$(date +%s)
 stop_server
 check "SIGTERM after the flood exits promptly" [ $(( $(date +%s) - t0 )) -lt 30 ]
 check "drained and stopped" grep -q "msg=stopped code=0" "$LOG"
+no_sanitizer_report
 finish

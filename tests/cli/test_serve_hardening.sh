@@ -137,4 +137,5 @@ expect_eq "and clears the error" "$(req "" GET /healthz >/dev/null; J .reload_er
 
 stop_server
 check "log lines never hold record contents" bash -c "! grep -q '已处理\|incident_reported' '$LOG'"
+no_sanitizer_report
 finish

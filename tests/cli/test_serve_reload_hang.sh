@@ -83,4 +83,5 @@ check "stopped" grep -q "msg=stopped code=$code" "$LOG"
 wait $HANGPOST || true
 expect_eq "database intact" "$(sql "$DB" 'pragma integrity_check')" ok
 expect_eq "every record stored" "$(sql "$DB" "select count(*) from persons where id like 'P-H%'")" 3
+no_sanitizer_report
 finish

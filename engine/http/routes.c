@@ -424,7 +424,14 @@ static ts__hres alert_action(ts__req *r, bool close)
         json_object_put(o);
         if (db_error)
             return TS__H_DONE;
+        /* an alert this token cannot act on: counted and audited like a refused record */
         ts_service_note_refusals(r->svc, r->who, 1);
+        ts_svc_job *aj = NULL;
+        ts_err ae;
+        if (ts_service_audit(r->svc, r->gen, r->who->name, "http.alert-refused", r->param,
+                             close ? "close" : "ack", NULL, NULL, &aj, &ae) == TS_OK &&
+            ts_service_submit(r->svc, aj, &ae) != TS_OK)
+            ts_svc_job_free(aj);
         return ts__reply_error(r, 404, "no such alert");
     }
     ts_svc_job *j = NULL;

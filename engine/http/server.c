@@ -413,8 +413,9 @@ static bool start(ts__req *r, const char *url, const char *method)
         path_known = true;
         if (strcmp(ts__routes[i].method, as)) {
             if (!strstr(allow, ts__routes[i].method))
-                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
-                         allow[0] ? ", " : "", ts__routes[i].method);
+                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s",
+                         allow[0] ? ", " : "", ts__routes[i].method,
+                         strcmp(ts__routes[i].method, "GET") ? "" : ", HEAD");
             continue;
         }
         r->route = &ts__routes[i];

@@ -16,6 +16,7 @@ expect_eq "the first one still answers" "$(req "" GET /healthz)" 200
 
 # ---- E4: HEAD, %00, cursors ------------------------------------------------------------
 expect_eq "HEAD /healthz → 200" "$(curl -s -o /dev/null -w '%{http_code}' -I --max-time 10 "$U/healthz")" 200
+check "405 on a GET route allows HEAD" bash -c "curl -si -X PUT -H 'Authorization: Bearer $ADMIN' '$U/v1/alerts' | grep -qi '^Allow: GET, HEAD'"
 expect_eq "%00 in the path → 400" "$(req "$ADMIN" GET '/v1/persons/P-1%00x')" 400
 check "the message names the NUL" grep -q '%00' "$WORK/r.json"
 expect_eq "%00 in a query → 400" "$(req "$ADMIN" GET '/v1/alerts?since=0%00')" 400
@@ -39,6 +40,9 @@ check "the refusal names no cell" bash -c "! grep -q 'T0[0-9]\|cell' '$WORK/held
 NOREC=$(req "$T01" POST /v1/records '{"id":"P-NEW2","grid":"T02-V02-G01"}'; echo; jq -c 'del(.records[0].id)' "$WORK/r.json")
 expect_eq "and like a refused unknown id" "$NOREC" "$OUTC"
 expect_eq "P-2 untouched" "$(sql "$DB" "select grid from persons where id='P-2'")" T02-V01-G01
+expect_eq "an alert outside the scope → 404" "$(req "$T01" POST /v1/alerts/A-999999/ack '{}')" 404
+sleep 0.3
+expect_eq "audited too" "$(sql "$DB" "select count(*) from audit where actor='town1' and action='http.alert-refused' and target='A-999999'")" 1
 expect_eq "refusals audited with the token name" "$(sql "$DB" "select count(*) from audit where actor='town1' and action='http.write-refused'")" 3
 check "the audit says why (for the operator)" [ "$(sql "$DB" "select count(*) from audit where actor='town1' and target='P-2' and detail like '%id held%'")" -eq 1 ]
 # rate limit per token: TS_LIMIT_HTTP_REFUSALS (30) refused writes a minute, then 429

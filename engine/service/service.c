@@ -239,6 +239,25 @@ typedef struct stats_atomic {
         reloads_failed;
 } stats_atomic;
 
+/* Abandoned reload threads still running, shared by the service and those threads (the
+ * last reference frees it): a thread may outlive the service. */
+typedef struct stuck_count {
+    atomic_int refs;
+    atomic_int n;
+} stuck_count;
+
+static stuck_count *stuck_ref(stuck_count *c)
+{
+    atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+static void stuck_unref(stuck_count *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        free(c);
+}
+
 /* One reload, shared by the service and the thread that loads it (the last of the two
  * to let go frees it): the thread owns copies of everything it reads, so a reload that
  * never returns (a pack that hangs) can be abandoned at its deadline and outlive the
@@ -254,7 +273,8 @@ typedef struct reload_task {
     ts_service_gen *gen;
     ts_status rc;
     ts_err err;
-    atomic_int *running; /* the service's count of abandoned threads still running */
+    struct stuck_count *stuck; /* shared with the service (a reference) */
+    bool counted;              /* counted in stuck (abandoned while running) */
 } reload_task;
 
 typedef struct refusal_window {
@@ -274,7 +294,7 @@ struct ts_service {
     uint64_t gen_counter;
     pthread_mutex_t reload_mu; /* reload, gen_counter */
     reload_task *reload;       /* the reload under way, or NULL */
-    atomic_int stuck;          /* abandoned reload threads still running */
+    stuck_count *stuck;        /* abandoned reload threads still running */
     char reload_err[768];
     pthread_mutex_t refuse_mu;
     refusal_window refusals[REFUSAL_TOKENS];
@@ -363,6 +383,7 @@ static void task_unref(reload_task *t)
         return;
     ts_service_gen_release(t->gen);
     pthread_mutex_destroy(&t->mu);
+    stuck_unref(t->stuck);
     free(t->config_path);
     free(t->db_path);
     free(t);
@@ -388,10 +409,9 @@ static void *reload_main(void *arg)
     t->rc = rc;
     t->err = e;
     t->gen = g;
-    bool abandoned = t->abandoned;
+    if (t->counted)
+        atomic_fetch_sub(&t->stuck->n, 1);
     pthread_mutex_unlock(&t->mu);
-    if (abandoned)
-        atomic_fetch_sub(t->running, 1);
     task_unref(t);
     return NULL;
 }
@@ -422,7 +442,7 @@ ts_status ts_service_reload_begin(ts_service *svc, ts_err *err)
         rc = ts_err_set(err, TS_BUSY, svc->config_path, "a reload is already under way");
         goto done;
     }
-    if ((unsigned)atomic_load(&svc->stuck) >= RELOAD_STUCK_MAX) {
+    if ((unsigned)atomic_load(&svc->stuck->n) >= RELOAD_STUCK_MAX) {
         rc = ts_err_set(err, TS_STATE, svc->config_path,
                         "%u reloads that timed out are still running; restart the service",
                         RELOAD_STUCK_MAX);
@@ -447,7 +467,7 @@ ts_status ts_service_reload_begin(ts_service *svc, ts_err *err)
     pthread_mutex_init(&t->mu, NULL);
     t->number = svc->gen_counter + 1;
     t->deadline_ms = mono_ms() + (uint64_t)t->timeout_s * 1000u;
-    t->running = &svc->stuck;
+    t->stuck = stuck_ref(svc->stuck);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -483,8 +503,8 @@ ts_status ts_service_reload_poll(ts_service *svc, ts_err *err)
     }
     if (!t->done) {
         /* the thread cannot be stopped: leave it to finish (or not) on its own */
-        t->abandoned = true;
-        atomic_fetch_add(&svc->stuck, 1);
+        t->abandoned = t->counted = true;
+        atomic_fetch_add(&svc->stuck->n, 1);
         rc = ts_err_set(err, TS_LIMIT, t->config_path,
                         "loading and checking the rule pack took longer than %u s "
                         "(service.reload_timeout_s); reload refused",
@@ -1500,14 +1520,18 @@ static void *ticker_main(void *arg)
 ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err)
 {
     ts_service *svc = calloc(1, sizeof *svc);
-    if (!svc || !(svc->config_path = strdup(config_path))) {
+    if (!svc || !(svc->config_path = strdup(config_path)) ||
+        !(svc->stuck = calloc(1, sizeof *svc->stuck))) {
+        if (svc)
+            free(svc->config_path);
         free(svc);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     pthread_mutex_init(&svc->gen_mu, NULL);
     pthread_mutex_init(&svc->reload_mu, NULL);
     pthread_mutex_init(&svc->refuse_mu, NULL);
-    atomic_init(&svc->stuck, 0);
+    atomic_init(&svc->stuck->refs, 1);
+    atomic_init(&svc->stuck->n, 0);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
     pthread_cond_init(&svc->exit_cv, NULL);
@@ -1585,8 +1609,6 @@ void ts_service_close(ts_service *svc)
     if (svc->reload) {
         pthread_mutex_lock(&svc->reload->mu);
         svc->reload->abandoned = !svc->reload->done;
-        if (svc->reload->abandoned)
-            atomic_fetch_add(&svc->stuck, 1);
         pthread_mutex_unlock(&svc->reload->mu);
         task_unref(svc->reload);
         svc->reload = NULL;
@@ -1617,6 +1639,7 @@ void ts_service_close(ts_service *svc)
     pthread_mutex_destroy(&svc->tick_mu);
     pthread_cond_destroy(&svc->tick_cv);
     pthread_mutex_destroy(&svc->pool_mu);
+    stuck_unref(svc->stuck);
     free(svc->db_path);
     free(svc->config_path);
     free(svc);

@@ -265,6 +265,9 @@ static void stuck_unref(stuck_count *c)
 typedef struct reload_task {
     atomic_int refs;
     char *config_path, *db_path;
+    /* what the live config says of the keys that only a restart applies */
+    char *listen;
+    uint32_t max_connections, max_connections_per_ip, read_timeout_s;
     uint64_t number;
     uint64_t deadline_ms;
     unsigned timeout_s;
@@ -384,6 +387,7 @@ static void task_unref(reload_task *t)
     ts_service_gen_release(t->gen);
     pthread_mutex_destroy(&t->mu);
     stuck_unref(t->stuck);
+    free(t->listen);
     free(t->config_path);
     free(t->db_path);
     free(t);
@@ -396,11 +400,23 @@ static void *reload_main(void *arg)
     ts_err e;
     ts_err_clear(&e);
     ts_status rc = gen_load(t->config_path, t->number, &g, &e);
-    if (rc == TS_OK && strcmp(g->cfg->database, t->db_path)) {
+    if (rc == TS_OK && strcmp(g->cfg->database, t->db_path))
         rc = ts_err_set(&e, TS_CONFIG, t->config_path,
                         "database: a reload cannot switch databases (%s, the service uses %s); "
                         "restart the service to change it",
                         g->cfg->database, t->db_path);
+    else if (rc == TS_OK && strcmp(g->cfg->listen, t->listen))
+        rc = ts_err_set(&e, TS_CONFIG, t->config_path,
+                        "service.listen: a reload cannot move the listening socket (%s, the "
+                        "service listens as configured with %s); restart the service",
+                        g->cfg->listen, t->listen);
+    else if (rc == TS_OK && (g->cfg->max_connections != t->max_connections ||
+                             g->cfg->max_connections_per_ip != t->max_connections_per_ip ||
+                             g->cfg->read_timeout_s != t->read_timeout_s))
+        rc = ts_err_set(&e, TS_CONFIG, t->config_path,
+                        "service.max_connections, max_connections_per_ip and read_timeout_s "
+                        "apply at start only; restart the service to change them");
+    if (rc != TS_OK) {
         ts_service_gen_release(g);
         g = NULL;
     }
@@ -460,6 +476,18 @@ ts_status ts_service_reload_begin(ts_service *svc, ts_err *err)
         goto done;
     }
     ts_service_gen *live = ts_service_acquire(svc);
+    t->listen = strdup(live->cfg->listen);
+    if (!t->listen) {
+        ts_service_gen_release(live);
+        free(t->db_path);
+        free(t->config_path);
+        free(t);
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        goto done;
+    }
+    t->max_connections = live->cfg->max_connections;
+    t->max_connections_per_ip = live->cfg->max_connections_per_ip;
+    t->read_timeout_s = live->cfg->read_timeout_s;
     t->timeout_s =
         live->cfg->reload_timeout_s ? live->cfg->reload_timeout_s : TS_LIMIT_HTTP_RELOAD_S;
     ts_service_gen_release(live);

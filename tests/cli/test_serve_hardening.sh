@@ -123,6 +123,19 @@ expect_eq "the generation did not change" "$(J .generation)" "$GEN"
 check "no other database was created" [ ! -e "$C/other.db" ]
 expect_eq "writes still go to the old database" "$(req "$ADMIN" POST /v1/records '{"id":"P-DB","grid":"T01-V02-G01"}'; sql "$DB" "select count(*) from persons where id='P-DB'")" "2001"
 TOKENS_EXTRA="" write_config
+# so are the keys that only a restart applies
+n=$(grep -c 'msg=reload-failed' "$LOG" || true)
+SERVICE_EXTRA="  listen: 127.0.0.1:1" TOKENS_EXTRA="" write_config
+kill -HUP "$SPID"
+for _ in $(seq 100); do [ "$(grep -c 'msg=reload-failed' "$LOG")" -gt "$n" ] && break; sleep 0.1; done
+check "a listen change on SIGHUP is refused, reason logged" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -q 'service.listen: a reload cannot move'"
+n=$(grep -c 'msg=reload-failed' "$LOG" || true)
+SERVICE_EXTRA="  max_connections: 5" TOKENS_EXTRA="" write_config
+kill -HUP "$SPID"
+for _ in $(seq 100); do [ "$(grep -c 'msg=reload-failed' "$LOG")" -gt "$n" ] && break; sleep 0.1; done
+check "a connection cap change on SIGHUP is refused" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -q 'apply at start only'"
+expect_eq "the generation still did not change" "$(req "" GET /healthz >/dev/null; J .generation)" "$GEN"
+TOKENS_EXTRA="" write_config
 
 # ---- B7: a reload whose pack has no rule for a pass is refused ----------------------------
 mv "$WORK/rules/30_targeted.lua" "$WORK/30_targeted.lua"

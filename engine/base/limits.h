@@ -72,7 +72,7 @@
 #define TS_LIMIT_HTTP_RELOAD_S 30u           /* seconds to load and check a pack on SIGHUP */
 #define TS_LIMIT_HTTP_DRAIN_S 30u            /* seconds SIGTERM waits for requests, writes */
 #define TS_LIMIT_HTTP_REFUSALS 30u           /* refused writes per token per minute, then 429 */
-#define TS_LIMIT_HTTP_NOTE TS_LIMIT_FIELD    /* bytes in an ack/close note */
-#define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ID      /* bytes in an actor ("by") */
+#define TS_LIMIT_HTTP_NOTE 4096u /* bytes in an ack/close note (= TS_TEXT_NOTE_MAX, CLI) */
+#define TS_LIMIT_HTTP_ACTOR 64u  /* bytes in an actor "by" (= TS_TEXT_ACTOR_MAX, CLI) */
 
 #endif

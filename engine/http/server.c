@@ -282,7 +282,7 @@ bool ts__req_park(ts__req *r)
  * reports a connection closed (conn_closed below) before it closes the fd. */
 static void reap(ts_http *h, uint64_t now)
 {
-    uint64_t last = atomic_load(&h->last_reap_ms);
+    unsigned long long last = atomic_load(&h->last_reap_ms);
     if (now < last + 100 || !atomic_compare_exchange_strong(&h->last_reap_ms, &last, now))
         return;
     uint64_t full = (uint64_t)h->opts.read_timeout_s * 1000u;

@@ -68,9 +68,9 @@ printf '{"by":"o-1","note":"\xed\xa0\x80"}' >"$WORK/surrogate.json"
 expect_eq "an encoded surrogate → 400" "$(reqf "$T01" "/v1/alerts/$QA/ack" "$WORK/surrogate.json")" 400
 expect_eq "a NUL in a note → 400" "$(req "$T01" POST "/v1/alerts/$QA/ack" '{"by":"o-1","note":"a\u0000b"}')" 400
 check "the message names the control character" grep -q 'control character' "$WORK/r.json"
-jq -n --arg n "$(head -c 70000 /dev/zero | tr '\0' 'n')" '{by:"o-1", note:$n}' >"$WORK/long.json"
-expect_eq "a note past 64 KiB → 400" "$(reqf "$T01" "/v1/alerts/$QA/close" "$WORK/long.json")" 400
-check "the message names the cap" grep -q 'note: longer than 65536 bytes' "$WORK/r.json"
+jq -n --arg n "$(head -c 4097 /dev/zero | tr '\0' 'n')" '{by:"o-1", note:$n}' >"$WORK/long.json"
+expect_eq "a note past 4096 bytes → 400" "$(reqf "$T01" "/v1/alerts/$QA/close" "$WORK/long.json")" 400
+check "the message names the cap" grep -q 'note: longer than 4096 bytes' "$WORK/r.json"
 expect_eq "a by past 64 bytes → 400" "$(req "$T01" POST "/v1/alerts/$QA/ack" "{\"by\":\"$(printf 'b%.0s' $(seq 65))\"}")" 400
 expect_eq "nothing was acked so far" "$(sql "$DB" "select count(*) from audit where target='$QA'")" 0
 expect_eq "a valid UTF-8 note → 200" "$(req "$T01" POST "/v1/alerts/$QA/ack" '{"by":"o-t01-v01-g01","note":"已处理 ✓"}')" 200

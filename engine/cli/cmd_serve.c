@@ -67,6 +67,22 @@ static bool reload_settled(ts_service *svc)
     return true;
 }
 
+/* Starts a reload on its thread; true when one is under way. */
+static bool start_reload(ts_service *svc)
+{
+    ts_err e;
+    ts_err_clear(&e);
+    ts_status rc = ts_service_reload_begin(svc, &e);
+    if (rc == TS_OK) {
+        logline("msg=reload-started");
+        return true;
+    }
+    if (rc == TS_BUSY)
+        return true;
+    log_reload_error(&e);
+    return false;
+}
+
 /* Room for the connection cap (plus the quarter answered 503, the database and the pool)
  * in the soft open-files limit, as far as the hard limit allows. */
 static void raise_fd_limit(unsigned max_connections)
@@ -173,15 +189,20 @@ int ts__cli_serve(int argc, char **argv)
     logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(http), threads,
             hash);
     uint64_t next_escalation = ts_cli_now_ms() + ESCALATE_EVERY_MS;
-    bool reloading = false;
+    bool reloading = false, reload_queued = false;
     for (;;) {
         uint64_t now = ts_cli_now_ms();
         if (now >= next_escalation) {
             ts_service_escalate(svc);
             next_escalation = now + ESCALATE_EVERY_MS;
         }
-        if (reloading)
-            reloading = !reload_settled(svc);
+        if (reloading && reload_settled(svc)) {
+            reloading = false;
+            if (reload_queued) { /* a SIGHUP came during that reload: the config may be newer */
+                reload_queued = false;
+                reloading = start_reload(svc);
+            }
+        }
         struct pollfd pfd = {.fd = sfd, .events = POLLIN};
         /* a reload runs on its own thread: look at it every 50 ms, answer signals at once */
         int wait_ms = reloading ? 50 : (int)(next_escalation - now);
@@ -197,16 +218,11 @@ int ts__cli_serve(int argc, char **argv)
         if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
             continue;
         if (si.ssi_signo == SIGHUP) {
-            ts_err rerr;
-            ts_err_clear(&rerr);
-            ts_status brc = ts_service_reload_begin(svc, &rerr);
-            if (brc == TS_OK) {
-                logline("msg=reload-started");
-                reloading = true;
-            } else if (brc == TS_BUSY) {
-                logline("msg=reload-ignored reason=\"a reload is already under way\"");
+            if (reloading) {
+                logline("msg=reload-queued reason=\"a reload is already under way\"");
+                reload_queued = true;
             } else {
-                log_reload_error(&rerr);
+                reloading = start_reload(svc);
             }
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
             logline("msg=draining signal=%s", si.ssi_signo == SIGTERM ? "TERM" : "INT");

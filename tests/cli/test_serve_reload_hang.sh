@@ -55,6 +55,18 @@ req "" GET /healthz >/dev/null
 check "new hash live" [ "$(J .rules_version)" != "$HASH" ]
 expect_eq "the error is cleared" "$(J .reload_error)" null
 
+# ---- a SIGHUP during a reload is queued, not lost ------------------------------------------
+echo 'table.move({}, 1, 1 << 40, 1)' >"$WORK/rules/05_hang.lua"
+n=$(failures)
+kill -HUP "$SPID"
+sleep 0.3
+rm "$WORK/rules/05_hang.lua"
+echo '-- another change' >>"$WORK/rules/10_full.lua"
+kill -HUP "$SPID"
+check "a SIGHUP during a reload is queued" wait_log "msg=reload-queued"
+check "the hanging reload is refused" wait_failures "$n"
+check "then the queued one loads the fixed pack" wait_log "msg=reloaded generation=3"
+
 # ---- SIGTERM during a hanging reload and a write stuck in a rule ---------------------------
 # a live pack that hangs on one person only (the reload's probe person passes)
 cat >"$WORK/rules/98_hang_one.lua" <<'EOR'
@@ -62,7 +74,7 @@ rule { id = "hang.one", title = "never returns for P-HANG", pass = "full",
        when = function(p) if p.id == "P-HANG" then table.move({}, 1, 1 << 40, 1) end return false end }
 EOR
 kill -HUP "$SPID"
-check "a pack that hangs on one person goes live" wait_log "msg=reloaded generation=3"
+check "a pack that hangs on one person goes live" wait_log "msg=reloaded generation=4"
 ( curl -s -o /dev/null --max-time 60 -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
     -d '{"id":"P-HANG","grid":"T01-V01-G01"}' "$U/v1/records" || true ) &
 HANGPOST=$!

@@ -41,8 +41,9 @@ NOREC=$(req "$T01" POST /v1/records '{"id":"P-NEW2","grid":"T02-V02-G01"}'; echo
 expect_eq "and like a refused unknown id" "$NOREC" "$OUTC"
 expect_eq "P-2 untouched" "$(sql "$DB" "select grid from persons where id='P-2'")" T02-V01-G01
 expect_eq "an alert outside the scope → 404" "$(req "$T01" POST /v1/alerts/A-999999/ack '{}')" 404
-sleep 0.3
-expect_eq "audited too" "$(sql "$DB" "select count(*) from audit where actor='town1' and action='http.alert-refused' and target='A-999999'")" 1
+refused_alerts() { sql "$DB" "select count(*) from audit where actor='town1' and action='http.alert-refused' and target='A-999999'"; }
+for _ in $(seq 50); do [ "$(refused_alerts)" == 1 ] && break; sleep 0.1; done
+expect_eq "audited too" "$(refused_alerts)" 1
 expect_eq "refusals audited with the token name" "$(sql "$DB" "select count(*) from audit where actor='town1' and action='http.write-refused'")" 3
 check "the audit says why (for the operator)" [ "$(sql "$DB" "select count(*) from audit where actor='town1' and target='P-2' and detail like '%id held%'")" -eq 1 ]
 # rate limit per token: TS_LIMIT_HTTP_REFUSALS (30) refused writes a minute, then 429

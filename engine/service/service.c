@@ -567,7 +567,9 @@ ts_status ts_service_reload_poll(ts_service *svc, ts_err *err)
 ts_status ts_service_reload(ts_service *svc, ts_err *err)
 {
     ts_status rc = ts_service_reload_begin(svc, err);
-    while (rc == TS_OK && (rc = ts_service_reload_poll(svc, err)) == TS_BUSY) {
+    if (rc != TS_OK)
+        return rc;
+    while ((rc = ts_service_reload_poll(svc, err)) == TS_BUSY) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }

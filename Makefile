@@ -3,7 +3,7 @@
 
 PKGS := gcc clang libc6-dev cmake pkg-config liblua5.4-dev libsqlite3-dev libyaml-dev \
         libpcre2-dev libmicrohttpd-dev libcmocka-dev libjson-c-dev libcsv-dev nettle-dev libunistring-dev \
-        sqlite3 jq curl
+        sqlite3 jq curl prometheus python3
 BUILD ?= build
 SAN   ?= build-san
 REL   ?= build-release

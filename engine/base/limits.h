@@ -68,5 +68,18 @@
 #define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */
 #define TS_LIMIT_ALERT_SCAN 1000000u  /* alerts looked at to find one by id */
 #define TS_LIMIT_HTTP_BODY (4u << 20) /* bytes in one request body */
+/* Connections (config service.max_connections, .max_connections_per_ip): past a cap a
+ * request is answered 503 (GET /healthz is still answered); past the cap plus a quarter
+ * (+8) libmicrohttpd closes the connection at accept. A request's headers and body must
+ * arrive within service.read_timeout_s (also the idle limit of a kept-alive connection;
+ * 2 s for a connection past a cap). */
+#define TS_LIMIT_HTTP_CONNECTIONS 1024u      /* open connections in total */
+#define TS_LIMIT_HTTP_CONNECTIONS_PER_IP 64u /* open connections per client address */
+#define TS_LIMIT_HTTP_READ_S 30u             /* seconds to receive headers + body */
+#define TS_LIMIT_HTTP_RELOAD_S 30u           /* seconds to load and check a pack on SIGHUP */
+#define TS_LIMIT_HTTP_DRAIN_S 30u            /* seconds SIGTERM waits for requests, writes */
+#define TS_LIMIT_HTTP_REFUSALS 30u           /* refused writes per token per minute, then 429 */
+#define TS_LIMIT_HTTP_NOTE 4096u /* bytes in an ack/close note (= TS_TEXT_NOTE_MAX, CLI) */
+#define TS_LIMIT_HTTP_ACTOR 64u  /* bytes in an actor "by" (= TS_TEXT_ACTOR_MAX, CLI) */
 
 #endif

@@ -136,14 +136,3 @@ void ts_cli_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
-
-ts_rulehost_opts ts_cli_rule_opts(const ts_config *cfg)
-{
-    ts_rulehost_opts o = {0}; /* 0 = the defaults of base/limits.h, as the config's */
-    if (cfg) {
-        o.instructions = cfg->instructions;
-        o.memory_bytes = (size_t)cfg->memory_mb << 20;
-        o.ms_per_person = cfg->ms_per_person;
-    }
-    return o;
-}

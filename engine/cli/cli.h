@@ -36,9 +36,6 @@ bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max
 /* Loads the config picked from cli_path/$TRISCREEN_CONFIG/./triscreen.yaml; prints the
  * error and returns NULL on failure. */
 ts_config *ts_cli_load_config(const char *cli_path);
-/* The limits rules run under, from the config (NULL: the defaults): the one path that
- * `screen`, `rules check` and `rules test` take, so they apply the same limits. */
-ts_rulehost_opts ts_cli_rule_opts(const ts_config *cfg);
 
 /* A progress line on stderr, only when stderr is a terminal; throttled to ~10 Hz. */
 typedef struct ts_progress {

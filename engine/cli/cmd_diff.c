@@ -146,8 +146,7 @@ int ts__cli_diff(int argc, char **argv)
         code = TS_EXIT_USAGE;
         goto done;
     }
-    ts_rulehost_opts ro = {.instructions = cfg->instructions,
-                           .memory_bytes = (size_t)cfg->memory_mb << 20};
+    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
     ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
     if (rc == TS_OK)
         rc = ts_rulepack_load(cfg->rules, &ro, on_problem, NULL, &a.pack, &err);

@@ -41,7 +41,7 @@ static int setup(const char *cfg_path, const char *dir_arg, pack_setup *ps)
         if (!ps->cfg)
             return TS_EXIT_USAGE;
     }
-    ps->opts = ts_cli_rule_opts(ps->cfg);
+    ps->opts = ts_rulehost_opts_for(ps->cfg);
     ps->dir = dir_arg ? dir_arg : ps->cfg && ps->cfg->rules ? ps->cfg->rules : "rules";
     return TS_EXIT_OK;
 }

@@ -168,7 +168,7 @@ int ts__cli_screen(int argc, char **argv)
     ts_date_format(now, now_buf);
     ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
     if (rc == TS_OK) {
-        ts_rulehost_opts ro = ts_cli_rule_opts(cfg);
+        ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
         rc = ts_rulepack_load(cfg->rules, &ro, on_problem, NULL, &pack, &err);
     }
     /* before any list is touched: a pass about to run without rules would delist */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,6 @@
 #include "http/http.h"
 
 #define ESCALATE_EVERY_MS 30000u
-#define DRAIN_TIMEOUT_MS 30000u
 
 static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logline(const char *fmt, ...)
@@ -35,6 +35,66 @@ static void logline(const char *fmt, ...)
     fprintf(stderr, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s\n", tm.tm_year + 1900,
             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, wall.tv_nsec / 1000000L,
             msg);
+}
+
+static void log_reload_error(const ts_err *e)
+{
+    char buf[800];
+    ts_err_format(e, buf, sizeof buf);
+    for (char *p = buf; *p; p++)
+        if (*p == '"')
+            *p = '\'';
+    logline("msg=reload-failed kept=old error=\"%s\"", buf);
+}
+
+/* True when the reload under way is over (went live, failed or timed out; logged). */
+static bool reload_settled(ts_service *svc)
+{
+    ts_err e;
+    ts_err_clear(&e);
+    ts_status rc = ts_service_reload_poll(svc, &e);
+    if (rc == TS_BUSY)
+        return false;
+    if (rc == TS_OK) {
+        ts_service_gen *ng = ts_service_acquire(svc);
+        logline("msg=reloaded generation=%llu rules=%s",
+                (unsigned long long)ts_service_gen_number(ng),
+                ts_rulepack_hash(ts_service_gen_pack(ng)));
+        ts_service_gen_release(ng);
+    } else if (rc != TS_NOTFOUND) {
+        log_reload_error(&e);
+    }
+    return true;
+}
+
+/* Starts a reload on its thread; true when one is under way. */
+static bool start_reload(ts_service *svc)
+{
+    ts_err e;
+    ts_err_clear(&e);
+    ts_status rc = ts_service_reload_begin(svc, &e);
+    if (rc == TS_OK) {
+        logline("msg=reload-started");
+        return true;
+    }
+    if (rc == TS_BUSY)
+        return true;
+    log_reload_error(&e);
+    return false;
+}
+
+/* Room for the connection cap (plus the quarter answered 503, the database and the pool)
+ * in the soft open-files limit, as far as the hard limit allows. */
+static void raise_fd_limit(unsigned max_connections)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)max_connections + max_connections / 4 + 256;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int ts__cli_serve(int argc, char **argv)
@@ -107,14 +167,21 @@ int ts__cli_serve(int argc, char **argv)
         goto done;
     }
     ts_service_gen *g = ts_service_acquire(svc);
+    const ts_config *cfg = ts_service_gen_config(g);
     char addr[256];
-    snprintf(addr, sizeof addr, "%s", listen ? listen : ts_service_gen_config(g)->listen);
+    snprintf(addr, sizeof addr, "%s", listen ? listen : cfg->listen);
     char hash[80];
     snprintf(hash, sizeof hash, "%s", ts_rulepack_hash(ts_service_gen_pack(g)));
+    unsigned drain_ms = cfg->drain_timeout_s * 1000u;
+    ts__http_opts ho = {.threads = threads,
+                        .max_connections = cfg->max_connections,
+                        .max_per_ip = cfg->max_connections_per_ip,
+                        .read_timeout_s = cfg->read_timeout_s};
     ts_service_gen_release(g);
-    if ((rc = ts__http_start(svc, addr, threads, &http, &err)) != TS_OK) {
+    raise_fd_limit(ho.max_connections);
+    if ((rc = ts__http_start(svc, addr, &ho, &http, &err)) != TS_OK) {
         ts_cli_error(&err);
-        code = rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
+        code = rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED; /* address in use: 2 */
         goto done;
     }
     char host[256];
@@ -122,14 +189,24 @@ int ts__cli_serve(int argc, char **argv)
     logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(http), threads,
             hash);
     uint64_t next_escalation = ts_cli_now_ms() + ESCALATE_EVERY_MS;
+    bool reloading = false, reload_queued = false;
     for (;;) {
         uint64_t now = ts_cli_now_ms();
         if (now >= next_escalation) {
             ts_service_escalate(svc);
             next_escalation = now + ESCALATE_EVERY_MS;
         }
+        if (reloading && reload_settled(svc)) {
+            reloading = false;
+            if (reload_queued) { /* a SIGHUP came during that reload: the config may be newer */
+                reload_queued = false;
+                reloading = start_reload(svc);
+            }
+        }
         struct pollfd pfd = {.fd = sfd, .events = POLLIN};
-        int pr = poll(&pfd, 1, (int)(next_escalation - now));
+        /* a reload runs on its own thread: look at it every 50 ms, answer signals at once */
+        int wait_ms = reloading ? 50 : (int)(next_escalation - now);
+        int pr = poll(&pfd, 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             logline("msg=poll-failed error=\"%s\"", strerror(errno));
             code = TS_EXIT_FAILED;
@@ -141,25 +218,27 @@ int ts__cli_serve(int argc, char **argv)
         if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
             continue;
         if (si.ssi_signo == SIGHUP) {
-            ts_err rerr;
-            ts_err_clear(&rerr);
-            if (ts_service_reload(svc, &rerr) == TS_OK) {
-                ts_service_gen *ng = ts_service_acquire(svc);
-                logline("msg=reloaded generation=%llu rules=%s",
-                        (unsigned long long)ts_service_gen_number(ng),
-                        ts_rulepack_hash(ts_service_gen_pack(ng)));
-                ts_service_gen_release(ng);
+            if (reloading) {
+                logline("msg=reload-queued reason=\"a reload is already under way\"");
+                reload_queued = true;
             } else {
-                char buf[800];
-                ts_err_format(&rerr, buf, sizeof buf);
-                logline("msg=reload-failed kept=old error=\"%s\"", buf);
+                reloading = start_reload(svc);
             }
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
             logline("msg=draining signal=%s", si.ssi_signo == SIGTERM ? "TERM" : "INT");
-            unsigned left = ts__http_drain(http, DRAIN_TIMEOUT_MS);
-            if (left) {
-                logline("msg=drain-timeout in_flight=%u", left);
-                code = TS_EXIT_FAILED;
+            uint64_t t0 = ts_cli_now_ms();
+            unsigned left = ts__http_drain(http, drain_ms);
+            uint64_t spent = ts_cli_now_ms() - t0;
+            unsigned rest = spent < drain_ms ? drain_ms - (unsigned)spent : 0;
+            /* the writer finishes the queued writes within what is left of the deadline;
+             * a request or a job that outlives it (a hung rule) cannot hold the exit:
+             * every acknowledged write is committed, so leaving now loses none */
+            if (ts_service_stop(svc, rest > 1000 ? rest : 1000) != TS_OK || left) {
+                logline("msg=drain-timeout in_flight=%u writer=%s", left,
+                        ts_service_stop(svc, 0) == TS_OK ? "idle" : "busy");
+                logline("msg=stopped code=%d", TS_EXIT_FAILED);
+                fflush(stderr);
+                _exit(TS_EXIT_FAILED);
             }
             break;
         }

@@ -423,6 +423,7 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
     ts_status rc = want_map(c, "service", n);
     for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
         const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        int64_t x = 0;
         if (key_is(k, "listen")) {
             const char *s;
             if ((rc = want_str(c, "service.listen", v, &s)) != TS_OK)
@@ -465,8 +466,26 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
                             "service.reveal_outside_circle: expected count or none, got \"%.64s\"",
                             s);
             c->cfg->reveal_outside_circle = strcmp(s, "none") == 0;
+        } else if (key_is(k, "max_connections")) {
+            rc = want_int(c, "service.max_connections", v, 1, 100000, &x);
+            c->cfg->max_connections = (uint32_t)x;
+        } else if (key_is(k, "max_connections_per_ip")) {
+            rc = want_int(c, "service.max_connections_per_ip", v, 1, 100000, &x);
+            c->cfg->max_connections_per_ip = (uint32_t)x;
+        } else if (key_is(k, "read_timeout_s")) {
+            rc = want_int(c, "service.read_timeout_s", v, 1, 3600, &x);
+            c->cfg->read_timeout_s = (uint32_t)x;
+        } else if (key_is(k, "reload_timeout_s")) {
+            rc = want_int(c, "service.reload_timeout_s", v, 1, 3600, &x);
+            c->cfg->reload_timeout_s = (uint32_t)x;
+        } else if (key_is(k, "drain_timeout_s")) {
+            rc = want_int(c, "service.drain_timeout_s", v, 1, 3600, &x);
+            c->cfg->drain_timeout_s = (uint32_t)x;
         } else {
-            rc = unknown_key(c, "service", k, "listen, tokens, reveal_outside_circle");
+            rc = unknown_key(c, "service", k,
+                             "listen, tokens, reveal_outside_circle, max_connections, "
+                             "max_connections_per_ip, read_timeout_s, reload_timeout_s, "
+                             "drain_timeout_s");
         }
     }
     return rc;
@@ -572,6 +591,11 @@ static ts_status set_defaults(cctx *c, const char *path)
     cfg->quick_ack_minutes = 30;
     cfg->quick_max_age_days = 30;
     cfg->workers = 0;
+    cfg->max_connections = TS_LIMIT_HTTP_CONNECTIONS;
+    cfg->max_connections_per_ip = TS_LIMIT_HTTP_CONNECTIONS_PER_IP;
+    cfg->read_timeout_s = TS_LIMIT_HTTP_READ_S;
+    cfg->reload_timeout_s = TS_LIMIT_HTTP_RELOAD_S;
+    cfg->drain_timeout_s = TS_LIMIT_HTTP_DRAIN_S;
     cfg->listen = ts_arena_strdup(c->arena, "127.0.0.1:8080");
     if (!cfg->listen)
         return nomem(c);

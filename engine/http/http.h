@@ -17,14 +17,22 @@
 
 typedef struct ts_http ts_http;
 
-/* Starts listening on "host:port" (port 0 picks a free one) with `threads` pool threads.
- * TS_USAGE for a bad address, TS_IO when the daemon does not start. */
-ts_status ts__http_start(ts_service *svc, const char *listen, unsigned threads, ts_http **out,
-                         ts_err *err) TS_MUST_CHECK;
+typedef struct ts__http_opts {
+    unsigned threads;         /* pool threads (0: 2) */
+    unsigned max_connections; /* caps, 0: the defaults of base/limits.h */
+    unsigned max_per_ip;
+    unsigned read_timeout_s; /* headers + body of one request; also the idle limit */
+} ts__http_opts;
+
+/* Starts listening on "host:port" (port 0 picks a free one). TS_USAGE for a bad address or
+ * one in use ("address in use"), TS_IO when the daemon does not start. */
+ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opts *opts,
+                         ts_http **out, ts_err *err) TS_MUST_CHECK;
 /* The bound port. */
 unsigned ts__http_port(const ts_http *h);
 /* Stops accepting, answers waiting long-polls, waits up to timeout_ms for in-flight
- * requests, then stops the daemon. Returns the requests still in flight (0 = clean). */
+ * requests, then stops the daemon. Returns the requests still in flight (0 = clean); then
+ * the daemon is left running (its requests wait on jobs) and the caller should exit. */
 unsigned ts__http_drain(ts_http *h, unsigned timeout_ms);
 /* Stops (if not drained) and frees. Accepts NULL. */
 void ts__http_free(ts_http *h);
@@ -33,6 +41,7 @@ void ts__http_free(ts_http *h);
 
 struct MHD_Connection;
 typedef struct ts__req ts__req;
+typedef struct conn_rec conn_rec;
 
 typedef enum { TS__H_DONE = 0, TS__H_SUSPEND = 1 } ts__hres;
 typedef ts__hres (*ts__route_fn)(ts__req *r);
@@ -54,6 +63,9 @@ struct ts__req {
     ts_http *srv;
     ts_service *svc;
     struct MHD_Connection *conn;
+    conn_rec *cr; /* its connection (caps, read deadline); may be NULL */
+    bool started; /* the headers are in and the request was routed */
+    bool bad_uri; /* the raw path or query holds %00 */
     char method[16];
     char allow[64];         /* 405: the methods the path accepts */
     const ts__route *route; /* NULL: unknown route */
@@ -78,6 +90,7 @@ struct ts__req {
     int64_t since, known;
     uint64_t deadline_ms;
     bool waiting, suspended;
+    uint64_t park_gen; /* the generation it was parked on (a reload wakes it) */
     ts__req *wnext, *wprev;
 };
 
@@ -96,6 +109,11 @@ void ts__req_unsuspend(ts__req *r);
  * passes; false (not parked) when that is already so, or when draining. */
 bool ts__req_park(ts__req *r);
 bool ts__draining(const ts_http *h);
+/* After a reload: moves r to the live generation and re-authenticates its bearer token;
+ * false (and answered 401) when the token is gone or lost the right the route needs. */
+bool ts__req_reauth(ts__req *r);
+/* True when s[0..n) is valid UTF-8. */
+bool ts__utf8_valid(const char *s, size_t n);
 uint64_t ts__now_ms(void);
 /* Metrics text (Prometheus exposition format), malloc'd. */
 char *ts__metrics_text(ts_http *h);

@@ -2,6 +2,7 @@
  * checks scopes, reads through a pooled read connection or hands a job to the writer
  * (include/triscreen/service.h), and renders JSON. Nothing outside a token's scopes is
  * ever revealed: an out-of-scope person or alert answers exactly like an unknown one. */
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +104,10 @@ static json_object *body_object(ts__req *r)
     return o;
 }
 
-/* An optional string member: true when absent or a string; false (and 400) otherwise. */
-static bool opt_str(ts__req *r, json_object *o, const char *key, const char **out)
+/* An optional string member of at most cap bytes of UTF-8 text (no NUL, no other control
+ * character but tab and newline): true when absent or such a string; false (and 400)
+ * otherwise. */
+static bool opt_str(ts__req *r, json_object *o, const char *key, size_t cap, const char **out)
 {
     json_object *v;
     *out = NULL;
@@ -114,7 +117,23 @@ static bool opt_str(ts__req *r, json_object *o, const char *key, const char **ou
         ts__reply_error(r, 400, "field %s: expected a string", key);
         return false;
     }
-    *out = json_object_get_string(v);
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (n > cap) {
+        ts__reply_error(r, 400, "field %s: longer than %zu bytes", key, cap);
+        return false;
+    }
+    if (!ts__utf8_valid(s, n)) {
+        ts__reply_error(r, 400, "field %s: not valid UTF-8", key);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+            ts__reply_error(r, 400, "field %s: control character (U+%04X) at byte %zu", key,
+                            (unsigned)(unsigned char)s[i], i);
+            return false;
+        }
+    *out = s;
     return true;
 }
 
@@ -171,11 +190,16 @@ static ts__hres records_post(ts__req *r)
             return job_failed(r, rc, &e);
         size_t a, inv, forb;
         ts_svc_job_counts(r->job, &a, &inv, &forb);
+        ts_service_note_refusals(r->svc, r->who, forb);
         unsigned st = 200;
         if (a == 0 && inv + forb > 0)
             st = inv == 0 ? 403 : 400;
         return ts__reply(r, st, "application/json", json, strlen(json));
     }
+    if (ts_service_throttled(r->svc, r->who))
+        return ts__reply_error(r, 429,
+                               "too many refused writes from this token; retry in a "
+                               "minute");
     const char *ct = r->content_type ? r->content_type : "";
     bool single = !strncasecmp(ct, "application/json", 16) && (ct[16] == '\0' || ct[16] == ';');
     ts_svc_job *j = NULL;
@@ -210,10 +234,13 @@ static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     if (!s || !*s)
         return false;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo || v > hi)
+    if (*s == '-' && lo >= 0)
         return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno == ERANGE || v < lo || v > hi)
+        return false; /* out of range is an error, never clamped */
     *out = v;
     return true;
 }
@@ -287,14 +314,18 @@ static ts__hres alerts_get(ts__req *r)
         int64_t since = 0, wait = 0;
         const char *qs = query(r, "since"), *qw = query(r, "wait");
         if (qs && !parse_i64(qs, 0, INT64_MAX, &since))
-            return ts__reply_error(r, 400, "since: expected a cursor (a whole number >= 0)");
+            return ts__reply_error(r, 400,
+                                   "since: expected a cursor (a whole number from 0 to %lld)",
+                                   (long long)INT64_MAX);
         if (qw && !parse_i64(qw, 0, 86400, &wait))
-            return ts__reply_error(r, 400, "wait: expected seconds (a whole number >= 0)");
+            return ts__reply_error(r, 400,
+                                   "wait: expected seconds (a whole number from 0 to 86400)");
         if (wait > FEED_MAX_WAIT)
             wait = FEED_MAX_WAIT;
         r->since = since;
         r->deadline_ms = ts__now_ms() + (uint64_t)wait * 1000u;
-    }
+    } else if (!ts__req_reauth(r))
+        return TS__H_DONE; /* the token went away in a reload while it waited */
     for (;;) {
         r->known = ts_service_cursor(r->svc);
         bool last_chance = ts__draining(r->srv) || ts__now_ms() >= r->deadline_ms;
@@ -397,7 +428,14 @@ static ts__hres alert_action(ts__req *r, bool close)
     if (!o)
         return TS__H_DONE;
     const char *by = NULL, *note = NULL;
-    if (!opt_str(r, o, "by", &by) || !opt_str(r, o, "note", &note)) {
+    if (ts_service_throttled(r->svc, r->who)) {
+        json_object_put(o);
+        return ts__reply_error(r, 429,
+                               "too many refused writes from this token; retry in a "
+                               "minute");
+    }
+    if (!opt_str(r, o, "by", TS_LIMIT_HTTP_ACTOR, &by) ||
+        !opt_str(r, o, "note", TS_LIMIT_HTTP_NOTE, &note)) {
         json_object_put(o);
         return TS__H_DONE;
     }
@@ -408,7 +446,17 @@ static ts__hres alert_action(ts__req *r, bool close)
     bool db_error;
     if (!alert_visible(r, r->param, &db_error)) {
         json_object_put(o);
-        return db_error ? TS__H_DONE : ts__reply_error(r, 404, "no such alert");
+        if (db_error)
+            return TS__H_DONE;
+        /* an alert this token cannot act on: counted and audited like a refused record */
+        ts_service_note_refusals(r->svc, r->who, 1);
+        ts_svc_job *aj = NULL;
+        ts_err ae;
+        if (ts_service_audit(r->svc, r->gen, r->who->name, "http.alert-refused", r->param,
+                             close ? "close" : "ack", NULL, NULL, &aj, &ae) == TS_OK &&
+            ts_service_submit(r->svc, aj, &ae) != TS_OK)
+            ts_svc_job_free(aj);
+        return ts__reply_error(r, 404, "no such alert");
     }
     ts_svc_job *j = NULL;
     ts_err e;
@@ -593,8 +641,8 @@ static ts__hres screen_post(ts__req *r)
     if (!o)
         return TS__H_DONE;
     const char *pass = NULL, *scope = NULL, *now_s = NULL;
-    if (!opt_str(r, o, "pass", &pass) || !opt_str(r, o, "scope", &scope) ||
-        !opt_str(r, o, "now", &now_s)) {
+    if (!opt_str(r, o, "pass", 16, &pass) || !opt_str(r, o, "scope", TS_LIMIT_ID, &scope) ||
+        !opt_str(r, o, "now", 16, &now_s)) {
         json_object_put(o);
         return TS__H_DONE;
     }

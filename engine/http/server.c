@@ -1,9 +1,13 @@
-/* http/server.c — the libmicrohttpd daemon (thread pool, epoll), the request lifecycle
- * (route match, auth, body cap, content type, dispatch, suspend/resume), long-poll
- * parking, one log line per request, and the metrics registry.
+/* http/server.c — the libmicrohttpd daemon (thread pool, epoll) on a listening socket of
+ * its own (no port reuse), connection caps per client address and in total, the read
+ * deadline of every request, the request lifecycle (route match, auth, body cap, content
+ * type, dispatch, suspend/resume), long-poll parking, one log line per request, and the
+ * metrics registry.
  * Uses include/triscreen/service.h; routes live in routes.c. */
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -24,9 +28,31 @@
 #define N_BUCKETS 14
 static const double bucket_ms[N_BUCKETS] = {0.25, 0.5, 1,   2.5, 5,    10,   25,
                                             50,   100, 250, 500, 1000, 5000, 30000};
-#define N_STATUS 13
+#define N_STATUS 14
 static const unsigned status_codes[N_STATUS] = {200, 400, 401, 403, 404, 405, 409,
-                                                413, 415, 500, 503, 499, 0};
+                                                413, 415, 429, 500, 503, 499, 0};
+#define IP_BUCKETS 1024u
+
+/* One TCP connection (MHD's socket context): counted against the caps from accept to
+ * close; `reading` while a request's headers or body are still arriving, since
+ * phase_ms (the connection's start, or the end of its previous request). */
+typedef struct conn_rec {
+    int fd;
+    unsigned char ip[16];
+    unsigned ip_len;
+    bool over;   /* opened past a cap: its requests are answered 503 (but /healthz) */
+    bool reaped; /* shut down by the read deadline */
+    atomic_bool reading;
+    atomic_ullong phase_ms;
+    struct conn_rec *prev, *next;
+} conn_rec;
+
+typedef struct ip_count {
+    unsigned char ip[16];
+    unsigned ip_len;
+    unsigned n;
+    struct ip_count *next;
+} ip_count;
 
 typedef struct route_metrics {
     atomic_ullong by_status[N_STATUS];
@@ -44,6 +70,15 @@ struct ts_http {
     bool stopped;
     atomic_long active;
     route_metrics *rm; /* ts__n_routes + 1 (last: unknown routes) */
+    /* connections: conn_mu guards the list, the per-address counts and n_conns */
+    ts__http_opts opts;
+    pthread_mutex_t conn_mu;
+    conn_rec *conns;
+    ip_count *ips[IP_BUCKETS];
+    unsigned n_conns;
+    unsigned n_within; /* connections within the caps (not `over`) */
+    atomic_ullong last_reap_ms;
+    atomic_ullong timed_out, over_cap;
 };
 
 uint64_t ts__now_ms(void)
@@ -82,7 +117,11 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
                                 "Bearer realm=\"triscreen\"");
     if (status == 405)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    if (r->srv->draining)
+    if (status == 429)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "60");
+    if (status == 503)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (r->srv->draining || status == 503)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -91,13 +130,68 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
     return TS__H_DONE;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF are not). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (c == 0xE0 && s[1] < 0xA0)
+        return 0; /* overlong */
+    if (c == 0xED && s[1] >= 0xA0)
+        return 0; /* surrogate */
+    if (c == 0xF0 && s[1] < 0x90)
+        return 0; /* overlong */
+    if (c == 0xF4 && s[1] >= 0x90)
+        return 0; /* past U+10FFFF */
+    return len;
+}
+
+bool ts__utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
 {
-    char msg[768];
+    char raw[768], msg[768 * 3];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* messages may echo what the client sent (a path, a scope): bad bytes become U+FFFD
+     * so that the answer stays valid JSON */
+    size_t n = strlen(raw), o_len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)raw + i, n - i);
+        if (k == 0) {
+            memcpy(msg + o_len, "\xEF\xBF\xBD", 3);
+            o_len += 3;
+            i++;
+        } else {
+            memcpy(msg + o_len, raw + i, k);
+            o_len += k;
+            i += k;
+        }
+    }
+    msg[o_len] = '\0';
     json_object *o = json_object_new_object();
     json_object_object_add(o, "error", json_object_new_string(msg));
     json_object_object_add(o, "status", json_object_new_int((int)status));
@@ -107,6 +201,8 @@ ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
     json_object_put(o);
     return TS__H_DONE;
 }
+
+static const char *bearer(struct MHD_Connection *c, size_t *len);
 
 /* ---- suspension -------------------------------------------------------------------- */
 
@@ -168,6 +264,7 @@ bool ts__req_park(ts__req *r)
         return false;
     }
     r->waiting = true;
+    r->park_gen = ts_service_gen_number(r->gen);
     r->wprev = NULL;
     r->wnext = h->waiters;
     if (h->waiters)
@@ -179,20 +276,68 @@ bool ts__req_park(ts__req *r)
     return true;
 }
 
-/* The service's cursor listener: wakes the long-polls that have something to look at. */
+/* Shuts down the connections whose request has not arrived within the read deadline
+ * (a connection opened past a cap gets at most 2 s). shutdown() and not close(): the fd
+ * stays MHD's, which sees end of file and closes it. Safe under conn_mu because MHD
+ * reports a connection closed (conn_closed below) before it closes the fd. */
+static void reap(ts_http *h, uint64_t now)
+{
+    unsigned long long last = atomic_load(&h->last_reap_ms);
+    if (now < last + 100 || !atomic_compare_exchange_strong(&h->last_reap_ms, &last, now))
+        return;
+    uint64_t full = (uint64_t)h->opts.read_timeout_s * 1000u;
+    uint64_t over = full < 2000 ? full : 2000;
+    pthread_mutex_lock(&h->conn_mu);
+    for (conn_rec *c = h->conns; c; c = c->next) {
+        if (c->reaped || !atomic_load(&c->reading))
+            continue;
+        if (now >= atomic_load(&c->phase_ms) + (c->over ? over : full)) {
+            c->reaped = true;
+            shutdown(c->fd, SHUT_RDWR);
+            atomic_fetch_add(&h->timed_out, 1);
+        }
+    }
+    pthread_mutex_unlock(&h->conn_mu);
+}
+
+/* The service's cursor listener (after commits and every ~100 ms): wakes the long-polls
+ * that have something to look at — a new alert, their deadline, the drain, or a reload
+ * (their token may be gone) — and enforces the read deadline. */
 static void on_cursor(void *ud, int64_t cursor)
 {
     ts_http *h = ud;
     uint64_t now = ts__now_ms();
+    uint64_t gen = ts_service_generation(h->svc);
     pthread_mutex_lock(&h->mu);
     for (ts__req *r = h->waiters, *next; r; r = next) {
         next = r->wnext;
-        if (h->draining || cursor > r->known || now >= r->deadline_ms) {
+        if (h->draining || cursor > r->known || now >= r->deadline_ms || gen != r->park_gen) {
             unlink_waiter(h, r);
             resume_locked(r);
         }
     }
     pthread_mutex_unlock(&h->mu);
+    reap(h, now);
+}
+
+bool ts__req_reauth(ts__req *r)
+{
+    if (ts_service_generation(r->svc) == ts_service_gen_number(r->gen))
+        return true;
+    ts_service_gen *live = ts_service_acquire(r->svc);
+    size_t slen = 0;
+    const char *secret = bearer(r->conn, &slen);
+    const ts_principal *who = secret ? ts_service_gen_auth(live, secret, slen) : NULL;
+    if (!who || (r->route && r->route->auth == TS__AUTH_WRITE && !who->write)) {
+        ts_service_gen_release(live);
+        r->who = NULL;
+        ts__reply_error(r, 401, "the token was revoked");
+        return false;
+    }
+    ts_service_gen_release(r->gen);
+    r->gen = live;
+    r->who = who;
+    return true;
 }
 
 /* ---- routing ----------------------------------------------------------------------- */
@@ -255,23 +400,32 @@ static const char *bearer(struct MHD_Connection *c, size_t *len)
  * when it answered already. */
 static bool start(ts__req *r, const char *url, const char *method)
 {
+    if (r->bad_uri)
+        return ts__reply_error(r, 400, "the path or query holds an encoded NUL (%%00)"), true;
     bool path_known = false;
     char allow[64] = "";
+    /* HEAD is answered wherever GET is (libmicrohttpd sends no body for it) */
+    const char *as = strcmp(method, "HEAD") ? method : "GET";
     for (size_t i = 0; i < ts__n_routes; i++) {
         char param[sizeof r->param];
         if (!match(ts__routes[i].pattern, url, param, sizeof param))
             continue;
         path_known = true;
-        if (strcmp(ts__routes[i].method, method)) {
+        if (strcmp(ts__routes[i].method, as)) {
             if (!strstr(allow, ts__routes[i].method))
-                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
-                         allow[0] ? ", " : "", ts__routes[i].method);
+                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s",
+                         allow[0] ? ", " : "", ts__routes[i].method,
+                         strcmp(ts__routes[i].method, "GET") ? "" : ", HEAD");
             continue;
         }
         r->route = &ts__routes[i];
         r->route_idx = i;
         memcpy(r->param, param, sizeof param);
         break;
+    }
+    if (r->cr && r->cr->over && !(r->route && r->route->auth == TS__AUTH_NONE)) {
+        atomic_fetch_add(&r->srv->over_cap, 1);
+        return ts__reply_error(r, 503, "too many connections; retry later"), true;
     }
     if (!r->route) {
         r->route_idx = ts__n_routes;
@@ -312,23 +466,133 @@ static bool start(ts__req *r, const char *url, const char *method)
     return false;
 }
 
+static ts__req *req_new(ts_http *h, struct MHD_Connection *conn, const char *raw_uri)
+{
+    ts__req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = h;
+    r->svc = h->svc;
+    r->conn = conn;
+    r->route_idx = ts__n_routes;
+    r->t0_ns = now_ns();
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->cr = ci ? ci->socket_context : NULL;
+    /* libmicrohttpd decodes %00 into a NUL that silently cuts the path or a query value */
+    for (const char *p = raw_uri; p && (p = strchr(p, '%')); p++)
+        if (p[1] == '0' && p[2] == '0')
+            r->bad_uri = true;
+    return r;
+}
+
+/* Called with the raw request line's URI before it is decoded: the request starts here. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    return req_new(cls, conn, uri);
+}
+
+static bool ip_key(struct MHD_Connection *conn, unsigned char key[16], unsigned *len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        *len = 4;
+        return true;
+    }
+    if (sa && sa->sa_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+        *len = 16;
+        return true;
+    }
+    *len = 0;
+    return false;
+}
+
+static ip_count **ip_slot(ts_http *h, const unsigned char *key, unsigned len)
+{
+    unsigned hash = 2166136261u;
+    for (unsigned i = 0; i < len; i++)
+        hash = (hash ^ key[i]) * 16777619u;
+    ip_count **pp = &h->ips[hash % IP_BUCKETS];
+    while (*pp && ((*pp)->ip_len != len || memcmp((*pp)->ip, key, len)))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+/* Counts connections against the caps (MHD_OPTION_NOTIFY_CONNECTION). */
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    ts_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_rec *c = calloc(1, sizeof *c);
+        if (!c)
+            return;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c->fd = ci ? ci->connect_fd : -1;
+        ip_key(conn, c->ip, &c->ip_len);
+        atomic_init(&c->reading, c->fd >= 0);
+        atomic_init(&c->phase_ms, ts__now_ms());
+        pthread_mutex_lock(&h->conn_mu);
+        ip_count **pp = ip_slot(h, c->ip, c->ip_len);
+        if (!*pp && (*pp = calloc(1, sizeof **pp))) {
+            memcpy((*pp)->ip, c->ip, c->ip_len);
+            (*pp)->ip_len = c->ip_len;
+        }
+        unsigned per_ip = *pp ? ++(*pp)->n : 0;
+        h->n_conns++;
+        /* a connection past its address's cap does not count against the total: one
+         * address cannot crowd the others out */
+        c->over = per_ip > h->opts.max_per_ip || h->n_within >= h->opts.max_connections;
+        h->n_within += !c->over;
+        c->next = h->conns;
+        if (h->conns)
+            h->conns->prev = c;
+        h->conns = c;
+        pthread_mutex_unlock(&h->conn_mu);
+        *socket_context = c;
+        return;
+    }
+    conn_rec *c = *socket_context;
+    if (!c)
+        return;
+    *socket_context = NULL;
+    pthread_mutex_lock(&h->conn_mu);
+    ip_count **pp = ip_slot(h, c->ip, c->ip_len);
+    if (*pp && --(*pp)->n == 0) {
+        ip_count *dead = *pp;
+        *pp = dead->next;
+        free(dead);
+    }
+    h->n_conns--;
+    h->n_within -= !c->over;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&h->conn_mu);
+    free(c);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls)
 {
     ts_http *h = cls;
     ts__req *r = *con_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
-        r->srv = h;
-        r->svc = h->svc;
-        r->conn = conn;
+    if (!r && !(r = *con_cls = req_new(h, conn, NULL)))
+        return MHD_NO;
+    if (!r->started) {
+        r->started = true;
         r->t0_ns = now_ns();
         snprintf(r->method, sizeof r->method, "%s", method);
         atomic_fetch_add(&h->active, 1);
-        *con_cls = r;
         start(r, url, method);
         return MHD_YES;
     }
@@ -371,6 +635,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     }
     if (r->dispatched)
         r->resumed = true;
+    else if (r->cr)
+        atomic_store(&r->cr->reading, false); /* the request is in: no read deadline */
     r->dispatched = true;
     r->route->fn(r);
     return MHD_YES;
@@ -394,6 +660,14 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
+    if (r->cr) { /* the next request on this connection has its own read deadline */
+        atomic_store(&r->cr->phase_ms, ts__now_ms());
+        atomic_store(&r->cr->reading, true);
+    }
+    if (!r->started) { /* the headers never arrived: nothing to log or count */
+        free(r);
+        return;
+    }
     pthread_mutex_lock(&h->mu);
     unlink_waiter(h, r);
     pthread_mutex_unlock(&h->mu);
@@ -496,9 +770,11 @@ char *ts__metrics_text(ts_http *h)
             "# HELP triscreen_alerts_escalated_total Quick alerts escalated by the timer.\n"
             "# TYPE triscreen_alerts_escalated_total counter\n"
             "triscreen_alerts_escalated_total %llu\n"
-            "# HELP triscreen_group_commits_total Write transactions and the jobs they carried.\n"
+            "# HELP triscreen_group_commits_total Write transactions of the writer thread.\n"
             "# TYPE triscreen_group_commits_total counter\n"
             "triscreen_group_commits_total %llu\n"
+            "# HELP triscreen_group_commit_jobs_total Jobs carried by the group commits.\n"
+            "# TYPE triscreen_group_commit_jobs_total counter\n"
             "triscreen_group_commit_jobs_total %llu\n"
             "# HELP triscreen_reloads_total Configuration reloads by result.\n"
             "# TYPE triscreen_reloads_total counter\n"
@@ -520,6 +796,23 @@ char *ts__metrics_text(ts_http *h)
             "triscreen_http_in_flight %ld\n",
             ts_rulepack_hash(ts_service_gen_pack(g)), (unsigned long long)ts_service_gen_number(g),
             atomic_load(&h->active));
+    pthread_mutex_lock(&h->conn_mu);
+    unsigned open_conns = h->n_conns;
+    pthread_mutex_unlock(&h->conn_mu);
+    fprintf(f,
+            "# HELP triscreen_http_connections Open client connections.\n"
+            "# TYPE triscreen_http_connections gauge\n"
+            "triscreen_http_connections %u\n"
+            "# HELP triscreen_http_connections_timed_out_total Connections closed because a "
+            "request did not arrive within the read deadline.\n"
+            "# TYPE triscreen_http_connections_timed_out_total counter\n"
+            "triscreen_http_connections_timed_out_total %llu\n"
+            "# HELP triscreen_http_over_capacity_total Requests answered 503 because their "
+            "connection was past a connection cap.\n"
+            "# TYPE triscreen_http_over_capacity_total counter\n"
+            "triscreen_http_over_capacity_total %llu\n",
+            open_conns, (unsigned long long)atomic_load(&h->timed_out),
+            (unsigned long long)atomic_load(&h->over_cap));
     ts_service_gen_release(g);
     fclose(f);
     return buf;
@@ -527,8 +820,33 @@ char *ts__metrics_text(ts_http *h)
 
 /* ---- lifecycle --------------------------------------------------------------------- */
 
-ts_status ts__http_start(ts_service *svc, const char *listen, unsigned threads, ts_http **out,
-                         ts_err *err)
+/* A listening socket of our own: bind errors are told apart (EADDRINUSE above all), and
+ * no SO_REUSEPORT, so a second service on the same port fails instead of splitting the
+ * traffic. SO_REUSEADDR only lets a restart bind over connections in TIME_WAIT. */
+static ts_status listen_on(const struct addrinfo *ai, const char *addr, int *out, ts_err *err)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0)
+        return ts_err_set(err, TS_IO, "listen", "cannot listen on %s: %s", addr, strerror(errno));
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EADDRINUSE)
+            return ts_err_set(err, TS_USAGE, "listen",
+                              "cannot listen on %s: address in use (is another triscreen "
+                              "serve running?)",
+                              addr);
+        return ts_err_set(err, e == EACCES || e == EADDRNOTAVAIL ? TS_USAGE : TS_IO, "listen",
+                          "cannot listen on %s: %s", addr, strerror(e));
+    }
+    *out = fd;
+    return TS_OK;
+}
+
+ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opts *opts,
+                         ts_http **out, ts_err *err)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
@@ -550,33 +868,62 @@ ts_status ts__http_start(ts_service *svc, const char *listen, unsigned threads, 
     if (gai != 0 || !ai)
         return ts_err_set(err, TS_USAGE, "listen", "cannot resolve '%s': %s", listen,
                           gai_strerror(gai));
+    int lfd = -1;
+    ts_status rc = listen_on(ai, listen, &lfd, err);
+    bool v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    if (rc != TS_OK)
+        return rc;
     ts_http *h = calloc(1, sizeof *h);
     if (!h || !(h->rm = calloc(ts__n_routes + 1, sizeof *h->rm))) {
         free(h);
-        freeaddrinfo(ai);
+        close(lfd);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     h->svc = svc;
+    h->opts = *opts;
+    if (!h->opts.threads)
+        h->opts.threads = 2;
+    if (!h->opts.max_connections)
+        h->opts.max_connections = TS_LIMIT_HTTP_CONNECTIONS;
+    if (!h->opts.max_per_ip)
+        h->opts.max_per_ip = TS_LIMIT_HTTP_CONNECTIONS_PER_IP;
+    if (!h->opts.read_timeout_s)
+        h->opts.read_timeout_s = TS_LIMIT_HTTP_READ_S;
     pthread_mutex_init(&h->mu, NULL);
+    pthread_mutex_init(&h->conn_mu, NULL);
     atomic_init(&h->active, 0);
+    atomic_init(&h->last_reap_ms, 0);
+    atomic_init(&h->timed_out, 0);
+    atomic_init(&h->over_cap, 0);
+    /* past the caps libmicrohttpd still accepts a quarter more (+8), whose requests get a
+     * 503 (and 2 s to send it); past that it closes new connections at once */
+    unsigned hard_total = h->opts.max_connections + h->opts.max_connections / 4 + 8;
+    unsigned hard_ip = h->opts.max_per_ip + h->opts.max_per_ip / 4 + 8;
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-    if (ai->ai_family == AF_INET6)
+    if (v6)
         flags |= MHD_USE_IPv6;
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2u,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED,
-                            completed, h, MHD_OPTION_END);
-    freeaddrinfo(ai);
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, h, MHD_OPTION_LISTEN_SOCKET, lfd,
+        MHD_OPTION_THREAD_POOL_SIZE, h->opts.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        h->opts.read_timeout_s, MHD_OPTION_CONNECTION_LIMIT, hard_total,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, hard_ip, MHD_OPTION_URI_LOG_CALLBACK, uri_log, h,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+        MHD_OPTION_END);
     if (!h->d) {
+        close(lfd);
         pthread_mutex_destroy(&h->mu);
+        pthread_mutex_destroy(&h->conn_mu);
         free(h->rm);
         free(h);
         return ts_err_set(err, TS_IO, "listen", "cannot listen on %s", listen);
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = di ? di->port : 0;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0)
+        h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
     ts_service_set_listener(svc, on_cursor, h);
     *out = h;
     return TS_OK;
@@ -605,18 +952,26 @@ unsigned ts__http_drain(ts_http *h, unsigned timeout_ms)
     }
     long left = atomic_load(&h->active);
     ts_service_set_listener(h->svc, NULL, NULL);
+    if (left > 0)
+        return (unsigned)left; /* requests still wait on jobs: the daemon cannot be stopped */
     MHD_stop_daemon(h->d);
     h->stopped = true;
-    return left > 0 ? (unsigned)left : 0;
+    return 0;
 }
 
 void ts__http_free(ts_http *h)
 {
     if (!h)
         return;
-    if (!h->stopped)
-        ts__http_drain(h, 0);
+    if (!h->stopped && ts__http_drain(h, 0) > 0)
+        return; /* still in flight: left to the process's exit */
     pthread_mutex_destroy(&h->mu);
+    pthread_mutex_destroy(&h->conn_mu);
+    for (size_t i = 0; i < IP_BUCKETS; i++)
+        for (ip_count *c = h->ips[i], *next; c; c = next) {
+            next = c->next;
+            free(c);
+        }
     free(h->rm);
     free(h);
 }

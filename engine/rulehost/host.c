@@ -13,6 +13,7 @@
 
 #include "base/limits.h"
 #include "rulehost/rh.h"
+#include "triscreen/config.h"
 
 ts_status ts_rulehost_new(const ts_rulepack *pack, ts_rulehost **out, ts_err *err)
 {
@@ -210,4 +211,22 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
     lua_settop(L, 0);
     *out = res;
     return TS_OK;
+}
+
+static bool config_hides(void *ud, const char *name, size_t len)
+{
+    return ts_attr_name_protected(ud, name, len);
+}
+
+ts_rulehost_opts ts_rulehost_opts_for(const ts_config *cfg)
+{
+    ts_rulehost_opts o = {0}; /* 0 = the defaults of base/limits.h, as the config's */
+    if (cfg) {
+        o.instructions = cfg->instructions;
+        o.memory_bytes = (size_t)cfg->memory_mb << 20;
+        o.ms_per_person = cfg->ms_per_person;
+    }
+    o.attr_hidden = config_hides;
+    o.attr_hidden_ud = (void *)cfg;
+    return o;
 }

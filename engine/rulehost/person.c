@@ -187,6 +187,27 @@ static void push_str_or_nil(lua_State *L, const char *s)
         lua_pushnil(L);
 }
 
+bool ts__rh_attr_visible(const ts_rulehost *ch, const char *name, size_t len)
+{
+    if (!ch->pack || !ch->pack->opts.attr_hidden)
+        return true;
+    const ts_rulehost_opts *o = &ch->pack->opts;
+    if (len == 0 || len > sizeof ch->vis[0].name)
+        return !o->attr_hidden(o->attr_hidden_ud, name, len);
+    /* the memo belongs to the host, which one thread uses at a time */
+    ts_rulehost *h = (ts_rulehost *)ch;
+    uint32_t x = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        x = (x ^ (unsigned char)name[i]) * 16777619u;
+    rh_vis *v = &h->vis[x % RH_VIS_SLOTS];
+    if (v->len == len && memcmp(v->name, name, len) == 0)
+        return v->visible;
+    v->visible = !o->attr_hidden(o->attr_hidden_ud, name, len);
+    memcpy(v->name, name, len);
+    v->len = (uint8_t)len;
+    return v->visible;
+}
+
 static void fill_attrs(lua_State *L, const ts_rulehost *h, int t, const ts_person *p)
 {
     for (size_t i = 0; i < p->n_attrs; i++) {
@@ -219,22 +240,22 @@ static const ts_attr *find_attr(ts_rulehost *h, const ts_person *p, const char *
 {
     if (kn == 0 || memchr(k, '\0', kn))
         return NULL;
-    if (!ts__rh_attr_visible(h, k, kn))
-        return NULL;
     /* records of a population list their attributes in the same order: try the
-     * position where this name (the same interned string) was found last time */
+     * position where this name (the same interned string) was found last time; the
+     * hint holds the name's visibility too, valid because the name is compared */
     rh_attr_hint *hint = &h->attr_hint[((uintptr_t)k >> 4) % RH_ATTR_HINTS];
     if (hint->key == k && hint->at < p->n_attrs) {
         const ts_attr *a = &p->attrs[hint->at];
         if (a->name[0] == k[0] && strncmp(a->name, k, kn) == 0 && a->name[kn] == '\0')
-            return a;
+            return hint->visible ? a : NULL;
     }
     for (size_t i = 0; i < p->n_attrs; i++) {
         const ts_attr *a = &p->attrs[i];
         if (a->name[0] == k[0] && strncmp(a->name, k, kn) == 0 && a->name[kn] == '\0') {
             hint->key = k;
             hint->at = i;
-            return a;
+            hint->visible = ts__rh_attr_visible(h, k, kn);
+            return hint->visible ? a : NULL;
         }
     }
     return NULL;
@@ -271,10 +292,16 @@ static void attrs_push_value(lua_State *L, const ts_attr *a)
     }
 }
 
+static bool attr_typed(const ts_attr *a)
+{
+    return a->type == TS_ATTR_NUM || a->type == TS_ATTR_BOOL || a->type == TS_ATTR_STR;
+}
+
+/* Whether a rule may see attribute a (a shown type, not hidden); for the walks over
+ * every attribute (find_attr answers the look-ups by name). */
 static bool attr_shown(const ts_rulehost *h, const ts_attr *a)
 {
-    return (a->type == TS_ATTR_NUM || a->type == TS_ATTR_BOOL || a->type == TS_ATTR_STR) &&
-           ts__rh_attr_visible(h, a->name, strlen(a->name));
+    return attr_typed(a) && ts__rh_attr_visible(h, a->name, strlen(a->name));
 }
 
 /* Stores a (value on top of the stack, key at kidx) in D (at d) and remembers the key. */
@@ -298,7 +325,7 @@ static int attrs_index(lua_State *L)
     size_t kn;
     const char *k = lua_tolstring(L, 2, &kn);
     const ts_attr *a = find_attr(h, h->pview->person, k, kn);
-    if (!a || !attr_shown(h, a))
+    if (!a || !attr_typed(a))
         return 0;
     attrs_push_value(L, a);
     attrs_store(L, h, 1, 2);

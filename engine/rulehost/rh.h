@@ -63,6 +63,7 @@ typedef struct rh_view {
 typedef struct rh_attr_hint {
     const char *key;
     size_t at;
+    bool visible; /* the name at `at` is visible to rules (set with key and at) */
 } rh_attr_hint;
 enum { RH_ATTR_HINTS = 16 };
 
@@ -77,6 +78,15 @@ typedef struct rh_trip {
 /* Instructions between two runs of the count hook (it checks the clock and re-arms
  * from the rule's remaining budget). */
 enum { RH_HOOK_CHUNK = 16384, RH_CO_CHUNK = 1024 };
+/* A memo of attr_hidden answers, checked by content (a Lua string's address may be
+ * reused for another name after it is collected). */
+typedef struct rh_vis {
+    uint8_t len; /* 0 = empty slot */
+    bool visible;
+    char name[64];
+} rh_vis;
+enum { RH_VIS_SLOTS = 64 };
+
 /* Bytes allocated between two charges of the allocation volume to the budget. */
 enum { RH_ALLOC_CHECK = 1 << 20 };
 
@@ -103,7 +113,8 @@ struct ts_rulehost {
     int ref_fnames;    /* array: field number -> field name (to clear the cache) */
     uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
     rh_attr_hint attr_hint[RH_ATTR_HINTS];
-    int ref_dates; /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
+    rh_vis vis[RH_VIS_SLOTS]; /* attr_hidden memo (ts__rh_attr_visible) */
+    int ref_dates;            /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */
     size_t n_dates;
     int ref_attrs; /* attrs proxy for p, and its data table (reused, see person.c) */
     int ref_attrs_d;
@@ -164,14 +175,9 @@ void ts__rh_start_deadline(ts_rulehost *h);
 bool ts__rh_past_deadline(ts_rulehost *h);
 /* Deterministic tostring (no addresses): pushes the text of the value at idx. */
 const char *ts__rh_tostring(lua_State *L, int idx, size_t *len);
-/* Whether rules may see the attribute named name (len bytes). */
-static inline bool ts__rh_attr_visible(const ts_rulehost *h, const char *name, size_t len)
-{
-    if (!h->pack)
-        return true;
-    const ts_rulehost_opts *o = &h->pack->opts;
-    return !o->attr_hidden || !o->attr_hidden(o->attr_hidden_ud, name, len);
-}
+/* Whether rules may see the attribute named name (len bytes): the pack's attr_hidden
+ * predicate, memoised per host (person.c). */
+bool ts__rh_attr_visible(const ts_rulehost *h, const char *name, size_t len);
 /* Called at bind: coroutines of the previous person can no longer be resumed. */
 void ts__rh_forget_coroutines(lua_State *L, ts_rulehost *h);
 /* Replaces the library functions that do work in C by charging wrappers (guard.c);

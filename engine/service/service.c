@@ -82,6 +82,37 @@ uint64_t ts_service_gen_number(const ts_service_gen *g)
     return g->number;
 }
 
+/* Evaluates every pass once on an empty person. A rule that raises an error on that
+ * person is fine (rules may expect data); one that runs into a limit (instructions,
+ * memory, time) would do so on everyone: the pack is refused. And evaluation must
+ * return at all, which the reload's deadline checks. */
+static ts_status probe_eval(const ts_rulepack *pack, ts_rulehost *host, ts_err *err)
+{
+    ts_person p = {.id = "probe", .name = "", .grid = "", .notes = "", .born = TS_DATE_NONE};
+    ts_subject subj = {.person = &p, .village = "", .town = ""};
+    ts_arena a;
+    ts_arena_init(&a, (size_t)16 << 20);
+    ts_status rc = TS_OK;
+    for (int ps = TS_PASS_FULL; rc == TS_OK && ps <= TS_PASS_TARGETED; ps++) {
+        ts_eval_ctx ctx = {.now = ts_date_today(), .pass = (ts_pass)ps, .scope = "all"};
+        ts_eval_result res;
+        rc = ts_rulehost_eval(host, &ctx, &subj, &a, &res, err);
+        for (size_t i = 0; rc == TS_OK && i < res.n_errors; i++) {
+            const ts_rule_error *re = &res.errors[i];
+            if (re->code == TS_RULE)
+                continue;
+            const ts_rule_info *ri = ts_rulepack_rule(pack, re->rule);
+            rc = ts_err_set(err, re->code, re->where,
+                            "rule %s: %s on an empty person in the %s pass: %s", ri ? ri->id : "?",
+                            ts_status_text(re->code), ts_pass_name((ts_pass)ps),
+                            re->msg ? re->msg : "");
+        }
+        ts_arena_reset(&a);
+    }
+    ts_arena_release(&a);
+    return rc;
+}
+
 /* Loads and validates everything a generation needs; nothing is published here. */
 static ts_status gen_load(const char *path, uint64_t number, ts_service_gen **out, ts_err *err)
 {
@@ -95,13 +126,21 @@ static ts_status gen_load(const char *path, uint64_t number, ts_service_gen **ou
     if (rc == TS_OK)
         rc = ts_grid_load(g->cfg->grid, &g->grid, err);
     if (rc == TS_OK) {
-        ts_rulehost_opts ro = {.instructions = g->cfg->instructions,
-                               .memory_bytes = (size_t)g->cfg->memory_mb << 20};
+        ts_rulehost_opts ro = ts_rulehost_opts_for(g->cfg);
         rc = ts_rulepack_load(g->cfg->rules, &ro, NULL, NULL, &g->pack, err);
     }
-    /* a host is what the writer will build: prove it builds before going live */
+    /* every pass runs on ingest and on POST /v1/screen: a pass without rules would
+     * delist everyone it screens */
+    for (int ps = TS_PASS_FULL; rc == TS_OK && ps <= TS_PASS_TARGETED; ps++)
+        if (ts_rulepack_count_pass(g->pack, (ts_pass)ps) == 0)
+            rc = ts_err_set(err, TS_RULE, g->cfg->rules,
+                            "the rule pack has no rule for the %s pass", ts_pass_name((ts_pass)ps));
+    /* a host is what the writer will build: prove it builds, and that each pass evaluates
+     * a person, before going live (a reload runs this on its own thread, under a deadline) */
     if (rc == TS_OK)
         rc = ts_rulehost_new(g->pack, &probe, err);
+    if (rc == TS_OK)
+        rc = probe_eval(g->pack, probe, err);
     ts_rulehost_free(probe);
     if (rc == TS_OK)
         rc = ts_feedback_open(g->cfg, g->grid, ts_rulepack_hash(g->pack), &g->fb, err);
@@ -164,6 +203,7 @@ typedef struct rec {
     uint64_t line;
     rec_state state, parsed_state; /* parsed_state: the verdict before the writer */
     const char *field, *reason;
+    const char *refused_why; /* REC_FORBIDDEN: the cause, for the audit (static text) */
     ts_person p;
     ts_upsert res;
     int from, to;
@@ -199,14 +239,69 @@ typedef struct stats_atomic {
         reloads_failed;
 } stats_atomic;
 
+/* Abandoned reload threads still running, shared by the service and those threads (the
+ * last reference frees it): a thread may outlive the service. */
+typedef struct stuck_count {
+    atomic_int refs;
+    atomic_int n;
+} stuck_count;
+
+static stuck_count *stuck_ref(stuck_count *c)
+{
+    atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+static void stuck_unref(stuck_count *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        free(c);
+}
+
+/* One reload, shared by the service and the thread that loads it (the last of the two
+ * to let go frees it): the thread owns copies of everything it reads, so a reload that
+ * never returns (a pack that hangs) can be abandoned at its deadline and outlive the
+ * service. */
+typedef struct reload_task {
+    atomic_int refs;
+    char *config_path, *db_path;
+    /* what the live config says of the keys that only a restart applies */
+    char *listen;
+    uint32_t max_connections, max_connections_per_ip, read_timeout_s;
+    uint64_t number;
+    uint64_t deadline_ms;
+    unsigned timeout_s;
+    pthread_mutex_t mu; /* done, abandoned, gen, rc, err */
+    bool done, abandoned;
+    ts_service_gen *gen;
+    ts_status rc;
+    ts_err err;
+    struct stuck_count *stuck; /* shared with the service (a reference) */
+    bool counted;              /* counted in stuck (abandoned while running) */
+} reload_task;
+
+typedef struct refusal_window {
+    char name[128];
+    uint64_t start_ms;
+    unsigned n;
+} refusal_window;
+#define REFUSAL_TOKENS 1024u /* tokens tracked (CFG_MAX_TOKENS) */
+#define RELOAD_STUCK_MAX 4u  /* abandoned reload threads before reloads are refused */
+
 struct ts_service {
     char *config_path;
     char *db_path;
     pthread_mutex_t gen_mu;
     ts_service_gen *live;
+    atomic_ullong live_number;
     uint64_t gen_counter;
-    pthread_mutex_t reload_mu;
+    pthread_mutex_t reload_mu; /* reload, gen_counter */
+    reload_task *reload;       /* the reload under way, or NULL */
+    stuck_count *stuck;        /* abandoned reload threads still running */
     char reload_err[768];
+    pthread_mutex_t refuse_mu;
+    refusal_window refusals[REFUSAL_TOKENS];
+    size_t n_refusals;
 
     ts_store *w; /* writer's connection: only the writer thread touches it after open */
     /* ingest runs of the transaction in progress: made from gen->runs, kept by it only
@@ -222,6 +317,8 @@ struct ts_service {
     ts_svc_job *q_head, *q_tail;
     bool stop;
     bool writer_started, ticker_started;
+    bool writer_exited; /* under q_mu; exit_cv tells ts_service_stop */
+    pthread_cond_t exit_cv;
     pthread_t writer, ticker;
     pthread_mutex_t tick_mu;
     pthread_cond_t tick_cv;
@@ -273,36 +370,251 @@ static void notify(ts_service *svc)
 
 static void raise_cursor(ts_service *svc, int64_t c)
 {
-    int64_t cur = atomic_load(&svc->cursor);
+    long long cur = atomic_load(&svc->cursor); /* atomic_llong: long long, not int64_t */
     while (c > cur && !atomic_compare_exchange_weak(&svc->cursor, &cur, c)) {
     }
 }
 
-ts_status ts_service_reload(ts_service *svc, ts_err *err)
+uint64_t ts_service_generation(ts_service *svc)
+{
+    return atomic_load(&svc->live_number);
+}
+
+static void task_unref(reload_task *t)
+{
+    if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
+        return;
+    ts_service_gen_release(t->gen);
+    pthread_mutex_destroy(&t->mu);
+    stuck_unref(t->stuck);
+    free(t->listen);
+    free(t->config_path);
+    free(t->db_path);
+    free(t);
+}
+
+static void *reload_main(void *arg)
+{
+    reload_task *t = arg;
+    ts_service_gen *g = NULL;
+    ts_err e;
+    ts_err_clear(&e);
+    ts_status rc = gen_load(t->config_path, t->number, &g, &e);
+    if (rc == TS_OK && strcmp(g->cfg->database, t->db_path))
+        rc = ts_err_set(&e, TS_CONFIG, t->config_path,
+                        "database: a reload cannot switch databases (%s, the service uses %s); "
+                        "restart the service to change it",
+                        g->cfg->database, t->db_path);
+    else if (rc == TS_OK && strcmp(g->cfg->listen, t->listen))
+        rc = ts_err_set(&e, TS_CONFIG, t->config_path,
+                        "service.listen: a reload cannot move the listening socket (%s, the "
+                        "service listens as configured with %s); restart the service",
+                        g->cfg->listen, t->listen);
+    else if (rc == TS_OK && (g->cfg->max_connections != t->max_connections ||
+                             g->cfg->max_connections_per_ip != t->max_connections_per_ip ||
+                             g->cfg->read_timeout_s != t->read_timeout_s))
+        rc = ts_err_set(&e, TS_CONFIG, t->config_path,
+                        "service.max_connections, max_connections_per_ip and read_timeout_s "
+                        "apply at start only; restart the service to change them");
+    if (rc != TS_OK) {
+        ts_service_gen_release(g);
+        g = NULL;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->done = true;
+    t->rc = rc;
+    t->err = e;
+    t->gen = g;
+    if (t->counted)
+        atomic_fetch_sub(&t->stuck->n, 1);
+    pthread_mutex_unlock(&t->mu);
+    task_unref(t);
+    return NULL;
+}
+
+static void reload_failed(ts_service *svc, const ts_err *e)
+{
+    char buf[sizeof svc->reload_err];
+    ts_err_format(e, buf, sizeof buf);
+    pthread_mutex_lock(&svc->gen_mu);
+    snprintf(svc->reload_err, sizeof svc->reload_err, "%s", buf);
+    pthread_mutex_unlock(&svc->gen_mu);
+    atomic_fetch_add(&svc->st.reloads_failed, 1);
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+ts_status ts_service_reload_begin(ts_service *svc, ts_err *err)
 {
     pthread_mutex_lock(&svc->reload_mu);
-    ts_service_gen *g = NULL;
-    ts_status rc = gen_load(svc->config_path, svc->gen_counter + 1, &g, err);
+    ts_status rc = TS_OK;
+    reload_task *t = NULL;
+    if (svc->reload) {
+        rc = ts_err_set(err, TS_BUSY, svc->config_path, "a reload is already under way");
+        goto done;
+    }
+    if ((unsigned)atomic_load(&svc->stuck->n) >= RELOAD_STUCK_MAX) {
+        rc = ts_err_set(err, TS_STATE, svc->config_path,
+                        "%u reloads that timed out are still running; restart the service",
+                        RELOAD_STUCK_MAX);
+        reload_failed(svc, err);
+        goto done;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t || !(t->config_path = strdup(svc->config_path)) ||
+        !(t->db_path = strdup(svc->db_path))) {
+        if (t) {
+            free(t->config_path);
+            free(t);
+        }
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        goto done;
+    }
+    ts_service_gen *live = ts_service_acquire(svc);
+    t->listen = strdup(live->cfg->listen);
+    if (!t->listen) {
+        ts_service_gen_release(live);
+        free(t->db_path);
+        free(t->config_path);
+        free(t);
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        goto done;
+    }
+    t->max_connections = live->cfg->max_connections;
+    t->max_connections_per_ip = live->cfg->max_connections_per_ip;
+    t->read_timeout_s = live->cfg->read_timeout_s;
+    t->timeout_s =
+        live->cfg->reload_timeout_s ? live->cfg->reload_timeout_s : TS_LIMIT_HTTP_RELOAD_S;
+    ts_service_gen_release(live);
+    atomic_init(&t->refs, 2);
+    pthread_mutex_init(&t->mu, NULL);
+    t->number = svc->gen_counter + 1;
+    t->deadline_ms = mono_ms() + (uint64_t)t->timeout_s * 1000u;
+    t->stuck = stuck_ref(svc->stuck);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int cr = pthread_create(&th, &attr, reload_main, t);
+    pthread_attr_destroy(&attr);
+    if (cr != 0) {
+        atomic_store(&t->refs, 1);
+        task_unref(t);
+        rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the reload thread");
+        goto done;
+    }
+    svc->reload = t;
+done:
+    pthread_mutex_unlock(&svc->reload_mu);
+    return rc;
+}
+
+ts_status ts_service_reload_poll(ts_service *svc, ts_err *err)
+{
+    pthread_mutex_lock(&svc->reload_mu);
+    reload_task *t = svc->reload;
+    if (!t) {
+        pthread_mutex_unlock(&svc->reload_mu);
+        return ts_err_set(err, TS_NOTFOUND, NULL, "no reload under way");
+    }
+    ts_status rc;
+    pthread_mutex_lock(&t->mu);
+    if (!t->done && mono_ms() < t->deadline_ms) {
+        pthread_mutex_unlock(&t->mu);
+        pthread_mutex_unlock(&svc->reload_mu);
+        return TS_BUSY;
+    }
+    if (!t->done) {
+        /* the thread cannot be stopped: leave it to finish (or not) on its own */
+        t->abandoned = t->counted = true;
+        atomic_fetch_add(&svc->stuck->n, 1);
+        rc = ts_err_set(err, TS_LIMIT, t->config_path,
+                        "loading and checking the rule pack took longer than %u s "
+                        "(service.reload_timeout_s); reload refused",
+                        t->timeout_s);
+    } else if ((rc = t->rc) != TS_OK) {
+        if (err)
+            *err = t->err;
+    }
+    ts_service_gen *g = rc == TS_OK ? t->gen : NULL;
+    t->gen = NULL;
+    pthread_mutex_unlock(&t->mu);
+    svc->reload = NULL;
+    task_unref(t);
     if (rc != TS_OK) {
-        char buf[sizeof svc->reload_err];
-        ts_err_format(err, buf, sizeof buf);
-        pthread_mutex_lock(&svc->gen_mu);
-        snprintf(svc->reload_err, sizeof svc->reload_err, "%s", buf);
-        pthread_mutex_unlock(&svc->gen_mu);
-        atomic_fetch_add(&svc->st.reloads_failed, 1);
+        reload_failed(svc, err);
         pthread_mutex_unlock(&svc->reload_mu);
         return rc;
     }
-    svc->gen_counter++;
+    svc->gen_counter = g->number;
     pthread_mutex_lock(&svc->gen_mu);
     ts_service_gen *old = svc->live;
     svc->live = g;
+    atomic_store(&svc->live_number, g->number);
     svc->reload_err[0] = '\0';
     pthread_mutex_unlock(&svc->gen_mu);
     ts_service_gen_release(old);
     atomic_fetch_add(&svc->st.reloads_ok, 1);
     pthread_mutex_unlock(&svc->reload_mu);
     return TS_OK;
+}
+
+ts_status ts_service_reload(ts_service *svc, ts_err *err)
+{
+    ts_status rc = ts_service_reload_begin(svc, err);
+    if (rc != TS_OK)
+        return rc;
+    while ((rc = ts_service_reload_poll(svc, err)) == TS_BUSY) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return rc;
+}
+
+/* ---- refused writes --------------------------------------------------------------- */
+
+static refusal_window *refusal_find(ts_service *svc, const char *name)
+{
+    for (size_t i = 0; i < svc->n_refusals; i++)
+        if (!strcmp(svc->refusals[i].name, name))
+            return &svc->refusals[i];
+    if (svc->n_refusals == REFUSAL_TOKENS)
+        return NULL;
+    refusal_window *w = &svc->refusals[svc->n_refusals++];
+    snprintf(w->name, sizeof w->name, "%s", name);
+    return w;
+}
+
+bool ts_service_throttled(ts_service *svc, const ts_principal *p)
+{
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&svc->refuse_mu);
+    refusal_window *w = refusal_find(svc, p->name);
+    bool over = w && now < w->start_ms + 60000u && w->n >= TS_LIMIT_HTTP_REFUSALS;
+    pthread_mutex_unlock(&svc->refuse_mu);
+    return over;
+}
+
+void ts_service_note_refusals(ts_service *svc, const ts_principal *p, size_t n)
+{
+    if (n == 0)
+        return;
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&svc->refuse_mu);
+    refusal_window *w = refusal_find(svc, p->name);
+    if (w) {
+        if (now >= w->start_ms + 60000u) {
+            w->start_ms = now;
+            w->n = 0;
+        }
+        w->n = w->n + n > UINT32_MAX ? UINT32_MAX : w->n + (unsigned)n;
+    }
+    pthread_mutex_unlock(&svc->refuse_mu);
 }
 
 bool ts_service_reload_error(ts_service *svc, char *buf, size_t cap)
@@ -452,6 +764,12 @@ void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, s
 
 /* ---- ingest: parse on the caller's thread ------------------------------------------- */
 
+/* Every write a token may not make is refused with the same field and text, whatever the
+ * cause (a cell outside its scopes, or an id held in another cell): the answer must not
+ * tell the caller that the id exists elsewhere. The cause goes to the audit only. */
+#define REFUSED_FIELD "id"
+#define REFUSED_REASON "this token may not write this record"
+
 static void rec_reject(rec *r, rec_state st, const char *field, const char *reason, ts_arena *a)
 {
     r->state = r->parsed_state = st;
@@ -490,7 +808,8 @@ static void rec_parse(rec *r, const char *line, size_t len, const ts_grid *grid,
         return;
     }
     if (!ts_principal_sees(who, c)) {
-        rec_reject(r, REC_FORBIDDEN, "grid", "grid cell outside the token's scopes", a);
+        rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, a);
+        r->refused_why = "cell outside the token's scopes";
         return;
     }
     r->state = r->parsed_state = REC_PENDING;
@@ -788,9 +1107,8 @@ static ts_status apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
             ts_err e2;
             ts_status g_rc = ts_store_get_person(s, r->p.id, &svc->scratch, &old, &e2);
             if (g_rc == TS_OK && !ts_principal_sees_code(j->who, g->grid, old.grid)) {
-                rec_reject(r, REC_FORBIDDEN, "id",
-                           "the person belongs to a grid cell outside the token's scopes",
-                           &j->arena);
+                rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, &j->arena);
+                r->refused_why = "id held in a cell outside the token's scopes";
                 continue;
             }
             if (g_rc != TS_OK && g_rc != TS_NOTFOUND) {
@@ -829,6 +1147,18 @@ static ts_status apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
                 (rc = capture(svc, j, r, before, err)) != TS_OK)
                 goto done;
         }
+    }
+    /* refused writes are audited with the token's name, in the same transaction */
+    for (size_t i = 0; i < j->n_recs; i++) {
+        const rec *r = &j->recs[i];
+        if (r->state != REC_FORBIDDEN)
+            continue;
+        char detail[160];
+        snprintf(detail, sizeof detail, "line=%llu reason=%s", (unsigned long long)r->line,
+                 r->refused_why ? r->refused_why : "outside the token's scopes");
+        if ((rc = ts_store_audit(s, j->who->name, "http.write-refused", r->p.id ? r->p.id : "",
+                                 detail, err)) != TS_OK)
+            goto done;
     }
     for (size_t i = 0; i < j->n_recs; i++)
         n_ids += j->recs[i].state == REC_ACCEPTED;
@@ -968,6 +1298,8 @@ static void job_reset(ts_svc_job *j)
     for (size_t i = 0; i < j->n_recs; i++) {
         rec *r = &j->recs[i];
         r->state = r->parsed_state;
+        if (r->state != REC_FORBIDDEN)
+            r->refused_why = NULL;
         r->alerts = r->alerts_tail = NULL;
         r->from = r->to = 0;
     }
@@ -1215,6 +1547,10 @@ static void *writer_main(void *arg)
     svc->host = NULL;
     ts_service_gen_release(svc->host_gen);
     svc->host_gen = NULL;
+    pthread_mutex_lock(&svc->q_mu);
+    svc->writer_exited = true;
+    pthread_cond_broadcast(&svc->exit_cv);
+    pthread_mutex_unlock(&svc->q_mu);
     return NULL;
 }
 
@@ -1257,14 +1593,21 @@ static void *ticker_main(void *arg)
 ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err)
 {
     ts_service *svc = calloc(1, sizeof *svc);
-    if (!svc || !(svc->config_path = strdup(config_path))) {
+    if (!svc || !(svc->config_path = strdup(config_path)) ||
+        !(svc->stuck = calloc(1, sizeof *svc->stuck))) {
+        if (svc)
+            free(svc->config_path);
         free(svc);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     pthread_mutex_init(&svc->gen_mu, NULL);
     pthread_mutex_init(&svc->reload_mu, NULL);
+    pthread_mutex_init(&svc->refuse_mu, NULL);
+    atomic_init(&svc->stuck->refs, 1);
+    atomic_init(&svc->stuck->n, 0);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
+    pthread_cond_init(&svc->exit_cv, NULL);
     pthread_mutex_init(&svc->tick_mu, NULL);
     pthread_cond_init(&svc->tick_cv, NULL);
     pthread_mutex_init(&svc->pool_mu, NULL);
@@ -1275,6 +1618,7 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     if (rc != TS_OK)
         goto fail;
     svc->gen_counter = 1;
+    atomic_init(&svc->live_number, 1);
     if (!(svc->db_path = strdup(svc->live->cfg->database))) {
         rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
         goto fail;
@@ -1307,10 +1651,42 @@ fail:
     return rc;
 }
 
+ts_status ts_service_stop(ts_service *svc, unsigned timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000u;
+    until.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&svc->q_mu);
+    svc->stop = true;
+    pthread_cond_broadcast(&svc->q_cv);
+    pthread_cond_broadcast(&svc->tick_cv);
+    while (svc->writer_started && !svc->writer_exited)
+        if (pthread_cond_timedwait(&svc->exit_cv, &svc->q_mu, &until) != 0)
+            break;
+    bool exited = !svc->writer_started || svc->writer_exited;
+    pthread_mutex_unlock(&svc->q_mu);
+    return exited ? TS_OK : TS_BUSY;
+}
+
 void ts_service_close(ts_service *svc)
 {
     if (!svc)
         return;
+    /* a reload under way is left to its thread, which owns everything it uses */
+    pthread_mutex_lock(&svc->reload_mu);
+    if (svc->reload) {
+        pthread_mutex_lock(&svc->reload->mu);
+        svc->reload->abandoned = !svc->reload->done;
+        pthread_mutex_unlock(&svc->reload->mu);
+        task_unref(svc->reload);
+        svc->reload = NULL;
+    }
+    pthread_mutex_unlock(&svc->reload_mu);
     pthread_mutex_lock(&svc->q_mu);
     svc->stop = true;
     pthread_cond_broadcast(&svc->q_cv);
@@ -1329,11 +1705,14 @@ void ts_service_close(ts_service *svc)
     ts_arena_release(&svc->scratch);
     pthread_mutex_destroy(&svc->gen_mu);
     pthread_mutex_destroy(&svc->reload_mu);
+    pthread_mutex_destroy(&svc->refuse_mu);
     pthread_mutex_destroy(&svc->q_mu);
     pthread_cond_destroy(&svc->q_cv);
+    pthread_cond_destroy(&svc->exit_cv);
     pthread_mutex_destroy(&svc->tick_mu);
     pthread_cond_destroy(&svc->tick_cv);
     pthread_mutex_destroy(&svc->pool_mu);
+    stuck_unref(svc->stuck);
     free(svc->db_path);
     free(svc->config_path);
     free(svc);

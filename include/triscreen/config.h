@@ -44,6 +44,12 @@ typedef struct ts_config {
     uint32_t workers;            /* 0 = number of online cores */
     char now[11];                /* "YYYY-MM-DD" or "" when not set */
     char *listen;                /* service address, default "127.0.0.1:8080" */
+    /* service connection caps and deadlines (defaults in base/limits.h, HTTP section) */
+    uint32_t max_connections;        /* open connections in total */
+    uint32_t max_connections_per_ip; /* open connections per client address */
+    uint32_t read_timeout_s;         /* to receive a request's headers and body */
+    uint32_t reload_timeout_s;       /* to load and check a pack on SIGHUP */
+    uint32_t drain_timeout_s;        /* SIGTERM: to finish requests and writes */
     ts_token_cfg *tokens;
     size_t n_tokens;
     int reveal_outside_circle; /* what a scoped reader learns of relatives outside its

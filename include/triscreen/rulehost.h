@@ -66,6 +66,15 @@ typedef struct ts_rulehost_opts {
     void *attr_hidden_ud;
 } ts_rulehost_opts;
 
+struct ts_config;
+/* The rule host's options for a config: its limits (instructions, memory_mb,
+ * ms_per_person; 0 where unset = the defaults) and the protected attributes of the config
+ * (built-in list plus protected_attributes) hidden from rules. cfg may be NULL (defaults,
+ * built-in list). Every command and the service take their options from here, so
+ * `screen`, `rules test`, `rules check`, `diff` and ingest run under the same limits.
+ * The result borrows cfg: it must outlive every pack loaded with these options. */
+ts_rulehost_opts ts_rulehost_opts_for(const struct ts_config *cfg);
+
 typedef struct ts_rulepack ts_rulepack;
 
 /* Called once per problem found while loading a pack (where = "file.lua:LINE"). */

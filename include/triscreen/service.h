@@ -53,6 +53,11 @@ typedef void (*ts_service_done_fn)(void *ud);
 ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err) TS_MUST_CHECK;
 /* Finishes every queued job, stops the threads and closes the database. Accepts NULL. */
 void ts_service_close(ts_service *svc);
+/* Stops taking jobs and waits up to timeout_ms for the writer to finish the queued ones:
+ * TS_OK when it did (ts_service_close then returns promptly), TS_BUSY when a job is still
+ * running (a caller that must exit now exits without ts_service_close; every committed
+ * write is durable). */
+ts_status ts_service_stop(ts_service *svc, unsigned timeout_ms) TS_MUST_CHECK;
 
 /* Installs the cursor listener (call before serving; ud is borrowed). */
 void ts_service_set_listener(ts_service *svc, ts_service_cursor_fn fn, void *ud);
@@ -70,9 +75,26 @@ const ts_grid *ts_service_gen_grid(const ts_service_gen *g);
 const ts_rulepack *ts_service_gen_pack(const ts_service_gen *g);
 uint64_t ts_service_gen_number(const ts_service_gen *g);
 
-/* Re-reads the config file, the grid and the rule pack and validates them; only when
- * everything loads does the new generation go live. On failure the old one stays live
- * and the error is kept for ts_service_reload_error. Thread-safe (reloads serialise). */
+/* The number of the live generation (1 at open, +1 per reload that went live). */
+uint64_t ts_service_generation(ts_service *svc);
+
+/* Reloads run on a thread of their own, so that a pack whose loading or first evaluation
+ * hangs cannot stop the caller (the signal loop). The thread re-reads the config file,
+ * the grid and the rule pack, checks them (every pass has a rule, each pass evaluates a
+ * person, the database path is unchanged) and prepares the new generation; it goes live
+ * only through ts_service_reload_poll.
+ *
+ * ts_service_reload_begin starts one and returns at once: TS_BUSY when one is under way,
+ * TS_STATE when too many reloads that timed out are still running (restart).
+ * ts_service_reload_poll: TS_BUSY while it runs within its deadline
+ * (service.reload_timeout_s of the live config); TS_OK when the new generation went
+ * live; otherwise it failed or timed out (TS_LIMIT), the old generation stays live and
+ * the error (err, and ts_service_reload_error) says why; TS_NOTFOUND when no reload is
+ * under way. A reload past its deadline is abandoned: its thread owns what it uses and
+ * may outlive the service. Thread-safe. */
+ts_status ts_service_reload_begin(ts_service *svc, ts_err *err) TS_MUST_CHECK;
+ts_status ts_service_reload_poll(ts_service *svc, ts_err *err) TS_MUST_CHECK;
+/* begin + poll until it is over (blocks the caller up to the deadline). */
 ts_status ts_service_reload(ts_service *svc, ts_err *err) TS_MUST_CHECK;
 /* Copies the error of the last reload attempt ("" after a successful one) into buf;
  * returns false when there is none. */
@@ -87,6 +109,12 @@ const ts_principal *ts_service_gen_auth(const ts_service_gen *g, const char *sec
 bool ts_principal_sees(const ts_principal *p, const ts_cell *cell);
 /* Like ts_principal_sees for a grid code. */
 bool ts_principal_sees_code(const ts_principal *p, const ts_grid *g, const char *code);
+
+/* Refused writes (records outside the token's scopes, alerts it cannot see): each token
+ * may make TS_LIMIT_HTTP_REFUSALS of them per minute; past that ts_service_throttled is
+ * true for the rest of the minute. Thread-safe. */
+void ts_service_note_refusals(ts_service *svc, const ts_principal *p, size_t n);
+bool ts_service_throttled(ts_service *svc, const ts_principal *p);
 
 /* ---- read connections ---------------------------------------------------------------- */
 

@@ -878,7 +878,8 @@ int main(int argc, char **argv)
     /* county: ts-gen's default date, so the persons are those of `ts-gen -n N` */
     int32_t now = county ? ts_date_from_civil(2026, 11, 25) : ts_date_from_civil(2026, 11, 24);
 
-    ts_rulehost_opts opts = {0}; /* production defaults: 1e6 instructions, 64 MiB */
+    /* production options: 1e6 instructions, 64 MiB, 1 s a person, protected names hidden */
+    ts_rulehost_opts opts = ts_rulehost_opts_for(NULL);
     ts_rulepack *pack = NULL;
     ts_err err;
     if (ts_rulepack_load(dir, &opts, on_problem, NULL, &pack, &err) != TS_OK) {

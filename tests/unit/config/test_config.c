@@ -304,7 +304,9 @@ static void test_unknown_keys(void **state)
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",
             "limits.cpu: unknown key (expected one of: instructions, memory_mb, ms_per_person)");
     refused("service:\n  port: 80\n", TS_CONFIG, "2:3",
-            "service.port: unknown key (expected one of: listen, tokens, reveal_outside_circle)");
+            "service.port: unknown key (expected one of: listen, tokens, reveal_outside_circle, "
+            "max_connections, max_connections_per_ip, read_timeout_s, reload_timeout_s, "
+            "drain_timeout_s)");
     refused("service:\n  tokens:\n    - name: a\n      secret: x\n", TS_CONFIG, "4:7",
             "service.tokens[0].secret: unknown key (expected one of: name, sha256, scopes, "
             "write)");
@@ -367,6 +369,31 @@ static void test_missing_file(void **state)
     assert_string_equal(err.msg, "cannot open: No such file or directory");
 }
 
+/* The service's connection caps and deadlines (issue #12 E1, B4). */
+static void test_service_limits(void **state)
+{
+    (void)state;
+    ts_config *cfg = load_ok("");
+    assert_int_equal(cfg->max_connections, 1024);
+    assert_int_equal(cfg->max_connections_per_ip, 64);
+    assert_int_equal(cfg->read_timeout_s, 30);
+    assert_int_equal(cfg->reload_timeout_s, 30);
+    assert_int_equal(cfg->drain_timeout_s, 30);
+    ts_config_free(cfg);
+    cfg = load_ok("service:\n  max_connections: 12\n  max_connections_per_ip: 4\n"
+                  "  read_timeout_s: 2\n  reload_timeout_s: 3\n  drain_timeout_s: 5\n");
+    assert_int_equal(cfg->max_connections, 12);
+    assert_int_equal(cfg->max_connections_per_ip, 4);
+    assert_int_equal(cfg->read_timeout_s, 2);
+    assert_int_equal(cfg->reload_timeout_s, 3);
+    assert_int_equal(cfg->drain_timeout_s, 5);
+    ts_config_free(cfg);
+    refused("service: {max_connections: 0}\n", TS_CONFIG, "1:28",
+            "service.max_connections: 0 is out of range (1..100000)");
+    refused("service: {read_timeout_s: 3601}\n", TS_CONFIG, "1:27",
+            "service.read_timeout_s: 3601 is out of range (1..3600)");
+}
+
 static void test_pick_path(void **state)
 {
     (void)state;
@@ -388,7 +415,7 @@ int main(void)
         cmocka_unit_test(test_type_errors),        cmocka_unit_test(test_range_errors),
         cmocka_unit_test(test_unknown_keys),       cmocka_unit_test(test_token_errors),
         cmocka_unit_test(test_yaml_errors),        cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_pick_path),
+        cmocka_unit_test(test_pick_path),          cmocka_unit_test(test_service_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "triscreen/text.h"
 #include "cli/cmd_lists.h"
 
 static const char usage[] = "usage: triscreen dossier [-c CONFIG] ID [--format text|json]";
@@ -44,6 +45,9 @@ int ts__cli_dossier(int argc, char **argv)
         return TS_EXIT_USAGE;
     }
     const char *id = argv[optind];
+    /* the id is written to the audit trail: text a person typed, checked like --by */
+    if (!ts_cli_text_ok("dossier", "ID", id, TS_TEXT_ACTOR_MAX, true))
+        return TS_EXIT_USAGE;
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, NULL, NULL, true);
     char *buf = NULL;

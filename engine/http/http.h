@@ -112,8 +112,6 @@ bool ts__draining(const ts_http *h);
 /* After a reload: moves r to the live generation and re-authenticates its bearer token;
  * false (and answered 401) when the token is gone or lost the right the route needs. */
 bool ts__req_reauth(ts__req *r);
-/* True when s[0..n) is valid UTF-8. */
-bool ts__utf8_valid(const char *s, size_t n);
 uint64_t ts__now_ms(void);
 /* Metrics text (Prometheus exposition format), malloc'd. */
 char *ts__metrics_text(ts_http *h);

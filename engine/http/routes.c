@@ -15,6 +15,7 @@
 #include "triscreen/feedback.h"
 #include "triscreen/lists.h"
 #include "triscreen/service.h"
+#include "triscreen/text.h"
 #include "triscreen/store.h"
 #include "base/limits.h"
 #include "http/http.h"
@@ -123,7 +124,7 @@ static bool opt_str(ts__req *r, json_object *o, const char *key, size_t cap, con
         ts__reply_error(r, 400, "field %s: longer than %zu bytes", key, cap);
         return false;
     }
-    if (!ts__utf8_valid(s, n)) {
+    if (!ts_text_valid_utf8(s, n)) {
         ts__reply_error(r, 400, "field %s: not valid UTF-8", key);
         return false;
     }

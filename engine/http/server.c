@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "triscreen/service.h"
+#include "triscreen/text.h"
 #include "base/limits.h"
 #include "http/http.h"
 
@@ -130,70 +131,19 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
     return TS__H_DONE;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one
- * (overlong forms, surrogates and code points past U+10FFFF are not). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
-                 : c >= 0xE0 && c <= 0xEF ? 3
-                 : c >= 0xF0 && c <= 0xF4 ? 4
-                                          : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if (c == 0xE0 && s[1] < 0xA0)
-        return 0; /* overlong */
-    if (c == 0xED && s[1] >= 0xA0)
-        return 0; /* surrogate */
-    if (c == 0xF0 && s[1] < 0x90)
-        return 0; /* overlong */
-    if (c == 0xF4 && s[1] >= 0x90)
-        return 0; /* past U+10FFFF */
-    return len;
-}
-
-bool ts__utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(u + i, n - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
-}
-
 ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
 {
-    char raw[768], msg[768 * 3];
+    char raw[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     /* messages may echo what the client sent (a path, a scope): bad bytes become U+FFFD
      * so that the answer stays valid JSON */
-    size_t n = strlen(raw), o_len = 0;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)raw + i, n - i);
-        if (k == 0) {
-            memcpy(msg + o_len, "\xEF\xBF\xBD", 3);
-            o_len += 3;
-            i++;
-        } else {
-            memcpy(msg + o_len, raw + i, k);
-            o_len += k;
-            i += k;
-        }
-    }
-    msg[o_len] = '\0';
+    char *msg = ts_text_utf8_sanitize(raw, strlen(raw), NULL);
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "error", json_object_new_string(msg));
+    json_object_object_add(o, "error", json_object_new_string(msg ? msg : "error"));
+    free(msg);
     json_object_object_add(o, "status", json_object_new_int((int)status));
     const char *s =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

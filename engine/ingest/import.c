@@ -94,22 +94,31 @@ static void check_grid(const ts_grid *grid, ts_item *it)
     it->reason = reason;
 }
 
+const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p)
+{
+    if (!cfg || cfg->n_protected_attributes == 0)
+        return NULL;
+    for (size_t i = 0; i < p->n_attrs; i++) {
+        const char *name = p->attrs[i].name;
+        if (ts_attr_name_protected(cfg, name, strlen(name)))
+            return name;
+    }
+    return NULL;
+}
+
 /* Turns a person with an attribute protected by the config's protected_attributes
- * into a reject (the readers already refuse the built-in protected names). */
+ * into a reject. */
 static void check_protected(const ts_config *cfg, ts_arena *a, ts_item *it)
 {
-    if (it->kind != TS_ITEM_PERSON || !cfg || cfg->n_protected_attributes == 0)
+    if (it->kind != TS_ITEM_PERSON)
         return;
-    for (size_t i = 0; i < it->person.n_attrs; i++) {
-        const char *name = it->person.attrs[i].name;
-        if (!ts_attr_name_protected(cfg, name, strlen(name)))
-            continue;
-        const char *field = ts_arena_printf(a, "attrs.%s", name);
-        it->kind = TS_ITEM_REJECT;
-        it->field = field ? field : "attrs";
-        it->reason = "protected attribute is not accepted (protected_attributes in the config)";
+    const char *name = ts_ingest_protected_attr(cfg, &it->person);
+    if (!name)
         return;
-    }
+    const char *field = ts_arena_printf(a, "attrs.%s", name);
+    it->kind = TS_ITEM_REJECT;
+    it->field = field ? field : "attrs";
+    it->reason = TS_INGEST_PROTECTED_REASON;
 }
 
 static void *reader_main(void *arg)

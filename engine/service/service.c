@@ -13,6 +13,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
+#include "triscreen/ingest.h"
 #include "triscreen/record.h"
 #include "triscreen/screen.h"
 #include "triscreen/service.h"
@@ -131,10 +132,8 @@ static ts_status gen_load(const char *path, uint64_t number, ts_service_gen **ou
     }
     /* every pass runs on ingest and on POST /v1/screen: a pass without rules would
      * delist everyone it screens */
-    for (int ps = TS_PASS_FULL; rc == TS_OK && ps <= TS_PASS_TARGETED; ps++)
-        if (ts_rulepack_count_pass(g->pack, (ts_pass)ps) == 0)
-            rc = ts_err_set(err, TS_RULE, g->cfg->rules,
-                            "the rule pack has no rule for the %s pass", ts_pass_name((ts_pass)ps));
+    if (rc == TS_OK)
+        rc = ts_rulepack_check_passes(g->pack, TS_PASS_ALL, err);
     /* a host is what the writer will build: prove it builds, and that each pass evaluates
      * a person, before going live (a reload runs this on its own thread, under a deadline) */
     if (rc == TS_OK)
@@ -781,8 +780,8 @@ static void rec_reject(rec *r, rec_state st, const char *field, const char *reas
         r->reason = "rejected";
 }
 
-static void rec_parse(rec *r, const char *line, size_t len, const ts_grid *grid,
-                      const ts_principal *who, ts_arena *a)
+static void rec_parse(rec *r, const char *line, size_t len, const ts_config *cfg,
+                      const ts_grid *grid, const ts_principal *who, ts_arena *a)
 {
     if (len > TS_LIMIT_LINE) {
         char msg[96];
@@ -795,6 +794,12 @@ static void rec_parse(rec *r, const char *line, size_t len, const ts_grid *grid,
     ts_status rc = ts_record_parse_json(line, len, a, &r->p, &e);
     if (rc != TS_OK) {
         rec_reject(r, REC_INVALID, e.where, e.msg[0] ? e.msg : ts_status_text(rc), a);
+        return;
+    }
+    const char *prot = ts_ingest_protected_attr(cfg, &r->p);
+    if (prot) {
+        const char *field = ts_arena_printf(a, "attrs.%s", prot);
+        rec_reject(r, REC_INVALID, field ? field : "attrs", TS_INGEST_PROTECTED_REASON, a);
         return;
     }
     const ts_cell *c = ts_grid_find(grid, r->p.grid);
@@ -883,7 +888,7 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
     if (single) {
         rec *r = &j->recs[j->n_recs++];
         r->line = 1;
-        rec_parse(r, body, len, grid, p, &j->arena);
+        rec_parse(r, body, len, g->cfg, grid, p, &j->arena);
         if (r->state == REC_INVALID && r->field[0] == '\0') {
             ts_err_set(err, TS_PARSE, "", "expected one JSON object (a person record): %s",
                        r->reason);
@@ -902,7 +907,7 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
                     n--;
                 rec *r = &j->recs[j->n_recs++];
                 r->line = line;
-                rec_parse(r, body + i, n, grid, p, &j->arena);
+                rec_parse(r, body + i, n, g->cfg, grid, p, &j->arena);
             }
             i = e + 1;
         }

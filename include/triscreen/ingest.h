@@ -50,6 +50,13 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
                          const ts_import_opts *opts, ts_import_stats *stats,
                          ts_err *err) TS_MUST_CHECK;
 
+/* The first attribute of p protected by the config's protected_attributes (the readers
+ * already refuse the built-in names), or NULL. The one check import and service ingest
+ * share, so a name the county protects is refused on every path. */
+const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p);
+#define TS_INGEST_PROTECTED_REASON                                                                 \
+    "protected attribute is not accepted (protected_attributes in the config)"
+
 /* Writes one reject line (JSON) to f. Invalid UTF-8 in raw is replaced by U+FFFD. */
 void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
                             const char *reason, const char *raw, size_t raw_len);

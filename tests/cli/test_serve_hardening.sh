@@ -5,6 +5,7 @@
 # fails (E2), /metrics passes promtool (E3), HEAD /healthz, %00, cursor overflow, and a
 # reload that changes the database or has a pass without rules is refused (E4, B7).
 source "$(dirname "$0")/lib.sh"
+CONFIG_EXTRA='protected_attributes: ["hob by"]'
 source "$(dirname "$0")/serve_lib.sh"
 start_server
 check "server listening" [ -n "$PORT" ]
@@ -31,6 +32,10 @@ check "and the answer is still valid JSON" jq -e .error "$WORK/r.json" >/dev/nul
 
 # ---- A3: no existence oracle -----------------------------------------------------------
 expect_eq "admin stores P-2 in T02" "$(req "$ADMIN" POST /v1/records '{"id":"P-2","grid":"T02-V01-G01"}')" 200
+# B8 over HTTP: a name the config protects is refused like on import, in any spelling
+req "$ADMIN" POST /v1/records '{"id":"P-PROT","grid":"T01-V01-G01","attrs":{"HOBBY":1}}' >/dev/null
+expect_eq "a config-protected attribute is rejected over HTTP" "$(J -c '.records[0] | [.status, .field]')" '["rejected","attrs.hobby"]'
+expect_eq "and not stored" "$(sql "$DB" "select count(*) from persons where id='P-PROT'")" 0
 HELD=$(req "$T01" POST /v1/records '{"id":"P-2","grid":"T01-V01-G01"}'; echo; jq -c 'del(.records[0].id)' "$WORK/r.json")
 OUTC=$(req "$T01" POST /v1/records '{"id":"P-NEW","grid":"T02-V01-G01"}'; echo; jq -c 'del(.records[0].id)' "$WORK/r.json")
 check "an id held in another cell is refused 403" [ "${HELD:0:3}" == 403 ]

@@ -26,6 +26,8 @@ check "the error names --by" grep -q -- "review: --by: not valid UTF-8" "$WORK/l
 expect_code "review --note over 4096 bytes" 2 "$TRISCREEN" review "$P" --by o-t01 --outcome confirm --note "$LONG"
 check "the error gives the cap" grep -q -- "--note: longer than 4096 bytes" "$WORK/last.err"
 expect_code "review --by with a line break" 2 "$TRISCREEN" review "$P" --by "$(printf 'o-t01\nx')" --outcome confirm --note ok
+expect_code "dossier ID with invalid UTF-8 (it goes to the audit trail)" 2 "$TRISCREEN" dossier "P$(printf '\xff')"
+check "dossier names the ID" grep -q -- "dossier: ID: not valid UTF-8" "$WORK/last.err"
 expect_code "ack --by with invalid UTF-8" 2 "$TRISCREEN" ack "$A" --by "$BAD"
 check "ack names --by" grep -q -- "ack: --by: not valid UTF-8" "$WORK/last.err"
 expect_code "ack --note with invalid UTF-8" 2 "$TRISCREEN" ack "$A" --by o-t01 --note "$BAD"

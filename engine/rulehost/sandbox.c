@@ -386,10 +386,14 @@ void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic)
 static int rh_too_deep(lua_State *L, const char *where, const char *what)
 {
     ts_rulehost *h = ts__rh_host(L);
-    snprintf(h->err_where, sizeof h->err_where, "%s", where);
-    snprintf(h->err_msg, sizeof h->err_msg, "%s nested deeper than %u%s", what,
-             TS_LIMIT_RULE_TABLE_DEPTH,
-             strcmp(what, "table") == 0 ? " (frozen file-level tables are walked in C)" : "");
+    /* both fit their fields for every caller; a cut place would still read correctly */
+    if (snprintf(h->err_where, sizeof h->err_where, "%s", where) >= (int)sizeof h->err_where)
+        h->err_where[sizeof h->err_where - 1] = '\0';
+    if (snprintf(h->err_msg, sizeof h->err_msg, "%s nested deeper than %u%s", what,
+                 TS_LIMIT_RULE_TABLE_DEPTH,
+                 strcmp(what, "table") == 0 ? " (frozen file-level tables are walked in C)" : "") >=
+        (int)sizeof h->err_msg)
+        h->err_msg[sizeof h->err_msg - 1] = '\0';
     h->err_set = true;
     h->err_keep = true;
     lua_pushfstring(L, "%s: %s", h->err_where, h->err_msg);

@@ -369,7 +369,7 @@ static void notify(ts_service *svc)
 
 static void raise_cursor(ts_service *svc, int64_t c)
 {
-    long long cur = atomic_load(&svc->cursor); /* atomic_llong: long long, not int64_t */
+    int64_t cur = atomic_load(&svc->cursor);
     while (c > cur && !atomic_compare_exchange_weak(&svc->cursor, &cur, c)) {
     }
 }

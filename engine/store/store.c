@@ -831,19 +831,12 @@ static ts_status writer_covers(ts_store *s, const ts_store_writer *w, const char
     *covers = true;
     if (!w)
         return TS_OK;
-    sqlite3_stmt *st = ts__store_stmt(s, ST_PERSON_GRID, err);
-    if (!st)
-        return TS_STORE;
-    sqlite3_bind_text(st, 1, other, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *covers = w->covers(w->ud, (const char *)sqlite3_column_text(st, 0));
-    else if (r == SQLITE_DONE)
-        *covers = false;
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW && r != SQLITE_DONE)
-        return ts__store_fail(s, err, "read person grid");
-    return TS_OK;
+    char grid[256]; /* stored grid codes are cells of the grid file, far shorter */
+    bool found = false;
+    ts_status rc = ts_store_person_grid(s, other, grid, sizeof grid, &found, err);
+    if (rc == TS_OK)
+        *covers = found && w->covers(w->ud, grid);
+    return rc;
 }
 
 ts_status ts_store_put_relations_as(ts_store *s, const ts_person *p, const ts_store_writer *w,

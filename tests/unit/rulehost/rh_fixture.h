@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "triscreen/date.h"
@@ -22,6 +23,39 @@
 
 #define FX_BUDGET 100000u
 #define FX_MEMORY (16u << 20)
+
+/* The path of packs/NAME beside these tests ($TS_SOURCE_DIR, else this file's folder);
+ * a static buffer, valid until the next call. */
+static inline char *fx_pack_path(const char *name)
+{
+    static char buf[1024];
+    const char *src = getenv("TS_SOURCE_DIR");
+    if (src)
+        snprintf(buf, sizeof buf, "%s/tests/unit/rulehost/packs/%s", src, name);
+    else {
+        snprintf(buf, sizeof buf, "%s", __FILE__);
+        char *slash = strrchr(buf, '/');
+        snprintf(slash ? slash + 1 : buf, sizeof buf - (size_t)(slash ? slash + 1 - buf : 0),
+                 "packs/%s", name);
+    }
+    return buf;
+}
+
+/* Monotonic seconds, for "did not hang" bounds only (never a speed assertion). */
+static inline double fx_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One rule's expected outcome: its error code (TS_OK: any code) and a text its message
+ * must hold (NULL: any). */
+typedef struct fx_expect {
+    const char *id;
+    ts_status code;
+    const char *msg_has;
+} fx_expect;
 
 typedef struct fx_problems {
     int n;

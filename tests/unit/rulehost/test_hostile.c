@@ -4,37 +4,7 @@
  * may leak from one person to the next. Small limits (100000 instructions, 16 MiB). */
 #include "rh_fixture.h"
 
-#include <time.h>
-
-static char *pack_path(const char *name)
-{
-    static char buf[1024];
-    const char *src = getenv("TS_SOURCE_DIR");
-    if (src)
-        snprintf(buf, sizeof buf, "%s/tests/unit/rulehost/packs/%s", src, name);
-    else {
-        snprintf(buf, sizeof buf, "%s", __FILE__);
-        char *slash = strrchr(buf, '/');
-        snprintf(slash ? slash + 1 : buf, sizeof buf - (size_t)(slash ? slash + 1 - buf : 0),
-                 "packs/%s", name);
-    }
-    return buf;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef struct expect {
-    const char *id;
-    ts_status code; /* TS_OK: any error code */
-    const char *msg_has;
-} expect;
-
-static const expect hostile[] = {
+static const fx_expect hostile[] = {
     {"h.loop", TS_BUDGET, NULL},
     {"h.pcall_loop", TS_BUDGET, NULL},
     {"h.xpcall_loop", TS_BUDGET, NULL},
@@ -83,9 +53,9 @@ static void check_person(const ts_rulepack *pack, ts_rulehost *h, const char *id
     ts_arena_init(&a, 0);
     ts_eval_result r;
     ts_err err;
-    double t0 = now_s();
+    double t0 = fx_now_s();
     assert_int_equal(ts_rulehost_eval(h, &c, &s, &a, &r, &err), TS_OK);
-    double dt = now_s() - t0;
+    double dt = fx_now_s() - t0;
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         const ts_rule_error *e = fx_error(pack, &r, hostile[i].id);
         if (!e)
@@ -144,7 +114,7 @@ static void test_hostile_pack(void **state)
     (void)state;
     ts_rulepack *pack = NULL;
     fx_problems pr;
-    ts_status st = fx_load(pack_path("hostile"), &pack, &pr);
+    ts_status st = fx_load(fx_pack_path("hostile"), &pack, &pr);
     if (st != TS_OK)
         fail_msg("hostile pack problems:\n%s", pr.text);
     ts_rulehost *h = NULL;
@@ -161,7 +131,7 @@ static void test_bytecode_file_refused(void **state)
     (void)state;
     ts_rulepack *pack = NULL;
     fx_problems pr;
-    assert_int_equal(fx_load(pack_path("bytecode"), &pack, &pr), TS_RULE);
+    assert_int_equal(fx_load(fx_pack_path("bytecode"), &pack, &pr), TS_RULE);
     assert_null(pack);
     assert_int_equal(pr.n, 1);
     assert_non_null(strstr(pr.text, "10_binary.lua"));

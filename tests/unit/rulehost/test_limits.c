@@ -4,37 +4,7 @@
  * check and evidence without addresses. Budget 100000 instructions, 16 MiB. */
 #include "rh_fixture.h"
 
-#include <time.h>
-
-static char *pack_path(const char *name)
-{
-    static char buf[1024];
-    const char *src = getenv("TS_SOURCE_DIR");
-    if (src)
-        snprintf(buf, sizeof buf, "%s/tests/unit/rulehost/packs/%s", src, name);
-    else {
-        snprintf(buf, sizeof buf, "%s", __FILE__);
-        char *slash = strrchr(buf, '/');
-        snprintf(slash ? slash + 1 : buf, sizeof buf - (size_t)(slash ? slash + 1 - buf : 0),
-                 "packs/%s", name);
-    }
-    return buf;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef struct expect {
-    const char *id;
-    ts_status code;
-    const char *msg_has;
-} expect;
-
-static const expect limits[] = {
+static const fx_expect limits[] = {
     {"l.move", TS_BUDGET, NULL},
     {"l.find_plain", TS_BUDGET, NULL},
     {"l.rep_pcall", TS_LIMIT, "memory"},
@@ -69,7 +39,7 @@ static void test_c_work_and_sticky_limits(void **state)
     (void)state;
     ts_rulepack *pack = NULL;
     fx_problems pr;
-    ts_status st = fx_load(pack_path("limits"), &pack, &pr);
+    ts_status st = fx_load(fx_pack_path("limits"), &pack, &pr);
     if (st != TS_OK)
         fail_msg("limits pack problems:\n%s", pr.text);
     ts_rulehost *h = NULL;
@@ -81,9 +51,9 @@ static void test_c_work_and_sticky_limits(void **state)
         ts_arena a;
         ts_arena_init(&a, 0);
         ts_eval_result r;
-        double t0 = now_s();
+        double t0 = fx_now_s();
         eval1(h, TS_PASS_REGIONAL, &x, &a, &r);
-        double dt = now_s() - t0;
+        double dt = fx_now_s() - t0;
         for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
             const ts_rule_error *e = fx_error(pack, &r, limits[i].id);
             if (!e) {
@@ -147,9 +117,9 @@ static void test_deadline(void **state)
     ts_arena a;
     ts_arena_init(&a, 0);
     ts_eval_result r;
-    double t0 = now_s();
+    double t0 = fx_now_s();
     eval1(h, TS_PASS_REGIONAL, &x, &a, &r);
-    double dt = now_s() - t0;
+    double dt = fx_now_s() - t0;
     assert_int_equal(r.n_errors, 1);
     assert_int_equal(r.errors[0].code, TS_LIMIT);
     assert_non_null(strstr(r.errors[0].msg, "time limit exceeded (ms_per_person 50 ms)"));

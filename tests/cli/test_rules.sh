@@ -98,9 +98,13 @@ cat >"$work/protected/10_p.lua" <<'EOF'
 -- attrs.religion in a comment is not a read
 rule { id = "p.bad", pass = "full", title = "keys on a protected attribute",
   when = function(p, ctx) return p.attrs.religion == "x" end }
+rule { id = "p.r", pass = "regional", title = "r", when = function() return false end }
+rule { id = "p.t", pass = "targeted", title = "t", when = function() return false end }
 EOF
-run protected 1 "$TRISCREEN" rules check "$work/protected"
-has protected "10_p\.lua:3: reads protected attribute 'religion'"
+# a warning, not a problem: rules cannot see the attribute whatever they write
+run protected 0 "$TRISCREEN" rules check "$work/protected"
+has protected "10_p\.lua:3: warning: reads protected attribute 'religion'"
+has protected "1 warning"
 hasnt protected '10_p\.lua:1:'
 
 # ---- a failing case and an uncovered rule -------------------------------------------

@@ -15,7 +15,8 @@
 #define TS_LIMIT_ATTR_NAME 64u         /* bytes in an attribute name, a category */
 #define TS_LIMIT_EXTRA_BLOB (8u << 20) /* bytes in an encoded categories+attrs blob */
 #define TS_LIMIT_JSON_DEPTH 16         /* nesting depth of one JSON record */
-#define TS_LIMIT_CSV_COLUMNS 2048u  /* columns in a CSV file (a row fills <= TS_LIMIT_ATTRS attrs) \
+#define TS_LIMIT_CSV_COLUMNS                                                                       \
+    2048u                           /* columns in a CSV file (a row fills <= TS_LIMIT_ATTRS attrs) \
                                      */
 #define TS_LIMIT_IMPORT_BATCH 5000u /* records per import transaction */
 

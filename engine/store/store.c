@@ -735,15 +735,10 @@ done:
     return rc;
 }
 
-/* Stores relation a–b (pending for `pending_for` when not NULL); *changed when a row was
- * inserted or a pending one confirmed. */
-static ts_status put_relation(ts_store *s, const char *a, const char *b, const char *kind,
-                              const char *pending_for, bool *changed, ts_err *err)
+/* Binds relation a–b of kind to parameters 1..3 as its row stores it: one row per
+ * unordered pair (relations are symmetric), the smaller id first. */
+static void bind_relation(sqlite3_stmt *st, const char *a, const char *b, const char *kind)
 {
-    sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_INSERT, err);
-    if (!st)
-        return TS_STORE;
-    /* one row per unordered pair: relations are symmetric */
     if (strcmp(a, b) > 0) {
         const char *t = a;
         a = b;
@@ -752,6 +747,17 @@ static ts_status put_relation(ts_store *s, const char *a, const char *b, const c
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+}
+
+/* Stores relation a–b (pending for `pending_for` when not NULL); *changed when a row was
+ * inserted or a pending one confirmed. */
+static ts_status put_relation(ts_store *s, const char *a, const char *b, const char *kind,
+                              const char *pending_for, bool *changed, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_INSERT, err);
+    if (!st)
+        return TS_STORE;
+    bind_relation(st, a, b, kind);
     if (pending_for)
         sqlite3_bind_text(st, 4, pending_for, -1, SQLITE_STATIC);
     else
@@ -806,14 +812,7 @@ static ts_status relation_pending(ts_store *s, const char *a, const char *b, con
     sqlite3_stmt *st = ts__store_stmt(s, ST_RELATION_PENDING, err);
     if (!st)
         return TS_STORE;
-    if (strcmp(a, b) > 0) {
-        const char *t = a;
-        a = b;
-        b = t;
-    }
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    bind_relation(st, a, b, kind);
     int r = sqlite3_step(st);
     *pending = r == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     sqlite3_reset(st);

@@ -8,13 +8,14 @@ BUILD ?= build
 SAN   ?= build-san
 REL   ?= build-release
 CLANG ?= build-clang
+TSAN  ?= build-tsan
 # Developer and CI builds treat warnings as errors; CMake's own default (a packager's
 # build) does not.
 DEVFLAGS := -DTS_WERROR=ON
 CTEST_SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build san release clang demo test test-fast bench fuzz clean format
+.PHONY: all deps build san release clang tsan demo test test-fast bench fuzz clean format
 
 all: build
 
@@ -53,12 +54,20 @@ clang: deps
 demo: build
 	./samples/demo.sh $(BUILD)/triscreen
 
-# Every test four times: the developer build, ASan+UBSan, gcc Release, clang MinSizeRel.
-test: build san release clang
+# ThreadSanitizer over the concurrent parts: the import pipeline, the passes' workers,
+# the service's writer, reload and ticker threads (every test that runs them).
+tsan: deps
+	cmake -S . -B $(TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTS_TSAN=ON $(DEVFLAGS)
+	cmake --build $(TSAN) -j $(JOBS)
+
+# Every test four times (the developer build, ASan+UBSan, gcc Release, clang MinSizeRel),
+# and the concurrent ones once more under ThreadSanitizer.
+test: build san release clang tsan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(SAN) && $(CTEST_SAN_ENV) ctest --output-on-failure -j $(JOBS) -LE nosan
 	cd $(REL) && ctest --output-on-failure -j $(JOBS)
 	cd $(CLANG) && ctest --output-on-failure -j $(JOBS)
+	cd $(TSAN) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L concurrent
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -67,7 +76,7 @@ bench: build
 	./tests/bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN) $(REL) $(CLANG)
+	rm -rf $(BUILD) $(SAN) $(REL) $(CLANG) $(TSAN)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -316,7 +316,8 @@ struct ts_service {
     ts_svc_job *q_head, *q_tail;
     bool stop;
     bool writer_started, ticker_started;
-    bool writer_exited; /* under q_mu; exit_cv tells ts_service_stop */
+    bool writer_exited;   /* under q_mu; exit_cv tells ts_service_stop */
+    bool writer_detached; /* under q_mu: a stop timed out and gave the writer up */
     pthread_cond_t exit_cv;
     pthread_t writer, ticker;
     pthread_mutex_t tick_mu;
@@ -1674,7 +1675,17 @@ ts_status ts_service_stop(ts_service *svc, unsigned timeout_ms)
         if (pthread_cond_timedwait(&svc->exit_cv, &svc->q_mu, &until) != 0)
             break;
     bool exited = !svc->writer_started || svc->writer_exited;
+    /* a writer stuck past the deadline is given up: the caller exits without joining it
+     * (detached, so that is not a leak) */
+    if (!exited && !svc->writer_detached && pthread_detach(svc->writer) == 0)
+        svc->writer_detached = true;
     pthread_mutex_unlock(&svc->q_mu);
+    /* the ticker only reads and sees stop at once: joined here so that a caller giving
+     * up on the writer leaves no finished thread behind */
+    if (!exited && svc->ticker_started) {
+        pthread_join(svc->ticker, NULL);
+        svc->ticker_started = false;
+    }
     return exited ? TS_OK : TS_BUSY;
 }
 
@@ -1696,8 +1707,12 @@ void ts_service_close(ts_service *svc)
     svc->stop = true;
     pthread_cond_broadcast(&svc->q_cv);
     pthread_cond_broadcast(&svc->tick_cv);
+    /* a writer a timed-out stop detached cannot be joined: wait for it to finish */
+    while (svc->writer_detached && !svc->writer_exited)
+        pthread_cond_wait(&svc->exit_cv, &svc->q_mu);
+    bool join = svc->writer_started && !svc->writer_detached;
     pthread_mutex_unlock(&svc->q_mu);
-    if (svc->writer_started)
+    if (join)
         pthread_join(svc->writer, NULL);
     if (svc->ticker_started)
         pthread_join(svc->ticker, NULL);

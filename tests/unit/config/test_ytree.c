@@ -16,6 +16,7 @@
 
 #include "base/limits.h"
 #include "config/ytree.h"
+#include "testdata_req.h"
 
 /* Loads s as "t.yaml"; keeps the doc in *out (may be NULL to discard it). */
 static ts_status load(const char *s, ts_ydoc **out, ts_err *err)
@@ -577,7 +578,9 @@ static void test_conformance(void **state)
     snprintf(path, sizeof path, "%s/yaml/index.tsv", td ? td : "/nonexistent");
     FILE *idx = fopen(path, "r");
     if (!idx) {
-        print_message("notice: %s not found: yaml conformance skipped\n", path);
+        char why[1100];
+        snprintf(why, sizeof why, "%s not found: yaml conformance", path);
+        td_missing(why);
         skip();
     }
     /* the known libyaml deviations */

@@ -46,13 +46,6 @@ static void refused(const char *s, ts_status code, const char *where, const char
     assert_non_null(strstr(err.msg, frag));
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- shape and positions ------------------------------------------------------------ */
 
 static void test_tree_shape(void **state)
@@ -412,15 +405,12 @@ static void test_billion_laughs(void **state)
     char *s = billion_laughs();
     ts_err err;
     ts_ydoc *d = NULL;
-    double t0 = now_s();
     ts_status rc = ts_ydoc_load_mem("lol.yaml", s, strlen(s), &d, &err);
-    double dt = now_s() - t0;
     assert_int_equal(rc, TS_LIMIT);
     assert_null(d);
     assert_non_null(strstr(err.msg, "counting alias expansions"));
     /* level 6 weighs 1,111,111 nodes: the first alias to it (line 8) breaks the budget */
     assert_string_equal(err.where, "lol.yaml:8:10");
-    assert_true(dt < 0.5);
     free(s);
 
     /* the same shape written with 1001 cheap aliases is stopped by the alias cap */

@@ -23,7 +23,7 @@ void ts_arena_init(ts_arena *a, size_t cap)
     a->used = 0;
     a->reserved = 0;
     a->cap = cap ? cap : ((size_t)1 << 30);
-    a->chunk_size = ARENA_DEFAULT_CHUNK;
+    a->chunk_size = a->cap < ARENA_DEFAULT_CHUNK ? a->cap : ARENA_DEFAULT_CHUNK;
 }
 
 void ts_arena_release(ts_arena *a)

@@ -135,11 +135,13 @@ for _ in $(seq 1 200); do
     sleep 0.02
 done
 sleep 0.3
+killed_run=$(sql "$K/triscreen.db" "select id from runs where status='running'")
 kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
+check "the kill hit a run in progress" [ -n "$killed_run" ]
 expect_eq "integrity after a killed run" "$(sql "$K/triscreen.db" 'pragma integrity_check')" ok
 expect_eq "previous lists intact after a killed run" "$(sql "$K/triscreen.db" "select person, colour, score from list_members order by person" | sha256sum)" "$lists_before"
 expect_code "re-run after the kill completes" 0 "$TRISCREEN" screen --threads 2 --now 2027-06-01
-check "the killed run is marked interrupted" [ "$(sql "$K/triscreen.db" "select count(*) from runs where status in ('interrupted','running')")" -ge 0 ]
+expect_eq "the killed run is marked interrupted" "$(sql "$K/triscreen.db" "select status from runs where id = '${killed_run:-none}'")" interrupted
 expect_eq "no run left running" "$(sql "$K/triscreen.db" "select count(*) from runs where status='running'")" 0
 finish

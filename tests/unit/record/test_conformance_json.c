@@ -11,6 +11,7 @@
  *    n_structure_UTF8_BOM_no_data.json (a lone BOM, which the reader tolerates);
  *  - i_*: anything but a crash (ASan/UBSan build). */
 #include "record/rec_test.h"
+#include "testdata_req.h"
 
 #include <dirent.h>
 
@@ -97,14 +98,16 @@ static void test_json_suite(void **state)
     (void)state;
     const char *td = getenv("TS_TESTDATA");
     if (!td) {
-        printf("    skipped: TS_TESTDATA is not set\n");
+        td_missing("TS_TESTDATA is not set");
         return;
     }
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/json", td);
     DIR *d = opendir(dir);
     if (!d) {
-        printf("    skipped: %s is absent\n", dir);
+        char why[1100];
+        snprintf(why, sizeof why, "%s is absent", dir);
+        td_missing(why);
         return;
     }
     tally t = {0};

@@ -3,6 +3,7 @@
  * unclosed quotes, header errors, and the csv-spectrum conformance suite (raw rows
  * through record/csvrows.h compared with the suite's JSON via json-c). */
 #include "record/rec_test.h"
+#include "testdata_req.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -267,14 +268,16 @@ static void test_csv_spectrum(void **state)
     (void)state;
     const char *td = getenv("TS_TESTDATA");
     if (!td) {
-        printf("    skipped: TS_TESTDATA is not set\n");
+        td_missing("TS_TESTDATA is not set");
         return;
     }
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/csv", td);
     DIR *d = opendir(dir);
     if (!d) {
-        printf("    skipped: %s is absent\n", dir);
+        char why[1100];
+        snprintf(why, sizeof why, "%s is absent", dir);
+        td_missing(why);
         return;
     }
     struct dirent *e;

@@ -2,6 +2,7 @@
  * plain-scalar typing, rejects at the item's line with its source text, whole-file
  * errors with file:line:col, and the yaml-test-suite inputs (no crash, no leak). */
 #include "record/rec_test.h"
+#include "testdata_req.h"
 
 #include <dirent.h>
 
@@ -153,7 +154,7 @@ static void test_yaml_suite(void **state)
     (void)state;
     const char *td = getenv("TS_TESTDATA");
     if (!td) {
-        printf("    skipped: TS_TESTDATA is not set\n");
+        td_missing("TS_TESTDATA is not set");
         return;
     }
     int files = 0, opened = 0, persons = 0, rejects = 0;
@@ -163,7 +164,9 @@ static void test_yaml_suite(void **state)
         snprintf(dir, sizeof dir, "%s/yaml/%s", td, sub[s]);
         DIR *d = opendir(dir);
         if (!d) {
-            printf("    skipped: %s is absent\n", dir);
+            char why[1100];
+            snprintf(why, sizeof why, "%s is absent", dir);
+            td_missing(why);
             return;
         }
         struct dirent *e;

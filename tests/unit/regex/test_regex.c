@@ -112,16 +112,17 @@ static void test_limits(void **state)
     char *subj = malloc(4100);
     memset(subj, 'a', 4096);
     strcpy(subj + 4096, "!");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* the bound is PCRE2's match limit, not a clock: the search stops with TS_LIMIT and
+     * PCRE2's own "... limit exceeded" message */
+    msg[0] = '\0';
     assert_int_equal(search(c, "(a+)+$", subj, &m, msg), TS_LIMIT);
+    assert_non_null(strstr(msg, "limit"));
+    msg[0] = '\0';
     assert_int_equal(search(c, "(a|a)*\\d", subj, &m, msg), TS_LIMIT);
+    assert_non_null(strstr(msg, "limit"));
     assert_int_equal(search(c, "(a|a)*b", subj, &m, msg),
                      TS_OK); /* no "b": pcre2 skips the search */
     assert_false(m.found);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    assert_true(dt < 2.0);
     free(subj);
     /* pattern and subject caps */
     size_t big = TS_LIMIT_REGEX_PATTERN + 1;

@@ -1,0 +1,182 @@
+/* tests/unit/ingest/test_ingest.c — ts_import_file on small temporary files: one good row
+ * among bad rows (invalid JSON, missing id, unknown grid cell, bad date), the counts, the
+ * reject lines (file, line, field), re-import (unchanged), and --dry-run (rolled back). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "triscreen/config.h"
+#include "triscreen/grid.h"
+#include "triscreen/ingest.h"
+#include "triscreen/store.h"
+
+typedef struct fixture {
+    char dir[64], path[128];
+    ts_config *cfg;
+    ts_grid *grid;
+    ts_store *s;
+} fixture;
+
+static void ok(ts_status rc, const ts_err *err)
+{
+    if (rc != TS_OK)
+        fail_msg("%s: %s: %s", ts_status_name(rc), err->where, err->msg);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/ts_ingest_XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    const char *src = getenv("TS_SOURCE_DIR");
+    char text[2048], cp[128], db[128];
+    snprintf(text, sizeof text,
+             "database: t.db\ngrid: %s/tests/unit/grid/data/grid.yaml\n"
+             "problem_events: [threat_reported]\n",
+             src ? src : ".");
+    snprintf(cp, sizeof cp, "%s/triscreen.yaml", fx->dir);
+    write_file(cp, text);
+    snprintf(db, sizeof db, "%s/t.db", fx->dir);
+    snprintf(fx->path, sizeof fx->path, "%s/in.jsonl", fx->dir);
+    ts_err err;
+    ok(ts_config_load(cp, &fx->cfg, &err), &err);
+    ok(ts_grid_load(fx->cfg->grid, &fx->grid, &err), &err);
+    ok(ts_store_open(db, TS_STORE_READWRITE, &fx->s, &err), &err);
+    ok(ts_store_put_grid(fx->s, fx->grid, &err), &err);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    ts_store_close(fx->s);
+    ts_grid_free(fx->grid);
+    ts_config_free(fx->cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    int r = system(cmd);
+    free(fx);
+    return r == 0 ? 0 : -1;
+}
+
+static const char *rows = "{\"id\":\"P-1\",\"grid\":\"T01-V01-G01\",\"born\":\"1980-01-02\","
+                          "\"events\":[{\"type\":\"threat_reported\",\"date\":\"2026-11-20\"}]}\n"
+                          "{\"id\":\"P-2\",\"grid\":\n"
+                          "{\"grid\":\"T01-V01-G01\"}\n"
+                          "{\"id\":\"P-3\",\"grid\":\"T09-V09-G09\"}\n"
+                          "{\"id\":\"P-4\",\"grid\":\"T01-V01-G01\",\"born\":\"2026-02-30\"}\n";
+
+/* Imports fx->path; the reject lines land in *rej (malloc'd, NUL-terminated). */
+static ts_import_stats import(fixture *fx, bool dry_run, char **rej)
+{
+    size_t len = 0;
+    FILE *f = open_memstream(rej, &len);
+    assert_non_null(f);
+    ts_import_opts o = {.rejects = f, .dry_run = dry_run};
+    ts_import_stats st = {0};
+    ts_err err;
+    ok(ts_import_file(fx->s, fx->grid, fx->cfg, fx->path, &o, &st, &err), &err);
+    fclose(f);
+    return st;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_good_and_bad_rows(void **state)
+{
+    fixture *fx = *state;
+    write_file(fx->path, rows);
+    char *rej = NULL;
+    ts_import_stats st = import(fx, false, &rej);
+    assert_int_equal(st.rows, 5);
+    assert_int_equal(st.persons_new, 1);
+    assert_int_equal(st.rejected, 4);
+    assert_int_equal(st.events_new, 1);
+    assert_int_equal(st.problem_events, 1);
+    assert_int_equal(count_lines(rej), 4);
+    /* each reject names the file, its line and (when known) the field */
+    assert_non_null(strstr(rej, "in.jsonl"));
+    assert_non_null(strstr(rej, "\"line\":2"));
+    assert_non_null(strstr(rej, "\"line\":3"));
+    assert_non_null(strstr(rej, "\"field\":\"id\""));
+    assert_non_null(strstr(rej, "\"line\":4"));
+    assert_non_null(strstr(rej, "\"field\":\"grid\""));
+    assert_non_null(strstr(rej, "\"line\":5"));
+    assert_non_null(strstr(rej, "\"field\":\"born\""));
+    free(rej);
+
+    ts_err err;
+    ts_store_counts c;
+    ok(ts_store_counts_get(fx->s, &c, &err), &err);
+    assert_int_equal(c.persons, 1);
+    assert_int_equal(c.events, 1);
+
+    /* re-import converges: nothing new, the same rejects */
+    st = import(fx, false, &rej);
+    assert_int_equal(st.persons_new, 0);
+    assert_int_equal(st.persons_unchanged, 1);
+    assert_int_equal(st.events_new, 0);
+    assert_int_equal(st.rejected, 4);
+    free(rej);
+}
+
+static void test_dry_run(void **state)
+{
+    fixture *fx = *state;
+    write_file(fx->path, "{\"id\":\"P-9\",\"grid\":\"T01-V02-G01\"}\n");
+    char *rej = NULL;
+    ts_import_stats st = import(fx, true, &rej);
+    assert_int_equal(st.persons_new, 1);
+    assert_int_equal(st.rejected, 0);
+    assert_string_equal(rej, "");
+    free(rej);
+    ts_err err;
+    ts_store_counts c;
+    ok(ts_store_counts_get(fx->s, &c, &err), &err);
+    assert_int_equal(c.persons, 0); /* rolled back */
+}
+
+static void test_missing_file(void **state)
+{
+    fixture *fx = *state;
+    ts_import_opts o = {0};
+    ts_import_stats st = {0};
+    ts_err err;
+    char p[160];
+    snprintf(p, sizeof p, "%s/absent.jsonl", fx->dir);
+    assert_int_equal(ts_import_file(fx->s, fx->grid, fx->cfg, p, &o, &st, &err), TS_IO);
+    assert_non_null(strstr(err.where, "absent.jsonl"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_good_and_bad_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -47,6 +47,17 @@ const char *ts_colour_text(ts_colour c)
     return n[0] ? n : "none";
 }
 
+int ts_colour_slot(ts_colour c)
+{
+    static const int slot[TS_COLOUR_N] = {
+        [TS_COLOUR_NONE] = -1,
+        [TS_COLOUR_RED] = 0,
+        [TS_COLOUR_YELLOW] = 1,
+        [TS_COLOUR_BLUE] = 2,
+    };
+    return (unsigned)c < TS_COLOUR_N ? slot[c] : -1;
+}
+
 ts_alert_state ts_close_outcome_state(ts_close_outcome o)
 {
     static const ts_alert_state to[TS_CLOSE_OUTCOME_N] = {

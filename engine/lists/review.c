@@ -173,7 +173,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
     set.since = next != stored || !found ? r->now : m.since;
     char next_review[11];
     if (next != TS_COLOUR_NONE) {
-        int days = r->review_days[TS_COLOUR_RED - next]; /* [red, yellow, blue] */
+        int days = r->review_days[ts_colour_slot(next)]; /* [red, yellow, blue] */
         if (days > 0) {
             ts_date_format(now_days + days, next_review);
             set.next_review = next_review;

@@ -145,9 +145,10 @@ static ts_colour circle_colour(const ts_list_row *r)
 
 static int32_t review_date(const pass_ctx *pc, int colour)
 {
-    if (colour <= 0)
+    int slot = ts_colour_slot((ts_colour)colour);
+    if (slot < 0)
         return TS_DATE_NONE;
-    return pc->o->now + pc->o->cfg->review_days[3 - colour];
+    return pc->o->now + pc->o->cfg->review_days[slot];
 }
 
 /* ---- reader ---------------------------------------------------------------------------- */

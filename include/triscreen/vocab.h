@@ -89,6 +89,9 @@ bool ts_close_outcome_parse(const char *s, ts_close_outcome *out);
 
 /* A colour as list text: its name, or "none" for TS_COLOUR_NONE (and out-of-list values). */
 const char *ts_colour_text(ts_colour c);
+/* The slot of a colour in the config's per-colour arrays (thresholds, review_days), which
+ * are ordered {red, yellow, blue}: 0, 1, 2; -1 for TS_COLOUR_NONE and out-of-list values. */
+int ts_colour_slot(ts_colour c);
 /* The state an ack (TS_ALERT_ACKED) or close (TS_ALERT_CLOSED) leads to. */
 ts_alert_state ts_close_outcome_state(ts_close_outcome o);
 

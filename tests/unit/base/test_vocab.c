@@ -88,6 +88,11 @@ static void test_fixed(void **state)
     assert_string_equal(ts_feedback_name(TS_FEEDBACK_NONE), "");
     assert_int_equal(TS_PASS_N, 3);
     assert_int_equal(TS_FEEDBACK_N, 4);
+    assert_int_equal(ts_colour_slot(TS_COLOUR_RED), 0);
+    assert_int_equal(ts_colour_slot(TS_COLOUR_YELLOW), 1);
+    assert_int_equal(ts_colour_slot(TS_COLOUR_BLUE), 2);
+    assert_int_equal(ts_colour_slot(TS_COLOUR_NONE), -1);
+    assert_int_equal(ts_colour_slot((ts_colour)9), -1);
     assert_int_equal(ts_close_outcome_state(TS_CLOSE_ACK), TS_ALERT_ACKED);
     assert_int_equal(ts_close_outcome_state(TS_CLOSE_CLOSE), TS_ALERT_CLOSED);
 }

@@ -1149,11 +1149,11 @@ char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rul
         ts__jbuf_int(&jb, (long long)p->with_gaps);
     }
     ts__jbuf_lit(&jb, ",\"lists\":{\"red\":");
-    ts__jbuf_int(&jb, (long long)p->lists[3]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_RED]);
     ts__jbuf_lit(&jb, ",\"yellow\":");
-    ts__jbuf_int(&jb, (long long)p->lists[2]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_YELLOW]);
     ts__jbuf_lit(&jb, ",\"blue\":");
-    ts__jbuf_int(&jb, (long long)p->lists[1]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_BLUE]);
     ts__jbuf_lit(&jb, "},\"transitions\":{\"total\":");
     ts__jbuf_int(&jb, (long long)p->transitions);
     ts__jbuf_lit(&jb, ",\"entered\":");

@@ -108,13 +108,15 @@ int ts__cli_alerts(int argc, char **argv)
         case 'o':
             f.officer = optarg;
             break;
-        case 't':
-            if (strcmp(optarg, "new") && strcmp(optarg, "acked") && strcmp(optarg, "closed")) {
+        case 't': {
+            ts_alert_state want;
+            if (!ts_alert_state_parse(optarg, &want) || want == TS_ALERT_SUPERSEDED) {
                 ts_cli_fail("alerts: --status must be new, acked or closed, not '%s'", optarg);
                 return TS_EXIT_USAGE;
             }
             f.status = optarg;
             break;
+        }
         case 'f':
             if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
                 jsonl = true;

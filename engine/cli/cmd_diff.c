@@ -58,7 +58,7 @@ static ts_status run_side(side *sd, const ts_config *cfg, const ts_grid *grid, c
 
 static const char *colour_or_none(int c)
 {
-    return c > 0 ? ts_colour_name((ts_colour)c) : "none";
+    return ts_colour_text((ts_colour)c);
 }
 
 /* Rule ids of a reasons JSON array, as "a, b" (ids contain no quotes). */

@@ -13,20 +13,6 @@ static const char usage[] =
     "usage: triscreen review [-c CONFIG] ID --by OFFICER --outcome confirm|lower|raise|clear\n"
     "                        [--colour red|yellow|blue] [--until DATE] --note TEXT [--now DATE]";
 
-/* Indexed by ts_review_outcome. */
-static const char *const names[] = {"confirm", "lower", "raise", "clear"};
-
-static bool parse_outcome(const char *s, ts_review_outcome *out)
-{
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!strcmp(s, names[i])) {
-            *out = (ts_review_outcome)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 int ts__cli_review(int argc, char **argv)
 {
     const char *cfg_path = NULL, *by = NULL, *until = NULL, *note = NULL, *now = NULL;
@@ -50,7 +36,7 @@ int ts__cli_review(int argc, char **argv)
             by = optarg;
             break;
         case 'o':
-            if (!parse_outcome(optarg, &outcome)) {
+            if (!ts_review_outcome_parse(optarg, &outcome)) {
                 ts_cli_fail("review: --outcome must be confirm, lower, raise or clear, not '%s'",
                             optarg);
                 return TS_EXIT_USAGE;
@@ -111,8 +97,8 @@ int ts__cli_review(int argc, char **argv)
             /* a refused outcome or colour is the caller's mistake */
             code = rc == TS_INVALID ? TS_EXIT_USAGE : ts_cli_exit_for(rc);
         } else {
-            printf("review recorded: %s %s%s%s by %s on %s\n", r.person, names[outcome],
-                   colour != TS_COLOUR_NONE ? " " : "",
+            printf("review recorded: %s %s%s%s by %s on %s\n", r.person,
+                   ts_review_outcome_name(outcome), colour != TS_COLOUR_NONE ? " " : "",
                    colour != TS_COLOUR_NONE ? ts_colour_name(colour) : "", by, e.now);
         }
     }

@@ -198,7 +198,7 @@ static void print_feedback(unsigned set)
 
 static const char *colour_name(ts_colour c)
 {
-    return c == TS_COLOUR_NONE ? "none" : ts_colour_name(c);
+    return ts_colour_text(c);
 }
 
 static bool contains(const char *const *ids, size_t n, const char *id)

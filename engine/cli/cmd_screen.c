@@ -46,8 +46,9 @@ static void print_text(const ts_screen_result *r, const ts_rulepack *pack, const
         else
             printf("  lists: red %llu, yellow %llu, blue %llu; transitions %llu (entered %llu, "
                    "left %llu, rose %llu, fell %llu)\n",
-                   (unsigned long long)p->lists[3], (unsigned long long)p->lists[2],
-                   (unsigned long long)p->lists[1], (unsigned long long)p->transitions,
+                   (unsigned long long)p->lists[TS_COLOUR_RED],
+                   (unsigned long long)p->lists[TS_COLOUR_YELLOW],
+                   (unsigned long long)p->lists[TS_COLOUR_BLUE], (unsigned long long)p->transitions,
                    (unsigned long long)p->entered, (unsigned long long)p->left,
                    (unsigned long long)p->rose, (unsigned long long)p->fell);
         for (size_t j = 0; j < ts_rulepack_count(pack); j++) {
@@ -55,10 +56,12 @@ static void print_text(const ts_screen_result *r, const ts_rulepack *pack, const
             if (ri->pass == p->pass && p->fired[j])
                 printf("    %-28s %8llu\n", ri->id, (unsigned long long)p->fired[j]);
         }
-        if (p->alerts[1] + p->alerts[2] + p->alerts[3])
+        if (p->alerts[TS_FEEDBACK_EARLY] + p->alerts[TS_FEEDBACK_DETAILED] +
+            p->alerts[TS_FEEDBACK_QUICK])
             printf("  alerts: early %llu, detailed %llu, quick %llu\n",
-                   (unsigned long long)p->alerts[1], (unsigned long long)p->alerts[2],
-                   (unsigned long long)p->alerts[3]);
+                   (unsigned long long)p->alerts[TS_FEEDBACK_EARLY],
+                   (unsigned long long)p->alerts[TS_FEEDBACK_DETAILED],
+                   (unsigned long long)p->alerts[TS_FEEDBACK_QUICK]);
         if (p->rule_errors)
             printf("  rule errors: %llu (first: %s)\n", (unsigned long long)p->rule_errors,
                    p->first_error);

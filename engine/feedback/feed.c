@@ -115,8 +115,8 @@ ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter
     static const ts_alert_filter all = {0};
     if (!f)
         f = &all;
-    if (f->status && strcmp(f->status, "new") && strcmp(f->status, "acked") &&
-        strcmp(f->status, "closed") && strcmp(f->status, "superseded"))
+    ts_alert_state want;
+    if (f->status && !ts_alert_state_parse(f->status, &want))
         return ts_err_set(err, TS_INVALID, "status",
                           "alert status must be new, acked or closed, not '%s'", f->status);
     if ((unsigned)f->kind > TS_FEEDBACK_QUICK)
@@ -250,7 +250,8 @@ static ts_status on_live(void *ud, const ts__alert_row *r, bool *stop, ts_err *e
 static ts_status set_status(ts_store *s, const char *alert_id, const char *by, const char *note,
                             bool close_it, ts_err *err)
 {
-    const char *verb = close_it ? "close" : "ack";
+    ts_close_outcome how = close_it ? TS_CLOSE_CLOSE : TS_CLOSE_ACK;
+    const char *verb = ts_close_outcome_name(how);
     int64_t n;
     if (!parse_alert_id(alert_id, &n))
         return ts_err_set(err, TS_NOTFOUND, alert_id ? alert_id : "",
@@ -275,15 +276,17 @@ static ts_status set_status(ts_store *s, const char *alert_id, const char *by, c
         rc = ts_err_set(err, TS_NOTFOUND, name, "no such alert");
         goto done;
     }
-    if (!strcmp(lc.status, "closed")) {
+    ts_alert_state now_st = TS_ALERT_NEW;
+    bool known = ts_alert_state_parse(lc.status, &now_st);
+    if (known && now_st == TS_ALERT_CLOSED) {
         rc = ts_err_set(err, TS_STATE, name, "the alert is already closed");
         goto done;
     }
-    if (!close_it && !strcmp(lc.status, "acked")) {
+    if (!close_it && known && now_st == TS_ALERT_ACKED) {
         rc = ts_err_set(err, TS_STATE, name, "the alert is already acknowledged");
         goto done;
     }
-    const char *to = close_it ? "closed" : "acked";
+    const char *to = ts_alert_state_name(ts_close_outcome_state(how));
     char at[21];
     ts__fb_timestamp((int64_t)time(NULL), at);
     if ((rc = ts__alert_db_set_status(d, lc.cursor, to, err)) != TS_OK ||
@@ -314,13 +317,24 @@ ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, cons
 
 /* ---- statistics ------------------------------------------------------------------------ */
 
-enum { ST_NEW, ST_ACKED, ST_CLOSED, ST_OTHER, ST__N };
-static const char *const status_names[ST__N] = {"new", "acked", "closed", "other"};
+/* Slots: the states new, acked and closed; any other status (superseded) counts as "other". */
+enum {
+    ST_NEW = TS_ALERT_NEW,
+    ST_ACKED = TS_ALERT_ACKED,
+    ST_CLOSED = TS_ALERT_CLOSED,
+    ST_OTHER,
+    ST__N
+};
+
+static const char *stat_name(int st)
+{
+    return st == ST_OTHER ? "other" : ts_alert_state_name((ts_alert_state)st);
+}
 
 typedef struct stats_ctx {
     const ts_grid *grid;
-    uint64_t by[4][ST__N]; /* [ts_feedback][status] */
-    double *ack, *close;   /* minutes */
+    uint64_t by[TS_FEEDBACK_N][ST__N]; /* [ts_feedback][status] */
+    double *ack, *close;               /* minutes */
     size_t n_ack, n_close, cap_ack, cap_close;
     uint64_t *town_total, *town_closed; /* by town cell index; last slot = unknown */
     size_t n_cells;
@@ -352,10 +366,8 @@ static ts_status on_stat(void *ud, const char *kind, const char *grid, const cha
     ts_feedback k;
     if (!kind || !ts_feedback_parse(kind, &k))
         k = TS_FEEDBACK_NONE;
-    int st = ST_OTHER;
-    for (int i = 0; i < ST_OTHER; i++)
-        if (status && !strcmp(status, status_names[i]))
-            st = i;
+    ts_alert_state as;
+    int st = ts_alert_state_parse(status, &as) && (int)as < ST_OTHER ? (int)as : ST_OTHER;
     sc->by[k][st]++;
     int64_t c, t;
     ts_status rc = TS_OK;
@@ -401,7 +413,7 @@ static void print_json(const stats_ctx *sc, double mack, double mclose, FILE *ou
             kt += sc->by[k][s];
             by_status[s] += sc->by[k][s];
             if (s != ST_OTHER || sc->by[k][s])
-                json_object_object_add(ko, status_names[s],
+                json_object_object_add(ko, stat_name(s),
                                        json_object_new_int64((int64_t)sc->by[k][s]));
         }
         json_object_object_add(ko, "total", json_object_new_int64((int64_t)kt));
@@ -413,7 +425,7 @@ static void print_json(const stats_ctx *sc, double mack, double mclose, FILE *ou
     }
     for (int s = 0; s < ST__N; s++)
         if (s != ST_OTHER || by_status[s])
-            json_object_object_add(statuses, status_names[s],
+            json_object_object_add(statuses, stat_name(s),
                                    json_object_new_int64((int64_t)by_status[s]));
     json_object_object_add(o, "total", json_object_new_int64((int64_t)total));
     json_object_object_add(o, "by_kind", kinds);

@@ -209,7 +209,7 @@ typedef struct headline_ctx {
     char next_review[16];
     char colour[16];
     bool member;
-    size_t circle, by_colour[4];
+    size_t circle, by_colour[TS_COLOUR_N];
     char last_other[128];
     bool oom;
 } headline_ctx;
@@ -317,9 +317,12 @@ static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const c
     json_object_object_add(h, "top_reasons", hc.top);
     hc.top = NULL;
     json_object_object_add(circle, "size", json_object_new_int64((int64_t)hc.circle));
-    json_object_object_add(circle, "red", json_object_new_int64((int64_t)hc.by_colour[3]));
-    json_object_object_add(circle, "yellow", json_object_new_int64((int64_t)hc.by_colour[2]));
-    json_object_object_add(circle, "blue", json_object_new_int64((int64_t)hc.by_colour[1]));
+    json_object_object_add(circle, "red",
+                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_RED]));
+    json_object_object_add(circle, "yellow",
+                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_YELLOW]));
+    json_object_object_add(circle, "blue",
+                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_BLUE]));
     json_object_object_add(circle, "listed", hc.listed);
     hc.listed = NULL;
     json_object_object_add(circle, "members", hc.members);

@@ -412,7 +412,10 @@ static ts__hres alert_action(ts__req *r, bool close)
         case TS_OK: {
             json_object *o = json_object_new_object();
             json_object_object_add(o, "id", json_object_new_string(r->param));
-            json_object_object_add(o, "status", json_object_new_string(close ? "closed" : "acked"));
+            json_object_object_add(
+                o, "status",
+                json_object_new_string(ts_alert_state_name(
+                    ts_close_outcome_state(close ? TS_CLOSE_CLOSE : TS_CLOSE_ACK))));
             return reply_json_obj(r, 200, o);
         }
         case TS_NOTFOUND:

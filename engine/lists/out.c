@@ -9,29 +9,13 @@
 
 const char *ts__lists_colour_text(ts_colour c)
 {
-    switch (c) {
-    case TS_COLOUR_RED:
-        return "red";
-    case TS_COLOUR_YELLOW:
-        return "yellow";
-    case TS_COLOUR_BLUE:
-        return "blue";
-    default:
-        return "none";
-    }
+    return ts_colour_text(c);
 }
 
 ts_colour ts__lists_colour_of(const char *s)
 {
-    if (!s)
-        return TS_COLOUR_NONE;
-    if (!strcmp(s, "red"))
-        return TS_COLOUR_RED;
-    if (!strcmp(s, "yellow"))
-        return TS_COLOUR_YELLOW;
-    if (!strcmp(s, "blue"))
-        return TS_COLOUR_BLUE;
-    return TS_COLOUR_NONE;
+    ts_colour c = TS_COLOUR_NONE;
+    return ts_colour_parse(s, &c) ? c : TS_COLOUR_NONE;
 }
 
 bool ts__lists_date_ok(const char *s)

@@ -195,7 +195,7 @@ static json_object *redact_circle(json_object *c, const ts_reader *r)
         json_object_put(listed);
         return NULL;
     }
-    size_t size = 0, by[4] = {0}, outside = 0;
+    size_t size = 0, by[TS_COLOUR_N] = {0}, outside = 0;
     int highest = 0;
     size_t n = json_object_array_length(members);
     for (size_t i = 0; i < n; i++) {
@@ -223,9 +223,9 @@ static json_object *redact_circle(json_object *c, const ts_reader *r)
         }
     }
     json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
-    json_object_object_add(o, "red", json_object_new_int64((int64_t)by[3]));
-    json_object_object_add(o, "yellow", json_object_new_int64((int64_t)by[2]));
-    json_object_object_add(o, "blue", json_object_new_int64((int64_t)by[1]));
+    json_object_object_add(o, "red", json_object_new_int64((int64_t)by[TS_COLOUR_RED]));
+    json_object_object_add(o, "yellow", json_object_new_int64((int64_t)by[TS_COLOUR_YELLOW]));
+    json_object_object_add(o, "blue", json_object_new_int64((int64_t)by[TS_COLOUR_BLUE]));
     json_object_object_add(o, "listed", listed);
     if (outside && r->reveal == TS_REVEAL_COUNT) {
         json_object *x = json_object_new_object();

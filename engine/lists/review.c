@@ -9,21 +9,6 @@
 #include "lists/lists_int.h"
 #include "store/lists_query.h"
 
-static const char *outcome_name(ts_review_outcome o)
-{
-    switch (o) {
-    case TS_REVIEW_CONFIRM:
-        return "confirm";
-    case TS_REVIEW_LOWER:
-        return "lower";
-    case TS_REVIEW_RAISE:
-        return "raise";
-    case TS_REVIEW_CLEAR:
-        return "clear";
-    }
-    return NULL;
-}
-
 static bool blank(const char *s)
 {
     if (!s)
@@ -37,8 +22,8 @@ static bool blank(const char *s)
 /* Arguments that do not need the database. */
 static ts_status validate(const ts_review *r, int32_t *now_days, ts_err *err)
 {
-    const char *name = outcome_name(r->outcome);
-    if (!name)
+    const char *name = ts_review_outcome_name(r->outcome);
+    if (!name[0])
         return ts_err_set(err, TS_INVALID, "outcome", "unknown review outcome %d", (int)r->outcome);
     if (blank(r->person))
         return ts_err_set(err, TS_INVALID, "person", "a person id is required");
@@ -108,7 +93,8 @@ static char *audit_json(ts_arena *a, const ts_review *r, const char *from, const
     json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    json_object_object_add(o, "outcome", json_object_new_string(outcome_name(r->outcome)));
+    json_object_object_add(o, "outcome",
+                           json_object_new_string(ts_review_outcome_name(r->outcome)));
     json_object_object_add(o, "from", json_object_new_string(from));
     json_object_object_add(o, "to", json_object_new_string(to));
     json_object_object_add(o, "until", ts__json_str(r->until));
@@ -126,7 +112,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
     ts_status rc = validate(r, &now_days, err);
     if (rc != TS_OK)
         return rc;
-    const char *outcome = outcome_name(r->outcome);
+    const char *outcome = ts_review_outcome_name(r->outcome);
     ts_arena a;
     ts_arena_init(&a, 0);
     rc = ts_store_begin(s, err);
@@ -187,7 +173,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
     set.since = next != stored || !found ? r->now : m.since;
     char next_review[11];
     if (next != TS_COLOUR_NONE) {
-        int days = r->review_days[TS_COLOUR_RED - next]; /* [red, yellow, blue] */
+        int days = r->review_days[ts_colour_slot(next)]; /* [red, yellow, blue] */
         if (days > 0) {
             ts_date_format(now_days + days, next_review);
             set.next_review = next_review;

@@ -145,9 +145,10 @@ static ts_colour circle_colour(const ts_list_row *r)
 
 static int32_t review_date(const pass_ctx *pc, int colour)
 {
-    if (colour <= 0)
+    int slot = ts_colour_slot((ts_colour)colour);
+    if (slot < 0)
         return TS_DATE_NONE;
-    return pc->o->now + pc->o->cfg->review_days[3 - colour];
+    return pc->o->now + pc->o->cfg->review_days[slot];
 }
 
 /* ---- reader ---------------------------------------------------------------------------- */
@@ -748,8 +749,7 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         if (rc == TS_OK) {
             char why[64];
             snprintf(why, sizeof why, "%s %s→%s", it->from ? "rose" : "entered",
-                     it->from ? ts_colour_name((ts_colour)it->from) : "none",
-                     ts_colour_name((ts_colour)it->to));
+                     ts_colour_text((ts_colour)it->from), ts_colour_name((ts_colour)it->to));
             rc = alert(pc, s, it, TS_FEEDBACK_DETAILED, it->detailed_engine ? why : "rule feedback",
                        sum, err);
         }
@@ -1149,11 +1149,11 @@ char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rul
         ts__jbuf_int(&jb, (long long)p->with_gaps);
     }
     ts__jbuf_lit(&jb, ",\"lists\":{\"red\":");
-    ts__jbuf_int(&jb, (long long)p->lists[3]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_RED]);
     ts__jbuf_lit(&jb, ",\"yellow\":");
-    ts__jbuf_int(&jb, (long long)p->lists[2]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_YELLOW]);
     ts__jbuf_lit(&jb, ",\"blue\":");
-    ts__jbuf_int(&jb, (long long)p->lists[1]);
+    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_BLUE]);
     ts__jbuf_lit(&jb, "},\"transitions\":{\"total\":");
     ts__jbuf_int(&jb, (long long)p->transitions);
     ts__jbuf_lit(&jb, ",\"entered\":");

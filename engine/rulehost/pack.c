@@ -1,6 +1,7 @@
 /* rulehost/pack.c — rule packs: reading a folder of *.lua files in name order, the
  * pack hash, validation through a scratch sandbox (sandbox.c), the rule table, and the
- * enum names, tally and score colour. Uses base/text.h (sha256), base/limits.h. */
+ * tally and score colour (the enum names are in base/vocab.c). Uses base/text.h (sha256),
+ * base/limits.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,57 +12,6 @@
 #include "base/limits.h"
 #include "base/text.h"
 #include "rulehost/rh.h"
-
-/* ---- names ---------------------------------------------------------------------- */
-
-static const char *const pass_names[] = {"full", "regional", "targeted"};
-static const char *const colour_names[] = {"", "blue", "yellow", "red"};
-static const char *const feedback_names[] = {"", "early", "detailed", "quick"};
-
-const char *ts_pass_name(ts_pass p)
-{
-    return (unsigned)p < 3 ? pass_names[p] : "";
-}
-
-const char *ts_colour_name(ts_colour c)
-{
-    return (unsigned)c < 4 ? colour_names[c] : "";
-}
-
-const char *ts_feedback_name(ts_feedback f)
-{
-    return (unsigned)f < 4 ? feedback_names[f] : "";
-}
-
-bool ts_pass_parse(const char *s, ts_pass *out)
-{
-    for (int i = 0; s && i < 3; i++)
-        if (strcmp(s, pass_names[i]) == 0) {
-            *out = (ts_pass)i;
-            return true;
-        }
-    return false;
-}
-
-bool ts_colour_parse(const char *s, ts_colour *out)
-{
-    for (int i = 1; s && i < 4; i++)
-        if (strcmp(s, colour_names[i]) == 0) {
-            *out = (ts_colour)i;
-            return true;
-        }
-    return false;
-}
-
-bool ts_feedback_parse(const char *s, ts_feedback *out)
-{
-    for (int i = 1; s && i < 4; i++)
-        if (strcmp(s, feedback_names[i]) == 0) {
-            *out = (ts_feedback)i;
-            return true;
-        }
-    return false;
-}
 
 /* ---- tally ---------------------------------------------------------------------- */
 
@@ -140,12 +90,12 @@ const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack)
 
 ts_status ts_rulepack_check_passes(const ts_rulepack *pack, unsigned passes_mask, ts_err *err)
 {
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < TS_PASS_N; p++)
         if ((passes_mask & TS_PASS_BIT(p)) && pack->n_pass[p] == 0)
             return ts_err_set(err, TS_RULE, pack->dir,
                               "no rule for the %s pass (a pack without rules would mark "
                               "nobody and delist everyone)",
-                              pass_names[p]);
+                              ts_pass_name((ts_pass)p));
     return TS_OK;
 }
 

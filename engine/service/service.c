@@ -1222,7 +1222,7 @@ done:
 
 static const char *colour_name(int c)
 {
-    return c > 0 && c <= 3 ? ts_colour_name((ts_colour)c) : "none";
+    return ts_colour_text((ts_colour)c);
 }
 
 static const char *upsert_name(ts_upsert u)

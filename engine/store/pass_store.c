@@ -4,27 +4,19 @@
 #include <string.h>
 
 #include "triscreen/date.h"
+#include "triscreen/vocab.h"
 #include "store/store_int.h"
-
-static const char *const colour_text[] = {NULL, "blue", "yellow", "red"};
 
 static int colour_from_text(const char *t)
 {
-    if (!t)
-        return 0;
-    if (!strcmp(t, "red"))
-        return 3;
-    if (!strcmp(t, "yellow"))
-        return 2;
-    if (!strcmp(t, "blue"))
-        return 1;
-    return 0; /* "none" */
+    ts_colour c = TS_COLOUR_NONE;
+    return ts_colour_parse(t, &c) ? (int)c : 0; /* NULL, "none" */
 }
 
 static void bind_colour(sqlite3_stmt *st, int i, int colour)
 {
-    if (colour >= 1 && colour <= 3)
-        sqlite3_bind_text(st, i, colour_text[colour], -1, SQLITE_STATIC);
+    if (colour >= TS_COLOUR_BLUE && colour <= TS_COLOUR_RED)
+        sqlite3_bind_text(st, i, ts_colour_name((ts_colour)colour), -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }

@@ -56,12 +56,7 @@ ts_status ts_dossier_print_for(ts_store *s, const ts_grid *g, const char *person
                                const ts_reader *reader, ts_out_format fmt, FILE *out,
                                ts_err *err) TS_MUST_CHECK;
 
-typedef enum {
-    TS_REVIEW_CONFIRM = 0,
-    TS_REVIEW_LOWER,
-    TS_REVIEW_RAISE,
-    TS_REVIEW_CLEAR
-} ts_review_outcome;
+/* ts_review_outcome (confirm, lower, raise, clear): triscreen/vocab.h. */
 
 typedef struct ts_review {
     const char *person;

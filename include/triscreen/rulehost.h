@@ -15,30 +15,11 @@
 #include "triscreen/arena.h"
 #include "triscreen/record.h"
 #include "triscreen/status.h"
+#include "triscreen/vocab.h"
 
-typedef enum { TS_PASS_FULL = 0, TS_PASS_REGIONAL = 1, TS_PASS_TARGETED = 2 } ts_pass;
-/* Ordered: a higher value is a higher risk. */
-typedef enum {
-    TS_COLOUR_NONE = 0,
-    TS_COLOUR_BLUE = 1,
-    TS_COLOUR_YELLOW = 2,
-    TS_COLOUR_RED = 3
-} ts_colour;
-typedef enum {
-    TS_FEEDBACK_NONE = 0,
-    TS_FEEDBACK_EARLY = 1,
-    TS_FEEDBACK_DETAILED = 2,
-    TS_FEEDBACK_QUICK = 3
-} ts_feedback;
+/* ts_pass, ts_colour (ordered: a higher value is a higher risk), ts_feedback and their
+ * names and parsers: triscreen/vocab.h. */
 typedef enum { TS_RULE_SUSPECT = 0, TS_RULE_GAP = 1 } ts_rule_kind;
-
-/* Names ("full", "red", "early", "suspect"; "" for NONE) and their inverse parsers. */
-const char *ts_pass_name(ts_pass p);
-const char *ts_colour_name(ts_colour c);
-const char *ts_feedback_name(ts_feedback f);
-bool ts_pass_parse(const char *s, ts_pass *out);
-bool ts_colour_parse(const char *s, ts_colour *out); /* "red" | "yellow" | "blue" */
-bool ts_feedback_parse(const char *s, ts_feedback *out);
 
 typedef struct ts_rule_info {
     const char *id;

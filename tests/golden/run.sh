@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Golden outputs: one fixed scenario on the samples (fixed dates), every read command in
+# every format, written to OUT_DIR with wall-clock times masked. `check.sh` compares them
+# with tests/golden/expected/. Usage: tests/golden/run.sh PATH/TO/triscreen OUT_DIR
+set -eu
+TS=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+OUT=$(mkdir -p "$2" && cd "$2" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+cp "$ROOT/samples/grid.yaml" "$ROOT/samples/persons.jsonl" "$W/"
+sed -e "s#\.\./rules#$ROOT/rules#" "$ROOT/samples/triscreen.yaml" >"$W/triscreen.yaml"
+cd "$W"
+export TRISCREEN_CONFIG=$W/triscreen.yaml
+# Mask what depends on the wall clock or the machine: timestamps, durations, temp paths.
+mask() {
+    sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?/<TIME>/g' \
+        -e 's/[0-9]+(\.[0-9]+)? ?(ms|s|records\/s|rec\/s)\b/<DUR>/g' \
+        -e 's/rules [0-9]+ persons\/s per core/rules <RATE> persons\/s per core/g' \
+        -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
+}
+run() { # run NAME CMD...: stdout+exit code to NAME
+    local name=$1; shift
+    local rc=0
+    "$TS" "$@" >"$W/.out" 2>"$W/.err" || rc=$?
+    { mask <"$W/.out"; echo "# exit $rc"; } >"$OUT/$name"
+}
+run 00-init init
+run 01-import import persons.jsonl
+run 02-rules-check rules check "$ROOT/rules"
+run 03-rules-test rules test "$ROOT/rules"
+run 04-screen screen --now 2026-11-20
+for f in table jsonl csv; do
+    run 10-lists.$f lists --format $f
+    run 11-lists-red-T01.$f lists --colour red --scope T01 --format $f
+    run 12-ledger.$f ledger --format $f
+    run 13-ledger-suspects.$f ledger --suspects --format $f
+    run 14-due.$f due --now 2026-12-02 --format $f
+done
+i=0
+for p in $("$TS" lists --format jsonl | jq -r .person | awk 'NR%97==1' | head -12); do
+    i=$((i + 1))
+    run 20-dossier-$i.text dossier "$p" --format text
+    run 20-dossier-$i.json dossier "$p" --format json
+done
+P=$("$TS" lists --colour red --format jsonl | head -1 | jq -r .person)
+run 30-review review "$P" --by o-t01-v01-g01 --outcome lower --colour yellow --until 2026-12-31 \
+    --note "family support in place" --now 2026-11-25
+run 31-dossier-reviewed dossier "$P" --format json
+run 32-screen-targeted screen --pass targeted --now 2026-11-26
+run 33-ledger-after ledger --format jsonl
+run 40-alerts.jsonl alerts --format jsonl
+run 41-alerts.table alerts --format table
+run 42-alerts-quick alerts --kind quick --format jsonl
+run 43-alerts-T02 alerts --scope T02 --format jsonl
+A=$("$TS" alerts --kind quick --format jsonl | head -1 | jq -r .id)
+run 44-ack ack "$A" --by o-t01-v01-g01 --note "called the family"
+run 45-close close "$A" --by o-t01-v01-g01 --note "visited"
+run 46-alerts-stats alerts --stats
+run 50-report.text report --now 2026-11-26
+run 51-report.json report --now 2026-11-26 --format json
+run 52-report-T01 report --scope T01 --now 2026-11-26
+"$TS" report --now 2026-11-26 --html "$W/report.html" >/dev/null
+mask <"$W/report.html" >"$OUT/53-report.html"
+# A draft pack: the default pack with one threshold moved.
+cp -r "$ROOT/rules" "$W/draft"
+sed -i '58s/score = 40/score = 25/;109s/score = 20/score = 45/' "$W/draft/20_regional.lua"
+run 60-diff diff --rules "$W/draft" --now 2026-11-26
+run 61-diff-T01 diff --rules "$W/draft" --scope T01 --now 2026-11-26
+
+# The HTTP API over the same database: a county-wide token, a town token and a reader.
+h() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+cat >>"$W/triscreen.yaml" <<EOC
+service:
+  tokens:
+    - {name: admin, sha256: $(h golden-admin), scopes: [all], write: true}
+    - {name: town1, sha256: $(h golden-t01), scopes: [T01], write: true}
+    - {name: reader2, sha256: $(h golden-t02), scopes: [T02], write: false}
+EOC
+"$TS" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
+SPID=$!
+trap 'kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null; rm -rf "$W"' EXIT
+PORT=
+for _ in $(seq 200); do
+    PORT=$(grep -o 'msg=listening addr=127.0.0.1:[0-9]*' "$W/serve.log" | tail -1 | cut -d: -f2 || true)
+    [ -n "$PORT" ] && break
+    sleep 0.05
+done
+[ -n "$PORT" ] || { echo "golden: serve did not start" >&2; cat "$W/serve.log" >&2; exit 1; }
+http() { # http NAME TOKEN METHOD PATH [BODY]
+    local name=$1 tok=$2 m=$3 path=$4 body=${5-}
+    local args=(-s -o "$W/.out" -w '%{http_code}' -X "$m" --max-time 30 -H "Authorization: Bearer $tok")
+    [ -n "$body" ] && args+=(-H "Content-Type: application/json" --data-binary "$body")
+    local code
+    code=$(curl "${args[@]}" "http://127.0.0.1:$PORT$path")
+    { mask <"$W/.out"; echo; echo "# http $code"; } >"$OUT/$name"
+}
+for c in red yellow blue; do
+    http 70-http-lists-$c golden-admin GET /v1/lists/$c
+    http 71-http-lists-$c-T01 golden-t01 GET /v1/lists/$c
+done
+http 72-http-alerts golden-admin GET /v1/alerts
+http 73-http-alerts-T02 golden-t02 GET "/v1/alerts?since=0"
+i=0
+for p in $("$TS" lists --format jsonl | jq -r .person | awk 'NR%61==1' | head -8); do
+    i=$((i + 1))
+    http 74-http-person-$i golden-admin GET /v1/persons/$p
+    http 75-http-person-$i-T01 golden-t01 GET /v1/persons/$p
+done
+i=0
+for p in $("$TS" lists --scope T01 --format jsonl | jq -r .person | awk 'NR%17==1' | head -5); do
+    i=$((i + 1))
+    http 75-http-person-T01-$i golden-t01 GET /v1/persons/$p
+done
+http 76-http-post golden-t01 POST /v1/records \
+    '{"id":"P-GOLD-1","name":"金示例","grid":"T01-V01-G01","events":[{"type":"threat_reported","date":"2026-11-24","note":"threat"}]}'
+http 77-http-person-new golden-t01 GET /v1/persons/P-GOLD-1
+http 78-http-alerts-after golden-t01 GET "/v1/alerts?since=0"
+http 79-http-refused golden-t01 POST /v1/records '{"id":"P-GOLD-2","name":"x","grid":"T02-V01-G01"}'
+echo "golden: $(ls "$OUT" | wc -l) outputs in $OUT"

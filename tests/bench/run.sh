@@ -7,4 +7,5 @@ cmake --build "$B" --target ts-gen triscreen bench_rules bench_parse >/dev/null
 echo "== machine"; nproc; grep -m1 "model name" /proc/cpuinfo || true
 echo "== import";  "$D/bench_import.sh" "$B" "$N"
 echo "== screen";  "$D/bench_screen.sh" "$B" "$N"
+echo "== read side (every read command, HTTP lists/persons)"; "$D/bench_read.sh" "$B" 200000
 echo "== rules (in memory, default pack vs hand-written C)"; "$B/bench_rules" "$(dirname "$D")/../rules" || true

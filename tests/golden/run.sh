@@ -17,6 +17,9 @@ mask() {
     sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?/<TIME>/g' \
         -e 's/[0-9]+(\.[0-9]+)? ?(ms|s|records\/s|rec\/s)\b/<DUR>/g' \
         -e 's/rules [0-9]+ persons\/s per core/rules <RATE> persons\/s per core/g' \
+        -e 's/(median time to [a-z]+: +)[0-9]+\.[0-9]+ min/\1#.# min/' \
+        -e 's/"median_hours_to_close":[0-9.]+/"median_hours_to_close":"#.#"/g' \
+        -e 's/(%  +)[0-9]+\.[0-9]( )/\1#.#\2/' -e 's#(%</td><td>)[0-9]+\.[0-9]</td>#\1\#.\#</td>#g' \
         -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
 }
 run() { # run NAME CMD...: stdout+exit code to NAME

@@ -54,8 +54,8 @@ typedef struct ts_app ts_app;
 
 /* Opens what opts asks for (see the invariants for the order and the statuses). On
  * success *out is the caller's until ts_app_close; on failure *out is untouched and
- * nothing stays open. opts and the strings in it are borrowed for the call only. Not
- * thread-safe with respect to getenv. */
+ * nothing stays open. opts and the strings in it are borrowed for the call only. Reads
+ * $TRISCREEN_CONFIG when config_path is NULL (ts_config_pick_path). */
 ts_status ts_app_open(const ts_app_opts *opts, ts_app **out, ts_err *err) TS_MUST_CHECK;
 /* Closes the router and the store, frees the pack, grid and config. Accepts NULL. */
 void ts_app_close(ts_app *app);

@@ -1,11 +1,13 @@
-/* cli/cli.c — helpers shared by the subcommands: errors, exit codes, config loading,
- * the terminal progress line and JSON string output. */
+/* cli/cli.c — helpers shared by the subcommands: errors, exit codes, opening the app
+ * tier, the terminal progress line and JSON string output (through triscreen/jsonw.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "triscreen/buf.h"
+#include "triscreen/jsonw.h"
 #include "triscreen/text.h"
 #include "cli/cli.h"
 
@@ -48,17 +50,15 @@ bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max
     return false;
 }
 
-ts_config *ts_cli_load_config(const char *cli_path)
+int ts_cli_app_open(const ts_app_opts *o, ts_app **out)
 {
-    const char *path = ts_config_pick_path(cli_path);
-    ts_config *cfg = NULL;
     ts_err err;
     ts_err_clear(&err);
-    if (ts_config_load(path, &cfg, &err) != TS_OK) {
-        ts_cli_error(&err);
-        return NULL;
-    }
-    return cfg;
+    ts_status rc = ts_app_open(o, out, &err);
+    if (rc == TS_OK)
+        return TS_EXIT_OK;
+    ts_cli_error(&err);
+    return ts_cli_exit_for(rc);
 }
 
 uint64_t ts_cli_now_ms(void)
@@ -105,34 +105,15 @@ void ts_progress_done(ts_progress *p)
     }
 }
 
-void ts_cli_json_string(FILE *f, const char *s)
+bool ts_cli_json_string(FILE *f, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    s = ts_text_utf8_view(s); /* JSON output is valid UTF-8 whatever the database holds */
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
+    size_t n = s ? strlen(s) : 0;
+    ts_buf b;
+    /* the longest escape is \ufffd (6 bytes) for one input byte, plus the quotes */
+    ts_buf_init(&b, n * 6 + 3);
+    bool ok = ts_json_quote(&b, s ? s : "", n) == TS_OK;
+    if (ok)
+        ok = fputs(ts_buf_str(&b), f) >= 0;
+    ts_buf_release(&b);
+    return ok;
 }

@@ -1,5 +1,5 @@
 /* cli/cli.h — shared pieces of the thin command-line front end: the subcommand
- * signature, exit codes, config loading and terminal helpers. Only cli/ includes it.
+ * signature, exit codes, opening the app tier and terminal helpers. Only cli/ includes it.
  * The CLI uses only include/triscreen/ (plus this header); it decides what is printed
  * and how the process exits — the library never does. */
 #ifndef TS_CLI_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "triscreen/app.h"
 #include "triscreen/config.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/status.h"
@@ -33,9 +34,10 @@ int ts_cli_exit_for(ts_status st);
  * the caller exits TS_EXIT_USAGE. NULL passes (an absent optional flag). */
 bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max, bool single_line);
 
-/* Loads the config picked from cli_path/$TRISCREEN_CONFIG/./triscreen.yaml; prints the
- * error and returns NULL on failure. */
-ts_config *ts_cli_load_config(const char *cli_path);
+/* Opens the app tier (triscreen/app.h) as o asks. Returns TS_EXIT_OK with *out set, or
+ * prints the error and returns its exit code (ts_cli_exit_for: a config, grid, --now or
+ * scope problem exits 2) with *out untouched. */
+int ts_cli_app_open(const ts_app_opts *o, ts_app **out);
 
 /* A progress line on stderr, only when stderr is a terminal; throttled to ~10 Hz. */
 typedef struct ts_progress {
@@ -50,8 +52,10 @@ void ts_progress_done(ts_progress *p);
 /* Milliseconds from a monotonic clock. */
 uint64_t ts_cli_now_ms(void);
 
-/* Writes s as a JSON string (with quotes, escaped; invalid UTF-8 bytes as \ufffd). */
-void ts_cli_json_string(FILE *f, const char *s);
+/* Writes s as a JSON string (with quotes, escaped by the one encoder, triscreen/jsonw.h;
+ * invalid UTF-8 bytes as \ufffd). False when it could not be encoded (out of memory)
+ * or written; nothing is written then. */
+bool ts_cli_json_string(FILE *f, const char *s);
 
 /* Subcommands (one file each: cmd_<name>.c). */
 int ts__cli_init(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/app.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/store.h"
@@ -158,31 +159,20 @@ int ts__cli_alerts(int argc, char **argv)
         return TS_EXIT_USAGE;
     }
 
-    int code = TS_EXIT_OK;
-    ts_grid *grid = NULL;
-    ts_store *store = NULL;
-    ts_feedback_ctx *fb = NULL;
+    ts_app *app = NULL;
+    ts_app_opts ao = {.config_path = cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_STORE_WRITE | TS_APP_FEEDBACK,
+                      .scope = scope};
+    int code = ts_cli_app_open(&ao, &app);
+    if (code != TS_EXIT_OK)
+        return code;
+    const ts_grid *grid = ts_app_grid(app);
+    ts_store *store = ts_app_store(app);
+    ts_feedback_ctx *fb = ts_app_feedback(app);
+    const ts_cell *scope_cell = ts_app_scope(app);
     ts_err err;
     ts_err_clear(&err);
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    const ts_cell *scope_cell = NULL;
-    ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
-    if (rc == TS_OK && scope && (rc = ts_grid_scope(grid, scope, &scope_cell, &err)) != TS_OK) {
-        ts_cli_error(&err);
-        code = TS_EXIT_USAGE;
-        goto done;
-    }
-    if (rc == TS_OK)
-        rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
-    if (rc == TS_OK)
-        rc = ts_feedback_open(cfg, grid, NULL, &fb, &err);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        code = ts_cli_exit_for(rc);
-        goto done;
-    }
+    ts_status rc;
     const ts_cell *scopes[1] = {scope_cell};
     if (scope_cell) {
         f.scopes = scopes;
@@ -267,10 +257,7 @@ int ts__cli_alerts(int argc, char **argv)
         code = TS_EXIT_FAILED;
     }
 done:
-    ts_feedback_close(fb);
-    ts_store_close(store);
-    ts_grid_free(grid);
-    ts_config_free(cfg);
+    ts_app_close(app);
     return code;
 }
 
@@ -320,25 +307,23 @@ static int lifecycle(int argc, char **argv, bool close_it)
         !ts_cli_text_ok(name, "--note", note, TS_TEXT_NOTE_MAX, false) ||
         !ts_cli_text_ok(name, "ALERT-ID", id, TS_TEXT_ACTOR_MAX, true))
         return TS_EXIT_USAGE;
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    int code = TS_EXIT_OK;
-    ts_store *store = NULL;
+    ts_app *app = NULL;
+    ts_app_opts ao = {.config_path = cfg_path, .parts = TS_APP_STORE_WRITE};
+    int code = ts_cli_app_open(&ao, &app);
+    if (code != TS_EXIT_OK)
+        return code;
+    ts_store *store = ts_app_store(app);
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
-    if (rc == TS_OK)
-        rc = close_it ? ts_alert_close(store, id, by, note, &err)
-                      : ts_alert_ack(store, id, by, note, &err);
+    ts_status rc = close_it ? ts_alert_close(store, id, by, note, &err)
+                            : ts_alert_ack(store, id, by, note, &err);
     if (rc != TS_OK) {
         ts_cli_error(&err);
         code = rc == TS_CONFIG || rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
     } else {
         printf("%s %s by %s\n", id, close_it ? "closed" : "acknowledged", by);
     }
-    ts_store_close(store);
-    ts_config_free(cfg);
+    ts_app_close(app);
     return code;
 }
 

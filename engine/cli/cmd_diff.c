@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "triscreen/date.h"
+#include "triscreen/app.h"
 #include "triscreen/grid.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
@@ -18,7 +18,7 @@
 
 typedef struct side {
     const char *label;
-    ts_rulepack *pack;
+    const ts_rulepack *pack;
     char db[4200];
     ts_screen_result res;
     ts_list_row *rows;
@@ -130,33 +130,29 @@ int ts__cli_diff(int argc, char **argv)
     int code = TS_EXIT_OK;
     ts_err err;
     ts_err_clear(&err);
-    ts_grid *grid = NULL;
-    ts_store *live = NULL;
+    ts_app *app = NULL;
+    ts_rulepack *candidate = NULL;
     side a = {.label = "deployed"}, b = {.label = "candidate"};
     char dir[4096] = "";
     ts_arena arena;
     ts_arena_init(&arena, 0);
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    int32_t now = ts_date_today();
-    const char *now_s = now_arg ? now_arg : cfg->now[0] ? cfg->now : NULL;
-    if (now_s && !ts_date_parse(now_s, strlen(now_s), &now)) {
-        ts_cli_fail("diff: --now must be YYYY-MM-DD, not '%s'", now_s);
-        code = TS_EXIT_USAGE;
-        goto done;
-    }
+    ts_app_opts ao = {.config_path = cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_PACK | TS_APP_STORE_READ,
+                      .now = now_arg,
+                      .on_problem = on_problem};
+    if ((code = ts_cli_app_open(&ao, &app)) != TS_EXIT_OK)
+        return code;
+    const ts_config *cfg = ts_app_config(app);
+    const ts_grid *grid = ts_app_grid(app);
+    ts_store *live = ts_app_store(app);
+    int32_t now = ts_app_now(app);
+    a.pack = ts_app_pack(app);
     ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
-    ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
-    if (rc == TS_OK)
-        rc = ts_rulepack_load(cfg->rules, &ro, on_problem, NULL, &a.pack, &err);
-    if (rc == TS_OK)
-        rc = ts_rulepack_load(rules, &ro, on_problem, NULL, &b.pack, &err);
-    if (rc == TS_OK)
-        rc = ts_store_open(cfg->database, TS_STORE_READONLY, &live, &err);
+    ts_status rc = ts_rulepack_load(rules, &ro, on_problem, NULL, &candidate, &err);
+    b.pack = candidate;
     if (rc != TS_OK) {
         ts_cli_error(&err);
-        code = rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);
+        code = ts_cli_exit_for(rc);
         goto done;
     }
     const char *tmp = getenv("TMPDIR");
@@ -172,8 +168,6 @@ int ts__cli_diff(int argc, char **argv)
     rc = ts_store_copy_to(live, a.db, &err);
     if (rc == TS_OK)
         rc = ts_store_copy_to(live, b.db, &err);
-    ts_store_close(live);
-    live = NULL;
     if (rc == TS_OK)
         rc = run_side(&a, cfg, grid, scope, now, &arena, &err);
     if (rc == TS_OK)
@@ -257,10 +251,7 @@ done:
     ts_screen_result_release(&a.res);
     ts_screen_result_release(&b.res);
     ts_arena_release(&arena);
-    ts_store_close(live);
-    ts_rulepack_free(a.pack);
-    ts_rulepack_free(b.pack);
-    ts_grid_free(grid);
-    ts_config_free(cfg);
+    ts_rulepack_free(candidate);
+    ts_app_close(app);
     return code;
 }

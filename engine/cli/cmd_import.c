@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "triscreen/app.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/ingest.h"
@@ -49,27 +50,32 @@ static FILE *open_rejects(const char *path)
     return f;
 }
 
-int ts__cli_import(int argc, char **argv)
+typedef struct import_args {
+    const char *cfg_path, *rejects_path;
+    bool dry_run;
+} import_args;
+
+/* Parses the flags; returns -1 to go on (the files are argv[optind..]), else the exit code. */
+static int parse_args(int argc, char **argv, import_args *a)
 {
-    const char *cfg_path = NULL, *rejects_path = NULL;
-    bool dry_run = false;
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"rejects", required_argument, NULL, 'r'},
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:r:nh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            cfg_path = optarg;
+            a->cfg_path = optarg;
             break;
         case 'r':
-            rejects_path = optarg;
+            a->rejects_path = optarg;
             break;
         case 'n':
-            dry_run = true;
+            a->dry_run = true;
             break;
         case 'h':
             puts("usage: triscreen import [-c CONFIG] [--rejects FILE] [--dry-run] FILE...");
@@ -82,131 +88,149 @@ int ts__cli_import(int argc, char **argv)
         ts_cli_fail("import: no input file (usage: triscreen import [-c CONFIG] FILE...)");
         return TS_EXIT_USAGE;
     }
+    return -1;
+}
+
+static void add_stats(ts_import_stats *total, const ts_import_stats *st)
+{
+    total->rows += st->rows;
+    total->persons_new += st->persons_new;
+    total->persons_updated += st->persons_updated;
+    total->persons_unchanged += st->persons_unchanged;
+    total->rejected += st->rejected;
+    total->events_new += st->events_new;
+    total->relations_new += st->relations_new;
+}
+
+/* Imports one file (its rejects into shared, else into PATH.rejects, removed when empty)
+ * and prints its summary line. Returns the exit code of this file (0 = clean); *stop is
+ * set when its rejects file could not be made (no further file is imported). */
+static int import_one(ts_app *app, const char *path, FILE *shared, bool dry_run,
+                      ts_import_stats *total, bool *stop)
+{
     int code = TS_EXIT_OK;
-    ts_grid *grid = NULL;
-    ts_store *store = NULL;
-    FILE *shared = NULL;
-    ts_feedback_ctx *fb = NULL;
-    ts_err err;
+    char *own_path = NULL;
+    FILE *rej = shared;
+    if (!rej) {
+        size_t n = strlen(path) + sizeof ".rejects";
+        if (!(own_path = malloc(n))) {
+            *stop = true;
+            return TS_EXIT_FAILED;
+        }
+        snprintf(own_path, n, "%s.rejects", path);
+        if (!(rej = open_rejects(own_path))) {
+            ts_cli_fail("import: cannot write rejects file %s: %s", own_path, strerror(errno));
+            free(own_path);
+            *stop = true;
+            return TS_EXIT_FAILED;
+        }
+    }
+    import_ud iu = {.fb = ts_app_feedback(app)};
+    ts_progress_init(&iu.prog, path);
+    ts_import_opts io = {.rejects = rej,
+                         .dry_run = dry_run,
+                         .progress = on_progress,
+                         .on_problem_event = dry_run ? NULL : on_problem,
+                         .ud = &iu};
+    ts_import_stats st = {0};
+    ts_err err, ferr;
     ts_err_clear(&err);
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
-    if (rc == TS_OK)
-        rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
-    if (rc == TS_OK)
-        rc = ts_feedback_open(cfg, grid, NULL, &fb, &err);
+    uint64_t t0 = ts_cli_now_ms();
+    ts_status rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path,
+                                  &io, &st, &err);
+    ts_progress_done(&iu.prog);
+    if (ts_feedback_flush(iu.fb, ts_app_store(app), &ferr) != TS_OK) {
+        ts_cli_error(&ferr);
+        code = TS_EXIT_FAILED;
+    }
+    double secs = (double)(ts_cli_now_ms() - t0) / 1000.0;
     if (rc != TS_OK) {
         ts_cli_error(&err);
-        code = ts_cli_exit_for(rc);
-        goto done;
+        code = TS_EXIT_FAILED;
     }
-    if (rejects_path && !(shared = open_rejects(rejects_path))) {
-        ts_cli_fail("import: cannot write rejects file %s: %s", rejects_path, strerror(errno));
+    if (rc == TS_OK || st.rows > 0)
+        printf("%s: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected; "
+               "%llu new events, %llu new relations (%.2f s)%s\n",
+               path, (unsigned long long)st.rows, (unsigned long long)st.persons_new,
+               (unsigned long long)st.persons_updated, (unsigned long long)st.persons_unchanged,
+               (unsigned long long)st.rejected, (unsigned long long)st.events_new,
+               (unsigned long long)st.relations_new, secs,
+               dry_run ? " [dry run: nothing stored]" : "");
+    if (own_path) {
+        fclose(rej);
+        if (st.rejected == 0)
+            unlink(own_path);
+        else
+            printf("  rejected rows: %s\n", own_path);
+        free(own_path);
+    }
+    add_stats(total, &st);
+    return code;
+}
+
+/* The lines after the files: the total, the quick alerts raised, and the audit entry. */
+static void finish_import(ts_app *app, const import_args *a, int n_files, const char *first,
+                          const ts_import_stats *total)
+{
+    if (n_files > 1)
+        printf("total: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected\n",
+               (unsigned long long)total->rows, (unsigned long long)total->persons_new,
+               (unsigned long long)total->persons_updated,
+               (unsigned long long)total->persons_unchanged, (unsigned long long)total->rejected);
+    if (a->rejects_path && total->rejected)
+        printf("  rejected rows: %s\n", a->rejects_path);
+    if (a->dry_run)
+        return;
+    ts_feedback_ctx *fb = ts_app_feedback(app);
+    uint64_t quick = ts_feedback_raised(fb, TS_FEEDBACK_QUICK), old = ts_feedback_quick_too_old(fb);
+    if (old)
+        printf("quick alerts: %llu raised for new problem events; %llu older than %u days "
+               "(stored and screened, no quick alert: quick_max_age_days)\n",
+               (unsigned long long)quick, (unsigned long long)old,
+               ts_app_config(app)->quick_max_age_days);
+    else if (quick)
+        printf("quick alerts: %llu raised for new problem events\n", (unsigned long long)quick);
+    char detail[160];
+    snprintf(detail, sizeof detail, "rows=%llu new=%llu updated=%llu rejected=%llu",
+             (unsigned long long)total->rows, (unsigned long long)total->persons_new,
+             (unsigned long long)total->persons_updated, (unsigned long long)total->rejected);
+    ts_err aerr;
+    /* a file name is bytes, not necessarily UTF-8: the audit row stays valid text */
+    char *target = ts_text_utf8_sanitize(first, strlen(first), NULL);
+    if (ts_store_audit(ts_app_store(app), "cli", "import", target ? target : "?", detail, &aerr) !=
+        TS_OK)
+        ts_cli_error(&aerr);
+    free(target);
+}
+
+int ts__cli_import(int argc, char **argv)
+{
+    import_args a;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    ts_app *app = NULL;
+    ts_app_opts ao = {.config_path = a.cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_STORE_WRITE | TS_APP_FEEDBACK};
+    if ((code = ts_cli_app_open(&ao, &app)) != TS_EXIT_OK)
+        return code;
+    FILE *shared = NULL;
+    if (a.rejects_path && !(shared = open_rejects(a.rejects_path))) {
+        ts_cli_fail("import: cannot write rejects file %s: %s", a.rejects_path, strerror(errno));
         code = TS_EXIT_FAILED;
         goto done;
     }
     ts_import_stats total = {0};
-    for (int i = optind; i < argc; i++) {
-        const char *path = argv[i];
-        char *own_path = NULL;
-        FILE *rej = shared;
-        if (!rej) {
-            size_t n = strlen(path) + sizeof ".rejects";
-            own_path = malloc(n);
-            if (!own_path) {
-                code = TS_EXIT_FAILED;
-                break;
-            }
-            snprintf(own_path, n, "%s.rejects", path);
-            rej = open_rejects(own_path);
-            if (!rej) {
-                ts_cli_fail("import: cannot write rejects file %s: %s", own_path, strerror(errno));
-                free(own_path);
-                code = TS_EXIT_FAILED;
-                break;
-            }
-        }
-        import_ud iu = {.fb = fb};
-        ts_progress_init(&iu.prog, path);
-        ts_import_opts io = {.rejects = rej,
-                             .dry_run = dry_run,
-                             .progress = on_progress,
-                             .on_problem_event = dry_run ? NULL : on_problem,
-                             .ud = &iu};
-        ts_import_stats st = {0};
-        uint64_t t0 = ts_cli_now_ms();
-        rc = ts_import_file(store, grid, cfg, path, &io, &st, &err);
-        ts_progress_done(&iu.prog);
-        ts_err ferr;
-        if (ts_feedback_flush(fb, store, &ferr) != TS_OK) {
-            ts_cli_error(&ferr);
+    bool stop = false;
+    for (int i = optind; i < argc && !stop; i++)
+        if (import_one(app, argv[i], shared, a.dry_run, &total, &stop) != TS_EXIT_OK)
             code = TS_EXIT_FAILED;
-        }
-        double secs = (double)(ts_cli_now_ms() - t0) / 1000.0;
-        if (rc != TS_OK) {
-            ts_cli_error(&err);
-            code = TS_EXIT_FAILED;
-        }
-        if (rc == TS_OK || st.rows > 0)
-            printf("%s: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected; "
-                   "%llu new events, %llu new relations (%.2f s)%s\n",
-                   path, (unsigned long long)st.rows, (unsigned long long)st.persons_new,
-                   (unsigned long long)st.persons_updated, (unsigned long long)st.persons_unchanged,
-                   (unsigned long long)st.rejected, (unsigned long long)st.events_new,
-                   (unsigned long long)st.relations_new, secs,
-                   dry_run ? " [dry run: nothing stored]" : "");
-        if (own_path) {
-            fclose(rej);
-            if (st.rejected == 0)
-                unlink(own_path);
-            else
-                printf("  rejected rows: %s\n", own_path);
-            free(own_path);
-        }
-        total.rows += st.rows;
-        total.persons_new += st.persons_new;
-        total.persons_updated += st.persons_updated;
-        total.persons_unchanged += st.persons_unchanged;
-        total.rejected += st.rejected;
-        total.events_new += st.events_new;
-        total.relations_new += st.relations_new;
-    }
-    if (argc - optind > 1)
-        printf("total: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected\n",
-               (unsigned long long)total.rows, (unsigned long long)total.persons_new,
-               (unsigned long long)total.persons_updated,
-               (unsigned long long)total.persons_unchanged, (unsigned long long)total.rejected);
-    if (shared && total.rejected)
-        printf("  rejected rows: %s\n", rejects_path);
-    uint64_t quick = ts_feedback_raised(fb, TS_FEEDBACK_QUICK), old = ts_feedback_quick_too_old(fb);
-    if (!dry_run && old)
-        printf("quick alerts: %llu raised for new problem events; %llu older than %u days "
-               "(stored and screened, no quick alert: quick_max_age_days)\n",
-               (unsigned long long)quick, (unsigned long long)old, cfg->quick_max_age_days);
-    else if (!dry_run && quick)
-        printf("quick alerts: %llu raised for new problem events\n", (unsigned long long)quick);
-    if (!dry_run) {
-        char detail[160];
-        snprintf(detail, sizeof detail, "rows=%llu new=%llu updated=%llu rejected=%llu",
-                 (unsigned long long)total.rows, (unsigned long long)total.persons_new,
-                 (unsigned long long)total.persons_updated, (unsigned long long)total.rejected);
-        ts_err aerr;
-        /* a file name is bytes, not necessarily UTF-8: the audit row stays valid text */
-        char *target = ts_text_utf8_sanitize(argv[optind], strlen(argv[optind]), NULL);
-        if (ts_store_audit(store, "cli", "import", target ? target : "?", detail, &aerr) != TS_OK)
-            ts_cli_error(&aerr);
-        free(target);
-    }
+    finish_import(app, &a, argc - optind, argv[optind], &total);
     if (code == TS_EXIT_OK && total.rejected)
         code = TS_EXIT_FAILED;
 done:
-    ts_feedback_close(fb);
     if (shared)
         fclose(shared);
-    ts_store_close(store);
-    ts_grid_free(grid);
-    ts_config_free(cfg);
+    ts_app_close(app);
     return code;
 }

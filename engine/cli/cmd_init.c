@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "triscreen/app.h"
 #include "triscreen/grid.h"
 #include "triscreen/store.h"
 #include "cli/cli.h"
@@ -30,19 +31,17 @@ int ts__cli_init(int argc, char **argv)
         ts_cli_fail("init: unexpected argument '%s'", argv[optind]);
         return TS_EXIT_USAGE;
     }
-    int code = TS_EXIT_OK;
-    ts_grid *grid = NULL;
-    ts_store *store = NULL;
+    ts_app *app = NULL;
+    ts_app_opts ao = {.config_path = cfg_path, .parts = TS_APP_GRID | TS_APP_STORE_WRITE};
+    int code = ts_cli_app_open(&ao, &app);
+    if (code != TS_EXIT_OK)
+        return code;
+    const ts_config *cfg = ts_app_config(app);
+    const ts_grid *grid = ts_app_grid(app);
+    ts_store *store = ts_app_store(app);
     ts_err err;
     ts_err_clear(&err);
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
-    if (rc == TS_OK)
-        rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
-    if (rc == TS_OK)
-        rc = ts_store_put_grid(store, grid, &err);
+    ts_status rc = ts_store_put_grid(store, grid, &err);
     if (rc == TS_OK)
         rc = ts_store_audit(store, "cli", "init", ts_grid_county(grid), cfg->grid, &err);
     if (rc != TS_OK) {
@@ -60,8 +59,6 @@ int ts__cli_init(int argc, char **argv)
     printf("grid %s: %zu towns, %zu villages, %zu groups, %zu officers\n", ts_grid_county(grid),
            n[TS_CELL_TOWN], n[TS_CELL_VILLAGE], n[TS_CELL_GROUP], officers);
 done:
-    ts_store_close(store);
-    ts_grid_free(grid);
-    ts_config_free(cfg);
+    ts_app_close(app);
     return code;
 }

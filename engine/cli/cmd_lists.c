@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "triscreen/date.h"
 #include "cli/cli.h"
 #include "cli/cmd_lists.h"
 
@@ -33,43 +32,24 @@ int ts__cli_lists_open(ts__cli_lists_env *e, const char *cfg_path, const char *s
                        const char *now, bool write)
 {
     memset(e, 0, sizeof *e);
-    ts_err err;
-    ts_err_clear(&err);
-    int32_t day;
-    if (now && !ts_date_parse(now, strlen(now), &day)) {
-        ts_cli_fail("--now '%s' is not a date (YYYY-MM-DD)", now);
-        return TS_EXIT_USAGE;
-    }
-    e->cfg = ts_cli_load_config(cfg_path);
-    if (!e->cfg)
-        return TS_EXIT_USAGE;
-    if (now)
-        snprintf(e->now, sizeof e->now, "%s", now);
-    else if (e->cfg->now[0])
-        snprintf(e->now, sizeof e->now, "%s", e->cfg->now);
-    else
-        ts_date_format(ts_date_today(), e->now);
-    ts_status rc = ts_grid_load(e->cfg->grid, &e->grid, &err);
-    if (rc == TS_OK && scope)
-        rc = ts_grid_scope(e->grid, scope, &e->scope, &err);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        return TS_EXIT_USAGE;
-    }
-    rc = ts_store_open(e->cfg->database, write ? TS_STORE_READWRITE : TS_STORE_READONLY, &e->store,
-                       &err);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        return ts_cli_exit_for(rc);
-    }
+    ts_app_opts ao = {.config_path = cfg_path,
+                      .parts = TS_APP_GRID | (write ? TS_APP_STORE_WRITE : TS_APP_STORE_READ),
+                      .now = now,
+                      .scope = scope};
+    int code = ts_cli_app_open(&ao, &e->app);
+    if (code != TS_EXIT_OK)
+        return code;
+    e->cfg = ts_app_config(e->app);
+    e->grid = ts_app_grid(e->app);
+    e->store = ts_app_store(e->app);
+    e->scope = ts_app_scope(e->app);
+    e->now = ts_app_now_text(e->app);
     return TS_EXIT_OK;
 }
 
 void ts__cli_lists_close(ts__cli_lists_env *e)
 {
-    ts_store_close(e->store);
-    ts_grid_free(e->grid);
-    ts_config_free(e->cfg);
+    ts_app_close(e->app);
     memset(e, 0, sizeof *e);
 }
 

@@ -6,20 +6,23 @@
 
 #include <stdbool.h>
 
+#include "triscreen/app.h"
 #include "triscreen/config.h"
 #include "triscreen/grid.h"
 #include "triscreen/lists.h"
 #include "triscreen/store.h"
 
+/* The parts of the app tier the list commands use (borrowed from app). */
 typedef struct ts__cli_lists_env {
-    ts_config *cfg;
-    ts_grid *grid;
+    ts_app *app;
+    const ts_config *cfg;
+    const ts_grid *grid;
     ts_store *store;
     const ts_cell *scope; /* NULL = all */
-    char now[11];         /* --now, else the config's now, else today (UTC) */
+    const char *now;      /* --now, else the config's now, else today (UTC): YYYY-MM-DD */
 } ts__cli_lists_env;
 
-/* Loads the config and grid, opens the store (read-only unless write), resolves scope
+/* Opens the app tier with the config, grid and store (read-only unless write), scope
  * (NULL = all) and now (NULL = default). Prints the error; returns an exit code. */
 int ts__cli_lists_open(ts__cli_lists_env *e, const char *cfg_path, const char *scope,
                        const char *now, bool write);

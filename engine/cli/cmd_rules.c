@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "triscreen/app.h"
 #include "triscreen/rulecases.h"
 #include "triscreen/rulehost.h"
 #include "cli/cli.h"
@@ -25,7 +26,8 @@ static const char usage_text[] =
 
 /* Where the pack is and the limits it runs under. */
 typedef struct pack_setup {
-    ts_config *cfg; /* NULL when no config is used */
+    ts_app *app;          /* the config only; NULL when no config is used */
+    const ts_config *cfg; /* ts_app_config(app), or NULL */
     const char *dir;
     ts_rulehost_opts opts;
 } pack_setup;
@@ -37,9 +39,11 @@ static int setup(const char *cfg_path, const char *dir_arg, pack_setup *ps)
     memset(ps, 0, sizeof *ps);
     bool use_cfg = cfg_path != NULL || access(ts_config_pick_path(NULL), F_OK) == 0;
     if (use_cfg) {
-        ps->cfg = ts_cli_load_config(cfg_path);
-        if (!ps->cfg)
-            return TS_EXIT_USAGE;
+        ts_app_opts ao = {.config_path = cfg_path};
+        int code = ts_cli_app_open(&ao, &ps->app);
+        if (code != TS_EXIT_OK)
+            return code;
+        ps->cfg = ts_app_config(ps->app);
     }
     ps->opts = ts_rulehost_opts_for(ps->cfg);
     ps->dir = dir_arg ? dir_arg : ps->cfg && ps->cfg->rules ? ps->cfg->rules : "rules";
@@ -163,7 +167,7 @@ static int cmd_check(int argc, char **argv)
     }
 done:
     ts_rulepack_free(pack);
-    ts_config_free(ps.cfg);
+    ts_app_close(ps.app);
     return code;
 }
 
@@ -284,6 +288,53 @@ static void print_case(void *ud, const ts_case_report *r)
     }
 }
 
+/* The cases to run: the --case files, else the YAML files of DIR/tests. Returns the exit code;
+ * *out is the caller's (ts_rulecases_free) whatever it returns. */
+static int load_cases(const char *dir, const char *const *files, size_t n_files, ts_rulecases **out)
+{
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status st = ts_rulecases_new(out, &err);
+    char *tests_dir = NULL;
+    if (st == TS_OK && n_files > 0) {
+        for (size_t i = 0; i < n_files && st == TS_OK; i++)
+            st = ts_rulecases_add_file(*out, files[i], &err);
+    } else if (st == TS_OK) {
+        size_t len = strlen(dir) + sizeof "/tests";
+        if (!(tests_dir = malloc(len))) {
+            ts_cli_fail("out of memory");
+            return TS_EXIT_FAILED;
+        }
+        snprintf(tests_dir, len, "%s/tests", dir);
+        st = ts_rulecases_add_dir(*out, tests_dir, NULL, &err);
+    }
+    if (st != TS_OK) {
+        free(tests_dir);
+        ts_cli_error(&err);
+        return ts_cli_exit_for(st);
+    }
+    if (ts_rulecases_count(*out) == 0)
+        printf("no cases in %s\n", tests_dir ? tests_dir : "the --case files");
+    free(tests_dir);
+    return TS_EXIT_OK;
+}
+
+/* The last lines of `rules test`; returns the exit code. Coverage is enforced only when
+ * every case of the folder ran (not with --case). */
+static int print_totals(const ts_rulecases_summary *sum, bool only_some)
+{
+    printf("%zu passed, %zu failed\n", sum->passed, sum->failed);
+    if (sum->n_uncovered == 0) {
+        printf("every rule is covered by a case\n");
+    } else {
+        printf("rules no case fires: ");
+        for (size_t i = 0; i < sum->n_uncovered; i++)
+            printf("%s%s", i ? ", " : "", sum->uncovered[i]);
+        printf("%s\n", only_some ? " (not enforced with --case)" : "");
+    }
+    return sum->failed > 0 || (sum->n_uncovered > 0 && !only_some) ? TS_EXIT_FAILED : TS_EXIT_OK;
+}
+
 static int cmd_test(int argc, char **argv)
 {
     const char *cfg_path = NULL;
@@ -341,57 +392,24 @@ static int cmd_test(int argc, char **argv)
         goto done;
     }
 
-    ts_err err;
-    ts_err_clear(&err);
-    ts_status st = ts_rulecases_new(&rc, &err);
-    char *tests_dir = NULL;
-    if (st == TS_OK && n_case_files > 0) {
-        for (size_t i = 0; i < n_case_files && st == TS_OK; i++)
-            st = ts_rulecases_add_file(rc, case_files[i], &err);
-    } else if (st == TS_OK) {
-        size_t len = strlen(ps.dir) + sizeof "/tests";
-        tests_dir = malloc(len);
-        if (!tests_dir) {
-            ts_cli_fail("out of memory");
-            code = TS_EXIT_FAILED;
-            goto done;
-        }
-        snprintf(tests_dir, len, "%s/tests", ps.dir);
-        st = ts_rulecases_add_dir(rc, tests_dir, NULL, &err);
-    }
-    if (st != TS_OK) {
-        free(tests_dir);
-        ts_cli_error(&err);
-        code = ts_cli_exit_for(st);
+    if ((code = load_cases(ps.dir, case_files, n_case_files, &rc)) != TS_EXIT_OK)
         goto done;
-    }
-    if (ts_rulecases_count(rc) == 0)
-        printf("no cases in %s\n", tests_dir ? tests_dir : "the --case files");
-    free(tests_dir);
 
     test_out to = {.pack = pack, .verbose = verbose};
     ts_rulecases_summary sum;
-    st = ts_rulecases_run(rc, pack, print_case, &to, &sum, &err);
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status st = ts_rulecases_run(rc, pack, print_case, &to, &sum, &err);
     if (st != TS_OK) {
         ts_cli_error(&err);
         code = ts_cli_exit_for(st);
         goto done;
     }
-    printf("%zu passed, %zu failed\n", sum.passed, sum.failed);
-    if (sum.n_uncovered == 0) {
-        printf("every rule is covered by a case\n");
-    } else {
-        printf("rules no case fires: ");
-        for (size_t i = 0; i < sum.n_uncovered; i++)
-            printf("%s%s", i ? ", " : "", sum.uncovered[i]);
-        printf("%s\n", n_case_files > 0 ? " (not enforced with --case)" : "");
-    }
-    code =
-        sum.failed > 0 || (sum.n_uncovered > 0 && n_case_files == 0) ? TS_EXIT_FAILED : TS_EXIT_OK;
+    code = print_totals(&sum, n_case_files > 0);
 done:
     ts_rulecases_free(rc);
     ts_rulepack_free(pack);
-    ts_config_free(ps.cfg);
+    ts_app_close(ps.app);
     free(case_files);
     return code;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/app.h"
 #include "triscreen/arena.h"
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
@@ -68,12 +69,73 @@ static void print_text(const ts_screen_result *r, const ts_rulepack *pack, const
     }
 }
 
-int ts__cli_screen(int argc, char **argv)
+typedef struct screen_args {
+    const char *cfg_path, *scope, *person, *now;
+    const char *format;
+    unsigned passes, threads;
+    bool due, strict;
+} screen_args;
+
+static const char usage[] = "usage: triscreen screen [-c CONFIG] [--pass full|regional|targeted] "
+                            "[--scope CODE] [--due] [--person ID] [--now DATE] [--strict] "
+                            "[--threads N] [--format text|json]";
+
+/* One option (getopt's c, optarg); returns -1 to go on, else the exit code. */
+static int parse_opt(int c, const char *arg, screen_args *a)
 {
-    const char *cfg_path = NULL, *scope = NULL, *person = NULL, *now_arg = NULL;
-    const char *format = "text";
-    unsigned passes = 0, threads = 0;
-    bool due = false, strict = false;
+    ts_pass p;
+    switch (c) {
+    case 'c':
+        a->cfg_path = arg;
+        break;
+    case 'p':
+        if (!ts_pass_parse(arg, &p)) {
+            ts_cli_fail("screen: --pass must be full, regional or targeted, not '%s'", arg);
+            return TS_EXIT_USAGE;
+        }
+        a->passes |= TS_PASS_BIT(p);
+        break;
+    case 's':
+        a->scope = arg;
+        break;
+    case 'd':
+        a->due = true;
+        break;
+    case 'P':
+        a->person = arg;
+        break;
+    case 'N':
+        a->now = arg;
+        break;
+    case 'S':
+        a->strict = true;
+        break;
+    case 't':
+        a->threads = (unsigned)atoi(arg);
+        if (a->threads < 1 || a->threads > 64) {
+            ts_cli_fail("screen: --threads must be 1..64");
+            return TS_EXIT_USAGE;
+        }
+        break;
+    case 'f':
+        a->format = arg;
+        if (strcmp(arg, "text") && strcmp(arg, "json")) {
+            ts_cli_fail("screen: --format must be text or json");
+            return TS_EXIT_USAGE;
+        }
+        break;
+    case 'h':
+        puts(usage);
+        return TS_EXIT_OK;
+    default:
+        return TS_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Parses argv; returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, screen_args *a)
+{
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"pass", required_argument, NULL, 'p'},
                                          {"scope", required_argument, NULL, 's'},
@@ -85,138 +147,70 @@ int ts__cli_screen(int argc, char **argv)
                                          {"format", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->format = "text";
     optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:p:s:t:f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            cfg_path = optarg;
-            break;
-        case 'p': {
-            ts_pass p;
-            if (!ts_pass_parse(optarg, &p)) {
-                ts_cli_fail("screen: --pass must be full, regional or targeted, not '%s'", optarg);
-                return TS_EXIT_USAGE;
-            }
-            passes |= 1u << p;
-            break;
-        }
-        case 's':
-            scope = optarg;
-            break;
-        case 'd':
-            due = true;
-            break;
-        case 'P':
-            person = optarg;
-            break;
-        case 'N':
-            now_arg = optarg;
-            break;
-        case 'S':
-            strict = true;
-            break;
-        case 't':
-            threads = (unsigned)atoi(optarg);
-            if (threads < 1 || threads > 64) {
-                ts_cli_fail("screen: --threads must be 1..64");
-                return TS_EXIT_USAGE;
-            }
-            break;
-        case 'f':
-            format = optarg;
-            if (strcmp(format, "text") && strcmp(format, "json")) {
-                ts_cli_fail("screen: --format must be text or json");
-                return TS_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            puts("usage: triscreen screen [-c CONFIG] [--pass full|regional|targeted] "
-                 "[--scope CODE] [--due] [--person ID] [--now DATE] [--strict] "
-                 "[--threads N] [--format text|json]");
-            return TS_EXIT_OK;
-        default:
-            return TS_EXIT_USAGE;
-        }
-    }
+    int c, code;
+    while ((c = getopt_long(argc, argv, "c:p:s:t:f:h", opts, NULL)) != -1)
+        if ((code = parse_opt(c, optarg, a)) >= 0)
+            return code;
     if (optind != argc) {
         ts_cli_fail("screen: unexpected argument '%s'", argv[optind]);
         return TS_EXIT_USAGE;
     }
-    if ((due || person) && passes == 0)
-        passes = 1u << TS_PASS_TARGETED; /* --due and --person are targeted reviews */
-    int code = TS_EXIT_OK;
-    ts_grid *grid = NULL;
-    ts_store *store = NULL;
-    ts_rulepack *pack = NULL;
-    ts_screen_result res = {0};
-    ts_feedback_ctx *fb = NULL;
+    if ((a->due || a->person) && a->passes == 0)
+        a->passes = TS_PASS_BIT(TS_PASS_TARGETED); /* --due and --person are targeted reviews */
+    return -1;
+}
+
+/* --person names one record: a typo must not screen nobody and exit 0. Returns the exit
+ * code (0 = the person is there). */
+static int check_person(ts_app *app, const char *person)
+{
     ts_err err;
     ts_err_clear(&err);
-    ts_config *cfg = ts_cli_load_config(cfg_path);
-    if (!cfg)
-        return TS_EXIT_USAGE;
-    int32_t now;
-    const char *now_s = now_arg ? now_arg : cfg->now[0] ? cfg->now : NULL;
-    if (now_s) {
-        if (!ts_date_parse(now_s, strlen(now_s), &now)) {
-            ts_cli_fail("screen: --now must be YYYY-MM-DD, not '%s'", now_s);
-            code = TS_EXIT_USAGE;
-            goto done;
-        }
-    } else {
-        now = ts_date_today();
-    }
-    char now_buf[11];
-    ts_date_format(now, now_buf);
-    ts_status rc = ts_grid_load(cfg->grid, &grid, &err);
-    if (rc == TS_OK) {
-        ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
-        rc = ts_rulepack_load(cfg->rules, &ro, on_problem, NULL, &pack, &err);
-    }
-    /* before any list is touched: a pass about to run without rules would delist */
-    if (rc == TS_OK)
-        rc = ts_rulepack_check_passes(pack, passes ? passes : TS_PASS_ALL, &err);
-    if (rc == TS_OK)
-        rc = ts_store_open(cfg->database, TS_STORE_READWRITE, &store, &err);
-    if (rc == TS_OK)
-        rc = ts_feedback_open(cfg, grid, ts_rulepack_hash(pack), &fb, &err);
-    if (rc == TS_OK && person) {
-        /* --person names one record: a typo must not screen nobody and exit 0 */
-        ts_arena pa;
-        ts_arena_init(&pa, 0);
-        ts_person p;
-        rc = ts_store_get_person(store, person, &pa, &p, &err);
-        ts_arena_release(&pa);
-        if (rc == TS_NOTFOUND) {
-            ts_cli_fail("screen: --person %s: no such person", person);
-            code = TS_EXIT_FAILED;
-            goto done;
-        }
+    ts_arena pa;
+    ts_arena_init(&pa, 0);
+    ts_person p;
+    ts_status rc = ts_store_get_person(ts_app_store(app), person, &pa, &p, &err);
+    ts_arena_release(&pa);
+    if (rc == TS_NOTFOUND) {
+        ts_cli_fail("screen: --person %s: no such person", person);
+        return TS_EXIT_FAILED;
     }
     if (rc != TS_OK) {
         ts_cli_error(&err);
-        code = rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);
-        goto done;
+        return ts_cli_exit_for(rc);
     }
+    return TS_EXIT_OK;
+}
+
+/* Runs the passes, flushes and escalates the alerts; fills res. Returns the exit code;
+ * *ran is false when the passes failed (nothing to show). */
+static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, bool *ran)
+{
+    int code = TS_EXIT_OK;
+    ts_err err, ferr;
+    ts_err_clear(&err);
+    ts_store *store = ts_app_store(app);
+    ts_feedback_ctx *fb = ts_app_feedback(app);
     ts_progress prog;
     ts_progress_init(&prog, "screen");
-    ts_screen_opts so = {.cfg = cfg,
-                         .grid = grid,
-                         .pack = pack,
-                         .passes = passes,
-                         .scope = scope,
-                         .due = due,
-                         .person = person,
-                         .now = now,
-                         .strict = strict,
-                         .threads = threads,
+    ts_screen_opts so = {.cfg = ts_app_config(app),
+                         .grid = ts_app_grid(app),
+                         .pack = ts_app_pack(app),
+                         .passes = a->passes,
+                         .scope = a->scope,
+                         .due = a->due,
+                         .person = a->person,
+                         .now = ts_app_now(app),
+                         .strict = a->strict,
+                         .threads = a->threads,
                          .progress = on_progress,
                          .ud = &prog,
                          .on_alert = ts_feedback_on_screen_alert,
                          .alert_ud = fb};
-    rc = ts_screen_run(store, cfg->database, &so, &res, &err);
-    ts_err ferr;
+    ts_status rc = ts_screen_run(store, ts_app_config(app)->database, &so, res, &err);
     if (ts_feedback_flush(fb, store, &ferr) != TS_OK) {
         ts_cli_error(&ferr);
         code = TS_EXIT_FAILED;
@@ -227,30 +221,50 @@ int ts__cli_screen(int argc, char **argv)
         code = TS_EXIT_FAILED;
     }
     ts_progress_done(&prog);
+    *ran = rc == TS_OK;
     if (rc != TS_OK) {
         ts_cli_error(&err);
-        code = rc == TS_NOTFOUND ? TS_EXIT_USAGE : TS_EXIT_FAILED;
-        goto done;
+        return rc == TS_NOTFOUND ? TS_EXIT_USAGE : TS_EXIT_FAILED;
     }
-    if (!strcmp(format, "json")) {
+    return code;
+}
+
+int ts__cli_screen(int argc, char **argv)
+{
+    screen_args a;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    ts_app *app = NULL;
+    ts_screen_result res = {0};
+    ts_app_opts ao = {.config_path = a.cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_PACK | TS_APP_STORE_WRITE | TS_APP_FEEDBACK,
+                      .now = a.now,
+                      .pack_passes = a.passes ? a.passes : TS_PASS_ALL,
+                      .on_problem = on_problem};
+    if ((code = ts_cli_app_open(&ao, &app)) != TS_EXIT_OK)
+        return code;
+    if (a.person && (code = check_person(app, a.person)) != TS_EXIT_OK)
+        goto done;
+    bool ran = false;
+    if ((code = run_passes(app, &a, &res, &ran)) != TS_EXIT_OK && !ran)
+        goto done;
+    const char *scope = a.scope ? a.scope : "all";
+    if (!strcmp(a.format, "json")) {
         for (unsigned i = 0; i < res.n; i++) {
-            char *j = ts_screen_summary_json(&res, i, pack, scope ? scope : "all");
+            char *j = ts_screen_summary_json(&res, i, ts_app_pack(app), scope);
             if (j)
                 puts(j);
             free(j);
         }
     } else {
-        print_text(&res, pack, scope ? scope : "all", now_buf);
+        print_text(&res, ts_app_pack(app), scope, ts_app_now_text(app));
     }
     for (unsigned i = 0; i < res.n; i++)
         if (res.pass[i].rule_errors)
             code = TS_EXIT_FAILED;
 done:
-    ts_feedback_close(fb);
     ts_screen_result_release(&res);
-    ts_store_close(store);
-    ts_rulepack_free(pack);
-    ts_grid_free(grid);
-    ts_config_free(cfg);
+    ts_app_close(app);
     return code;
 }

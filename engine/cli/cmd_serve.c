@@ -97,24 +97,29 @@ static void raise_fd_limit(unsigned max_connections)
     (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-int ts__cli_serve(int argc, char **argv)
+typedef struct serve_args {
+    const char *cfg_arg, *listen;
+    unsigned threads;
+} serve_args;
+
+/* Parses argv; returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, serve_args *a)
 {
-    const char *cfg_arg = NULL, *listen = NULL;
-    unsigned threads = 2;
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    *a = (serve_args){.threads = 2};
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:l:t:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            cfg_arg = optarg;
+            a->cfg_arg = optarg;
             break;
         case 'l':
-            listen = optarg;
+            a->listen = optarg;
             break;
         case 't': {
             int t = atoi(optarg);
@@ -122,7 +127,7 @@ int ts__cli_serve(int argc, char **argv)
                 ts_cli_fail("serve: --threads must be 1..64");
                 return TS_EXIT_USAGE;
             }
-            threads = (unsigned)t;
+            a->threads = (unsigned)t;
             break;
         }
         case 'h':
@@ -137,8 +142,13 @@ int ts__cli_serve(int argc, char **argv)
         ts_cli_fail("serve: unexpected argument '%s'", argv[optind]);
         return TS_EXIT_USAGE;
     }
-    /* block the signals before any thread starts, so every thread inherits the mask and
-     * only the signalfd below ever sees them */
+    return -1;
+}
+
+/* Blocks the signals before any thread starts, so every thread inherits the mask and
+ * only the returned signalfd ever sees them. -1 on failure (reported). */
+static int signal_fd(void)
+{
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGHUP);
@@ -147,47 +157,70 @@ int ts__cli_serve(int argc, char **argv)
     sigaddset(&set, SIGPIPE);
     if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
         ts_cli_fail("serve: cannot block signals");
-        return TS_EXIT_FAILED;
+        return -1;
     }
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0) {
+    if (sfd < 0)
         ts_cli_fail("serve: signalfd: %s", strerror(errno));
-        return TS_EXIT_FAILED;
-    }
-    const char *cfg_path = ts_config_pick_path(cfg_arg);
-    ts_err err;
-    ts_err_clear(&err);
-    ts_service *svc = NULL;
-    ts_http *http = NULL;
-    int code = TS_EXIT_OK;
-    ts_status rc = ts_service_open(cfg_path, &svc, &err);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        code = rc == TS_CONFIG || rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
-        goto done;
-    }
+    return sfd;
+}
+
+/* Starts HTTP on the live generation's address (or --listen) and logs it. Returns the
+ * exit code; *drain_ms is the configured drain deadline. */
+static int start_http(ts_service *svc, const serve_args *a, ts_http **http, unsigned *drain_ms)
+{
     ts_service_gen *g = ts_service_acquire(svc);
     const ts_config *cfg = ts_service_gen_config(g);
     char addr[256];
-    snprintf(addr, sizeof addr, "%s", listen ? listen : cfg->listen);
+    snprintf(addr, sizeof addr, "%s", a->listen ? a->listen : cfg->listen);
     char hash[80];
     snprintf(hash, sizeof hash, "%s", ts_rulepack_hash(ts_service_gen_pack(g)));
-    unsigned drain_ms = cfg->drain_timeout_s * 1000u;
-    ts__http_opts ho = {.threads = threads,
+    *drain_ms = cfg->drain_timeout_s * 1000u;
+    ts__http_opts ho = {.threads = a->threads,
                         .max_connections = cfg->max_connections,
                         .max_per_ip = cfg->max_connections_per_ip,
                         .read_timeout_s = cfg->read_timeout_s};
     ts_service_gen_release(g);
     raise_fd_limit(ho.max_connections);
-    if ((rc = ts__http_start(svc, addr, &ho, &http, &err)) != TS_OK) {
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status rc = ts__http_start(svc, addr, &ho, http, &err);
+    if (rc != TS_OK) {
         ts_cli_error(&err);
-        code = rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED; /* address in use: 2 */
-        goto done;
+        return rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED; /* address in use: 2 */
     }
     char host[256];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(addr, ':') - addr), addr);
-    logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(http), threads,
+    logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(*http), a->threads,
             hash);
+    return TS_EXIT_OK;
+}
+
+/* SIGTERM/SIGINT: drains the requests, then the writer, within drain_ms. Returns only
+ * when both finished; otherwise exits the process at once (every acknowledged write is
+ * committed, so leaving now loses none). */
+static void drain(ts_service *svc, ts_http *http, unsigned drain_ms, uint32_t signo)
+{
+    logline("msg=draining signal=%s", signo == SIGTERM ? "TERM" : "INT");
+    uint64_t t0 = ts_cli_now_ms();
+    unsigned left = ts__http_drain(http, drain_ms);
+    uint64_t spent = ts_cli_now_ms() - t0;
+    unsigned rest = spent < drain_ms ? drain_ms - (unsigned)spent : 0;
+    /* the writer finishes the queued writes within what is left of the deadline; a
+     * request or a job that outlives it (a hung rule) cannot hold the exit */
+    if (ts_service_stop(svc, rest > 1000 ? rest : 1000) != TS_OK || left) {
+        logline("msg=drain-timeout in_flight=%u writer=%s", left,
+                ts_service_stop(svc, 0) == TS_OK ? "idle" : "busy");
+        logline("msg=stopped code=%d", TS_EXIT_FAILED);
+        fflush(stderr);
+        _exit(TS_EXIT_FAILED);
+    }
+}
+
+/* The main thread's loop: the escalation timer, reloads on SIGHUP (one at a time, one
+ * queued), drain on SIGTERM/SIGINT. Returns the exit code. */
+static int serve_loop(ts_service *svc, ts_http *http, int sfd, unsigned drain_ms)
+{
     uint64_t next_escalation = ts_cli_now_ms() + ESCALATE_EVERY_MS;
     bool reloading = false, reload_queued = false;
     for (;;) {
@@ -209,8 +242,7 @@ int ts__cli_serve(int argc, char **argv)
         int pr = poll(&pfd, 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             logline("msg=poll-failed error=\"%s\"", strerror(errno));
-            code = TS_EXIT_FAILED;
-            break;
+            return TS_EXIT_FAILED;
         }
         if (pr <= 0)
             continue;
@@ -225,24 +257,34 @@ int ts__cli_serve(int argc, char **argv)
                 reloading = start_reload(svc);
             }
         } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-            logline("msg=draining signal=%s", si.ssi_signo == SIGTERM ? "TERM" : "INT");
-            uint64_t t0 = ts_cli_now_ms();
-            unsigned left = ts__http_drain(http, drain_ms);
-            uint64_t spent = ts_cli_now_ms() - t0;
-            unsigned rest = spent < drain_ms ? drain_ms - (unsigned)spent : 0;
-            /* the writer finishes the queued writes within what is left of the deadline;
-             * a request or a job that outlives it (a hung rule) cannot hold the exit:
-             * every acknowledged write is committed, so leaving now loses none */
-            if (ts_service_stop(svc, rest > 1000 ? rest : 1000) != TS_OK || left) {
-                logline("msg=drain-timeout in_flight=%u writer=%s", left,
-                        ts_service_stop(svc, 0) == TS_OK ? "idle" : "busy");
-                logline("msg=stopped code=%d", TS_EXIT_FAILED);
-                fflush(stderr);
-                _exit(TS_EXIT_FAILED);
-            }
-            break;
+            drain(svc, http, drain_ms, si.ssi_signo);
+            return TS_EXIT_OK;
         }
     }
+}
+
+int ts__cli_serve(int argc, char **argv)
+{
+    serve_args a;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    int sfd = signal_fd();
+    if (sfd < 0)
+        return TS_EXIT_FAILED;
+    ts_err err;
+    ts_err_clear(&err);
+    ts_service *svc = NULL;
+    ts_http *http = NULL;
+    unsigned drain_ms = 0;
+    ts_status rc = ts_service_open(ts_config_pick_path(a.cfg_arg), &svc, &err);
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        code = rc == TS_CONFIG || rc == TS_USAGE ? TS_EXIT_USAGE : TS_EXIT_FAILED;
+        goto done;
+    }
+    if ((code = start_http(svc, &a, &http, &drain_ms)) == TS_EXIT_OK)
+        code = serve_loop(svc, http, sfd, drain_ms);
 done:
     ts__http_free(http);
     ts_service_close(svc); /* finishes the queued writes, then closes the database */

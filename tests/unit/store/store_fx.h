@@ -25,13 +25,13 @@ typedef struct store_fx {
     ts_arena arena; /* released by the teardown */
 } store_fx;
 
-static void fx_ok(ts_status rc, const ts_err *err)
+static inline void fx_ok(ts_status rc, const ts_err *err)
 {
     if (rc != TS_OK)
         fail_msg("%s: %s: %s", ts_status_name(rc), err->where, err->msg);
 }
 
-static int32_t fx_day(const char *s)
+static inline int32_t fx_day(const char *s)
 {
     int32_t d;
     assert_true(ts_date_parse(s, strlen(s), &d));
@@ -39,7 +39,7 @@ static int32_t fx_day(const char *s)
 }
 
 /* Stores persons ids[0..n) in group cell grid. */
-static void fx_persons(store_fx *fx, const char *const *ids, size_t n, const char *grid)
+static inline void fx_persons(store_fx *fx, const char *const *ids, size_t n, const char *grid)
 {
     ts_err err;
     fx_ok(ts_store_begin(fx->s, &err), &err);
@@ -53,7 +53,7 @@ static void fx_persons(store_fx *fx, const char *const *ids, size_t n, const cha
     fx_ok(ts_store_commit(fx->s, &err), &err);
 }
 
-static int fx_setup(void **state)
+static inline int fx_setup(void **state)
 {
     store_fx *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
@@ -72,7 +72,7 @@ static int fx_setup(void **state)
     return 0;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
     store_fx *fx = *state;
     ts_store_close(fx->s);

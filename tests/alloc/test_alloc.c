@@ -567,6 +567,20 @@ static ts_status op_alert(ts_err *err)
     return rc;
 }
 
+/* The first alert of the screened template (an early alert of the screen) is
+ * acknowledged, then closed. */
+static ts_status op_ack_close(ts_err *err)
+{
+    ts_store *s = NULL;
+    ts_status rc = ts_store_open(g_db, TS_STORE_READWRITE, &s, err);
+    if (rc == TS_OK)
+        rc = ts_alert_ack(s, "A-000001", "o-t01-v01-g01", "on my way", err);
+    if (rc == TS_OK)
+        rc = ts_alert_close(s, "A-000001", "o-t01-v01-g01", "visited, all well", err);
+    ts_store_close(s);
+    return rc;
+}
+
 /* The templates the later operations start from: imported.db (grid and the 5 persons)
  * and listed.db (imported and screened: P-R red, P-Y yellow). */
 static void make_templates(void)
@@ -604,6 +618,7 @@ int main(void)
         {"screen", prepare_imported, op_screen},
         {"review", prepare_listed, op_review},
         {"alert", prepare_listed, op_alert},
+        {"ack_close", prepare_listed, op_ack_close},
     };
     const char *only = getenv("TS_ALLOC_ONLY");
     g_verbose = getenv("TS_ALLOC_VERBOSE") != NULL;

@@ -176,6 +176,9 @@ static void test_escalation_and_history(void **state)
     memset(&g, 0, sizeof g);
     fx_ok(ts__alert_db_due(d, "2026-12-01T08:29:00Z", collect, &g, &err), &err);
     assert_int_equal(g.n, 0);
+    /* closing the live row closes the alert: the superseded row keeps no key open */
+    fx_ok(ts__alert_db_set_status(d, esc, "closed", &err), &err);
+    assert_false(dup_open(d, "quick|P-2|threat"));
     fx_ok(ts_store_commit(fx->s, &err), &err);
 
     /* the history of the alert, by id number, in order */

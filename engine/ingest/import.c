@@ -61,8 +61,13 @@ static ts_status batch_init(batch *b)
     b->cap = TS_LIMIT_IMPORT_BATCH;
     b->items = calloc(b->cap, sizeof *b->items);
     b->preps = calloc(b->cap, sizeof *b->preps);
-    if (!b->items || !b->preps)
+    if (!b->items || !b->preps) {
+        free(b->items);
+        free(b->preps);
+        b->items = NULL;
+        b->preps = NULL;
         return TS_NOMEM;
+    }
     /* a batch closes early once its raw rows use BATCH_SOFT_BYTES; the cap leaves room
      * for one more maximal row and for the parsed form of every row (see the top) */
     ts_arena_init(&b->arena, BATCH_ARENA_CAP);

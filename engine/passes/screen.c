@@ -532,9 +532,13 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     ts_arena *a = &b->arena;
     const int *th = pc->o->cfg->thresholds;
     it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
+    if (!it->rules_json)
+        return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
         const char *j = rules_json(pack, &it->res, -1, fb, it, jb, a, &n);
+        if (n && !j)
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
         it->fb_json[fb] = n ? j : NULL;
     }
     switch (pc->pass) {
@@ -560,6 +564,8 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
             it->fb_json[TS_FEEDBACK_EARLY] =
                 rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
+        if (!it->gaps_json || (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY]))
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
         break;
     }
     case TS_PASS_REGIONAL: {

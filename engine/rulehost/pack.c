@@ -11,7 +11,7 @@
 #include "base/fsdir.h"
 #include "base/limits.h"
 #include "base/text.h"
-#include "rulehost/rh.h"
+#include "rulehost/sandbox.h"
 
 /* ---- tally ---------------------------------------------------------------------- */
 

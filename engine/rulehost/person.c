@@ -54,7 +54,10 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "rulehost/rh.h"
+#include "rulehost/guard.h"
+#include "rulehost/person.h"
+#include "rulehost/proxy.h"
+#include "rulehost/vm.h"
 #include "triscreen/date.h"
 
 /* ---- field cache ---------------------------------------------------------------- */

@@ -390,26 +390,37 @@ static bool rh_id_ok(const char *s, size_t n)
     return true;
 }
 
-/* rule{...} while a file loads: validates, then appends (validate mode) or stores
- * `when` (collect mode). Upvalue 1: the rh_load. Problems do not raise: every rule of
- * every file is checked. */
-static int rh_rule(lua_State *L)
+/* One rule{...} call being read: the stack index of each field (0 = absent), what has
+ * been validated so far, and the place problems are reported at. */
+typedef struct rh_def {
+    int vidx[RF_N];
+    ts_rule_info ri;
+    const char *id; /* NULL when absent or invalid */
+    size_t idlen;
+    const char *where; /* "file:line" */
+    bool ok;           /* no problem so far */
+} rh_def;
+
+static void rh_def_problem(rh_load *ld, rh_def *d, const char *msg)
 {
-    rh_load *ld = lua_touserdata(L, lua_upvalueindex(1));
-    ts_rulehost *h = ts__rh_host(L);
-    char where[256];
-    lua_Debug ar;
-    int line = 0;
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
-        line = ar.currentline;
-    snprintf(where, sizeof where, "%s:%d", ld->file, line);
-    if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
-        ts__rh_problem(ld, where, "rule{...} expects one table");
-        return 0;
-    }
-    lua_settop(L, 1);
-    int vidx[RF_N] = {0};
-    bool ok = true;
+    ts__rh_problem(ld, d->where, "%s", msg);
+    d->ok = false;
+}
+
+/* The string value of field f, or NULL when it is not a string. */
+static const char *rh_def_str(lua_State *L, const rh_def *d, int f, size_t *len)
+{
+    size_t n = 0;
+    const char *s =
+        lua_type(L, d->vidx[f]) == LUA_TSTRING ? lua_tolstring(L, d->vidx[f], &n) : NULL;
+    if (len)
+        *len = n;
+    return s;
+}
+
+/* Unknown and missing fields; pushes every known field's value (vidx). */
+static void rh_def_fields(lua_State *L, rh_load *ld, rh_def *d)
+{
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool known = false;
@@ -418,148 +429,166 @@ static int rh_rule(lua_State *L)
                 if (strcmp(lua_tostring(L, -2), rule_fields[i]) == 0)
                     known = true;
         if (!known) {
-            ts__rh_problem(ld, where, "unknown field '%s' in rule{}", ts__rh_keyname(L, -2));
-            ok = false;
+            ts__rh_problem(ld, d->where, "unknown field '%s' in rule{}", ts__rh_keyname(L, -2));
+            d->ok = false;
         }
         lua_pop(L, 1);
     }
     for (int i = 0; i < RF_N; i++) {
         lua_pushstring(L, rule_fields[i]);
-        vidx[i] = lua_rawget(L, 1) == LUA_TNIL ? 0 : lua_gettop(L);
+        d->vidx[i] = lua_rawget(L, 1) == LUA_TNIL ? 0 : lua_gettop(L);
     }
     static const char *const required[] = {"id", "pass", "title", "when"};
     static const int required_f[] = {RF_ID, RF_PASS, RF_TITLE, RF_WHEN};
     for (int i = 0; i < 4; i++)
-        if (!vidx[required_f[i]]) {
-            ts__rh_problem(ld, where, "missing field '%s' in rule{}", required[i]);
-            ok = false;
+        if (!d->vidx[required_f[i]]) {
+            ts__rh_problem(ld, d->where, "missing field '%s' in rule{}", required[i]);
+            d->ok = false;
         }
-    ts_rule_info ri = {0};
-    ri.line = line;
-    ri.file = ld->file;
-    size_t idlen = 0;
-    const char *id = NULL;
-    if (vidx[RF_ID]) {
-        if (lua_type(L, vidx[RF_ID]) != LUA_TSTRING) {
-            ts__rh_problem(ld, where, "field 'id' must be a string");
-            ok = false;
-        } else {
-            id = lua_tolstring(L, vidx[RF_ID], &idlen);
-            if (!rh_id_ok(id, idlen)) {
-                ts__rh_problem(
-                    ld, where,
-                    "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :", TS_LIMIT_ID);
-                ok = false;
-                id = NULL;
-            }
-        }
-    }
+}
+
+/* id, pass, title, list, score. */
+static void rh_def_head(lua_State *L, rh_load *ld, rh_def *d)
+{
     const char *sv;
-    if (vidx[RF_PASS]) {
-        sv = lua_type(L, vidx[RF_PASS]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_PASS]) : NULL;
-        if (!sv || !ts_pass_parse(sv, &ri.pass)) {
-            ts__rh_problem(ld, where,
-                           "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
-            ok = false;
+    size_t len;
+    if (d->vidx[RF_ID]) {
+        if (!(sv = rh_def_str(L, d, RF_ID, &len))) {
+            rh_def_problem(ld, d, "field 'id' must be a string");
+        } else if (!rh_id_ok(sv, len)) {
+            ts__rh_problem(
+                ld, d->where,
+                "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :", TS_LIMIT_ID);
+            d->ok = false;
+        } else {
+            d->id = sv;
+            d->idlen = len;
         }
     }
-    if (vidx[RF_TITLE]) {
-        size_t tl = 0;
-        sv = lua_type(L, vidx[RF_TITLE]) == LUA_TSTRING ? lua_tolstring(L, vidx[RF_TITLE], &tl)
-                                                        : NULL;
-        if (!sv || tl == 0 || tl > 512 || !ts_utf8_valid(sv, tl, NULL)) {
-            ts__rh_problem(ld, where, "field 'title' must be a non-empty string (<= 512 bytes)");
-            ok = false;
-        }
+    if (d->vidx[RF_PASS] &&
+        (!(sv = rh_def_str(L, d, RF_PASS, NULL)) || !ts_pass_parse(sv, &d->ri.pass)))
+        rh_def_problem(ld, d, "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
+    if (d->vidx[RF_TITLE] && (!(sv = rh_def_str(L, d, RF_TITLE, &len)) || len == 0 ||
+                              len > TS_LIMIT_RULE_TITLE || !ts_utf8_valid(sv, len, NULL))) {
+        ts__rh_problem(ld, d->where, "field 'title' must be a non-empty string (<= %u bytes)",
+                       TS_LIMIT_RULE_TITLE);
+        d->ok = false;
     }
-    if (vidx[RF_LIST]) {
-        sv = lua_type(L, vidx[RF_LIST]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_LIST]) : NULL;
-        if (!sv || !ts_colour_parse(sv, &ri.list)) {
-            ts__rh_problem(ld, where, "field 'list' must be \"red\", \"yellow\" or \"blue\"");
-            ok = false;
-        }
-    }
-    if (vidx[RF_SCORE]) {
+    if (d->vidx[RF_LIST] &&
+        (!(sv = rh_def_str(L, d, RF_LIST, NULL)) || !ts_colour_parse(sv, &d->ri.list)))
+        rh_def_problem(ld, d, "field 'list' must be \"red\", \"yellow\" or \"blue\"");
+    if (d->vidx[RF_SCORE]) {
         int isnum = 0;
-        lua_Integer sc = lua_tointegerx(L, vidx[RF_SCORE], &isnum);
-        if (!isnum || lua_type(L, vidx[RF_SCORE]) != LUA_TNUMBER || sc < -1000000 || sc > 1000000) {
-            ts__rh_problem(ld, where, "field 'score' must be a whole number in -1000000..1000000");
-            ok = false;
+        lua_Integer sc = lua_tointegerx(L, d->vidx[RF_SCORE], &isnum);
+        if (!isnum || lua_type(L, d->vidx[RF_SCORE]) != LUA_TNUMBER ||
+            sc < -(lua_Integer)TS_LIMIT_RULE_SCORE || sc > (lua_Integer)TS_LIMIT_RULE_SCORE) {
+            ts__rh_problem(ld, d->where, "field 'score' must be a whole number in -%u..%u",
+                           TS_LIMIT_RULE_SCORE, TS_LIMIT_RULE_SCORE);
+            d->ok = false;
         } else {
-            ri.score = (int)sc;
+            d->ri.score = (int)sc;
         }
     }
-    if (vidx[RF_FEEDBACK]) {
-        sv = lua_type(L, vidx[RF_FEEDBACK]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_FEEDBACK])
-                                                           : NULL;
-        if (!sv || !ts_feedback_parse(sv, &ri.feedback) || ri.feedback == TS_FEEDBACK_NONE) {
-            ts__rh_problem(ld, where,
-                           "field 'feedback' must be \"early\", \"detailed\" or \"quick\"");
-            ok = false;
-        }
+}
+
+/* feedback, kind, when. */
+static void rh_def_tail(lua_State *L, rh_load *ld, rh_def *d)
+{
+    const char *sv;
+    if (d->vidx[RF_FEEDBACK] &&
+        (!(sv = rh_def_str(L, d, RF_FEEDBACK, NULL)) || !ts_feedback_parse(sv, &d->ri.feedback) ||
+         d->ri.feedback == TS_FEEDBACK_NONE))
+        rh_def_problem(ld, d, "field 'feedback' must be \"early\", \"detailed\" or \"quick\"");
+    if (d->vidx[RF_KIND]) {
+        sv = rh_def_str(L, d, RF_KIND, NULL);
+        if (!sv || (strcmp(sv, "suspect") != 0 && strcmp(sv, "gap") != 0))
+            rh_def_problem(ld, d, "field 'kind' must be \"suspect\" or \"gap\"");
+        else if (d->vidx[RF_PASS] && d->ri.pass != TS_PASS_FULL)
+            rh_def_problem(ld, d, "field 'kind' is only allowed on full-pass rules");
+        else
+            d->ri.kind = strcmp(sv, "gap") == 0 ? TS_RULE_GAP : TS_RULE_SUSPECT;
     }
-    if (vidx[RF_KIND]) {
-        sv = lua_type(L, vidx[RF_KIND]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_KIND]) : NULL;
-        if (!sv || (strcmp(sv, "suspect") != 0 && strcmp(sv, "gap") != 0)) {
-            ts__rh_problem(ld, where, "field 'kind' must be \"suspect\" or \"gap\"");
-            ok = false;
-        } else if (vidx[RF_PASS] && ri.pass != TS_PASS_FULL) {
-            ts__rh_problem(ld, where, "field 'kind' is only allowed on full-pass rules");
-            ok = false;
-        } else {
-            ri.kind = strcmp(sv, "gap") == 0 ? TS_RULE_GAP : TS_RULE_SUSPECT;
-        }
-    }
-    if (vidx[RF_WHEN] && lua_type(L, vidx[RF_WHEN]) != LUA_TFUNCTION) {
-        ts__rh_problem(ld, where, "field 'when' must be a function(p, ctx)");
-        ok = false;
-    }
-    if (ld->pack) { /* validate mode */
-        ts_rulepack *pack = ld->pack;
-        if (id)
-            for (size_t i = 0; i < pack->n_rules; i++)
-                if (strcmp(pack->rules[i].id, id) == 0) {
-                    ts__rh_problem(ld, where, "duplicate rule id '%s' (first at %s:%d)", id,
-                                   pack->rules[i].file, pack->rules[i].line);
-                    ok = false;
-                    break;
-                }
-        if (!ok)
-            return 0;
-        if (pack->n_rules >= TS_LIMIT_RULES) {
-            if (!ld->too_many)
-                ts__rh_problem(ld, where, "more than %u rules in the pack", TS_LIMIT_RULES);
-            ld->too_many = true;
-            return 0;
-        }
-        ts_rule_info *dst = &pack->rules[pack->n_rules];
-        *dst = ri;
-        dst->id = ts_arena_strndup(&pack->arena, id, idlen);
-        dst->title = ts_arena_strdup(&pack->arena, lua_tostring(L, vidx[RF_TITLE]));
-        if (!dst->id || !dst->title)
-            return luaL_error(L, "out of memory");
-        pack->n_rules++;
-        /* kept so that the file-level variables are isolated (and checked) at load */
-        lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
-        lua_pushvalue(L, vidx[RF_WHEN]);
-        lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
+    if (d->vidx[RF_WHEN] && lua_type(L, d->vidx[RF_WHEN]) != LUA_TFUNCTION)
+        rh_def_problem(ld, d, "field 'when' must be a function(p, ctx)");
+}
+
+/* Validate mode: appends the rule to the pack and keeps its `when` (so that the
+ * file-level variables are isolated and checked at load). */
+static int rh_def_append(lua_State *L, ts_rulehost *h, rh_load *ld, rh_def *d)
+{
+    ts_rulepack *pack = ld->pack;
+    if (d->id)
+        for (size_t i = 0; i < pack->n_rules; i++)
+            if (strcmp(pack->rules[i].id, d->id) == 0) {
+                ts__rh_problem(ld, d->where, "duplicate rule id '%s' (first at %s:%d)", d->id,
+                               pack->rules[i].file, pack->rules[i].line);
+                d->ok = false;
+                break;
+            }
+    if (!d->ok)
+        return 0;
+    if (pack->n_rules >= TS_LIMIT_RULES) {
+        if (!ld->too_many)
+            ts__rh_problem(ld, d->where, "more than %u rules in the pack", TS_LIMIT_RULES);
+        ld->too_many = true;
         return 0;
     }
-    /* collect mode: the pack was validated; the same files must give the same rules */
+    ts_rule_info *dst = &pack->rules[pack->n_rules];
+    *dst = d->ri;
+    dst->id = ts_arena_strndup(&pack->arena, d->id, d->idlen);
+    dst->title = ts_arena_strdup(&pack->arena, lua_tostring(L, d->vidx[RF_TITLE]));
+    if (!dst->id || !dst->title)
+        return luaL_error(L, "out of memory");
+    pack->n_rules++;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    lua_pushvalue(L, d->vidx[RF_WHEN]);
+    lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
+    return 0;
+}
+
+/* Collect mode: the pack was validated; the same files must give the same rules. */
+static int rh_def_collect(lua_State *L, ts_rulehost *h, rh_load *ld, const rh_def *d)
+{
     const ts_rulepack *cp = ld->cpack;
-    if (!ok)
+    if (!d->ok)
         return 0;
-    if (ld->collected >= cp->n_rules || strcmp(cp->rules[ld->collected].id, id) != 0) {
-        ts__rh_problem(ld, where, "rule '%s' differs from the validated pack", id);
+    if (ld->collected >= cp->n_rules || strcmp(cp->rules[ld->collected].id, d->id) != 0) {
+        ts__rh_problem(ld, d->where, "rule '%s' differs from the validated pack", d->id);
         return 0;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
-    lua_pushvalue(L, vidx[RF_WHEN]);
+    lua_pushvalue(L, d->vidx[RF_WHEN]);
     lua_rawseti(L, -2, (lua_Integer)ld->collected + 1);
     if (h->rule_mutable)
         h->rule_mutable[ld->collected] = ld->file_mutable;
     ld->collected++;
     return 0;
+}
+
+/* rule{...} while a file loads: validates, then appends (validate mode) or stores
+ * `when` (collect mode). Upvalue 1: the rh_load. Problems do not raise: every rule of
+ * every file is checked. */
+static int rh_rule(lua_State *L)
+{
+    rh_load *ld = lua_touserdata(L, lua_upvalueindex(1));
+    ts_rulehost *h = ts__rh_host(L);
+    lua_Debug ar;
+    int line = 0;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
+        line = ar.currentline;
+    /* the place of a problem: the file's name in the pack is shorter than a path */
+    char where[TS_LIMIT_PATH + 16];
+    snprintf(where, sizeof where, "%s:%d", ld->file, line);
+    if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
+        ts__rh_problem(ld, where, "rule{...} expects one table");
+        return 0;
+    }
+    lua_settop(L, 1);
+    rh_def d = {.ri = {.line = line, .file = ld->file}, .where = where, .ok = true};
+    rh_def_fields(L, ld, &d);
+    rh_def_head(L, ld, &d);
+    rh_def_tail(L, ld, &d);
+    return ld->pack ? rh_def_append(L, h, ld, &d) : rh_def_collect(L, h, ld, &d);
 }
 
 typedef struct rh_dump {

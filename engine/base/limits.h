@@ -95,10 +95,11 @@
 #define TS_LIMIT_ARENA_PACK (TS_LIMIT_RULE_PACK + (16u << 20)) /* a pack: files, rules */
 
 /* Service */
-#define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */
-#define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */
-#define TS_LIMIT_ALERT_SCAN 1000000u  /* alerts looked at to find one by id */
-#define TS_LIMIT_HTTP_BODY (4u << 20) /* bytes in one request body */
+#define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */
+#define TS_LIMIT_HTTP_POOL 64u            /* idle read connections kept by the service */
+#define TS_LIMIT_ALERT_SCAN 1000000u      /* alerts looked at to find one by id */
+#define TS_LIMIT_HTTP_BODY (4u << 20)     /* bytes in one request body */
+#define TS_LIMIT_HTTP_ERROR (64u * 1024u) /* bytes in the message of an error answer */
 /* Connections (config service.max_connections, .max_connections_per_ip): past a cap a
  * request is answered 503 (GET /healthz is still answered); past the cap plus a quarter
  * (+8) libmicrohttpd closes the connection at accept. A request's headers and body must

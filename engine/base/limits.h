@@ -93,12 +93,18 @@
 #define TS_LIMIT_ARENA_CONFIG (128u << 20) /* the strings and arrays of a loaded config */
 #define TS_LIMIT_ARENA_GRID (128u << 20)   /* the cells of a loaded grid */
 #define TS_LIMIT_ARENA_PACK (TS_LIMIT_RULE_PACK + (16u << 20)) /* a pack: files, rules */
+#define TS_LIMIT_ARENA_BATCH (512u << 20)   /* one batch of persons in a pass worker */
+#define TS_LIMIT_ARENA_SCRATCH (256u << 20) /* per-batch scratch of import, the service */
+#define TS_LIMIT_ARENA_REQUEST (64u << 20)  /* one HTTP request's records */
 
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */
 #define TS_LIMIT_HTTP_POOL 64u            /* idle read connections kept by the service */
 #define TS_LIMIT_ALERT_SCAN 1000000u      /* alerts looked at to find one by id */
 #define TS_LIMIT_HTTP_BODY (4u << 20)     /* bytes in one request body */
+#define TS_LIMIT_HTTP_FEED 1000u          /* alerts per GET /v1/alerts answer */
+#define TS_LIMIT_HTTP_FEED_WAIT_S 60u     /* seconds a long-poll of the feed may wait */
+#define TS_LIMIT_HTTP_RELOAD_STUCK 4u     /* abandoned reload threads, then reloads refused */
 #define TS_LIMIT_HTTP_ERROR (64u * 1024u) /* bytes in the message of an error answer */
 /* Connections (config service.max_connections, .max_connections_per_ip): past a cap a
  * request is answered 503 (GET /healthz is still answered); past the cap plus a quarter

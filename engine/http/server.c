@@ -667,13 +667,9 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- metrics ---------------------------------------------------------------------- */
 
-char *ts__metrics_text(ts_http *h)
+/* Requests by route and status. */
+static void metrics_requests(ts_http *h, FILE *f)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
     fputs("# HELP triscreen_http_requests_total HTTP requests by route and status.\n"
           "# TYPE triscreen_http_requests_total counter\n",
           f);
@@ -689,6 +685,11 @@ char *ts__metrics_text(ts_http *h)
                         method, route, status_codes[s], v);
         }
     }
+}
+
+/* The latency histogram of each route. */
+static void metrics_latency(ts_http *h, FILE *f)
+{
     fputs("# HELP triscreen_http_request_duration_seconds Request latency by route.\n"
           "# TYPE triscreen_http_request_duration_seconds histogram\n",
           f);
@@ -715,6 +716,11 @@ char *ts__metrics_text(ts_http *h)
                 "triscreen_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
                 method, route, cum);
     }
+}
+
+/* The service's counters, the live pack, connections. */
+static void metrics_service(ts_http *h, FILE *f)
+{
     ts_service_stats st;
     ts_service_stats_get(h->svc, &st);
     fprintf(f,
@@ -779,6 +785,18 @@ char *ts__metrics_text(ts_http *h)
             open_conns, (unsigned long long)atomic_load(&h->timed_out),
             (unsigned long long)atomic_load(&h->over_cap));
     ts_service_gen_release(g);
+}
+
+char *ts__metrics_text(ts_http *h)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    metrics_requests(h, f);
+    metrics_latency(h, f);
+    metrics_service(h, f);
     fclose(f);
     return buf;
 }

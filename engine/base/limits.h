@@ -4,6 +4,8 @@
 #ifndef TS_BASE_LIMITS_H
 #define TS_BASE_LIMITS_H
 
+#include "triscreen/text.h"
+
 /* Record import */
 #define TS_LIMIT_LINE (1u << 20)       /* bytes in one JSONL line / one CSV row */
 #define TS_LIMIT_FIELD (64u * 1024u)   /* bytes in one string field (notes, names, ...) */
@@ -20,8 +22,10 @@
                                      */
 #define TS_LIMIT_IMPORT_BATCH 5000u /* records per import transaction */
 
-/* Text people type (review, ack, close notes and --by): TS_TEXT_NOTE_MAX (4096 bytes)
- * and TS_TEXT_ACTOR_MAX (64 bytes) live in triscreen/text.h, which front ends include. */
+/* Text people type (review, ack, close notes and --by): the numbers are defined once in
+ * triscreen/text.h (TS_TEXT_NOTE_MAX, TS_TEXT_ACTOR_MAX), which the front ends include. */
+#define TS_LIMIT_NOTE TS_TEXT_NOTE_MAX   /* bytes in a review, ack or close note (4096) */
+#define TS_LIMIT_ACTOR TS_TEXT_ACTOR_MAX /* bytes in an actor id, --by / "by" (64) */
 
 /* YAML (config, grid, YAML records, rule test cases) */
 #define TS_LIMIT_YAML_FILE (64u << 20)  /* bytes in one YAML file */
@@ -40,6 +44,14 @@
 #define TS_LIMIT_RULE_MS_PER_PERSON 1000u   /* default wall-clock ms per person and pass */
 #define TS_LIMIT_RULE_BYTES_PER_INSTR 16u   /* bytes of C work charged as one instruction */
 #define TS_LIMIT_RULE_TABLE_DEPTH 32u       /* nesting of tables walked in C (freeze...) */
+#define TS_LIMIT_RULE_TITLE 512u            /* bytes in a rule's title */
+#define TS_LIMIT_RULE_SCORE 1000000u        /* a rule's score is in -cap..cap */
+#define TS_LIMIT_RULE_PACK (64u << 20)      /* bytes of all the rule files of one pack */
+/* config limits: the ranges an operator may set (defaults above) */
+#define TS_LIMIT_RULE_INSTRUCTIONS_MIN 1000u       /* limits.instructions, lowest */
+#define TS_LIMIT_RULE_INSTRUCTIONS_MAX 1000000000u /* limits.instructions, highest */
+#define TS_LIMIT_RULE_MEMORY_MB_MAX 4096u          /* limits.memory_mb, highest */
+#define TS_LIMIT_RULE_MS_PER_PERSON_MAX 3600000u   /* limits.ms_per_person, highest */
 
 /* Regex */
 #define TS_LIMIT_REGEX_PATTERN 1024u         /* bytes in one pattern */
@@ -58,29 +70,56 @@
 #define TS_LIMIT_REGEX_JIT_STACK (256u * 1024u) /* bytes of JIT stack per rule state */
 
 /* Lists and dossiers */
-#define TS_LIMIT_TABLE_ROWS 4096u /* rows sampled to size the columns of table output */
-#define TS_LIMIT_CIRCLE 10000u    /* persons in one dossier circle (depth 1 and 2) */
-#define TS_LIMIT_EVENT_TYPES 32   /* event types in one p:events{type = {...}} filter */
+#define TS_LIMIT_TABLE_ROWS 4096u          /* rows sampled to size the columns of table output */
+#define TS_LIMIT_CIRCLE 10000u             /* persons in one dossier circle (depth 1 and 2) */
+#define TS_LIMIT_EVENT_TYPES 32            /* event types in one p:events{type = {...}} filter */
+#define TS_LIMIT_EVENT_WINDOW_DAYS 1000000 /* days of a p:events{within_days = N} window */
 
 #define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
 
+/* Config */
+#define TS_LIMIT_PATH 4096u                /* bytes in a file path the engine builds */
+#define TS_LIMIT_WORKERS 256u              /* config workers (0 = one per core) */
+#define TS_LIMIT_REVIEW_DAYS 3650u         /* config review_days of a colour */
+#define TS_LIMIT_THRESHOLD 100000u         /* config thresholds of a colour (a score) */
+#define TS_LIMIT_QUICK_ACK_MINUTES 10080u  /* config quick_ack_minutes (a week) */
+#define TS_LIMIT_QUICK_MAX_AGE_DAYS 36500u /* config quick_max_age_days */
+#define TS_LIMIT_TOKENS 1024u              /* service.tokens in one config */
+#define TS_LIMIT_TOKEN_SCOPES 256u         /* scopes of one service token */
+
+/* Arenas: the cap of each long-lived arena, sized so that inputs within the limits
+ * above fit (an arena refuses to grow past its cap: the caller reports an error) */
+#define TS_LIMIT_ARENA_YAML (256u << 20)   /* one parsed YAML document (nodes, scalars) */
+#define TS_LIMIT_ARENA_CONFIG (128u << 20) /* the strings and arrays of a loaded config */
+#define TS_LIMIT_ARENA_GRID (128u << 20)   /* the cells of a loaded grid */
+#define TS_LIMIT_ARENA_PACK (TS_LIMIT_RULE_PACK + (16u << 20)) /* a pack: files, rules */
+#define TS_LIMIT_ARENA_BATCH (512u << 20)   /* one batch of persons in a pass worker */
+#define TS_LIMIT_ARENA_SCRATCH (256u << 20) /* per-batch scratch of import, the service */
+#define TS_LIMIT_ARENA_REQUEST (64u << 20)  /* one HTTP request's records */
+
 /* Service */
-#define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */
-#define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */
-#define TS_LIMIT_ALERT_SCAN 1000000u  /* alerts looked at to find one by id */
-#define TS_LIMIT_HTTP_BODY (4u << 20) /* bytes in one request body */
+#define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */
+#define TS_LIMIT_HTTP_POOL 64u            /* idle read connections kept by the service */
+#define TS_LIMIT_ALERT_SCAN 1000000u      /* alerts looked at to find one by id */
+#define TS_LIMIT_HTTP_BODY (4u << 20)     /* bytes in one request body */
+#define TS_LIMIT_HTTP_FEED 1000u          /* alerts per GET /v1/alerts answer */
+#define TS_LIMIT_HTTP_FEED_WAIT_S 60u     /* seconds a long-poll of the feed may wait */
+#define TS_LIMIT_HTTP_RELOAD_STUCK 4u     /* abandoned reload threads, then reloads refused */
+#define TS_LIMIT_HTTP_ERROR (64u * 1024u) /* bytes in the message of an error answer */
 /* Connections (config service.max_connections, .max_connections_per_ip): past a cap a
  * request is answered 503 (GET /healthz is still answered); past the cap plus a quarter
  * (+8) libmicrohttpd closes the connection at accept. A request's headers and body must
  * arrive within service.read_timeout_s (also the idle limit of a kept-alive connection;
  * 2 s for a connection past a cap). */
-#define TS_LIMIT_HTTP_CONNECTIONS 1024u      /* open connections in total */
-#define TS_LIMIT_HTTP_CONNECTIONS_PER_IP 64u /* open connections per client address */
-#define TS_LIMIT_HTTP_READ_S 30u             /* seconds to receive headers + body */
-#define TS_LIMIT_HTTP_RELOAD_S 30u           /* seconds to load and check a pack on SIGHUP */
-#define TS_LIMIT_HTTP_DRAIN_S 30u            /* seconds SIGTERM waits for requests, writes */
-#define TS_LIMIT_HTTP_REFUSALS 30u           /* refused writes per token per minute, then 429 */
-#define TS_LIMIT_HTTP_NOTE 4096u /* bytes in an ack/close note (= TS_TEXT_NOTE_MAX, CLI) */
-#define TS_LIMIT_HTTP_ACTOR 64u  /* bytes in an actor "by" (= TS_TEXT_ACTOR_MAX, CLI) */
+#define TS_LIMIT_HTTP_CONNECTIONS 1024u       /* open connections in total */
+#define TS_LIMIT_HTTP_CONNECTIONS_PER_IP 64u  /* open connections per client address */
+#define TS_LIMIT_HTTP_CONNECTIONS_MAX 100000u /* service.max_connections(_per_ip), highest */
+#define TS_LIMIT_HTTP_TIMEOUT_MAX_S 3600u     /* service.*_timeout_s, highest */
+#define TS_LIMIT_HTTP_READ_S 30u              /* seconds to receive headers + body */
+#define TS_LIMIT_HTTP_RELOAD_S 30u            /* seconds to load and check a pack on SIGHUP */
+#define TS_LIMIT_HTTP_DRAIN_S 30u             /* seconds SIGTERM waits for requests, writes */
+#define TS_LIMIT_HTTP_REFUSALS 30u            /* refused writes per token per minute, then 429 */
+#define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE      /* bytes in an ack/close note (as in the CLI) */
+#define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR    /* bytes in an actor "by" (as in the CLI) */
 
 #endif

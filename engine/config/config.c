@@ -28,8 +28,6 @@ typedef struct cctx {
     ts_arena *arena;
 } cctx;
 
-#define CFG_MAX_TOKENS 1024u /* service tokens in one config */
-
 static const char *const default_problem_events[] = {"incident_reported", "threat_reported",
                                                      "absconded"};
 
@@ -207,7 +205,7 @@ static ts_status parse_colours(cctx *c, const char *key, const ts_ynode *n, int 
 static ts_status parse_thresholds(cctx *c, const ts_ynode *n)
 {
     int *t = c->cfg->thresholds;
-    ts_status rc = parse_colours(c, "thresholds", n, 0, 100000, true, t);
+    ts_status rc = parse_colours(c, "thresholds", n, 0, TS_LIMIT_THRESHOLD, true, t);
     if (rc != TS_OK)
         return rc;
     /* red > yellow > blue among the colours that have a threshold */
@@ -303,13 +301,14 @@ static ts_status parse_limits(cctx *c, const ts_ynode *n)
         const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
         int64_t x = 0;
         if (key_is(k, "instructions")) {
-            rc = want_int(c, "limits.instructions", v, 1000, 1000000000, &x);
+            rc = want_int(c, "limits.instructions", v, TS_LIMIT_RULE_INSTRUCTIONS_MIN,
+                          TS_LIMIT_RULE_INSTRUCTIONS_MAX, &x);
             c->cfg->instructions = (uint64_t)x;
         } else if (key_is(k, "memory_mb")) {
-            rc = want_int(c, "limits.memory_mb", v, 1, 4096, &x);
+            rc = want_int(c, "limits.memory_mb", v, 1, TS_LIMIT_RULE_MEMORY_MB_MAX, &x);
             c->cfg->memory_mb = (uint32_t)x;
         } else if (key_is(k, "ms_per_person")) {
-            rc = want_int(c, "limits.ms_per_person", v, 1, 3600000, &x);
+            rc = want_int(c, "limits.ms_per_person", v, 1, TS_LIMIT_RULE_MS_PER_PERSON_MAX, &x);
             c->cfg->ms_per_person = (uint32_t)x;
         } else {
             rc = unknown_key(c, "limits", k, "instructions, memory_mb, ms_per_person");
@@ -382,6 +381,8 @@ static ts_status parse_token(cctx *c, size_t idx, const ts_ynode *n, ts_token_cf
                 return rc;
             if (v->n == 0)
                 return fail(c, v, TS_CONFIG, "%s: needs at least one scope", sub);
+            if (v->n > TS_LIMIT_TOKEN_SCOPES)
+                return fail(c, v, TS_CONFIG, "%s: more than %u scopes", sub, TS_LIMIT_TOKEN_SCOPES);
             t->scopes = ts_arena_calloc(c->arena, v->n, sizeof *t->scopes);
             if (!t->scopes)
                 return nomem(c);
@@ -436,8 +437,9 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
         } else if (key_is(k, "tokens")) {
             if ((rc = want_seq(c, "service.tokens", v)) != TS_OK)
                 return rc;
-            if (v->n > CFG_MAX_TOKENS)
-                return fail(c, v, TS_CONFIG, "service.tokens: more than %u tokens", CFG_MAX_TOKENS);
+            if (v->n > TS_LIMIT_TOKENS)
+                return fail(c, v, TS_CONFIG, "service.tokens: more than %u tokens",
+                            TS_LIMIT_TOKENS);
             ts_token_cfg *t = ts_arena_calloc(c->arena, v->n ? v->n : 1, sizeof *t);
             if (!t)
                 return nomem(c);
@@ -467,19 +469,20 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
                             s);
             c->cfg->reveal_outside_circle = strcmp(s, "none") == 0;
         } else if (key_is(k, "max_connections")) {
-            rc = want_int(c, "service.max_connections", v, 1, 100000, &x);
+            rc = want_int(c, "service.max_connections", v, 1, TS_LIMIT_HTTP_CONNECTIONS_MAX, &x);
             c->cfg->max_connections = (uint32_t)x;
         } else if (key_is(k, "max_connections_per_ip")) {
-            rc = want_int(c, "service.max_connections_per_ip", v, 1, 100000, &x);
+            rc = want_int(c, "service.max_connections_per_ip", v, 1, TS_LIMIT_HTTP_CONNECTIONS_MAX,
+                          &x);
             c->cfg->max_connections_per_ip = (uint32_t)x;
         } else if (key_is(k, "read_timeout_s")) {
-            rc = want_int(c, "service.read_timeout_s", v, 1, 3600, &x);
+            rc = want_int(c, "service.read_timeout_s", v, 1, TS_LIMIT_HTTP_TIMEOUT_MAX_S, &x);
             c->cfg->read_timeout_s = (uint32_t)x;
         } else if (key_is(k, "reload_timeout_s")) {
-            rc = want_int(c, "service.reload_timeout_s", v, 1, 3600, &x);
+            rc = want_int(c, "service.reload_timeout_s", v, 1, TS_LIMIT_HTTP_TIMEOUT_MAX_S, &x);
             c->cfg->reload_timeout_s = (uint32_t)x;
         } else if (key_is(k, "drain_timeout_s")) {
-            rc = want_int(c, "service.drain_timeout_s", v, 1, 3600, &x);
+            rc = want_int(c, "service.drain_timeout_s", v, 1, TS_LIMIT_HTTP_TIMEOUT_MAX_S, &x);
             c->cfg->drain_timeout_s = (uint32_t)x;
         } else {
             rc = unknown_key(c, "service", k,
@@ -519,19 +522,19 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
         } else if (key_is(k, "thresholds")) {
             rc = parse_thresholds(c, v);
         } else if (key_is(k, "review_days")) {
-            rc = parse_colours(c, key, v, 1, 3650, false, cfg->review_days);
+            rc = parse_colours(c, key, v, 1, TS_LIMIT_REVIEW_DAYS, false, cfg->review_days);
         } else if (key_is(k, "problem_events")) {
             rc = parse_problem_events(c, v);
         } else if (key_is(k, "limits")) {
             rc = parse_limits(c, v);
         } else if (key_is(k, "quick_ack_minutes")) {
-            rc = want_int(c, key, v, 1, 10080, &x);
+            rc = want_int(c, key, v, 1, TS_LIMIT_QUICK_ACK_MINUTES, &x);
             cfg->quick_ack_minutes = (uint32_t)x;
         } else if (key_is(k, "quick_max_age_days")) {
-            rc = want_int(c, key, v, 0, 36500, &x);
+            rc = want_int(c, key, v, 0, TS_LIMIT_QUICK_MAX_AGE_DAYS, &x);
             cfg->quick_max_age_days = (uint32_t)x;
         } else if (key_is(k, "workers")) {
-            rc = want_int(c, key, v, 0, 256, &x);
+            rc = want_int(c, key, v, 0, TS_LIMIT_WORKERS, &x);
             cfg->workers = (uint32_t)x;
         } else if (key_is(k, "now")) {
             int32_t day;
@@ -614,7 +617,7 @@ ts_status ts_config_load(const char *path, ts_config **out, ts_err *err)
         rc = ts_err_set(err, TS_NOMEM, path, "out of memory");
         goto done;
     }
-    ts_arena_init(&box->arena, 0);
+    ts_arena_init(&box->arena, TS_LIMIT_ARENA_CONFIG);
     cctx c = {.doc = doc, .err = err, .cfg = &box->cfg, .arena = &box->arena};
     if ((rc = set_defaults(&c, path)) != TS_OK)
         goto done;

@@ -782,7 +782,7 @@ static ts_status load_text(const char *name, char *text, size_t len, unsigned fl
     d->name = nm;
     d->text = text;
     d->len = len;
-    ts_arena_init(&d->arena, 0);
+    ts_arena_init(&d->arena, TS_LIMIT_ARENA_YAML);
     c.doc = d;
 
     if (len > TS_LIMIT_YAML_FILE) {

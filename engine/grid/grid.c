@@ -299,7 +299,7 @@ ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
         rc = ts_err_set(err, TS_NOMEM, path, "out of memory");
         goto done;
     }
-    ts_arena_init(&g->arena, 0);
+    ts_arena_init(&g->arena, TS_LIMIT_ARENA_GRID);
     gctx c = {.doc = doc, .err = err, .g = g};
     const ts_ynode *root = ts_ydoc_root(doc);
     if (root->type != TS_Y_MAP) {

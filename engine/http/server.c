@@ -21,6 +21,8 @@
 
 #include <json-c/json.h>
 
+#include "triscreen/buf.h"
+#include "triscreen/jsonw.h"
 #include "triscreen/service.h"
 #include "triscreen/text.h"
 #include "base/limits.h"
@@ -133,22 +135,35 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
 
 ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
 {
-    char raw[768];
+    ts_buf raw, body;
+    ts_buf_init(&raw, TS_LIMIT_HTTP_ERROR);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    ts_status rc = ts_buf_vprintf(&raw, fmt, ap);
     va_end(ap);
     /* messages may echo what the client sent (a path, a scope): bad bytes become U+FFFD
      * so that the answer stays valid JSON */
-    char *msg = ts_text_utf8_sanitize(raw, strlen(raw), NULL);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "error", json_object_new_string(msg ? msg : "error"));
+    char *msg = rc == TS_OK ? ts_text_utf8_sanitize(raw.data, raw.len, NULL) : NULL;
+    ts_buf_release(&raw);
+    char longer[96];
+    snprintf(longer, sizeof longer, "error (its message is longer than %u bytes)",
+             TS_LIMIT_HTTP_ERROR);
+    /* a JSON string takes at most 6 bytes per byte of text (\u00XX) */
+    ts_buf_init(&body, (size_t)TS_LIMIT_HTTP_ERROR * 6 + 64);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &body);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "error", msg ? msg : rc == TS_LIMIT ? longer : "error");
+    ts_jsonw_kint(&w, "status", (int64_t)status);
+    ts_jsonw_obj_end(&w);
     free(msg);
-    json_object_object_add(o, "status", json_object_new_int((int)status));
-    const char *s =
-        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    ts__reply(r, status, "application/json", s, strlen(s));
-    json_object_put(o);
+    if (ts_jsonw_finish(&w) == TS_OK) {
+        ts__reply(r, status, "application/json", body.data, body.len);
+    } else {
+        static const char oom[] = "{\"error\":\"out of memory\",\"status\":500}";
+        ts__reply(r, 500, "application/json", oom, sizeof oom - 1);
+    }
+    ts_buf_release(&body);
     return TS__H_DONE;
 }
 
@@ -652,13 +667,9 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- metrics ---------------------------------------------------------------------- */
 
-char *ts__metrics_text(ts_http *h)
+/* Requests by route and status. */
+static void metrics_requests(ts_http *h, FILE *f)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
     fputs("# HELP triscreen_http_requests_total HTTP requests by route and status.\n"
           "# TYPE triscreen_http_requests_total counter\n",
           f);
@@ -674,6 +685,11 @@ char *ts__metrics_text(ts_http *h)
                         method, route, status_codes[s], v);
         }
     }
+}
+
+/* The latency histogram of each route. */
+static void metrics_latency(ts_http *h, FILE *f)
+{
     fputs("# HELP triscreen_http_request_duration_seconds Request latency by route.\n"
           "# TYPE triscreen_http_request_duration_seconds histogram\n",
           f);
@@ -700,6 +716,11 @@ char *ts__metrics_text(ts_http *h)
                 "triscreen_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
                 method, route, cum);
     }
+}
+
+/* The service's counters, the live pack, connections. */
+static void metrics_service(ts_http *h, FILE *f)
+{
     ts_service_stats st;
     ts_service_stats_get(h->svc, &st);
     fprintf(f,
@@ -764,6 +785,18 @@ char *ts__metrics_text(ts_http *h)
             open_conns, (unsigned long long)atomic_load(&h->timed_out),
             (unsigned long long)atomic_load(&h->over_cap));
     ts_service_gen_release(g);
+}
+
+char *ts__metrics_text(ts_http *h)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    metrics_requests(h, f);
+    metrics_latency(h, f);
+    metrics_service(h, f);
     fclose(f);
     return buf;
 }

@@ -11,8 +11,8 @@
 #include "base/limits.h"
 #include "base/text.h"
 #include "record/csvrows.h"
-#include "record/rec_int.h"
-#include "record/reader_int.h"
+#include "record/csvread.h"
+#include "record/fields.h"
 
 enum { CK_PERSONS, CK_EVENTS, CK_RELATIONS };
 

@@ -10,7 +10,7 @@
 #include "base/attrname.h"
 #include "base/limits.h"
 #include "base/text.h"
-#include "record/rec_int.h"
+#include "record/fields.h"
 
 ts_status ts__rec_reject(ts_err *err, ts__fpath fp, const char *fmt, ...)
 {
@@ -159,4 +159,22 @@ void ts__rec_person_init(ts_person *p)
     p->name = "";
     p->notes = "";
     p->born = TS_DATE_NONE;
+}
+
+ts_status ts__reader_reject(ts_arena *a, ts_item *out, uint64_t line, const char *field,
+                            const char *reason, const char *raw, size_t raw_len, ts_err *err)
+{
+    if (raw_len > TS_LIMIT_FIELD)
+        raw_len = TS_LIMIT_FIELD;
+    memset(out, 0, sizeof *out);
+    out->kind = TS_ITEM_REJECT;
+    out->line = line;
+    out->field = ts_arena_strdup(a, field ? field : "");
+    out->reason = ts_arena_strdup(a, reason);
+    char *r = ts_arena_strndup(a, raw ? raw : "", raw ? raw_len : 0);
+    out->raw = r;
+    out->raw_len = raw ? raw_len : 0;
+    if (!out->field || !out->reason || !r)
+        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
+    return TS_OK;
 }

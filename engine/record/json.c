@@ -12,7 +12,8 @@
 #include "triscreen/record.h"
 #include "base/limits.h"
 #include "base/text.h"
-#include "record/rec_int.h"
+#include "record/fields.h"
+#include "record/json_int.h"
 
 enum { K_UNKNOWN, K_ID, K_GRID, K_NAME, K_NOTES, K_BORN, K_CATS, K_ATTRS, K_EVENTS, K_RELS };
 

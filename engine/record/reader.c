@@ -58,26 +58,11 @@
 
 #include "triscreen/record.h"
 #include "base/limits.h"
-#include "record/rec_int.h"
+#include "record/csvread.h"
+#include "record/fields.h"
+#include "record/json_int.h"
 #include "record/reader_int.h"
-
-ts_status ts__reader_reject(ts_arena *a, ts_item *out, uint64_t line, const char *field,
-                            const char *reason, const char *raw, size_t raw_len, ts_err *err)
-{
-    if (raw_len > TS_LIMIT_FIELD)
-        raw_len = TS_LIMIT_FIELD;
-    memset(out, 0, sizeof *out);
-    out->kind = TS_ITEM_REJECT;
-    out->line = line;
-    out->field = ts_arena_strdup(a, field ? field : "");
-    out->reason = ts_arena_strdup(a, reason);
-    char *r = ts_arena_strndup(a, raw ? raw : "", raw ? raw_len : 0);
-    out->raw = r;
-    out->raw_len = raw ? raw_len : 0;
-    if (!out->field || !out->reason || !r)
-        return ts_err_set(err, TS_NOMEM, NULL, "record arena exhausted");
-    return TS_OK;
-}
+#include "record/yread.h"
 
 static ts_format format_of(const char *path)
 {

@@ -16,8 +16,9 @@
 
 #include "base/limits.h"
 #include "config/ytree.h"
-#include "record/rec_int.h"
-#include "record/reader_int.h"
+#include "record/fields.h"
+#include "record/json_int.h"
+#include "record/yread.h"
 
 struct ts__yread {
     ts_ydoc *doc;

@@ -15,7 +15,7 @@
 enum { TK_NONE, TK_IDENT, TK_STRING, TK_PUNCT };
 
 /* Longer than any attribute name: longer tokens are kept truncated and never match. */
-#define SCAN_TEXT 80
+#define SCAN_TEXT (TS_LIMIT_ATTR_NAME + 16)
 
 typedef struct token {
     int type;

@@ -30,7 +30,8 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "rulehost/rh.h"
+#include "rulehost/guard.h"
+#include "rulehost/vm.h"
 
 #define BPI TS_LIMIT_RULE_BYTES_PER_INSTR
 

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "rulehost/rh.h"
+#include "rulehost/person.h"
+#include "rulehost/sandbox.h"
+#include "rulehost/vm.h"
 #include "triscreen/config.h"
 
 ts_status ts_rulehost_new(const ts_rulepack *pack, ts_rulehost **out, ts_err *err)

@@ -11,7 +11,7 @@
 #include "base/fsdir.h"
 #include "base/limits.h"
 #include "base/text.h"
-#include "rulehost/rh.h"
+#include "rulehost/sandbox.h"
 
 /* ---- tally ---------------------------------------------------------------------- */
 
@@ -131,9 +131,14 @@ static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_
     }
     ts_sha256 sha;
     ts_sha256_init(&sha);
+    size_t total = 0; /* bytes of the files read so far */
     for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        char path[TS_LIMIT_PATH];
+        int pl = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (pl < 0 || (size_t)pl >= sizeof path) { /* never open a cut path */
+            ts__rh_problem(ld, names[i], "path longer than %u bytes", TS_LIMIT_PATH);
+            continue;
+        }
         FILE *f = fopen(path, "rb");
         struct stat stt;
         if (!f || fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode)) {
@@ -150,6 +155,14 @@ static ts_status read_files(ts_rulepack *pack, const char *dir, rh_load *ld, ts_
             continue;
         }
         size_t len = (size_t)stt.st_size;
+        if (len > TS_LIMIT_RULE_PACK - total) { /* every file fits; the sum must too */
+            fclose(f);
+            rc = ts_err_set(err, TS_LIMIT, names[i],
+                            "the pack's rule files add up to more than %u bytes (the limit)",
+                            TS_LIMIT_RULE_PACK);
+            goto done;
+        }
+        total += len;
         char *text = ts_arena_alloc(&pack->arena, len + 1);
         if (!text) {
             fclose(f);
@@ -193,7 +206,7 @@ ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_pro
     ts_rulepack *pack = calloc(1, sizeof *pack);
     if (!pack)
         return ts_err_set(err, TS_NOMEM, dir, "out of memory");
-    ts_arena_init(&pack->arena, 0);
+    ts_arena_init(&pack->arena, TS_LIMIT_ARENA_PACK);
     pack->opts.instructions =
         opts && opts->instructions ? opts->instructions : TS_LIMIT_RULE_INSTRUCTIONS;
     pack->opts.memory_bytes =

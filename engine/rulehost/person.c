@@ -54,7 +54,10 @@
 #include <string.h>
 
 #include "base/limits.h"
-#include "rulehost/rh.h"
+#include "rulehost/guard.h"
+#include "rulehost/person.h"
+#include "rulehost/proxy.h"
+#include "rulehost/vm.h"
 #include "triscreen/date.h"
 
 /* ---- field cache ---------------------------------------------------------------- */
@@ -699,12 +702,12 @@ static void parse_list(lua_State *L, int t, const char *fn, ev_filter *f)
     f->any_type = false;
 }
 
-/* The window in days at idx: a whole number 0..1000000. */
+/* The window in days at idx: a whole number 0..TS_LIMIT_EVENT_WINDOW_DAYS. */
 static void parse_days(lua_State *L, int idx, const char *fn, ev_filter *f)
 {
     int isint = 0;
     f->days = lua_tointegerx(L, idx, &isint);
-    if (!isint || f->days < 0 || f->days > 1000000)
+    if (!isint || f->days < 0 || f->days > TS_LIMIT_EVENT_WINDOW_DAYS)
         luaL_error(L, "%s: within_days must be a whole number >= 0", fn);
     f->window = true;
 }

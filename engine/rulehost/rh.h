@@ -1,6 +1,9 @@
-/* rulehost/rh.h — internals shared by the rule host's files: the pack and host structs,
- * the sandboxed state (sandbox.c), the person/ctx/re objects (person.c). The only
- * header that includes lua.h; nothing outside engine/rulehost includes it. */
+/* rulehost/rh.h — the types shared by the rule host's files: the pack and host structs,
+ * the person view, the loader's state. Types only: the functions of each file are in
+ * its own header (vm.h, guard.h, person.h, sandbox.h, upscan.h), so that the files
+ * depend on each other one way: vm <- guard <- person <- sandbox <- host, pack. With
+ * them, the only headers that include lua.h; nothing outside engine/rulehost includes
+ * them. */
 #ifndef TS_RULEHOST_RH_H
 #define TS_RULEHOST_RH_H
 
@@ -146,66 +149,7 @@ struct ts_rulehost {
     size_t idx_cap;
 };
 
-/* sandbox.c */
-/* Restores the load-time values of the file-level scalars rule `rule` can reach. */
-void ts__rh_reset_upvalues(ts_rulehost *h, uint32_t rule);
-ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err *err);
-void ts__rh_state_close(ts_rulehost *h);
-ts_rulehost *ts__rh_host(lua_State *L);
-/* The message handler: records where (first Lua frame with a file) and the message in
- * the host's buffers without allocating. */
-lua_CFunction ts__rh_msgh_fn(void);
-/* Arms the instruction hook for one rule (or one file at load time) and clears the
- * coroutine count. */
-void ts__rh_arm(ts_rulehost *h);
-/* True when any limit has tripped (the current rule cannot go on). */
-static inline bool ts__rh_tripped(const ts_rulehost *h)
-{
-    return h->trip.budget || h->trip.memory || h->trip.limit || h->trip.deadline;
-}
-/* Charges units instructions of C work to the running rule's budget; raises (sticky)
- * when the budget cannot pay them or a limit has tripped. */
-void ts__rh_charge(lua_State *L, ts_rulehost *h, uint64_t units);
-/* Makes the running rule's limit trip sticky (kind: 'b'udget, 'm'emory, 'l'imit,
- * 'd'eadline) and raises msg. Never returns. */
-int ts__rh_trip_raise(lua_State *L, ts_rulehost *h, char kind, const char *msg);
-/* Starts the person's deadline (one clock read); deadline_ns = 0 ends it. */
-void ts__rh_start_deadline(ts_rulehost *h);
-/* Checks the clock against the person's deadline; sets trip.deadline when past. */
-bool ts__rh_past_deadline(ts_rulehost *h);
-/* Deterministic tostring (no addresses): pushes the text of the value at idx. */
-const char *ts__rh_tostring(lua_State *L, int idx, size_t *len);
-/* Whether rules may see the attribute named name (len bytes): the pack's attr_hidden
- * predicate, memoised per host (person.c). */
-bool ts__rh_attr_visible(const ts_rulehost *h, const char *name, size_t len);
-/* Called at bind: coroutines of the previous person can no longer be resumed. */
-void ts__rh_forget_coroutines(lua_State *L, ts_rulehost *h);
-/* Replaces the library functions that do work in C by charging wrappers (guard.c);
- * B is the base library table being built, the library tables are on the stack as
- * named. */
-/* Pushes a pairs iterator over the raw table at t in a fixed key order (booleans,
- * numbers, strings bytewise, then other keys), charged n*log2(n). */
-void ts__rh_push_sorted_iter(lua_State *L, int t);
-/* Sets a coroutine's count hook (it charges the running rule's budget). */
-void ts__rh_hook_coroutine(lua_State *co);
-void ts__rh_guard_string(lua_State *L, int lib);
-void ts__rh_guard_table(lua_State *L, int lib);
-void ts__rh_guard_utf8(lua_State *L, int lib);
-void ts__rh_guard_base(lua_State *L, int lib);
-void ts__rh_guard_coroutine(lua_State *L, int lib);
-
-/* After an error or at the end of an evaluation: clears the sticky flags and the stack,
- * collects garbage if memory was the problem. */
-void ts__rh_recover(ts_rulehost *h, int top);
-/* Pushes a read-only proxy for the table at idx. */
-void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic);
-/* Returns the data table index behind the proxy at idx pushed on the stack. */
-void ts__rh_proxy_data(lua_State *L, int idx);
-/* Copies at most cap bytes of s into dst (capacity cap+1) cut at a UTF-8 boundary. */
-size_t ts__rh_utf8_cut(const char *s, size_t len, size_t cap);
-/* Loads every file of the pack in h's state. collect=false: validate and append to
- * pack (rules, problems); collect=true: store each `when` in the rules array, checking
- * ids against the pack. Returns the number of problems. */
+/* The state of loading a pack's files (ts__rh_load_files, sandbox.c). */
 typedef struct rh_load {
     ts_rulepack *pack;        /* validate mode: appended to */
     const ts_rulepack *cpack; /* collect mode: compared with */
@@ -219,20 +163,5 @@ typedef struct rh_load {
     const char *file;  /* file being loaded */
     bool file_mutable; /* ... and its functions assign file-level locals (upscan.c) */
 } rh_load;
-void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *ld);
-void ts__rh_problem(rh_load *ld, const char *where, const char *fmt, ...) TS_PRINTF(3, 4);
-
-/* upscan.c */
-/* True when a function nested in the dumped chunk (lua_dump output of a file's main
- * function) has an OP_SETUPVAL, or when the chunk is not what Lua 5.4 writes. */
-bool ts__rh_chunk_sets_upvalues(const void *chunk, size_t len);
-
-/* person.c */
-/* Creates p, ctx and their tables in the registry (at host creation). */
-void ts__rh_person_init(lua_State *L, ts_rulehost *h);
-/* Repoints p at s and clears its caches; refreshes ctx. Runs inside a protected call. */
-void ts__rh_person_bind(lua_State *L, ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subject *s);
-/* The re module (table of functions) pushed on the stack. */
-void ts__rh_push_re(lua_State *L);
 
 #endif

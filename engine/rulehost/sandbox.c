@@ -39,347 +39,14 @@
 
 #include "base/limits.h"
 #include "base/text.h"
-#include "rulehost/rh.h"
+#include "rulehost/guard.h"
+#include "rulehost/person.h"
+#include "rulehost/proxy.h"
+#include "rulehost/sandbox.h"
+#include "rulehost/upscan.h"
+#include "rulehost/vm.h"
 
-/* ---- allocator and hook --------------------------------------------------------- */
-
-static void rh_hook(lua_State *L, lua_Debug *ar);
-
-static void *rh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    ts_rulehost *h = ud;
-    size_t old = ptr ? osize : 0;
-    if (nsize == 0) {
-        free(ptr);
-        h->mem_used -= old;
-        return NULL;
-    }
-    if (nsize > old) {
-        size_t grow = nsize - old;
-        size_t paid = h->prepaid < grow ? h->prepaid : grow;
-        h->prepaid -= paid;
-        if (h->armed && (h->alloc_since += grow - paid) >= RH_ALLOC_CHECK) {
-            /* growth is work done in C too: charged to the budget, and the clock read */
-            uint64_t units = h->alloc_since / TS_LIMIT_RULE_BYTES_PER_INSTR;
-            h->alloc_since = 0;
-            if ((int64_t)units > h->left)
-                h->trip.budget = true;
-            else
-                h->left -= (int64_t)units;
-            if (ts__rh_tripped(h) || ts__rh_past_deadline(h)) {
-                if (h->L)
-                    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
-            }
-        }
-        if (h->trip.memory || grow > h->mem_cap - h->mem_used) {
-            if (!h->trip.memory) {
-                h->trip.memory = true;
-                /* lua_sethook is safe at any point (it only sets fields). */
-                if (h->L)
-                    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
-            }
-            return NULL;
-        }
-    }
-    void *np = realloc(ptr, nsize);
-    if (!np)
-        return NULL;
-    h->mem_used = h->mem_used - old + nsize;
-    if (h->mem_used > h->mem_peak)
-        h->mem_peak = h->mem_used;
-    return np;
-}
-
-ts_rulehost *ts__rh_host(lua_State *L)
-{
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return ud;
-}
-
-/* The coarse monotonic clock: a few ns a read (vDSO, no syscall), a resolution of a few
- * ms — enough for a deadline of ms_per_person (read twice per person and pass at least). */
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void ts__rh_start_deadline(ts_rulehost *h)
-{
-    h->deadline_ns = h->ms_per_person ? mono_ns() + (uint64_t)h->ms_per_person * 1000000u : 0;
-}
-
-bool ts__rh_past_deadline(ts_rulehost *h)
-{
-    if (!h->deadline_ns || h->trip.deadline)
-        return h->trip.deadline;
-    if (mono_ns() > h->deadline_ns)
-        h->trip.deadline = true;
-    return h->trip.deadline;
-}
-
-static const char *trip_text(const ts_rulehost *h)
-{
-    if (h->trip.deadline)
-        return "time limit exceeded";
-    if (h->trip.memory)
-        return "memory limit exceeded";
-    if (h->trip.limit)
-        return "limit exceeded";
-    return "instruction budget exceeded";
-}
-
-/* The count hook. On the main thread it fires every RH_HOOK_CHUNK instructions (or
- * what is left of the budget), reads the clock and re-arms; in a coroutine every
- * RH_CO_CHUNK, charging the same budget. Once a limit has tripped it re-arms itself at
- * count 1 and raises, so every later instruction raises again. */
-static void rh_hook(lua_State *L, lua_Debug *ar)
-{
-    (void)ar;
-    ts_rulehost *h = ts__rh_host(L);
-    if (!ts__rh_tripped(h)) {
-        if (L != h->L) {
-            if (h->left >= RH_CO_CHUNK) {
-                h->left -= RH_CO_CHUNK;
-                if (!ts__rh_past_deadline(h))
-                    return;
-            } else {
-                h->trip.budget = true;
-            }
-        } else if (h->left > 0) {
-            int n = h->left < RH_HOOK_CHUNK ? (int)h->left : RH_HOOK_CHUNK;
-            h->left -= n;
-            if (!ts__rh_past_deadline(h)) {
-                lua_sethook(L, rh_hook, LUA_MASKCOUNT, n);
-                return;
-            }
-        } else {
-            h->trip.budget = true;
-        }
-    }
-    lua_sethook(L, rh_hook, LUA_MASKCOUNT, 1);
-    if (L != h->L)
-        lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
-    lua_pushstring(L, trip_text(h));
-    lua_error(L);
-}
-
-void ts__rh_hook_coroutine(lua_State *co)
-{
-    lua_sethook(co, rh_hook, LUA_MASKCOUNT, RH_CO_CHUNK);
-}
-
-void ts__rh_arm(ts_rulehost *h)
-{
-    h->left = h->budget;
-    int n = h->left < RH_HOOK_CHUNK ? (int)h->left : RH_HOOK_CHUNK;
-    h->left -= n;
-    h->armed = true;
-    h->alloc_since = 0;
-    h->prepaid = 0;
-    lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, n > 0 ? n : 1);
-}
-
-void ts__rh_charge(lua_State *L, ts_rulehost *h, uint64_t units)
-{
-    if (ts__rh_tripped(h))
-        ts__rh_trip_raise(L, h, 0, NULL);
-    if (!h->armed)
-        return;
-    if (units > (uint64_t)(h->left > 0 ? h->left : 0)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "instruction budget exceeded (a library call needs %llu)",
-                 (unsigned long long)units);
-        ts__rh_trip_raise(L, h, 'b', msg);
-    }
-    h->left -= (int64_t)units;
-    if (units >= 4096 && ts__rh_past_deadline(h))
-        ts__rh_trip_raise(L, h, 0, NULL);
-}
-
-int ts__rh_trip_raise(lua_State *L, ts_rulehost *h, char kind, const char *msg)
-{
-    switch (kind) {
-    case 'b':
-        h->trip.budget = true;
-        break;
-    case 'm':
-        h->trip.memory = true;
-        break;
-    case 'l':
-        h->trip.limit = true;
-        break;
-    case 'd':
-        h->trip.deadline = true;
-        break;
-    default:
-        break;
-    }
-    lua_sethook(L, rh_hook, LUA_MASKCOUNT, 1);
-    if (L != h->L)
-        lua_sethook(h->L, rh_hook, LUA_MASKCOUNT, 1);
-    lua_pushstring(L, msg ? msg : trip_text(h));
-    return lua_error(L);
-}
-
-void ts__rh_recover(ts_rulehost *h, int top)
-{
-    bool mem = h->trip.memory;
-    h->trip.budget = false;
-    h->trip.memory = false;
-    h->trip.limit = false;
-    h->trip.deadline = false;
-    h->armed = false;
-    h->err_keep = false;
-    lua_settop(h->L, top);
-    /* Outside any budget: no Lua code runs in a collection (no __gc is allowed). */
-    if (mem)
-        lua_gc(h->L, LUA_GCCOLLECT, 0);
-    else
-        lua_gc(h->L, LUA_GCSTEP, 0);
-}
-
-/* ---- message handler ------------------------------------------------------------ */
-
-static void rh_locate(lua_State *L, char *where, size_t cap)
-{
-    lua_Debug ar;
-    where[0] = '\0';
-    for (int level = 1; level < 64 && lua_getstack(L, level, &ar); level++) {
-        if (!lua_getinfo(L, "Sl", &ar))
-            continue;
-        if (ar.currentline > 0 && ar.source && ar.source[0] == '@') {
-            snprintf(where, cap, "%s:%d", ar.short_src, ar.currentline);
-            return;
-        }
-    }
-}
-
-/* Records where and what in the host (C buffers: never allocates) and returns the
- * error object unchanged. */
-static int rh_msgh(lua_State *L)
-{
-    ts_rulehost *h = ts__rh_host(L);
-    if (h->err_keep) /* a limit was recorded where it tripped: keep it */
-        return 1;
-    rh_locate(L, h->err_where, sizeof h->err_where);
-    const char *msg = NULL;
-    if (lua_type(L, 1) == LUA_TSTRING)
-        msg = lua_tostring(L, 1);
-    if (msg) {
-        size_t wl = strlen(h->err_where);
-        /* Drop a leading "file.lua:LINE: " that repeats where. */
-        if (wl && strncmp(msg, h->err_where, wl) == 0 && msg[wl] == ':' && msg[wl + 1] == ' ')
-            msg += wl + 2;
-        snprintf(h->err_msg, sizeof h->err_msg, "%s", msg);
-    } else {
-        snprintf(h->err_msg, sizeof h->err_msg, "(error object is a %s value)",
-                 luaL_typename(L, 1));
-    }
-    size_t n = ts__rh_utf8_cut(h->err_msg, strlen(h->err_msg), sizeof h->err_msg - 1);
-    h->err_msg[n] = '\0';
-    h->err_set = true;
-    if (ts__rh_tripped(h))
-        h->err_keep = true;
-    return 1;
-}
-
-lua_CFunction ts__rh_msgh_fn(void)
-{
-    return rh_msgh;
-}
-
-size_t ts__rh_utf8_cut(const char *s, size_t len, size_t cap)
-{
-    size_t n = len < cap ? len : cap;
-    size_t bad = 0;
-    if (!ts_utf8_valid(s, n, &bad))
-        n = bad;
-    return n;
-}
-
-/* ---- read-only proxies ---------------------------------------------------------- */
-
-static const char *rh_keyname(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
-}
-
-static int rh_ro_newindex(lua_State *L)
-{
-    const rh_proxy *u = lua_touserdata(L, 1);
-    if (u && u->magic == RH_MAGIC_ENV)
-        return luaL_error(L,
-                          "rules cannot set global '%s' (globals are read-only once the "
-                          "pack is loaded; use a local)",
-                          rh_keyname(L, 2));
-    if (u && u->magic == RH_MAGIC_PERSON)
-        return luaL_error(L, "the person is read-only (field '%s')", rh_keyname(L, 2));
-    return luaL_error(L, "attempt to modify a read-only table (field '%s')", rh_keyname(L, 2));
-}
-
-void ts__rh_proxy_data(lua_State *L, int idx)
-{
-    /* the data table is also the proxy's user value: one read, no metatable lookup */
-    if (lua_type(L, idx) != LUA_TUSERDATA) {
-        lua_pushnil(L);
-        return;
-    }
-    if (lua_getiuservalue(L, idx, 1) == LUA_TNONE) {
-        lua_pop(L, 1);
-        lua_pushnil(L);
-    }
-}
-
-static int rh_ro_len(lua_State *L)
-{
-    ts__rh_proxy_data(L, 1);
-    lua_pushinteger(L, lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0);
-    return 1;
-}
-
-static int rh_ro_pairs(lua_State *L)
-{
-    ts__rh_proxy_data(L, 1);
-    if (!lua_istable(L, -1))
-        return luaL_error(L, "bad argument to pairs");
-    ts__rh_push_sorted_iter(L, -1); /* a fixed order, like pairs of a plain table */
-    lua_remove(L, -2);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    return 3;
-}
-
-void *ts__rh_proxy_new(lua_State *L, int idx, size_t size, uint32_t magic)
-{
-    idx = lua_absindex(L, idx);
-    rh_proxy *u = lua_newuserdatauv(L, size, 1);
-    memset(u, 0, size);
-    u->magic = magic;
-    lua_pushvalue(L, idx);
-    lua_setiuservalue(L, -2, 1);
-    lua_createtable(L, 0, 6);
-    lua_pushvalue(L, idx);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, rh_ro_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, rh_ro_len);
-    lua_setfield(L, -2, "__len");
-    if (magic != RH_MAGIC_PERSON) {
-        lua_pushcfunction(L, rh_ro_pairs);
-        lua_setfield(L, -2, "__pairs");
-    }
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
-    return u;
-}
+/* ---- read-only tables ------------------------------------------------------------ */
 
 /* Records a "table nested deeper than N" problem at where and raises it (the message
  * handler keeps this record). */
@@ -657,7 +324,7 @@ ts_status ts__rh_state_open(ts_rulehost *h, const ts_rulehost_opts *opts, ts_err
     h->ref_cos = LUA_NOREF;
     if (ts__regex_cache_new(TS_LIMIT_REGEX_CACHE, &h->rx) != TS_OK)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot create the regex cache");
-    h->L = lua_newstate(rh_alloc, h);
+    h->L = lua_newstate(ts__rh_alloc, h);
     if (!h->L)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot create a Lua state (memory cap %zu)",
                           h->mem_cap);
@@ -723,26 +390,37 @@ static bool rh_id_ok(const char *s, size_t n)
     return true;
 }
 
-/* rule{...} while a file loads: validates, then appends (validate mode) or stores
- * `when` (collect mode). Upvalue 1: the rh_load. Problems do not raise: every rule of
- * every file is checked. */
-static int rh_rule(lua_State *L)
+/* One rule{...} call being read: the stack index of each field (0 = absent), what has
+ * been validated so far, and the place problems are reported at. */
+typedef struct rh_def {
+    int vidx[RF_N];
+    ts_rule_info ri;
+    const char *id; /* NULL when absent or invalid */
+    size_t idlen;
+    const char *where; /* "file:line" */
+    bool ok;           /* no problem so far */
+} rh_def;
+
+static void rh_def_problem(rh_load *ld, rh_def *d, const char *msg)
 {
-    rh_load *ld = lua_touserdata(L, lua_upvalueindex(1));
-    ts_rulehost *h = ts__rh_host(L);
-    char where[256];
-    lua_Debug ar;
-    int line = 0;
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
-        line = ar.currentline;
-    snprintf(where, sizeof where, "%s:%d", ld->file, line);
-    if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
-        ts__rh_problem(ld, where, "rule{...} expects one table");
-        return 0;
-    }
-    lua_settop(L, 1);
-    int vidx[RF_N] = {0};
-    bool ok = true;
+    ts__rh_problem(ld, d->where, "%s", msg);
+    d->ok = false;
+}
+
+/* The string value of field f, or NULL when it is not a string. */
+static const char *rh_def_str(lua_State *L, const rh_def *d, int f, size_t *len)
+{
+    size_t n = 0;
+    const char *s =
+        lua_type(L, d->vidx[f]) == LUA_TSTRING ? lua_tolstring(L, d->vidx[f], &n) : NULL;
+    if (len)
+        *len = n;
+    return s;
+}
+
+/* Unknown and missing fields; pushes every known field's value (vidx). */
+static void rh_def_fields(lua_State *L, rh_load *ld, rh_def *d)
+{
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool known = false;
@@ -751,148 +429,166 @@ static int rh_rule(lua_State *L)
                 if (strcmp(lua_tostring(L, -2), rule_fields[i]) == 0)
                     known = true;
         if (!known) {
-            ts__rh_problem(ld, where, "unknown field '%s' in rule{}", rh_keyname(L, -2));
-            ok = false;
+            ts__rh_problem(ld, d->where, "unknown field '%s' in rule{}", ts__rh_keyname(L, -2));
+            d->ok = false;
         }
         lua_pop(L, 1);
     }
     for (int i = 0; i < RF_N; i++) {
         lua_pushstring(L, rule_fields[i]);
-        vidx[i] = lua_rawget(L, 1) == LUA_TNIL ? 0 : lua_gettop(L);
+        d->vidx[i] = lua_rawget(L, 1) == LUA_TNIL ? 0 : lua_gettop(L);
     }
     static const char *const required[] = {"id", "pass", "title", "when"};
     static const int required_f[] = {RF_ID, RF_PASS, RF_TITLE, RF_WHEN};
     for (int i = 0; i < 4; i++)
-        if (!vidx[required_f[i]]) {
-            ts__rh_problem(ld, where, "missing field '%s' in rule{}", required[i]);
-            ok = false;
+        if (!d->vidx[required_f[i]]) {
+            ts__rh_problem(ld, d->where, "missing field '%s' in rule{}", required[i]);
+            d->ok = false;
         }
-    ts_rule_info ri = {0};
-    ri.line = line;
-    ri.file = ld->file;
-    size_t idlen = 0;
-    const char *id = NULL;
-    if (vidx[RF_ID]) {
-        if (lua_type(L, vidx[RF_ID]) != LUA_TSTRING) {
-            ts__rh_problem(ld, where, "field 'id' must be a string");
-            ok = false;
-        } else {
-            id = lua_tolstring(L, vidx[RF_ID], &idlen);
-            if (!rh_id_ok(id, idlen)) {
-                ts__rh_problem(
-                    ld, where,
-                    "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :", TS_LIMIT_ID);
-                ok = false;
-                id = NULL;
-            }
-        }
-    }
+}
+
+/* id, pass, title, list, score. */
+static void rh_def_head(lua_State *L, rh_load *ld, rh_def *d)
+{
     const char *sv;
-    if (vidx[RF_PASS]) {
-        sv = lua_type(L, vidx[RF_PASS]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_PASS]) : NULL;
-        if (!sv || !ts_pass_parse(sv, &ri.pass)) {
-            ts__rh_problem(ld, where,
-                           "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
-            ok = false;
+    size_t len;
+    if (d->vidx[RF_ID]) {
+        if (!(sv = rh_def_str(L, d, RF_ID, &len))) {
+            rh_def_problem(ld, d, "field 'id' must be a string");
+        } else if (!rh_id_ok(sv, len)) {
+            ts__rh_problem(
+                ld, d->where,
+                "field 'id' must be 1..%u characters of A-Z a-z 0-9 _ . - :", TS_LIMIT_ID);
+            d->ok = false;
+        } else {
+            d->id = sv;
+            d->idlen = len;
         }
     }
-    if (vidx[RF_TITLE]) {
-        size_t tl = 0;
-        sv = lua_type(L, vidx[RF_TITLE]) == LUA_TSTRING ? lua_tolstring(L, vidx[RF_TITLE], &tl)
-                                                        : NULL;
-        if (!sv || tl == 0 || tl > 512 || !ts_utf8_valid(sv, tl, NULL)) {
-            ts__rh_problem(ld, where, "field 'title' must be a non-empty string (<= 512 bytes)");
-            ok = false;
-        }
+    if (d->vidx[RF_PASS] &&
+        (!(sv = rh_def_str(L, d, RF_PASS, NULL)) || !ts_pass_parse(sv, &d->ri.pass)))
+        rh_def_problem(ld, d, "field 'pass' must be \"full\", \"regional\" or \"targeted\"");
+    if (d->vidx[RF_TITLE] && (!(sv = rh_def_str(L, d, RF_TITLE, &len)) || len == 0 ||
+                              len > TS_LIMIT_RULE_TITLE || !ts_utf8_valid(sv, len, NULL))) {
+        ts__rh_problem(ld, d->where, "field 'title' must be a non-empty string (<= %u bytes)",
+                       TS_LIMIT_RULE_TITLE);
+        d->ok = false;
     }
-    if (vidx[RF_LIST]) {
-        sv = lua_type(L, vidx[RF_LIST]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_LIST]) : NULL;
-        if (!sv || !ts_colour_parse(sv, &ri.list)) {
-            ts__rh_problem(ld, where, "field 'list' must be \"red\", \"yellow\" or \"blue\"");
-            ok = false;
-        }
-    }
-    if (vidx[RF_SCORE]) {
+    if (d->vidx[RF_LIST] &&
+        (!(sv = rh_def_str(L, d, RF_LIST, NULL)) || !ts_colour_parse(sv, &d->ri.list)))
+        rh_def_problem(ld, d, "field 'list' must be \"red\", \"yellow\" or \"blue\"");
+    if (d->vidx[RF_SCORE]) {
         int isnum = 0;
-        lua_Integer sc = lua_tointegerx(L, vidx[RF_SCORE], &isnum);
-        if (!isnum || lua_type(L, vidx[RF_SCORE]) != LUA_TNUMBER || sc < -1000000 || sc > 1000000) {
-            ts__rh_problem(ld, where, "field 'score' must be a whole number in -1000000..1000000");
-            ok = false;
+        lua_Integer sc = lua_tointegerx(L, d->vidx[RF_SCORE], &isnum);
+        if (!isnum || lua_type(L, d->vidx[RF_SCORE]) != LUA_TNUMBER ||
+            sc < -(lua_Integer)TS_LIMIT_RULE_SCORE || sc > (lua_Integer)TS_LIMIT_RULE_SCORE) {
+            ts__rh_problem(ld, d->where, "field 'score' must be a whole number in -%u..%u",
+                           TS_LIMIT_RULE_SCORE, TS_LIMIT_RULE_SCORE);
+            d->ok = false;
         } else {
-            ri.score = (int)sc;
+            d->ri.score = (int)sc;
         }
     }
-    if (vidx[RF_FEEDBACK]) {
-        sv = lua_type(L, vidx[RF_FEEDBACK]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_FEEDBACK])
-                                                           : NULL;
-        if (!sv || !ts_feedback_parse(sv, &ri.feedback) || ri.feedback == TS_FEEDBACK_NONE) {
-            ts__rh_problem(ld, where,
-                           "field 'feedback' must be \"early\", \"detailed\" or \"quick\"");
-            ok = false;
-        }
+}
+
+/* feedback, kind, when. */
+static void rh_def_tail(lua_State *L, rh_load *ld, rh_def *d)
+{
+    const char *sv;
+    if (d->vidx[RF_FEEDBACK] &&
+        (!(sv = rh_def_str(L, d, RF_FEEDBACK, NULL)) || !ts_feedback_parse(sv, &d->ri.feedback) ||
+         d->ri.feedback == TS_FEEDBACK_NONE))
+        rh_def_problem(ld, d, "field 'feedback' must be \"early\", \"detailed\" or \"quick\"");
+    if (d->vidx[RF_KIND]) {
+        sv = rh_def_str(L, d, RF_KIND, NULL);
+        if (!sv || (strcmp(sv, "suspect") != 0 && strcmp(sv, "gap") != 0))
+            rh_def_problem(ld, d, "field 'kind' must be \"suspect\" or \"gap\"");
+        else if (d->vidx[RF_PASS] && d->ri.pass != TS_PASS_FULL)
+            rh_def_problem(ld, d, "field 'kind' is only allowed on full-pass rules");
+        else
+            d->ri.kind = strcmp(sv, "gap") == 0 ? TS_RULE_GAP : TS_RULE_SUSPECT;
     }
-    if (vidx[RF_KIND]) {
-        sv = lua_type(L, vidx[RF_KIND]) == LUA_TSTRING ? lua_tostring(L, vidx[RF_KIND]) : NULL;
-        if (!sv || (strcmp(sv, "suspect") != 0 && strcmp(sv, "gap") != 0)) {
-            ts__rh_problem(ld, where, "field 'kind' must be \"suspect\" or \"gap\"");
-            ok = false;
-        } else if (vidx[RF_PASS] && ri.pass != TS_PASS_FULL) {
-            ts__rh_problem(ld, where, "field 'kind' is only allowed on full-pass rules");
-            ok = false;
-        } else {
-            ri.kind = strcmp(sv, "gap") == 0 ? TS_RULE_GAP : TS_RULE_SUSPECT;
-        }
-    }
-    if (vidx[RF_WHEN] && lua_type(L, vidx[RF_WHEN]) != LUA_TFUNCTION) {
-        ts__rh_problem(ld, where, "field 'when' must be a function(p, ctx)");
-        ok = false;
-    }
-    if (ld->pack) { /* validate mode */
-        ts_rulepack *pack = ld->pack;
-        if (id)
-            for (size_t i = 0; i < pack->n_rules; i++)
-                if (strcmp(pack->rules[i].id, id) == 0) {
-                    ts__rh_problem(ld, where, "duplicate rule id '%s' (first at %s:%d)", id,
-                                   pack->rules[i].file, pack->rules[i].line);
-                    ok = false;
-                    break;
-                }
-        if (!ok)
-            return 0;
-        if (pack->n_rules >= TS_LIMIT_RULES) {
-            if (!ld->too_many)
-                ts__rh_problem(ld, where, "more than %u rules in the pack", TS_LIMIT_RULES);
-            ld->too_many = true;
-            return 0;
-        }
-        ts_rule_info *dst = &pack->rules[pack->n_rules];
-        *dst = ri;
-        dst->id = ts_arena_strndup(&pack->arena, id, idlen);
-        dst->title = ts_arena_strdup(&pack->arena, lua_tostring(L, vidx[RF_TITLE]));
-        if (!dst->id || !dst->title)
-            return luaL_error(L, "out of memory");
-        pack->n_rules++;
-        /* kept so that the file-level variables are isolated (and checked) at load */
-        lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
-        lua_pushvalue(L, vidx[RF_WHEN]);
-        lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
+    if (d->vidx[RF_WHEN] && lua_type(L, d->vidx[RF_WHEN]) != LUA_TFUNCTION)
+        rh_def_problem(ld, d, "field 'when' must be a function(p, ctx)");
+}
+
+/* Validate mode: appends the rule to the pack and keeps its `when` (so that the
+ * file-level variables are isolated and checked at load). */
+static int rh_def_append(lua_State *L, ts_rulehost *h, rh_load *ld, rh_def *d)
+{
+    ts_rulepack *pack = ld->pack;
+    if (d->id)
+        for (size_t i = 0; i < pack->n_rules; i++)
+            if (strcmp(pack->rules[i].id, d->id) == 0) {
+                ts__rh_problem(ld, d->where, "duplicate rule id '%s' (first at %s:%d)", d->id,
+                               pack->rules[i].file, pack->rules[i].line);
+                d->ok = false;
+                break;
+            }
+    if (!d->ok)
+        return 0;
+    if (pack->n_rules >= TS_LIMIT_RULES) {
+        if (!ld->too_many)
+            ts__rh_problem(ld, d->where, "more than %u rules in the pack", TS_LIMIT_RULES);
+        ld->too_many = true;
         return 0;
     }
-    /* collect mode: the pack was validated; the same files must give the same rules */
+    ts_rule_info *dst = &pack->rules[pack->n_rules];
+    *dst = d->ri;
+    dst->id = ts_arena_strndup(&pack->arena, d->id, d->idlen);
+    dst->title = ts_arena_strdup(&pack->arena, lua_tostring(L, d->vidx[RF_TITLE]));
+    if (!dst->id || !dst->title)
+        return luaL_error(L, "out of memory");
+    pack->n_rules++;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    lua_pushvalue(L, d->vidx[RF_WHEN]);
+    lua_rawseti(L, -2, (lua_Integer)pack->n_rules);
+    return 0;
+}
+
+/* Collect mode: the pack was validated; the same files must give the same rules. */
+static int rh_def_collect(lua_State *L, ts_rulehost *h, rh_load *ld, const rh_def *d)
+{
     const ts_rulepack *cp = ld->cpack;
-    if (!ok)
+    if (!d->ok)
         return 0;
-    if (ld->collected >= cp->n_rules || strcmp(cp->rules[ld->collected].id, id) != 0) {
-        ts__rh_problem(ld, where, "rule '%s' differs from the validated pack", id);
+    if (ld->collected >= cp->n_rules || strcmp(cp->rules[ld->collected].id, d->id) != 0) {
+        ts__rh_problem(ld, d->where, "rule '%s' differs from the validated pack", d->id);
         return 0;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
-    lua_pushvalue(L, vidx[RF_WHEN]);
+    lua_pushvalue(L, d->vidx[RF_WHEN]);
     lua_rawseti(L, -2, (lua_Integer)ld->collected + 1);
     if (h->rule_mutable)
         h->rule_mutable[ld->collected] = ld->file_mutable;
     ld->collected++;
     return 0;
+}
+
+/* rule{...} while a file loads: validates, then appends (validate mode) or stores
+ * `when` (collect mode). Upvalue 1: the rh_load. Problems do not raise: every rule of
+ * every file is checked. */
+static int rh_rule(lua_State *L)
+{
+    rh_load *ld = lua_touserdata(L, lua_upvalueindex(1));
+    ts_rulehost *h = ts__rh_host(L);
+    lua_Debug ar;
+    int line = 0;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
+        line = ar.currentline;
+    /* the place of a problem: the file's name in the pack is shorter than a path */
+    char where[TS_LIMIT_PATH + 16];
+    snprintf(where, sizeof where, "%s:%d", ld->file, line);
+    if (lua_gettop(L) != 1 || !lua_istable(L, 1)) {
+        ts__rh_problem(ld, where, "rule{...} expects one table");
+        return 0;
+    }
+    lua_settop(L, 1);
+    rh_def d = {.ri = {.line = line, .file = ld->file}, .where = where, .ok = true};
+    rh_def_fields(L, ld, &d);
+    rh_def_head(L, ld, &d);
+    rh_def_tail(L, ld, &d);
+    return ld->pack ? rh_def_append(L, h, ld, &d) : rh_def_collect(L, h, ld, &d);
 }
 
 typedef struct rh_dump {
@@ -1222,7 +918,7 @@ void ts__rh_load_files(ts_rulehost *h, const rh_file *files, size_t n, rh_load *
 {
     lua_State *L = h->L;
     lua_settop(L, 0);
-    lua_pushcfunction(L, rh_msgh);
+    lua_pushcfunction(L, ts__rh_msgh_fn());
     int base = lua_gettop(L);
     free(h->rule_mutable);
     h->rule_mutable = NULL;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "rulehost/rh.h"
+#include "rulehost/upscan.h"
 
 /* Lua 5.4 (lopcodes.h): OP_SETUPVAL is the 11th opcode; an instruction's opcode is its
  * low 7 bits. Checked by test_file_upvalues_replaced and the upscan unit test. */

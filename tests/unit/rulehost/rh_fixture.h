@@ -18,9 +18,6 @@
 #include "triscreen/rulehost.h"
 #include "base/limits.h"
 
-#define TS_LIMIT_RULE_FILE_FOR_TEST TS_LIMIT_RULE_FILE
-#define TS_LIMIT_RULE_EVIDENCE_FOR_TEST TS_LIMIT_RULE_EVIDENCE
-
 #define FX_BUDGET 100000u
 #define FX_MEMORY (16u << 20)
 

@@ -132,7 +132,7 @@ static void test_pack_basics_and_hash(void **state)
 static void test_limits_on_files(void **state)
 {
     (void)state;
-    size_t big = TS_LIMIT_RULE_FILE_FOR_TEST + 10;
+    size_t big = TS_LIMIT_RULE_FILE + 10;
     char *text = malloc(big + 1);
     memset(text, '-', big);
     text[big] = '\0';
@@ -535,7 +535,7 @@ static void test_evidence_limits(void **state)
     rig_eval(&g);
     const ts_fired *f = fx_fired(g.pack, &g.r, "long");
     assert_non_null(f);
-    assert_true(strlen(f->evidence) <= TS_LIMIT_RULE_EVIDENCE_FOR_TEST);
+    assert_true(strlen(f->evidence) <= TS_LIMIT_RULE_EVIDENCE);
     assert_int_equal(strlen(f->evidence) % 2, 0); /* cut between 2-byte characters */
     assert_true(ts_utf8_valid(f->evidence, strlen(f->evidence), NULL));
     expect_fired(&g, "bad", "ok");

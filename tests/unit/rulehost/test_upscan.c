@@ -14,6 +14,7 @@
 #include <lualib.h>
 
 #include "rulehost/rh.h"
+#include "rulehost/upscan.h"
 
 typedef struct dumpbuf {
     char *p;

@@ -1,17 +1,14 @@
-/* record/rec_int.h — internal to engine/record: the field validators shared by the
- * JSON, YAML and CSV paths, and the json-c entry points the readers reuse.
+/* record/fields.h — internal to engine/record: the field validators shared by the
+ * JSON, YAML and CSV paths, and the reject items they produce (fields.c).
  * Nothing here is API; names carry the ts__ prefix. */
-#ifndef TS_RECORD_REC_INT_H
-#define TS_RECORD_REC_INT_H
+#ifndef TS_RECORD_FIELDS_H
+#define TS_RECORD_FIELDS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "triscreen/record.h"
-
-struct json_object;
-struct json_tokener;
 
 /* A field path formatted only when an error is reported: "a", "a.b", "a[i]", "a[i].b". */
 typedef struct ts__fpath {
@@ -42,16 +39,10 @@ ts_status ts__rec_attrs_finish(ts_attr *attrs, size_t n, ts_err *err) TS_MUST_CH
 /* An empty person: name/notes "", born TS_DATE_NONE, no lists. */
 void ts__rec_person_init(ts_person *p);
 
-/* Converts a parsed json-c value (a JSON line, or a YAML item converted by the YAML
- * reader) into p. *pairs receives the number of key/value pairs seen in the objects of
- * the record (for the duplicate-key check). */
-ts_status ts__rec_from_json(struct json_object *root, ts_arena *a, ts_person *p, size_t *pairs,
+/* Fills a reject item: field and reason copied from err, raw truncated to TS_LIMIT_FIELD
+ * (the item quotes the start of a rejected line; the reason names the limit). */
+ts_status ts__reader_reject(ts_arena *a, ts_item *out, uint64_t line, const char *field,
+                            const char *reason, const char *raw, size_t raw_len,
                             ts_err *err) TS_MUST_CHECK;
-/* Parses one JSON line with a caller-owned tokener (reset here) and validates it. */
-ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len, ts_arena *a,
-                                 ts_person *out, ts_err *err) TS_MUST_CHECK;
-/* A tokener set up as the readers use it (depth TS_LIMIT_JSON_DEPTH, strict); NULL on
- * allocation failure. Free with json_tokener_free. */
-struct json_tokener *ts__rec_tokener_new(void);
 
 #endif

@@ -82,7 +82,9 @@ expect_code "--status closed" 0 "$TRISCREEN" alerts --status closed --format jso
 expect_eq "one closed alert" "$(wc -l <"$WORK/last.out")" 1
 
 # ---- escalation with --now ----------------------------------------------------------
-tomorrow=$(date -u -d '+1 day' +%Y-%m-%d)
+# two days ahead: a date means its midnight, so '+1 day' is less than the 30-minute
+# deadline away when the test runs after 23:30 UTC
+tomorrow=$(date -u -d '+2 day' +%Y-%m-%d)
 expect_code "escalation check at a time before the deadline" 0 "$TRISCREEN" alerts --now 2000-01-01
 expect_eq "nothing escalated" "$(sql "$DB" 'select count(*) from alerts')" 2
 expect_code "escalation check at --now tomorrow" 0 "$TRISCREEN" alerts --now "$tomorrow" --since 2 --format jsonl

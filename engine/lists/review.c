@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "triscreen/date.h"
+#include "triscreen/decide.h"
 #include "triscreen/lists.h"
 #include "lists/lists_int.h"
 #include "store/lists_query.h"
@@ -58,13 +59,28 @@ static ts_status validate(const ts_review *r, int32_t *now_days, ts_err *err)
     return TS_OK;
 }
 
-/* The effective colour at now: an override that has reached its until date has expired,
- * and the engine's colour applies again even if no pass has run since. */
-static ts_colour effective_at(const ts__lq_member *m, const char *now)
+static int32_t date_or_none(const char *s)
 {
-    if (m->override_colour && m->override_until && strcmp(now, m->override_until) >= 0)
-        return ts__lists_colour_of(m->engine_colour);
-    return ts__lists_colour_of(m->colour);
+    int32_t d;
+    return s && ts_date_parse(s, strlen(s), &d) ? d : TS_DATE_NONE;
+}
+
+/* The stored row as the decision's state (found false: no row). */
+static void member_state(const ts__lq_member *m, bool found, ts_decide_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->since = st->next_review = st->override_until = TS_DATE_NONE;
+    if (!found)
+        return;
+    st->listed = true;
+    st->engine = ts__lists_colour_of(m->engine_colour);
+    st->score = (int)m->score;
+    st->colour = ts__lists_colour_of(m->colour);
+    st->since = date_or_none(m->since);
+    st->has_override = m->override_colour != NULL;
+    st->override_colour = ts__lists_colour_of(m->override_colour);
+    st->override_until = date_or_none(m->override_until);
+    st->next_review = date_or_none(m->next_review);
 }
 
 static char *reasons_json(ts_arena *a, const char *outcome, const char *note)
@@ -139,50 +155,40 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
             goto done;
         }
     }
-    ts_colour stored = found ? ts__lists_colour_of(m.colour) : TS_COLOUR_NONE;
-    ts_colour current = found ? effective_at(&m, r->now) : TS_COLOUR_NONE;
-
-    ts__lq_member_set set = {.person = r->person};
-    ts_colour next = TS_COLOUR_NONE;
-    switch (r->outcome) {
-    case TS_REVIEW_CONFIRM:
-        /* confirming puts the engine's decision back in charge */
-        next = found ? ts__lists_colour_of(m.engine_colour) : TS_COLOUR_NONE;
-        break;
-    case TS_REVIEW_LOWER:
-    case TS_REVIEW_RAISE:
-        if (r->outcome == TS_REVIEW_LOWER ? r->colour >= current : r->colour <= current) {
-            rc = ts_err_set(err, TS_INVALID, "colour", "cannot %s %s from %s to %s", outcome,
-                            r->person, ts__lists_colour_text(current),
-                            ts__lists_colour_text(r->colour));
-            goto done;
-        }
-        next = r->colour;
-        set.override_colour = ts__lists_colour_text(next);
-        break;
-    case TS_REVIEW_CLEAR:
-        next = TS_COLOUR_NONE;
-        set.override_colour = "none";
-        break;
+    ts_decide_policy pol;
+    ts_decide_policy_from(NULL, r->review_days, &pol);
+    ts_decide_in in = {.source = TS_DECIDE_REVIEW,
+                       .outcome = r->outcome,
+                       .review_colour = r->colour,
+                       .review_until = date_or_none(r->until),
+                       .policy = &pol,
+                       .now = now_days};
+    member_state(&m, found, &in.prev);
+    ts_decide_out d;
+    if (!ts_decide(&in, &d)) {
+        ts_colour current = found ? ts_decide_effective(&in.prev, now_days) : TS_COLOUR_NONE;
+        rc = ts_err_set(err, TS_INVALID, "colour", "cannot %s %s from %s to %s", outcome, r->person,
+                        ts__lists_colour_text(current), ts__lists_colour_text(r->colour));
+        goto done;
     }
-    if (set.override_colour) {
+    ts_colour stored = in.prev.colour, next = d.next.colour;
+    ts__lq_member_set set = {.person = r->person};
+    if (d.override == TS_OVERRIDE_SET) {
+        set.override_colour = ts__lists_colour_text(next); /* "none": held off the lists */
         set.override_until = r->until;
         set.override_by = r->by;
     }
     set.colour = ts__lists_colour_text(next);
-    set.since = next != stored || !found ? r->now : m.since;
+    set.since = found && d.change == TS_CHANGE_NONE ? m.since : r->now;
     char next_review[11];
-    if (next != TS_COLOUR_NONE) {
-        int days = r->review_days[ts_colour_slot(next)]; /* [red, yellow, blue] */
-        if (days > 0) {
-            ts_date_format(now_days + days, next_review);
-            set.next_review = next_review;
-        }
+    if (d.next.next_review != TS_DATE_NONE) {
+        ts_date_format(d.next.next_review, next_review);
+        set.next_review = next_review;
     }
 
     if (!found)
         rc = ts__lq_member_insert(s, &set, err);
-    else if (next == TS_COLOUR_NONE && !set.override_colour)
+    else if (!d.next.listed)
         rc = ts__lq_member_delete(s, r->person, err); /* off the lists, nothing to hold */
     else
         rc = ts__lq_member_update(s, &set, err);
@@ -191,7 +197,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
 
     const char *from = stored == TS_COLOUR_NONE ? NULL : ts__lists_colour_text(stored);
     const char *to = next == TS_COLOUR_NONE ? NULL : ts__lists_colour_text(next);
-    if (next != stored) {
+    if (d.change != TS_CHANGE_NONE) {
         const char *reasons = reasons_json(&a, outcome, r->note);
         if (!reasons) {
             rc = ts_err_set(err, TS_NOMEM, r->person, NULL);

@@ -1,11 +1,15 @@
 /* lists/review.c — ts_lists_review: a human review of a listed person, with the
  * override it may set, the transition, the next review date and the audit entry, all in
- * one transaction. SQL through store/lists_query; JSON through json-c. */
+ * one transaction. The decision is ts_decide (decide.h); SQL through store/lists_query;
+ * JSON through the encoder (ts_jsonw). */
 #include <ctype.h>
 #include <string.h>
 
 #include "triscreen/date.h"
+#include "triscreen/buf.h"
 #include "triscreen/decide.h"
+#include "triscreen/jsonw.h"
+#include "base/limits.h"
 #include "triscreen/lists.h"
 #include "lists/lists_int.h"
 #include "store/lists_query.h"
@@ -83,43 +87,47 @@ static void member_state(const ts__lq_member *m, bool found, ts_decide_state *st
     st->next_review = date_or_none(m->next_review);
 }
 
+/* The finished value of w (over b) copied into arena; NULL on any encoder error. */
+static char *finish(ts_arena *a, ts_jsonw *w, ts_buf *b)
+{
+    char *out = ts_jsonw_finish(w) == TS_OK && b->data ? ts_arena_strdup(a, b->data) : NULL;
+    ts_buf_release(b);
+    return out;
+}
+
+/* The transition's reasons: [{"id":"review.OUTCOME","evidence":NOTE}]. */
 static char *reasons_json(ts_arena *a, const char *outcome, const char *note)
 {
-    json_object *arr = json_object_new_array(), *o = json_object_new_object();
-    char *out = NULL;
-    if (arr && o) {
-        char id[32];
-        snprintf(id, sizeof id, "review.%s", outcome);
-        json_object_object_add(o, "id", json_object_new_string(id));
-        json_object_object_add(o, "evidence", json_object_new_string(note));
-        if (json_object_array_add(arr, o) == 0) {
-            o = NULL;
-            out = ts_arena_strdup(
-                a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-        }
-    }
-    json_object_put(o);
-    json_object_put(arr);
-    return out;
+    char id[32];
+    snprintf(id, sizeof id, "review.%s", outcome);
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_LINE);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_arr(&w);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "id", id);
+    ts_jsonw_kstr(&w, "evidence", note);
+    ts_jsonw_obj_end(&w);
+    ts_jsonw_arr_end(&w);
+    return finish(a, &w, &b);
 }
 
 static char *audit_json(ts_arena *a, const ts_review *r, const char *from, const char *to)
 {
-    json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    json_object_object_add(o, "outcome",
-                           json_object_new_string(ts_review_outcome_name(r->outcome)));
-    json_object_object_add(o, "from", json_object_new_string(from));
-    json_object_object_add(o, "to", json_object_new_string(to));
-    json_object_object_add(o, "until", ts__json_str(r->until));
-    json_object_object_add(o, "now", json_object_new_string(r->now));
-    json_object_object_add(o, "note", json_object_new_string(r->note));
-    char *out = ts_arena_strdup(a, json_object_to_json_string_ext(
-                                       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-    return out;
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_LINE);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "outcome", ts_review_outcome_name(r->outcome));
+    ts_jsonw_kstr(&w, "from", from);
+    ts_jsonw_kstr(&w, "to", to);
+    ts_jsonw_kstr(&w, "until", r->until); /* NULL: null */
+    ts_jsonw_kstr(&w, "now", r->now);
+    ts_jsonw_kstr(&w, "note", r->note);
+    ts_jsonw_obj_end(&w);
+    return finish(a, &w, &b);
 }
 
 ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)

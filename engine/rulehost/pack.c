@@ -1,8 +1,7 @@
 /* rulehost/pack.c — rule packs: reading a folder of *.lua files in name order, the
  * pack hash, validation through a scratch sandbox (sandbox.c), the rule table, and the
- * vote/score tally (thresholds are applied only in lists/decide.c; the enum names are in
- * base/vocab.c). Uses base/text.h (sha256),
- * base/limits.h. */
+ * vote/score tally (thresholds are applied only in lists/decide.c; the enum names are
+ * in base/vocab.c). Uses base/text.h (sha256), base/limits.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

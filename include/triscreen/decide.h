@@ -125,19 +125,21 @@ typedef struct ts_decide_out {
  *   full      suspect = any fired rule not a gap; feedback EARLY when newly suspect;
  *             the list state is untouched.
  *   regional  engine = max(highest vote, colour of the score against the thresholds);
- *             with regional_unchanged (and a colour) the previous engine colour and score
- *             are kept.
+ *             with regional_unchanged (the same colour and score as prev.regional) the
+ *             previous engine colour and score are kept.
  *   targeted  may only raise: base = prev.regional (or prev.engine for old rows), score
  *             = base score + fired scores, engine = max(base, vote, colour of score).
  *   then      an override is kept while now < until, else it expires; colour = the
  *             override's or engine; since stays while colour stays; next_review = now +
  *             review_days[colour] when colour changes, on every targeted pass, and
  *             stays on an unchanged regional pass; none off the lists.
- * Review (prev.colour must be the effective colour at now, expiry applied):
- *   confirm   the override goes, colour = engine;   lower/raise  override to a colour
- *             strictly lower/higher than prev.colour; clear  override "none" (held off
- *             the lists). since = now when the colour changes, next_review = now +
- *             review_days[colour].
+ * Review (prev.colour is the stored colour; lower/raise compare with the effective
+ * colour at now, ts_decide_effective, so an expired override no longer counts):
+ *   confirm   the override goes, colour = engine;  lower/raise  override to a colour
+ *             strictly lower/higher; clear  override "none" (held off the lists); an
+ *             until date must be after now and confirm takes none. since = now when
+ *             the colour changes, next_review = now + review_days[colour] (none off the
+ *             lists). A refused review sets ok false and refusal.
  * Returns out->ok. */
 bool ts_decide(const ts_decide_in *in, ts_decide_out *out);
 

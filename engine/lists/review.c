@@ -130,6 +130,50 @@ static char *audit_json(ts_arena *a, const ts_review *r, const char *from, const
     return finish(a, &w, &b);
 }
 
+/* The person's list row (*found false: none); TS_NOTFOUND unless the person is listed
+ * or the outcome is raise for a stored person. */
+static ts_status load_member(ts_store *s, const ts_review *r, ts_arena *a, ts__lq_member *m,
+                             bool *found, ts_err *err)
+{
+    memset(m, 0, sizeof *m);
+    ts_status rc = ts__lq_member_get(s, r->person, a, m, found, err);
+    if (rc != TS_OK)
+        return rc;
+    bool listed =
+        *found && (ts__lists_colour_of(m->colour) != TS_COLOUR_NONE || m->override_colour);
+    if (!listed && r->outcome != TS_REVIEW_RAISE)
+        return ts_err_set(err, TS_NOTFOUND, r->person, "person '%s' is not on the lists",
+                          r->person);
+    if (*found)
+        return TS_OK;
+    bool exists = false;
+    rc = ts__lq_person_exists(s, r->person, &exists, err);
+    if (rc == TS_OK && !exists)
+        rc = ts_err_set(err, TS_NOTFOUND, r->person, "no person with id '%s'", r->person);
+    return rc;
+}
+
+/* The review's decision (ts_decide); TS_INVALID when it refuses the move. */
+static ts_status decide(const ts_review *r, const ts_decide_state *prev, int32_t now_days,
+                        ts_decide_out *d, ts_err *err)
+{
+    ts_decide_policy pol;
+    ts_decide_policy_from(NULL, r->review_days, &pol);
+    ts_decide_in in = {.source = TS_DECIDE_REVIEW,
+                       .prev = *prev,
+                       .outcome = r->outcome,
+                       .review_colour = r->colour,
+                       .review_until = date_or_none(r->until),
+                       .policy = &pol,
+                       .now = now_days};
+    if (ts_decide(&in, d))
+        return TS_OK;
+    ts_colour current = prev->listed ? ts_decide_effective(prev, now_days) : TS_COLOUR_NONE;
+    return ts_err_set(err, TS_INVALID, "colour", "cannot %s %s from %s to %s",
+                      ts_review_outcome_name(r->outcome), r->person, ts__lists_colour_text(current),
+                      ts__lists_colour_text(r->colour));
+}
+
 ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
 {
     int32_t now_days;
@@ -145,41 +189,15 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
 
     ts__lq_member m;
     bool found = false;
-    rc = ts__lq_member_get(s, r->person, &a, &m, &found, err);
+    rc = load_member(s, r, &a, &m, &found, err);
+    ts_decide_state prev;
+    member_state(&m, found, &prev);
+    ts_decide_out d;
+    if (rc == TS_OK)
+        rc = decide(r, &prev, now_days, &d, err);
     if (rc != TS_OK)
         goto done;
-    bool listed = found && (ts__lists_colour_of(m.colour) != TS_COLOUR_NONE || m.override_colour);
-    if (!listed && r->outcome != TS_REVIEW_RAISE) {
-        rc = ts_err_set(err, TS_NOTFOUND, r->person, "person '%s' is not on the lists", r->person);
-        goto done;
-    }
-    if (!found) {
-        bool exists = false;
-        rc = ts__lq_person_exists(s, r->person, &exists, err);
-        if (rc != TS_OK)
-            goto done;
-        if (!exists) {
-            rc = ts_err_set(err, TS_NOTFOUND, r->person, "no person with id '%s'", r->person);
-            goto done;
-        }
-    }
-    ts_decide_policy pol;
-    ts_decide_policy_from(NULL, r->review_days, &pol);
-    ts_decide_in in = {.source = TS_DECIDE_REVIEW,
-                       .outcome = r->outcome,
-                       .review_colour = r->colour,
-                       .review_until = date_or_none(r->until),
-                       .policy = &pol,
-                       .now = now_days};
-    member_state(&m, found, &in.prev);
-    ts_decide_out d;
-    if (!ts_decide(&in, &d)) {
-        ts_colour current = found ? ts_decide_effective(&in.prev, now_days) : TS_COLOUR_NONE;
-        rc = ts_err_set(err, TS_INVALID, "colour", "cannot %s %s from %s to %s", outcome, r->person,
-                        ts__lists_colour_text(current), ts__lists_colour_text(r->colour));
-        goto done;
-    }
-    ts_colour stored = in.prev.colour, next = d.next.colour;
+    ts_colour stored = prev.colour, next = d.next.colour;
     ts__lq_member_set set = {.person = r->person};
     if (d.override == TS_OVERRIDE_SET) {
         set.override_colour = ts__lists_colour_text(next); /* "none": held off the lists */

@@ -2,7 +2,8 @@
  * deployed. Both the deployed pack and DIR screen their own copy of the database at the
  * same `now` (three passes, no alerts); the lists are then compared person by person.
  * The real database is only read. The copies live in a private temporary directory
- * (0700, files 0600) and are removed before the command returns. */
+ * (0700, files 0600) and are removed before the command returns. Whether a person
+ * enters, leaves, rises or falls is ts_decide_change (decide.h), as in the passes. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "triscreen/app.h"
+#include "triscreen/decide.h"
 #include "triscreen/grid.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
@@ -80,10 +82,14 @@ static void ids_of(const char *reasons, char *out, size_t cap)
     }
 }
 
-int ts__cli_diff(int argc, char **argv)
+typedef struct diff_args {
+    const char *cfg_path, *rules, *scope, *now_arg;
+    bool jsonl;
+} diff_args;
+
+/* Flags → *da; -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, diff_args *da)
 {
-    const char *cfg_path = NULL, *rules = NULL, *scope = NULL, *now_arg = NULL;
-    bool jsonl = false;
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"rules", required_argument, NULL, 'r'},
                                          {"scope", required_argument, NULL, 's'},
@@ -96,23 +102,23 @@ int ts__cli_diff(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:r:s:f:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            cfg_path = optarg;
+            da->cfg_path = optarg;
             break;
         case 'r':
-            rules = optarg;
+            da->rules = optarg;
             break;
         case 's':
-            scope = optarg;
+            da->scope = optarg;
             break;
         case 'N':
-            now_arg = optarg;
+            da->now_arg = optarg;
             break;
         case 'f':
             if (strcmp(optarg, "table") && strcmp(optarg, "jsonl")) {
                 ts_cli_fail("diff: --format must be table or jsonl");
                 return TS_EXIT_USAGE;
             }
-            jsonl = !strcmp(optarg, "jsonl");
+            da->jsonl = !strcmp(optarg, "jsonl");
             break;
         case 'h':
             puts("usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] [--now DATE] "
@@ -122,136 +128,191 @@ int ts__cli_diff(int argc, char **argv)
             return TS_EXIT_USAGE;
         }
     }
-    if (!rules || optind != argc) {
+    if (!da->rules || optind != argc) {
         ts_cli_fail("diff: usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] "
                     "[--now DATE]");
         return TS_EXIT_USAGE;
     }
-    int code = TS_EXIT_OK;
-    ts_err err;
-    ts_err_clear(&err);
-    ts_app *app = NULL;
-    ts_rulepack *candidate = NULL;
-    side a = {.label = "deployed"}, b = {.label = "candidate"};
-    char dir[4096] = "";
-    ts_arena arena;
-    ts_arena_init(&arena, 0);
-    ts_app_opts ao = {.config_path = cfg_path,
-                      .parts = TS_APP_GRID | TS_APP_PACK | TS_APP_STORE_READ,
-                      .now = now_arg,
-                      .on_problem = on_problem};
-    if ((code = ts_cli_app_open(&ao, &app)) != TS_EXIT_OK)
-        return code;
-    const ts_config *cfg = ts_app_config(app);
-    const ts_grid *grid = ts_app_grid(app);
-    ts_store *live = ts_app_store(app);
-    int32_t now = ts_app_now(app);
-    a.pack = ts_app_pack(app);
-    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
-    ts_status rc = ts_rulepack_load(rules, &ro, on_problem, NULL, &candidate, &err);
-    b.pack = candidate;
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        code = ts_cli_exit_for(rc);
-        goto done;
-    }
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/triscreen-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        ts_cli_fail("diff: cannot create a temporary directory in %s", tmp ? tmp : "/tmp");
-        dir[0] = '\0';
-        code = TS_EXIT_FAILED;
-        goto done;
-    }
-    snprintf(a.db, sizeof a.db, "%s/deployed.db", dir);
-    snprintf(b.db, sizeof b.db, "%s/candidate.db", dir);
-    rc = ts_store_copy_to(live, a.db, &err);
-    if (rc == TS_OK)
-        rc = ts_store_copy_to(live, b.db, &err);
-    if (rc == TS_OK)
-        rc = run_side(&a, cfg, grid, scope, now, &arena, &err);
-    if (rc == TS_OK)
-        rc = run_side(&b, cfg, grid, scope, now, &arena, &err);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        code = TS_EXIT_FAILED;
-        goto done;
-    }
+    return -1;
+}
 
-    /* merge the two sorted list snapshots */
-    const ts_cell *scope_cell = NULL;
-    if (scope && ts_grid_scope(grid, scope, &scope_cell, &err) != TS_OK) {
-        ts_cli_error(&err);
-        code = TS_EXIT_USAGE;
-        goto done;
+/* Everything the command holds; released by release(). */
+typedef struct diff_run {
+    ts_app *app; /* config, grid, the deployed pack, the live database, now */
+    const ts_config *cfg;
+    const ts_grid *grid;
+    ts_store *live;
+    ts_rulepack *candidate;
+    side a, b;
+    char dir[4096];
+    ts_arena arena;
+    int32_t now;
+} diff_run;
+
+/* Opens the app (config, grid, deployed pack, live database, now) and loads the candidate
+ * pack; an exit code or -1. */
+static int load(diff_run *dr, const diff_args *da, ts_err *err)
+{
+    ts_app_opts ao = {.config_path = da->cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_PACK | TS_APP_STORE_READ,
+                      .now = da->now_arg,
+                      .on_problem = on_problem};
+    int code = ts_cli_app_open(&ao, &dr->app);
+    if (code != TS_EXIT_OK)
+        return code;
+    dr->cfg = ts_app_config(dr->app);
+    dr->grid = ts_app_grid(dr->app);
+    dr->live = ts_app_store(dr->app);
+    dr->now = ts_app_now(dr->app);
+    dr->a.pack = ts_app_pack(dr->app);
+    ts_rulehost_opts ro = ts_rulehost_opts_for(dr->cfg);
+    ts_status rc = ts_rulepack_load(da->rules, &ro, on_problem, NULL, &dr->candidate, err);
+    dr->b.pack = dr->candidate;
+    if (rc != TS_OK) {
+        ts_cli_error(err);
+        return rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);
     }
-    unsigned long changes = 0, entered = 0, left = 0, rose = 0, fell = 0;
-    unsigned long before[4] = {0}, after[4] = {0};
-    if (!jsonl)
-        printf("%-10s %-13s %-8s    %-8s %s\n", "PERSON", "GRID", "DEPLOYED", "WITH DIR",
-               "RULES (WITH DIR)");
+    return -1;
+}
+
+/* Copies the live database twice into a private directory and screens each copy. */
+static int screen_copies(diff_run *dr, const diff_args *da, ts_err *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dr->dir, sizeof dr->dir, "%s/triscreen-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dr->dir)) {
+        ts_cli_fail("diff: cannot create a temporary directory in %s", tmp ? tmp : "/tmp");
+        dr->dir[0] = '\0';
+        return TS_EXIT_FAILED;
+    }
+    snprintf(dr->a.db, sizeof dr->a.db, "%s/deployed.db", dr->dir);
+    snprintf(dr->b.db, sizeof dr->b.db, "%s/candidate.db", dr->dir);
+    ts_status rc = ts_store_copy_to(dr->live, dr->a.db, err);
+    if (rc == TS_OK)
+        rc = ts_store_copy_to(dr->live, dr->b.db, err);
+    if (rc == TS_OK)
+        rc = run_side(&dr->a, dr->cfg, dr->grid, da->scope, dr->now, &dr->arena, err);
+    if (rc == TS_OK)
+        rc = run_side(&dr->b, dr->cfg, dr->grid, da->scope, dr->now, &dr->arena, err);
+    if (rc != TS_OK) {
+        ts_cli_error(err);
+        return TS_EXIT_FAILED;
+    }
+    return -1;
+}
+
+/* Counts of the comparison, by ts_decide_change kind and by colour. */
+typedef struct diff_counts {
+    unsigned long by_change[TS_CHANGE_FALL + 1];
+    unsigned long before[TS_COLOUR_N], after[TS_COLOUR_N];
+} diff_counts;
+
+static void print_change(const ts_list_row *ra, const ts_list_row *rb, const char *grid_code,
+                         ts_colour ca, ts_colour cb, bool jsonl)
+{
+    const char *person = ra ? ra->person : rb->person;
+    if (jsonl) {
+        printf("{\"person\":");
+        ts_cli_json_string(stdout, person);
+        printf(",\"grid\":");
+        ts_cli_json_string(stdout, grid_code);
+        printf(",\"deployed\":\"%s\",\"candidate\":\"%s\",\"rules\":%s}\n", colour_or_none(ca),
+               colour_or_none(cb), rb ? rb->reasons : "[]");
+        return;
+    }
+    char ids[600];
+    ids_of(rb ? rb->reasons : "[]", ids, sizeof ids);
+    printf("%-10s %-13s %-8s -> %-8s %s\n", person, grid_code, colour_or_none(ca),
+           colour_or_none(cb), ids);
+}
+
+/* Merges the two sorted list snapshots, printing each person whose colour changes. */
+static void compare(const diff_run *dr, const ts_cell *scope_cell, bool jsonl, diff_counts *k)
+{
+    const side *a = &dr->a, *b = &dr->b;
     size_t i = 0, j = 0;
-    while (i < a.n || j < b.n) {
-        int cmp = i >= a.n ? 1 : j >= b.n ? -1 : strcmp(a.rows[i].person, b.rows[j].person);
-        const ts_list_row *ra = cmp <= 0 ? &a.rows[i] : NULL;
-        const ts_list_row *rb = cmp >= 0 ? &b.rows[j] : NULL;
+    while (i < a->n || j < b->n) {
+        int cmp = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->rows[i].person, b->rows[j].person);
+        const ts_list_row *ra = cmp <= 0 ? &a->rows[i] : NULL;
+        const ts_list_row *rb = cmp >= 0 ? &b->rows[j] : NULL;
         if (cmp <= 0)
             i++;
         if (cmp >= 0)
             j++;
         const char *grid_code = ra ? ra->grid : rb->grid;
-        const ts_cell *cell = ts_grid_find(grid, grid_code);
+        const ts_cell *cell = ts_grid_find(dr->grid, grid_code);
         if (scope_cell && (!cell || !ts_grid_in_scope(cell, scope_cell)))
             continue;
-        int ca = ra && ra->colour > 0 ? ra->colour : 0;
-        int cb = rb && rb->colour > 0 ? rb->colour : 0;
-        before[ca]++;
-        after[cb]++;
-        if (ca == cb)
-            continue;
-        changes++;
-        entered += ca == 0;
-        left += cb == 0;
-        rose += ca && cb > ca;
-        fell += cb && cb < ca;
-        char ids[600];
-        ids_of(rb ? rb->reasons : "[]", ids, sizeof ids);
-        const char *person = ra ? ra->person : rb->person;
-        if (jsonl) {
-            printf("{\"person\":");
-            ts_cli_json_string(stdout, person);
-            printf(",\"grid\":");
-            ts_cli_json_string(stdout, grid_code);
-            printf(",\"deployed\":\"%s\",\"candidate\":\"%s\",\"rules\":%s}\n", colour_or_none(ca),
-                   colour_or_none(cb), rb ? rb->reasons : "[]");
-        } else {
-            printf("%-10s %-13s %-8s -> %-8s %s\n", person, grid_code, colour_or_none(ca),
-                   colour_or_none(cb), ids);
-        }
+        ts_colour ca = ra && ra->colour > 0 ? (ts_colour)ra->colour : TS_COLOUR_NONE;
+        ts_colour cb = rb && rb->colour > 0 ? (ts_colour)rb->colour : TS_COLOUR_NONE;
+        k->before[ca]++;
+        k->after[cb]++;
+        ts_change ch = ts_decide_change(ca, cb);
+        k->by_change[ch]++;
+        if (ch != TS_CHANGE_NONE)
+            print_change(ra, rb, grid_code, ca, cb, jsonl);
     }
-    if (!jsonl) {
-        printf("\n%lu persons would change list: %lu enter, %lu leave, %lu rise, %lu fall\n",
-               changes, entered, left, rose, fell);
-        printf("lists deployed:  red %lu, yellow %lu, blue %lu  (%s)\n", before[3], before[2],
-               before[1], ts_rulepack_hash(a.pack));
-        printf("lists with DIR:  red %lu, yellow %lu, blue %lu  (%s)\n", after[3], after[2],
-               after[1], ts_rulepack_hash(b.pack));
-        unsigned long errs = 0;
-        for (unsigned k = 0; k < b.res.n; k++)
-            errs += b.res.pass[k].rule_errors;
-        if (errs)
-            printf("rule errors with DIR: %lu (run `triscreen rules test %s`)\n", errs, rules);
+}
+
+static void print_totals(const diff_run *dr, const diff_counts *k, const char *rules)
+{
+    const unsigned long *c = k->by_change;
+    unsigned long changes =
+        c[TS_CHANGE_ENTER] + c[TS_CHANGE_LEAVE] + c[TS_CHANGE_RISE] + c[TS_CHANGE_FALL];
+    printf("\n%lu persons would change list: %lu enter, %lu leave, %lu rise, %lu fall\n", changes,
+           c[TS_CHANGE_ENTER], c[TS_CHANGE_LEAVE], c[TS_CHANGE_RISE], c[TS_CHANGE_FALL]);
+    printf("lists deployed:  red %lu, yellow %lu, blue %lu  (%s)\n", k->before[TS_COLOUR_RED],
+           k->before[TS_COLOUR_YELLOW], k->before[TS_COLOUR_BLUE], ts_rulepack_hash(dr->a.pack));
+    printf("lists with DIR:  red %lu, yellow %lu, blue %lu  (%s)\n", k->after[TS_COLOUR_RED],
+           k->after[TS_COLOUR_YELLOW], k->after[TS_COLOUR_BLUE], ts_rulepack_hash(dr->b.pack));
+    unsigned long errs = 0;
+    for (unsigned n = 0; n < dr->b.res.n; n++)
+        errs += dr->b.res.pass[n].rule_errors;
+    if (errs)
+        printf("rule errors with DIR: %lu (run `triscreen rules test %s`)\n", errs, rules);
+}
+
+static void release(diff_run *dr)
+{
+    if (dr->dir[0]) {
+        rm_db(dr->a.db);
+        rm_db(dr->b.db);
+        rmdir(dr->dir);
     }
-done:
-    if (dir[0]) {
-        rm_db(a.db);
-        rm_db(b.db);
-        rmdir(dir);
+    ts_screen_result_release(&dr->a.res);
+    ts_screen_result_release(&dr->b.res);
+    ts_arena_release(&dr->arena);
+    ts_rulepack_free(dr->candidate);
+    ts_app_close(dr->app);
+}
+
+int ts__cli_diff(int argc, char **argv)
+{
+    diff_args da = {0};
+    int code = parse_args(argc, argv, &da);
+    if (code >= 0)
+        return code;
+    ts_err err;
+    ts_err_clear(&err);
+    diff_run dr = {.a = {.label = "deployed"}, .b = {.label = "candidate"}};
+    ts_arena_init(&dr.arena, 0);
+    if ((code = load(&dr, &da, &err)) < 0)
+        code = screen_copies(&dr, &da, &err);
+    const ts_cell *scope_cell = NULL;
+    if (code < 0 && da.scope && ts_grid_scope(dr.grid, da.scope, &scope_cell, &err) != TS_OK) {
+        ts_cli_error(&err);
+        code = TS_EXIT_USAGE;
     }
-    ts_screen_result_release(&a.res);
-    ts_screen_result_release(&b.res);
-    ts_arena_release(&arena);
-    ts_rulepack_free(candidate);
-    ts_app_close(app);
+    if (code < 0) {
+        diff_counts k = {0};
+        if (!da.jsonl)
+            printf("%-10s %-13s %-8s    %-8s %s\n", "PERSON", "GRID", "DEPLOYED", "WITH DIR",
+                   "RULES (WITH DIR)");
+        compare(&dr, scope_cell, da.jsonl, &k);
+        if (!da.jsonl)
+            print_totals(&dr, &k, da.rules);
+        code = TS_EXIT_OK;
+    }
+    release(&dr);
     return code;
 }

@@ -122,10 +122,25 @@ static void ancestors(const ts_grid *g, const char *grid, const char **village, 
     *town = t ? t->code : "";
 }
 
-static bool override_active(const ts_list_row *r, int32_t now)
+/* A list row (NULL = not listed) and the suspect mark as the decision's state. */
+static void row_state(const ts_list_row *r, bool suspect, ts_decide_state *st)
 {
-    return r && r->override_colour >= 0 &&
-           (r->override_until == TS_DATE_NONE || now < r->override_until);
+    memset(st, 0, sizeof *st);
+    st->suspect = suspect;
+    st->since = st->next_review = st->override_until = TS_DATE_NONE;
+    if (!r)
+        return;
+    st->listed = true;
+    st->engine = (ts_colour)r->engine_colour;
+    st->score = r->score;
+    st->regional = (ts_colour)r->regional_colour;
+    st->regional_score = r->regional_score;
+    st->colour = (ts_colour)r->colour;
+    st->since = r->since;
+    st->has_override = r->override_colour >= 0;
+    st->override_colour = st->has_override ? (ts_colour)r->override_colour : TS_COLOUR_NONE;
+    st->override_until = r->override_until;
+    st->next_review = r->next_review;
 }
 
 /* The colour a circle rule sees for a relative (issue 12 G1): the one a person's review
@@ -141,14 +156,6 @@ static ts_colour circle_colour(const ts_list_row *r)
     if (r->override_colour >= 0)
         return (ts_colour)r->override_colour;
     return (ts_colour)(r->regional_colour ? r->regional_colour : r->engine_colour);
-}
-
-static int32_t review_date(const pass_ctx *pc, int colour)
-{
-    int slot = ts_colour_slot((ts_colour)colour);
-    if (slot < 0)
-        return TS_DATE_NONE;
-    return pc->o->now + pc->o->cfg->review_days[slot];
 }
 
 /* ---- reader ---------------------------------------------------------------------------- */
@@ -484,42 +491,79 @@ static bool row_equal(const ts_list_row *a, const ts_list_row *b)
            !strcmp(a->regional_reasons, b->regional_reasons);
 }
 
-/* Regional/targeted: the new list row from the engine's decision and any override. */
-static void decide_row(pass_ctx *pc, item *it, int engine, int score, const char *reasons,
-                       int regional_colour, int regional_score, const char *regional_reasons)
+/* Regional/targeted: the new list row from the decision (d->next). */
+static void decide_row(item *it, const ts_decide_out *d, const char *reasons,
+                       const char *regional_reasons)
 {
     const ts_list_row *pr = it->prior;
+    const ts_decide_state *n = &d->next;
     ts_list_row *r = &it->row;
     memset(r, 0, sizeof *r);
     r->person = it->person.id;
     r->grid = it->person.grid;
-    r->engine_colour = engine;
-    r->score = score;
+    r->engine_colour = (int)n->engine;
+    r->score = n->score;
     r->reasons = reasons;
-    r->regional_colour = regional_colour;
-    r->regional_score = regional_score;
+    r->regional_colour = (int)n->regional;
+    r->regional_score = n->regional_score;
     r->regional_reasons = regional_reasons;
-    r->override_colour = -1;
-    r->override_until = TS_DATE_NONE;
-    if (override_active(pr, pc->o->now)) {
-        r->override_colour = pr->override_colour;
-        r->override_until = pr->override_until;
-        r->override_by = pr->override_by;
-    }
-    r->colour = r->override_colour >= 0 ? r->override_colour : engine;
+    r->override_colour = n->has_override ? (int)n->override_colour : -1;
+    r->override_until = n->has_override ? n->override_until : TS_DATE_NONE;
+    r->override_by = n->has_override && pr ? pr->override_by : NULL;
+    r->colour = (int)n->colour;
+    r->since = n->since;
+    r->next_review = n->next_review;
     it->from = pr ? pr->colour : 0;
     it->to = r->colour;
-    r->since = (pr && it->from == it->to) ? pr->since : pc->o->now;
-    if (pc->pass == TS_PASS_TARGETED)
-        r->next_review = review_date(pc, r->colour);
-    else if (pr && it->from == it->to)
-        r->next_review = pr->next_review;
-    else
-        r->next_review = review_date(pc, r->colour);
-    if (r->colour == 0 && r->override_colour < 0)
+    if (!n->listed)
         it->row_changed = pr != NULL;
     else
         it->row_changed = !pr || !row_equal(pr, r);
+}
+
+/* Full pass: the gap rule ids as a JSON array, and the early feedback's rules. */
+static void full_outputs(pass_ctx *pc, item *it, ts_jbuf *jb, ts_arena *a)
+{
+    const ts_rulepack *pack = pc->o->pack;
+    ts__jbuf_reset(jb);
+    ts__jbuf_lit(jb, "[");
+    size_t n = 0;
+    for (size_t i = 0; i < it->res.n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, it->res.fired[i].rule);
+        if (ri->kind != TS_RULE_GAP)
+            continue;
+        if (n++)
+            ts__jbuf_lit(jb, ",");
+        ts__jbuf_str(jb, ri->id);
+    }
+    ts__jbuf_lit(jb, "]");
+    it->gaps_json = ts__jbuf_dup(jb, a);
+    if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
+        it->fb_json[TS_FEEDBACK_EARLY] =
+            rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
+}
+
+/* The decision for this pass (decide.h) from the fired rules and the prior row. */
+static ts_status decide_item(pass_ctx *pc, item *it, ts_arena *a, ts_decide_out *d)
+{
+    const ts_config *cfg = pc->o->cfg;
+    size_t nf = it->res.n_fired;
+    ts_decide_fired *fired = ts_arena_calloc(a, nf ? nf : 1, sizeof *fired);
+    if (!fired)
+        return TS_NOMEM;
+    ts_decide_policy pol;
+    ts_decide_policy_from(cfg->thresholds, cfg->review_days, &pol);
+    ts_decide_in in = {.source = TS_DECIDE_PASS,
+                       .pass = pc->pass,
+                       .fired = fired,
+                       .n_fired = ts_decide_fired_of(pc->o->pack, &it->res, fired),
+                       .policy = &pol,
+                       .now = pc->o->now};
+    row_state(it->prior, it->was_suspect == 1, &in.prev);
+    in.regional_unchanged = pc->pass == TS_PASS_REGIONAL && it->prior && it->rules_json &&
+                            !strcmp(it->prior->regional_reasons, it->rules_json);
+    ts_decide(&in, d);
+    return TS_OK;
 }
 
 static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_jbuf *jb)
@@ -530,7 +574,6 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     if (rc != TS_OK)
         return rc;
     ts_arena *a = &b->arena;
-    const int *th = pc->o->cfg->thresholds;
     it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
     if (!it->rules_json)
         return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
@@ -541,66 +584,34 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
             return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
         it->fb_json[fb] = n ? j : NULL;
     }
+    ts_decide_out d;
+    if (decide_item(pc, it, a, &d) != TS_OK)
+        return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+    const ts_list_row *pr = it->prior;
     switch (pc->pass) {
-    case TS_PASS_FULL: {
-        ts_full_outcome fo;
-        ts_decide_full(pack, &it->res, it->was_suspect == 1, &fo);
-        it->suspect = fo.suspect;
-        it->n_gaps = fo.n_gaps;
-        it->early_engine = fo.early;
-        ts__jbuf_reset(jb);
-        ts__jbuf_lit(jb, "[");
-        size_t n = 0;
-        for (size_t i = 0; i < it->res.n_fired; i++) {
-            const ts_rule_info *ri = ts_rulepack_rule(pack, it->res.fired[i].rule);
-            if (ri->kind != TS_RULE_GAP)
-                continue;
-            if (n++)
-                ts__jbuf_lit(jb, ",");
-            ts__jbuf_str(jb, ri->id);
-        }
-        ts__jbuf_lit(jb, "]");
-        it->gaps_json = ts__jbuf_dup(jb, a);
-        if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
-            it->fb_json[TS_FEEDBACK_EARLY] =
-                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
+    case TS_PASS_FULL:
+        it->suspect = d.next.suspect;
+        it->n_gaps = d.n_gaps;
+        it->early_engine = d.feedback == TS_FEEDBACK_EARLY;
+        full_outputs(pc, it, jb, a);
         if (!it->gaps_json || (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY]))
             return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
         break;
-    }
-    case TS_PASS_REGIONAL: {
-        ts_list_outcome lo;
-        int prior_engine = it->prior ? it->prior->engine_colour : 0;
-        ts_decide_regional(pack, &it->res, (ts_colour)prior_engine, th, &lo);
-        const ts_list_row *pr = it->prior;
-        if (pr && pr->regional_colour == (int)lo.colour && pr->regional_score == lo.score &&
-            !strcmp(pr->regional_reasons, it->rules_json) && lo.colour != TS_COLOUR_NONE) {
-            /* the regional basis is unchanged: keep what the last targeted pass built on
-             * it, so re-running unchanged data makes no fall-and-rise transitions */
-            decide_row(pc, it, pr->engine_colour, pr->score, pr->reasons, lo.colour, lo.score,
-                       it->rules_json);
-        } else {
-            decide_row(pc, it, lo.colour, lo.score, it->rules_json, lo.colour, lo.score,
-                       it->rules_json);
-        }
+    case TS_PASS_REGIONAL:
+        /* the regional basis unchanged: the last targeted pass's reasons stay */
+        decide_row(it, &d, (d.why & TS_WHY_KEPT) ? pr->reasons : it->rules_json, it->rules_json);
         break;
-    }
     case TS_PASS_TARGETED: {
-        ts_list_outcome lo;
-        const ts_list_row *pr = it->prior;
-        int base_colour = pr->regional_colour ? pr->regional_colour : pr->engine_colour;
-        int base_score = pr->regional_colour ? pr->regional_score : pr->score;
         const char *base_reasons = pr->regional_colour ? pr->regional_reasons : pr->reasons;
-        ts_decide_targeted(pack, &it->res, (ts_colour)base_colour, base_score, th, &lo);
         const char *reasons = json_concat(base_reasons, it->rules_json, a);
         if (!reasons)
             return ts_err_set(&b->err, TS_NOMEM, NULL, "reasons");
-        decide_row(pc, it, lo.colour, lo.score, reasons, base_colour, base_score, base_reasons);
+        decide_row(it, &d, reasons, base_reasons);
         break;
     }
     }
     if (pc->pass != TS_PASS_FULL) {
-        it->detailed_engine = ts_decide_is_rise((ts_colour)it->from, (ts_colour)it->to);
+        it->detailed_engine = d.feedback == TS_FEEDBACK_DETAILED;
         if (it->detailed_engine && !it->fb_json[TS_FEEDBACK_DETAILED])
             it->fb_json[TS_FEEDBACK_DETAILED] = it->row.reasons;
     }

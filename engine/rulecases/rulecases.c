@@ -24,7 +24,7 @@ typedef struct rc_case {
     unsigned line;
     const char *name;
     int32_t now;
-    int thresholds[3];
+    ts_decide_policy policy; /* thresholds by colour; no review schedule */
     ts_person person;
     const char *village, *town;
     ts_colour prior_colour;
@@ -58,7 +58,9 @@ typedef struct rc_load {
     ts_err *err;
 } rc_load;
 
-static const int default_thresholds[3] = {70, 40, 20};
+/* The thresholds a case file without `thresholds:` gets, by colour. */
+static const int default_thresholds[TS_COLOUR_N] = {
+    [TS_COLOUR_NONE] = -1, [TS_COLOUR_BLUE] = 20, [TS_COLOUR_YELLOW] = 40, [TS_COLOUR_RED] = 70};
 
 ts_status ts_rulecases_new(ts_rulecases **out, ts_err *err)
 {
@@ -154,7 +156,8 @@ static ts_status get_date(rc_load *ld, const ts_ynode *n, const char *what, int3
 /* "red" | "yellow" | "blue" | "none" (or null) */
 static ts_status get_colour(rc_load *ld, const ts_ynode *n, const char *what, ts_colour *out)
 {
-    if (ts_ynode_is_null(n) || (n->type == TS_Y_SCALAR && strcmp(n->str, "none") == 0)) {
+    if (ts_ynode_is_null(n) ||
+        (n->type == TS_Y_SCALAR && strcmp(n->str, ts_colour_text(TS_COLOUR_NONE)) == 0)) {
         *out = TS_COLOUR_NONE;
         return TS_OK;
     }
@@ -449,7 +452,7 @@ static ts_status parse_passes(rc_load *ld, const ts_ynode *n, rc_case *c)
 }
 
 static ts_status parse_case(rc_load *ld, const ts_ynode *n, bool has_now, int32_t now,
-                            const int thresholds[3], rc_case *c)
+                            const int thresholds[TS_COLOUR_N], rc_case *c)
 {
     static const char *const keys[] = {"name",  "now",    "person", "village", "town",
                                        "prior", "circle", "passes", "expect",  NULL};
@@ -459,7 +462,7 @@ static ts_status parse_case(rc_load *ld, const ts_ynode *n, bool has_now, int32_
     memset(c, 0, sizeof *c);
     c->file = ld->file;
     c->line = n->line;
-    memcpy(c->thresholds, thresholds, sizeof c->thresholds);
+    memcpy(c->policy.threshold, thresholds, sizeof c->policy.threshold);
     const ts_ynode *v;
     if (!(v = ts_ynode_get(n, "name")))
         return bad(ld, n, "a case needs a name");
@@ -513,24 +516,26 @@ static ts_status parse_case(rc_load *ld, const ts_ynode *n, bool has_now, int32_
     return parse_expect(ld, v, c);
 }
 
-static ts_status parse_thresholds(rc_load *ld, const ts_ynode *n, int out[3])
+/* thresholds: {red: N, yellow: N, blue: N}; null disables a colour. out is by colour. */
+static ts_status parse_thresholds(rc_load *ld, const ts_ynode *n, int out[TS_COLOUR_N])
 {
     static const char *const keys[] = {"red", "yellow", "blue", NULL};
     ts_status st = check_keys(ld, n, "thresholds", keys);
     if (st != TS_OK)
         return st;
-    for (int i = 0; i < 3; i++) {
-        const ts_ynode *v = ts_ynode_get(n, keys[i]);
+    for (int c = TS_COLOUR_RED; c >= TS_COLOUR_BLUE; c--) { /* the order of the keys */
+        const char *name = ts_colour_name((ts_colour)c);
+        const ts_ynode *v = ts_ynode_get(n, name);
         if (!v)
             continue;
         int64_t t;
         if (ts_ynode_is_null(v)) {
-            out[i] = -1; /* no threshold for this colour */
+            out[c] = -1; /* no threshold for this colour */
             continue;
         }
         if (!ts_ynode_int(v, &t) || t < 0 || t > 1000000)
-            return bad(ld, v, "thresholds.%s must be a whole number >= 0 (or null)", keys[i]);
-        out[i] = (int)t;
+            return bad(ld, v, "thresholds.%s must be a whole number >= 0 (or null)", name);
+        out[c] = (int)t;
     }
     return TS_OK;
 }
@@ -571,7 +576,7 @@ ts_status ts_rulecases_add_file(ts_rulecases *rc, const char *path, ts_err *err)
     static const char *const keys[] = {"thresholds", "now", "cases", NULL};
     if ((st = check_keys(&ld, root, "a case file", keys)) != TS_OK)
         goto done;
-    int thresholds[3];
+    int thresholds[TS_COLOUR_N];
     memcpy(thresholds, default_thresholds, sizeof thresholds);
     const ts_ynode *v;
     if ((v = ts_ynode_get(root, "thresholds")) &&
@@ -646,6 +651,126 @@ done:
 
 /* ---- running ------------------------------------------------------------------------- */
 
+/* Fires and errors of one pass, appended to the report's arrays (at most nrules each). */
+typedef struct case_acc {
+    ts_case_fire *fires;
+    ts_case_error *errors;
+    const char **ids;
+    size_t nf, ne, nrules;
+    unsigned fb;
+    bool *covered;
+} case_acc;
+
+static void collect(const ts_rulepack *pack, ts_pass pass, const ts_eval_result *res, case_acc *acc)
+{
+    for (size_t i = 0; i < res->n_fired && acc->nf < acc->nrules; i++) {
+        const ts_rule_info *info = ts_rulepack_rule(pack, res->fired[i].rule);
+        ts_case_fire *f = &acc->fires[acc->nf];
+        f->pass = pass;
+        f->rule = info->id;
+        f->evidence = res->fired[i].evidence ? res->fired[i].evidence : "";
+        acc->ids[acc->nf++] = info->id;
+        acc->covered[res->fired[i].rule] = true;
+        if (info->feedback != TS_FEEDBACK_NONE)
+            acc->fb |= TS_FEEDBACK_BIT(info->feedback);
+    }
+    for (size_t i = 0; i < res->n_errors && acc->ne < acc->nrules; i++) {
+        const ts_rule_info *info = ts_rulepack_rule(pack, res->errors[i].rule);
+        ts_case_error *e = &acc->errors[acc->ne++];
+        e->pass = pass;
+        e->rule = info->id;
+        e->code = res->errors[i].code;
+        e->where = res->errors[i].where ? res->errors[i].where : info->file;
+        e->msg = res->errors[i].msg ? res->errors[i].msg : "";
+    }
+}
+
+/* The case's person before the first pass, as a screening run would store it: listed
+ * (engine = effective = prior colour, no regional basis, score 0) or not. */
+static void prior_state(const rc_case *c, ts_decide_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->suspect = c->prior_suspect;
+    st->since = st->next_review = st->override_until = TS_DATE_NONE;
+    st->listed = c->prior_colour != TS_COLOUR_NONE;
+    st->engine = st->colour = c->prior_colour;
+    if (st->listed)
+        st->since = c->now;
+}
+
+/* Runs the case's passes on the host, deciding each with ts_decide exactly as a
+ * screening run does; *st is the state after the last pass. */
+static ts_status run_passes(ts_rulehost *h, const ts_rulepack *pack, const rc_case *c,
+                            ts_arena *arena, ts_decide_state *st, case_acc *acc, ts_case_report *r,
+                            ts_err *err)
+{
+    ts_decide_fired *fired = ts_arena_calloc(arena, acc->nrules ? acc->nrules : 1, sizeof *fired);
+    if (!fired)
+        return ts_err_set(err, TS_NOMEM, c->file, "out of memory");
+    prior_state(c, st);
+    for (int pi = TS_PASS_FULL; pi <= TS_PASS_TARGETED; pi++) {
+        ts_pass pass = (ts_pass)pi;
+        if (!c->passes[pass])
+            continue;
+        /* Who each pass screens (DESIGN.md §Rules, semantics of the passes). */
+        if (pass == TS_PASS_REGIONAL && !st->suspect && st->colour == TS_COLOUR_NONE)
+            continue;
+        if (pass == TS_PASS_TARGETED && st->colour == TS_COLOUR_NONE)
+            continue;
+        ts_subject s = {
+            .person = &c->person,
+            .village = c->village,
+            .town = c->town,
+            .colour = pass == TS_PASS_FULL ? c->prior_colour : st->colour,
+            .suspect = st->suspect,
+            .circle = c->circle,
+            .n_circle = c->n_circle,
+        };
+        ts_eval_ctx ctx = {.now = c->now, .pass = pass, .scope = "all"};
+        ts_eval_result res;
+        ts_status rc = ts_rulehost_eval(h, &ctx, &s, arena, &res, err);
+        if (rc != TS_OK)
+            return rc;
+        r->ran[pass] = true;
+        collect(pack, pass, &res, acc);
+        ts_decide_in in = {.source = TS_DECIDE_PASS,
+                           .prev = *st,
+                           .pass = pass,
+                           .fired = fired,
+                           .n_fired = ts_decide_fired_of(pack, &res, fired),
+                           .policy = &c->policy,
+                           .now = c->now};
+        ts_decide_out d;
+        ts_decide(&in, &d);
+        *st = d.next;
+        if (d.feedback != TS_FEEDBACK_NONE)
+            acc->fb |= TS_FEEDBACK_BIT(d.feedback);
+    }
+    return TS_OK;
+}
+
+/* Compares the run with the case's expectations. */
+static unsigned case_failures(const rc_case *c, const ts_case_report *r)
+{
+    unsigned failed = 0;
+    if (c->checked & TS_CASE_FIRED) {
+        bool same = r->n_actual_fired == c->n_exp_fired;
+        for (size_t i = 0; same && i < r->n_actual_fired; i++)
+            same = strcmp(r->actual_fired[i], c->exp_fired[i]) == 0;
+        if (!same)
+            failed |= TS_CASE_FIRED;
+    }
+    if ((c->checked & TS_CASE_COLOUR) && r->actual_colour != c->exp_colour)
+        failed |= TS_CASE_COLOUR;
+    if ((c->checked & TS_CASE_SUSPECT) && r->actual_suspect != c->exp_suspect)
+        failed |= TS_CASE_SUSPECT;
+    if ((c->checked & TS_CASE_FEEDBACK) && r->actual_feedback != c->exp_feedback)
+        failed |= TS_CASE_FEEDBACK;
+    if ((c->checked & TS_CASE_ERRORS) && r->n_errors != c->exp_errors)
+        failed |= TS_CASE_ERRORS;
+    return failed;
+}
+
 /* Runs one case; fills *r from arena. covered[i] is set for every rule that fired. */
 static ts_status run_case(ts_rulehost *h, const ts_rulepack *pack, const rc_case *c,
                           ts_arena *arena, bool *covered, ts_case_report *r, ts_err *err)
@@ -653,82 +778,20 @@ static ts_status run_case(ts_rulehost *h, const ts_rulepack *pack, const rc_case
     size_t nrules = ts_rulepack_count(pack);
     /* Each rule belongs to one pass and each pass runs at most once: at most nrules
      * fires and errors. */
-    ts_case_fire *fires = ts_arena_calloc(arena, nrules ? nrules : 1, sizeof *fires);
-    ts_case_error *errors = ts_arena_calloc(arena, nrules ? nrules : 1, sizeof *errors);
-    const char **ids = ts_arena_calloc(arena, nrules ? nrules : 1, sizeof *ids);
-    if (!fires || !errors || !ids)
+    case_acc acc = {.nrules = nrules ? nrules : 1, .covered = covered};
+    acc.fires = ts_arena_calloc(arena, acc.nrules, sizeof *acc.fires);
+    acc.errors = ts_arena_calloc(arena, acc.nrules, sizeof *acc.errors);
+    acc.ids = ts_arena_calloc(arena, acc.nrules, sizeof *acc.ids);
+    if (!acc.fires || !acc.errors || !acc.ids)
         return ts_err_set(err, TS_NOMEM, c->file, "out of memory");
+    acc.nrules = nrules;
 
     memset(r, 0, sizeof *r);
-    bool suspect = c->prior_suspect;
-    ts_colour colour = c->prior_colour;
-    int score = 0;
-    unsigned fb = 0;
-    size_t nf = 0, ne = 0;
-
-    for (int pi = TS_PASS_FULL; pi <= TS_PASS_TARGETED; pi++) {
-        ts_pass pass = (ts_pass)pi;
-        if (!c->passes[pass])
-            continue;
-        /* Who each pass screens (DESIGN.md §Rules, semantics of the passes). */
-        if (pass == TS_PASS_REGIONAL && !suspect && colour == TS_COLOUR_NONE)
-            continue;
-        if (pass == TS_PASS_TARGETED && colour == TS_COLOUR_NONE)
-            continue;
-        ts_subject s = {
-            .person = &c->person,
-            .village = c->village,
-            .town = c->town,
-            .colour = pass == TS_PASS_FULL ? c->prior_colour : colour,
-            .suspect = suspect,
-            .circle = c->circle,
-            .n_circle = c->n_circle,
-        };
-        ts_eval_ctx ctx = {.now = c->now, .pass = pass, .scope = "all"};
-        ts_eval_result res;
-        ts_status st = ts_rulehost_eval(h, &ctx, &s, arena, &res, err);
-        if (st != TS_OK)
-            return st;
-        r->ran[pass] = true;
-        for (size_t i = 0; i < res.n_fired && nf < nrules; i++) {
-            const ts_rule_info *info = ts_rulepack_rule(pack, res.fired[i].rule);
-            fires[nf].pass = pass;
-            fires[nf].rule = info->id;
-            fires[nf].evidence = res.fired[i].evidence ? res.fired[i].evidence : "";
-            ids[nf] = info->id;
-            nf++;
-            covered[res.fired[i].rule] = true;
-            if (info->feedback != TS_FEEDBACK_NONE)
-                fb |= TS_FEEDBACK_BIT(info->feedback);
-        }
-        for (size_t i = 0; i < res.n_errors && ne < nrules; i++) {
-            const ts_rule_info *info = ts_rulepack_rule(pack, res.errors[i].rule);
-            errors[ne].pass = pass;
-            errors[ne].rule = info->id;
-            errors[ne].code = res.errors[i].code;
-            errors[ne].where = res.errors[i].where ? res.errors[i].where : info->file;
-            errors[ne].msg = res.errors[i].msg ? res.errors[i].msg : "";
-            ne++;
-        }
-        if (pass == TS_PASS_FULL) {
-            ts_full_outcome fo;
-            ts_decide_full(pack, &res, suspect, &fo);
-            suspect = fo.suspect;
-            if (fo.early)
-                fb |= TS_FEEDBACK_BIT(TS_FEEDBACK_EARLY);
-        } else {
-            ts_list_outcome lo;
-            if (pass == TS_PASS_REGIONAL)
-                ts_decide_regional(pack, &res, colour, c->thresholds, &lo);
-            else
-                ts_decide_targeted(pack, &res, colour, score, c->thresholds, &lo);
-            colour = lo.colour;
-            score = lo.score;
-            if (lo.detailed)
-                fb |= TS_FEEDBACK_BIT(TS_FEEDBACK_DETAILED);
-        }
-    }
-    qsort(ids, nf, sizeof *ids, cmp_str);
+    ts_decide_state st;
+    ts_status rc = run_passes(h, pack, c, arena, &st, &acc, r, err);
+    if (rc != TS_OK)
+        return rc;
+    qsort(acc.ids, acc.nf, sizeof *acc.ids, cmp_str);
 
     r->file = c->file;
     r->line = c->line;
@@ -736,39 +799,22 @@ static ts_status run_case(ts_rulehost *h, const ts_rulepack *pack, const rc_case
     r->checked = c->checked;
     r->expected_fired = c->exp_fired;
     r->n_expected_fired = c->n_exp_fired;
-    r->actual_fired = ids;
-    r->n_actual_fired = nf;
+    r->actual_fired = acc.ids;
+    r->n_actual_fired = acc.nf;
     r->expected_colour = c->exp_colour;
-    r->actual_colour = colour;
-    r->score = score;
+    r->actual_colour = st.colour;
+    r->score = st.score;
     r->expected_suspect = c->exp_suspect;
-    r->actual_suspect = suspect;
+    r->actual_suspect = st.suspect;
     r->expected_feedback = c->exp_feedback;
-    r->actual_feedback = fb;
+    r->actual_feedback = acc.fb;
     r->expected_errors = c->exp_errors;
-    r->fires = fires;
-    r->n_fires = nf;
-    r->errors = errors;
-    r->n_errors = ne;
-
-    unsigned failed = 0;
-    if (c->checked & TS_CASE_FIRED) {
-        bool same = nf == c->n_exp_fired;
-        for (size_t i = 0; same && i < nf; i++)
-            same = strcmp(ids[i], c->exp_fired[i]) == 0;
-        if (!same)
-            failed |= TS_CASE_FIRED;
-    }
-    if ((c->checked & TS_CASE_COLOUR) && colour != c->exp_colour)
-        failed |= TS_CASE_COLOUR;
-    if ((c->checked & TS_CASE_SUSPECT) && suspect != c->exp_suspect)
-        failed |= TS_CASE_SUSPECT;
-    if ((c->checked & TS_CASE_FEEDBACK) && fb != c->exp_feedback)
-        failed |= TS_CASE_FEEDBACK;
-    if ((c->checked & TS_CASE_ERRORS) && ne != c->exp_errors)
-        failed |= TS_CASE_ERRORS;
-    r->failed = failed;
-    r->passed = failed == 0;
+    r->fires = acc.fires;
+    r->n_fires = acc.nf;
+    r->errors = acc.errors;
+    r->n_errors = acc.ne;
+    r->failed = case_failures(c, r);
+    r->passed = r->failed == 0;
     return TS_OK;
 }
 

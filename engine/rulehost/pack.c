@@ -1,7 +1,7 @@
 /* rulehost/pack.c — rule packs: reading a folder of *.lua files in name order, the
  * pack hash, validation through a scratch sandbox (sandbox.c), the rule table, and the
- * tally and score colour (the enum names are in base/vocab.c). Uses base/text.h (sha256),
- * base/limits.h. */
+ * vote/score tally (thresholds are applied only in lists/decide.c; the enum names are
+ * in base/vocab.c). Uses base/text.h (sha256), base/limits.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +36,6 @@ void ts_rulepack_tally(const ts_rulepack *pack, const ts_eval_result *r, ts_colo
         *vote = v;
     if (score)
         *score = (int)sc;
-}
-
-ts_colour ts_colour_for_score(int score, const int thresholds[3])
-{
-    static const ts_colour by_index[3] = {TS_COLOUR_RED, TS_COLOUR_YELLOW, TS_COLOUR_BLUE};
-    ts_colour best = TS_COLOUR_NONE;
-    for (int i = 0; thresholds && i < 3; i++)
-        if (thresholds[i] >= 0 && score >= thresholds[i] && by_index[i] > best)
-            best = by_index[i];
-    return best;
 }
 
 /* ---- accessors ------------------------------------------------------------------ */

@@ -154,7 +154,5 @@ ts_status ts_rulehost_eval(ts_rulehost *h, const ts_eval_ctx *ctx, const ts_subj
  * *score = sum of fired rules' scores. */
 void ts_rulepack_tally(const ts_rulepack *pack, const ts_eval_result *r, ts_colour *vote,
                        int *score);
-/* Colour of a score against thresholds (indexed [0]=red, [1]=yellow, [2]=blue; -1 = none). */
-ts_colour ts_colour_for_score(int score, const int thresholds[3]);
 
 #endif

@@ -411,6 +411,72 @@ static void test_scan_protected(void **state)
     assert_int_equal(ts_rulecases_scan_protected(dir, on_finding, &fd, &n, &err), TS_IO);
 }
 
+/* Runs one case file on the pack; the cases' colours into s. */
+static void run_text(const char *name, const char *text, seen *s)
+{
+    char rel[128], path[256];
+    snprintf(rel, sizeof rel, "tests/%s", name);
+    write_file(rel, text);
+    snprintf(path, sizeof path, "%s/%s", tmpdir, rel);
+    ts_rulepack *pack = load_pack();
+    ts_rulecases *rc = NULL;
+    ts_err err;
+    ts_err_clear(&err);
+    assert_int_equal(ts_rulecases_new(&rc, &err), TS_OK);
+    ts_status st = ts_rulecases_add_file(rc, path, &err);
+    if (st != TS_OK)
+        print_error("%s: %s\n", err.where, err.msg);
+    assert_int_equal(st, TS_OK);
+    ts_rulecases_summary sum;
+    assert_int_equal(ts_rulecases_run(rc, pack, collect, s, &sum, &err), TS_OK);
+    ts_rulecases_free(rc);
+    ts_rulepack_free(pack);
+    unlink(path);
+}
+
+/* `rules test` decides with ts_decide: a file's thresholds apply by colour name (a null
+ * disables that colour), and the targeted pass never lowers a colour. */
+static void test_thresholds_by_colour_and_no_fall(void **state)
+{
+    (void)state;
+    seen s = {0};
+    run_text("th1.yaml",
+             "now: 2026-03-01\nthresholds: {red: null, yellow: 60, blue: 50}\n"
+             "cases:\n"
+             "  - name: score 50 is blue when yellow needs 60 and red is off\n"
+             "    passes: [full, regional]\n"
+             "    person: {id: P-1, grid: T01-V01-G01, attrs: {n: 2}}\n"
+             "    expect: {colour: blue}\n",
+             &s);
+    run_text("th2.yaml",
+             "now: 2026-03-01\nthresholds: {red: 50}\n"
+             "cases:\n"
+             "  - name: score 50 is red when red needs 50\n"
+             "    passes: [full, regional]\n"
+             "    person: {id: P-1, grid: T01-V01-G01, attrs: {n: 2}}\n"
+             "    expect: {colour: red, feedback: [early, quick, detailed]}\n"
+             "  - name: targeted keeps a prior red with nothing fired, no detailed feedback\n"
+             "    prior: {colour: red, suspect: true}\n"
+             "    passes: [targeted]\n"
+             "    person: {id: P-2, grid: T01-V01-G01, attrs: {n: 0}}\n"
+             "    expect: {colour: red, feedback: []}\n",
+             &s);
+    assert_int_equal(s.n, 3);
+    for (size_t i = 0; i < s.n; i++)
+        if (!s.passed[i])
+            print_error("case '%s' failed: 0x%x\n", s.name[i], s.failed[i]);
+    assert_int_equal(s.actual_colour[0], TS_COLOUR_BLUE);
+    assert_int_equal(s.actual_colour[1], TS_COLOUR_RED);
+    assert_int_equal(s.actual_colour[2], TS_COLOUR_RED);
+    assert_true(s.passed[0] && s.passed[1] && s.passed[2]);
+
+    ts_err err;
+    size_t n = 0;
+    assert_int_equal(add_text("th3.yaml", "thresholds: {blue: x, red: -1}\ncases: []\n", &err, &n),
+                     TS_INVALID);
+    assert_non_null(strstr(err.msg, "thresholds.red")); /* checked red, yellow, blue */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_bad_case_shapes),
         cmocka_unit_test(test_dir_runs_files_in_name_order),
         cmocka_unit_test(test_scan_protected),
+        cmocka_unit_test(test_thresholds_by_colour_and_no_fall),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

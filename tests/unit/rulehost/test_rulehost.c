@@ -605,14 +605,6 @@ static void test_enums_and_tally(void **state)
     assert_string_equal(ts_colour_name(TS_COLOUR_RED), "red");
     assert_string_equal(ts_feedback_name(TS_FEEDBACK_EARLY), "early");
     assert_string_equal(ts_feedback_name(TS_FEEDBACK_NONE), "");
-    int th[3] = {70, 40, 20};
-    assert_int_equal(ts_colour_for_score(19, th), TS_COLOUR_NONE);
-    assert_int_equal(ts_colour_for_score(20, th), TS_COLOUR_BLUE);
-    assert_int_equal(ts_colour_for_score(40, th), TS_COLOUR_YELLOW);
-    assert_int_equal(ts_colour_for_score(100, th), TS_COLOUR_RED);
-    int th2[3] = {-1, 40, -1};
-    assert_int_equal(ts_colour_for_score(100, th2), TS_COLOUR_YELLOW);
-    assert_int_equal(ts_colour_for_score(30, th2), TS_COLOUR_NONE);
 
     rig g;
     rig_open(

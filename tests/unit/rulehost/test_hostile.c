@@ -105,7 +105,6 @@ static void check_person(const ts_rulepack *pack, ts_rulehost *h, const char *id
     assert_int_equal(r.n_errors, sizeof hostile / sizeof hostile[0]);
     fprintf(stderr, "  person %s: %zu errors, %zu fired in %.3f s\n", id, r.n_errors, r.n_fired,
             dt);
-    assert_true(dt < 5.0);
     ts_arena_release(&a);
 }
 

@@ -96,6 +96,9 @@
 #define TS_LIMIT_ARENA_BATCH (512u << 20)   /* one batch of persons in a pass worker */
 #define TS_LIMIT_ARENA_SCRATCH (256u << 20) /* per-batch scratch of import, the service */
 #define TS_LIMIT_ARENA_REQUEST (64u << 20)  /* one HTTP request's records */
+#define TS_LIMIT_ARENA_RECORD (64u << 20)   /* one person read back, one review */
+#define TS_LIMIT_ARENA_CASES (256u << 20)   /* a pack's test cases (rules test) */
+#define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* both list snapshots of a diff */
 
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/limits.h"
 #include "triscreen/app.h"
 #include "triscreen/decide.h"
 #include "triscreen/grid.h"
@@ -295,7 +296,7 @@ int ts__cli_diff(int argc, char **argv)
     ts_err err;
     ts_err_clear(&err);
     diff_run dr = {.a = {.label = "deployed"}, .b = {.label = "candidate"}};
-    ts_arena_init(&dr.arena, 0);
+    ts_arena_init(&dr.arena, TS_LIMIT_ARENA_SNAPSHOT);
     if ((code = load(&dr, &da, &err)) < 0)
         code = screen_copies(&dr, &da, &err);
     const ts_cell *scope_cell = NULL;

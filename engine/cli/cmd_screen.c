@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/limits.h"
 #include "triscreen/app.h"
 #include "triscreen/arena.h"
 #include "triscreen/date.h"
@@ -170,7 +171,7 @@ static int check_person(ts_app *app, const char *person)
     ts_err err;
     ts_err_clear(&err);
     ts_arena pa;
-    ts_arena_init(&pa, 0);
+    ts_arena_init(&pa, TS_LIMIT_ARENA_RECORD);
     ts_person p;
     ts_status rc = ts_store_get_person(ts_app_store(app), person, &pa, &p, &err);
     ts_arena_release(&pa);

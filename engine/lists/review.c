@@ -182,7 +182,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
         return rc;
     const char *outcome = ts_review_outcome_name(r->outcome);
     ts_arena a;
-    ts_arena_init(&a, 0);
+    ts_arena_init(&a, TS_LIMIT_ARENA_RECORD);
     rc = ts_store_begin(s, err);
     if (rc != TS_OK)
         goto done;

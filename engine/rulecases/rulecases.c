@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "base/limits.h"
 #include "triscreen/date.h"
 #include "triscreen/decide.h"
 #include "triscreen/record.h"
@@ -67,7 +68,7 @@ ts_status ts_rulecases_new(ts_rulecases **out, ts_err *err)
     ts_rulecases *rc = calloc(1, sizeof *rc);
     if (!rc)
         return ts_err_set(err, TS_NOMEM, NULL, "out of memory");
-    ts_arena_init(&rc->arena, 0);
+    ts_arena_init(&rc->arena, TS_LIMIT_ARENA_CASES);
     *out = rc;
     return TS_OK;
 }
@@ -857,7 +858,7 @@ ts_status ts_rulecases_run(ts_rulecases *rc, const ts_rulepack *pack, ts_case_fn
 {
     ts_rulehost *h = NULL;
     ts_arena scratch;
-    ts_arena_init(&scratch, 0);
+    ts_arena_init(&scratch, TS_LIMIT_ARENA_BATCH);
     size_t nrules = ts_rulepack_count(pack);
     bool *covered = calloc(nrules ? nrules : 1, sizeof *covered);
     ts_rulecases_summary sum = {0};

@@ -16,7 +16,8 @@
 #include "triscreen/date.h"
 #include "triscreen/decide.h"
 #include "triscreen/screen.h"
-#include "passes/jsonbuf.h"
+#include "triscreen/jsonw.h"
+#include "base/limits.h"
 
 #define BATCH_PERSONS 256
 #define BATCH_ARENA_CAP ((size_t)512 << 20)
@@ -378,11 +379,11 @@ static void *reader_main(void *arg)
 
 /* Evidence that names a circle member carries the member as data (issue 12 A1): when ev
  * mentions a member's id, name (3 bytes or more) or group cell — the longest match at
- * each place — appends ,"parts":[TEXT | {"member","relation","grid","text"}, …] whose
+ * each place — writes "parts":[TEXT | {"member","relation","grid","text"}, …] whose
  * texts join to ev again. Readers render a member outside their scopes from the part,
  * never by editing text (lists/redact.c). Members are the subject's whole circle, a
  * superset of what any one rule was shown, so a hostile rule's text is covered too. */
-static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *c, size_t n_c)
+static void evidence_parts(ts_jsonw *w, const char *ev, const ts_circle_member *c, size_t n_c)
 {
     size_t len = ev ? strlen(ev) : 0, start = 0;
     bool any = false;
@@ -403,39 +404,48 @@ static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *
             i++;
             continue;
         }
-        ts__jbuf_lit(jb, any ? "," : ",\"parts\":[");
-        any = true;
-        if (i > start) {
-            ts__jbuf_strn(jb, ev + start, i - start);
-            ts__jbuf_lit(jb, ",");
+        if (!any) {
+            ts_jsonw_key(w, "parts");
+            ts_jsonw_arr(w);
         }
-        ts__jbuf_lit(jb, "{\"member\":");
-        ts__jbuf_str(jb, bm->person->id);
-        ts__jbuf_lit(jb, ",\"relation\":");
-        ts__jbuf_str(jb, bm->relation ? bm->relation : "");
-        ts__jbuf_lit(jb, ",\"grid\":");
-        ts__jbuf_str(jb, bm->person->grid ? bm->person->grid : "");
-        ts__jbuf_lit(jb, ",\"text\":");
-        ts__jbuf_strn(jb, ev + i, best);
-        ts__jbuf_lit(jb, "}");
+        any = true;
+        if (i > start)
+            ts_jsonw_strn(w, ev + start, i - start);
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "member", bm->person->id);
+        ts_jsonw_kstr(w, "relation", bm->relation ? bm->relation : "");
+        ts_jsonw_kstr(w, "grid", bm->person->grid ? bm->person->grid : "");
+        ts_jsonw_key(w, "text");
+        ts_jsonw_strn(w, ev + i, best);
+        ts_jsonw_obj_end(w);
         i += best;
         start = i;
     }
     if (!any)
         return;
-    if (start < len) {
-        ts__jbuf_lit(jb, ",");
-        ts__jbuf_strn(jb, ev + start, len - start);
-    }
-    ts__jbuf_lit(jb, "]");
+    if (start < len)
+        ts_jsonw_strn(w, ev + start, len - start);
+    ts_jsonw_arr_end(w);
 }
 
+/* Copies the finished JSON text of jb into the arena (NULL on any failure). */
+static const char *json_dup(const ts_jsonw *w, const ts_buf *jb, ts_arena *a)
+{
+    if (ts_jsonw_finish(w) != TS_OK)
+        return NULL;
+    return ts_arena_strndup(a, ts_buf_str(jb), jb->len);
+}
+
+/* The fired rules of r as [{"id","evidence"[,"parts"]}], filtered by rule kind and
+ * feedback kind (-1 = any); copied into a, NULL when out of memory. */
 static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
-                              int only_feedback, const item *it, ts_jbuf *jb, ts_arena *a,
+                              int only_feedback, const item *it, ts_buf *jb, ts_arena *a,
                               size_t *count)
 {
-    ts__jbuf_reset(jb);
-    ts__jbuf_lit(jb, "[");
+    ts_jsonw w;
+    ts_buf_reset(jb);
+    ts_jsonw_init(&w, jb);
+    ts_jsonw_arr(&w);
     size_t n = 0;
     for (size_t i = 0; i < r->n_fired; i++) {
         const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
@@ -443,17 +453,34 @@ static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, 
             continue;
         if (only_feedback >= 0 && (int)ri->feedback != only_feedback)
             continue;
-        ts__jbuf_lit(jb, n++ ? ",{\"id\":" : "{\"id\":");
-        ts__jbuf_str(jb, ri->id);
-        ts__jbuf_lit(jb, ",\"evidence\":");
-        ts__jbuf_str(jb, r->fired[i].evidence ? r->fired[i].evidence : "");
-        evidence_parts(jb, r->fired[i].evidence, it->circle, it->n_circle);
-        ts__jbuf_lit(jb, "}");
+        n++;
+        ts_jsonw_obj(&w);
+        ts_jsonw_kstr(&w, "id", ri->id);
+        ts_jsonw_kstr(&w, "evidence", r->fired[i].evidence ? r->fired[i].evidence : "");
+        evidence_parts(&w, r->fired[i].evidence, it->circle, it->n_circle);
+        ts_jsonw_obj_end(&w);
     }
-    ts__jbuf_lit(jb, "]");
+    ts_jsonw_arr_end(&w);
     if (count)
         *count = n;
-    return ts__jbuf_dup(jb, a);
+    return json_dup(&w, jb, a);
+}
+
+/* The ids of the gap rules that fired, as a JSON array of strings. */
+static const char *gaps_json(const ts_rulepack *pack, const ts_eval_result *r, ts_buf *jb,
+                             ts_arena *a)
+{
+    ts_jsonw w;
+    ts_buf_reset(jb);
+    ts_jsonw_init(&w, jb);
+    ts_jsonw_arr(&w);
+    for (size_t i = 0; i < r->n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
+        if (ri->kind == TS_RULE_GAP)
+            ts_jsonw_str(&w, ri->id);
+    }
+    ts_jsonw_arr_end(&w);
+    return json_dup(&w, jb, a);
 }
 
 /* "[a]" + "[b]" → "[a,b]" */
@@ -522,7 +549,7 @@ static void decide_row(pass_ctx *pc, item *it, int engine, int score, const char
         it->row_changed = !pr || !row_equal(pr, r);
 }
 
-static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_jbuf *jb)
+static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_buf *jb)
 {
     const ts_rulepack *pack = pc->o->pack;
     ts_eval_ctx ctx = {.now = pc->o->now, .pass = pc->pass, .scope = pc->scope_name};
@@ -544,19 +571,7 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         it->suspect = fo.suspect;
         it->n_gaps = fo.n_gaps;
         it->early_engine = fo.early;
-        ts__jbuf_reset(jb);
-        ts__jbuf_lit(jb, "[");
-        size_t n = 0;
-        for (size_t i = 0; i < it->res.n_fired; i++) {
-            const ts_rule_info *ri = ts_rulepack_rule(pack, it->res.fired[i].rule);
-            if (ri->kind != TS_RULE_GAP)
-                continue;
-            if (n++)
-                ts__jbuf_lit(jb, ",");
-            ts__jbuf_str(jb, ri->id);
-        }
-        ts__jbuf_lit(jb, "]");
-        it->gaps_json = ts__jbuf_dup(jb, a);
+        it->gaps_json = gaps_json(pack, &it->res, jb, a);
         if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
             it->fb_json[TS_FEEDBACK_EARLY] =
                 rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
@@ -620,8 +635,8 @@ static void *worker_main(void *arg)
 {
     worker_arg *wa = arg;
     pass_ctx *pc = wa->pc;
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
+    ts_buf jb;
+    ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     for (;;) {
         pthread_mutex_lock(&pc->mu);
         batch *b = NULL;
@@ -667,7 +682,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&pc->cv);
         pthread_mutex_unlock(&pc->mu);
     }
-    ts__jbuf_release(&jb);
+    ts_buf_release(&jb);
     return NULL;
 }
 
@@ -1016,8 +1031,8 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     ts_arena_init(&b->arena, BATCH_ARENA_CAP);
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
+    ts_buf jb;
+    ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     ts_run_info info = {.pass = ts_pass_name(pass),
                         .scope = "ingest",
                         .now = pc.now_s,
@@ -1079,7 +1094,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
                                  (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json, err);
         free(json);
     }
-    ts__jbuf_release(&jb);
+    ts_buf_release(&jb);
     ts_arena_release(&b->arena);
     free(b);
     return rc;
@@ -1111,78 +1126,70 @@ void ts_screen_result_release(ts_screen_result *r)
     }
 }
 
+/* A number with three decimals, as the summary has always shown seconds. */
+static void json_secs(ts_jsonw *w, const char *key, double v)
+{
+    char secs[32];
+    int n = snprintf(secs, sizeof secs, "%.3f", v);
+    ts_jsonw_key(w, key);
+    ts_jsonw_raw(w, secs, n > 0 ? (size_t)n : 0);
+}
+
+static void json_counts(ts_jsonw *w, const char *key, const char *const *names, const uint64_t *v,
+                        size_t n)
+{
+    ts_jsonw_key(w, key);
+    ts_jsonw_obj(w);
+    for (size_t i = 0; i < n; i++)
+        ts_jsonw_kint(w, names[i], (int64_t)v[i]);
+    ts_jsonw_obj_end(w);
+}
+
 char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rulepack *pack,
                              const char *scope)
 {
     const ts_pass_summary *p = &r->pass[i];
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
-    ts__jbuf_lit(&jb, "{\"run\":");
-    ts__jbuf_int(&jb, p->run);
-    ts__jbuf_lit(&jb, ",\"pass\":");
-    ts__jbuf_str(&jb, ts_pass_name(p->pass));
-    ts__jbuf_lit(&jb, ",\"scope\":");
-    ts__jbuf_str(&jb, scope ? scope : "all");
-    ts__jbuf_lit(&jb, ",\"rules_version\":");
-    ts__jbuf_str(&jb, ts_rulepack_hash(pack));
-    ts__jbuf_lit(&jb, ",\"persons\":");
-    ts__jbuf_int(&jb, (long long)p->persons);
-    ts__jbuf_lit(&jb, ",\"fired\":{");
-    size_t k = 0;
+    ts_buf jb;
+    ts_jsonw w;
+    ts_buf_init(&jb, TS_LIMIT_LINE);
+    ts_jsonw_init(&w, &jb);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kint(&w, "run", p->run);
+    ts_jsonw_kstr(&w, "pass", ts_pass_name(p->pass));
+    ts_jsonw_kstr(&w, "scope", scope ? scope : "all");
+    ts_jsonw_kstr(&w, "rules_version", ts_rulepack_hash(pack));
+    ts_jsonw_kint(&w, "persons", (int64_t)p->persons);
+    ts_jsonw_key(&w, "fired");
+    ts_jsonw_obj(&w);
     for (size_t j = 0; p->fired && j < ts_rulepack_count(pack); j++) {
         const ts_rule_info *ri = ts_rulepack_rule(pack, j);
-        if (ri->pass != p->pass)
-            continue;
-        if (k++)
-            ts__jbuf_lit(&jb, ",");
-        ts__jbuf_str(&jb, ri->id);
-        ts__jbuf_lit(&jb, ":");
-        ts__jbuf_int(&jb, (long long)p->fired[j]);
+        if (ri->pass == p->pass)
+            ts_jsonw_kint(&w, ri->id, (int64_t)p->fired[j]);
     }
-    ts__jbuf_lit(&jb, "}");
+    ts_jsonw_obj_end(&w);
     if (p->pass == TS_PASS_FULL) {
-        ts__jbuf_lit(&jb, ",\"suspects\":");
-        ts__jbuf_int(&jb, (long long)p->suspects);
-        ts__jbuf_lit(&jb, ",\"newly_suspect\":");
-        ts__jbuf_int(&jb, (long long)p->newly_suspect);
-        ts__jbuf_lit(&jb, ",\"with_gaps\":");
-        ts__jbuf_int(&jb, (long long)p->with_gaps);
+        ts_jsonw_kint(&w, "suspects", (int64_t)p->suspects);
+        ts_jsonw_kint(&w, "newly_suspect", (int64_t)p->newly_suspect);
+        ts_jsonw_kint(&w, "with_gaps", (int64_t)p->with_gaps);
     }
-    ts__jbuf_lit(&jb, ",\"lists\":{\"red\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_RED]);
-    ts__jbuf_lit(&jb, ",\"yellow\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_YELLOW]);
-    ts__jbuf_lit(&jb, ",\"blue\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_BLUE]);
-    ts__jbuf_lit(&jb, "},\"transitions\":{\"total\":");
-    ts__jbuf_int(&jb, (long long)p->transitions);
-    ts__jbuf_lit(&jb, ",\"entered\":");
-    ts__jbuf_int(&jb, (long long)p->entered);
-    ts__jbuf_lit(&jb, ",\"left\":");
-    ts__jbuf_int(&jb, (long long)p->left);
-    ts__jbuf_lit(&jb, ",\"rose\":");
-    ts__jbuf_int(&jb, (long long)p->rose);
-    ts__jbuf_lit(&jb, ",\"fell\":");
-    ts__jbuf_int(&jb, (long long)p->fell);
-    ts__jbuf_lit(&jb, "},\"alerts\":{\"early\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_EARLY]);
-    ts__jbuf_lit(&jb, ",\"detailed\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_DETAILED]);
-    ts__jbuf_lit(&jb, ",\"quick\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_QUICK]);
-    ts__jbuf_lit(&jb, "},\"rule_errors\":");
-    ts__jbuf_int(&jb, (long long)p->rule_errors);
-    char secs[32];
-    snprintf(secs, sizeof secs, "%.3f", p->seconds);
-    ts__jbuf_lit(&jb, ",\"seconds\":");
-    ts__jbuf_lit(&jb, secs);
-    snprintf(secs, sizeof secs, "%.3f", p->eval_cpu_seconds);
-    ts__jbuf_lit(&jb, ",\"eval_cpu_seconds\":");
-    ts__jbuf_lit(&jb, secs);
-    ts__jbuf_lit(&jb, "}");
-    if (jb.oom) {
-        ts__jbuf_release(&jb);
+    static const char *const lists[] = {"red", "yellow", "blue"};
+    const uint64_t lv[] = {p->lists[TS_COLOUR_RED], p->lists[TS_COLOUR_YELLOW],
+                           p->lists[TS_COLOUR_BLUE]};
+    json_counts(&w, "lists", lists, lv, 3);
+    static const char *const trans[] = {"total", "entered", "left", "rose", "fell"};
+    const uint64_t tv[] = {p->transitions, p->entered, p->left, p->rose, p->fell};
+    json_counts(&w, "transitions", trans, tv, 5);
+    static const char *const alerts[] = {"early", "detailed", "quick"};
+    const uint64_t av[] = {p->alerts[TS_FEEDBACK_EARLY], p->alerts[TS_FEEDBACK_DETAILED],
+                           p->alerts[TS_FEEDBACK_QUICK]};
+    json_counts(&w, "alerts", alerts, av, 3);
+    ts_jsonw_kint(&w, "rule_errors", (int64_t)p->rule_errors);
+    json_secs(&w, "seconds", p->seconds);
+    json_secs(&w, "eval_cpu_seconds", p->eval_cpu_seconds);
+    ts_jsonw_obj_end(&w);
+    if (ts_jsonw_finish(&w) != TS_OK) {
+        ts_buf_release(&jb);
         return NULL;
     }
-    return jb.p; /* ownership passes to the caller */
+    return ts_buf_take(&jb); /* ownership passes to the caller */
 }

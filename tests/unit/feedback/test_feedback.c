@@ -20,6 +20,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
+#include "render/render_alerts.h"
 #include "triscreen/grid.h"
 #include "triscreen/store.h"
 
@@ -168,6 +169,24 @@ static void seen_free(seen *s)
     for (size_t i = 0; i < s->n; i++)
         json_object_put(s->obj[i]);
     s->n = 0;
+}
+
+typedef struct typed_seen {
+    size_t n, n_route;
+    char id[24], route0[64], rule0[64];
+    ts_feedback kind;
+} typed_seen;
+
+static ts_status typed_one(void *ud, const ts_alert *a)
+{
+    typed_seen *t = ud;
+    t->n++;
+    snprintf(t->id, sizeof t->id, "%s", a->id);
+    t->kind = a->kind;
+    t->n_route = a->n_route;
+    snprintf(t->route0, sizeof t->route0, "%s", a->n_route ? a->route[0] : "");
+    snprintf(t->rule0, sizeof t->rule0, "%s", a->n_rules ? a->rules[0].id : "");
+    return TS_OK;
 }
 
 static void list(fixture *fx, const ts_alert_filter *f, seen *out)
@@ -636,15 +655,18 @@ static void test_filters(void **state)
     int64_t max = -1;
     ok(ts_alerts_max_cursor(fx->s, &max, &err), &err);
     assert_int_equal(max, 4);
-    /* the table row */
-    list(fx, &(ts_alert_filter){.since = 3}, &s);
-    char row[512];
-    const char *j = json_object_to_json_string(s.obj[0]);
-    assert_int_equal(ts_alert_table_row(j, row, sizeof row), TS_OK);
-    assert_non_null(strstr(row, "A-000004"));
-    assert_non_null(strstr(row, "o-t02-v01-g01,o-t02-v01,o-t02 / problem_event"));
-    assert_int_equal(ts_alert_table_row("nope", row, sizeof row), TS_INVALID);
-    assert_non_null(ts_alert_table_header());
+    /* the typed row */
+    typed_seen ts = {0};
+    int64_t last = 0;
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.since = 3}, typed_one, &ts, &last, &err),
+       &err);
+    assert_int_equal(ts.n, 1);
+    assert_int_equal(last, 4);
+    assert_string_equal(ts.id, "A-000004");
+    assert_int_equal(ts.kind, TS_FEEDBACK_QUICK);
+    assert_int_equal(ts.n_route, 3);
+    assert_string_equal(ts.route0, "o-t02-v01-g01");
+    assert_string_equal(ts.rule0, "problem_event");
     seen_free(&s);
     int64_t at;
     assert_true(ts_alert_parse_time("2026-11-25", &at));
@@ -845,16 +867,15 @@ static void test_stats(void **state)
     unsigned n;
     ok(ts_feedback_escalate(fx->fb, fx->s, (int64_t)time(NULL) + 3600, &n, &err), &err);
     assert_int_equal(n, 1); /* P4's quick alert: counted once, not per row */
-    char path[128];
-    snprintf(path, sizeof path, "%s/stats.json", fx->dir);
-    FILE *f = fopen(path, "w+");
-    assert_non_null(f);
-    ok(ts_alerts_stats(fx->s, fx->grid, true, f, &err), &err);
-    rewind(f);
+    ts_alert_stats st;
+    ok(ts_alerts_stats_read(fx->s, fx->grid, &st, &err), &err);
+    assert_int_equal(st.by[TS_FEEDBACK_QUICK][TS_ALERT_NEW], 1);
+    assert_int_equal(st.n_towns, 2);
+    ts_buf out;
+    ts_buf_init(&out, 1 << 16);
+    assert_int_equal(ts_render_alert_stats_json(&out, &st), TS_OK);
     char buf[8192];
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    buf[len] = '\0';
-    fclose(f);
+    snprintf(buf, sizeof buf, "%s", ts_buf_str(&out));
     json_object *o = json_tokener_parse(buf), *by_kind, *quick, *by_status, *towns;
     assert_non_null(o);
     assert_string_equal(field(o, "total"), "4");
@@ -877,12 +898,11 @@ static void test_stats(void **state)
     assert_string_equal(field(t1, "closed"), "1");
     assert_string_equal(field(t1, "closure_rate"), "0.5");
     json_object_put(o);
-    f = fopen(path, "w+");
-    ok(ts_alerts_stats(fx->s, fx->grid, false, f, &err), &err);
-    rewind(f);
-    len = fread(buf, 1, sizeof buf - 1, f);
-    buf[len] = '\0';
-    fclose(f);
+    ts_buf_reset(&out);
+    assert_int_equal(ts_render_alert_stats_text(&out, &st), TS_OK);
+    snprintf(buf, sizeof buf, "%s", ts_buf_str(&out));
+    ts_buf_release(&out);
+    ts_alert_stats_release(&st);
     assert_non_null(strstr(buf, "closure rate by town"));
     assert_non_null(strstr(buf, "T01"));
     assert_non_null(strstr(buf, "median time to close"));

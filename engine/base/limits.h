@@ -64,6 +64,7 @@
 
 #define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
 #define TS_LIMIT_RULES_JSON (8u << 20) /* bytes in one fired-rules / reasons / alert JSON text */
+#define TS_LIMIT_REPORT_BYTES (64u << 20) /* bytes in one rendered report (text, JSON or HTML) */
 
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */

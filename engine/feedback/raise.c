@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 
 #include "triscreen/date.h"
+#include "triscreen/fired.h"
+#include "base/limits.h"
 #include "feedback/fb_int.h"
 #include "lists/redact.h"
 
@@ -114,88 +116,60 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Normalises a [{"id","evidence"}] array: drops entries without an id and repeats of an
- * id (the first evidence wins). *rules receives the compact JSON, *ids the sorted rule
- * ids joined by ','. Both malloc'd. */
-static ts_status normalise_rules(const char *rules_json, char **rules, char **ids, ts_err *err)
+/* Normalises the rules behind an alert: drops entries without an id and repeats of an
+ * id (the first evidence wins). *rules receives their stored JSON (triscreen/fired.h),
+ * *ids the sorted rule ids joined by ','. Both malloc'd. */
+static ts_status normalise_rules(const ts_fired_rule *in, size_t n, char **rules, char **ids,
+                                 ts_err *err)
 {
+    ts_fired_rule *keep = calloc(n ? n : 1, sizeof *keep);
+    const char **idv = calloc(n ? n : 1, sizeof *idv);
+    size_t n_ids = 0, len = 1;
     ts_status rc = TS_OK;
-    json_object *in = rules_json ? json_tokener_parse(rules_json) : NULL;
-    json_object *outa = json_object_new_array();
-    const char **idv = NULL;
-    size_t n_ids = 0;
-    if (!outa) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    if (rules_json && (!in || !json_object_is_type(in, json_type_array))) {
-        rc = ts_err_set(err, TS_INVALID, "feedback", "alert rules are not a JSON array: %.80s",
-                        rules_json);
-        goto done;
-    }
-    size_t n = in ? json_object_array_length(in) : 0;
-    idv = calloc(n ? n : 1, sizeof *idv);
-    if (!idv) {
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    if (!keep || !idv) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(in, i), *jid, *jev;
-        if (!json_object_object_get_ex(e, "id", &jid) ||
-            !json_object_is_type(jid, json_type_string))
-            continue;
-        const char *id = json_object_get_string(jid);
-        bool seen = false;
+        bool seen = !in[i].id;
         for (size_t k = 0; k < n_ids && !seen; k++)
-            seen = !strcmp(idv[k], id);
+            seen = !strcmp(idv[k], in[i].id);
         if (seen)
             continue;
-        idv[n_ids++] = id;
-        json_object *o = json_object_new_object();
-        const char *ev = json_object_object_get_ex(e, "evidence", &jev) && jev
-                             ? json_object_get_string(jev)
-                             : "";
-        if (!o || json_object_array_add(outa, o) != 0) {
-            json_object_put(o);
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
-        if (json_object_object_add(o, "id", json_object_new_string(id)) != 0 ||
-            json_object_object_add(o, "evidence", json_object_new_string(ev ? ev : "")) != 0) {
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
-        /* the members the evidence names, as data: readers render them per scope */
-        json_object *parts;
-        if (json_object_object_get_ex(e, "parts", &parts) &&
-            json_object_is_type(parts, json_type_array) &&
-            json_object_object_add(o, "parts", json_object_get(parts)) != 0) {
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
+        keep[n_ids] = in[i];
+        idv[n_ids++] = in[i].id;
+        len += strlen(in[i].id) + 1;
+    }
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_fired_rules_write(&w, keep, n_ids);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
+        goto done;
     }
     qsort(idv, n_ids, sizeof *idv, cmp_str);
-    size_t len = 1;
-    for (size_t i = 0; i < n_ids; i++)
-        len += strlen(idv[i]) + 1;
     char *joined = malloc(len);
-    char *r = strdup(json_object_to_json_string_ext(outa, JSON_FLAGS));
-    if (!joined || !r) {
-        free(joined);
-        free(r);
+    if (!joined) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
-    joined[0] = '\0';
     size_t at = 0;
+    joined[0] = '\0';
     for (size_t i = 0; i < n_ids; i++)
         at += (size_t)sprintf(joined + at, "%s%s", i ? "," : "", idv[i]);
-    *rules = r;
+    *rules = ts_buf_take(&b);
+    if (!*rules && !(*rules = strdup("[]"))) {
+        free(joined);
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
     *ids = joined;
 done:
+    ts_buf_release(&b);
+    free(keep);
     free(idv);
-    json_object_put(in);
-    json_object_put(outa);
     return rc;
 }
 
@@ -415,7 +389,7 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
         a->kind > TS_FEEDBACK_QUICK)
         return ts_err_set(err, TS_INVALID, "feedback", "screen alert without kind, person or grid");
     char *rules = NULL, *ids = NULL;
-    ts_status rc = normalise_rules(a->rules_json ? a->rules_json : "[]", &rules, &ids, err);
+    ts_status rc = normalise_rules(a->rules, a->rules ? a->n_rules : 0, &rules, &ids, err);
     if (rc != TS_OK)
         return rc;
     raise_req q = {.kind = a->kind,
@@ -465,35 +439,35 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
     size_t elen = strlen(ev->type) + strlen(note) + 16;
     char *evidence = malloc(elen);
     char *key = malloc(strlen(ev->type) + 64);
-    json_object *arr = json_object_new_array(), *o = json_object_new_object();
-    if (!evidence || !key || !arr || !o) {
-        json_object_put(o);
+    ts_buf rules;
+    ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
+    if (!evidence || !key) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
     snprintf(evidence, elen, "%s %s%s%s", ev->type, date, note[0] ? " " : "", note);
     sprintf(key, "problem_event:%s|%s|%016llx", ev->type, date,
             (unsigned long long)ts__fb_hash(note));
-    json_object_array_add(arr, o);
-    json_object_object_add(o, "id", json_object_new_string("problem_event"));
-    json_object_object_add(o, "evidence", json_object_new_string(evidence));
-    const char *rules = json_object_to_json_string_ext(arr, JSON_FLAGS);
-    if (!rules) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    const ts_fired_rule fr = {.id = "problem_event", .evidence = evidence};
+    ts_jsonw w;
+    ts_jsonw_init(&w, &rules);
+    ts_fired_rules_write(&w, &fr, 1);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "the rules of a quick alert");
         goto done;
     }
     raise_req q = {.kind = TS_FEEDBACK_QUICK,
                    .person = p->id,
                    .grid = p->grid,
                    .colour = listed ? colour : NULL,
-                   .rules = rules,
+                   .rules = ts_buf_str(&rules),
                    .key = key,
                    .run = 0};
     rc = raise_alert(fb, s, &q, err);
 done:
     free(evidence);
     free(key);
-    json_object_put(arr);
+    ts_buf_release(&rules);
     return rc;
 }
 

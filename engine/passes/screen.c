@@ -39,8 +39,11 @@ typedef struct item {
     const char *gaps_json;
     ts_list_row row; /* new list state (regional/targeted) */
     bool row_changed;
-    int from, to;           /* effective colour before/after */
-    const char *fb_json[4]; /* per feedback kind: the rules behind it, or NULL */
+    int from, to; /* effective colour before/after */
+    /* per feedback kind: due, and the rules behind it */
+    bool fb_due[TS_FEEDBACK_N];
+    const ts_fired_rule *fb_rules[TS_FEEDBACK_N];
+    size_t n_fb[TS_FEEDBACK_N];
     bool early_engine;
     bool detailed_engine;
 } item;
@@ -379,14 +382,16 @@ static void *reader_main(void *arg)
 
 /* Evidence that names a circle member carries the member as data (issue 12 A1): when ev
  * mentions a member's id, name (3 bytes or more) or group cell — the longest match at
- * each place — writes "parts":[TEXT | {"member","relation","grid","text"}, …] whose
- * texts join to ev again. Readers render a member outside their scopes from the part,
- * never by editing text (lists/redact.c). Members are the subject's whole circle, a
- * superset of what any one rule was shown, so a hostile rule's text is covered too. */
-static void evidence_parts(ts_jsonw *w, const char *ev, const ts_circle_member *c, size_t n_c)
+ * each place — fr gets parts [TEXT | {member, relation, grid, text}, …] whose texts
+ * join to ev again. Readers render a member outside their scopes from the part, never
+ * by editing text (lists/redact.c). Members are the subject's whole circle, a superset
+ * of what any one rule was shown, so a hostile rule's text is covered too. False when
+ * out of memory. */
+static bool evidence_parts(ts_fired_rule *fr, const ts_circle_member *c, size_t n_c, ts_arena *a)
 {
-    size_t len = ev ? strlen(ev) : 0, start = 0;
-    bool any = false;
+    const char *ev = fr->evidence;
+    size_t len = strlen(ev), start = 0, n = 0;
+    ts_evidence_part *parts = NULL;
     for (size_t i = 0; n_c && i < len;) {
         size_t best = 0;
         const ts_circle_member *bm = NULL;
@@ -404,28 +409,52 @@ static void evidence_parts(ts_jsonw *w, const char *ev, const ts_circle_member *
             i++;
             continue;
         }
-        if (!any) {
-            ts_jsonw_key(w, "parts");
-            ts_jsonw_arr(w);
-        }
-        any = true;
+        /* at most 2 parts per match and one tail: 2 * len + 1 bounds them all */
+        if (!parts && !(parts = ts_arena_alloc(a, (2 * len + 1) * sizeof *parts)))
+            return false;
         if (i > start)
-            ts_jsonw_strn(w, ev + start, i - start);
-        ts_jsonw_obj(w);
-        ts_jsonw_kstr(w, "member", bm->person->id);
-        ts_jsonw_kstr(w, "relation", bm->relation ? bm->relation : "");
-        ts_jsonw_kstr(w, "grid", bm->person->grid ? bm->person->grid : "");
-        ts_jsonw_key(w, "text");
-        ts_jsonw_strn(w, ev + i, best);
-        ts_jsonw_obj_end(w);
+            parts[n++] = (ts_evidence_part){.text = ev + start, .len = i - start};
+        parts[n++] = (ts_evidence_part){.text = ev + i,
+                                        .len = best,
+                                        .member = bm->person->id,
+                                        .relation = bm->relation ? bm->relation : "",
+                                        .grid = bm->person->grid ? bm->person->grid : ""};
         i += best;
         start = i;
     }
-    if (!any)
-        return;
-    if (start < len)
-        ts_jsonw_strn(w, ev + start, len - start);
-    ts_jsonw_arr_end(w);
+    if (n && start < len)
+        parts[n++] = (ts_evidence_part){.text = ev + start, .len = len - start};
+    fr->parts = parts;
+    fr->n_parts = n;
+    return true;
+}
+
+/* The fired rules of r, filtered by rule kind and feedback kind (-1 = any), as typed
+ * rules with their evidence parts, allocated from a. NULL when out of memory. */
+static const ts_fired_rule *fired_rules(const ts_rulepack *pack, const ts_eval_result *r,
+                                        int only_kind, int only_feedback, const item *it,
+                                        ts_arena *a, size_t *count)
+{
+    ts_fired_rule *v = ts_arena_alloc(a, (r->n_fired ? r->n_fired : 1) * sizeof *v);
+    size_t n = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < r->n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
+        if (only_kind >= 0 && (int)ri->kind != only_kind)
+            continue;
+        if (only_feedback >= 0 && (int)ri->feedback != only_feedback)
+            continue;
+        ts_fired_rule *fr = &v[n++];
+        *fr = (ts_fired_rule){.id = ri->id,
+                              .title = ri->title,
+                              .score = ri->score,
+                              .evidence = r->fired[i].evidence ? r->fired[i].evidence : ""};
+        if (!evidence_parts(fr, it->circle, it->n_circle, a))
+            return NULL;
+    }
+    *count = n;
+    return v;
 }
 
 /* Copies the finished JSON text of jb into the arena (NULL on any failure). */
@@ -436,34 +465,29 @@ static const char *json_dup(const ts_jsonw *w, const ts_buf *jb, ts_arena *a)
     return ts_arena_strndup(a, ts_buf_str(jb), jb->len);
 }
 
-/* The fired rules of r as [{"id","evidence"[,"parts"]}], filtered by rule kind and
- * feedback kind (-1 = any); copied into a, NULL when out of memory. */
-static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
-                              int only_feedback, const item *it, ts_buf *jb, ts_arena *a,
-                              size_t *count)
+/* All fired rules as their stored JSON text (ledger rules, list reasons), in a; jb is
+ * the worker's scratch buffer. */
+static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, const item *it,
+                              ts_buf *jb, ts_arena *a)
 {
+    size_t n = 0;
+    const ts_fired_rule *v = fired_rules(pack, r, -1, -1, it, a, &n);
+    if (!v)
+        return NULL;
     ts_jsonw w;
     ts_buf_reset(jb);
     ts_jsonw_init(&w, jb);
-    ts_jsonw_arr(&w);
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_fired; i++) {
-        const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
-        if (only_kind >= 0 && (int)ri->kind != only_kind)
-            continue;
-        if (only_feedback >= 0 && (int)ri->feedback != only_feedback)
-            continue;
-        n++;
-        ts_jsonw_obj(&w);
-        ts_jsonw_kstr(&w, "id", ri->id);
-        ts_jsonw_kstr(&w, "evidence", r->fired[i].evidence ? r->fired[i].evidence : "");
-        evidence_parts(&w, r->fired[i].evidence, it->circle, it->n_circle);
-        ts_jsonw_obj_end(&w);
-    }
-    ts_jsonw_arr_end(&w);
-    if (count)
-        *count = n;
+    ts_fired_rules_write(&w, v, n);
     return json_dup(&w, jb, a);
+}
+
+/* Sets the rules behind feedback `kind` (a feedback is due when it has them). */
+static bool set_feedback(item *it, ts_feedback kind, const ts_fired_rule *rules, size_t n)
+{
+    it->fb_rules[kind] = rules;
+    it->n_fb[kind] = n;
+    it->fb_due[kind] = rules != NULL;
+    return rules != NULL;
 }
 
 /* The ids of the gap rules that fired, as a JSON array of strings. */
@@ -558,11 +582,14 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         return rc;
     ts_arena *a = &b->arena;
     const int *th = pc->o->cfg->thresholds;
-    it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
+    it->rules_json = rules_json(pack, &it->res, it, jb, a);
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
-        const char *j = rules_json(pack, &it->res, -1, fb, it, jb, a, &n);
-        it->fb_json[fb] = n ? j : NULL;
+        const ts_fired_rule *v = fired_rules(pack, &it->res, -1, fb, it, a, &n);
+        if (!v)
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+        if (n)
+            set_feedback(it, (ts_feedback)fb, v, n);
     }
     switch (pc->pass) {
     case TS_PASS_FULL: {
@@ -572,9 +599,12 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         it->n_gaps = fo.n_gaps;
         it->early_engine = fo.early;
         it->gaps_json = gaps_json(pack, &it->res, jb, a);
-        if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
-            it->fb_json[TS_FEEDBACK_EARLY] =
-                rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
+        if (it->early_engine && !it->fb_due[TS_FEEDBACK_EARLY]) {
+            size_t n = 0;
+            const ts_fired_rule *v = fired_rules(pack, &it->res, TS_RULE_SUSPECT, -1, it, a, &n);
+            if (!set_feedback(it, TS_FEEDBACK_EARLY, v, n))
+                return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+        }
         break;
     }
     case TS_PASS_REGIONAL: {
@@ -610,8 +640,14 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     }
     if (pc->pass != TS_PASS_FULL) {
         it->detailed_engine = ts_decide_is_rise((ts_colour)it->from, (ts_colour)it->to);
-        if (it->detailed_engine && !it->fb_json[TS_FEEDBACK_DETAILED])
-            it->fb_json[TS_FEEDBACK_DETAILED] = it->row.reasons;
+        if (it->detailed_engine && !it->fb_due[TS_FEEDBACK_DETAILED]) {
+            /* the list row's reasons: this pass's rules and what it built on */
+            ts_fired_rule *v = NULL;
+            size_t n = 0;
+            if ((rc = ts_fired_rules_read(it->row.reasons, a, &v, &n, &b->err)) != TS_OK)
+                return rc;
+            set_feedback(it, TS_FEEDBACK_DETAILED, v, n);
+        }
     }
     if (!it->rules_json || (pc->pass == TS_PASS_FULL && !it->gaps_json))
         return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
@@ -691,7 +727,7 @@ static void *worker_main(void *arg)
 static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback kind, const char *why,
                        ts_pass_summary *sum, ts_err *err)
 {
-    if (!it->fb_json[kind])
+    if (!it->fb_due[kind])
         return TS_OK;
     sum->alerts[kind]++;
     if (!pc->o->on_alert)
@@ -701,7 +737,8 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
                          .grid = it->person.grid,
                          .colour = pc->pass == TS_PASS_FULL ? it->subj.colour : (ts_colour)it->to,
                          .prior_colour = (ts_colour)it->from,
-                         .rules_json = it->fb_json[kind],
+                         .rules = it->fb_rules[kind],
+                         .n_rules = it->n_fb[kind],
                          .why = why,
                          .run = pc->run};
     return pc->o->on_alert(pc->o->alert_ud, s, &a, err);

@@ -116,15 +116,35 @@ static int teardown(void **state)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
+/* Typed fired rules from their stored JSON (the test data is written as JSON). The
+ * arena lives for the whole test binary: the rules are borrowed by each call only. */
+static ts_arena g_rules_arena;
+
+static const ts_fired_rule *T(const char *json, size_t *n)
+{
+    static bool init;
+    if (!init) {
+        ts_arena_init(&g_rules_arena, 0);
+        init = true;
+    }
+    ts_fired_rule *v = NULL;
+    ts_err err;
+    assert_int_equal(ts_fired_rules_read(json, &g_rules_arena, &v, n, &err), TS_OK);
+    return v;
+}
+
+#define TYPED(json) .rules = T((json), &tn_), .n_rules = tn_
+
 static void screen_alert(fixture *fx, ts_feedback kind, const char *person, const char *grid,
                          ts_colour colour, const char *rules)
 {
     ts_err err;
+    size_t tn_ = 0;
     ts_screen_alert a = {.kind = kind,
                          .person = person,
                          .grid = grid,
                          .colour = colour,
-                         .rules_json = rules,
+                         TYPED(rules),
                          .why = "test",
                          .run = 7};
     ok(ts_store_begin(fx->s, &err), &err);
@@ -345,10 +365,11 @@ static void test_route_sample_grid(void **state)
     ts_event ev = {.type = "threat_reported", .date = 20000, .note = ""};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_problem_event(fb, fx->s, &p, &ev, &err), &err);
+    size_t tn_ = 0;
     ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
                          .person = "P-9",
                          .grid = "T03-V04-G04",
-                         .rules_json = "[{\"id\":\"r\",\"evidence\":\"\"}]"};
+                         TYPED("[{\"id\":\"r\",\"evidence\":\"\"}]")};
     ok(ts_feedback_on_screen_alert(fb, fx->s, &a, &err), &err);
     ok(ts_store_commit(fx->s, &err), &err);
     seen s = {.n = 0};
@@ -386,11 +407,9 @@ static void test_dedup(void **state)
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_EARLY), 3);
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 1);
     /* two calls in one transaction */
-    ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
-                         .person = "P3",
-                         .grid = "T01-V01-G01",
-                         .rules_json = ab,
-                         .run = 1};
+    size_t tn_ = 0;
+    ts_screen_alert a = {
+        .kind = TS_FEEDBACK_EARLY, .person = "P3", .grid = "T01-V01-G01", TYPED(ab), .run = 1};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
@@ -705,10 +724,12 @@ static void *writer(void *p)
         for (int k = 0; wa->rc == TS_OK && k <= tx % 5 && raised < wa->n; k++, raised++) {
             char person[32];
             snprintf(person, sizeof person, "W%05d", raised);
+            static const ts_fired_rule w_rule = {.id = "w", .evidence = ""};
             ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
                                  .person = person,
                                  .grid = "T01-V01-G01",
-                                 .rules_json = "[{\"id\":\"w\",\"evidence\":\"\"}]"};
+                                 .rules = &w_rule,
+                                 .n_rules = 1};
             wa->rc = ts_feedback_on_screen_alert(fb, s, &a, &err);
         }
         if (wa->rc == TS_OK)
@@ -818,8 +839,7 @@ static void test_sink(void **state)
     ok(ts_feedback_flush(fx->fb, fx->s, &err), &err);
     assert_int_equal(count_lines(fx->sink, NULL, 0), 3);
     /* a rolled-back batch never reaches the sink */
-    ts_screen_alert a = {
-        .kind = TS_FEEDBACK_EARLY, .person = "PX", .grid = "T01-V01-G01", .rules_json = "[]"};
+    ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY, .person = "PX", .grid = "T01-V01-G01"};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
     ts_store_rollback(fx->s);

@@ -871,6 +871,50 @@ static void test_sink(void **state)
     fx->cfg.alerts_jsonl = NULL;
 }
 
+/* The scope is part of the feed's SQL: a row whose cell only starts like a scope cell
+ * (T01X-…, not under T01) or is not in the grid at all is never read, and a reader's
+ * scope counts every cell below it. */
+static void test_feed_scope_sql(void **state)
+{
+    fixture *fx = *state;
+    ts_err err;
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P1", "T01-V01-G01", TS_COLOUR_NONE, "[]");
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P2", "T02-V01-G01", TS_COLOUR_NONE, "[]");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO alerts(kind, person, grid, rules, route, created,"
+                                  " dedup) VALUES('early','PX','T01X-V01-G01','[]','[]',"
+                                  "'2026-11-01T00:00:00Z','x'),('early','PY','T01-V09-G09',"
+                                  "'[]','[]','2026-11-01T00:00:00Z','y')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    const ts_cell *t01 = ts_grid_find(fx->grid, "T01"), *v01 = ts_grid_find(fx->grid, "T01-V01");
+    const ts_cell *one[] = {t01}, *village[] = {v01};
+    typed_seen ts = {0};
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.scopes = one, .n_scopes = 1}, typed_one,
+                      &ts, NULL, &err),
+       &err);
+    assert_int_equal(ts.n, 1); /* P1 only: not T01X, not the unknown T01-V09-G09 */
+    assert_string_equal(ts.id, "A-000001");
+    ts = (typed_seen){0};
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.scopes = village, .n_scopes = 1},
+                      typed_one, &ts, NULL, &err),
+       &err);
+    assert_int_equal(ts.n, 1);
+    ts = (typed_seen){0};
+    ok(ts_alerts_read(fx->s, fx->grid, NULL, typed_one, &ts, NULL, &err), &err);
+    assert_int_equal(ts.n, 4); /* unscoped: every row */
+    /* a stored row outside the vocabulary is an error, not a guess */
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE alerts SET status = 'bogus' WHERE person = 'P1'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ts_alerts_read(fx->s, fx->grid, NULL, typed_one, &ts, NULL, &err), TS_INVALID);
+}
+
 /* ---- statistics ---------------------------------------------------------------------- */
 
 static void test_stats(void **state)
@@ -943,6 +987,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_scope_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -262,7 +262,7 @@ static ts_status cell_row(const report *r, const ts_cell *cell, report_row *out,
     return median_hours(r, cell->index, subtree_end(r->g, cell), &out->median_hours, err);
 }
 
-/* The rows shown (see ts_report_print) and the total row. */
+/* The rows shown (see triscreen/report.h) and the total row. */
 static ts_status pick_rows(report *r, ts_err *err)
 {
     size_t n = ts_grid_count(r->g);

@@ -76,6 +76,8 @@
 #define TS_LIMIT_EVENT_WINDOW_DAYS 1000000 /* days of a p:events{within_days = N} window */
 
 #define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
+#define TS_LIMIT_RULES_JSON (8u << 20) /* bytes in one fired-rules / reasons / alert JSON text */
+#define TS_LIMIT_REPORT_BYTES (64u << 20) /* bytes in one rendered report (text, JSON or HTML) */
 
 /* Config */
 #define TS_LIMIT_PATH 4096u                /* bytes in a file path the engine builds */

@@ -1,6 +1,7 @@
 /* cli/cmd_report.c — `triscreen report`: per-cell counts, list trends and alert closure
- * as text or JSON on stdout and/or a self-contained HTML file. Calls ts_report_print
- * (triscreen/lists.h); shares the setup of the list commands (cmd_lists.h). */
+ * as text or JSON on stdout and/or a self-contained HTML file: ts_report_read
+ * (triscreen/report.h) → engine/render/render_report.h; shares the setup of the list
+ * commands (cmd_lists.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,18 +10,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "triscreen/buf.h"
+#include "triscreen/report.h"
+#include "base/limits.h"
 #include "cli/cli.h"
 #include "cli/cmd_lists.h"
+#include "render/render_report.h"
 
 static const char usage[] =
     "usage: triscreen report [-c CONFIG] [--scope CODE] [--now DATE] [--format text|json]\n"
     "                        [--html FILE]\n"
     "With --html and no --format, only the HTML file is written (mode 0600).";
 
-/* Writes the HTML report to path: a temporary file (mkstemp: mode 0600) next to it,
- * renamed over path once complete, so a reader never sees half a page and an existing
- * file (or a symlink) at path is replaced, not written through. */
-static int write_html(const ts__cli_lists_env *e, const char *path)
+typedef enum { REPORT_TEXT, REPORT_JSON } report_format;
+
+/* Writes all of b to fd; false with errno set when it cannot. */
+static bool write_all(int fd, const ts_buf *b)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fd, ts_buf_str(b) + off, b->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return false;
+        off += (size_t)w;
+    }
+    return true;
+}
+
+/* Writes the rendered HTML page to path: a temporary file (mkstemp: mode 0600) next to
+ * it, renamed over path once complete, so a reader never sees half a page and an
+ * existing file (or a symlink) at path is replaced, not written through. */
+static int write_html(const ts_buf *page, const char *path)
 {
     size_t len = strlen(path);
     char *tmp = malloc(len + sizeof ".XXXXXX");
@@ -31,44 +53,69 @@ static int write_html(const ts__cli_lists_env *e, const char *path)
     memcpy(tmp, path, len);
     memcpy(tmp + len, ".XXXXXX", sizeof ".XXXXXX");
     int code = TS_EXIT_OK;
-    FILE *f = NULL;
     int fd = mkstemp(tmp);
     if (fd < 0) {
         ts_cli_fail("report: cannot create '%s': %s", path, strerror(errno));
         free(tmp);
         return TS_EXIT_FAILED;
     }
-    if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+    if (fchmod(fd, 0600) != 0 || !write_all(fd, page)) {
         ts_cli_fail("report: cannot write '%s': %s", tmp, strerror(errno));
         close(fd);
         code = TS_EXIT_FAILED;
-        goto done;
-    }
-    ts_err err;
-    ts_err_clear(&err);
-    ts_status rc = ts_report_print(e->store, e->grid, e->scope, e->now, TS_REPORT_HTML, f, &err);
-    int closed = fclose(f);
-    if (rc != TS_OK) {
-        ts_cli_error(&err);
-        code = ts_cli_exit_for(rc);
-    } else if (closed != 0) {
+    } else if (close(fd) != 0) {
         ts_cli_fail("report: cannot write '%s': %s", tmp, strerror(errno));
         code = TS_EXIT_FAILED;
     } else if (rename(tmp, path) != 0) {
         ts_cli_fail("report: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
         code = TS_EXIT_FAILED;
     }
-done:
     if (code != TS_EXIT_OK)
         unlink(tmp);
     free(tmp);
     return code;
 }
 
+/* Reads the report once and renders it to stdout (when `to_stdout`) and/or html. */
+static int report_out(const ts__cli_lists_env *e, bool to_stdout, report_format fmt,
+                      const char *html)
+{
+    ts_err err;
+    ts_err_clear(&err);
+    ts_report r;
+    ts_status rc = ts_report_read(e->store, e->grid, e->scope, e->now, &r, &err);
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        return ts_cli_exit_for(rc);
+    }
+    int code = TS_EXIT_OK;
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_REPORT_BYTES);
+    if (to_stdout) {
+        rc = fmt == REPORT_JSON ? ts_render_report_json(&b, &r) : ts_render_report_text(&b, &r);
+        if (rc == TS_OK && (fwrite(ts_buf_str(&b), 1, b.len, stdout) != b.len ||
+                            fflush(stdout) != 0 || ferror(stdout)))
+            rc = TS_IO;
+    }
+    if (rc == TS_OK && html) {
+        ts_buf_reset(&b);
+        if ((rc = ts_render_report_html(&b, &r)) == TS_OK)
+            code = write_html(&b, html);
+    }
+    if (rc != TS_OK) {
+        ts_err_set(&err, rc, "report", rc == TS_IO ? "cannot write the output" : "rendering");
+        ts_cli_error(&err);
+        code = ts_cli_exit_for(rc);
+    }
+    ts_buf_release(&b);
+    ts_report_release(&r);
+    return code;
+}
+
 int ts__cli_report(int argc, char **argv)
 {
     const char *cfg_path = NULL, *scope = NULL, *now = NULL, *html = NULL;
-    ts_report_format fmt = TS_REPORT_TEXT;
+    report_format fmt = REPORT_TEXT;
     bool fmt_given = false;
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"scope", required_argument, NULL, 's'},
@@ -92,9 +139,9 @@ int ts__cli_report(int argc, char **argv)
             break;
         case 'f':
             if (!strcmp(optarg, "text")) {
-                fmt = TS_REPORT_TEXT;
+                fmt = REPORT_TEXT;
             } else if (!strcmp(optarg, "json")) {
-                fmt = TS_REPORT_JSON;
+                fmt = REPORT_JSON;
             } else {
                 ts_cli_fail("report: --format must be text or json, not '%s'", optarg);
                 return TS_EXIT_USAGE;
@@ -122,17 +169,8 @@ int ts__cli_report(int argc, char **argv)
     }
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, scope, now, false);
-    if (code == TS_EXIT_OK && (fmt_given || !html)) {
-        ts_err err;
-        ts_err_clear(&err);
-        ts_status rc = ts_report_print(e.store, e.grid, e.scope, e.now, fmt, stdout, &err);
-        if (rc != TS_OK) {
-            ts_cli_error(&err);
-            code = ts_cli_exit_for(rc);
-        }
-    }
-    if (code == TS_EXIT_OK && html)
-        code = write_html(&e, html);
+    if (code == TS_EXIT_OK)
+        code = report_out(&e, fmt_given || !html, fmt, html);
     ts__cli_lists_close(&e);
     return code;
 }

@@ -1,6 +1,7 @@
-/* feedback/feed.c — reading alerts: the JSON of an alert, the feed by cursor with its
- * filters, the table row, the lifecycle (ack, close) and the statistics. Uses
- * store/alerts_store.h, triscreen/grid.h and json-c. */
+/* feedback/feed.c — reading alerts: a stored row as a typed ts_alert for one reader, the
+ * alert JSON encoder, the feed by cursor with its filters (scope in the SQL), the
+ * lifecycle (ack, close) and the statistics. Uses store/alerts_store.h,
+ * triscreen/grid.h, triscreen/jsonw.h, and json-c to read the stored JSON columns. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,99 +10,201 @@
 #include <json-c/json.h>
 
 #include "triscreen/date.h"
+#include "base/limits.h"
 #include "feedback/fb_int.h"
 #include "lists/redact.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* ---- JSON of an alert ------------------------------------------------------------------ */
+/* ---- a stored row as a typed alert ------------------------------------------------------- */
 
-static json_object *str_or_null(const char *s)
+/* What a typed alert borrows beyond the row: parsed route, redacted rules and headline. */
+typedef struct alert_mem {
+    json_object *route, *rules, *headline;
+    ts_alert_rule *rulev;
+    const char **routev;
+} alert_mem;
+
+static void alert_mem_release(alert_mem *m)
 {
-    return s ? json_object_new_string(s) : NULL;
+    json_object_put(m->route);
+    json_object_put(m->rules);
+    json_object_put(m->headline);
+    free(m->rulev);
+    free(m->routev);
+    memset(m, 0, sizeof *m);
 }
 
-/* A stored JSON text (rules, route, headline); `fallback` type when unreadable. */
-static json_object *parsed(const char *s, json_type fallback)
+static const char *member_str(json_object *o, const char *key)
 {
-    json_object *o = s ? json_tokener_parse(s) : NULL;
-    if (!o)
-        o = fallback == json_type_array ? json_object_new_array() : json_object_new_object();
-    return o;
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* The stored route (a JSON array of officer ids; unreadable text reads as []). */
+static ts_status typed_route(const char *text, ts_alert *a, alert_mem *m, ts_err *err)
+{
+    m->route = text ? json_tokener_parse(text) : NULL;
+    size_t n =
+        json_object_is_type(m->route, json_type_array) ? json_object_array_length(m->route) : 0;
+    m->routev = calloc(n ? n : 1, sizeof *m->routev);
+    if (!m->routev)
+        return ts_err_set(err, TS_NOMEM, "alerts", "route");
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_object_get_string(json_object_array_get_idx(m->route, i));
+        if (id)
+            m->routev[a->n_route++] = id;
+    }
+    a->route = m->routev;
+    return TS_OK;
+}
+
+/* The rules behind the alert and its headline as `reader` may see them. */
+static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader, ts_alert *a,
+                             alert_mem *m, ts_err *err)
+{
+    m->rules = ts__redact_alert_rules(r->rules, r->headline, reader);
+    if (!m->rules)
+        return ts_err_set(err, TS_NOMEM, "alerts", "rules");
+    size_t n = json_object_array_length(m->rules);
+    m->rulev = calloc(n ? n : 1, sizeof *m->rulev);
+    if (!m->rulev)
+        return ts_err_set(err, TS_NOMEM, "alerts", "rules");
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(m->rules, i);
+        if (!json_object_is_type(e, json_type_object))
+            continue;
+        m->rulev[a->n_rules].id = member_str(e, "id");
+        m->rulev[a->n_rules++].evidence = member_str(e, "evidence");
+    }
+    a->rules = m->rulev;
+    if (r->headline) {
+        m->headline = ts__redact_headline_text(r->headline, reader);
+        a->headline = m->headline ? json_object_to_json_string_ext(m->headline, JSON_FLAGS) : NULL;
+        if (!a->headline)
+            return ts_err_set(err, TS_NOMEM, "alerts", "headline");
+    }
+    return TS_OK;
+}
+
+/* Fills a from the row r as `reader` may see it. TS_INVALID for a row whose kind, colour
+ * or status is not of the vocabulary. */
+static ts_status alert_from_row(const ts__alert_row *r, const ts_reader *reader, ts_alert *a,
+                                alert_mem *m, ts_err *err)
+{
+    memset(a, 0, sizeof *a);
+    memset(m, 0, sizeof *m);
+    ts__fb_alert_name(r->id, a->id);
+    a->cursor = r->cursor;
+    if (!r->kind || !ts_feedback_parse(r->kind, &a->kind) || a->kind == TS_FEEDBACK_NONE ||
+        !ts_alert_state_parse(r->status ? r->status : "", &a->status) ||
+        (r->colour && !ts_colour_parse(r->colour, &a->colour)))
+        return ts_err_set(err, TS_INVALID, a->id,
+                          "stored alert has an unknown kind, colour or status");
+    a->person = r->person;
+    a->grid = r->grid;
+    a->route_note = r->route_note;
+    a->created = r->created;
+    a->run = r->run;
+    a->rules_version = r->rules_version;
+    a->level = r->level;
+    a->escalated = r->escalated;
+    ts_status rc = typed_route(r->route, a, m, err);
+    if (rc == TS_OK)
+        rc = typed_rules(r, reader, a, m, err);
+    return rc;
+}
+
+/* ---- the alert JSON encoder ---------------------------------------------------------------- */
+
+void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
+{
+    ts_jsonw_obj(w);
+    ts_jsonw_kstr(w, "id", a->id);
+    ts_jsonw_kint(w, "cursor", a->cursor);
+    ts_jsonw_kstr(w, "kind", ts_feedback_name(a->kind));
+    ts_jsonw_kstr(w, "person", a->person);
+    ts_jsonw_kstr(w, "grid", a->grid);
+    ts_jsonw_kstr(w, "colour", a->colour != TS_COLOUR_NONE ? ts_colour_name(a->colour) : NULL);
+    ts_jsonw_key(w, "rules");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < a->n_rules; i++) {
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "id", a->rules[i].id);
+        ts_jsonw_kstr(w, "evidence", a->rules[i].evidence);
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+    ts_jsonw_key(w, "route");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < a->n_route; i++)
+        ts_jsonw_str(w, a->route[i]);
+    ts_jsonw_arr_end(w);
+    if (a->route_note)
+        ts_jsonw_kstr(w, "route_note", a->route_note);
+    ts_jsonw_kstr(w, "created", a->created);
+    if (a->run)
+        ts_jsonw_kint(w, "run", a->run);
+    else
+        ts_jsonw_knull(w, "run");
+    ts_jsonw_kstr(w, "rules_version", a->rules_version);
+    ts_jsonw_kstr(w, "status", ts_alert_state_name(a->status));
+    if (a->level > 0) {
+        ts_jsonw_kint(w, "level", a->level);
+        ts_jsonw_kstr(w, "escalated", a->escalated);
+    }
+    if (a->headline) {
+        ts_jsonw_key(w, "headline");
+        ts_jsonw_raw(w, a->headline, strlen(a->headline));
+    }
+    ts_jsonw_obj_end(w);
 }
 
 char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader)
 {
-    json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    char name[24];
-    ts__fb_alert_name(r->id, name);
-    json_object_object_add(o, "id", json_object_new_string(name));
-    json_object_object_add(o, "cursor", json_object_new_int64(r->cursor));
-    json_object_object_add(o, "kind", str_or_null(r->kind));
-    json_object_object_add(o, "person", str_or_null(r->person));
-    json_object_object_add(o, "grid", str_or_null(r->grid));
-    json_object_object_add(o, "colour", str_or_null(r->colour));
-    json_object_object_add(o, "rules", ts__redact_alert_rules(r->rules, r->headline, reader));
-    json_object_object_add(o, "route", parsed(r->route, json_type_array));
-    if (r->route_note)
-        json_object_object_add(o, "route_note", json_object_new_string(r->route_note));
-    json_object_object_add(o, "created", str_or_null(r->created));
-    json_object_object_add(o, "run", r->run ? json_object_new_int64(r->run) : NULL);
-    json_object_object_add(o, "rules_version", str_or_null(r->rules_version));
-    json_object_object_add(o, "status", str_or_null(r->status));
-    if (r->level > 0) {
-        json_object_object_add(o, "level", json_object_new_int(r->level));
-        json_object_object_add(o, "escalated", str_or_null(r->escalated));
+    ts_alert a;
+    alert_mem m;
+    ts_err err;
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    char *out = NULL;
+    if (alert_from_row(r, reader, &a, &m, &err) == TS_OK) {
+        ts_jsonw w;
+        ts_jsonw_init(&w, &b);
+        ts_alert_write_json(&w, &a);
+        if (ts_jsonw_finish(&w) == TS_OK)
+            out = ts_buf_take(&b);
     }
-    if (r->headline)
-        json_object_object_add(o, "headline", ts__redact_headline_text(r->headline, reader));
-    const char *txt = json_object_to_json_string_ext(o, JSON_FLAGS);
-    char *out = txt ? strdup(txt) : NULL;
-    json_object_put(o);
+    alert_mem_release(&m);
+    ts_buf_release(&b);
     return out;
 }
 
 /* ---- the feed -------------------------------------------------------------------------- */
 
 typedef struct list_ctx {
-    const ts_grid *grid;
     const ts_alert_filter *f;
-    ts_alert_fn fn;
+    ts_alert_row_fn fn;
     void *ud;
     int64_t last;
     bool any;
     size_t count;
 } list_ctx;
 
-static bool in_scopes(const list_ctx *lc, const char *code)
-{
-    const ts_alert_filter *f = lc->f;
-    if (!f->n_scopes || !lc->grid)
-        return true; /* the SQL prefix test already applied */
-    const ts_cell *cell = ts_grid_find(lc->grid, code);
-    if (!cell)
-        return false;
-    for (size_t i = 0; i < f->n_scopes; i++)
-        if (!f->scopes[i] || ts_grid_in_scope(cell, f->scopes[i]))
-            return true;
-    return false;
-}
-
 static ts_status list_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
 {
     list_ctx *lc = ud;
-    if (!in_scopes(lc, r->grid))
-        return TS_OK;
-    char *j = ts__fb_alert_json(r, lc->f->reader);
-    if (!j)
-        return ts_err_set(err, TS_NOMEM, "alerts", NULL);
-    ts_status rc = lc->fn ? lc->fn(lc->ud, j, r->cursor) : TS_OK;
-    free(j);
+    ts_alert a;
+    alert_mem m;
+    ts_status rc = alert_from_row(r, lc->f->reader, &a, &m, err);
+    if (rc == TS_OK && lc->fn && (rc = lc->fn(lc->ud, &a)) != TS_OK)
+        rc = ts_err_set(err, rc, "alerts", "the alert consumer stopped at cursor %lld",
+                        (long long)r->cursor);
+    alert_mem_release(&m);
     if (rc != TS_OK)
-        return ts_err_set(err, rc, "alerts", "the alert consumer stopped at cursor %lld",
-                          (long long)r->cursor);
+        return rc;
     lc->last = r->cursor;
     lc->any = true;
     if (lc->f->limit && ++lc->count >= lc->f->limit)
@@ -109,103 +212,98 @@ static ts_status list_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     return TS_OK;
 }
 
-ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f, ts_alert_fn fn,
-                         void *ud, int64_t *last, ts_err *err)
+/* The codes of every cell in the filter's scopes as a JSON array into b (the scope cells
+ * themselves when there is no grid); *all true when some scope is "all". */
+static ts_status scope_cells(const ts_grid *grid, const ts_alert_filter *f, ts_buf *b, bool *all)
 {
-    static const ts_alert_filter all = {0};
+    *all = f->n_scopes == 0;
+    for (size_t i = 0; i < f->n_scopes; i++)
+        *all |= f->scopes[i] == NULL;
+    if (*all)
+        return TS_OK;
+    ts_jsonw w;
+    ts_jsonw_init(&w, b);
+    ts_jsonw_arr(&w);
+    size_t n = grid ? ts_grid_count(grid) : 0;
+    for (size_t c = 0; c < n; c++) {
+        const ts_cell *cell = ts_grid_cell(grid, c);
+        bool in = false;
+        for (size_t i = 0; i < f->n_scopes && !in; i++)
+            in = ts_grid_in_scope(cell, f->scopes[i]);
+        if (in)
+            ts_jsonw_str(&w, cell->code);
+    }
+    for (size_t i = 0; !grid && i < f->n_scopes; i++)
+        ts_jsonw_str(&w, f->scopes[i]->code);
+    ts_jsonw_arr_end(&w);
+    return ts_jsonw_finish(&w);
+}
+
+ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
+                         ts_alert_row_fn fn, void *ud, int64_t *last, ts_err *err)
+{
+    static const ts_alert_filter all_alerts = {0};
     if (!f)
-        f = &all;
+        f = &all_alerts;
     ts_alert_state want;
     if (f->status && !ts_alert_state_parse(f->status, &want))
         return ts_err_set(err, TS_INVALID, "status",
                           "alert status must be new, acked or closed, not '%s'", f->status);
     if ((unsigned)f->kind > TS_FEEDBACK_QUICK)
         return ts_err_set(err, TS_INVALID, "kind", "unknown alert kind %d", (int)f->kind);
-    const char **prefixes = NULL;
-    size_t n_prefixes = 0;
-    bool all_scopes = f->n_scopes == 0;
-    for (size_t i = 0; i < f->n_scopes; i++)
-        all_scopes |= f->scopes[i] == NULL;
-    if (!all_scopes) {
-        prefixes = calloc(f->n_scopes, sizeof *prefixes);
-        if (!prefixes)
-            return ts_err_set(err, TS_NOMEM, "alerts", NULL);
-        for (size_t i = 0; i < f->n_scopes; i++)
-            prefixes[n_prefixes++] = f->scopes[i]->code;
+    ts_buf cells;
+    ts_buf_init(&cells, TS_LIMIT_RULES_JSON);
+    bool all;
+    ts_status rc = scope_cells(grid, f, &cells, &all);
+    if (rc != TS_OK) {
+        ts_buf_release(&cells);
+        return ts_err_set(err, rc, "alerts", "the scope's cells");
     }
-    ts_alert_filter eff = *f;
-    if (all_scopes)
-        eff.n_scopes = 0;
     ts__alert_query q = {.since = f->since,
                          .kind = f->kind ? ts_feedback_name(f->kind) : NULL,
                          .status = f->status,
                          .officer = f->officer,
-                         .prefixes = prefixes,
-                         .n_prefixes = n_prefixes};
-    list_ctx lc = {.grid = grid, .f = &eff, .fn = fn, .ud = ud};
-    ts_status rc = ts__alerts_query(s, &q, list_row, &lc, err);
-    free(prefixes);
+                         .cells = all ? NULL : ts_buf_str(&cells)};
+    list_ctx lc = {.f = f, .fn = fn, .ud = ud};
+    rc = ts__alerts_query(s, &q, list_row, &lc, err);
+    ts_buf_release(&cells);
     if (rc == TS_OK && lc.any && last)
         *last = lc.last;
+    return rc;
+}
+
+typedef struct json_ctx {
+    ts_alert_fn fn;
+    void *ud;
+    ts_buf b;
+} json_ctx;
+
+static ts_status json_row(void *ud, const ts_alert *a)
+{
+    json_ctx *jc = ud;
+    ts_jsonw w;
+    ts_buf_reset(&jc->b);
+    ts_jsonw_init(&w, &jc->b);
+    ts_alert_write_json(&w, a);
+    ts_status rc = ts_jsonw_finish(&w);
+    if (rc == TS_OK && jc->fn)
+        rc = jc->fn(jc->ud, ts_buf_str(&jc->b), a->cursor);
+    return rc;
+}
+
+ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f, ts_alert_fn fn,
+                         void *ud, int64_t *last, ts_err *err)
+{
+    json_ctx jc = {.fn = fn, .ud = ud};
+    ts_buf_init(&jc.b, TS_LIMIT_RULES_JSON);
+    ts_status rc = ts_alerts_read(s, grid, f, json_row, &jc, last, err);
+    ts_buf_release(&jc.b);
     return rc;
 }
 
 ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err)
 {
     return ts__alerts_max(s, out, err);
-}
-
-/* ---- the table ------------------------------------------------------------------------- */
-
-const char *ts_alert_table_header(void)
-{
-    return "ID        CURSOR    KIND      STATUS      LVL PERSON        GRID           COLOUR "
-           " CREATED               ROUTE / RULES";
-}
-
-static const char *jstr(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || !v)
-        return "-";
-    return json_object_get_string(v);
-}
-
-/* Joins the strings of arr (or arr[i].key) with ','. */
-static void join(json_object *o, const char *field, const char *key, char *buf, size_t cap)
-{
-    json_object *arr;
-    size_t len = 0;
-    buf[0] = '\0';
-    if (!json_object_object_get_ex(o, field, &arr) || !json_object_is_type(arr, json_type_array))
-        return;
-    for (size_t i = 0; i < json_object_array_length(arr) && len < cap - 1; i++) {
-        json_object *e = json_object_array_get_idx(arr, i), *v = e;
-        if (key && !json_object_object_get_ex(e, key, &v))
-            continue;
-        int w = snprintf(buf + len, cap - len, "%s%s", len ? "," : "", json_object_get_string(v));
-        len += w > 0 ? (size_t)w : 0;
-    }
-    if (len >= cap)
-        buf[cap - 1] = '\0';
-}
-
-ts_status ts_alert_table_row(const char *json, char *buf, size_t cap)
-{
-    json_object *o = json ? json_tokener_parse(json) : NULL;
-    if (!o)
-        return TS_INVALID;
-    char route[512], rules[512];
-    join(o, "route", NULL, route, sizeof route);
-    join(o, "rules", "id", rules, sizeof rules);
-    json_object *lv;
-    int level = json_object_object_get_ex(o, "level", &lv) ? json_object_get_int(lv) : 0;
-    const char *colour = jstr(o, "colour");
-    snprintf(buf, cap, "%-9s %-9s %-9s %-11s %3d %-13s %-14s %-7s %-21s %s / %s", jstr(o, "id"),
-             jstr(o, "cursor"), jstr(o, "kind"), jstr(o, "status"), level, jstr(o, "person"),
-             jstr(o, "grid"), colour, jstr(o, "created"), route[0] ? route : "(nobody)", rules);
-    json_object_put(o);
-    return TS_OK;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
@@ -317,25 +415,11 @@ ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, cons
 
 /* ---- statistics ------------------------------------------------------------------------ */
 
-/* Slots: the states new, acked and closed; any other status (superseded) counts as "other". */
-enum {
-    ST_NEW = TS_ALERT_NEW,
-    ST_ACKED = TS_ALERT_ACKED,
-    ST_CLOSED = TS_ALERT_CLOSED,
-    ST_OTHER,
-    ST__N
-};
-
-static const char *stat_name(int st)
-{
-    return st == ST_OTHER ? "other" : ts_alert_state_name((ts_alert_state)st);
-}
-
 typedef struct stats_ctx {
     const ts_grid *grid;
-    uint64_t by[TS_FEEDBACK_N][ST__N]; /* [ts_feedback][status] */
-    double *ack, *close;               /* minutes */
-    size_t n_ack, n_close, cap_ack, cap_close;
+    ts_alert_stats *st;
+    double *ack, *close; /* minutes */
+    size_t cap_ack, cap_close;
     uint64_t *town_total, *town_closed; /* by town cell index; last slot = unknown */
     size_t n_cells;
 } stats_ctx;
@@ -363,26 +447,30 @@ static ts_status on_stat(void *ud, const char *kind, const char *grid, const cha
                          const char *created, const char *acked, const char *closed, ts_err *err)
 {
     stats_ctx *sc = ud;
+    ts_alert_stats *st = sc->st;
     ts_feedback k;
     if (!kind || !ts_feedback_parse(kind, &k))
         k = TS_FEEDBACK_NONE;
     ts_alert_state as;
-    int st = ts_alert_state_parse(status, &as) && (int)as < ST_OTHER ? (int)as : ST_OTHER;
-    sc->by[k][st]++;
+    bool known = status && ts_alert_state_parse(status, &as) && as != TS_ALERT_SUPERSEDED;
+    if (known)
+        st->by[k][as]++;
+    else
+        st->other[k]++;
     int64_t c, t;
     ts_status rc = TS_OK;
     if (parse_ts(created, &c)) {
         if (parse_ts(acked, &t))
-            rc = push_minutes(&sc->ack, &sc->n_ack, &sc->cap_ack, (double)(t - c) / 60.0, err);
+            rc = push_minutes(&sc->ack, &st->n_ack, &sc->cap_ack, (double)(t - c) / 60.0, err);
         if (rc == TS_OK && parse_ts(closed, &t))
             rc =
-                push_minutes(&sc->close, &sc->n_close, &sc->cap_close, (double)(t - c) / 60.0, err);
+                push_minutes(&sc->close, &st->n_close, &sc->cap_close, (double)(t - c) / 60.0, err);
     }
     const ts_cell *cell = sc->grid && grid ? ts_grid_find(sc->grid, grid) : NULL;
     const ts_cell *town = cell ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
     size_t slot = town ? town->index : sc->n_cells;
     sc->town_total[slot]++;
-    sc->town_closed[slot] += st == ST_CLOSED;
+    sc->town_closed[slot] += known && as == TS_ALERT_CLOSED;
     return rc;
 }
 
@@ -401,104 +489,29 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-static void print_json(const stats_ctx *sc, double mack, double mclose, FILE *out)
+/* The towns with alerts, in grid order, the unknown slot last. */
+static ts_status stat_towns(const stats_ctx *sc, ts_err *err)
 {
-    json_object *o = json_object_new_object(), *kinds = json_object_new_object(),
-                *statuses = json_object_new_object(), *towns = json_object_new_array();
-    uint64_t total = 0, by_status[ST__N] = {0};
-    for (int k = TS_FEEDBACK_NONE; k <= TS_FEEDBACK_QUICK; k++) {
-        uint64_t kt = 0;
-        json_object *ko = json_object_new_object();
-        for (int s = 0; s < ST__N; s++) {
-            kt += sc->by[k][s];
-            by_status[s] += sc->by[k][s];
-            if (s != ST_OTHER || sc->by[k][s])
-                json_object_object_add(ko, stat_name(s),
-                                       json_object_new_int64((int64_t)sc->by[k][s]));
-        }
-        json_object_object_add(ko, "total", json_object_new_int64((int64_t)kt));
-        total += kt;
-        if (k == TS_FEEDBACK_NONE && !kt)
-            json_object_put(ko);
-        else
-            json_object_object_add(kinds, k ? ts_feedback_name((ts_feedback)k) : "unknown", ko);
-    }
-    for (int s = 0; s < ST__N; s++)
-        if (s != ST_OTHER || by_status[s])
-            json_object_object_add(statuses, stat_name(s),
-                                   json_object_new_int64((int64_t)by_status[s]));
-    json_object_object_add(o, "total", json_object_new_int64((int64_t)total));
-    json_object_object_add(o, "by_kind", kinds);
-    json_object_object_add(o, "by_status", statuses);
-    json_object_object_add(o, "median_minutes_to_ack",
-                           mack >= 0 ? json_object_new_double(mack) : NULL);
-    json_object_object_add(o, "acked_count", json_object_new_int64((int64_t)sc->n_ack));
-    json_object_object_add(o, "median_minutes_to_close",
-                           mclose >= 0 ? json_object_new_double(mclose) : NULL);
-    json_object_object_add(o, "closed_count", json_object_new_int64((int64_t)sc->n_close));
+    ts_alert_stats *st = sc->st;
+    st->towns = calloc(sc->n_cells + 1, sizeof *st->towns);
+    if (!st->towns)
+        return ts_err_set(err, TS_NOMEM, "alerts", "stats");
     for (size_t i = 0; i <= sc->n_cells; i++) {
         if (!sc->town_total[i])
             continue;
         const ts_cell *c = i < sc->n_cells ? ts_grid_cell(sc->grid, i) : NULL;
-        json_object *t = json_object_new_object();
-        json_object_object_add(t, "town", json_object_new_string(c ? c->code : "unknown"));
-        json_object_object_add(t, "name", json_object_new_string(c ? c->name : ""));
-        json_object_object_add(t, "alerts", json_object_new_int64((int64_t)sc->town_total[i]));
-        json_object_object_add(t, "closed", json_object_new_int64((int64_t)sc->town_closed[i]));
-        json_object_object_add(
-            t, "closure_rate",
-            json_object_new_double((double)sc->town_closed[i] / (double)sc->town_total[i]));
-        json_object_array_add(towns, t);
+        st->towns[st->n_towns++] = (ts_alert_town_stat){.code = c ? c->code : NULL,
+                                                        .name = c ? c->name : "",
+                                                        .alerts = sc->town_total[i],
+                                                        .closed = sc->town_closed[i]};
     }
-    json_object_object_add(o, "closure_by_town", towns);
-    fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
-    json_object_put(o);
+    return TS_OK;
 }
 
-static void print_text(const stats_ctx *sc, double mack, double mclose, FILE *out)
+ts_status ts_alerts_stats_read(ts_store *s, const ts_grid *grid, ts_alert_stats *out, ts_err *err)
 {
-    uint64_t total = 0, by_status[ST__N] = {0};
-    fprintf(out, "%-10s %8s %8s %8s %8s\n", "kind", "new", "acked", "closed", "total");
-    for (int k = TS_FEEDBACK_NONE; k <= TS_FEEDBACK_QUICK; k++) {
-        uint64_t kt = 0;
-        for (int s = 0; s < ST__N; s++) {
-            kt += sc->by[k][s];
-            by_status[s] += sc->by[k][s];
-        }
-        total += kt;
-        if (k == TS_FEEDBACK_NONE && !kt)
-            continue;
-        fprintf(out, "%-10s %8llu %8llu %8llu %8llu\n",
-                k ? ts_feedback_name((ts_feedback)k) : "unknown",
-                (unsigned long long)sc->by[k][ST_NEW], (unsigned long long)sc->by[k][ST_ACKED],
-                (unsigned long long)sc->by[k][ST_CLOSED], (unsigned long long)kt);
-    }
-    fprintf(out, "%-10s %8llu %8llu %8llu %8llu\n", "all", (unsigned long long)by_status[ST_NEW],
-            (unsigned long long)by_status[ST_ACKED], (unsigned long long)by_status[ST_CLOSED],
-            (unsigned long long)total);
-    if (mack >= 0)
-        fprintf(out, "median time to acknowledge: %.1f min (%zu alerts)\n", mack, sc->n_ack);
-    else
-        fputs("median time to acknowledge: - (none acknowledged)\n", out);
-    if (mclose >= 0)
-        fprintf(out, "median time to close:       %.1f min (%zu alerts)\n", mclose, sc->n_close);
-    else
-        fputs("median time to close:       - (none closed)\n", out);
-    fputs("closure rate by town:\n", out);
-    for (size_t i = 0; i <= sc->n_cells; i++) {
-        if (!sc->town_total[i])
-            continue;
-        const ts_cell *c = i < sc->n_cells ? ts_grid_cell(sc->grid, i) : NULL;
-        fprintf(out, "  %-8s %-20s %6llu / %-6llu %5.1f%%\n", c ? c->code : "unknown",
-                c ? c->name : "", (unsigned long long)sc->town_closed[i],
-                (unsigned long long)sc->town_total[i],
-                100.0 * (double)sc->town_closed[i] / (double)sc->town_total[i]);
-    }
-}
-
-ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out, ts_err *err)
-{
-    stats_ctx sc = {.grid = grid, .n_cells = grid ? ts_grid_count(grid) : 0};
+    memset(out, 0, sizeof *out);
+    stats_ctx sc = {.grid = grid, .st = out, .n_cells = grid ? ts_grid_count(grid) : 0};
     ts_status rc = TS_OK;
     sc.town_total = calloc(sc.n_cells + 1, sizeof *sc.town_total);
     sc.town_closed = calloc(sc.n_cells + 1, sizeof *sc.town_closed);
@@ -508,17 +521,23 @@ ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out
     }
     if ((rc = ts__alerts_stat_rows(s, on_stat, &sc, err)) != TS_OK)
         goto done;
-    double mack = median(sc.ack, sc.n_ack), mclose = median(sc.close, sc.n_close);
-    if (json)
-        print_json(&sc, mack, mclose, out);
-    else
-        print_text(&sc, mack, mclose, out);
-    if (fflush(out) != 0 || ferror(out))
-        rc = ts_err_set(err, TS_IO, "alerts", "cannot write the statistics");
+    out->median_ack = median(sc.ack, out->n_ack);
+    out->median_close = median(sc.close, out->n_close);
+    rc = stat_towns(&sc, err);
 done:
     free(sc.ack);
     free(sc.close);
     free(sc.town_total);
     free(sc.town_closed);
+    if (rc != TS_OK)
+        ts_alert_stats_release(out);
     return rc;
+}
+
+void ts_alert_stats_release(ts_alert_stats *st)
+{
+    if (!st)
+        return;
+    free(st->towns);
+    memset(st, 0, sizeof *st);
 }

@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "triscreen/date.h"
+#include "triscreen/fired.h"
+#include "base/limits.h"
 #include "feedback/fb_int.h"
 #include "lists/redact.h"
 
@@ -114,133 +114,102 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Normalises a [{"id","evidence"}] array: drops entries without an id and repeats of an
- * id (the first evidence wins). *rules receives the compact JSON, *ids the sorted rule
- * ids joined by ','. Both malloc'd. */
-static ts_status normalise_rules(const char *rules_json, char **rules, char **ids, ts_err *err)
+/* Normalises the rules behind an alert: drops entries without an id and repeats of an
+ * id (the first evidence wins). *rules receives their stored JSON (triscreen/fired.h),
+ * *ids the sorted rule ids joined by ','. Both malloc'd. */
+static ts_status normalise_rules(const ts_fired_rule *in, size_t n, char **rules, char **ids,
+                                 ts_err *err)
 {
+    ts_fired_rule *keep = calloc(n ? n : 1, sizeof *keep);
+    const char **idv = calloc(n ? n : 1, sizeof *idv);
+    size_t n_ids = 0, len = 1;
     ts_status rc = TS_OK;
-    json_object *in = rules_json ? json_tokener_parse(rules_json) : NULL;
-    json_object *outa = json_object_new_array();
-    const char **idv = NULL;
-    size_t n_ids = 0;
-    if (!outa) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    if (rules_json && (!in || !json_object_is_type(in, json_type_array))) {
-        rc = ts_err_set(err, TS_INVALID, "feedback", "alert rules are not a JSON array: %.80s",
-                        rules_json);
-        goto done;
-    }
-    size_t n = in ? json_object_array_length(in) : 0;
-    idv = calloc(n ? n : 1, sizeof *idv);
-    if (!idv) {
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    if (!keep || !idv) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(in, i), *jid, *jev;
-        if (!json_object_object_get_ex(e, "id", &jid) ||
-            !json_object_is_type(jid, json_type_string))
-            continue;
-        const char *id = json_object_get_string(jid);
-        bool seen = false;
+        bool seen = !in[i].id;
         for (size_t k = 0; k < n_ids && !seen; k++)
-            seen = !strcmp(idv[k], id);
+            seen = !strcmp(idv[k], in[i].id);
         if (seen)
             continue;
-        idv[n_ids++] = id;
-        json_object *o = json_object_new_object();
-        const char *ev = json_object_object_get_ex(e, "evidence", &jev) && jev
-                             ? json_object_get_string(jev)
-                             : "";
-        if (!o || json_object_array_add(outa, o) != 0) {
-            json_object_put(o);
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
-        if (json_object_object_add(o, "id", json_object_new_string(id)) != 0 ||
-            json_object_object_add(o, "evidence", json_object_new_string(ev ? ev : "")) != 0) {
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
-        /* the members the evidence names, as data: readers render them per scope */
-        json_object *parts;
-        if (json_object_object_get_ex(e, "parts", &parts) &&
-            json_object_is_type(parts, json_type_array) &&
-            json_object_object_add(o, "parts", json_object_get(parts)) != 0) {
-            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-            goto done;
-        }
+        keep[n_ids] = in[i];
+        idv[n_ids++] = in[i].id;
+        len += strlen(in[i].id) + 1;
+    }
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_fired_rules_write(&w, keep, n_ids);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
+        goto done;
     }
     qsort(idv, n_ids, sizeof *idv, cmp_str);
-    size_t len = 1;
-    for (size_t i = 0; i < n_ids; i++)
-        len += strlen(idv[i]) + 1;
     char *joined = malloc(len);
-    char *r = strdup(json_object_to_json_string_ext(outa, JSON_FLAGS));
-    if (!joined || !r) {
-        free(joined);
-        free(r);
+    if (!joined) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
-    joined[0] = '\0';
     size_t at = 0;
+    joined[0] = '\0';
     for (size_t i = 0; i < n_ids; i++)
         at += (size_t)sprintf(joined + at, "%s%s", i ? "," : "", idv[i]);
-    *rules = r;
+    *rules = ts_buf_take(&b);
+    if (!*rules && !(*rules = strdup("[]"))) {
+        free(joined);
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+        goto done;
+    }
     *ids = joined;
 done:
+    ts_buf_release(&b);
+    free(keep);
     free(idv);
-    json_object_put(in);
-    json_object_put(outa);
     return rc;
 }
 
 /* ---- the detailed headline ------------------------------------------------------------- */
 
+/* One direct relation of the person, as the headline stores it (lists/redact.c renders
+ * the circle each reader may see from these). */
+typedef struct circle_member {
+    char *person, *relation, *grid; /* grid NULL when not stored */
+    ts_colour colour;               /* NONE off the lists */
+} circle_member;
+
 typedef struct headline_ctx {
-    json_object *top;     /* array */
-    json_object *listed;  /* array */
-    json_object *members; /* array: every direct relation, for per-reader rendering */
+    ts_arena arena;                      /* the parsed reasons */
+    ts_fired_rule top[HEADLINE_REASONS]; /* strings in arena */
+    size_t n_top;
+    circle_member *members;
+    size_t n_members, cap_members;
     int64_t score;
     char next_review[16];
     char colour[16];
     bool member;
-    size_t circle, by_colour[TS_COLOUR_N];
-    char last_other[128];
+    size_t by_colour[TS_COLOUR_N];
     bool oom;
 } headline_ctx;
 
-static int colour_index(const char *c)
+/* Adds up to HEADLINE_REASONS distinct rules of stored reasons to hc->top. */
+static ts_status add_top(headline_ctx *hc, const char *reasons, ts_err *err)
 {
-    ts_colour col;
-    return c && ts_colour_parse(c, &col) ? (int)col : 0;
-}
-
-/* Adds up to HEADLINE_REASONS distinct rules of a reasons array to hc->top. */
-static void add_top(headline_ctx *hc, const char *reasons)
-{
-    json_object *arr = reasons ? json_tokener_parse(reasons) : NULL;
-    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-    for (size_t i = 0; i < n && json_object_array_length(hc->top) < HEADLINE_REASONS; i++) {
-        json_object *e = json_object_array_get_idx(arr, i), *jid;
-        if (!json_object_object_get_ex(e, "id", &jid))
-            continue;
+    ts_fired_rule *v = NULL;
+    size_t n = 0;
+    ts_status rc = ts_fired_rules_read(reasons, &hc->arena, &v, &n, err);
+    if (rc == TS_PARSE)
+        return TS_OK; /* unreadable reasons add nothing, as they always have */
+    for (size_t i = 0; rc == TS_OK && i < n && hc->n_top < HEADLINE_REASONS; i++) {
         bool seen = false;
-        for (size_t k = 0; k < json_object_array_length(hc->top) && !seen; k++) {
-            json_object *t = json_object_array_get_idx(hc->top, k), *tid;
-            seen = json_object_object_get_ex(t, "id", &tid) &&
-                   !strcmp(json_object_get_string(tid), json_object_get_string(jid));
-        }
-        if (!seen && json_object_array_add(hc->top, json_object_get(e)) != 0) {
-            json_object_put(e);
-            hc->oom = true;
-        }
+        for (size_t k = 0; k < hc->n_top && !seen; k++)
+            seen = !strcmp(hc->top[k].id, v[i].id);
+        if (!seen)
+            hc->top[hc->n_top++] = v[i];
     }
-    json_object_put(arr);
+    return rc;
 }
 
 static ts_status on_member(void *ud, const char *colour, int64_t score, const char *next_review,
@@ -251,95 +220,124 @@ static ts_status on_member(void *ud, const char *colour, int64_t score, const ch
     hc->score = score;
     snprintf(hc->colour, sizeof hc->colour, "%s", colour ? colour : "");
     snprintf(hc->next_review, sizeof hc->next_review, "%s", next_review ? next_review : "");
-    add_top(hc, reasons);
-    return TS_OK;
+    return add_top(hc, reasons, err);
 }
 
 static ts_status on_circle(void *ud, const char *other, const char *kind, const char *colour,
                            const char *grid, ts_err *err)
 {
     headline_ctx *hc = ud;
-    if (!strcmp(other, hc->last_other))
+    if (hc->n_members && !strcmp(other, hc->members[hc->n_members - 1].person))
         return TS_OK; /* two relations with the same person: count the person once */
-    snprintf(hc->last_other, sizeof hc->last_other, "%s", other);
-    hc->circle++;
-    int ci = colour_index(colour);
-    hc->by_colour[ci]++;
-    /* stored, never shown as is: lists/redact.c builds the circle each reader may see */
-    json_object *mo = json_object_new_object();
-    if (!mo || json_object_array_add(hc->members, mo) != 0) {
-        json_object_put(mo);
-        hc->oom = true;
-        return TS_OK;
+    if (hc->n_members == hc->cap_members) {
+        size_t cap = hc->cap_members ? hc->cap_members * 2 : 16;
+        circle_member *m = realloc(hc->members, cap * sizeof *m);
+        if (!m)
+            return ts_err_set(err, TS_NOMEM, "feedback", "headline");
+        hc->members = m;
+        hc->cap_members = cap;
     }
-    json_object_object_add(mo, "person", json_object_new_string(other));
-    json_object_object_add(mo, "relation", json_object_new_string(kind));
-    json_object_object_add(mo, "colour", ci ? json_object_new_string(colour) : NULL);
-    json_object_object_add(mo, "grid", grid ? json_object_new_string(grid) : NULL);
-    if (ci && json_object_array_length(hc->listed) < HEADLINE_CIRCLE) {
-        json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(hc->listed, o) != 0) {
-            json_object_put(o);
-            hc->oom = true;
-            return TS_OK;
-        }
-        json_object_object_add(o, "person", json_object_new_string(other));
-        json_object_object_add(o, "relation", json_object_new_string(kind));
-        json_object_object_add(o, "colour", json_object_new_string(colour));
-    }
+    ts_colour c = TS_COLOUR_NONE;
+    if (!colour || !ts_colour_parse(colour, &c))
+        c = TS_COLOUR_NONE;
+    circle_member *m = &hc->members[hc->n_members];
+    *m = (circle_member){.person = strdup(other),
+                         .relation = strdup(kind ? kind : ""),
+                         .grid = grid ? strdup(grid) : NULL,
+                         .colour = c};
+    hc->n_members++;
+    if (!m->person || !m->relation || (grid && !m->grid))
+        return ts_err_set(err, TS_NOMEM, "feedback", "headline");
+    hc->by_colour[c]++;
     return TS_OK;
 }
 
-/* {"colour","score","top_reasons":[…],"circle":{"size","red","yellow","blue","listed":[…]},
- *  "next_review"} from list_members and relations as they stand in the pass's
- * transaction. */
+static void headline_release(headline_ctx *hc)
+{
+    for (size_t i = 0; i < hc->n_members; i++) {
+        free(hc->members[i].person);
+        free(hc->members[i].relation);
+        free(hc->members[i].grid);
+    }
+    free(hc->members);
+    ts_arena_release(&hc->arena);
+}
+
+/* "circle":{"size","red","yellow","blue","listed":[…],"members":[…]} */
+static void write_circle(ts_jsonw *w, const headline_ctx *hc)
+{
+    ts_jsonw_key(w, "circle");
+    ts_jsonw_obj(w);
+    ts_jsonw_kint(w, "size", (int64_t)hc->n_members);
+    ts_jsonw_kint(w, "red", (int64_t)hc->by_colour[TS_COLOUR_RED]);
+    ts_jsonw_kint(w, "yellow", (int64_t)hc->by_colour[TS_COLOUR_YELLOW]);
+    ts_jsonw_kint(w, "blue", (int64_t)hc->by_colour[TS_COLOUR_BLUE]);
+    ts_jsonw_key(w, "listed");
+    ts_jsonw_arr(w);
+    for (size_t i = 0, n = 0; i < hc->n_members && n < HEADLINE_CIRCLE; i++) {
+        const circle_member *m = &hc->members[i];
+        if (m->colour == TS_COLOUR_NONE)
+            continue;
+        n++;
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "person", m->person);
+        ts_jsonw_kstr(w, "relation", m->relation);
+        ts_jsonw_kstr(w, "colour", ts_colour_name(m->colour));
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+    /* stored, never shown as is: lists/redact.c builds the circle each reader may see */
+    ts_jsonw_key(w, "members");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < hc->n_members; i++) {
+        const circle_member *m = &hc->members[i];
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "person", m->person);
+        ts_jsonw_kstr(w, "relation", m->relation);
+        ts_jsonw_kstr(w, "colour", m->colour ? ts_colour_name(m->colour) : NULL);
+        ts_jsonw_kstr(w, "grid", m->grid);
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+    ts_jsonw_obj_end(w);
+}
+
+/* {"colour","score","top_reasons":[…],"circle":{"size","red","yellow","blue","listed":[…],
+ *  "members":[…]},"next_review"} from list_members and relations as they stand in the
+ * pass's transaction. */
 static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const char *colour,
                                 const char *rules, char **out, ts_err *err)
 {
-    headline_ctx hc = {.top = json_object_new_array(),
-                       .listed = json_object_new_array(),
-                       .members = json_object_new_array()};
-    json_object *h = json_object_new_object(), *circle = json_object_new_object();
-    ts_status rc = TS_OK;
-    if (!hc.top || !hc.listed || !hc.members || !h || !circle) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
+    headline_ctx hc = {.n_top = 0};
+    ts_arena_init(&hc.arena, TS_LIMIT_RULES_JSON);
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    ts_status rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
     if (rc == TS_OK)
         rc = ts__alert_db_circle(fb->db, person, on_circle, &hc, err);
+    if (rc == TS_OK) /* the alert's own rules fill up what the list row left */
+        rc = add_top(&hc, rules, err);
     if (rc != TS_OK)
         goto done;
-    add_top(&hc, rules); /* the alert's own rules fill up what the list row left */
     const char *col = colour ? colour : hc.colour[0] ? hc.colour : NULL;
-    json_object_object_add(h, "colour", col ? json_object_new_string(col) : NULL);
-    json_object_object_add(h, "score", hc.member ? json_object_new_int64(hc.score) : NULL);
-    json_object_object_add(h, "top_reasons", hc.top);
-    hc.top = NULL;
-    json_object_object_add(circle, "size", json_object_new_int64((int64_t)hc.circle));
-    json_object_object_add(circle, "red",
-                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_RED]));
-    json_object_object_add(circle, "yellow",
-                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_YELLOW]));
-    json_object_object_add(circle, "blue",
-                           json_object_new_int64((int64_t)hc.by_colour[TS_COLOUR_BLUE]));
-    json_object_object_add(circle, "listed", hc.listed);
-    hc.listed = NULL;
-    json_object_object_add(circle, "members", hc.members);
-    hc.members = NULL;
-    json_object_object_add(h, "circle", circle);
-    circle = NULL;
-    json_object_object_add(h, "next_review",
-                           hc.next_review[0] ? json_object_new_string(hc.next_review) : NULL);
-    const char *txt = json_object_to_json_string_ext(h, JSON_FLAGS);
-    if (hc.oom || !txt || !(*out = strdup(txt)))
-        rc = ts_err_set(err, TS_NOMEM, "feedback", "headline");
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "colour", col);
+    if (hc.member)
+        ts_jsonw_kint(&w, "score", hc.score);
+    else
+        ts_jsonw_knull(&w, "score");
+    ts_jsonw_key(&w, "top_reasons");
+    ts_fired_rules_write(&w, hc.top, hc.n_top);
+    write_circle(&w, &hc);
+    ts_jsonw_kstr(&w, "next_review", hc.next_review[0] ? hc.next_review : NULL);
+    ts_jsonw_obj_end(&w);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK || !(*out = ts_buf_take(&b)))
+        rc = ts_err_set(err, rc != TS_OK ? rc : TS_NOMEM, "feedback", "headline");
 done:
-    json_object_put(hc.top);
-    json_object_put(hc.listed);
-    json_object_put(hc.members);
-    json_object_put(circle);
-    json_object_put(h);
+    ts_buf_release(&b);
+    headline_release(&hc);
     return rc;
 }
 
@@ -415,7 +413,7 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
         a->kind > TS_FEEDBACK_QUICK)
         return ts_err_set(err, TS_INVALID, "feedback", "screen alert without kind, person or grid");
     char *rules = NULL, *ids = NULL;
-    ts_status rc = normalise_rules(a->rules_json ? a->rules_json : "[]", &rules, &ids, err);
+    ts_status rc = normalise_rules(a->rules, a->rules ? a->n_rules : 0, &rules, &ids, err);
     if (rc != TS_OK)
         return rc;
     raise_req q = {.kind = a->kind,
@@ -465,35 +463,35 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
     size_t elen = strlen(ev->type) + strlen(note) + 16;
     char *evidence = malloc(elen);
     char *key = malloc(strlen(ev->type) + 64);
-    json_object *arr = json_object_new_array(), *o = json_object_new_object();
-    if (!evidence || !key || !arr || !o) {
-        json_object_put(o);
+    ts_buf rules;
+    ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
+    if (!evidence || !key) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
     snprintf(evidence, elen, "%s %s%s%s", ev->type, date, note[0] ? " " : "", note);
     sprintf(key, "problem_event:%s|%s|%016llx", ev->type, date,
             (unsigned long long)ts__fb_hash(note));
-    json_object_array_add(arr, o);
-    json_object_object_add(o, "id", json_object_new_string("problem_event"));
-    json_object_object_add(o, "evidence", json_object_new_string(evidence));
-    const char *rules = json_object_to_json_string_ext(arr, JSON_FLAGS);
-    if (!rules) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    const ts_fired_rule fr = {.id = "problem_event", .evidence = evidence};
+    ts_jsonw w;
+    ts_jsonw_init(&w, &rules);
+    ts_fired_rules_write(&w, &fr, 1);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "the rules of a quick alert");
         goto done;
     }
     raise_req q = {.kind = TS_FEEDBACK_QUICK,
                    .person = p->id,
                    .grid = p->grid,
                    .colour = listed ? colour : NULL,
-                   .rules = rules,
+                   .rules = ts_buf_str(&rules),
                    .key = key,
                    .run = 0};
     rc = raise_alert(fb, s, &q, err);
 done:
     free(evidence);
     free(key);
-    json_object_put(arr);
+    ts_buf_release(&rules);
     return rc;
 }
 

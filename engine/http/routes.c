@@ -13,6 +13,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
+#include "triscreen/jsonw.h"
 #include "triscreen/lists.h"
 #include "triscreen/service.h"
 #include "triscreen/text.h"
@@ -32,7 +33,11 @@ static const char *jflags_str(json_object *o)
 
 static ts__hres reply_json_obj(ts__req *r, unsigned status, json_object *o)
 {
-    const char *s = jflags_str(o);
+    const char *s = o ? jflags_str(o) : NULL;
+    if (!s) {
+        json_object_put(o);
+        return ts__reply_error(r, 500, "out of memory");
+    }
     ts__reply(r, status, "application/json", s, strlen(s));
     json_object_put(o);
     return TS__H_DONE;
@@ -217,18 +222,20 @@ static ts__hres records_post(ts__req *r)
 
 /* ---- GET /v1/alerts ----------------------------------------------------------------- */
 
+/* The feed response {"alerts":[...],"count":N,"cursor":C} is written as it is read. */
 typedef struct feed_acc {
-    FILE *f;
+    ts_jsonw w;
     size_t n;
+    int64_t last;
 } feed_acc;
 
-static ts_status feed_one(void *ud, const char *json, int64_t cursor)
+static ts_status feed_one(void *ud, const ts_alert *al)
 {
     feed_acc *a = ud;
-    if (a->n++)
-        fputc(',', a->f);
-    fputs(json, a->f);
-    return TS_OK;
+    ts_alert_write_json(&a->w, al);
+    a->n++;
+    a->last = al->cursor;
+    return ts_jsonw_finish(&a->w) == TS_LIMIT ? TS_LIMIT : TS_OK;
 }
 
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -257,21 +264,19 @@ static bool feed_answer(ts__req *r, bool force)
     const ts_principal *p = r->who;
     const ts_cell *cells[256];
     size_t n_cells = p->all ? 0 : token_cells(p, cells, 256);
-    char *buf = NULL;
-    size_t len = 0;
-    feed_acc acc = {open_memstream(&buf, &len), 0};
-    if (!acc.f) {
-        ts__reply_error(r, 500, "out of memory");
-        return true;
-    }
-    int64_t last = r->since;
+    ts_buf out;
+    ts_buf_init(&out, TS_LIMIT_RULES_JSON);
+    feed_acc acc = {.n = 0, .last = r->since};
+    ts_jsonw_init(&acc.w, &out);
+    ts_jsonw_obj(&acc.w);
+    ts_jsonw_key(&acc.w, "alerts");
+    ts_jsonw_arr(&acc.w);
     ts_status rc = TS_OK;
     ts_err e;
     if (p->all || n_cells) {
         ts_store *s = reader(r);
         if (!s) {
-            fclose(acc.f);
-            free(buf);
+            ts_buf_release(&out);
             return true;
         }
         ts_reader rd;
@@ -281,31 +286,25 @@ static bool feed_answer(ts__req *r, bool force)
                              .n_scopes = n_cells,
                              .limit = FEED_LIMIT,
                              .reader = token_reader(r, rcells, 256, &rd)};
-        rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
+        int64_t last = r->since;
+        rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
         ts_service_reader_put(r->svc, s);
     }
-    fclose(acc.f);
-    if (rc != TS_OK) {
-        free(buf);
-        ts__reply_error(r, 500, "feed failed: %s", ts_status_text(rc));
-        return true;
-    }
-    if (acc.n == 0 && !force) {
-        free(buf);
+    if (rc == TS_OK && acc.n == 0 && !force) {
+        ts_buf_release(&out);
         return false;
     }
-    size_t cap = len + 96;
-    char *out = malloc(cap);
-    if (!out) {
-        free(buf);
-        ts__reply_error(r, 500, "out of memory");
-        return true;
-    }
-    int n = snprintf(out, cap, "{\"alerts\":[%s],\"count\":%zu,\"cursor\":%lld}", buf ? buf : "",
-                     acc.n, (long long)(acc.n ? last : r->since));
-    free(buf);
-    ts__reply(r, 200, "application/json", out, (size_t)n);
-    free(out);
+    ts_jsonw_arr_end(&acc.w);
+    ts_jsonw_kint(&acc.w, "count", (int64_t)acc.n);
+    ts_jsonw_kint(&acc.w, "cursor", acc.n ? acc.last : r->since);
+    ts_jsonw_obj_end(&acc.w);
+    if (rc == TS_OK)
+        rc = ts_jsonw_finish(&acc.w);
+    if (rc != TS_OK)
+        ts__reply_error(r, 500, "feed failed: %s", ts_status_text(rc));
+    else
+        ts__reply(r, 200, "application/json", ts_buf_str(&out), out.len);
+    ts_buf_release(&out);
     return true;
 }
 
@@ -346,16 +345,10 @@ typedef struct find_alert {
     size_t seen;
 } find_alert;
 
-static ts_status find_one(void *ud, const char *json, int64_t cursor)
+static ts_status find_one(void *ud, const ts_alert *a)
 {
     find_alert *fa = ud;
-    json_object *o = json_tokener_parse(json), *v;
-    bool hit = cursor == fa->number;
-    if (o && json_object_object_get_ex(o, "id", &v) && json_object_is_type(v, json_type_string) &&
-        !strcmp(json_object_get_string(v), fa->name))
-        hit = true;
-    json_object_put(o);
-    if (hit) {
+    if (a->cursor == fa->number || !strcmp(a->id, fa->name)) {
         fa->found = true;
         return TS_EXISTS; /* stops the scan */
     }
@@ -392,13 +385,34 @@ static bool alert_visible(ts__req *r, const char *id, bool *db_error)
                          .reader = token_reader(r, rcells, 256, &rd)};
     int64_t last = 0;
     ts_err e;
-    ts_status rc = ts_alerts_list(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
+    ts_status rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
     ts_service_reader_put(r->svc, s);
     if (rc != TS_OK && rc != TS_EXISTS && rc != TS_LIMIT) {
         *db_error = true;
         ts__reply_error(r, 500, "alert lookup failed");
     }
     return fa.found;
+}
+
+/* 200 {"id","status"} after an ack or close. */
+static ts__hres alert_done(ts__req *r, bool close)
+{
+    ts_buf b;
+    ts_jsonw w;
+    ts_buf_init(&b, TS_LIMIT_LINE);
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "id", r->param);
+    ts_jsonw_kstr(
+        &w, "status",
+        ts_alert_state_name(ts_close_outcome_state(close ? TS_CLOSE_CLOSE : TS_CLOSE_ACK)));
+    ts_jsonw_obj_end(&w);
+    if (ts_jsonw_finish(&w) != TS_OK)
+        ts__reply_error(r, 500, "out of memory");
+    else
+        ts__reply(r, 200, "application/json", ts_buf_str(&b), b.len);
+    ts_buf_release(&b);
+    return TS__H_DONE;
 }
 
 static ts__hres alert_action(ts__req *r, bool close)
@@ -409,15 +423,8 @@ static ts__hres alert_action(ts__req *r, bool close)
         if (r->submit_failed)
             return job_failed(r, TS_STATE, &e);
         switch (rc) {
-        case TS_OK: {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "id", json_object_new_string(r->param));
-            json_object_object_add(
-                o, "status",
-                json_object_new_string(ts_alert_state_name(
-                    ts_close_outcome_state(close ? TS_CLOSE_CLOSE : TS_CLOSE_ACK))));
-            return reply_json_obj(r, 200, o);
-        }
+        case TS_OK:
+            return alert_done(r, close);
         case TS_NOTFOUND:
             return ts__reply_error(r, 404, "no such alert");
         case TS_STATE:

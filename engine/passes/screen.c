@@ -16,7 +16,8 @@
 #include "triscreen/date.h"
 #include "triscreen/decide.h"
 #include "triscreen/screen.h"
-#include "passes/jsonbuf.h"
+#include "triscreen/jsonw.h"
+#include "base/limits.h"
 
 #define BATCH_PERSONS 256
 #define BATCH_ARENA_CAP ((size_t)512 << 20)
@@ -38,8 +39,11 @@ typedef struct item {
     const char *gaps_json;
     ts_list_row row; /* new list state (regional/targeted) */
     bool row_changed;
-    int from, to;           /* effective colour before/after */
-    const char *fb_json[4]; /* per feedback kind: the rules behind it, or NULL */
+    int from, to; /* effective colour before/after */
+    /* per feedback kind: due, and the rules behind it */
+    bool fb_due[TS_FEEDBACK_N];
+    const ts_fired_rule *fb_rules[TS_FEEDBACK_N];
+    size_t n_fb[TS_FEEDBACK_N];
     bool early_engine;
     bool detailed_engine;
 } item;
@@ -385,14 +389,16 @@ static void *reader_main(void *arg)
 
 /* Evidence that names a circle member carries the member as data (issue 12 A1): when ev
  * mentions a member's id, name (3 bytes or more) or group cell — the longest match at
- * each place — appends ,"parts":[TEXT | {"member","relation","grid","text"}, …] whose
- * texts join to ev again. Readers render a member outside their scopes from the part,
- * never by editing text (lists/redact.c). Members are the subject's whole circle, a
- * superset of what any one rule was shown, so a hostile rule's text is covered too. */
-static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *c, size_t n_c)
+ * each place — fr gets parts [TEXT | {member, relation, grid, text}, …] whose texts
+ * join to ev again. Readers render a member outside their scopes from the part, never
+ * by editing text (lists/redact.c). Members are the subject's whole circle, a superset
+ * of what any one rule was shown, so a hostile rule's text is covered too. False when
+ * out of memory. */
+static bool evidence_parts(ts_fired_rule *fr, const ts_circle_member *c, size_t n_c, ts_arena *a)
 {
-    size_t len = ev ? strlen(ev) : 0, start = 0;
-    bool any = false;
+    const char *ev = fr->evidence;
+    size_t len = strlen(ev), start = 0, n = 0;
+    ts_evidence_part *parts = NULL;
     for (size_t i = 0; n_c && i < len;) {
         size_t best = 0;
         const ts_circle_member *bm = NULL;
@@ -410,57 +416,102 @@ static void evidence_parts(ts_jbuf *jb, const char *ev, const ts_circle_member *
             i++;
             continue;
         }
-        ts__jbuf_lit(jb, any ? "," : ",\"parts\":[");
-        any = true;
-        if (i > start) {
-            ts__jbuf_strn(jb, ev + start, i - start);
-            ts__jbuf_lit(jb, ",");
-        }
-        ts__jbuf_lit(jb, "{\"member\":");
-        ts__jbuf_str(jb, bm->person->id);
-        ts__jbuf_lit(jb, ",\"relation\":");
-        ts__jbuf_str(jb, bm->relation ? bm->relation : "");
-        ts__jbuf_lit(jb, ",\"grid\":");
-        ts__jbuf_str(jb, bm->person->grid ? bm->person->grid : "");
-        ts__jbuf_lit(jb, ",\"text\":");
-        ts__jbuf_strn(jb, ev + i, best);
-        ts__jbuf_lit(jb, "}");
+        /* at most 2 parts per match and one tail: 2 * len + 1 bounds them all */
+        if (!parts && !(parts = ts_arena_alloc(a, (2 * len + 1) * sizeof *parts)))
+            return false;
+        if (i > start)
+            parts[n++] = (ts_evidence_part){.text = ev + start, .len = i - start};
+        parts[n++] = (ts_evidence_part){.text = ev + i,
+                                        .len = best,
+                                        .member = bm->person->id,
+                                        .relation = bm->relation ? bm->relation : "",
+                                        .grid = bm->person->grid ? bm->person->grid : ""};
         i += best;
         start = i;
     }
-    if (!any)
-        return;
-    if (start < len) {
-        ts__jbuf_lit(jb, ",");
-        ts__jbuf_strn(jb, ev + start, len - start);
-    }
-    ts__jbuf_lit(jb, "]");
+    if (n && start < len)
+        parts[n++] = (ts_evidence_part){.text = ev + start, .len = len - start};
+    fr->parts = parts;
+    fr->n_parts = n;
+    return true;
 }
 
-static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, int only_kind,
-                              int only_feedback, const item *it, ts_jbuf *jb, ts_arena *a,
-                              size_t *count)
+/* The fired rules of r, filtered by rule kind and feedback kind (-1 = any), as typed
+ * rules with their evidence parts, allocated from a. NULL when out of memory. */
+static const ts_fired_rule *fired_rules(const ts_rulepack *pack, const ts_eval_result *r,
+                                        int only_kind, int only_feedback, const item *it,
+                                        ts_arena *a, size_t *count)
 {
-    ts__jbuf_reset(jb);
-    ts__jbuf_lit(jb, "[");
+    ts_fired_rule *v = ts_arena_alloc(a, (r->n_fired ? r->n_fired : 1) * sizeof *v);
     size_t n = 0;
+    if (!v)
+        return NULL;
     for (size_t i = 0; i < r->n_fired; i++) {
         const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
         if (only_kind >= 0 && (int)ri->kind != only_kind)
             continue;
         if (only_feedback >= 0 && (int)ri->feedback != only_feedback)
             continue;
-        ts__jbuf_lit(jb, n++ ? ",{\"id\":" : "{\"id\":");
-        ts__jbuf_str(jb, ri->id);
-        ts__jbuf_lit(jb, ",\"evidence\":");
-        ts__jbuf_str(jb, r->fired[i].evidence ? r->fired[i].evidence : "");
-        evidence_parts(jb, r->fired[i].evidence, it->circle, it->n_circle);
-        ts__jbuf_lit(jb, "}");
+        ts_fired_rule *fr = &v[n++];
+        *fr = (ts_fired_rule){.id = ri->id,
+                              .title = ri->title,
+                              .score = ri->score,
+                              .evidence = r->fired[i].evidence ? r->fired[i].evidence : ""};
+        if (!evidence_parts(fr, it->circle, it->n_circle, a))
+            return NULL;
     }
-    ts__jbuf_lit(jb, "]");
-    if (count)
-        *count = n;
-    return ts__jbuf_dup(jb, a);
+    *count = n;
+    return v;
+}
+
+/* Copies the finished JSON text of jb into the arena (NULL on any failure). */
+static const char *json_dup(const ts_jsonw *w, const ts_buf *jb, ts_arena *a)
+{
+    if (ts_jsonw_finish(w) != TS_OK)
+        return NULL;
+    return ts_arena_strndup(a, ts_buf_str(jb), jb->len);
+}
+
+/* All fired rules as their stored JSON text (ledger rules, list reasons), in a; jb is
+ * the worker's scratch buffer. */
+static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, const item *it,
+                              ts_buf *jb, ts_arena *a)
+{
+    size_t n = 0;
+    const ts_fired_rule *v = fired_rules(pack, r, -1, -1, it, a, &n);
+    if (!v)
+        return NULL;
+    ts_jsonw w;
+    ts_buf_reset(jb);
+    ts_jsonw_init(&w, jb);
+    ts_fired_rules_write(&w, v, n);
+    return json_dup(&w, jb, a);
+}
+
+/* Sets the rules behind feedback `kind` (a feedback is due when it has them). */
+static bool set_feedback(item *it, ts_feedback kind, const ts_fired_rule *rules, size_t n)
+{
+    it->fb_rules[kind] = rules;
+    it->n_fb[kind] = n;
+    it->fb_due[kind] = rules != NULL;
+    return rules != NULL;
+}
+
+/* The ids of the gap rules that fired, as a JSON array of strings. */
+static const char *gaps_json(const ts_rulepack *pack, const ts_eval_result *r, ts_buf *jb,
+                             ts_arena *a)
+{
+    ts_jsonw w;
+    ts_buf_reset(jb);
+    ts_jsonw_init(&w, jb);
+    ts_jsonw_arr(&w);
+    for (size_t i = 0; i < r->n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pack, r->fired[i].rule);
+        if (ri->kind == TS_RULE_GAP)
+            ts_jsonw_str(&w, ri->id);
+    }
+    ts_jsonw_arr_end(&w);
+    return json_dup(&w, jb, a);
 }
 
 /* "[a]" + "[b]" → "[a,b]" */
@@ -521,28 +572,6 @@ static void decide_row(item *it, const ts_decide_out *d, const char *reasons,
         it->row_changed = !pr || !row_equal(pr, r);
 }
 
-/* Full pass: the gap rule ids as a JSON array, and the early feedback's rules. */
-static void full_outputs(pass_ctx *pc, item *it, ts_jbuf *jb, ts_arena *a)
-{
-    const ts_rulepack *pack = pc->o->pack;
-    ts__jbuf_reset(jb);
-    ts__jbuf_lit(jb, "[");
-    size_t n = 0;
-    for (size_t i = 0; i < it->res.n_fired; i++) {
-        const ts_rule_info *ri = ts_rulepack_rule(pack, it->res.fired[i].rule);
-        if (ri->kind != TS_RULE_GAP)
-            continue;
-        if (n++)
-            ts__jbuf_lit(jb, ",");
-        ts__jbuf_str(jb, ri->id);
-    }
-    ts__jbuf_lit(jb, "]");
-    it->gaps_json = ts__jbuf_dup(jb, a);
-    if (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY])
-        it->fb_json[TS_FEEDBACK_EARLY] =
-            rules_json(pack, &it->res, TS_RULE_SUSPECT, -1, it, jb, a, NULL);
-}
-
 /* The decision for this pass (decide.h) from the fired rules and the prior row. */
 static ts_status decide_item(pass_ctx *pc, item *it, ts_arena *a, ts_decide_out *d)
 {
@@ -566,7 +595,7 @@ static ts_status decide_item(pass_ctx *pc, item *it, ts_arena *a, ts_decide_out 
     return TS_OK;
 }
 
-static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_jbuf *jb)
+static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_buf *jb)
 {
     const ts_rulepack *pack = pc->o->pack;
     ts_eval_ctx ctx = {.now = pc->o->now, .pass = pc->pass, .scope = pc->scope_name};
@@ -574,15 +603,16 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     if (rc != TS_OK)
         return rc;
     ts_arena *a = &b->arena;
-    it->rules_json = rules_json(pack, &it->res, -1, -1, it, jb, a, NULL);
+    it->rules_json = rules_json(pack, &it->res, it, jb, a);
     if (!it->rules_json)
         return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
-        const char *j = rules_json(pack, &it->res, -1, fb, it, jb, a, &n);
-        if (n && !j)
-            return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
-        it->fb_json[fb] = n ? j : NULL;
+        const ts_fired_rule *v = fired_rules(pack, &it->res, -1, fb, it, a, &n);
+        if (!v)
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+        if (n)
+            set_feedback(it, (ts_feedback)fb, v, n);
     }
     ts_decide_out d;
     if (decide_item(pc, it, a, &d) != TS_OK)
@@ -593,9 +623,13 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
         it->suspect = d.next.suspect;
         it->n_gaps = d.n_gaps;
         it->early_engine = d.feedback == TS_FEEDBACK_EARLY;
-        full_outputs(pc, it, jb, a);
-        if (!it->gaps_json || (it->early_engine && !it->fb_json[TS_FEEDBACK_EARLY]))
-            return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
+        it->gaps_json = gaps_json(pack, &it->res, jb, a);
+        if (it->early_engine && !it->fb_due[TS_FEEDBACK_EARLY]) {
+            size_t n = 0;
+            const ts_fired_rule *v = fired_rules(pack, &it->res, TS_RULE_SUSPECT, -1, it, a, &n);
+            if (!set_feedback(it, TS_FEEDBACK_EARLY, v, n))
+                return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
+        }
         break;
     case TS_PASS_REGIONAL:
         /* the regional basis unchanged: the last targeted pass's reasons stay */
@@ -612,8 +646,14 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     }
     if (pc->pass != TS_PASS_FULL) {
         it->detailed_engine = d.feedback == TS_FEEDBACK_DETAILED;
-        if (it->detailed_engine && !it->fb_json[TS_FEEDBACK_DETAILED])
-            it->fb_json[TS_FEEDBACK_DETAILED] = it->row.reasons;
+        if (it->detailed_engine && !it->fb_due[TS_FEEDBACK_DETAILED]) {
+            /* the list row's reasons: this pass's rules and what it built on */
+            ts_fired_rule *v = NULL;
+            size_t n = 0;
+            if ((rc = ts_fired_rules_read(it->row.reasons, a, &v, &n, &b->err)) != TS_OK)
+                return rc;
+            set_feedback(it, TS_FEEDBACK_DETAILED, v, n);
+        }
     }
     if (!it->rules_json || (pc->pass == TS_PASS_FULL && !it->gaps_json))
         return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
@@ -637,8 +677,8 @@ static void *worker_main(void *arg)
 {
     worker_arg *wa = arg;
     pass_ctx *pc = wa->pc;
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
+    ts_buf jb;
+    ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     for (;;) {
         pthread_mutex_lock(&pc->mu);
         batch *b = NULL;
@@ -684,7 +724,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&pc->cv);
         pthread_mutex_unlock(&pc->mu);
     }
-    ts__jbuf_release(&jb);
+    ts_buf_release(&jb);
     return NULL;
 }
 
@@ -693,7 +733,7 @@ static void *worker_main(void *arg)
 static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback kind, const char *why,
                        ts_pass_summary *sum, ts_err *err)
 {
-    if (!it->fb_json[kind])
+    if (!it->fb_due[kind])
         return TS_OK;
     sum->alerts[kind]++;
     if (!pc->o->on_alert)
@@ -703,7 +743,8 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
                          .grid = it->person.grid,
                          .colour = pc->pass == TS_PASS_FULL ? it->subj.colour : (ts_colour)it->to,
                          .prior_colour = (ts_colour)it->from,
-                         .rules_json = it->fb_json[kind],
+                         .rules = it->fb_rules[kind],
+                         .n_rules = it->n_fb[kind],
                          .why = why,
                          .run = pc->run};
     return pc->o->on_alert(pc->o->alert_ud, s, &a, err);
@@ -1033,8 +1074,8 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     ts_arena_init(&b->arena, BATCH_ARENA_CAP);
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
+    ts_buf jb;
+    ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     ts_run_info info = {.pass = ts_pass_name(pass),
                         .scope = "ingest",
                         .now = pc.now_s,
@@ -1096,7 +1137,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
                                  (int64_t)sum->fired_total, (int64_t)sum->rule_errors, json, err);
         free(json);
     }
-    ts__jbuf_release(&jb);
+    ts_buf_release(&jb);
     ts_arena_release(&b->arena);
     free(b);
     return rc;
@@ -1128,78 +1169,70 @@ void ts_screen_result_release(ts_screen_result *r)
     }
 }
 
+/* A number with three decimals, as the summary has always shown seconds. */
+static void json_secs(ts_jsonw *w, const char *key, double v)
+{
+    char secs[32];
+    int n = snprintf(secs, sizeof secs, "%.3f", v);
+    ts_jsonw_key(w, key);
+    ts_jsonw_raw(w, secs, n > 0 ? (size_t)n : 0);
+}
+
+static void json_counts(ts_jsonw *w, const char *key, const char *const *names, const uint64_t *v,
+                        size_t n)
+{
+    ts_jsonw_key(w, key);
+    ts_jsonw_obj(w);
+    for (size_t i = 0; i < n; i++)
+        ts_jsonw_kint(w, names[i], (int64_t)v[i]);
+    ts_jsonw_obj_end(w);
+}
+
 char *ts_screen_summary_json(const ts_screen_result *r, unsigned i, const ts_rulepack *pack,
                              const char *scope)
 {
     const ts_pass_summary *p = &r->pass[i];
-    ts_jbuf jb;
-    ts__jbuf_init(&jb);
-    ts__jbuf_lit(&jb, "{\"run\":");
-    ts__jbuf_int(&jb, p->run);
-    ts__jbuf_lit(&jb, ",\"pass\":");
-    ts__jbuf_str(&jb, ts_pass_name(p->pass));
-    ts__jbuf_lit(&jb, ",\"scope\":");
-    ts__jbuf_str(&jb, scope ? scope : "all");
-    ts__jbuf_lit(&jb, ",\"rules_version\":");
-    ts__jbuf_str(&jb, ts_rulepack_hash(pack));
-    ts__jbuf_lit(&jb, ",\"persons\":");
-    ts__jbuf_int(&jb, (long long)p->persons);
-    ts__jbuf_lit(&jb, ",\"fired\":{");
-    size_t k = 0;
+    ts_buf jb;
+    ts_jsonw w;
+    ts_buf_init(&jb, TS_LIMIT_LINE);
+    ts_jsonw_init(&w, &jb);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kint(&w, "run", p->run);
+    ts_jsonw_kstr(&w, "pass", ts_pass_name(p->pass));
+    ts_jsonw_kstr(&w, "scope", scope ? scope : "all");
+    ts_jsonw_kstr(&w, "rules_version", ts_rulepack_hash(pack));
+    ts_jsonw_kint(&w, "persons", (int64_t)p->persons);
+    ts_jsonw_key(&w, "fired");
+    ts_jsonw_obj(&w);
     for (size_t j = 0; p->fired && j < ts_rulepack_count(pack); j++) {
         const ts_rule_info *ri = ts_rulepack_rule(pack, j);
-        if (ri->pass != p->pass)
-            continue;
-        if (k++)
-            ts__jbuf_lit(&jb, ",");
-        ts__jbuf_str(&jb, ri->id);
-        ts__jbuf_lit(&jb, ":");
-        ts__jbuf_int(&jb, (long long)p->fired[j]);
+        if (ri->pass == p->pass)
+            ts_jsonw_kint(&w, ri->id, (int64_t)p->fired[j]);
     }
-    ts__jbuf_lit(&jb, "}");
+    ts_jsonw_obj_end(&w);
     if (p->pass == TS_PASS_FULL) {
-        ts__jbuf_lit(&jb, ",\"suspects\":");
-        ts__jbuf_int(&jb, (long long)p->suspects);
-        ts__jbuf_lit(&jb, ",\"newly_suspect\":");
-        ts__jbuf_int(&jb, (long long)p->newly_suspect);
-        ts__jbuf_lit(&jb, ",\"with_gaps\":");
-        ts__jbuf_int(&jb, (long long)p->with_gaps);
+        ts_jsonw_kint(&w, "suspects", (int64_t)p->suspects);
+        ts_jsonw_kint(&w, "newly_suspect", (int64_t)p->newly_suspect);
+        ts_jsonw_kint(&w, "with_gaps", (int64_t)p->with_gaps);
     }
-    ts__jbuf_lit(&jb, ",\"lists\":{\"red\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_RED]);
-    ts__jbuf_lit(&jb, ",\"yellow\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_YELLOW]);
-    ts__jbuf_lit(&jb, ",\"blue\":");
-    ts__jbuf_int(&jb, (long long)p->lists[TS_COLOUR_BLUE]);
-    ts__jbuf_lit(&jb, "},\"transitions\":{\"total\":");
-    ts__jbuf_int(&jb, (long long)p->transitions);
-    ts__jbuf_lit(&jb, ",\"entered\":");
-    ts__jbuf_int(&jb, (long long)p->entered);
-    ts__jbuf_lit(&jb, ",\"left\":");
-    ts__jbuf_int(&jb, (long long)p->left);
-    ts__jbuf_lit(&jb, ",\"rose\":");
-    ts__jbuf_int(&jb, (long long)p->rose);
-    ts__jbuf_lit(&jb, ",\"fell\":");
-    ts__jbuf_int(&jb, (long long)p->fell);
-    ts__jbuf_lit(&jb, "},\"alerts\":{\"early\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_EARLY]);
-    ts__jbuf_lit(&jb, ",\"detailed\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_DETAILED]);
-    ts__jbuf_lit(&jb, ",\"quick\":");
-    ts__jbuf_int(&jb, (long long)p->alerts[TS_FEEDBACK_QUICK]);
-    ts__jbuf_lit(&jb, "},\"rule_errors\":");
-    ts__jbuf_int(&jb, (long long)p->rule_errors);
-    char secs[32];
-    snprintf(secs, sizeof secs, "%.3f", p->seconds);
-    ts__jbuf_lit(&jb, ",\"seconds\":");
-    ts__jbuf_lit(&jb, secs);
-    snprintf(secs, sizeof secs, "%.3f", p->eval_cpu_seconds);
-    ts__jbuf_lit(&jb, ",\"eval_cpu_seconds\":");
-    ts__jbuf_lit(&jb, secs);
-    ts__jbuf_lit(&jb, "}");
-    if (jb.oom) {
-        ts__jbuf_release(&jb);
+    static const char *const lists[] = {"red", "yellow", "blue"};
+    const uint64_t lv[] = {p->lists[TS_COLOUR_RED], p->lists[TS_COLOUR_YELLOW],
+                           p->lists[TS_COLOUR_BLUE]};
+    json_counts(&w, "lists", lists, lv, 3);
+    static const char *const trans[] = {"total", "entered", "left", "rose", "fell"};
+    const uint64_t tv[] = {p->transitions, p->entered, p->left, p->rose, p->fell};
+    json_counts(&w, "transitions", trans, tv, 5);
+    static const char *const alerts[] = {"early", "detailed", "quick"};
+    const uint64_t av[] = {p->alerts[TS_FEEDBACK_EARLY], p->alerts[TS_FEEDBACK_DETAILED],
+                           p->alerts[TS_FEEDBACK_QUICK]};
+    json_counts(&w, "alerts", alerts, av, 3);
+    ts_jsonw_kint(&w, "rule_errors", (int64_t)p->rule_errors);
+    json_secs(&w, "seconds", p->seconds);
+    json_secs(&w, "eval_cpu_seconds", p->eval_cpu_seconds);
+    ts_jsonw_obj_end(&w);
+    if (ts_jsonw_finish(&w) != TS_OK) {
+        ts_buf_release(&jb);
         return NULL;
     }
-    return jb.p; /* ownership passes to the caller */
+    return ts_buf_take(&jb); /* ownership passes to the caller */
 }

@@ -353,25 +353,21 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
                            ts_err *err)
 {
     /* the statement is built from fixed fragments only; every value is bound */
-    size_t cap = 512 + q->n_prefixes * 48;
-    char *sql = malloc(cap);
-    if (!sql)
-        return ts_err_set(err, TS_NOMEM, "alerts", NULL);
-    size_t n = (size_t)snprintf(sql, cap, "SELECT " ROW_COLS " FROM alerts WHERE cursor > ?1");
+    char sql[768];
+    size_t n =
+        (size_t)snprintf(sql, sizeof sql, "SELECT " ROW_COLS " FROM alerts WHERE cursor > ?1");
     if (q->kind)
-        n += (size_t)snprintf(sql + n, cap - n, " AND kind = ?2");
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND kind = ?2");
     if (q->status)
-        n += (size_t)snprintf(sql + n, cap - n, " AND status = ?3");
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND status = ?3");
     if (q->officer)
-        n += (size_t)snprintf(sql + n, cap - n,
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
                               " AND EXISTS (SELECT 1 FROM json_each(alerts.route) j"
                               " WHERE j.value = ?4)");
-    for (size_t i = 0; i < q->n_prefixes; i++)
-        n += (size_t)snprintf(sql + n, cap - n, "%s substr(grid, 1, length(?%zu)) = ?%zu",
-                              i ? " OR" : " AND (", i + 5, i + 5);
-    if (q->n_prefixes)
-        n += (size_t)snprintf(sql + n, cap - n, ")");
-    snprintf(sql + n, cap - n, " ORDER BY cursor");
+    if (q->cells) /* the reader's scope: an alert outside it is never read */
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
+                              " AND grid IN (SELECT value FROM json_each(?5))");
+    snprintf(sql + n, sizeof sql - n, " ORDER BY cursor");
 
     sqlite3_stmt *st = NULL;
     ts_status rc = TS_OK;
@@ -379,19 +375,17 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
         rc = ts__store_fail(s, err, "prepare alerts feed");
         goto done;
     }
-    sqlite3_bind_int64(st, 1, q->since);
-    if (q->kind)
-        sqlite3_bind_text(st, 2, q->kind, -1, SQLITE_STATIC);
-    if (q->status)
-        sqlite3_bind_text(st, 3, q->status, -1, SQLITE_STATIC);
-    if (q->officer)
-        sqlite3_bind_text(st, 4, q->officer, -1, SQLITE_STATIC);
-    for (size_t i = 0; i < q->n_prefixes; i++)
-        sqlite3_bind_text(st, (int)i + 5, q->prefixes[i], -1, SQLITE_STATIC);
+    if (sqlite3_bind_int64(st, 1, q->since) != SQLITE_OK ||
+        (q->kind && sqlite3_bind_text(st, 2, q->kind, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (q->status && sqlite3_bind_text(st, 3, q->status, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (q->officer && sqlite3_bind_text(st, 4, q->officer, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (q->cells && sqlite3_bind_text(st, 5, q->cells, -1, SQLITE_STATIC) != SQLITE_OK)) {
+        rc = ts__store_fail(s, err, "bind alerts feed");
+        goto done;
+    }
     rc = each_row(s, st, fn, ud, "read alerts feed", err);
 done:
     sqlite3_finalize(st);
-    free(sql);
     return rc;
 }
 

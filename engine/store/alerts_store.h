@@ -99,12 +99,11 @@ ts_status ts__alert_db_due(ts__alert_db *d, const char *cutoff, ts__alert_row_fn
 /* ---- the feed ---------------------------------------------------------------------- */
 
 typedef struct ts__alert_query {
-    int64_t since;               /* cursor > since */
-    const char *kind;            /* NULL = any */
-    const char *status;          /* NULL = any */
-    const char *officer;         /* NULL = any; else must be in the route */
-    const char *const *prefixes; /* grid starts with any of these (n_prefixes 0 = all) */
-    size_t n_prefixes;
+    int64_t since;       /* cursor > since */
+    const char *kind;    /* NULL = any */
+    const char *status;  /* NULL = any */
+    const char *officer; /* NULL = any; else must be in the route */
+    const char *cells;   /* NULL = any; else a JSON array of the cell codes in scope */
 } ts__alert_query;
 /* Rows in cursor order, in one statement (one consistent snapshot). */
 ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_fn fn, void *ud,

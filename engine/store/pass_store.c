@@ -1,10 +1,16 @@
 /* store/pass_store.c — what the screening passes read and write: runs, the person scan,
- * the list snapshot, ledger rows, suspect marks, rule errors, list rows, transitions. */
+ * the list snapshot, ledger rows, suspect marks, rule errors, list rows, transitions;
+ * and the stored form of fired rules (triscreen/fired.h: written through ts_jsonw, read
+ * with json-c). */
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "triscreen/date.h"
+#include "triscreen/fired.h"
 #include "triscreen/vocab.h"
+#include "base/limits.h"
 #include "store/store_int.h"
 
 static int colour_from_text(const char *t)
@@ -414,5 +420,134 @@ ts_status ts_store_person_count_hint(ts_store *s, int64_t *out, ts_err *err)
     sqlite3_finalize(st);
     if (r != SQLITE_ROW)
         return ts__store_fail(s, err, "count persons");
+    return TS_OK;
+}
+
+/* ---- fired rules (triscreen/fired.h) ------------------------------------------------------ */
+
+void ts_fired_rules_write(ts_jsonw *w, const ts_fired_rule *rules, size_t n)
+{
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        const ts_fired_rule *r = &rules[i];
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "id", r->id);
+        ts_jsonw_kstr(w, "evidence", r->evidence ? r->evidence : "");
+        if (r->n_parts) {
+            ts_jsonw_key(w, "parts");
+            ts_jsonw_arr(w);
+            for (size_t k = 0; k < r->n_parts; k++) {
+                const ts_evidence_part *p = &r->parts[k];
+                if (!p->member) {
+                    ts_jsonw_strn(w, p->text, p->len);
+                    continue;
+                }
+                ts_jsonw_obj(w);
+                ts_jsonw_kstr(w, "member", p->member);
+                ts_jsonw_kstr(w, "relation", p->relation ? p->relation : "");
+                ts_jsonw_kstr(w, "grid", p->grid ? p->grid : "");
+                ts_jsonw_key(w, "text");
+                ts_jsonw_strn(w, p->text, p->len);
+                ts_jsonw_obj_end(w);
+            }
+            ts_jsonw_arr_end(w);
+        }
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+}
+
+const char *ts_fired_rules_text(const ts_fired_rule *rules, size_t n, ts_arena *arena)
+{
+    ts_buf b;
+    ts_jsonw w;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    ts_jsonw_init(&w, &b);
+    ts_fired_rules_write(&w, rules, n);
+    const char *out =
+        ts_jsonw_finish(&w) == TS_OK ? ts_arena_strndup(arena, ts_buf_str(&b), b.len) : NULL;
+    ts_buf_release(&b);
+    return out;
+}
+
+/* A string member of o copied into arena; *s = NULL when absent or not a string. */
+static bool fired_str(json_object *o, const char *key, ts_arena *a, const char **s)
+{
+    json_object *v;
+    *s = NULL;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return true;
+    *s = ts_arena_strndup(a, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    return *s != NULL;
+}
+
+static bool fired_parts(json_object *arr, ts_arena *a, ts_fired_rule *r)
+{
+    size_t n = json_object_array_length(arr);
+    ts_evidence_part *p = ts_arena_alloc(a, (n ? n : 1) * sizeof *p);
+    if (!p)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(arr, i);
+        ts_evidence_part *q = &p[k];
+        memset(q, 0, sizeof *q);
+        if (json_object_is_type(e, json_type_string)) {
+            q->text = ts_arena_strndup(a, json_object_get_string(e),
+                                       (size_t)json_object_get_string_len(e));
+        } else if (json_object_is_type(e, json_type_object)) {
+            if (!fired_str(e, "member", a, &q->member) ||
+                !fired_str(e, "relation", a, &q->relation) || !fired_str(e, "grid", a, &q->grid) ||
+                !fired_str(e, "text", a, &q->text))
+                return false;
+            if (!q->member || !q->text)
+                continue;
+        } else {
+            continue;
+        }
+        if (!q->text)
+            return false;
+        q->len = strlen(q->text);
+        k++;
+    }
+    r->parts = p;
+    r->n_parts = k;
+    return true;
+}
+
+ts_status ts_fired_rules_read(const char *json, ts_arena *arena, ts_fired_rule **rules, size_t *n,
+                              ts_err *err)
+{
+    *rules = NULL;
+    *n = 0;
+    json_object *in = json_tokener_parse(json ? json : "[]");
+    if (!in || !json_object_is_type(in, json_type_array)) {
+        json_object_put(in);
+        return ts_err_set(err, TS_PARSE, "rules", "fired rules are not a JSON array: %.80s",
+                          json ? json : "");
+    }
+    size_t len = json_object_array_length(in), k = 0;
+    ts_fired_rule *v = ts_arena_alloc(arena, (len ? len : 1) * sizeof *v);
+    bool ok = v != NULL;
+    for (size_t i = 0; ok && i < len; i++) {
+        json_object *e = json_object_array_get_idx(in, i), *parts;
+        ts_fired_rule *r = &v[k];
+        memset(r, 0, sizeof *r);
+        if (!json_object_is_type(e, json_type_object))
+            continue;
+        ok = fired_str(e, "id", arena, &r->id) && fired_str(e, "evidence", arena, &r->evidence);
+        if (ok && !r->evidence)
+            ok = (r->evidence = ts_arena_strdup(arena, "")) != NULL;
+        if (ok && json_object_object_get_ex(e, "parts", &parts) &&
+            json_object_is_type(parts, json_type_array))
+            ok = fired_parts(parts, arena, r);
+        if (ok && r->id)
+            k++;
+    }
+    json_object_put(in);
+    if (!ok)
+        return ts_err_set(err, TS_NOMEM, "rules", "fired rules");
+    *rules = v;
+    *n = k;
     return TS_OK;
 }

@@ -38,10 +38,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "triscreen/config.h"
 #include "triscreen/grid.h"
+#include "triscreen/jsonw.h"
 #include "triscreen/record.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
@@ -108,25 +108,77 @@ typedef struct ts_alert_filter {
     const ts_reader *reader;
 } ts_alert_filter;
 
-/* Calls fn for each matching alert in cursor order with its JSON text (DESIGN.md
- * §Alerts shape) and cursor. *last receives the last cursor seen (unchanged if none). */
+/* One rule behind an alert, as the reader may see it (evidence redacted for scope). */
+typedef struct ts_alert_rule {
+    const char *id;
+    const char *evidence;
+} ts_alert_rule;
+
+/* One row of the feed, typed (DESIGN.md §Alerts shape). Every pointer is borrowed and
+ * valid only during the callback that receives the alert. */
+typedef struct ts_alert {
+    char id[24]; /* "A-000042": the cursor of the alert's first row */
+    int64_t cursor;
+    ts_feedback kind;
+    const char *person, *grid;
+    ts_colour colour; /* TS_COLOUR_NONE when the alert has none (quick, early) */
+    const ts_alert_rule *rules;
+    size_t n_rules;
+    const char *const *route; /* officer ids */
+    size_t n_route;
+    const char *route_note;    /* NULL when none */
+    const char *created;       /* "YYYY-MM-DDTHH:MM:SSZ" */
+    int64_t run;               /* 0 = none */
+    const char *rules_version; /* NULL when none */
+    ts_alert_state status;
+    int level;             /* escalations; 0 = never escalated */
+    const char *escalated; /* when level > 0: the time of the last escalation */
+    /* a detailed alert's headline as this reader may see it (lists/redact.h), as JSON
+     * object text written by json-c; NULL when none */
+    const char *headline;
+} ts_alert;
+
+/* Calls fn for each matching alert in cursor order. The kind, status, officer and the
+ * scopes (the scope cells and every cell below them in the grid) are part of the SQL:
+ * an alert outside the scopes is never read. *last receives the last cursor seen
+ * (unchanged if none). A status other than TS_OK from fn stops the read and is returned
+ * (with err naming the cursor). TS_CORRUPT when a stored row is unreadable. */
+typedef ts_status (*ts_alert_row_fn)(void *ud, const ts_alert *a);
+ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
+                         ts_alert_row_fn fn, void *ud, int64_t *last, ts_err *err) TS_MUST_CHECK;
+
+/* The alert JSON encoder: writes a as its JSON object (DESIGN.md §Alerts shape) — used
+ * by the sink, the service and the renderers alike. */
+void ts_alert_write_json(ts_jsonw *w, const ts_alert *a);
+
+/* ts_alerts_read with each alert as its JSON text (ts_alert_write_json) and cursor. */
 typedef ts_status (*ts_alert_fn)(void *ud, const char *json, int64_t cursor);
 ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter *f, ts_alert_fn fn,
                          void *ud, int64_t *last, ts_err *err) TS_MUST_CHECK;
 
-/* `alerts --stats`: counts by kind and status, median minutes to acknowledge and to
- * close, closure rate per town, as text or one JSON object. */
-ts_status ts_alerts_stats(ts_store *s, const ts_grid *grid, bool json, FILE *out,
-                          ts_err *err) TS_MUST_CHECK;
+/* Closure of the alerts of one town (code NULL: alerts whose cell is not in the grid). */
+typedef struct ts_alert_town_stat {
+    const char *code, *name; /* borrowed from the grid */
+    uint64_t alerts, closed;
+} ts_alert_town_stat;
+
+/* `alerts --stats`: the live alerts (superseded rows not counted) by kind and state,
+ * median minutes to acknowledge and to close, closure per town. Kind TS_FEEDBACK_NONE
+ * counts rows of an unknown kind; other[] rows of an unknown status. */
+typedef struct ts_alert_stats {
+    uint64_t by[TS_FEEDBACK_N][TS_ALERT_STATE_N]; /* [kind][state] */
+    uint64_t other[TS_FEEDBACK_N];                /* [kind]: unknown statuses */
+    double median_ack, median_close;              /* minutes; < 0 when none */
+    size_t n_ack, n_close;                        /* alerts timed */
+    ts_alert_town_stat *towns; /* towns with alerts in grid order, the unknown one last */
+    size_t n_towns;
+} ts_alert_stats;
+ts_status ts_alerts_stats_read(ts_store *s, const ts_grid *grid, ts_alert_stats *out,
+                               ts_err *err) TS_MUST_CHECK;
+void ts_alert_stats_release(ts_alert_stats *st);
 
 /* The highest cursor in the database (0 when none). */
 ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
-
-/* The table form of `triscreen alerts`: a header line, and one line for an alert's JSON
- * (as given to ts_alert_fn) written into buf (truncated to cap). TS_INVALID when json
- * is not an alert. Pure functions, thread-safe. */
-const char *ts_alert_table_header(void);
-ts_status ts_alert_table_row(const char *json, char *buf, size_t cap) TS_MUST_CHECK;
 
 /* Parses an `at` for ts_feedback_escalate: "YYYY-MM-DD" (00:00 UTC),
  * "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC; a space may replace the T) or "@UNIXSECONDS". */

@@ -82,36 +82,6 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err) TS_MUST_
 ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
                              ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
 
-/* `triscreen report`: counts only, never a person id or name.
- *
- * Rows: with scope NULL every town followed by its villages, then a county total;
- * with a town, the town then its villages; with a village, the village then its
- * groups; with a group, that group. Each row gives persons, suspects (latest full
- * pass), listed red/yellow/blue (an override to "none" is not listed), reviews due
- * (next_review on or before now), alerts (live rows: superseded escalation rows are
- * left out) with open = new + acked, closure rate = closed / all, and the median
- * hours from an alert's first raise to its close. Counts are taken per group code and
- * summed up the grid (group → village → town), so a person whose grid code is not in
- * g is not counted. Trends: the red/yellow/blue counts in scope after each of the last
- * 10 regional or targeted runs with status done, oldest first: from the run's summary
- * when the run's scope is the report's ("source":"summary": what the run counted as it
- * ended), else rebuilt from the list transitions ("transitions"; a review between
- * runs may then show from a later run, see store/report_query.h).
- *
- * TEXT: aligned tables. JSON: one object
- * {"county","scope","now","cells":[row],"total":row,"trends":[{"run","pass","scope",
- * "now","lists":{"red","yellow","blue"},"source"}]}, row = {"code","name","level","persons",
- * "suspects","lists":{"red","yellow","blue"},"reviews_due","alerts":{"total","open",
- * "closed","closure_rate","median_hours_to_close"}} (rate and median null when there
- * is nothing to measure). HTML: one self-contained UTF-8 page (inline CSS, no script,
- * nothing external; every text escaped) with the same tables and an inline SVG bar of
- * the colours per row.
- *
- * now is "YYYY-MM-DD" (TS_USAGE otherwise). The reads run in one snapshot. Borrowed
- * parameters; writes only to out. TS_STORE/TS_BUSY from the database, TS_NOMEM,
- * TS_IO when writing to out fails. Thread-safe for distinct stores. */
-typedef enum { TS_REPORT_TEXT = 0, TS_REPORT_JSON, TS_REPORT_HTML } ts_report_format;
-ts_status ts_report_print(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
-                          ts_report_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
+/* `triscreen report`: see triscreen/report.h (typed aggregates, rendered by the front ends). */
 
 #endif

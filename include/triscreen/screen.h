@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "triscreen/config.h"
+#include "triscreen/fired.h"
 #include "triscreen/grid.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/store.h"
@@ -22,8 +23,9 @@ typedef struct ts_screen_alert {
     const char *grid;
     ts_colour colour; /* effective colour after the pass (NONE for early alerts) */
     ts_colour prior_colour;
-    const char *rules_json; /* [{"id","evidence"}] of the rules behind the alert */
-    const char *why;        /* "newly suspect", "rose yellow→red", "rule feedback" ... */
+    const ts_fired_rule *rules; /* the rules behind the alert (borrowed for the call) */
+    size_t n_rules;
+    const char *why; /* "newly suspect", "rose yellow→red", "rule feedback" ... */
     int64_t run;
 } ts_screen_alert;
 

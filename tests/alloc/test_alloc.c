@@ -543,12 +543,14 @@ static ts_status op_alert(ts_err *err)
     if (rc == TS_OK)
         rc = ts_store_begin(w.s, err);
     if (rc == TS_OK) {
+        static const ts_fired_rule fired[] = {{.id = "r.score", .evidence = "disputes"}};
         ts_screen_alert a = {.kind = TS_FEEDBACK_DETAILED,
                              .person = "P-Y",
                              .grid = "T01-V01-G02",
                              .colour = TS_COLOUR_RED,
                              .prior_colour = TS_COLOUR_YELLOW,
-                             .rules_json = "[{\"id\":\"r.score\",\"evidence\":\"disputes\"}]",
+                             .rules = fired,
+                             .n_rules = 1,
                              .why = "rose yellow→red",
                              .run = 0};
         rc = ts_feedback_on_screen_alert(w.fb, w.s, &a, err);

@@ -20,6 +20,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
+#include "render/render_alerts.h"
 #include "triscreen/grid.h"
 #include "triscreen/store.h"
 
@@ -115,15 +116,35 @@ static int teardown(void **state)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
+/* Typed fired rules from their stored JSON (the test data is written as JSON). The
+ * arena lives for the whole test binary: the rules are borrowed by each call only. */
+static ts_arena g_rules_arena;
+
+static const ts_fired_rule *T(const char *json, size_t *n)
+{
+    static bool init;
+    if (!init) {
+        ts_arena_init(&g_rules_arena, 0);
+        init = true;
+    }
+    ts_fired_rule *v = NULL;
+    ts_err err;
+    assert_int_equal(ts_fired_rules_read(json, &g_rules_arena, &v, n, &err), TS_OK);
+    return v;
+}
+
+#define TYPED(json) .rules = T((json), &tn_), .n_rules = tn_
+
 static void screen_alert(fixture *fx, ts_feedback kind, const char *person, const char *grid,
                          ts_colour colour, const char *rules)
 {
     ts_err err;
+    size_t tn_ = 0;
     ts_screen_alert a = {.kind = kind,
                          .person = person,
                          .grid = grid,
                          .colour = colour,
-                         .rules_json = rules,
+                         TYPED(rules),
                          .why = "test",
                          .run = 7};
     ok(ts_store_begin(fx->s, &err), &err);
@@ -168,6 +189,24 @@ static void seen_free(seen *s)
     for (size_t i = 0; i < s->n; i++)
         json_object_put(s->obj[i]);
     s->n = 0;
+}
+
+typedef struct typed_seen {
+    size_t n, n_route;
+    char id[24], route0[64], rule0[64];
+    ts_feedback kind;
+} typed_seen;
+
+static ts_status typed_one(void *ud, const ts_alert *a)
+{
+    typed_seen *t = ud;
+    t->n++;
+    snprintf(t->id, sizeof t->id, "%s", a->id);
+    t->kind = a->kind;
+    t->n_route = a->n_route;
+    snprintf(t->route0, sizeof t->route0, "%s", a->n_route ? a->route[0] : "");
+    snprintf(t->rule0, sizeof t->rule0, "%s", a->n_rules ? a->rules[0].id : "");
+    return TS_OK;
 }
 
 static void list(fixture *fx, const ts_alert_filter *f, seen *out)
@@ -326,10 +365,11 @@ static void test_route_sample_grid(void **state)
     ts_event ev = {.type = "threat_reported", .date = 20000, .note = ""};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_problem_event(fb, fx->s, &p, &ev, &err), &err);
+    size_t tn_ = 0;
     ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
                          .person = "P-9",
                          .grid = "T03-V04-G04",
-                         .rules_json = "[{\"id\":\"r\",\"evidence\":\"\"}]"};
+                         TYPED("[{\"id\":\"r\",\"evidence\":\"\"}]")};
     ok(ts_feedback_on_screen_alert(fb, fx->s, &a, &err), &err);
     ok(ts_store_commit(fx->s, &err), &err);
     seen s = {.n = 0};
@@ -367,11 +407,9 @@ static void test_dedup(void **state)
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_EARLY), 3);
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 1);
     /* two calls in one transaction */
-    ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
-                         .person = "P3",
-                         .grid = "T01-V01-G01",
-                         .rules_json = ab,
-                         .run = 1};
+    size_t tn_ = 0;
+    ts_screen_alert a = {
+        .kind = TS_FEEDBACK_EARLY, .person = "P3", .grid = "T01-V01-G01", TYPED(ab), .run = 1};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
@@ -636,15 +674,18 @@ static void test_filters(void **state)
     int64_t max = -1;
     ok(ts_alerts_max_cursor(fx->s, &max, &err), &err);
     assert_int_equal(max, 4);
-    /* the table row */
-    list(fx, &(ts_alert_filter){.since = 3}, &s);
-    char row[512];
-    const char *j = json_object_to_json_string(s.obj[0]);
-    assert_int_equal(ts_alert_table_row(j, row, sizeof row), TS_OK);
-    assert_non_null(strstr(row, "A-000004"));
-    assert_non_null(strstr(row, "o-t02-v01-g01,o-t02-v01,o-t02 / problem_event"));
-    assert_int_equal(ts_alert_table_row("nope", row, sizeof row), TS_INVALID);
-    assert_non_null(ts_alert_table_header());
+    /* the typed row */
+    typed_seen ts = {0};
+    int64_t last = 0;
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.since = 3}, typed_one, &ts, &last, &err),
+       &err);
+    assert_int_equal(ts.n, 1);
+    assert_int_equal(last, 4);
+    assert_string_equal(ts.id, "A-000004");
+    assert_int_equal(ts.kind, TS_FEEDBACK_QUICK);
+    assert_int_equal(ts.n_route, 3);
+    assert_string_equal(ts.route0, "o-t02-v01-g01");
+    assert_string_equal(ts.rule0, "problem_event");
     seen_free(&s);
     int64_t at;
     assert_true(ts_alert_parse_time("2026-11-25", &at));
@@ -683,10 +724,12 @@ static void *writer(void *p)
         for (int k = 0; wa->rc == TS_OK && k <= tx % 5 && raised < wa->n; k++, raised++) {
             char person[32];
             snprintf(person, sizeof person, "W%05d", raised);
+            static const ts_fired_rule w_rule = {.id = "w", .evidence = ""};
             ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY,
                                  .person = person,
                                  .grid = "T01-V01-G01",
-                                 .rules_json = "[{\"id\":\"w\",\"evidence\":\"\"}]"};
+                                 .rules = &w_rule,
+                                 .n_rules = 1};
             wa->rc = ts_feedback_on_screen_alert(fb, s, &a, &err);
         }
         if (wa->rc == TS_OK)
@@ -796,8 +839,7 @@ static void test_sink(void **state)
     ok(ts_feedback_flush(fx->fb, fx->s, &err), &err);
     assert_int_equal(count_lines(fx->sink, NULL, 0), 3);
     /* a rolled-back batch never reaches the sink */
-    ts_screen_alert a = {
-        .kind = TS_FEEDBACK_EARLY, .person = "PX", .grid = "T01-V01-G01", .rules_json = "[]"};
+    ts_screen_alert a = {.kind = TS_FEEDBACK_EARLY, .person = "PX", .grid = "T01-V01-G01"};
     ok(ts_store_begin(fx->s, &err), &err);
     ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
     ts_store_rollback(fx->s);
@@ -829,6 +871,50 @@ static void test_sink(void **state)
     fx->cfg.alerts_jsonl = NULL;
 }
 
+/* The scope is part of the feed's SQL: a row whose cell only starts like a scope cell
+ * (T01X-…, not under T01) or is not in the grid at all is never read, and a reader's
+ * scope counts every cell below it. */
+static void test_feed_scope_sql(void **state)
+{
+    fixture *fx = *state;
+    ts_err err;
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P1", "T01-V01-G01", TS_COLOUR_NONE, "[]");
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P2", "T02-V01-G01", TS_COLOUR_NONE, "[]");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO alerts(kind, person, grid, rules, route, created,"
+                                  " dedup) VALUES('early','PX','T01X-V01-G01','[]','[]',"
+                                  "'2026-11-01T00:00:00Z','x'),('early','PY','T01-V09-G09',"
+                                  "'[]','[]','2026-11-01T00:00:00Z','y')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    const ts_cell *t01 = ts_grid_find(fx->grid, "T01"), *v01 = ts_grid_find(fx->grid, "T01-V01");
+    const ts_cell *one[] = {t01}, *village[] = {v01};
+    typed_seen ts = {0};
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.scopes = one, .n_scopes = 1}, typed_one,
+                      &ts, NULL, &err),
+       &err);
+    assert_int_equal(ts.n, 1); /* P1 only: not T01X, not the unknown T01-V09-G09 */
+    assert_string_equal(ts.id, "A-000001");
+    ts = (typed_seen){0};
+    ok(ts_alerts_read(fx->s, fx->grid, &(ts_alert_filter){.scopes = village, .n_scopes = 1},
+                      typed_one, &ts, NULL, &err),
+       &err);
+    assert_int_equal(ts.n, 1);
+    ts = (typed_seen){0};
+    ok(ts_alerts_read(fx->s, fx->grid, NULL, typed_one, &ts, NULL, &err), &err);
+    assert_int_equal(ts.n, 4); /* unscoped: every row */
+    /* a stored row outside the vocabulary is an error, not a guess */
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE alerts SET status = 'bogus' WHERE person = 'P1'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ts_alerts_read(fx->s, fx->grid, NULL, typed_one, &ts, NULL, &err), TS_INVALID);
+}
+
 /* ---- statistics ---------------------------------------------------------------------- */
 
 static void test_stats(void **state)
@@ -845,16 +931,15 @@ static void test_stats(void **state)
     unsigned n;
     ok(ts_feedback_escalate(fx->fb, fx->s, (int64_t)time(NULL) + 3600, &n, &err), &err);
     assert_int_equal(n, 1); /* P4's quick alert: counted once, not per row */
-    char path[128];
-    snprintf(path, sizeof path, "%s/stats.json", fx->dir);
-    FILE *f = fopen(path, "w+");
-    assert_non_null(f);
-    ok(ts_alerts_stats(fx->s, fx->grid, true, f, &err), &err);
-    rewind(f);
+    ts_alert_stats st;
+    ok(ts_alerts_stats_read(fx->s, fx->grid, &st, &err), &err);
+    assert_int_equal(st.by[TS_FEEDBACK_QUICK][TS_ALERT_NEW], 1);
+    assert_int_equal(st.n_towns, 2);
+    ts_buf out;
+    ts_buf_init(&out, 1 << 16);
+    assert_int_equal(ts_render_alert_stats_json(&out, &st), TS_OK);
     char buf[8192];
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    buf[len] = '\0';
-    fclose(f);
+    snprintf(buf, sizeof buf, "%s", ts_buf_str(&out));
     json_object *o = json_tokener_parse(buf), *by_kind, *quick, *by_status, *towns;
     assert_non_null(o);
     assert_string_equal(field(o, "total"), "4");
@@ -877,12 +962,11 @@ static void test_stats(void **state)
     assert_string_equal(field(t1, "closed"), "1");
     assert_string_equal(field(t1, "closure_rate"), "0.5");
     json_object_put(o);
-    f = fopen(path, "w+");
-    ok(ts_alerts_stats(fx->s, fx->grid, false, f, &err), &err);
-    rewind(f);
-    len = fread(buf, 1, sizeof buf - 1, f);
-    buf[len] = '\0';
-    fclose(f);
+    ts_buf_reset(&out);
+    assert_int_equal(ts_render_alert_stats_text(&out, &st), TS_OK);
+    snprintf(buf, sizeof buf, "%s", ts_buf_str(&out));
+    ts_buf_release(&out);
+    ts_alert_stats_release(&st);
     assert_non_null(strstr(buf, "closure rate by town"));
     assert_non_null(strstr(buf, "T01"));
     assert_non_null(strstr(buf, "median time to close"));
@@ -903,6 +987,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_scope_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

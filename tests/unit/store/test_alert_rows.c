@@ -252,8 +252,8 @@ static void test_feed_cursor_order(void **state)
     assert_int_equal(g.n, 1);
     assert_int_equal(g.cursor[0], c[1]);
     memset(&g, 0, sizeof g);
-    const char *prefixes[] = {"T01-V02", "T01-V01-G02"};
-    ts__alert_query cells = {.prefixes = prefixes, .n_prefixes = 2};
+    /* the cells in scope, exactly (the caller expands a scope to its cells) */
+    ts__alert_query cells = {.cells = "[\"T01-V02\",\"T01-V02-G01\",\"T01-V01-G02\"]"};
     fx_ok(ts__alerts_query(fx->s, &cells, collect, &g, &err), &err);
     assert_int_equal(g.n, 2);
     assert_int_equal(g.cursor[0], c[1]);

@@ -64,6 +64,11 @@
 
 #define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
 
+/* Threads (base/pipeline.c: import, the passes, the service's write queue) */
+#define TS_LIMIT_PIPELINE_WORKERS 64u /* worker threads of one pipeline (--threads is clamped) */
+#define TS_LIMIT_PIPELINE_SLOTS 256u  /* items in flight between a pipeline's reader and writer */
+#define TS_LIMIT_SERVICE_QUEUE 4096u  /* write jobs queued for the service's writer, then submit waits */
+
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u      /* ingest jobs in one group commit */
 #define TS_LIMIT_HTTP_POOL 64u        /* idle read connections kept by the service */

@@ -797,20 +797,11 @@ static void rec_parse(rec *r, const char *line, size_t len, const ts_config *cfg
         rec_reject(r, REC_INVALID, e.where, e.msg[0] ? e.msg : ts_status_text(rc), a);
         return;
     }
-    const char *prot = ts_ingest_protected_attr(cfg, &r->p);
-    if (prot) {
-        const char *field = ts_arena_printf(a, "attrs.%s", prot);
-        rec_reject(r, REC_INVALID, field ? field : "attrs", TS_INGEST_PROTECTED_REASON, a);
-        return;
-    }
-    const ts_cell *c = ts_grid_find(grid, r->p.grid);
-    if (!c) {
-        rec_reject(r, REC_INVALID, "grid", "unknown grid cell", a);
-        return;
-    }
-    if (c->level != TS_CELL_GROUP) {
-        rec_reject(r, REC_INVALID, "grid",
-                   "grid cell is not a group (a person belongs to a group cell)", a);
+    const char *field = NULL;
+    const ts_cell *c = NULL;
+    const char *reason = ts_ingest_check_person(cfg, grid, &r->p, a, &field, &c);
+    if (reason) {
+        rec_reject(r, REC_INVALID, field, reason, a);
         return;
     }
     if (!ts_principal_sees(who, c)) {

@@ -255,69 +255,123 @@ static const char *upsert_name(ts_upsert u)
     return u == TS_UPSERT_NEW ? "new" : u == TS_UPSERT_UPDATED ? "updated" : "unchanged";
 }
 
-/* The per-record response of an ingest job. */
+/* json-c with every return value checked: *ok turns false on the first failure (the
+ * value is then freed) and stays false. */
+static void put(bool *ok, json_object *o, const char *key, json_object *v, bool nullable)
+{
+    if (*ok && (v || nullable) && json_object_object_add(o, key, v) == 0)
+        return;
+    *ok = false;
+    json_object_put(v);
+}
+
+static void push(bool *ok, json_object *arr, json_object *v)
+{
+    if (*ok && v && json_object_array_add(arr, v) == 0)
+        return;
+    *ok = false;
+    json_object_put(v);
+}
+
+static json_object *str(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+/* The relations of an accepted record a scoped writer left pending, or NULL. */
+static json_object *pending_json(bool *ok, const rec *r)
+{
+    json_object *pend = NULL;
+    for (size_t k = 0; *ok && r->pending && k < r->p.n_relations; k++) {
+        if (!r->pending[k])
+            continue;
+        json_object *x = json_object_new_object();
+        if (!x) {
+            *ok = false;
+            break;
+        }
+        put(ok, x, "id", str(r->p.relations[k].other), false);
+        put(ok, x, "kind", str(r->p.relations[k].kind), false);
+        put(ok, x, "status", str("pending"), false);
+        if (!pend && !(pend = json_object_new_array()))
+            *ok = false;
+        push(ok, pend, x);
+    }
+    return pend;
+}
+
+/* One accepted record's fields; counts its alerts into *alerts. */
+static void accepted_json(bool *ok, json_object *o, const rec *r, size_t *alerts)
+{
+    put(ok, o, "status", str("accepted"), false);
+    put(ok, o, "result", str(upsert_name(r->res)), false);
+    put(ok, o, "colour", r->to ? str(colour_name(r->to)) : NULL, !r->to);
+    if (r->from != r->to) {
+        json_object *c = json_object_new_object();
+        if (c) {
+            put(ok, c, "from", str(colour_name(r->from)), false);
+            put(ok, c, "to", str(colour_name(r->to)), false);
+        }
+        put(ok, o, "colour_change", c, false);
+    }
+    json_object *al = json_object_new_array();
+    for (const alert_ref *a = r->alerts; al && a; a = a->next) {
+        json_object *x = json_tokener_parse(a->json);
+        if (x) {
+            push(ok, al, x);
+            (*alerts)++;
+        }
+    }
+    put(ok, o, "alerts", al, false);
+    json_object *pend = pending_json(ok, r);
+    if (pend)
+        put(ok, o, "relations_pending", pend, false);
+}
+
+/* The per-record response of an ingest job; NULL when out of memory. */
 char *ts__svc_ingest_json(const ts_svc_job *j)
 {
+    bool ok = true;
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
+    if (!root || !arr)
+        ok = false;
     size_t acc = 0, inv = 0, forb = 0, alerts = 0;
-    for (size_t i = 0; i < j->n_recs; i++) {
+    for (size_t i = 0; ok && i < j->n_recs; i++) {
         const rec *r = &j->recs[i];
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "line", json_object_new_int64((int64_t)r->line));
+        if (!o) {
+            ok = false;
+            break;
+        }
+        put(&ok, o, "line", json_object_new_int64((int64_t)r->line), false);
         if (r->state == REC_ACCEPTED || r->p.id)
-            json_object_object_add(o, "id", json_object_new_string(r->p.id ? r->p.id : ""));
+            put(&ok, o, "id", str(r->p.id ? r->p.id : ""), false);
         if (r->state == REC_ACCEPTED) {
             acc++;
-            json_object_object_add(o, "status", json_object_new_string("accepted"));
-            json_object_object_add(o, "result", json_object_new_string(upsert_name(r->res)));
-            json_object_object_add(o, "colour",
-                                   r->to ? json_object_new_string(colour_name(r->to)) : NULL);
-            if (r->from != r->to) {
-                json_object *c = json_object_new_object();
-                json_object_object_add(c, "from", json_object_new_string(colour_name(r->from)));
-                json_object_object_add(c, "to", json_object_new_string(colour_name(r->to)));
-                json_object_object_add(o, "colour_change", c);
-            }
-            json_object *al = json_object_new_array();
-            for (const alert_ref *a = r->alerts; a; a = a->next) {
-                json_object *x = json_tokener_parse(a->json);
-                if (x) {
-                    json_object_array_add(al, x);
-                    alerts++;
-                }
-            }
-            json_object_object_add(o, "alerts", al);
-            json_object *pend = NULL;
-            for (size_t k = 0; r->pending && k < r->p.n_relations; k++) {
-                if (!r->pending[k])
-                    continue;
-                json_object *x = json_object_new_object();
-                json_object_object_add(x, "id", json_object_new_string(r->p.relations[k].other));
-                json_object_object_add(x, "kind", json_object_new_string(r->p.relations[k].kind));
-                json_object_object_add(x, "status", json_object_new_string("pending"));
-                if (!pend)
-                    pend = json_object_new_array();
-                json_object_array_add(pend, x);
-            }
-            if (pend)
-                json_object_object_add(o, "relations_pending", pend);
+            accepted_json(&ok, o, r, &alerts);
         } else {
             bool forbidden = r->state == REC_FORBIDDEN;
             forb += forbidden;
             inv += !forbidden;
-            json_object_object_add(o, "status", json_object_new_string("rejected"));
-            json_object_object_add(o, "code", json_object_new_int(forbidden ? 403 : 400));
-            json_object_object_add(o, "field", json_object_new_string(r->field ? r->field : ""));
-            json_object_object_add(o, "reason", json_object_new_string(r->reason ? r->reason : ""));
+            put(&ok, o, "status", str("rejected"), false);
+            put(&ok, o, "code", json_object_new_int(forbidden ? 403 : 400), false);
+            put(&ok, o, "field", str(r->field ? r->field : ""), false);
+            put(&ok, o, "reason", str(r->reason ? r->reason : ""), false);
         }
-        json_object_array_add(arr, o);
+        push(&ok, arr, o);
     }
-    json_object_object_add(root, "accepted", json_object_new_int64((int64_t)acc));
-    json_object_object_add(root, "rejected", json_object_new_int64((int64_t)(inv + forb)));
-    json_object_object_add(root, "alerts", json_object_new_int64((int64_t)alerts));
-    json_object_object_add(root, "records", arr);
-    char *s = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (root) {
+        put(&ok, root, "accepted", json_object_new_int64((int64_t)acc), false);
+        put(&ok, root, "rejected", json_object_new_int64((int64_t)(inv + forb)), false);
+        put(&ok, root, "alerts", json_object_new_int64((int64_t)alerts), false);
+        put(&ok, root, "records", arr, false);
+        arr = NULL;
+    }
+    json_object_put(arr);
+    const char *text = ok ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                                     JSON_C_TO_STRING_NOSLASHESCAPE)
+                          : NULL;
+    char *s = text ? strdup(text) : NULL;
     json_object_put(root);
     return s;
 }

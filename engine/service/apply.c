@@ -120,66 +120,65 @@ static bool writer_covers(void *ud, const char *grid)
     return ts_principal_sees_code(ws->who, ws->grid, grid);
 }
 
-ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
+/* An update must not move or overwrite a person this token cannot see: true when r was
+ * refused for that (or *rc says why the check failed). */
+static bool held_elsewhere(ts_service *svc, ts_svc_job *j, rec *r, ts_status *rc, ts_err *err)
+{
+    ts_person old;
+    ts_err e2;
+    ts_status g_rc = ts_store_get_person(svc->w, r->p.id, &svc->scratch, &old, &e2);
+    if (g_rc == TS_OK && !ts_principal_sees_code(j->who, j->gen->grid, old.grid)) {
+        ts__svc_rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, &j->arena);
+        r->refused_why = "id held in a cell outside the token's scopes";
+        return true;
+    }
+    if (g_rc != TS_OK && g_rc != TS_NOTFOUND) {
+        *err = e2;
+        *rc = g_rc;
+    }
+    return false;
+}
+
+/* Upserts one checked record and raises the quick alerts of its new problem events. */
+static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *err)
 {
     ts_service_gen *g = j->gen;
     ts_store *s = svc->w;
-    size_t n_ids = 0;
-    const char **ids = NULL;
-    ts_status rc = TS_OK;
-    for (size_t i = 0; i < j->n_recs; i++) {
-        rec *r = &j->recs[i];
-        if (r->state != REC_PENDING)
+    ts_list_row row;
+    bool found = false;
+    ts_status rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err);
+    if (rc != TS_OK)
+        return rc;
+    r->from = found ? row.colour : 0;
+    uint32_t *fresh = NULL;
+    size_t n_fresh = 0;
+    /* a scoped writer's relation to a person outside its scopes stays pending */
+    writer_scope wsc = {j->who, g->grid};
+    ts_store_writer w = {writer_covers, &wsc};
+    if (r->p.n_relations && !r->pending &&
+        !(r->pending = ts_arena_calloc(&j->arena, r->p.n_relations, sizeof *r->pending)))
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    rc = ts_store_put_person_as(s, &r->p, j->who->all ? NULL : &w, r->pending, &svc->scratch,
+                                &r->res, &fresh, &n_fresh, err);
+    if (rc != TS_OK)
+        return rc;
+    r->state = REC_ACCEPTED;
+    for (size_t k = 0; k < n_fresh; k++) {
+        const ts_event *ev = &r->p.events[fresh[k]];
+        if (!ts_config_is_problem_event(g->cfg, ev->type))
             continue;
-        ts_arena_reset(&svc->scratch);
-        if (!j->who->all) {
-            /* an update must not move or overwrite a person this token cannot see */
-            ts_person old;
-            ts_err e2;
-            ts_status g_rc = ts_store_get_person(s, r->p.id, &svc->scratch, &old, &e2);
-            if (g_rc == TS_OK && !ts_principal_sees_code(j->who, g->grid, old.grid)) {
-                ts__svc_rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, &j->arena);
-                r->refused_why = "id held in a cell outside the token's scopes";
-                continue;
-            }
-            if (g_rc != TS_OK && g_rc != TS_NOTFOUND) {
-                *err = e2;
-                rc = g_rc;
-                goto done;
-            }
-        }
-        ts_list_row row;
-        bool found = false;
-        if ((rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err)) != TS_OK)
-            goto done;
-        r->from = found ? row.colour : 0;
-        uint32_t *fresh = NULL;
-        size_t n_fresh = 0;
-        /* a scoped writer's relation to a person outside its scopes stays pending */
-        writer_scope wsc = {j->who, g->grid};
-        ts_store_writer w = {writer_covers, &wsc};
-        if (r->p.n_relations && !r->pending &&
-            !(r->pending = ts_arena_calloc(&j->arena, r->p.n_relations, sizeof *r->pending))) {
-            rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
-            goto done;
-        }
-        rc = ts_store_put_person_as(s, &r->p, j->who->all ? NULL : &w, r->pending, &svc->scratch,
-                                    &r->res, &fresh, &n_fresh, err);
-        if (rc != TS_OK)
-            goto done;
-        r->state = REC_ACCEPTED;
-        for (size_t k = 0; k < n_fresh; k++) {
-            const ts_event *ev = &r->p.events[fresh[k]];
-            if (!ts_config_is_problem_event(g->cfg, ev->type))
-                continue;
-            int64_t before = 0;
-            if ((rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
-                (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK ||
-                (rc = capture(svc, j, r, before, err)) != TS_OK)
-                goto done;
-        }
+        int64_t before = 0;
+        if ((rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
+            (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK ||
+            (rc = capture(svc, j, r, before, err)) != TS_OK)
+            return rc;
     }
-    /* refused writes are audited with the token's name, in the same transaction */
+    return TS_OK;
+}
+
+/* Refused writes are audited with the token's name, in the same transaction. */
+static ts_status audit_refused(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
     for (size_t i = 0; i < j->n_recs; i++) {
         const rec *r = &j->recs[i];
         if (r->state != REC_FORBIDDEN)
@@ -187,19 +186,28 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
         char detail[160];
         snprintf(detail, sizeof detail, "line=%llu reason=%s", (unsigned long long)r->line,
                  r->refused_why ? r->refused_why : "outside the token's scopes");
-        if ((rc = ts_store_audit(s, j->who->name, "http.write-refused", r->p.id ? r->p.id : "",
-                                 detail, err)) != TS_OK)
-            goto done;
+        ts_status rc = ts_store_audit(svc->w, j->who->name, "http.write-refused",
+                                      r->p.id ? r->p.id : "", detail, err);
+        if (rc != TS_OK)
+            return rc;
     }
+    return TS_OK;
+}
+
+/* The distinct ids of the accepted records, sorted (malloc'd; NULL with *n = 0 when
+ * there are none). */
+static ts_status accepted_ids(const ts_svc_job *j, const char ***out, size_t *n, ts_err *err)
+{
+    size_t n_ids = 0;
     for (size_t i = 0; i < j->n_recs; i++)
         n_ids += j->recs[i].state == REC_ACCEPTED;
+    *out = NULL;
+    *n = 0;
     if (n_ids == 0)
-        goto done;
-    ids = malloc(n_ids * sizeof *ids);
-    if (!ids) {
-        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
-        goto done;
-    }
+        return TS_OK;
+    const char **ids = malloc(n_ids * sizeof *ids);
+    if (!ids)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
     n_ids = 0;
     for (size_t i = 0; i < j->n_recs; i++)
         if (j->recs[i].state == REC_ACCEPTED)
@@ -212,8 +220,20 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
                 ids[u++] = ids[i];
         n_ids = u;
     }
-    if ((rc = ensure_host(svc, g, err)) != TS_OK)
-        goto done;
+    *out = ids;
+    *n = n_ids;
+    return TS_OK;
+}
+
+/* Re-evaluates the accepted persons inline and reads their new colours. */
+static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, size_t n_ids,
+                            ts_err *err)
+{
+    ts_service_gen *g = j->gen;
+    ts_store *s = svc->w;
+    ts_status rc = ensure_host(svc, g, err);
+    if (rc != TS_OK)
+        return rc;
     hook_ctx h = {svc, j, err};
     ts_screen_opts so = {.cfg = g->cfg,
                          .grid = g->grid,
@@ -227,20 +247,41 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
     for (unsigned p = 0; p < res.n; p++)
         atomic_fetch_add(&svc->st.rule_errors, res.pass[p].rule_errors);
     ts_screen_result_release(&res);
-    if (rc != TS_OK)
-        goto done;
-    for (size_t i = 0; i < j->n_recs; i++) {
+    for (size_t i = 0; rc == TS_OK && i < j->n_recs; i++) {
         rec *r = &j->recs[i];
         if (r->state != REC_ACCEPTED)
             continue;
         ts_arena_reset(&svc->scratch);
         ts_list_row row;
         bool found = false;
-        if ((rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err)) != TS_OK)
-            goto done;
-        r->to = found ? row.colour : 0;
+        rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err);
+        if (rc == TS_OK)
+            r->to = found ? row.colour : 0;
     }
-done:
+    return rc;
+}
+
+ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && i < j->n_recs; i++) {
+        rec *r = &j->recs[i];
+        if (r->state != REC_PENDING)
+            continue;
+        ts_arena_reset(&svc->scratch);
+        if (!j->who->all && held_elsewhere(svc, j, r, &rc, err))
+            continue;
+        if (rc == TS_OK)
+            rc = upsert_record(svc, j, r, err);
+    }
+    if (rc == TS_OK)
+        rc = audit_refused(svc, j, err);
+    const char **ids = NULL;
+    size_t n_ids = 0;
+    if (rc == TS_OK)
+        rc = accepted_ids(j, &ids, &n_ids, err);
+    if (rc == TS_OK && n_ids > 0)
+        rc = reevaluate(svc, j, ids, n_ids, err);
     free(ids);
     return rc;
 }

@@ -102,6 +102,11 @@
 #define TS_LIMIT_ARENA_CASES (256u << 20)   /* a pack's test cases (rules test) */
 #define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* both list snapshots of a diff */
 
+/* Threads (base/pipeline.c: import, the passes, the service's write queue) */
+#define TS_LIMIT_PIPELINE_WORKERS 64u /* worker threads of one pipeline (--threads is clamped) */
+#define TS_LIMIT_PIPELINE_SLOTS 256u  /* items in flight between a pipeline's reader and writer */
+#define TS_LIMIT_SERVICE_QUEUE 4096u  /* write jobs queued for the service's writer, then submit waits */
+
 /* Service */
 #define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */
 #define TS_LIMIT_HTTP_POOL 64u            /* idle read connections kept by the service */

@@ -1,16 +1,19 @@
-/* ingest/import.c — the two-thread import pipeline (reader thread → batches → writer).
- * Uses record (readers), grid (cell validation), store (upserts) and config. */
+/* ingest/import.c — import of a record file: batches on the ordered pipeline (reader
+ * thread → parser threads → in-order writer) and the checkpointer beside the writer.
+ * Uses base (pipeline), record (readers), grid and config (validation), store. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "triscreen/ingest.h"
+#include "triscreen/pipeline.h"
 #include "base/limits.h"
 #include "base/text.h"
 
-/* Three stages: one reader thread splits the file into batches of raw rows (JSONL
- * lines are only split, not parsed), PARSERS threads parse and validate whole batches
- * in parallel, and the calling thread writes the batches strictly in file order. */
+/* Three stages on the ordered pipeline (base/pipeline.c): its reader thread splits the
+ * file into batches of raw rows (JSONL lines are only split, not parsed), PARSERS worker
+ * threads parse and validate whole batches in parallel, and the calling thread writes
+ * the batches strictly in file order, one transaction each. */
 #define PARSERS 2
 #define RING (2 * PARSERS + 2)
 /* A batch stops taking rows once its raw rows use BATCH_SOFT_BYTES of the arena. The
@@ -25,35 +28,35 @@
     ((1 + PARSED_FACTOR) * (BATCH_SOFT_BYTES + (size_t)TS_LIMIT_LINE) +                            \
      (size_t)TS_LIMIT_IMPORT_BATCH * PER_ROW_BYTES)
 
-typedef enum { SLOT_FREE = 0, SLOT_READ, SLOT_PARSING, SLOT_PARSED } slot_state;
-
 typedef struct batch {
     ts_arena arena;
     ts_item *items;
     ts_person_prep *preps; /* per item: the upsert work done by the parser thread */
     size_t n, cap;
-    uint64_t seq;
-    slot_state state;
     uint64_t done, total; /* reader progress in bytes after this batch */
-    ts_status rc;
-    ts_err err;
 } batch;
 
-typedef struct pipeline {
+typedef struct import_run {
     const char *path;
-    ts_store *ckpt;   /* the checkpointing connection (NULL: the writer checkpoints) */
-    uint64_t commits; /* batches committed, for the checkpointer */
     const ts_grid *grid;
     const ts_config *cfg;
+    const ts_import_opts *o;
+    ts_store *s;
+    ts_import_stats *stats;
     ts_reader *reader;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    batch ring[RING];
-    uint64_t produced;
-    bool eof, stop;
+    /* reader thread only: the input is over; a reader error held back until the rows
+     * read before it are delivered */
+    bool read_end;
     ts_status read_rc;
     ts_err read_err;
-} pipeline;
+    /* the checkpointer */
+    ts_store *ckpt; /* its connection (NULL: the writer checkpoints) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t commits; /* batches committed (under mu) */
+    bool stop;        /* under mu */
+    batch ring[RING];
+} import_run;
 
 static ts_status batch_init(batch *b)
 {
@@ -81,173 +84,115 @@ static void batch_release(batch *b)
     free(b->preps);
 }
 
-/* Turns a person whose grid is not a group cell into a reject. */
-static void check_grid(const ts_grid *grid, ts_item *it)
+/* Turns a person that fails the shared validation (ts_ingest_check_person) into a
+ * reject. */
+static void check_person(const import_run *ir, ts_arena *a, ts_item *it)
 {
     if (it->kind != TS_ITEM_PERSON)
         return;
-    const ts_cell *c = ts_grid_find(grid, it->person.grid);
-    const char *reason = NULL;
-    if (!c)
-        reason = "unknown grid cell";
-    else if (c->level != TS_CELL_GROUP)
-        reason = "grid cell is not a group (a person belongs to a group cell)";
+    const char *field = NULL;
+    const char *reason = ts_ingest_check_person(ir->cfg, ir->grid, &it->person, a, &field, NULL);
     if (!reason)
         return;
     it->kind = TS_ITEM_REJECT;
-    it->field = "grid";
+    it->field = field;
     it->reason = reason;
 }
 
-const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p)
+/* Pipeline reader: the next batch of raw rows. */
+static ts_status import_read(void *ud, void *item, bool *end, ts_err *err)
 {
-    if (!cfg || cfg->n_protected_attributes == 0)
-        return NULL;
-    for (size_t i = 0; i < p->n_attrs; i++) {
-        const char *name = p->attrs[i].name;
-        if (ts_attr_name_protected(cfg, name, strlen(name)))
-            return name;
+    import_run *ir = ud;
+    batch *b = item;
+    if (ir->read_end) {
+        *end = true;
+        if (ir->read_rc != TS_OK && err)
+            *err = ir->read_err;
+        return ir->read_rc;
     }
-    return NULL;
-}
-
-/* Turns a person with an attribute protected by the config's protected_attributes
- * into a reject. */
-static void check_protected(const ts_config *cfg, ts_arena *a, ts_item *it)
-{
-    if (it->kind != TS_ITEM_PERSON)
-        return;
-    const char *name = ts_ingest_protected_attr(cfg, &it->person);
-    if (!name)
-        return;
-    const char *field = ts_arena_printf(a, "attrs.%s", name);
-    it->kind = TS_ITEM_REJECT;
-    it->field = field ? field : "attrs";
-    it->reason = TS_INGEST_PROTECTED_REASON;
-}
-
-static void *reader_main(void *arg)
-{
-    pipeline *pl = arg;
+    ts_arena_reset(&b->arena);
+    b->n = 0;
     ts_status rc = TS_OK;
-    for (bool eof = false; !eof;) {
-        pthread_mutex_lock(&pl->mu);
-        batch *b = &pl->ring[pl->produced % RING];
-        while (b->state != SLOT_FREE && !pl->stop)
-            pthread_cond_wait(&pl->cv, &pl->mu);
-        bool stop = pl->stop;
-        pthread_mutex_unlock(&pl->mu);
-        if (stop)
+    while (b->n < b->cap && b->arena.used < BATCH_SOFT_BYTES) {
+        ts_item *it = &b->items[b->n];
+        rc = ts_reader_next(ir->reader, &b->arena, it, &ir->read_err);
+        if (rc != TS_OK || it->kind == TS_ITEM_END) {
+            ir->read_end = true;
+            ir->read_rc = rc;
             break;
-
-        ts_arena_reset(&b->arena);
-        b->n = 0;
-        b->rc = TS_OK;
-        while (b->n < b->cap && b->arena.used < BATCH_SOFT_BYTES) {
-            ts_item *it = &b->items[b->n];
-            rc = ts_reader_next(pl->reader, &b->arena, it, &pl->read_err);
-            if (rc != TS_OK)
-                break;
-            if (it->kind == TS_ITEM_END) {
-                eof = true;
-                break;
-            }
-            b->n++;
         }
-        ts_reader_progress(pl->reader, &b->done, &b->total);
-        if (rc != TS_OK)
-            eof = true;
-
-        pthread_mutex_lock(&pl->mu);
-        b->seq = pl->produced++;
-        b->state = SLOT_READ;
-        pthread_cond_broadcast(&pl->cv);
-        pthread_mutex_unlock(&pl->mu);
+        b->n++;
     }
-    pthread_mutex_lock(&pl->mu);
-    pl->read_rc = rc;
-    pl->eof = true;
-    pthread_cond_broadcast(&pl->cv);
-    pthread_mutex_unlock(&pl->mu);
-    return NULL;
+    ts_reader_progress(ir->reader, &b->done, &b->total);
+    if (b->n == 0)
+        return import_read(ud, item, end, err); /* nothing before the end or the error */
+    return TS_OK;
+}
+
+static ts_status parser_init(void *ud, size_t index, void **state, ts_err *err)
+{
+    import_run *ir = ud;
+    (void)index;
+    ts_record_parser *parser = NULL;
+    if (ts_record_parser_new(&parser) != TS_OK)
+        return ts_err_set(err, TS_NOMEM, ir->path, "cannot create a JSON parser");
+    *state = parser;
+    return TS_OK;
+}
+
+static void parser_fini(void *ud, void *state)
+{
+    (void)ud;
+    ts_record_parser_free(state);
+}
+
+/* Pipeline worker: parses and validates a batch and prepares its upserts. */
+static ts_status import_parse(void *ud, void *state, void *item, ts_err *err)
+{
+    import_run *ir = ud;
+    batch *b = item;
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && i < b->n; i++) {
+        ts_item *it = &b->items[i];
+        rc = ts_record_parse_item(state, &b->arena, it, err);
+        if (rc != TS_OK)
+            break;
+        check_person(ir, &b->arena, it);
+        if (it->kind != TS_ITEM_PERSON)
+            continue;
+        ts_status prc = ts_store_person_prepare(&it->person, &b->arena, &b->preps[i]);
+        if (prc == TS_NOMEM) {
+            rc = ts_err_set(err, TS_NOMEM, ir->path, "batch arena exhausted");
+        } else if (prc != TS_OK) {
+            /* the readers enforce every cap the store's encoding has; should a record
+             * still not encode, it is that record's reject, not the file's failure */
+            it->kind = TS_ITEM_REJECT;
+            it->field = "attrs";
+            it->reason = "the record's categories and attributes are too large to store";
+        }
+    }
+    return rc;
 }
 
 /* Copies the WAL back into the database beside the writer: woken after each commit,
  * it runs a passive checkpoint on its own connection. */
 static void *checkpointer_main(void *arg)
 {
-    pipeline *pl = arg;
+    import_run *ir = arg;
     uint64_t seen = 0;
     for (;;) {
-        pthread_mutex_lock(&pl->mu);
-        while (pl->commits == seen && !pl->stop)
-            pthread_cond_wait(&pl->cv, &pl->mu);
-        bool stop = pl->stop;
-        seen = pl->commits;
-        pthread_mutex_unlock(&pl->mu);
+        pthread_mutex_lock(&ir->mu);
+        while (ir->commits == seen && !ir->stop)
+            pthread_cond_wait(&ir->cv, &ir->mu);
+        bool stop = ir->stop;
+        seen = ir->commits;
+        pthread_mutex_unlock(&ir->mu);
         if (stop)
             return NULL;
         ts_err err;
-        if (ts_store_checkpoint(pl->ckpt, &err) != TS_OK)
+        if (ts_store_checkpoint(ir->ckpt, &err) != TS_OK)
             return NULL; /* the writer's final checkpoint still runs */
     }
-}
-
-static void *parser_main(void *arg)
-{
-    pipeline *pl = arg;
-    ts_record_parser *parser = NULL;
-    ts_status init_rc = ts_record_parser_new(&parser);
-    for (;;) {
-        pthread_mutex_lock(&pl->mu);
-        batch *b = NULL;
-        for (;;) {
-            for (size_t i = 0; i < RING && !b; i++)
-                if (pl->ring[i].state == SLOT_READ)
-                    b = &pl->ring[i];
-            if (b || pl->stop || pl->eof)
-                break;
-            pthread_cond_wait(&pl->cv, &pl->mu);
-        }
-        if (!b) {
-            pthread_mutex_unlock(&pl->mu);
-            break;
-        }
-        b->state = SLOT_PARSING;
-        pthread_mutex_unlock(&pl->mu);
-
-        ts_status rc = init_rc;
-        for (size_t i = 0; rc == TS_OK && i < b->n; i++) {
-            rc = ts_record_parse_item(parser, &b->arena, &b->items[i], &b->err);
-            if (rc == TS_OK) {
-                check_grid(pl->grid, &b->items[i]);
-                check_protected(pl->cfg, &b->arena, &b->items[i]);
-            }
-            if (rc != TS_OK || b->items[i].kind != TS_ITEM_PERSON)
-                continue;
-            ts_status prc = ts_store_person_prepare(&b->items[i].person, &b->arena, &b->preps[i]);
-            if (prc == TS_NOMEM) {
-                rc = ts_err_set(&b->err, TS_NOMEM, pl->path, "batch arena exhausted");
-            } else if (prc != TS_OK) {
-                /* the readers enforce every cap the store's encoding has; should a record
-                 * still not encode, it is that record's reject, not the file's failure */
-                ts_item *it = &b->items[i];
-                it->kind = TS_ITEM_REJECT;
-                it->field = "attrs";
-                it->reason = "the record's categories and attributes are too large to store";
-            }
-        }
-        if (init_rc != TS_OK)
-            ts_err_set(&b->err, TS_NOMEM, pl->path, "cannot create a JSON parser");
-
-        pthread_mutex_lock(&pl->mu);
-        b->rc = rc;
-        b->state = SLOT_PARSED;
-        pthread_cond_broadcast(&pl->cv);
-        pthread_mutex_unlock(&pl->mu);
-    }
-    ts_record_parser_free(parser);
-    return NULL;
 }
 
 void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
@@ -404,124 +349,119 @@ done:
     return rc;
 }
 
+static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path, batch *b,
+                             const ts_import_opts *o, ts_import_stats *st, ts_err *err);
+
+/* Pipeline writer: one batch in one transaction (dry run: inside the run's one). */
+static ts_status import_write(void *ud, void *item, ts_err *err)
+{
+    import_run *ir = ud;
+    batch *b = item;
+    const ts_import_opts *o = ir->o;
+    ts_status rc = TS_OK;
+    if (!o->dry_run)
+        rc = ts_store_begin(ir->s, err);
+    if (rc == TS_OK)
+        rc = write_batch(ir->s, ir->cfg, ir->path, b, o, ir->stats, err);
+    if (!o->dry_run) {
+        if (rc == TS_OK)
+            rc = ts_store_commit(ir->s, err);
+        else
+            ts_store_rollback(ir->s);
+    }
+    if (o->rejects)
+        fflush(o->rejects);
+    if (o->progress)
+        o->progress(o->ud, ir->path, b->done, b->total);
+    pthread_mutex_lock(&ir->mu);
+    ir->commits++;
+    pthread_cond_broadcast(&ir->cv);
+    pthread_mutex_unlock(&ir->mu);
+    return rc;
+}
+
+/* Starts the checkpointer unless this is a dry run (best effort: without it the writer's
+ * connection checkpoints on its own). */
+static bool checkpointer_start(import_run *ir, pthread_t *t)
+{
+    ts_store *s = ir->s;
+    if (ir->o->dry_run ||
+        ts_store_open(ts_store_path(s), TS_STORE_READWRITE, &ir->ckpt, NULL) != TS_OK ||
+        ts_store_set_autocheckpoint(s, 0, NULL) != TS_OK)
+        return false;
+    if (pthread_create(t, NULL, checkpointer_main, ir) == 0)
+        return true;
+    ts_err e2;
+    if (ts_store_set_autocheckpoint(s, 1000, &e2) != TS_OK) {
+        /* unreachable: setting the threshold cannot fail */
+    }
+    return false;
+}
+
+static void checkpointer_stop(import_run *ir, pthread_t t)
+{
+    pthread_mutex_lock(&ir->mu);
+    ir->stop = true;
+    pthread_cond_broadcast(&ir->cv);
+    pthread_mutex_unlock(&ir->mu);
+    pthread_join(t, NULL);
+    ts_err e2;
+    if (ts_store_set_autocheckpoint(ir->s, 1000, &e2) != TS_OK ||
+        ts_store_checkpoint(ir->s, &e2) != TS_OK) {
+        /* the WAL is checkpointed by the next writer at the latest */
+    }
+}
+
 ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg, const char *path,
                          const ts_import_opts *opts, ts_import_stats *stats, ts_err *err)
 {
     ts_import_opts none = {0};
-    const ts_import_opts *o = opts ? opts : &none;
-    pipeline pl = {.path = path, .grid = grid, .cfg = cfg};
-    ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &pl.reader, err);
+    import_run ir = {.path = path, .grid = grid, .cfg = cfg, .s = s, .stats = stats};
+    ir.o = opts ? opts : &none;
+    ts_status rc = ts_reader_open(path, TS_FORMAT_AUTO, &ir.reader, err);
     if (rc != TS_OK)
         return rc;
-    ts_reader_defer(pl.reader, true);
-    pthread_mutex_init(&pl.mu, NULL);
-    pthread_cond_init(&pl.cv, NULL);
+    ts_reader_defer(ir.reader, true);
+    pthread_mutex_init(&ir.mu, NULL);
+    pthread_cond_init(&ir.cv, NULL);
+    void *slots[RING];
     size_t n_init = 0;
     for (; n_init < RING; n_init++) {
-        if (batch_init(&pl.ring[n_init]) != TS_OK) {
+        slots[n_init] = &ir.ring[n_init];
+        if (batch_init(&ir.ring[n_init]) != TS_OK) {
+            batch_release(&ir.ring[n_init]);
             rc = ts_err_set(err, TS_NOMEM, path, NULL);
-            goto free_batches;
+            goto done;
         }
     }
-    pthread_t reader, parsers[PARSERS];
-    size_t n_parsers = 0;
-    bool reader_started = pthread_create(&reader, NULL, reader_main, &pl) == 0;
-    if (!reader_started)
-        rc = ts_err_set(err, TS_NOMEM, path, "cannot start the reader thread");
-    for (; rc == TS_OK && n_parsers < PARSERS; n_parsers++)
-        if (pthread_create(&parsers[n_parsers], NULL, parser_main, &pl) != 0)
-            break;
-    if (rc == TS_OK && n_parsers == 0)
-        rc = ts_err_set(err, TS_NOMEM, path, "cannot start a parser thread");
-
     pthread_t ckpt_thread;
-    bool ckpt_started = false;
-    if (rc == TS_OK && !o->dry_run &&
-        ts_store_open(ts_store_path(s), TS_STORE_READWRITE, &pl.ckpt, NULL) == TS_OK &&
-        ts_store_set_autocheckpoint(s, 0, NULL) == TS_OK) {
-        ckpt_started = pthread_create(&ckpt_thread, NULL, checkpointer_main, &pl) == 0;
-        if (!ckpt_started) {
-            ts_err e2;
-            if (ts_store_set_autocheckpoint(s, 1000, &e2) != TS_OK) {
-                /* unreachable: setting the threshold cannot fail */
-            }
-        }
-    }
+    bool ckpt_started = checkpointer_start(&ir, &ckpt_thread);
     bool in_tx = false;
-    if (rc == TS_OK && o->dry_run) {
+    if (ir.o->dry_run) {
         rc = ts_store_begin(s, err);
         in_tx = rc == TS_OK;
     }
-    for (uint64_t next = 0; rc == TS_OK; next++) {
-        pthread_mutex_lock(&pl.mu);
-        batch *b = &pl.ring[next % RING];
-        while (!(b->state == SLOT_PARSED && b->seq == next) && !(pl.eof && next == pl.produced))
-            pthread_cond_wait(&pl.cv, &pl.mu);
-        bool finished = !(b->state == SLOT_PARSED && b->seq == next);
-        pthread_mutex_unlock(&pl.mu);
-        if (finished)
-            break;
-        if (b->rc != TS_OK) {
-            rc = b->rc;
-            if (err)
-                *err = b->err;
-            break;
-        }
-        if (!o->dry_run)
-            rc = ts_store_begin(s, err);
-        if (rc == TS_OK)
-            rc = write_batch(s, cfg, path, b, o, stats, err);
-        if (!o->dry_run) {
-            if (rc == TS_OK)
-                rc = ts_store_commit(s, err);
-            else
-                ts_store_rollback(s);
-        }
-        if (o->rejects)
-            fflush(o->rejects);
-        if (o->progress)
-            o->progress(o->ud, path, b->done, b->total);
-
-        pthread_mutex_lock(&pl.mu);
-        b->state = SLOT_FREE;
-        pl.commits++;
-        pthread_cond_broadcast(&pl.cv);
-        pthread_mutex_unlock(&pl.mu);
-    }
+    ts_pipeline_ops ops = {.ud = &ir,
+                           .n_workers = PARSERS,
+                           .slots = slots,
+                           .capacity = RING,
+                           .read = import_read,
+                           .work = import_parse,
+                           .write = import_write,
+                           .worker_init = parser_init,
+                           .worker_fini = parser_fini};
+    if (rc == TS_OK)
+        rc = ts_pipeline_run(&ops, err);
     if (in_tx)
         ts_store_rollback(s);
-
-    pthread_mutex_lock(&pl.mu);
-    pl.stop = true;
-    pthread_cond_broadcast(&pl.cv);
-    pthread_mutex_unlock(&pl.mu);
-    if (reader_started)
-        pthread_join(reader, NULL);
-    pthread_mutex_lock(&pl.mu);
-    pl.eof = true; /* parsers waiting for work may leave now */
-    pthread_cond_broadcast(&pl.cv);
-    pthread_mutex_unlock(&pl.mu);
-    for (size_t i = 0; i < n_parsers; i++)
-        pthread_join(parsers[i], NULL);
-    if (ckpt_started) {
-        pthread_join(ckpt_thread, NULL);
-        ts_err e2;
-        if (ts_store_set_autocheckpoint(s, 1000, &e2) != TS_OK ||
-            ts_store_checkpoint(s, &e2) != TS_OK) {
-            /* the WAL is checkpointed by the next writer at the latest */
-        }
-    }
-    ts_store_close(pl.ckpt);
-    if (rc == TS_OK && pl.read_rc != TS_OK) {
-        rc = pl.read_rc;
-        if (err)
-            *err = pl.read_err;
-    }
-free_batches:
+    if (ckpt_started)
+        checkpointer_stop(&ir, ckpt_thread);
+    ts_store_close(ir.ckpt);
+done:
     for (size_t i = 0; i < n_init; i++)
-        batch_release(&pl.ring[i]);
-    pthread_cond_destroy(&pl.cv);
-    pthread_mutex_destroy(&pl.mu);
-    ts_reader_close(pl.reader);
+        batch_release(&ir.ring[i]);
+    pthread_cond_destroy(&ir.cv);
+    pthread_mutex_destroy(&ir.mu);
+    ts_reader_close(ir.reader);
     return rc;
 }

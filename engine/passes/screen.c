@@ -1,12 +1,11 @@
-/* passes/screen.c — the screening pipeline (screen.h): reader thread → worker threads
- * (one rule host each) → in-order writer on the calling thread. Uses store, rulehost,
- * decide (lists), grid and config.
+/* passes/screen.c — the screening passes (screen.h) on the ordered pipeline
+ * (triscreen/pipeline.h): reader thread → worker threads (one rule host each) → in-order
+ * writer on the calling thread. Uses base, store, rulehost, decide (lists), grid, config.
  *
  * Ordering: batches carry a sequence number; the writer takes them strictly in that
  * order, so every id the database hands out (transitions, alerts) is the same for any
  * thread count. Workers only read shared immutable data (pack, grid, the list
  * snapshot) and write into their own batch. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/decide.h"
+#include "triscreen/pipeline.h"
 #include "triscreen/screen.h"
 #include "triscreen/jsonw.h"
 #include "base/limits.h"
@@ -48,15 +48,11 @@ typedef struct item {
     bool detailed_engine;
 } item;
 
-typedef enum { SLOT_FREE = 0, SLOT_READY, SLOT_BUSY, SLOT_DONE } slot_state;
-
+/* One pipeline item (triscreen/pipeline.h): up to BATCH_PERSONS persons. */
 typedef struct batch {
-    uint64_t seq;
-    slot_state state;
     ts_arena arena;
     item items[BATCH_PERSONS];
     size_t n;
-    ts_status rc;
     ts_err err;
 } batch;
 
@@ -71,24 +67,22 @@ typedef struct pass_ctx {
     ts_list_row *snap;
     size_t n_snap;
     ts_arena snap_arena;
-    /* pipeline */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    batch *ring;
-    size_t n_ring;
-    uint64_t produced; /* batches handed to workers */
-    bool eof, abort;
-    ts_status read_rc;
-    ts_err read_err;
+    /* pipeline (ts_pipeline_run): the reader thread's scan or position in snap, the
+     * workers' rule hosts, the writer's connection and summary */
     ts_store *reader;
+    ts_scan *scan;
+    bool scan_end;
+    size_t next_snap;
     ts_rulehost **hosts;
     unsigned n_workers;
-    unsigned next_worker;
+    ts_store *w;
+    ts_pass_summary *sum;
+    uint64_t done_persons;
     uint64_t total_hint;
     bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
     const char *db_path;
     int64_t seq_base; /* first ledger sequence number of this pass's rows in its run */
-    double eval_cpu;  /* CPU seconds the workers spent evaluating (under mu) */
+    double eval_cpu;  /* CPU seconds the workers spent evaluating (summed at worker_fini) */
 } pass_ctx;
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -264,92 +258,62 @@ static void fill_subject(pass_ctx *pc, item *it)
     it->subj.n_circle = it->n_circle;
 }
 
-static batch *acquire_free_slot(pass_ctx *pc)
+/* Reader side of a full or regional pass: the next persons of the store's scan. */
+static ts_status read_scan(pass_ctx *pc, batch *b, ts_err *err)
 {
-    pthread_mutex_lock(&pc->mu);
-    batch *b = &pc->ring[pc->produced % pc->n_ring];
-    while (b->state != SLOT_FREE && !pc->abort)
-        pthread_cond_wait(&pc->cv, &pc->mu);
-    bool abort = pc->abort;
-    pthread_mutex_unlock(&pc->mu);
-    if (abort)
-        return NULL;
-    ts_arena_reset(&b->arena);
-    b->n = 0;
-    b->rc = TS_OK;
-    return b;
-}
-
-static void publish(pass_ctx *pc, batch *b)
-{
-    pthread_mutex_lock(&pc->mu);
-    b->seq = pc->produced++;
-    b->state = SLOT_READY;
-    pthread_cond_broadcast(&pc->cv);
-    pthread_mutex_unlock(&pc->mu);
-}
-
-static ts_status read_scan(pass_ctx *pc, ts_err *err)
-{
-    ts_scan *sc = NULL;
-    ts_status rc = ts_store_scan_open(pc->reader, &sc, err);
-    if (rc != TS_OK)
-        return rc;
-    bool end = false;
-    while (!end) {
-        batch *b = acquire_free_slot(pc);
-        if (!b)
-            break;
-        while (b->n < BATCH_PERSONS) {
-            ts_scan_row row;
-            rc = ts_store_scan_next(sc, &b->arena, want_row, pc, &row, &end, err);
-            if (rc != TS_OK || end)
-                break;
-            item *it = &b->items[b->n++];
-            memset(it, 0, sizeof *it);
-            it->person = row.person;
-            it->was_suspect = row.suspect;
-            it->prior = snap_find(pc, row.person.id);
-            fill_subject(pc, it);
-        }
+    while (!pc->scan_end && b->n < BATCH_PERSONS) {
+        ts_scan_row row;
+        ts_status rc =
+            ts_store_scan_next(pc->scan, &b->arena, want_row, pc, &row, &pc->scan_end, err);
         if (rc != TS_OK)
+            return rc;
+        if (pc->scan_end)
             break;
-        if (b->n)
-            publish(pc, b);
+        item *it = &b->items[b->n++];
+        memset(it, 0, sizeof *it);
+        it->person = row.person;
+        it->was_suspect = row.suspect;
+        it->prior = snap_find(pc, row.person.id);
+        fill_subject(pc, it);
     }
-    ts_store_scan_close(sc);
-    return rc;
+    return TS_OK;
 }
 
 /* Targeted: the reader only hands out the list rows; each worker loads the person, the
  * mark and the circle on its own connection, so those point reads run in parallel. */
-static ts_status read_targeted(pass_ctx *pc, ts_err *err)
+static void read_targeted(pass_ctx *pc, batch *b)
 {
-    size_t i = 0;
-    while (i < pc->n_snap) {
-        batch *b = acquire_free_slot(pc);
-        if (!b)
-            break;
-        for (; i < pc->n_snap && b->n < BATCH_PERSONS; i++) {
-            const ts_list_row *lr = &pc->snap[i];
-            if (lr->colour <= 0)
-                continue; /* held off the lists by an override */
-            if (pc->o->person && strcmp(pc->o->person, lr->person) != 0)
-                continue;
-            if (pc->o->due && (lr->next_review == TS_DATE_NONE || lr->next_review > pc->o->now))
-                continue;
-            if (!in_scope(pc, lr->grid))
-                continue;
-            item *it = &b->items[b->n++];
-            memset(it, 0, sizeof *it);
-            it->prior = lr;
-            it->load = true;
-        }
-        if (b->n)
-            publish(pc, b);
+    for (; pc->next_snap < pc->n_snap && b->n < BATCH_PERSONS; pc->next_snap++) {
+        const ts_list_row *lr = &pc->snap[pc->next_snap];
+        if (lr->colour <= 0)
+            continue; /* held off the lists by an override */
+        if (pc->o->person && strcmp(pc->o->person, lr->person) != 0)
+            continue;
+        if (pc->o->due && (lr->next_review == TS_DATE_NONE || lr->next_review > pc->o->now))
+            continue;
+        if (!in_scope(pc, lr->grid))
+            continue;
+        item *it = &b->items[b->n++];
+        memset(it, 0, sizeof *it);
+        it->prior = lr;
+        it->load = true;
     }
-    (void)err;
-    return TS_OK;
+}
+
+/* Pipeline reader: the next batch; the end when no person is left. */
+static ts_status read_batch(void *ud, void *slot, bool *end, ts_err *err)
+{
+    pass_ctx *pc = ud;
+    batch *b = slot;
+    ts_arena_reset(&b->arena);
+    b->n = 0;
+    ts_status rc = TS_OK;
+    if (pc->pass == TS_PASS_TARGETED)
+        read_targeted(pc, b);
+    else
+        rc = read_scan(pc, b, err);
+    *end = rc == TS_OK && b->n == 0;
+    return rc;
 }
 
 /* Worker side of read_targeted. */
@@ -368,21 +332,6 @@ static ts_status load_item(pass_ctx *pc, ts_store *db, batch *b, item *it)
     if (rc == TS_OK)
         fill_subject(pc, it);
     return rc;
-}
-
-static void *reader_main(void *arg)
-{
-    pass_ctx *pc = arg;
-    ts_err err;
-    ts_err_clear(&err);
-    ts_status rc = pc->pass == TS_PASS_TARGETED ? read_targeted(pc, &err) : read_scan(pc, &err);
-    pthread_mutex_lock(&pc->mu);
-    pc->eof = true;
-    pc->read_rc = rc;
-    pc->read_err = err;
-    pthread_cond_broadcast(&pc->cv);
-    pthread_mutex_unlock(&pc->mu);
-    return NULL;
 }
 
 /* ---- workers --------------------------------------------------------------------------- */
@@ -667,65 +616,63 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-typedef struct worker_arg {
-    pass_ctx *pc;
+typedef struct worker {
     ts_rulehost *host;
     ts_store *db; /* targeted: this worker's read connection */
-} worker_arg;
-
-static void *worker_main(void *arg)
-{
-    worker_arg *wa = arg;
-    pass_ctx *pc = wa->pc;
     ts_buf jb;
-    ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
-    for (;;) {
-        pthread_mutex_lock(&pc->mu);
-        batch *b = NULL;
-        for (;;) {
-            if (pc->abort)
-                break;
-            for (size_t i = 0; i < pc->n_ring && !b; i++)
-                if (pc->ring[i].state == SLOT_READY)
-                    b = &pc->ring[i];
-            if (b || pc->eof)
-                break;
-            pthread_cond_wait(&pc->cv, &pc->mu);
-        }
-        if (!b) {
-            bool pending = false;
-            for (size_t i = 0; i < pc->n_ring; i++)
-                pending |= pc->ring[i].state == SLOT_READY;
-            if (!pending || pc->abort) {
-                pthread_mutex_unlock(&pc->mu);
-                break;
-            }
-            pthread_mutex_unlock(&pc->mu);
-            continue;
-        }
-        b->state = SLOT_BUSY;
-        pthread_mutex_unlock(&pc->mu);
+    double cpu; /* seconds spent evaluating */
+} worker;
 
-        ts_status rc = TS_OK;
-        double cpu = 0;
-        for (size_t i = 0; i < b->n && rc == TS_OK; i++) {
-            item *it = &b->items[i];
-            if (it->load)
-                rc = load_item(pc, wa->db, b, it);
-            double t0 = thread_cpu();
-            if (rc == TS_OK && !it->skip)
-                rc = eval_item(pc, wa->host, b, it, &jb);
-            cpu += thread_cpu() - t0;
-        }
-        pthread_mutex_lock(&pc->mu);
-        pc->eval_cpu += cpu;
-        b->rc = rc;
-        b->state = SLOT_DONE;
-        pthread_cond_broadcast(&pc->cv);
-        pthread_mutex_unlock(&pc->mu);
+static ts_status worker_init(void *ud, size_t index, void **state, ts_err *err)
+{
+    pass_ctx *pc = ud;
+    worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return ts_err_set(err, TS_NOMEM, NULL, "threads");
+    w->host = pc->hosts[index];
+    ts_buf_init(&w->jb, TS_LIMIT_RULES_JSON);
+    ts_status rc = TS_OK;
+    if (pc->pass == TS_PASS_TARGETED)
+        rc = ts_store_open(pc->db_path, TS_STORE_READWRITE, &w->db, err);
+    if (rc != TS_OK) {
+        ts_buf_release(&w->jb);
+        free(w);
+        return rc;
     }
-    ts_buf_release(&jb);
-    return NULL;
+    *state = w;
+    return TS_OK;
+}
+
+static void worker_fini(void *ud, void *state)
+{
+    pass_ctx *pc = ud;
+    worker *w = state;
+    pc->eval_cpu += w->cpu; /* on the calling thread, after every worker left */
+    ts_store_close(w->db);
+    ts_buf_release(&w->jb);
+    free(w);
+}
+
+/* Pipeline worker: loads (targeted) and evaluates every person of a batch. */
+static ts_status work_batch(void *ud, void *state, void *slot, ts_err *err)
+{
+    pass_ctx *pc = ud;
+    worker *w = state;
+    batch *b = slot;
+    ts_err_clear(&b->err);
+    ts_status rc = TS_OK;
+    for (size_t i = 0; i < b->n && rc == TS_OK; i++) {
+        item *it = &b->items[i];
+        if (it->load)
+            rc = load_item(pc, w->db, b, it);
+        double t0 = thread_cpu();
+        if (rc == TS_OK && !it->skip)
+            rc = eval_item(pc, w->host, b, it, &w->jb);
+        w->cpu += thread_cpu() - t0;
+    }
+    if (rc != TS_OK && err)
+        *err = b->err;
+    return rc;
 }
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -819,91 +766,62 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     return rc;
 }
 
-static void stop_pipeline(pass_ctx *pc)
+/* Pipeline writer: the batch's persons in input order, then progress. */
+static ts_status write_batch(void *ud, void *slot, ts_err *err)
 {
-    pthread_mutex_lock(&pc->mu);
-    pc->abort = true;
-    pthread_cond_broadcast(&pc->cv);
-    pthread_mutex_unlock(&pc->mu);
+    pass_ctx *pc = ud;
+    batch *b = slot;
+    ts_status rc = TS_OK;
+    for (size_t i = 0; i < b->n && rc == TS_OK; i++)
+        if (!b->items[i].skip)
+            rc = write_item(pc, pc->w, &b->items[i], pc->sum, err);
+    if (rc != TS_OK)
+        return rc;
+    pc->done_persons += b->n;
+    if (pc->o->progress)
+        pc->o->progress(pc->o->ud, pc->pass, pc->done_persons, pc->total_hint);
+    return TS_OK;
 }
 
+/* Runs the pass's persons through the ordered pipeline: reader thread → n_workers
+ * workers (one rule host each) → write_batch on this thread, in input order. */
 static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *err)
 {
-    pthread_t reader, *workers = calloc(pc->n_workers, sizeof *workers);
-    worker_arg *wargs = calloc(pc->n_workers, sizeof *wargs);
+    size_t cap = 2 * (size_t)pc->n_workers + 2;
+    batch *ring = calloc(cap, sizeof *ring);
+    void **slots = calloc(cap, sizeof *slots);
     ts_status rc = TS_OK;
-    if (!workers || !wargs) {
-        free(workers);
-        free(wargs);
-        return ts_err_set(err, TS_NOMEM, NULL, "threads");
+    if (!ring || !slots) {
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+        goto done;
     }
-    unsigned started = 0;
-    bool reader_started = pthread_create(&reader, NULL, reader_main, pc) == 0;
-    if (!reader_started)
-        rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the reader thread");
-    for (unsigned i = 0; rc == TS_OK && i < pc->n_workers; i++) {
-        wargs[i] = (worker_arg){pc, pc->hosts[i], NULL};
-        if (pc->pass == TS_PASS_TARGETED &&
-            (rc = ts_store_open(pc->db_path, TS_STORE_READWRITE, &wargs[i].db, err)) != TS_OK)
-            break;
-        if (pthread_create(&workers[i], NULL, worker_main, &wargs[i]) != 0)
-            rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start a worker thread");
-        else
-            started++;
+    for (size_t i = 0; i < cap; i++) {
+        ts_arena_init(&ring[i].arena, BATCH_ARENA_CAP);
+        slots[i] = &ring[i];
     }
-    if (rc == TS_OK && started == 0)
-        rc = ts_err_set(err, TS_NOMEM, NULL, "no worker thread");
-
-    uint64_t next = 0, done_persons = 0;
-    while (rc == TS_OK) {
-        pthread_mutex_lock(&pc->mu);
-        batch *b = &pc->ring[next % pc->n_ring];
-        while (!(b->state == SLOT_DONE && b->seq == next) && !(pc->eof && next == pc->produced))
-            pthread_cond_wait(&pc->cv, &pc->mu);
-        bool finished = !(b->state == SLOT_DONE && b->seq == next);
-        pthread_mutex_unlock(&pc->mu);
-        if (finished)
-            break;
-        if (b->rc != TS_OK) {
-            rc = b->rc;
-            if (err)
-                *err = b->err;
-            break;
-        }
-        for (size_t i = 0; i < b->n && rc == TS_OK; i++)
-            if (!b->items[i].skip)
-                rc = write_item(pc, s, &b->items[i], sum, err);
-        done_persons += b->n;
-        pthread_mutex_lock(&pc->mu);
-        b->state = SLOT_FREE;
-        pthread_cond_broadcast(&pc->cv);
-        pthread_mutex_unlock(&pc->mu);
-        next++;
-        if (pc->o->progress)
-            pc->o->progress(pc->o->ud, pc->pass, done_persons, pc->total_hint);
-    }
-    if (rc != TS_OK)
-        stop_pipeline(pc);
-    else {
-        /* all batches written: let idle workers leave */
-        pthread_mutex_lock(&pc->mu);
-        pthread_cond_broadcast(&pc->cv);
-        pthread_mutex_unlock(&pc->mu);
-    }
-    if (reader_started)
-        pthread_join(reader, NULL);
-    stop_pipeline(pc);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(workers[i], NULL);
-    for (unsigned i = 0; i < pc->n_workers; i++)
-        ts_store_close(wargs[i].db);
-    free(workers);
-    free(wargs);
-    if (rc == TS_OK && pc->read_rc != TS_OK) {
-        rc = pc->read_rc;
-        if (err)
-            *err = pc->read_err;
-    }
+    if (pc->pass != TS_PASS_TARGETED &&
+        (rc = ts_store_scan_open(pc->reader, &pc->scan, err)) != TS_OK)
+        goto done;
+    pc->w = s;
+    pc->sum = sum;
+    ts_pipeline_ops ops = {.ud = pc,
+                           .n_workers = pc->n_workers,
+                           .slots = slots,
+                           .capacity = cap,
+                           .read = read_batch,
+                           .work = work_batch,
+                           .write = write_batch,
+                           .worker_init = worker_init,
+                           .worker_fini = worker_fini};
+    rc = ts_pipeline_run(&ops, err);
+done:
+    ts_store_scan_close(pc->scan);
+    pc->scan = NULL;
+    if (ring)
+        for (size_t i = 0; i < cap; i++)
+            ts_arena_release(&ring[i].arena);
+    free(ring);
+    free(slots);
     return rc;
 }
 
@@ -947,18 +865,8 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
     if (!sum->fired)
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     ts_arena_init(&pc.snap_arena, 0);
-    pthread_mutex_init(&pc.mu, NULL);
-    pthread_cond_init(&pc.cv, NULL);
-    pc.n_ring = 2 * (size_t)n_workers + 2;
-    pc.ring = calloc(pc.n_ring, sizeof *pc.ring);
     ts_status rc = TS_OK;
     bool in_tx = false;
-    if (!pc.ring) {
-        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
-        goto done;
-    }
-    for (size_t i = 0; i < pc.n_ring; i++)
-        ts_arena_init(&pc.ring[i].arena, BATCH_ARENA_CAP);
 
     ts_run_info info = {.pass = ts_pass_name(pass),
                         .scope = pc.scope_name,
@@ -1009,13 +917,7 @@ done:
         }
     }
     ts_store_close(pc.reader);
-    if (pc.ring)
-        for (size_t i = 0; i < pc.n_ring; i++)
-            ts_arena_release(&pc.ring[i].arena);
-    free(pc.ring);
     ts_arena_release(&pc.snap_arena);
-    pthread_cond_destroy(&pc.cv);
-    pthread_mutex_destroy(&pc.mu);
     return rc;
 }
 

@@ -1,8 +1,9 @@
 /* triscreen/ingest.h — import of record files into the store: read, validate against
  * the grid, write in batched transactions, report every bad row.
  *
- * Pipeline: a reader thread parses and validates rows into batches; the calling thread
- * writes each batch in one transaction (BEGIN IMMEDIATE … COMMIT). A killed import
+ * Pipeline (triscreen/pipeline.h): a reader thread splits the file into batches, parser
+ * threads parse and validate them, and the calling thread writes each batch, in file
+ * order, in one transaction (BEGIN IMMEDIATE … COMMIT). A killed import
  * loses at most the batch in flight; re-running converges to the same state because
  * every write is an idempotent upsert. */
 #ifndef TRISCREEN_INGEST_H
@@ -51,11 +52,20 @@ ts_status ts_import_file(ts_store *s, const ts_grid *grid, const ts_config *cfg,
                          ts_err *err) TS_MUST_CHECK;
 
 /* The first attribute of p protected by the config's protected_attributes (the readers
- * already refuse the built-in names), or NULL. The one check import and service ingest
- * share, so a name the county protects is refused on every path. */
+ * already refuse the built-in names), or NULL. */
 const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p);
 #define TS_INGEST_PROTECTED_REASON                                                                 \
     "protected attribute is not accepted (protected_attributes in the config)"
+
+/* The one validation of a parsed person that import and the service's HTTP ingest share,
+ * so that every path refuses the same records with the same field and text. In order:
+ * its grid is a known cell ("grid", "unknown grid cell"), a group cell ("grid", "grid
+ * cell is not a group ..."), and no attribute is protected ("attrs.<name>" from arena a,
+ * TS_INGEST_PROTECTED_REASON). Returns NULL when p passes (then *cell, if cell is not
+ * NULL, is its group cell, owned by grid), else the reason (static text) with *field
+ * set. Thread-safe for distinct arenas. */
+const char *ts_ingest_check_person(const ts_config *cfg, const ts_grid *grid, const ts_person *p,
+                                   ts_arena *a, const char **field, const ts_cell **cell);
 
 /* Writes one reject line (JSON) to f. Invalid UTF-8 in raw is replaced by U+FFFD. */
 void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,

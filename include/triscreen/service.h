@@ -128,7 +128,9 @@ void ts_service_reader_put(ts_service *svc, ts_store *s);
 /* The constructors below prepare a job (the caller owns it) without queueing it; hand it
  * to the writer with ts_service_submit. After submission the writer owns it until it
  * calls `done` (or frees it itself when done is NULL); then the caller reads the result
- * and frees it. TS_STATE when the service is shutting down (the caller still owns it). */
+ * and frees it. The queue is bounded (ts_queue, TS_LIMIT_SERVICE_QUEUE jobs): submit
+ * waits while it is full. TS_STATE when the service is shutting down (the caller still
+ * owns it). Thread-safe: any number of threads may submit. */
 ts_status ts_service_submit(ts_service *svc, ts_svc_job *j, ts_err *err) TS_MUST_CHECK;
 
 /* Ingest: parses body (one JSON record when `single`, else JSON Lines) on the calling

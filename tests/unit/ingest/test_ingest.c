@@ -1,6 +1,8 @@
 /* tests/unit/ingest/test_ingest.c — ts_import_file on small temporary files: one good row
  * among bad rows (invalid JSON, missing id, unknown grid cell, bad date), the counts, the
- * reject lines (file, line, field), re-import (unchanged), and --dry-run (rolled back). */
+ * reject lines (file, line, field), re-import (unchanged), and --dry-run (rolled back);
+ * many batches through the pipeline written in file order; ts_ingest_check_person, the
+ * validation import and HTTP ingest share. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,12 +173,146 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(err.where, "absent.jsonl"));
 }
 
+/* Several batches (TS_LIMIT_IMPORT_BATCH rows each) through the parser threads: the
+ * writer sees the rows in file order (the problem-event hook runs on the writer, in
+ * order), progress only grows, every row lands. */
+typedef struct order_probe {
+    long last;
+    bool in_order;
+    uint64_t done;
+    bool progress_grows;
+    int calls;
+} order_probe;
+
+static ts_status on_event(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
+                          ts_err *err)
+{
+    (void)s, (void)ev, (void)err;
+    order_probe *op = ud;
+    long n = strtol(p->id + 2, NULL, 10);
+    op->in_order &= n == op->last + 1;
+    op->last = n;
+    return TS_OK;
+}
+
+static void on_progress(void *ud, const char *path, uint64_t done, uint64_t total)
+{
+    (void)path, (void)total;
+    order_probe *op = ud;
+    op->progress_grows &= done >= op->done;
+    op->done = done;
+    op->calls++;
+}
+
+#define MANY 12001
+
+static void test_many_batches_in_order(void **state)
+{
+    fixture *fx = *state;
+    FILE *f = fopen(fx->path, "wb");
+    assert_non_null(f);
+    for (long i = 1; i <= MANY; i++)
+        fprintf(f,
+                "{\"id\":\"P-%06ld\",\"grid\":\"T01-V01-G0%ld\",\"events\":"
+                "[{\"type\":\"threat_reported\",\"date\":\"2026-11-20\"}]}\n",
+                i, 1 + i % 2);
+    fclose(f);
+    order_probe op = {.in_order = true, .progress_grows = true};
+    ts_import_opts o = {.on_problem_event = on_event, .progress = on_progress, .ud = &op};
+    ts_import_stats st = {0};
+    ts_err err;
+    ok(ts_import_file(fx->s, fx->grid, fx->cfg, fx->path, &o, &st, &err), &err);
+    assert_int_equal(st.rows, MANY);
+    assert_int_equal(st.persons_new, MANY);
+    assert_int_equal(st.problem_events, MANY);
+    assert_true(op.in_order);
+    assert_int_equal(op.last, MANY);
+    assert_true(op.progress_grows);
+    assert_true(op.calls >= 3); /* at least three batches */
+    ts_store_counts c;
+    ok(ts_store_counts_get(fx->s, &c, &err), &err);
+    assert_int_equal(c.persons, MANY);
+}
+
+/* A failing hook stops the import at that row: the batches before it are committed, the
+ * failing one is rolled back, its error is returned. */
+static ts_status fail_event(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
+                            ts_err *err)
+{
+    (void)ud, (void)s, (void)ev;
+    if (strcmp(p->id, "P-007000") == 0)
+        return ts_err_set(err, TS_STATE, p->id, "hook refused");
+    return TS_OK;
+}
+
+static void test_writer_error_stops(void **state)
+{
+    fixture *fx = *state;
+    FILE *f = fopen(fx->path, "wb");
+    assert_non_null(f);
+    for (long i = 1; i <= MANY; i++)
+        fprintf(f,
+                "{\"id\":\"P-%06ld\",\"grid\":\"T01-V01-G01\",\"events\":"
+                "[{\"type\":\"threat_reported\",\"date\":\"2026-11-20\"}]}\n",
+                i);
+    fclose(f);
+    ts_import_opts o = {.on_problem_event = fail_event};
+    ts_import_stats st = {0};
+    ts_err err;
+    ts_err_clear(&err);
+    assert_int_equal(ts_import_file(fx->s, fx->grid, fx->cfg, fx->path, &o, &st, &err), TS_STATE);
+    assert_string_equal(err.msg, "hook refused");
+    ts_store_counts c;
+    ok(ts_store_counts_get(fx->s, &c, &err), &err);
+    assert_int_equal(c.persons, 5000); /* the first batch; the second failed */
+}
+
+static void test_check_person(void **state)
+{
+    fixture *fx = *state;
+    char cp[160];
+    snprintf(cp, sizeof cp, "%s/protected.yaml", fx->dir);
+    FILE *f = fopen(cp, "wb");
+    assert_non_null(f);
+    fprintf(f, "database: t.db\ngrid: %s\nprotected_attributes: [hobby]\n", fx->cfg->grid);
+    fclose(f);
+    ts_config *cfg = NULL;
+    ts_err err;
+    ok(ts_config_load(cp, &cfg, &err), &err);
+    ts_arena a;
+    ts_arena_init(&a, 1u << 20);
+    ts_attr attrs[] = {{.name = "hobby", .type = TS_ATTR_BOOL, .b = true}};
+    ts_person p = {.id = "P-1", .grid = "T01-V01-G01", .attrs = attrs, .n_attrs = 1};
+    const char *field = NULL;
+    const ts_cell *cell = NULL;
+
+    assert_null(ts_ingest_check_person(fx->cfg, fx->grid, &p, &a, &field, &cell));
+    assert_non_null(cell);
+    assert_string_equal(cell->code, "T01-V01-G01");
+    assert_string_equal(ts_ingest_check_person(cfg, fx->grid, &p, &a, &field, &cell),
+                        TS_INGEST_PROTECTED_REASON);
+    assert_string_equal(field, "attrs.hobby");
+    p.grid = "T09-V09-G09"; /* the grid is checked first */
+    assert_string_equal(ts_ingest_check_person(cfg, fx->grid, &p, &a, &field, NULL),
+                        "unknown grid cell");
+    assert_string_equal(field, "grid");
+    p.grid = "T01-V01";
+    assert_string_equal(ts_ingest_check_person(fx->cfg, fx->grid, &p, &a, &field, NULL),
+                        "grid cell is not a group (a person belongs to a group cell)");
+    assert_string_equal(field, "grid");
+    ts_arena_release(&a);
+    ts_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_good_and_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_batches_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_error_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_person, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

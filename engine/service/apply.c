@@ -1,0 +1,418 @@
+/* service/apply.c — an ingest job on the writer thread: upserts, quick alerts for new
+ * problem events, inline re-evaluation (ts_screen_inline), and the per-record result
+ * JSON. Uses store, screen, feedback; json-c for the result. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/svc_int.h"
+
+/* ---- the writer ------------------------------------------------------------------- */
+
+typedef struct hook_ctx {
+    ts_service *svc;
+    ts_svc_job *job;
+    ts_err *err;
+} hook_ctx;
+
+typedef struct collect {
+    ts_arena *arena;
+    alert_ref **head, **tail;
+} collect;
+
+static ts_status collect_alert(void *ud, const char *json, int64_t cursor)
+{
+    collect *c = ud;
+    alert_ref *a = ts_arena_alloc(c->arena, sizeof *a);
+    if (!a || !(a->json = ts_arena_strdup(c->arena, json)))
+        return TS_NOMEM;
+    a->next = NULL;
+    if (*c->tail)
+        (*c->tail)->next = a;
+    else
+        *c->head = a;
+    *c->tail = a;
+    return TS_OK;
+}
+
+/* The alerts (if any) that a hook call added after cursor `before`, attached to r. */
+static ts_status capture(ts_service *svc, ts_svc_job *j, rec *r, int64_t before, ts_err *err)
+{
+    int64_t after = before;
+    ts_status rc = ts_alerts_max_cursor(svc->w, &after, err);
+    if (rc != TS_OK || after <= before || !r)
+        return rc;
+    size_t n = (size_t)(after - before);
+    /* the alerts in the response are rendered for the writer's token (issue 12 A1) */
+    const ts_principal *who = j->who;
+    ts_reader rd = {.grid = j->gen->grid,
+                    .cells = who->cells,
+                    .n_cells = who->n_cells,
+                    .reveal =
+                        j->gen->cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
+    ts_alert_filter f = {.since = before,
+                         .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK,
+                         .reader = who->all ? NULL : &rd};
+    collect c = {&j->arena, &r->alerts, &r->alerts_tail};
+    int64_t last = 0;
+    return ts_alerts_list(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);
+}
+
+static rec *rec_for(ts_svc_job *j, const char *person)
+{
+    for (size_t i = j->n_recs; i-- > 0;)
+        if (j->recs[i].state == REC_ACCEPTED && !strcmp(j->recs[i].p.id, person))
+            return &j->recs[i];
+    return NULL;
+}
+
+static ts_status on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err)
+{
+    hook_ctx *h = ud;
+    ts_service_gen *g = h->job->gen;
+    int64_t before = 0;
+    ts_status rc = ts_alerts_max_cursor(s, &before, err);
+    if (rc == TS_OK)
+        rc = ts_feedback_on_screen_alert(g->fb, s, a, err);
+    if (rc == TS_OK)
+        rc = capture(h->svc, h->job, rec_for(h->job, a->person), before, err);
+    return rc;
+}
+
+/* The ingest runs for the current transaction (see ts_screen_opts.inline_runs). */
+int64_t *ts__svc_stage_runs(ts_service *svc, const ts_service_gen *g)
+{
+    if (svc->stage_gen != g) {
+        svc->stage_gen = g;
+        memcpy(svc->stage_runs, g->runs, sizeof svc->stage_runs);
+    }
+    return svc->stage_runs;
+}
+
+static ts_status ensure_host(ts_service *svc, ts_service_gen *g, ts_err *err)
+{
+    if (svc->host_gen == g && svc->host)
+        return TS_OK;
+    ts_rulehost_free(svc->host);
+    svc->host = NULL;
+    ts_service_gen_release(svc->host_gen);
+    svc->host_gen = NULL;
+    ts_status rc = ts_rulehost_new(g->pack, &svc->host, err);
+    if (rc == TS_OK)
+        svc->host_gen = ts__svc_gen_ref(g);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+typedef struct writer_scope {
+    const ts_principal *who;
+    const ts_grid *grid;
+} writer_scope;
+
+static bool writer_covers(void *ud, const char *grid)
+{
+    const writer_scope *ws = ud;
+    return ts_principal_sees_code(ws->who, ws->grid, grid);
+}
+
+/* An update must not move or overwrite a person this token cannot see: true when r was
+ * refused for that (or *rc says why the check failed). */
+static bool held_elsewhere(ts_service *svc, ts_svc_job *j, rec *r, ts_status *rc, ts_err *err)
+{
+    ts_person old;
+    ts_err e2;
+    ts_status g_rc = ts_store_get_person(svc->w, r->p.id, &svc->scratch, &old, &e2);
+    if (g_rc == TS_OK && !ts_principal_sees_code(j->who, j->gen->grid, old.grid)) {
+        ts__svc_rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, &j->arena);
+        r->refused_why = "id held in a cell outside the token's scopes";
+        return true;
+    }
+    if (g_rc != TS_OK && g_rc != TS_NOTFOUND) {
+        *err = e2;
+        *rc = g_rc;
+    }
+    return false;
+}
+
+/* Upserts one checked record and raises the quick alerts of its new problem events. */
+static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *err)
+{
+    ts_service_gen *g = j->gen;
+    ts_store *s = svc->w;
+    ts_list_row row;
+    bool found = false;
+    ts_status rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err);
+    if (rc != TS_OK)
+        return rc;
+    r->from = found ? row.colour : 0;
+    uint32_t *fresh = NULL;
+    size_t n_fresh = 0;
+    /* a scoped writer's relation to a person outside its scopes stays pending */
+    writer_scope wsc = {j->who, g->grid};
+    ts_store_writer w = {writer_covers, &wsc};
+    if (r->p.n_relations && !r->pending &&
+        !(r->pending = ts_arena_calloc(&j->arena, r->p.n_relations, sizeof *r->pending)))
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    rc = ts_store_put_person_as(s, &r->p, j->who->all ? NULL : &w, r->pending, &svc->scratch,
+                                &r->res, &fresh, &n_fresh, err);
+    if (rc != TS_OK)
+        return rc;
+    r->state = REC_ACCEPTED;
+    for (size_t k = 0; k < n_fresh; k++) {
+        const ts_event *ev = &r->p.events[fresh[k]];
+        if (!ts_config_is_problem_event(g->cfg, ev->type))
+            continue;
+        int64_t before = 0;
+        if ((rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
+            (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK ||
+            (rc = capture(svc, j, r, before, err)) != TS_OK)
+            return rc;
+    }
+    return TS_OK;
+}
+
+/* Refused writes are audited with the token's name, in the same transaction. */
+static ts_status audit_refused(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    for (size_t i = 0; i < j->n_recs; i++) {
+        const rec *r = &j->recs[i];
+        if (r->state != REC_FORBIDDEN)
+            continue;
+        char detail[160];
+        snprintf(detail, sizeof detail, "line=%llu reason=%s", (unsigned long long)r->line,
+                 r->refused_why ? r->refused_why : "outside the token's scopes");
+        ts_status rc = ts_store_audit(svc->w, j->who->name, "http.write-refused",
+                                      r->p.id ? r->p.id : "", detail, err);
+        if (rc != TS_OK)
+            return rc;
+    }
+    return TS_OK;
+}
+
+/* The distinct ids of the accepted records, sorted (malloc'd; NULL with *n = 0 when
+ * there are none). */
+static ts_status accepted_ids(const ts_svc_job *j, const char ***out, size_t *n, ts_err *err)
+{
+    size_t n_ids = 0;
+    for (size_t i = 0; i < j->n_recs; i++)
+        n_ids += j->recs[i].state == REC_ACCEPTED;
+    *out = NULL;
+    *n = 0;
+    if (n_ids == 0)
+        return TS_OK;
+    const char **ids = malloc(n_ids * sizeof *ids);
+    if (!ids)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    n_ids = 0;
+    for (size_t i = 0; i < j->n_recs; i++)
+        if (j->recs[i].state == REC_ACCEPTED)
+            ids[n_ids++] = j->recs[i].p.id;
+    if (n_ids > 1) {
+        qsort(ids, n_ids, sizeof *ids, cmp_str);
+        size_t u = 1;
+        for (size_t i = 1; i < n_ids; i++)
+            if (strcmp(ids[i], ids[u - 1]))
+                ids[u++] = ids[i];
+        n_ids = u;
+    }
+    *out = ids;
+    *n = n_ids;
+    return TS_OK;
+}
+
+/* Re-evaluates the accepted persons inline and reads their new colours. */
+static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, size_t n_ids,
+                            ts_err *err)
+{
+    ts_service_gen *g = j->gen;
+    ts_store *s = svc->w;
+    ts_status rc = ensure_host(svc, g, err);
+    if (rc != TS_OK)
+        return rc;
+    hook_ctx h = {svc, j, err};
+    ts_screen_opts so = {.cfg = g->cfg,
+                         .grid = g->grid,
+                         .pack = g->pack,
+                         .now = j->now,
+                         .on_alert = on_screen_alert,
+                         .alert_ud = &h,
+                         .inline_runs = ts__svc_stage_runs(svc, g)};
+    ts_screen_result res;
+    rc = ts_screen_inline(s, svc->host, &so, ids, n_ids, &res, err);
+    for (unsigned p = 0; p < res.n; p++)
+        atomic_fetch_add(&svc->st.rule_errors, res.pass[p].rule_errors);
+    ts_screen_result_release(&res);
+    for (size_t i = 0; rc == TS_OK && i < j->n_recs; i++) {
+        rec *r = &j->recs[i];
+        if (r->state != REC_ACCEPTED)
+            continue;
+        ts_arena_reset(&svc->scratch);
+        ts_list_row row;
+        bool found = false;
+        rc = ts_store_list_get(s, r->p.id, &svc->scratch, &row, &found, err);
+        if (rc == TS_OK)
+            r->to = found ? row.colour : 0;
+    }
+    return rc;
+}
+
+ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && i < j->n_recs; i++) {
+        rec *r = &j->recs[i];
+        if (r->state != REC_PENDING)
+            continue;
+        ts_arena_reset(&svc->scratch);
+        if (!j->who->all && held_elsewhere(svc, j, r, &rc, err))
+            continue;
+        if (rc == TS_OK)
+            rc = upsert_record(svc, j, r, err);
+    }
+    if (rc == TS_OK)
+        rc = audit_refused(svc, j, err);
+    const char **ids = NULL;
+    size_t n_ids = 0;
+    if (rc == TS_OK)
+        rc = accepted_ids(j, &ids, &n_ids, err);
+    if (rc == TS_OK && n_ids > 0)
+        rc = reevaluate(svc, j, ids, n_ids, err);
+    free(ids);
+    return rc;
+}
+
+static const char *colour_name(int c)
+{
+    return ts_colour_text((ts_colour)c);
+}
+
+static const char *upsert_name(ts_upsert u)
+{
+    return u == TS_UPSERT_NEW ? "new" : u == TS_UPSERT_UPDATED ? "updated" : "unchanged";
+}
+
+/* json-c with every return value checked: *ok turns false on the first failure (the
+ * value is then freed) and stays false. */
+static void put(bool *ok, json_object *o, const char *key, json_object *v, bool nullable)
+{
+    if (*ok && (v || nullable) && json_object_object_add(o, key, v) == 0)
+        return;
+    *ok = false;
+    json_object_put(v);
+}
+
+static void push(bool *ok, json_object *arr, json_object *v)
+{
+    if (*ok && v && json_object_array_add(arr, v) == 0)
+        return;
+    *ok = false;
+    json_object_put(v);
+}
+
+static json_object *str(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+/* The relations of an accepted record a scoped writer left pending, or NULL. */
+static json_object *pending_json(bool *ok, const rec *r)
+{
+    json_object *pend = NULL;
+    for (size_t k = 0; *ok && r->pending && k < r->p.n_relations; k++) {
+        if (!r->pending[k])
+            continue;
+        json_object *x = json_object_new_object();
+        if (!x) {
+            *ok = false;
+            break;
+        }
+        put(ok, x, "id", str(r->p.relations[k].other), false);
+        put(ok, x, "kind", str(r->p.relations[k].kind), false);
+        put(ok, x, "status", str("pending"), false);
+        if (!pend && !(pend = json_object_new_array()))
+            *ok = false;
+        push(ok, pend, x);
+    }
+    return pend;
+}
+
+/* One accepted record's fields; counts its alerts into *alerts. */
+static void accepted_json(bool *ok, json_object *o, const rec *r, size_t *alerts)
+{
+    put(ok, o, "status", str("accepted"), false);
+    put(ok, o, "result", str(upsert_name(r->res)), false);
+    put(ok, o, "colour", r->to ? str(colour_name(r->to)) : NULL, !r->to);
+    if (r->from != r->to) {
+        json_object *c = json_object_new_object();
+        if (c) {
+            put(ok, c, "from", str(colour_name(r->from)), false);
+            put(ok, c, "to", str(colour_name(r->to)), false);
+        }
+        put(ok, o, "colour_change", c, false);
+    }
+    json_object *al = json_object_new_array();
+    for (const alert_ref *a = r->alerts; al && a; a = a->next) {
+        json_object *x = json_tokener_parse(a->json);
+        if (x) {
+            push(ok, al, x);
+            (*alerts)++;
+        }
+    }
+    put(ok, o, "alerts", al, false);
+    json_object *pend = pending_json(ok, r);
+    if (pend)
+        put(ok, o, "relations_pending", pend, false);
+}
+
+/* The per-record response of an ingest job; NULL when out of memory. */
+char *ts__svc_ingest_json(const ts_svc_job *j)
+{
+    bool ok = true;
+    json_object *root = json_object_new_object(), *arr = json_object_new_array();
+    if (!root || !arr)
+        ok = false;
+    size_t acc = 0, inv = 0, forb = 0, alerts = 0;
+    for (size_t i = 0; ok && i < j->n_recs; i++) {
+        const rec *r = &j->recs[i];
+        json_object *o = json_object_new_object();
+        if (!o) {
+            ok = false;
+            break;
+        }
+        put(&ok, o, "line", json_object_new_int64((int64_t)r->line), false);
+        if (r->state == REC_ACCEPTED || r->p.id)
+            put(&ok, o, "id", str(r->p.id ? r->p.id : ""), false);
+        if (r->state == REC_ACCEPTED) {
+            acc++;
+            accepted_json(&ok, o, r, &alerts);
+        } else {
+            bool forbidden = r->state == REC_FORBIDDEN;
+            forb += forbidden;
+            inv += !forbidden;
+            put(&ok, o, "status", str("rejected"), false);
+            put(&ok, o, "code", json_object_new_int(forbidden ? 403 : 400), false);
+            put(&ok, o, "field", str(r->field ? r->field : ""), false);
+            put(&ok, o, "reason", str(r->reason ? r->reason : ""), false);
+        }
+        push(&ok, arr, o);
+    }
+    if (root) {
+        put(&ok, root, "accepted", json_object_new_int64((int64_t)acc), false);
+        put(&ok, root, "rejected", json_object_new_int64((int64_t)(inv + forb)), false);
+        put(&ok, root, "alerts", json_object_new_int64((int64_t)alerts), false);
+        put(&ok, root, "records", arr, false);
+        arr = NULL;
+    }
+    json_object_put(arr);
+    const char *text = ok ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                                     JSON_C_TO_STRING_NOSLASHESCAPE)
+                          : NULL;
+    char *s = text ? strdup(text) : NULL;
+    json_object_put(root);
+    return s;
+}

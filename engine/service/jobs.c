@@ -1,0 +1,135 @@
+/* service/jobs.c — write jobs: their constructors, submission to the writer's bounded
+ * queue (triscreen/pipeline.h ts_queue), results. Uses base. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/svc_int.h"
+
+/* ---- queue ------------------------------------------------------------------------- */
+
+ts_svc_job *ts__svc_job_new(job_kind kind, ts_service_gen *g, const char *actor)
+{
+    ts_svc_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->kind = kind;
+    j->gen = g ? ts__svc_gen_ref(g) : NULL;
+    j->actor = strdup(actor ? actor : "");
+    ts_arena_init(&j->arena, 0);
+    if (!j->actor) {
+        ts_svc_job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void ts_svc_job_free(ts_svc_job *j)
+{
+    if (!j)
+        return;
+    if (j->kind == JOB_SCREEN && j->busy_flag && !j->ran)
+        atomic_store(j->busy_flag, false);
+    ts_service_gen_release(j->gen);
+    free(j->actor);
+    free(j->a1);
+    free(j->a2);
+    free(j->a3);
+    free(j->json);
+    free(j->recs);
+    ts_arena_release(&j->arena);
+    free(j);
+}
+
+ts_status ts_service_submit(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    /* waits while TS_LIMIT_SERVICE_QUEUE jobs are queued; refused once stop closed it */
+    if (ts_queue_push(svc->jobs, j) != TS_OK)
+        return ts_err_set(err, TS_STATE, NULL, "the service is shutting down");
+    return TS_OK;
+}
+
+ts_status ts_svc_job_result(const ts_svc_job *j, const char **json, ts_err *err)
+{
+    if (json)
+        *json = j->json;
+    if (err)
+        *err = j->err;
+    return j->rc;
+}
+
+void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, size_t *forbidden)
+{
+    size_t a = 0, i = 0, f = 0;
+    for (size_t k = 0; k < j->n_recs; k++) {
+        a += j->recs[k].state == REC_ACCEPTED;
+        i += j->recs[k].state == REC_INVALID;
+        f += j->recs[k].state == REC_FORBIDDEN;
+    }
+    *accepted = a;
+    *invalid = i;
+    *forbidden = f;
+}
+
+ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor,
+                           const char *action, const char *target, const char *detail,
+                           ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+{
+    ts_svc_job *j = ts__svc_job_new(JOB_AUDIT, g, actor);
+    if (!j || !(j->a1 = strdup(action)) || !(j->a2 = strdup(target ? target : "")) ||
+        !(j->a3 = strdup(detail ? detail : ""))) {
+        ts_svc_job_free(j);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
+ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor, bool close,
+                                  const char *alert_id, const char *by, const char *note,
+                                  ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+{
+    ts_svc_job *j = ts__svc_job_new(close ? JOB_CLOSE : JOB_ACK, g, actor);
+    if (!j || !(j->a1 = strdup(alert_id)) || !(j->a2 = strdup(by)) ||
+        (note && !(j->a3 = strdup(note)))) {
+        ts_svc_job_free(j);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
+ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor, unsigned passes,
+                            const char *scope, int32_t now, ts_service_done_fn done, void *ud,
+                            ts_svc_job **out, ts_err *err)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&svc->screen_busy, &expected, true))
+        return ts_err_set(err, TS_BUSY, NULL, "a screening is already running");
+    ts_svc_job *j = ts__svc_job_new(JOB_SCREEN, g, actor);
+    if (!j || (scope && !(j->a1 = strdup(scope)))) {
+        ts_svc_job_free(j);
+        atomic_store(&svc->screen_busy, false);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->busy_flag = &svc->screen_busy;
+    j->passes = passes;
+    j->now = now;
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
+void ts_service_escalate(ts_service *svc)
+{
+    ts_service_gen *g = ts_service_acquire(svc);
+    ts_svc_job *j = ts__svc_job_new(JOB_ESCALATE, g, "service");
+    ts_service_gen_release(g);
+    if (j && ts_service_submit(svc, j, NULL) != TS_OK)
+        ts_svc_job_free(j);
+}

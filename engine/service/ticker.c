@@ -1,0 +1,42 @@
+/* service/ticker.c — the ticker thread: polls the database's highest alert cursor
+ * (alerts written by other processes) and gives the listener its tick. Uses store. */
+#include <pthread.h>
+#include <time.h>
+
+#include "service/svc_int.h"
+
+/* Polls the database's highest cursor (alerts written by other processes) and gives the
+ * listener its tick. */
+void *ts__svc_ticker_main(void *arg)
+{
+    ts_service *svc = arg;
+    unsigned tick = 0;
+    ts_store *r = NULL;
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += TICK_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&svc->q_mu);
+        if (!svc->stop)
+            pthread_cond_timedwait(&svc->tick_cv, &svc->q_mu, &ts);
+        bool stop = svc->stop;
+        pthread_mutex_unlock(&svc->q_mu);
+        if (stop)
+            break;
+        if (++tick % DB_POLL_TICKS == 0) {
+            ts_err e;
+            int64_t c = 0;
+            if (!r && ts_service_reader_get(svc, &r, &e) != TS_OK)
+                r = NULL;
+            if (r && ts_alerts_max_cursor(r, &c, &e) == TS_OK)
+                ts__svc_raise_cursor(svc, c);
+        }
+        ts__svc_notify(svc);
+    }
+    ts_service_reader_put(svc, r);
+    return NULL;
+}

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "triscreen/app.h"
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
 #include "triscreen/jsonw.h"
@@ -697,15 +698,9 @@ static ts__hres screen_post(ts__req *r)
             goto done;
         }
     }
-    if (!now_s && cfg->now[0])
-        now_s = cfg->now;
-    if (now_s) {
-        if (!ts_date_parse(now_s, strlen(now_s), &now)) {
-            res = ts__reply_error(r, 400, "now: expected YYYY-MM-DD");
-            goto done;
-        }
-    } else {
-        now = ts_date_today();
+    if (ts_app_resolve_now(now_s, cfg, &now, NULL) != TS_OK) {
+        res = ts__reply_error(r, 400, "now: expected YYYY-MM-DD");
+        goto done;
     }
     ts_svc_job *j = NULL;
     ts_err e;

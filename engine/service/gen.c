@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/app.h"
 #include "service/svc_int.h"
 
 static void gen_free(ts_service_gen *g)

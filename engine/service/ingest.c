@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/app.h"
 #include "service/svc_int.h"
 
 /* ---- ingest: parse on the caller's thread ------------------------------------------- */
@@ -145,9 +146,8 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
             i = e + 1;
         }
     }
-    const ts_config *cfg = g->cfg;
-    if (!cfg->now[0] || !ts_date_parse(cfg->now, strlen(cfg->now), &j->now))
-        j->now = ts_date_today();
+    if (ts_app_resolve_now(NULL, g->cfg, &j->now, NULL) != TS_OK)
+        j->now = ts_date_today(); /* a loaded config's now: is a date: not reached */
     *out = j;
     return TS_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/arena.h"
 #include "triscreen/rulehost.h"
 #include "lists/redact.h"
 
@@ -284,4 +285,180 @@ json_object *ts__redact_headline_text(const char *json, const ts_reader *r)
     }
     json_object_put(h);
     return o;
+}
+
+/* ---- typed -------------------------------------------------------------------------------- */
+
+static const char *dup_str(ts_arena *a, json_object *v, bool *ok)
+{
+    if (!v || !json_object_is_type(v, json_type_string))
+        return NULL;
+    char *d = ts_arena_strndup(a, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    if (!d)
+        *ok = false;
+    return d;
+}
+
+static bool parse_parts(json_object *parts, ts_arena *a, ts__stored_reason *sr)
+{
+    size_t n = json_object_array_length(parts), k = 0;
+    ts__evidence_part *p = n ? ts_arena_calloc(a, n, sizeof *p) : NULL;
+    if (n && !p)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(parts, i);
+        if (json_object_is_type(e, json_type_string)) {
+            p[k++].text = dup_str(a, e, &ok);
+        } else if (json_object_is_type(e, json_type_object)) {
+            const char *g = str_of(e, "grid");
+            p[k].text = dup_str(a, get(e, "text"), &ok);
+            p[k++].grid = g ? ts_arena_strdup(a, g) : "";
+        }
+    }
+    sr->parts = p;
+    sr->n_parts = k;
+    sr->has_parts = true;
+    return ok;
+}
+
+ts_status ts__reasons_parse(const char *json, ts_arena *a, ts__stored_reason **out, size_t *n)
+{
+    json_object *in = json ? json_tokener_parse(json) : NULL;
+    size_t len = json_object_is_type(in, json_type_array) ? json_object_array_length(in) : 0;
+    ts__stored_reason *v = len ? ts_arena_calloc(a, len, sizeof *v) : NULL;
+    bool ok = !len || v;
+    size_t k = 0;
+    for (size_t i = 0; ok && i < len; i++) {
+        json_object *e = json_object_array_get_idx(in, i);
+        ts__stored_reason *sr = &v[k];
+        if (json_object_is_type(e, json_type_string)) {
+            sr->id = dup_str(a, e, &ok);
+            sr->bare = true;
+            k++;
+        } else if (json_object_is_type(e, json_type_object)) {
+            json_object *parts = get(e, "parts");
+            sr->id = dup_str(a, get(e, "id"), &ok);
+            sr->evidence = dup_str(a, get(e, "evidence"), &ok);
+            if (parts && json_object_is_type(parts, json_type_array) && !parse_parts(parts, a, sr))
+                ok = false;
+            k++;
+        }
+    }
+    json_object_put(in);
+    if (!ok)
+        return TS_NOMEM;
+    *out = v;
+    *n = k;
+    return TS_OK;
+}
+
+ts_status ts__redact_evidence(const ts__stored_reason *sr, const ts_reader *r, ts_arena *a,
+                              const char **out)
+{
+    if (!r || !sr->has_parts || !sr->evidence) {
+        *out = sr->evidence;
+        return TS_OK;
+    }
+    size_t total = 1;
+    for (size_t i = 0; i < sr->n_parts; i++) {
+        const ts__evidence_part *p = &sr->parts[i];
+        bool member = p->grid != NULL;
+        if (member && !ts_reader_sees(r, p->grid[0] ? p->grid : NULL)) {
+            if (r->reveal == TS_REVEAL_NONE) {
+                *out = TS_REDACT_WITHHELD;
+                return TS_OK;
+            }
+            total += strlen(TS_REDACT_OUTSIDE);
+        } else {
+            total += p->text ? strlen(p->text) : 0;
+        }
+    }
+    char *s = ts_arena_alloc(a, total), *w = s;
+    if (!s)
+        return TS_NOMEM;
+    for (size_t i = 0; i < sr->n_parts; i++) {
+        const ts__evidence_part *p = &sr->parts[i];
+        const char *t = p->grid && !ts_reader_sees(r, p->grid[0] ? p->grid : NULL)
+                            ? TS_REDACT_OUTSIDE
+                            : (p->text ? p->text : "");
+        size_t l = strlen(t);
+        memcpy(w, t, l);
+        w += l;
+    }
+    *w = '\0';
+    *out = s;
+    return TS_OK;
+}
+
+ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold,
+                                   ts_arena *a, const ts_reason **out, size_t *n)
+{
+    ts__stored_reason *sr = NULL;
+    size_t k = 0;
+    ts_status rc = ts__reasons_parse(json, a, &sr, &k);
+    if (rc != TS_OK)
+        return rc;
+    ts_reason *v = k ? ts_arena_calloc(a, k, sizeof *v) : NULL;
+    if (k && !v)
+        return TS_NOMEM;
+    for (size_t i = 0; i < k; i++) {
+        v[i].id = sr[i].id;
+        v[i].bare = sr[i].bare;
+        if (withhold && sr[i].evidence)
+            v[i].evidence = TS_REDACT_WITHHELD;
+        else if ((rc = ts__redact_evidence(&sr[i], r, a, &v[i].evidence)) != TS_OK)
+            return rc;
+    }
+    *out = v;
+    *n = k;
+    return TS_OK;
+}
+
+ts_status ts__redact_alert_rules_typed(const char *rules, const char *headline, const ts_reader *r,
+                                       ts_arena *a, const ts_reason **out, size_t *n)
+{
+    json_object *h = r && headline ? json_tokener_parse(headline) : NULL;
+    bool legacy = h && legacy_headline(h);
+    json_object_put(h);
+    return ts__redact_reasons_typed(rules, legacy ? NULL : r, legacy, a, out, n);
+}
+
+ts_status ts__reason_ids(const char *json, ts_arena *a, const char *const **out, size_t *n)
+{
+    ts__stored_reason *sr = NULL;
+    size_t k = 0;
+    ts_status rc = ts__reasons_parse(json, a, &sr, &k);
+    if (rc != TS_OK)
+        return rc;
+    const char **ids = k ? ts_arena_calloc(a, k, sizeof *ids) : NULL;
+    if (k && !ids)
+        return TS_NOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (sr[i].id)
+            ids[m++] = sr[i].id;
+    *out = ids;
+    *n = m;
+    return TS_OK;
+}
+
+ts_status ts__redact_headline_json(const char *json, const ts_reader *r, ts_arena *a,
+                                   const char **out)
+{
+    *out = NULL;
+    if (!json)
+        return TS_OK;
+    json_object *h = ts__redact_headline_text(json, r);
+    if (!h)
+        return TS_OK; /* unreadable stored text: shown as no headline */
+    size_t len = 0;
+    const char *s = json_object_to_json_string_length(
+        h, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    char *d = s ? ts_arena_strndup(a, s, len) : NULL;
+    json_object_put(h);
+    if (!d)
+        return TS_NOMEM;
+    *out = d;
+    return TS_OK;
 }

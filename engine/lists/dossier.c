@@ -147,8 +147,8 @@ static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
     o->created = cp(l, a->created);
     o->status = cp(l, a->status);
     if (ts__redact_headline_json(a->headline, l->rd, l->a, &o->headline) != TS_OK ||
-        ts__redact_alert_rules_typed(a->rules, a->headline, l->rd, l->a, &o->rules,
-                                     &o->n_rules) != TS_OK ||
+        ts__redact_alert_rules_typed(a->rules, a->headline, l->rd, l->a, &o->rules, &o->n_rules) !=
+            TS_OK ||
         ts__reason_ids(a->route, l->a, &o->route, &o->n_route) != TS_OK)
         l->ok = false;
     return status_of(l, err, "alerts");
@@ -209,8 +209,8 @@ static ts_status load_circle(loader *l, const char *id, ts_dossier *d, ts_err *e
     if (!l->rd || !l->cells || l->rd->reveal != TS_REVEAL_COUNT)
         return TS_OK;
     int highest = 0;
-    rc = ts__lq_circle_outside(l->s, id, l->cells, TS_LIMIT_CIRCLE, &d->outside_relatives,
-                               &highest, err);
+    rc = ts__lq_circle_outside(l->s, id, l->cells, TS_LIMIT_CIRCLE, &d->outside_relatives, &highest,
+                               err);
     d->has_outside = rc == TS_OK && d->outside_relatives > 0;
     d->outside_highest = (ts_colour)highest;
     return rc;

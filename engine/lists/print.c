@@ -84,7 +84,8 @@ ts_status ts_lists_query(ts_store *s, const ts_grid *g, ts_colour colour, const 
 static ts_status ledger_row(void *ud, const ts__lq_ledger *l, ts_err *err)
 {
     query_ctx *c = ud;
-    ts_ledger_entry e = {.person = l->person, .grid = l->grid, .suspect = l->suspect, .run = l->run};
+    ts_ledger_entry e = {
+        .person = l->person, .grid = l->grid, .suspect = l->suspect, .run = l->run};
     ts_arena_reset(&c->scratch);
     if (ts__reason_ids(l->gaps, &c->scratch, &e.gaps, &e.n_gaps) != TS_OK ||
         ts__redact_reasons_typed(l->rules, NULL, false, &c->scratch, &e.rules, &e.n_rules) != TS_OK)

@@ -391,8 +391,8 @@ ts_status ts__redact_evidence(const ts__stored_reason *sr, const ts_reader *r, t
     return TS_OK;
 }
 
-ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold,
-                                   ts_arena *a, const ts_reason **out, size_t *n)
+ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold, ts_arena *a,
+                                   const ts_reason **out, size_t *n)
 {
     ts__stored_reason *sr = NULL;
     size_t k = 0;

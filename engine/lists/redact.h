@@ -66,12 +66,11 @@ ts_status ts__redact_evidence(const ts__stored_reason *sr, const ts_reader *r, t
                               const char **out) TS_MUST_CHECK;
 /* Stored reasons text → typed reasons for r (NULL = unscoped), in arena. withhold: every
  * evidence present becomes TS_REDACT_WITHHELD (see ts__redact_alert_rules). TS_NOMEM. */
-ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold,
-                                   ts_arena *a, const ts_reason **out, size_t *n) TS_MUST_CHECK;
+ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold, ts_arena *a,
+                                   const ts_reason **out, size_t *n) TS_MUST_CHECK;
 /* The alert rules of ts__redact_alert_rules, typed. */
 ts_status ts__redact_alert_rules_typed(const char *rules, const char *headline, const ts_reader *r,
-                                       ts_arena *a, const ts_reason **out,
-                                       size_t *n) TS_MUST_CHECK;
+                                       ts_arena *a, const ts_reason **out, size_t *n) TS_MUST_CHECK;
 /* The ids of a stored array: ["id"] or [{"id",...}] → ids, in arena. TS_NOMEM. */
 ts_status ts__reason_ids(const char *json, ts_arena *a, const char *const **out,
                          size_t *n) TS_MUST_CHECK;

@@ -134,10 +134,8 @@ static const char *const *heads(ts__rows_kind kind, bool csv, size_t *n)
                                           "since",  "next_review", "rules"};
     static const char *const ledger_t[] = {"PERSON", "GRID", "SUSPECT", "RUN", "GAPS", "RULES"};
     static const char *const ledger_c[] = {"person", "grid", "suspect", "run", "gaps", "rules"};
-    static const char *const due_t[] = {"PERSON", "COLOUR", "GRID", "NEXT REVIEW",
-                                        "OVERDUE DAYS"};
-    static const char *const due_c[] = {"person", "colour", "grid", "next_review",
-                                        "overdue_days"};
+    static const char *const due_t[] = {"PERSON", "COLOUR", "GRID", "NEXT REVIEW", "OVERDUE DAYS"};
+    static const char *const due_c[] = {"person", "colour", "grid", "next_review", "overdue_days"};
     *n = kind == TS__ROWS_LISTS ? 7 : kind == TS__ROWS_LEDGER ? 6 : 5;
     if (kind == TS__ROWS_LISTS)
         return csv ? lists_c : lists_t;
@@ -270,8 +268,8 @@ ts_status ts__render_list_entry(ts__rows_render *r, const ts_list_entry *e, ts_e
                                  e->override_by ? e->override_by : "?");
     if (!rules || !review)
         return fail(err, TS_NOMEM);
-    const char *cells[7] = {ts_colour_name(e->colour), e->person, e->grid, score,
-                            e->since,                  review,    rules};
+    const char *cells[7] = {
+        ts_colour_name(e->colour), e->person, e->grid, score, e->since, review, rules};
     return cells_row(r, cells, err);
 }
 

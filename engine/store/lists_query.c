@@ -92,9 +92,10 @@ ts_status ts__lq_members(ts_store *s, const char *colour, const char *scope_cell
     static const char sql[] =
         "SELECT " MEMBER_COLS " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
         " WHERE m.colour IN ('red', 'yellow', 'blue') AND (?1 IS NULL OR m.colour = ?1)"
-        " AND " IN_SCOPE("p.grid", "?2")
-        " ORDER BY CASE m.colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
-        " p.grid, m.person";
+        " AND " IN_SCOPE(
+            "p.grid",
+            "?2") " ORDER BY CASE m.colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
+                  " p.grid, m.person";
     member_ctx c = {fn, ud};
     const char *params[] = {colour, scope_cells};
     return query(s, "read lists", sql, params, 2, member_row, &c, err);
@@ -106,8 +107,8 @@ ts_status ts__lq_due(ts_store *s, const char *now, const char *scope_cells, ts__
     static const char sql[] =
         "SELECT " MEMBER_COLS " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
         " WHERE m.colour IN ('red', 'yellow', 'blue') AND m.next_review IS NOT NULL"
-        " AND m.next_review <= ?1 AND " IN_SCOPE("p.grid", "?2")
-        " ORDER BY m.next_review, p.grid, m.person";
+        " AND m.next_review <= ?1 AND " IN_SCOPE("p.grid",
+                                                 "?2") " ORDER BY m.next_review, p.grid, m.person";
     member_ctx c = {fn, ud};
     const char *params[] = {now, scope_cells};
     return query(s, "read due reviews", sql, params, 2, member_row, &c, err);
@@ -283,9 +284,8 @@ ts_status ts__lq_ledger_latest(ts_store *s, const char *scope_cells, bool suspec
         "  FROM ledger l WHERE l.run IN"
         "  (SELECT id FROM runs WHERE pass = 'full' AND status = 'done')"
         "  GROUP BY l.person) x JOIN runs r ON r.id = x.run"
-        " WHERE " IN_SCOPE("x.grid", "?1")
-        " AND (?2 IS NULL OR x.suspect <> 0)"
-        " ORDER BY x.grid, x.person";
+        " WHERE " IN_SCOPE("x.grid", "?1") " AND (?2 IS NULL OR x.suspect <> 0)"
+                                           " ORDER BY x.grid, x.person";
     ledger_ctx c = {fn, ud};
     const char *params[] = {scope_cells, suspects ? "1" : NULL};
     return query(s, "read ledger", sql, params, 2, ledger_row, &c, err);
@@ -459,19 +459,19 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
     "WITH r1(other, kind) AS ("                                                                    \
     " SELECT b, kind FROM relations WHERE a = ?1 AND (pending_for IS NULL OR pending_for <> ?1)"   \
     " UNION SELECT a, kind FROM relations WHERE b = ?1"                                            \
-    "  AND (pending_for IS NULL OR pending_for <> ?1)),"                                          \
-    " d1(other) AS (SELECT DISTINCT other FROM r1 WHERE other <> ?1 ORDER BY other"               \
+    "  AND (pending_for IS NULL OR pending_for <> ?1)),"                                           \
+    " d1(other) AS (SELECT DISTINCT other FROM r1 WHERE other <> ?1 ORDER BY other"                \
     "  LIMIT CAST(?3 AS INTEGER)),"                                                                \
     " r2(via, other, kind) AS ("                                                                   \
-    "  SELECT d1.other, r.b, r.kind FROM d1 JOIN relations r ON r.a = d1.other"                   \
-    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)"                                 \
-    "  UNION SELECT d1.other, r.a, r.kind FROM d1 JOIN relations r ON r.b = d1.other"             \
-    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)),"                               \
-    " c2(via, other, kind) AS (SELECT via, other, kind FROM r2 WHERE other <> ?1"                 \
+    "  SELECT d1.other, r.b, r.kind FROM d1 JOIN relations r ON r.a = d1.other"                    \
+    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)"                                  \
+    "  UNION SELECT d1.other, r.a, r.kind FROM d1 JOIN relations r ON r.b = d1.other"              \
+    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)),"                                \
+    " c2(via, other, kind) AS (SELECT via, other, kind FROM r2 WHERE other <> ?1"                  \
     "  AND other NOT IN (SELECT other FROM d1) ORDER BY via, other, kind"                          \
     "  LIMIT CAST(?3 AS INTEGER)),"                                                                \
     " vis(distance, via, other, kind) AS ("                                                        \
-    "  SELECT 1, NULL, r1.other, r1.kind FROM r1 JOIN d1 ON d1.other = r1.other"                  \
+    "  SELECT 1, NULL, r1.other, r1.kind FROM r1 JOIN d1 ON d1.other = r1.other"                   \
     "  UNION ALL SELECT 2, c2.via, c2.other, c2.kind FROM c2"                                      \
     "   WHERE c2.via = (SELECT min(x.via) FROM c2 x WHERE x.other = c2.other))"
 
@@ -494,13 +494,14 @@ static ts_status circle_row(void *ctx, sqlite3_stmt *st, ts_err *err)
 ts_status ts__lq_circle(ts_store *s, const char *person, const char *reader_cells, size_t cap,
                         ts__lq_circle_fn fn, void *ud, ts_err *err)
 {
-    static const char sql[] =
-        CIRCLE_CTE " SELECT v.distance, v.via, v.other, v.kind, p.id IS NOT NULL, p.name, p.grid,"
-                   " m.colour, " IN_SCOPE("(SELECT grid FROM persons WHERE id = v.via)", "?2")
-                   " FROM vis v LEFT JOIN persons p ON p.id = v.other"
-                   " LEFT JOIN list_members m ON m.person = v.other"
-                   "  AND m.colour IN ('red', 'yellow', 'blue')"
-                   " WHERE " IN_SCOPE("p.grid", "?2") " ORDER BY v.distance, v.other, v.kind";
+    static const char sql[] = CIRCLE_CTE
+        " SELECT v.distance, v.via, v.other, v.kind, p.id IS NOT NULL, p.name, p.grid,"
+        " m.colour, " IN_SCOPE("(SELECT grid FROM persons WHERE id = v.via)",
+                               "?2") " FROM vis v LEFT JOIN persons p ON p.id = v.other"
+                                     " LEFT JOIN list_members m ON m.person = v.other"
+                                     "  AND m.colour IN ('red', 'yellow', 'blue')"
+                                     " WHERE " IN_SCOPE(
+                                         "p.grid", "?2") " ORDER BY v.distance, v.other, v.kind";
     cb_ctx c = {.fn.circle = fn, .ud = ud};
     char num[32];
     snprintf(num, sizeof num, "%zu", cap);
@@ -536,7 +537,8 @@ ts_status ts__lq_circle_outside(ts_store *s, const char *person, const char *rea
     char num[32];
     snprintf(num, sizeof num, "%zu", cap);
     const char *params[] = {person, reader_cells, num};
-    ts_status rc = query(s, "read circle outside scope", sql, params, 3, circle_outside_row, &c, err);
+    ts_status rc =
+        query(s, "read circle outside scope", sql, params, 3, circle_outside_row, &c, err);
     if (rc == TS_OK) {
         *relatives = c.outside;
         *highest = c.highest;
@@ -572,9 +574,9 @@ ts_status ts__lq_person_visible(ts_store *s, const char *id, const char *reader_
 {
     bool found = false;
     const char *params[] = {id, reader_cells};
-    ts_status rc = query(s, "read person",
-                         "SELECT 1 FROM persons WHERE id = ?1 AND " IN_SCOPE("grid", "?2"), params,
-                         2, exists_row, &found, err);
+    ts_status rc =
+        query(s, "read person", "SELECT 1 FROM persons WHERE id = ?1 AND " IN_SCOPE("grid", "?2"),
+              params, 2, exists_row, &found, err);
     if (rc == TS_OK)
         *visible = found;
     return rc;

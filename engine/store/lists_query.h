@@ -134,8 +134,8 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
  * (distance 2, through `via`), one row per relation kind. */
 typedef struct ts__lq_circle_row {
     int distance;
-    const char *via;         /* the depth-1 person (distance 2), else NULL */
-    bool via_visible;        /* the reader may see via */
+    const char *via;  /* the depth-1 person (distance 2), else NULL */
+    bool via_visible; /* the reader may see via */
     const char *other, *kind;
     bool stored;             /* false: the related person is not imported (pending) */
     const char *name, *grid; /* NULL when pending */

@@ -55,8 +55,8 @@ typedef struct ts_reason {
 /* One list member (`triscreen lists`). */
 typedef struct ts_list_entry {
     const char *person;
-    ts_colour colour;                /* red, yellow or blue */
-    const char *grid;                /* NULL when the person record is not stored */
+    ts_colour colour; /* red, yellow or blue */
+    const char *grid; /* NULL when the person record is not stored */
     int64_t score;
     const char *since, *next_review; /* "YYYY-MM-DD"; NULL when none */
     const char *override_colour;     /* NULL = no override; "none" = kept off the lists */
@@ -129,9 +129,9 @@ typedef struct ts_dossier_ledger {
 
 typedef struct ts_dossier_change {
     const char *at;
-    int64_t run;            /* 0 = a human action */
-    const char *from, *to;  /* NULL = off the lists */
-    int64_t score;          /* -1 when none */
+    int64_t run;           /* 0 = a human action */
+    const char *from, *to; /* NULL = off the lists */
+    int64_t score;         /* -1 when none */
     const char *actor;
     const ts_reason *reasons;
     size_t n_reasons;
@@ -170,12 +170,12 @@ typedef struct ts_dossier_alert {
 
 /* Everything known about one person, as one reader may see it. */
 typedef struct ts_dossier {
-    ts_person record;      /* with its events (as stored); relations: those the reader sees */
-    const ts_cell *cell;   /* the person's group cell in g, NULL when unknown */
+    ts_person record;    /* with its events (as stored); relations: those the reader sees */
+    const ts_cell *cell; /* the person's group cell in g, NULL when unknown */
     const char *village, *town;
-    int suspect;           /* latest suspect mark: -1 never screened, 0, 1 */
+    int suspect; /* latest suspect mark: -1 never screened, 0, 1 */
     int64_t suspect_run;
-    const ts_dossier_list *list; /* NULL when the person has no list row */
+    const ts_dossier_list *list;     /* NULL when the person has no list row */
     const ts_dossier_ledger *ledger; /* every ledger row of completed runs, oldest first */
     size_t n_ledger;
     const ts_dossier_change *history; /* list transitions, in order */

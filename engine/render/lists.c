@@ -43,8 +43,10 @@ static ts_status put_row(ts_buf *out, const table *t, const char *cells)
     for (size_t i = 0; rc == TS_OK && i < t->ncols; i++) {
         size_t len = strlen(c);
         rc = ts_buf_append(out, c, len);
+        /* a cell wider than its column (after the sample) still gets two spaces */
+        size_t w = text_width(c), end = (w > t->width[i] ? w : t->width[i]) + 2;
         if (i + 1 < t->ncols)
-            for (size_t k = text_width(c); rc == TS_OK && k < t->width[i] + 2; k++)
+            for (size_t k = w; rc == TS_OK && k < end; k++)
                 rc = ts_buf_putc(out, ' ');
         c += len + 1;
     }

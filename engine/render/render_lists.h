@@ -24,10 +24,10 @@ typedef enum { TS__ROWS_LISTS = 0, TS__ROWS_LEDGER, TS__ROWS_DUE } ts__rows_kind
 
 /* Table output: columns are as wide as their widest cell (in code points) among the
  * header and the first TS_LIMIT_TABLE_ROWS rows, two spaces apart; later rows are
- * written as they come with those widths (a wider cell pushes the rest of its row right,
- * two spaces on), so memory stays bounded. CSV: a header, then one record per row, CRLF, fields quoted when they
- * hold , " CR or LF (quotes doubled), lists of ids joined with ";". JSONL: one object per
- * line (see triscreen/lists.h for the shapes). */
+ * written as they come with those widths (a wider cell pushes the rest of its row
+ * right, two spaces on), so memory stays bounded. CSV: a header, then one record per
+ * row, CRLF, fields quoted when they hold , " CR or LF (quotes doubled), lists of ids
+ * joined with ";". JSONL: one object per line (see triscreen/lists.h for the shapes). */
 typedef struct ts__rows_render ts__rows_render;
 
 /* A renderer of `kind` rows in fmt (TABLE, JSONL or CSV, else TS_USAGE) appending to out

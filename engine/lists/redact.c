@@ -145,28 +145,45 @@ static bool legacy_headline(json_object *h)
     return c && json_object_is_type(c, json_type_object) && !get(c, "members");
 }
 
+/* Adds v (NULL = JSON null only when nullable) to o under key; on failure v is freed and
+ * *ok cleared (a failure is out of memory). */
+static void put(json_object *o, const char *key, json_object *v, bool nullable, bool *ok)
+{
+    if ((!v && !nullable) || json_object_object_add(o, key, v) != 0) {
+        json_object_put(v);
+        *ok = false;
+    }
+}
+
 static json_object *withhold_all(json_object *reasons)
 {
     json_object *out = json_object_new_array();
     size_t n = out && json_object_is_type(reasons, json_type_array)
                    ? json_object_array_length(reasons)
                    : 0;
-    for (size_t i = 0; i < n; i++) {
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
         json_object *e = json_object_array_get_idx(reasons, i), *o = json_object_new_object();
         if (!o || json_object_array_add(out, o) != 0) {
             json_object_put(o);
-            json_object_put(out);
-            return NULL;
+            ok = false;
+            break;
         }
+        if (!json_object_is_type(e, json_type_object))
+            continue;
         json_object_object_foreach(e, key, val)
         {
             if (!strcmp(key, "parts"))
                 continue;
-            json_object_object_add(o, key,
-                                   !strcmp(key, "evidence")
-                                       ? json_object_new_string(TS_REDACT_WITHHELD)
-                                       : json_object_get(val));
+            if (!strcmp(key, "evidence"))
+                put(o, key, json_object_new_string(TS_REDACT_WITHHELD), false, &ok);
+            else
+                put(o, key, json_object_get(val), val == NULL, &ok);
         }
+    }
+    if (!ok) {
+        json_object_put(out);
+        return NULL;
     }
     return out;
 }
@@ -184,22 +201,38 @@ json_object *ts__redact_alert_rules(const char *rules, const char *headline, con
     return out;
 }
 
-/* The circle of a headline for a scoped reader, from its members (NULL: none to show). */
-static json_object *redact_circle(json_object *c, const ts_reader *r)
+/* One coloured member of a headline circle, as listed. */
+static json_object *listed_member(json_object *m, const char *colour)
 {
-    json_object *members = get(c, "members");
-    if (!members || !json_object_is_type(members, json_type_array))
-        return NULL; /* stored before members were kept: nothing a scoped reader may see */
-    json_object *o = json_object_new_object(), *listed = json_object_new_array();
-    if (!o || !listed) {
-        json_object_put(o);
-        json_object_put(listed);
+    json_object *l = json_object_new_object();
+    bool ok = l != NULL;
+    const char *person = str_of(m, "person"), *rel = str_of(m, "relation");
+    if (ok) {
+        put(l, "person", json_object_new_string(person ? person : ""), false, &ok);
+        put(l, "relation", json_object_new_string(rel ? rel : ""), false, &ok);
+        put(l, "colour", json_object_new_string(colour), false, &ok);
+    }
+    if (!ok) {
+        json_object_put(l);
         return NULL;
     }
+    return l;
+}
+
+/* The circle of a headline for a scoped reader, from its members (*out NULL: none to
+ * show). False when out of memory. */
+static bool redact_circle(json_object *c, const ts_reader *r, json_object **out)
+{
+    *out = NULL;
+    json_object *members = get(c, "members");
+    if (!members || !json_object_is_type(members, json_type_array))
+        return true; /* stored before members were kept: nothing a scoped reader may see */
+    json_object *o = json_object_new_object(), *listed = json_object_new_array();
+    bool ok = o && listed;
     size_t size = 0, by[TS_COLOUR_N] = {0}, outside = 0;
     int highest = 0;
-    size_t n = json_object_array_length(members);
-    for (size_t i = 0; i < n; i++) {
+    size_t n = ok ? json_object_array_length(members) : 0;
+    for (size_t i = 0; ok && i < n; i++) {
         json_object *m = json_object_array_get_idx(members, i);
         const char *colour = str_of(m, "colour");
         int ci = colour_index(colour);
@@ -212,46 +245,56 @@ static json_object *redact_circle(json_object *c, const ts_reader *r)
         size++;
         by[ci]++;
         if (ci && json_object_array_length(listed) < TS_HEADLINE_CIRCLE) {
-            json_object *l = json_object_new_object();
+            json_object *l = listed_member(m, colour);
             if (!l || json_object_array_add(listed, l) != 0) {
                 json_object_put(l);
-                continue;
+                ok = false;
             }
-            const char *person = str_of(m, "person"), *rel = str_of(m, "relation");
-            json_object_object_add(l, "person", json_object_new_string(person ? person : ""));
-            json_object_object_add(l, "relation", json_object_new_string(rel ? rel : ""));
-            json_object_object_add(l, "colour", json_object_new_string(colour));
         }
     }
-    json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
-    json_object_object_add(o, "red", json_object_new_int64((int64_t)by[TS_COLOUR_RED]));
-    json_object_object_add(o, "yellow", json_object_new_int64((int64_t)by[TS_COLOUR_YELLOW]));
-    json_object_object_add(o, "blue", json_object_new_int64((int64_t)by[TS_COLOUR_BLUE]));
-    json_object_object_add(o, "listed", listed);
-    if (outside && r->reveal == TS_REVEAL_COUNT) {
+    if (ok) {
+        put(o, "size", json_object_new_int64((int64_t)size), false, &ok);
+        put(o, "red", json_object_new_int64((int64_t)by[TS_COLOUR_RED]), false, &ok);
+        put(o, "yellow", json_object_new_int64((int64_t)by[TS_COLOUR_YELLOW]), false, &ok);
+        put(o, "blue", json_object_new_int64((int64_t)by[TS_COLOUR_BLUE]), false, &ok);
+        put(o, "listed", listed, false, &ok);
+        listed = NULL;
+    }
+    if (ok && outside && r->reveal == TS_REVEAL_COUNT) {
         json_object *x = json_object_new_object();
         if (x) {
-            json_object_object_add(x, "relatives", json_object_new_int64((int64_t)outside));
-            json_object_object_add(
-                x, "highest",
-                highest ? json_object_new_string(ts_colour_name((ts_colour)highest)) : NULL);
-            json_object_object_add(o, "outside_scope", x);
+            put(x, "relatives", json_object_new_int64((int64_t)outside), false, &ok);
+            put(x, "highest",
+                highest ? json_object_new_string(ts_colour_name((ts_colour)highest)) : NULL,
+                !highest, &ok);
         }
+        put(o, "outside_scope", x, false, &ok);
     }
-    return o;
+    json_object_put(listed);
+    if (!ok) {
+        json_object_put(o);
+        return false;
+    }
+    *out = o;
+    return true;
 }
 
-/* The unscoped circle: as stored, without members. */
+/* The unscoped circle: as stored, without members. NULL when out of memory. */
 static json_object *plain_circle(json_object *c)
 {
     json_object *o = json_object_new_object();
-    if (!o)
+    bool ok = o != NULL;
+    if (!ok)
         return NULL;
     json_object_object_foreach(c, key, val)
     {
         if (!strcmp(key, "members"))
             continue;
-        json_object_object_add(o, key, json_object_get(val));
+        put(o, key, json_object_get(val), val == NULL, &ok);
+    }
+    if (!ok) {
+        json_object_put(o);
+        return NULL;
     }
     return o;
 }
@@ -270,20 +313,32 @@ json_object *ts__redact_headline_text(const char *json, const ts_reader *r)
         json_object_put(h);
         return NULL;
     }
+    bool ok = true;
     json_object_object_foreach(h, key, val)
     {
-        json_object *v;
-        if (!strcmp(key, "top_reasons"))
+        json_object *v = NULL;
+        bool nullable = false;
+        if (!strcmp(key, "top_reasons")) {
             v = r && legacy_headline(h) ? withhold_all(val) : ts__redact_reasons(val, r);
-        else if (!strcmp(key, "circle"))
-            v = !json_object_is_type(val, json_type_object) ? NULL
-                : r                                         ? redact_circle(val, r)
-                                                            : plain_circle(val);
-        else
+        } else if (!strcmp(key, "circle")) {
+            nullable = true;
+            if (json_object_is_type(val, json_type_object) && !r) {
+                v = plain_circle(val);
+                nullable = false;
+            } else if (json_object_is_type(val, json_type_object) && !redact_circle(val, r, &v)) {
+                ok = false;
+            }
+        } else {
             v = json_object_get(val);
-        json_object_object_add(o, key, v);
+            nullable = val == NULL;
+        }
+        put(o, key, v, nullable, &ok);
     }
     json_object_put(h);
+    if (!ok) {
+        json_object_put(o);
+        return NULL;
+    }
     return o;
 }
 

@@ -28,6 +28,7 @@ typedef struct query_ctx {
 static ts_status ctx_start(query_ctx *c, const ts_grid *g, const ts_cell *scope, ts_err *err)
 {
     memset(c, 0, sizeof *c);
+    /* one row's parsed reasons: at most a stored row's text several times over */
     ts_arena_init(&c->scratch, TS_LIMIT_LINE * 4);
     ts_buf_init(&c->cells, TS_LIMIT_SCOPE_CELLS);
     ts_status rc = ts__lists_scope_cells(g, &scope, 1, scope == NULL, &c->cells, &c->scope_json);

@@ -163,6 +163,7 @@ ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, ts_buf *out
     r->kind = kind;
     r->fmt = fmt;
     r->out = out;
+    /* one row's joined ids and cells: bounded by the row's stored text */
     ts_arena_init(&r->scratch, TS_LIMIT_LINE * 4);
     size_t n;
     const char *const *h = heads(kind, fmt == TS_OUT_CSV, &n);

@@ -1,10 +1,11 @@
-/* tests/unit/lists/test_read.c — the typed read side (triscreen/lists.h) on a `:memory:`
- * store: the scope is part of the SQL (a person of a sibling cell whose code shares the
- * scope's prefix, or of a cell the grid does not know, is never returned), the documented
- * orders, and the dossier for a scoped reader: the circle keeps only visible persons, the
- * others counted (how many, highest colour) with reveal=count and not at all with
- * reveal=none, a link through an unseen person is not shown, the record's relations are
- * filtered, and evidence naming an unseen member is rendered from its parts. */
+/* tests/unit/lists/test_read.c — the typed read side (triscreen/lists.h) on a temporary
+ * store (not `:memory:`: ts_store_open creates the path as a file first). The scope is
+ * part of the SQL: a person of a sibling cell whose code shares the scope's prefix, or of
+ * a cell the grid does not know, is never returned. The documented orders. The dossier
+ * for a scoped reader: the circle keeps only visible persons, the others counted (how
+ * many, highest colour) with reveal=count and not at all with reveal=none, a link
+ * through an unseen person is not shown, the record's relations are filtered, and
+ * evidence naming an unseen member is rendered from its parts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,22 +79,25 @@ static const char fixture_sql[] =
 typedef struct fixture {
     ts_store *s;
     ts_grid *g;
-    char gpath[64];
+    char dir[64], gpath[96], db[96];
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->gpath, sizeof f->gpath, "/tmp/ts-read-XXXXXX");
-    int fd = mkstemp(f->gpath);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, grid_yaml, sizeof grid_yaml - 1), (ssize_t)(sizeof grid_yaml - 1));
-    close(fd);
+    snprintf(f->dir, sizeof f->dir, "/tmp/ts-read-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->gpath, sizeof f->gpath, "%s/grid.yaml", f->dir);
+    snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+    FILE *gf = fopen(f->gpath, "w");
+    assert_non_null(gf);
+    assert_int_equal(fputs(grid_yaml, gf) >= 0, 1);
+    fclose(gf);
     ts_err err;
     ts_err_clear(&err);
     assert_int_equal(ts_grid_load(f->gpath, &f->g, &err), TS_OK);
-    assert_int_equal(ts_store_open(":memory:", TS_STORE_READWRITE, &f->s, &err), TS_OK);
+    assert_int_equal(ts_store_open(f->db, TS_STORE_READWRITE, &f->s, &err), TS_OK);
     assert_int_equal(ts_store_put_grid(f->s, f->g, &err), TS_OK);
     ts_arena a;
     ts_arena_init(&a, 0);
@@ -116,7 +120,13 @@ static int teardown(void **state)
     fixture *f = *state;
     ts_store_close(f->s);
     ts_grid_free(f->g);
-    unlink(f->gpath);
+    const char *const suffix[] = {"/t.db", "/t.db-wal", "/t.db-shm", "/grid.yaml"};
+    char path[128];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s%s", f->dir, suffix[i]);
+        unlink(path);
+    }
+    rmdir(f->dir);
     free(f);
     return 0;
 }

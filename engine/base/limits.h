@@ -72,6 +72,9 @@
 /* Lists and dossiers */
 #define TS_LIMIT_TABLE_ROWS 4096u          /* rows sampled to size the columns of table output */
 #define TS_LIMIT_CIRCLE 10000u             /* persons in one dossier circle (depth 1 and 2) */
+#define TS_LIMIT_SCOPE_CELLS (4u << 20)    /* bytes of the cell codes a scoped query binds */
+#define TS_LIMIT_DOSSIER_MEM (64u << 20)   /* bytes of one dossier's typed data */
+#define TS_LIMIT_RENDER (256u << 20)       /* bytes of one rendered read (dossier, HTTP answer) */
 #define TS_LIMIT_EVENT_TYPES 32            /* event types in one p:events{type = {...}} filter */
 #define TS_LIMIT_EVENT_WINDOW_DAYS 1000000 /* days of a p:events{within_days = N} window */
 

@@ -1,13 +1,15 @@
 /* cli/cmd_dossier.c — `triscreen dossier ID`: one person's file, as text or JSON. Every
- * read is audited (actor "cli") before anything is shown. Calls ts_dossier_print
- * (triscreen/lists.h) and ts_store_audit. */
+ * read is audited (actor "cli") before anything is shown. Calls ts_dossier_load
+ * (triscreen/lists.h), the dossier renderers (render/render_lists.h) and ts_store_audit. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
 #include "triscreen/text.h"
+#include "base/limits.h"
 #include "cli/cmd_lists.h"
+#include "render/render_lists.h"
 
 static const char usage[] = "usage: triscreen dossier [-c CONFIG] ID [--format text|json]";
 
@@ -50,24 +52,20 @@ int ts__cli_dossier(int argc, char **argv)
         return TS_EXIT_USAGE;
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, NULL, NULL, true);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = NULL;
+    ts_arena arena;
+    ts_arena_init(&arena, TS_LIMIT_DOSSIER_MEM);
+    ts_buf buf;
+    ts_buf_init(&buf, TS_LIMIT_RENDER);
     if (code != TS_EXIT_OK)
         goto done;
     ts_err err;
     ts_err_clear(&err);
-    mem = open_memstream(&buf, &len);
-    if (!mem) {
-        ts_cli_fail("dossier: out of memory");
-        code = TS_EXIT_FAILED;
-        goto done;
-    }
-    /* built in memory first: the read is audited before anything is shown */
-    ts_status rc = ts_dossier_print(e.store, e.grid, id, fmt, mem, &err);
-    if (fclose(mem) != 0 && rc == TS_OK)
-        rc = ts_err_set(&err, TS_NOMEM, NULL, "dossier buffer");
-    mem = NULL;
+    /* rendered in memory first: the read is audited before anything is shown */
+    ts_dossier d;
+    ts_status rc = ts_dossier_load(e.store, e.grid, id, NULL, &arena, &d, &err);
+    if (rc == TS_OK)
+        rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, &buf, &err)
+                                : ts__render_dossier_text(&d, &buf, &err);
     if (rc == TS_OK)
         rc = ts_store_audit(e.store, "cli", "dossier", id, "", &err);
     if (rc != TS_OK) {
@@ -75,14 +73,13 @@ int ts__cli_dossier(int argc, char **argv)
         code = ts_cli_exit_for(rc);
         goto done;
     }
-    if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+    if (fwrite(ts_buf_str(&buf), 1, buf.len, stdout) != buf.len || fflush(stdout) != 0) {
         ts_cli_fail("dossier: cannot write output");
         code = TS_EXIT_FAILED;
     }
 done:
-    if (mem)
-        fclose(mem);
-    free(buf);
+    ts_buf_release(&buf);
+    ts_arena_release(&arena);
     ts__cli_lists_close(&e);
     return code;
 }

@@ -1,13 +1,15 @@
 /* cli/cmd_lists.c — `triscreen lists`, `ledger` and `due` (one option parser: they
  * differ by one option and the printer they call), and the setup shared by the list
- * commands (cmd_lists.h). Calls ts_lists_print, ts_ledger_print, ts_lists_print_due
- * (triscreen/lists.h). */
+ * commands (cmd_lists.h). Query (ts_lists_query, ts_ledger_query, ts_due_query in
+ * triscreen/lists.h) → render (render/render_lists.h) → stdout. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/limits.h"
 #include "cli/cmd_lists.h"
+#include "render/render_lists.h"
 
 bool ts__cli_lists_format(const char *s, ts_out_format *out)
 {
@@ -127,6 +129,68 @@ static int parse_read(const char *cmd, const char *usage, int extra, int argc, c
 
 typedef enum { PRINT_LISTS, PRINT_LEDGER, PRINT_DUE } read_cmd;
 
+/* Rendered bytes are written out in chunks of this size, so a million-row ledger never
+ * sits in memory whole. */
+#define OUT_CHUNK (64u * 1024u)
+
+/* Query → render → stdout: what the row callbacks carry. */
+typedef struct sink {
+    ts__rows_render *r;
+    ts_buf buf;
+} sink;
+
+static ts_status drain(sink *k, bool all, ts_err *err)
+{
+    if (!all && k->buf.len < OUT_CHUNK)
+        return TS_OK;
+    if (k->buf.len && fwrite(k->buf.data, 1, k->buf.len, stdout) != k->buf.len)
+        return ts_err_set(err, TS_IO, NULL, "cannot write output");
+    ts_buf_reset(&k->buf);
+    if (all && fflush(stdout) != 0)
+        return ts_err_set(err, TS_IO, NULL, "cannot write output");
+    return TS_OK;
+}
+
+static ts_status list_row(void *ud, const ts_list_entry *e, ts_err *err)
+{
+    ts_status rc = ts__render_list_entry(((sink *)ud)->r, e, err);
+    return rc == TS_OK ? drain(ud, false, err) : rc;
+}
+
+static ts_status ledger_row(void *ud, const ts_ledger_entry *e, ts_err *err)
+{
+    ts_status rc = ts__render_ledger_entry(((sink *)ud)->r, e, err);
+    return rc == TS_OK ? drain(ud, false, err) : rc;
+}
+
+static ts_status due_row(void *ud, const ts_due_entry *e, ts_err *err)
+{
+    ts_status rc = ts__render_due_entry(((sink *)ud)->r, e, err);
+    return rc == TS_OK ? drain(ud, false, err) : rc;
+}
+
+static ts_status print_rows(read_cmd which, const ts__cli_lists_env *e, const read_args *a,
+                            ts_err *err)
+{
+    static const ts__rows_kind kinds[] = {TS__ROWS_LISTS, TS__ROWS_LEDGER, TS__ROWS_DUE};
+    sink k = {NULL, {0}};
+    ts_buf_init(&k.buf, OUT_CHUNK + TS_LIMIT_RENDER);
+    ts_status rc = ts__render_rows_new(kinds[which], a->fmt, &k.buf, &k.r, err);
+    if (rc == TS_OK && which == PRINT_LISTS)
+        rc = ts_lists_query(e->store, e->grid, a->colour, e->scope, list_row, &k, err);
+    else if (rc == TS_OK && which == PRINT_LEDGER)
+        rc = ts_ledger_query(e->store, e->grid, e->scope, a->suspects, ledger_row, &k, err);
+    else if (rc == TS_OK)
+        rc = ts_due_query(e->store, e->grid, e->scope, e->now, due_row, &k, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_finish(k.r, err);
+    if (rc == TS_OK)
+        rc = drain(&k, true, err);
+    ts__render_rows_free(k.r);
+    ts_buf_release(&k.buf);
+    return rc;
+}
+
 static int run_read(read_cmd which, const char *cmd, const char *usage, int extra, int argc,
                     char **argv)
 {
@@ -139,13 +203,7 @@ static int run_read(read_cmd which, const char *cmd, const char *usage, int extr
     if (code == TS_EXIT_OK) {
         ts_err err;
         ts_err_clear(&err);
-        ts_status rc;
-        if (which == PRINT_LISTS)
-            rc = ts_lists_print(e.store, e.grid, a.colour, e.scope, a.fmt, stdout, &err);
-        else if (which == PRINT_LEDGER)
-            rc = ts_ledger_print(e.store, e.grid, e.scope, a.suspects, a.fmt, stdout, &err);
-        else
-            rc = ts_lists_print_due(e.store, e.grid, e.scope, e.now, a.fmt, stdout, &err);
+        ts_status rc = print_rows(which, &e, &a, &err);
         if (rc != TS_OK) {
             ts_cli_error(&err);
             code = ts_cli_exit_for(rc);

@@ -21,6 +21,7 @@
 #include "triscreen/store.h"
 #include "base/limits.h"
 #include "http/http.h"
+#include "render/render_lists.h"
 
 #define FEED_LIMIT 1000u /* alerts per feed response */
 #define FEED_MAX_WAIT 60 /* seconds a long-poll may wait */
@@ -513,29 +514,33 @@ static ts__hres person_get(ts__req *r)
     ts_status rc = ts_store_get_person(s, r->param, &a, &p, &e);
     bool visible = rc == TS_OK && ts_principal_sees_code(r->who, grid, p.grid);
     ts_arena_release(&a);
-    char *buf = NULL;
-    size_t len = 0;
+    ts_buf out;
+    ts_buf_init(&out, TS_LIMIT_RENDER);
     if (visible) {
-        FILE *f = open_memstream(&buf, &len);
-        /* rendered for this token from structured data: no out-of-scope person */
+        /* loaded for this token with its scope in the SQL, rendered from typed data */
         const ts_cell *cells[256];
         ts_reader rd;
         const ts_reader *rdp = token_reader(r, cells, 256, &rd);
-        rc = f ? ts_dossier_print_for(s, grid, r->param, rdp, TS_OUT_JSON, f, &e) : TS_NOMEM;
-        if (f)
-            fclose(f);
+        ts_arena_init(&a, TS_LIMIT_DOSSIER_MEM);
+        ts_dossier d;
+        rc = ts_dossier_load(s, grid, r->param, rdp, &a, &d, &e);
+        if (rc == TS_OK)
+            rc = ts__render_dossier_json(&d, &out, &e);
+        ts_arena_release(&a);
     }
     ts_service_reader_put(r->svc, s);
     if (!visible || rc == TS_NOTFOUND) {
-        free(buf);
+        ts_buf_release(&out);
         if (rc != TS_OK && rc != TS_NOTFOUND)
             return ts__reply_error(r, 500, "person lookup failed");
         return ts__reply_error(r, 404, "no such person");
     }
     if (rc != TS_OK) {
-        free(buf);
+        ts_buf_release(&out);
         return ts__reply_error(r, 500, "dossier failed: %s", ts_status_text(rc));
     }
+    size_t len = out.len;
+    char *buf = ts_buf_take(&out);
     r->out = buf;
     r->out_len = len;
     ts_svc_job *j = NULL;
@@ -547,6 +552,21 @@ static ts__hres person_get(ts__req *r)
 }
 
 /* ---- GET /v1/lists/COLOUR ----------------------------------------------------------- */
+
+/* The members of a lists answer, rendered as they are read. */
+typedef struct list_acc {
+    ts_buf members;
+    ts_jsonw w;
+    size_t count;
+} list_acc;
+
+static ts_status list_member(void *ud, const ts_list_entry *m, ts_err *err)
+{
+    list_acc *acc = ud;
+    ts__render_list_entry_json(&acc->w, m);
+    acc->count++;
+    return acc->w.st; /* the writer's first failure (TS_LIMIT, TS_NOMEM), else TS_OK */
+}
 
 static ts__hres lists_get(ts__req *r)
 {
@@ -576,53 +596,40 @@ static ts__hres lists_get(ts__req *r)
     ts_store *s = reader(r);
     if (!s)
         return TS__H_DONE;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ts_status rc = f ? TS_OK : TS_NOMEM;
+    /* the members are rendered first (the count leads the answer), then the envelope */
+    list_acc acc = {0};
+    ts_buf_init(&acc.members, TS_LIMIT_RENDER);
+    ts_jsonw_init(&acc.w, &acc.members);
+    ts_jsonw_arr(&acc.w);
     ts_err e;
-    if (all && rc == TS_OK)
-        rc = ts_lists_print(s, grid, colour, NULL, TS_OUT_JSONL, f, &e);
+    ts_status rc = TS_OK;
+    if (all)
+        rc = ts_lists_query(s, grid, colour, NULL, list_member, &acc, &e);
     for (size_t i = 0; rc == TS_OK && i < n_cells; i++)
-        rc = ts_lists_print(s, grid, colour, cells[i], TS_OUT_JSONL, f, &e);
-    if (f)
-        fclose(f);
+        rc = ts_lists_query(s, grid, colour, cells[i], list_member, &acc, &e);
     ts_service_reader_put(r->svc, s);
-    if (rc != TS_OK) {
-        free(buf);
+    ts_jsonw_arr_end(&acc.w);
+    if (rc == TS_OK)
+        rc = ts_jsonw_finish(&acc.w);
+    ts_buf out;
+    ts_buf_init(&out, TS_LIMIT_RENDER);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &out);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kstr(&w, "colour", ts_colour_name(colour));
+    ts_jsonw_kstr(&w, "scope", scope && *scope ? scope : all ? "all" : "token");
+    ts_jsonw_kint(&w, "count", (int64_t)acc.count);
+    ts_jsonw_key(&w, "members");
+    ts_jsonw_raw(&w, ts_buf_str(&acc.members), acc.members.len);
+    ts_jsonw_obj_end(&w);
+    if (rc == TS_OK)
+        rc = ts_jsonw_finish(&w);
+    ts_buf_release(&acc.members);
+    if (rc == TS_OK)
+        ts__reply(r, 200, "application/json", ts_buf_str(&out), out.len);
+    ts_buf_release(&out);
+    if (rc != TS_OK)
         return ts__reply_error(r, 500, "lists failed: %s", ts_status_text(rc));
-    }
-    /* JSON Lines → one array */
-    size_t count = 0;
-    for (size_t i = 0; i < len; i++)
-        count += buf[i] == '\n';
-    size_t cap = len + 256;
-    char *out = malloc(cap);
-    if (!out) {
-        free(buf);
-        return ts__reply_error(r, 500, "out of memory");
-    }
-    json_object *sc = json_object_new_string(scope && *scope ? scope : all ? "all" : "token");
-    int n = snprintf(out, cap, "{\"colour\":\"%s\",\"scope\":%s,\"count\":%zu,\"members\":[",
-                     ts_colour_name(colour), jflags_str(sc), count);
-    json_object_put(sc);
-    size_t used = (size_t)n;
-    size_t start = 0;
-    bool first = true;
-    for (size_t i = 0; i < len; i++) {
-        if (buf[i] != '\n')
-            continue;
-        if (!first)
-            out[used++] = ',';
-        first = false;
-        memcpy(out + used, buf + start, i - start);
-        used += i - start;
-        start = i + 1;
-    }
-    used += (size_t)snprintf(out + used, cap - used, "]}");
-    free(buf);
-    ts__reply(r, 200, "application/json", out, used);
-    free(out);
     return TS__H_DONE;
 }
 

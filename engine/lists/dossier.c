@@ -1,779 +1,339 @@
-/* lists/dossier.c — `triscreen dossier` (ts_dossier_print): everything known about one
+/* lists/dossier.c — ts_dossier_load (triscreen/lists.h): everything known about one
  * person — record, events, ledger history, list state and history, the circle (depth 1
- * and 2 with each related person's colour), reviews and alerts. The dossier is built
- * once as a json-c document and then printed as JSON or as text from that document.
- * Reads through ts_store_get_person and store/lists_query. */
-#include <stdlib.h>
+ * and 2 with each related person's colour), reviews and alerts — as typed data for one
+ * reader. Reads through ts_store_get_person and store/lists_query with the reader's cells
+ * bound into the SQL; evidence and headlines are rendered for the reader by
+ * lists/redact. Nothing here prints (engine/render does). */
 #include <string.h>
 
 #include "triscreen/date.h"
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
+#include "base/limits.h"
 #include "lists/lists_int.h"
 #include "lists/redact.h"
 #include "store/lists_query.h"
 
-/* Related persons shown at depth 2 at most (a hub's relations are cut there and the
- * dossier says so). (Candidate for engine/base/limits.h.) */
-#define TS_LISTS_CIRCLE_MAX TS_LIMIT_CIRCLE
+/* What the row callbacks fill, all in one arena. */
+typedef struct loader {
+    ts_store *s;
+    ts_arena *a;
+    const ts_reader *rd;
+    const char *cells; /* the reader's cells as the SQL parameter, NULL = unscoped */
+    bool ok;           /* false once an allocation failed */
+    void *arr;         /* the array being filled */
+    size_t n, cap;
+} loader;
 
-static void add(json_object *o, const char *key, json_object *v)
+static const char *cp(loader *l, const char *s)
 {
-    if (json_object_object_add(o, key, v) != 0)
-        json_object_put(v);
+    if (!s)
+        return NULL;
+    char *d = ts_arena_strdup(l->a, s);
+    if (!d)
+        l->ok = false;
+    return d;
 }
 
-static void push(json_object *arr, json_object *v)
+/* The next free element of the array being filled (zeroed), NULL when out of memory. */
+static void *next_slot(loader *l, size_t size)
 {
-    if (json_object_array_add(arr, v) != 0)
-        json_object_put(v);
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 8;
+        void *g = ts_arena_alloc(l->a, ncap * size);
+        if (!g) {
+            l->ok = false;
+            return NULL;
+        }
+        if (l->n)
+            memcpy(g, l->arr, l->n * size);
+        l->arr = g;
+        l->cap = ncap;
+    }
+    void *slot = (char *)l->arr + l->n++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+/* Starts filling a new array. */
+static void begin(loader *l)
+{
+    l->arr = NULL;
+    l->n = l->cap = 0;
+}
+
+static ts_status status_of(loader *l, ts_err *err, const char *what)
+{
+    return l->ok ? TS_OK : ts_err_set(err, TS_NOMEM, NULL, "dossier: %s", what);
 }
 
 /* ---- history sections ------------------------------------------------------------------- */
 
-/* A history section being filled, for one reader (NULL = unscoped). */
-typedef struct sect {
-    json_object *arr;
-    const ts_reader *rd;
-} sect;
-
-static ts_status ledger_row(void *ud, const ts__lq_ledger *l, ts_err *err)
+static ts_status ledger_row(void *ud, const ts__lq_ledger *r, ts_err *err)
 {
-    sect *sc = ud;
-    json_object *o = json_object_new_object();
+    loader *l = ud;
+    ts_dossier_ledger *o = next_slot(l, sizeof *o);
     if (!o)
-        return ts_err_set(err, TS_NOMEM, l->person, NULL);
-    add(o, "run", json_object_new_int64(l->run));
-    add(o, "now", ts__json_str(l->now));
-    add(o, "grid", ts__json_str(l->grid));
-    add(o, "suspect", json_object_new_boolean(l->suspect));
-    add(o, "gaps", ts__json_ids(l->gaps));
-    add(o, "rules", ts__redact_reasons_text(l->rules, sc->rd));
-    push(sc->arr, o);
-    return TS_OK;
+        return status_of(l, err, "ledger");
+    o->run = r->run;
+    o->now = cp(l, r->now);
+    o->grid = cp(l, r->grid);
+    o->suspect = r->suspect;
+    if (ts__reason_ids(r->gaps, l->a, &o->gaps, &o->n_gaps) != TS_OK ||
+        ts__redact_reasons_typed(r->rules, l->rd, false, l->a, &o->rules, &o->n_rules) != TS_OK)
+        l->ok = false;
+    return status_of(l, err, "ledger");
+}
+
+static const char *colour_or_null(loader *l, const char *c)
+{
+    return c && strcmp(c, "none") ? cp(l, c) : NULL;
 }
 
 static ts_status transition_row(void *ud, const ts__lq_transition *t, ts_err *err)
 {
-    sect *sc = ud;
-    json_object *o = json_object_new_object();
+    loader *l = ud;
+    ts_dossier_change *o = next_slot(l, sizeof *o);
     if (!o)
-        return ts_err_set(err, TS_NOMEM, NULL, "list history");
-    add(o, "at", ts__json_str(t->at));
-    add(o, "run", t->run ? json_object_new_int64(t->run) : NULL);
-    add(o, "from", ts__json_str(t->from && strcmp(t->from, "none") ? t->from : NULL));
-    add(o, "to", ts__json_str(t->to && strcmp(t->to, "none") ? t->to : NULL));
-    add(o, "score", t->score >= 0 ? json_object_new_int64(t->score) : NULL);
-    add(o, "actor", ts__json_str(t->actor));
-    add(o, "reasons", ts__redact_reasons_text(t->reasons, sc->rd));
-    push(sc->arr, o);
-    return TS_OK;
+        return status_of(l, err, "list history");
+    o->at = cp(l, t->at);
+    o->run = t->run;
+    o->from = colour_or_null(l, t->from);
+    o->to = colour_or_null(l, t->to);
+    o->score = t->score;
+    o->actor = cp(l, t->actor);
+    if (ts__redact_reasons_typed(t->reasons, l->rd, false, l->a, &o->reasons, &o->n_reasons) !=
+        TS_OK)
+        l->ok = false;
+    return status_of(l, err, "list history");
 }
 
 static ts_status review_row(void *ud, const ts__lq_review *r, ts_err *err)
 {
-    json_object *o = json_object_new_object();
-    if (!o)
-        return ts_err_set(err, TS_NOMEM, NULL, "reviews");
-    add(o, "now", ts__json_str(r->now));
-    add(o, "at", ts__json_str(r->at));
-    add(o, "by", ts__json_str(r->by));
-    add(o, "outcome", ts__json_str(r->outcome));
-    add(o, "colour", ts__json_str(r->colour));
-    add(o, "until", ts__json_str(r->until));
-    add(o, "note", ts__json_str(r->note));
-    push(ud, o);
-    return TS_OK;
+    loader *l = ud;
+    ts_dossier_review *o = next_slot(l, sizeof *o);
+    if (o) {
+        o->now = cp(l, r->now);
+        o->at = cp(l, r->at);
+        o->by = cp(l, r->by);
+        o->outcome = cp(l, r->outcome);
+        o->colour = cp(l, r->colour);
+        o->until = cp(l, r->until);
+        o->note = cp(l, r->note);
+    }
+    return status_of(l, err, "reviews");
 }
 
 static ts_status alert_event_row(void *ud, const ts__lq_alert_event *e, ts_err *err)
 {
-    json_object *o = json_object_new_object();
-    if (!o)
-        return ts_err_set(err, TS_NOMEM, NULL, "alert history");
-    add(o, "status", ts__json_str(e->status));
-    add(o, "by", ts__json_str(e->by));
-    add(o, "at", ts__json_str(e->at));
-    add(o, "note", ts__json_str(e->note));
-    push(ud, o);
-    return TS_OK;
+    loader *l = ud;
+    ts_dossier_alert_event *o = next_slot(l, sizeof *o);
+    if (o)
+        *o = (ts_dossier_alert_event){cp(l, e->status), cp(l, e->by), cp(l, e->at), cp(l, e->note)};
+    return status_of(l, err, "alert history");
 }
-
-typedef struct alerts_ctx {
-    ts_store *s;
-    json_object *arr;
-    const ts_reader *rd;
-} alerts_ctx;
 
 static ts_status alert_row(void *ud, const ts__lq_alert *a, ts_err *err)
 {
-    alerts_ctx *c = ud;
-    json_object *o = json_object_new_object(), *hist = json_object_new_array();
-    if (!o || !hist) {
-        json_object_put(o);
-        json_object_put(hist);
-        return ts_err_set(err, TS_NOMEM, NULL, "alerts");
+    loader *l = ud;
+    ts_dossier_alert *o = next_slot(l, sizeof *o);
+    if (!o)
+        return status_of(l, err, "alerts");
+    o->cursor = a->cursor;
+    o->run = a->run;
+    o->kind = cp(l, a->kind);
+    o->grid = cp(l, a->grid);
+    o->colour = cp(l, a->colour);
+    o->created = cp(l, a->created);
+    o->status = cp(l, a->status);
+    if (ts__redact_headline_json(a->headline, l->rd, l->a, &o->headline) != TS_OK ||
+        ts__redact_alert_rules_typed(a->rules, a->headline, l->rd, l->a, &o->rules, &o->n_rules) !=
+            TS_OK ||
+        ts__reason_ids(a->route, l->a, &o->route, &o->n_route) != TS_OK)
+        l->ok = false;
+    return status_of(l, err, "alerts");
+}
+
+/* The alert events of every alert, after the alerts query (queries do not nest here). */
+static ts_status alert_histories(loader *l, ts_dossier_alert *al, size_t n, ts_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        begin(l);
+        ts_status rc = ts__lq_alert_history(l->s, al[i].cursor, alert_event_row, l, err);
+        if (rc != TS_OK)
+            return rc;
+        al[i].history = l->arr;
+        al[i].n_history = l->n;
     }
-    char id[32];
-    snprintf(id, sizeof id, "A-%06lld", (long long)a->cursor);
-    add(o, "id", json_object_new_string(id));
-    add(o, "cursor", json_object_new_int64(a->cursor));
-    add(o, "kind", ts__json_str(a->kind));
-    add(o, "grid", ts__json_str(a->grid));
-    add(o, "colour", ts__json_str(a->colour));
-    /* the headline is shown as its JSON text, rendered for this reader */
-    json_object *hl = ts__redact_headline_text(a->headline, c->rd);
-    add(o, "headline",
-        ts__json_str(hl ? json_object_to_json_string_ext(hl, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
-                        : NULL));
-    json_object_put(hl);
-    add(o, "rules", ts__redact_alert_rules(a->rules, a->headline, c->rd));
-    add(o, "route", ts__json_array(a->route));
-    add(o, "created", ts__json_str(a->created));
-    add(o, "run", a->run ? json_object_new_int64(a->run) : NULL);
-    add(o, "status", ts__json_str(a->status));
-    ts_status rc = ts__lq_alert_history(c->s, a->cursor, alert_event_row, hist, err);
-    add(o, "history", hist);
-    push(c->arr, o);
-    return rc;
+    return TS_OK;
 }
 
 /* ---- circle --------------------------------------------------------------------------------- */
 
-typedef struct member {
-    const char *other, *via, *kind; /* kind: the kinds joined with "," once grouped */
-    const char *name, *grid, *colour;
-    const char *via_grid; /* the depth-1 person's cell (depth 2) */
-    bool stored;
-} member;
-
-typedef struct circle {
-    ts_arena *a;
-    const char *self;
-    member *d1, *cand;
-    size_t n1, cap1, ncand, capcand;
-    const char *via, *via_grid; /* the depth-1 person being expanded, its cell */
-    bool truncated;
-} circle;
-
-static ts_status grow(member **arr, size_t *cap, size_t n)
+/* Rows come ordered by distance, other, kind: a repeated person adds its kind. */
+static ts_status circle_row(void *ud, const ts__lq_circle_row *r, ts_err *err)
 {
-    if (n < *cap)
-        return TS_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    member *g = realloc(*arr, ncap * sizeof *g);
-    if (!g)
-        return TS_NOMEM;
-    *arr = g;
-    *cap = ncap;
-    return TS_OK;
-}
-
-static bool fill(ts_arena *a, member *m, const ts__lq_relation *r, const char *via)
-{
-    m->other = ts_arena_strdup(a, r->other);
-    m->kind = ts_arena_strdup(a, r->kind);
-    m->via = via;
-    m->via_grid = NULL;
-    m->stored = r->stored;
-    m->name = r->name ? ts_arena_strdup(a, r->name) : NULL;
-    m->grid = r->grid ? ts_arena_strdup(a, r->grid) : NULL;
-    m->colour = r->colour ? ts_arena_strdup(a, r->colour) : NULL;
-    return m->other && m->kind && (!r->name || m->name) && (!r->grid || m->grid) &&
-           (!r->colour || m->colour);
-}
-
-/* Rows come ordered by other, then kind: a repeated other adds its kind. */
-static ts_status depth1_row(void *ud, const ts__lq_relation *r, ts_err *err)
-{
-    circle *c = ud;
-    if (!strcmp(r->other, c->self))
-        return TS_OK;
-    if (c->n1 && !strcmp(c->d1[c->n1 - 1].other, r->other)) {
-        member *m = &c->d1[c->n1 - 1];
-        m->kind = ts_arena_printf(c->a, "%s,%s", m->kind, r->kind);
-        return m->kind ? TS_OK : ts_err_set(err, TS_NOMEM, NULL, "circle");
+    loader *l = ud;
+    ts_dossier_relative *last = l->n ? (ts_dossier_relative *)l->arr + (l->n - 1) : NULL;
+    if (last && last->distance == r->distance && !strcmp(last->person, r->other)) {
+        last->relation = ts_arena_printf(l->a, "%s,%s", last->relation, r->kind);
+        if (!last->relation)
+            l->ok = false;
+        return status_of(l, err, "circle");
     }
-    if (c->n1 >= TS_LISTS_CIRCLE_MAX) {
-        c->truncated = true;
-        return TS_OK;
-    }
-    if (grow(&c->d1, &c->cap1, c->n1) != TS_OK || !fill(c->a, &c->d1[c->n1], r, NULL))
-        return ts_err_set(err, TS_NOMEM, NULL, "circle");
-    c->n1++;
-    return TS_OK;
-}
-
-static int by_other(const void *key, const void *elem)
-{
-    return strcmp(key, ((const member *)elem)->other);
-}
-
-static ts_status depth2_row(void *ud, const ts__lq_relation *r, ts_err *err)
-{
-    circle *c = ud;
-    if (!strcmp(r->other, c->self) || bsearch(r->other, c->d1, c->n1, sizeof *c->d1, by_other))
-        return TS_OK;
-    if (c->ncand >= TS_LISTS_CIRCLE_MAX) {
-        c->truncated = true;
-        return TS_OK;
-    }
-    if (grow(&c->cand, &c->capcand, c->ncand) != TS_OK ||
-        !fill(c->a, &c->cand[c->ncand], r, c->via))
-        return ts_err_set(err, TS_NOMEM, NULL, "circle");
-    c->cand[c->ncand].via_grid = c->via_grid;
-    c->ncand++;
-    return TS_OK;
-}
-
-static int cand_cmp(const void *pa, const void *pb)
-{
-    const member *a = pa, *b = pb;
-    int d = strcmp(a->other, b->other);
-    if (!d)
-        d = strcmp(a->via, b->via);
-    if (!d)
-        d = strcmp(a->kind, b->kind);
-    return d;
-}
-
-/* One circle member for reader rd; NULL (counted in *outside, its colour in *highest)
- * when rd may not see the person. A link through a person rd may not see is not shown. */
-static json_object *member_json(const member *m, int distance, const ts_reader *rd, size_t *outside,
-                                int *highest)
-{
-    if (!ts_reader_sees(rd, m->grid)) {
-        (*outside)++;
-        int ci = ts__lists_colour_of(m->colour);
-        if (ci > *highest)
-            *highest = ci;
-        return NULL;
-    }
-    json_object *o = json_object_new_object();
+    ts_dossier_relative *o = next_slot(l, sizeof *o);
     if (!o)
-        return NULL;
-    add(o, "person", json_object_new_string(m->other));
-    add(o, "distance", json_object_new_int(distance));
-    add(o, "relation", json_object_new_string(m->kind));
-    if (m->via && ts_reader_sees(rd, m->via_grid))
-        add(o, "via", json_object_new_string(m->via));
-    add(o, "pending", json_object_new_boolean(!m->stored));
-    add(o, "name", ts__json_str(m->name));
-    add(o, "grid", ts__json_str(m->grid));
-    add(o, "colour", ts__json_str(ts__lists_colour_of(m->colour) ? m->colour : NULL));
-    return o;
+        return status_of(l, err, "circle");
+    o->person = cp(l, r->other);
+    o->distance = r->distance;
+    o->relation = cp(l, r->kind);
+    o->via = r->via && r->via_visible ? cp(l, r->via) : NULL;
+    o->pending = !r->stored;
+    o->name = cp(l, r->name);
+    o->grid = cp(l, r->grid);
+    o->colour = cp(l, r->colour);
+    return status_of(l, err, "circle");
 }
 
-/* The circle: depth 1 (direct relations) and depth 2 (their relations, without the
- * person and the depth-1 people), one entry per related person; at depth 2 the link
- * shown is through the first depth-1 person (by id) that leads there. */
-static ts_status build_circle(ts_store *s, ts_arena *a, const char *self, const ts_reader *rd,
-                              json_object *doc, ts_err *err)
+static ts_status load_circle(loader *l, const char *id, ts_dossier *d, ts_err *err)
 {
-    circle c = {.a = a, .self = self};
-    size_t outside = 0;
-    int highest = 0;
-    json_object *arr = json_object_new_array();
-    ts_status rc = arr ? TS_OK : ts_err_set(err, TS_NOMEM, self, "circle");
-    if (rc == TS_OK)
-        rc = ts__lq_relations_of(s, self, depth1_row, &c, err);
-    for (size_t i = 0; rc == TS_OK && i < c.n1; i++) {
-        c.via = c.d1[i].other;
-        c.via_grid = c.d1[i].grid;
-        rc = ts__lq_relations_of(s, c.via, depth2_row, &c, err);
-    }
+    begin(l);
+    ts_status rc = ts__lq_circle(l->s, id, l->cells, TS_LIMIT_CIRCLE, circle_row, l, err);
     if (rc != TS_OK)
-        goto done;
-    for (size_t i = 0; i < c.n1; i++) {
-        json_object *mj = member_json(&c.d1[i], 1, rd, &outside, &highest);
-        if (mj)
-            push(arr, mj);
-    }
-    if (c.ncand)
-        qsort(c.cand, c.ncand, sizeof *c.cand, cand_cmp);
-    for (size_t i = 0; i < c.ncand;) {
-        member m = c.cand[i];
-        size_t j = i + 1;
-        for (; j < c.ncand && !strcmp(c.cand[j].other, m.other); j++)
-            if (!strcmp(c.cand[j].via, m.via) && strcmp(c.cand[j].kind, c.cand[j - 1].kind))
-                m.kind = ts_arena_printf(a, "%s,%s", m.kind, c.cand[j].kind);
-        if (!m.kind) {
-            rc = ts_err_set(err, TS_NOMEM, self, "circle");
-            goto done;
-        }
-        json_object *mj = member_json(&m, 2, rd, &outside, &highest);
-        if (mj)
-            push(arr, mj);
-        i = j;
-    }
-    add(doc, "circle", arr);
-    arr = NULL;
-    if (rd && outside && rd->reveal == TS_REVEAL_COUNT) {
-        json_object *x = json_object_new_object();
-        if (x) {
-            add(x, "relatives", json_object_new_int64((int64_t)outside));
-            add(x, "highest", ts__json_str(highest ? ts_colour_name((ts_colour)highest) : NULL));
-        }
-        add(doc, "circle_outside_scope", x);
-    }
-    if (c.truncated)
-        add(doc, "circle_truncated", json_object_new_boolean(true));
-done:
-    json_object_put(arr);
-    free(c.d1);
-    free(c.cand);
+        return rc;
+    d->circle = l->arr;
+    d->n_circle = l->n;
+    if ((rc = ts__lq_circle_truncated(l->s, id, TS_LIMIT_CIRCLE, &d->circle_truncated, err)) !=
+        TS_OK)
+        return rc;
+    if (!l->rd || !l->cells || l->rd->reveal != TS_REVEAL_COUNT)
+        return TS_OK;
+    int highest = 0;
+    rc = ts__lq_circle_outside(l->s, id, l->cells, TS_LIMIT_CIRCLE, &d->outside_relatives, &highest,
+                               err);
+    d->has_outside = rc == TS_OK && d->outside_relatives > 0;
+    d->outside_highest = (ts_colour)highest;
     return rc;
 }
 
 /* ---- the document -----------------------------------------------------------------------------
  */
 
-static json_object *list_json(const ts__lq_member *m, const ts_reader *rd)
+static ts_status load_list(loader *l, const char *id, ts_dossier *d, ts_err *err)
 {
-    json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    bool on = ts__lists_colour_of(m->colour) != TS_COLOUR_NONE;
-    add(o, "colour", ts__json_str(on ? m->colour : NULL));
-    add(o, "engine_colour",
-        ts__json_str(ts__lists_colour_of(m->engine_colour) ? m->engine_colour : NULL));
-    add(o, "score", json_object_new_int64(m->score));
-    add(o, "since", ts__json_str(m->since));
-    add(o, "run", m->run ? json_object_new_int64(m->run) : NULL);
-    add(o, "next_review", ts__json_str(m->next_review));
-    add(o, "reasons", ts__redact_reasons_text(m->reasons, rd));
-    json_object *ov = NULL;
-    if (m->override_colour && (ov = json_object_new_object())) {
-        add(ov, "colour", json_object_new_string(m->override_colour));
-        add(ov, "until", ts__json_str(m->override_until));
-        add(ov, "by", ts__json_str(m->override_by));
-    }
-    add(o, "override", ov);
-    return o;
-}
-
-static ts_status section(json_object *doc, const char *key, json_object **arr, ts_err *err)
-{
-    *arr = json_object_new_array();
-    if (!*arr)
-        return ts_err_set(err, TS_NOMEM, NULL, "%s", key);
-    add(doc, key, *arr);
-    return TS_OK;
-}
-
-/* Drops from the record's relations those naming a person rd may not see. */
-static ts_status scope_relations(ts_store *s, json_object *rec, const ts_reader *rd, ts_err *err)
-{
-    json_object *rels = NULL;
-    if (!rd || !json_object_object_get_ex(rec, "relations", &rels) ||
-        !json_object_is_type(rels, json_type_array))
-        return TS_OK;
-    json_object *kept = json_object_new_array();
-    if (!kept)
-        return ts_err_set(err, TS_NOMEM, NULL, "relations");
-    for (size_t i = 0; i < json_object_array_length(rels); i++) {
-        json_object *r = json_object_array_get_idx(rels, i), *jid;
-        const char *other =
-            json_object_object_get_ex(r, "id", &jid) ? json_object_get_string(jid) : NULL;
-        char grid[128];
-        bool found = false;
-        ts_status rc =
-            other ? ts_store_person_grid(s, other, grid, sizeof grid, &found, err) : TS_OK;
-        if (rc != TS_OK) {
-            json_object_put(kept);
-            return rc;
-        }
-        if (found && ts_reader_sees(rd, grid))
-            push(kept, json_object_get(r));
-    }
-    add(rec, "relations", kept);
-    return TS_OK;
-}
-
-static ts_status build(ts_store *s, const ts_grid *g, const char *id, const ts_reader *rd,
-                       ts_arena *a, json_object **out, ts_err *err)
-{
-    ts_person p;
-    ts_status rc = ts_store_get_person(s, id, a, &p, err);
-    if (rc != TS_OK)
-        return rc;
-    char *text = NULL;
-    json_object *doc = json_object_new_object(), *rec = NULL, *arr = NULL;
-    if (!doc || ts_record_to_json(&p, &text) != TS_OK || !(rec = json_tokener_parse(text))) {
-        rc = ts_err_set(err, TS_NOMEM, id, "dossier");
-        goto done;
-    }
-    add(doc, "person", json_object_new_string(p.id));
-    json_object *grid = json_object_new_object();
-    if (grid) {
-        const ts_cell *cell = g ? ts_grid_find(g, p.grid) : NULL;
-        const ts_cell *village = cell ? ts_grid_ancestor(cell, TS_CELL_VILLAGE) : NULL;
-        const ts_cell *town = cell ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
-        add(grid, "group", json_object_new_string(p.grid));
-        add(grid, "village", ts__json_str(village ? village->code : NULL));
-        add(grid, "town", ts__json_str(town ? town->code : NULL));
-        if (cell) {
-            json_object *off = json_object_new_array();
-            for (size_t i = 0; off && i < cell->n_officers; i++)
-                push(off, json_object_new_string(cell->officers[i].id));
-            add(grid, "officers", off);
-        }
-    }
-    add(doc, "grid", grid);
-    /* the events get their own section; the record keeps everything else */
-    json_object *events = NULL;
-    if (json_object_object_get_ex(rec, "events", &events))
-        json_object_get(events);
-    json_object_object_del(rec, "events");
-    if ((rc = scope_relations(s, rec, rd, err)) != TS_OK)
-        goto done;
-    add(doc, "record", rec);
-    rec = NULL;
-    add(doc, "events", events ? events : json_object_new_array());
-
-    int suspect;
-    int64_t mark_run;
-    if ((rc = ts__lq_mark_get(s, id, &suspect, &mark_run, err)) != TS_OK)
-        goto done;
-    add(doc, "suspect", suspect < 0 ? NULL : json_object_new_boolean(suspect));
-    add(doc, "suspect_run", suspect < 0 ? NULL : json_object_new_int64(mark_run));
-
     ts__lq_member m;
     bool found = false;
-    if ((rc = ts__lq_member_get(s, id, a, &m, &found, err)) != TS_OK)
-        goto done;
-    add(doc, "list", found ? list_json(&m, rd) : NULL);
-
-    sect sc = {NULL, rd};
-    if ((rc = section(doc, "ledger", &sc.arr, err)) != TS_OK ||
-        (rc = ts__lq_ledger_of(s, id, ledger_row, &sc, err)) != TS_OK)
-        goto done;
-    if ((rc = section(doc, "list_history", &sc.arr, err)) != TS_OK ||
-        (rc = ts__lq_transitions_of(s, id, transition_row, &sc, err)) != TS_OK)
-        goto done;
-    if ((rc = build_circle(s, a, id, rd, doc, err)) != TS_OK)
-        goto done;
-    if ((rc = section(doc, "reviews", &arr, err)) != TS_OK ||
-        (rc = ts__lq_reviews_of(s, id, review_row, arr, err)) != TS_OK)
-        goto done;
-    if ((rc = section(doc, "alerts", &arr, err)) != TS_OK)
-        goto done;
-    alerts_ctx ac = {s, arr, rd};
-    rc = ts__lq_alerts_of(s, id, alert_row, &ac, err);
-done:
-    free(text);
-    json_object_put(rec);
-    if (rc != TS_OK) {
-        json_object_put(doc);
+    ts_status rc = ts__lq_member_get(l->s, id, l->a, &m, &found, err);
+    if (rc != TS_OK || !found)
         return rc;
-    }
-    *out = doc;
+    ts_dossier_list *o = ts_arena_calloc(l->a, 1, sizeof *o);
+    if (!o)
+        return ts_err_set(err, TS_NOMEM, id, "dossier: list");
+    o->colour = ts__lists_colour_of(m.colour) != TS_COLOUR_NONE ? m.colour : NULL;
+    o->engine_colour = ts__lists_colour_of(m.engine_colour) ? m.engine_colour : NULL;
+    o->score = m.score;
+    o->run = m.run;
+    o->since = m.since;
+    o->next_review = m.next_review;
+    o->override_colour = m.override_colour;
+    o->override_until = m.override_until;
+    o->override_by = m.override_by;
+    if (ts__redact_reasons_typed(m.reasons, l->rd, false, l->a, &o->reasons, &o->n_reasons) !=
+        TS_OK)
+        return ts_err_set(err, TS_NOMEM, id, "dossier: reasons");
+    d->list = o;
     return TS_OK;
 }
 
-/* ---- text -------------------------------------------------------------------------------------
- */
-
-/* Writes s with control characters escaped, so stored text cannot drive the terminal. */
-static void put_text(FILE *f, const char *s)
+/* Keeps of the record's relations those naming a person the reader may see. */
+static ts_status scope_relations(loader *l, ts_person *p, ts_err *err)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\x%02x", *p);
-        else
-            fputc(*p, f);
+    if (!l->cells)
+        return TS_OK;
+    size_t kept = 0;
+    for (size_t i = 0; i < p->n_relations; i++) {
+        bool visible = false;
+        ts_status rc = ts__lq_person_visible(l->s, p->relations[i].other, l->cells, &visible, err);
+        if (rc != TS_OK)
+            return rc;
+        if (visible)
+            p->relations[kept++] = p->relations[i];
     }
+    p->n_relations = kept;
+    return TS_OK;
 }
 
-static const char *get_str(json_object *o, const char *key)
+static void place(const ts_grid *g, ts_dossier *d)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || !v)
-        return NULL;
-    return json_object_get_string(v);
+    d->cell = g ? ts_grid_find(g, d->record.grid) : NULL;
+    const ts_cell *village = d->cell ? ts_grid_ancestor(d->cell, TS_CELL_VILLAGE) : NULL;
+    const ts_cell *town = d->cell ? ts_grid_ancestor(d->cell, TS_CELL_TOWN) : NULL;
+    d->village = village ? village->code : NULL;
+    d->town = town ? town->code : NULL;
 }
 
-static json_object *get(json_object *o, const char *key)
+/* The sections after the record, each one query. */
+static ts_status load_sections(loader *l, const char *id, ts_dossier *d, ts_err *err)
 {
-    json_object *v = NULL;
-    json_object_object_get_ex(o, key, &v);
-    return v;
+    ts_status rc = ts__lq_mark_get(l->s, id, &d->suspect, &d->suspect_run, err);
+    if (rc == TS_OK)
+        rc = load_list(l, id, d, err);
+    if (rc == TS_OK && (begin(l), rc = ts__lq_ledger_of(l->s, id, ledger_row, l, err)) == TS_OK) {
+        d->ledger = l->arr;
+        d->n_ledger = l->n;
+    }
+    if (rc == TS_OK &&
+        (begin(l), rc = ts__lq_transitions_of(l->s, id, transition_row, l, err)) == TS_OK) {
+        d->history = l->arr;
+        d->n_history = l->n;
+    }
+    if (rc == TS_OK)
+        rc = load_circle(l, id, d, err);
+    if (rc == TS_OK && (begin(l), rc = ts__lq_reviews_of(l->s, id, review_row, l, err)) == TS_OK) {
+        d->reviews = l->arr;
+        d->n_reviews = l->n;
+    }
+    if (rc == TS_OK && (begin(l), rc = ts__lq_alerts_of(l->s, id, alert_row, l, err)) == TS_OK) {
+        ts_dossier_alert *al = l->arr;
+        d->alerts = al;
+        d->n_alerts = l->n;
+        rc = alert_histories(l, al, d->n_alerts, err);
+    }
+    return rc;
 }
 
-static size_t len_of(json_object *arr)
+ts_status ts_dossier_load(ts_store *s, const ts_grid *g, const char *person_id,
+                          const ts_reader *reader, ts_arena *arena, ts_dossier *out, ts_err *err)
 {
-    return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-}
-
-/* "id (evidence), id2" from a [{"id","evidence"}] array. */
-static void put_rules(FILE *f, json_object *arr, const char *sep)
-{
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *r = json_object_array_get_idx(arr, i);
-        if (i)
-            fputs(sep, f);
-        if (json_object_is_type(r, json_type_string)) {
-            put_text(f, json_object_get_string(r));
-            continue;
-        }
-        put_text(f, get_str(r, "id"));
-        const char *ev = get_str(r, "evidence");
-        if (ev && ev[0]) {
-            fputs(" (", f);
-            put_text(f, ev);
-            fputc(')', f);
-        }
-    }
-    if (!len_of(arr))
-        fputc('-', f);
-}
-
-static void field(FILE *f, const char *label, const char *value)
-{
-    fprintf(f, "  %-12s", label);
-    put_text(f, value && value[0] ? value : "-");
-    fputc('\n', f);
-}
-
-static const char *or_none(const char *s)
-{
-    return s ? s : "none";
-}
-
-static void print_text(json_object *doc, FILE *f)
-{
-    json_object *rec = get(doc, "record"), *grid = get(doc, "grid");
-    fputs("dossier ", f);
-    put_text(f, get_str(doc, "person"));
-    const char *name = get_str(rec, "name");
-    if (name && name[0]) {
-        fputs("  ", f);
-        put_text(f, name);
-    }
-    fputc('\n', f);
-    fprintf(f, "  %-12s", "grid");
-    put_text(f, get_str(grid, "group"));
-    if (get_str(grid, "village")) {
-        fputs(" (village ", f);
-        put_text(f, get_str(grid, "village"));
-        fputs(", town ", f);
-        put_text(f, get_str(grid, "town"));
-        fputc(')', f);
-    }
-    fputc('\n', f);
-    field(f, "born", get_str(rec, "born"));
-    json_object *cats = get(rec, "categories");
-    fprintf(f, "  %-12s", "categories");
-    for (size_t i = 0; i < len_of(cats); i++) {
-        fputs(i ? ", " : "", f);
-        put_text(f, json_object_get_string(json_object_array_get_idx(cats, i)));
-    }
-    fputs(len_of(cats) ? "\n" : "-\n", f);
-    fprintf(f, "  %-12s", "attrs");
-    json_object *attrs = get(rec, "attrs");
-    bool any = false;
-    if (json_object_is_type(attrs, json_type_object)) {
-        json_object_object_foreach(attrs, k, v)
-        {
-            fputs(any ? ", " : "", f);
-            put_text(f, k);
-            fputc('=', f);
-            put_text(f, json_object_get_string(v));
-            any = true;
-        }
-    }
-    fputs(any ? "\n" : "-\n", f);
-    field(f, "notes", get_str(rec, "notes"));
-    json_object *susp = get(doc, "suspect");
-    fprintf(f, "  %-12s%s", "suspect",
-            !susp                           ? "never screened"
-            : json_object_get_boolean(susp) ? "yes"
-                                            : "no");
-    if (susp)
-        fprintf(f, " (run %s)", get_str(doc, "suspect_run"));
-    fputc('\n', f);
-
-    json_object *list = get(doc, "list");
-    fprintf(f, "  %-12s", "list");
-    if (!list) {
-        fputs("not listed\n", f);
-    } else {
-        put_text(f, or_none(get_str(list, "colour")));
-        fprintf(f, ", score %s, since ", get_str(list, "score"));
-        put_text(f, get_str(list, "since"));
-        if (get_str(list, "next_review")) {
-            fputs(", next review ", f);
-            put_text(f, get_str(list, "next_review"));
-        }
-        fputc('\n', f);
-        json_object *ov = get(list, "override");
-        if (ov) {
-            fprintf(f, "  %-12s", "override");
-            put_text(f, get_str(ov, "colour"));
-            fputs(" by ", f);
-            put_text(f, get_str(ov, "by"));
-            if (get_str(ov, "until")) {
-                fputs(" until ", f);
-                put_text(f, get_str(ov, "until"));
-            }
-            fputs(" (engine: ", f);
-            put_text(f, or_none(get_str(list, "engine_colour")));
-            fputs(")\n", f);
-        }
-        fprintf(f, "  %-12s", "reasons");
-        put_rules(f, get(list, "reasons"), "; ");
-        fputc('\n', f);
-    }
-
-    json_object *arr = get(doc, "events");
-    fprintf(f, "\nevents (%zu)\n", len_of(arr));
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *e = json_object_array_get_idx(arr, i);
-        fputs("  ", f);
-        put_text(f, get_str(e, "date"));
-        fputs("  ", f);
-        put_text(f, get_str(e, "type"));
-        if (get_str(e, "note")) {
-            fputs("  ", f);
-            put_text(f, get_str(e, "note"));
-        }
-        fputc('\n', f);
-    }
-
-    arr = get(doc, "ledger");
-    fprintf(f, "\nledger (%zu)\n", len_of(arr));
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *l = json_object_array_get_idx(arr, i);
-        fprintf(f, "  run %s  ", get_str(l, "run"));
-        put_text(f, get_str(l, "now"));
-        fprintf(f, "  %s  gaps: ",
-                json_object_get_boolean(get(l, "suspect")) ? "suspect" : "not suspect");
-        put_rules(f, get(l, "gaps"), ", ");
-        fputs("  rules: ", f);
-        put_rules(f, get(l, "rules"), "; ");
-        fputc('\n', f);
-    }
-
-    arr = get(doc, "list_history");
-    fprintf(f, "\nlist history (%zu)\n", len_of(arr));
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *t = json_object_array_get_idx(arr, i);
-        fputs("  ", f);
-        put_text(f, get_str(t, "at"));
-        fputs("  ", f);
-        put_text(f, or_none(get_str(t, "from")));
-        fputs(" -> ", f);
-        put_text(f, or_none(get_str(t, "to")));
-        if (get_str(t, "score"))
-            fprintf(f, "  score %s", get_str(t, "score"));
-        if (get_str(t, "run"))
-            fprintf(f, "  run %s", get_str(t, "run"));
-        fputs("  by ", f);
-        put_text(f, get_str(t, "actor"));
-        fputs("\n      ", f);
-        put_rules(f, get(t, "reasons"), "; ");
-        fputc('\n', f);
-    }
-
-    arr = get(doc, "circle");
-    fprintf(f, "\ncircle (%zu)%s\n", len_of(arr),
-            get(doc, "circle_truncated") ? " (truncated)" : "");
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *m = json_object_array_get_idx(arr, i);
-        fprintf(f, "  %s  ", get_str(m, "distance"));
-        put_text(f, get_str(m, "person"));
-        fputs("  ", f);
-        put_text(f, get_str(m, "relation"));
-        if (get_str(m, "via")) {
-            fputs(" via ", f);
-            put_text(f, get_str(m, "via"));
-        }
-        if (json_object_get_boolean(get(m, "pending"))) {
-            fputs("  pending (no record)\n", f);
-            continue;
-        }
-        fputs("  ", f);
-        put_text(f, or_none(get_str(m, "colour")));
-        fputs("  ", f);
-        put_text(f, get_str(m, "grid"));
-        const char *n = get_str(m, "name");
-        if (n && n[0]) {
-            fputs("  ", f);
-            put_text(f, n);
-        }
-        fputc('\n', f);
-    }
-
-    arr = get(doc, "reviews");
-    fprintf(f, "\nreviews (%zu)\n", len_of(arr));
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *r = json_object_array_get_idx(arr, i);
-        fputs("  ", f);
-        put_text(f, get_str(r, "now"));
-        fputs("  ", f);
-        put_text(f, get_str(r, "by"));
-        fputs("  ", f);
-        put_text(f, get_str(r, "outcome"));
-        fputs(" -> ", f);
-        put_text(f, get_str(r, "colour"));
-        if (get_str(r, "until")) {
-            fputs(" until ", f);
-            put_text(f, get_str(r, "until"));
-        }
-        fputs(": ", f);
-        put_text(f, get_str(r, "note"));
-        fputc('\n', f);
-    }
-
-    arr = get(doc, "alerts");
-    fprintf(f, "\nalerts (%zu)\n", len_of(arr));
-    for (size_t i = 0; i < len_of(arr); i++) {
-        json_object *al = json_object_array_get_idx(arr, i);
-        fputs("  ", f);
-        put_text(f, get_str(al, "id"));
-        fputs("  ", f);
-        put_text(f, get_str(al, "kind"));
-        fputs("  ", f);
-        put_text(f, get_str(al, "status"));
-        fputs("  ", f);
-        put_text(f, get_str(al, "created"));
-        fputs("  ", f);
-        put_rules(f, get(al, "rules"), "; ");
-        fputc('\n', f);
-    }
-}
-
-ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
-                           FILE *out, ts_err *err)
-{
-    return ts_dossier_print_for(s, g, person_id, NULL, fmt, out, err);
-}
-
-ts_status ts_dossier_print_for(ts_store *s, const ts_grid *g, const char *person_id,
-                               const ts_reader *reader, ts_out_format fmt, FILE *out, ts_err *err)
-{
-    if (fmt != TS_OUT_TEXT && fmt != TS_OUT_JSON)
-        return ts_err_set(err, TS_USAGE, NULL, "dossier format must be text or json");
     if (!person_id || !person_id[0])
         return ts_err_set(err, TS_USAGE, NULL, "a person id is required");
-    ts_arena a;
-    ts_arena_init(&a, 0);
-    json_object *doc = NULL;
-    ts_status rc = build(s, g, person_id, reader, &a, &doc, err);
-    if (rc == TS_OK) {
-        if (fmt == TS_OUT_JSON) {
-            rc = ts__json_line(out, doc, err);
-            doc = NULL;
-        } else {
-            print_text(doc, out);
+    ts_dossier d;
+    memset(&d, 0, sizeof d);
+    loader l = {.s = s, .a = arena, .rd = reader, .ok = true};
+    ts_buf cells;
+    ts_buf_init(&cells, TS_LIMIT_SCOPE_CELLS);
+    ts_status rc = ts_store_get_person(s, person_id, arena, &d.record, err);
+    if (rc != TS_OK)
+        goto done;
+    if (reader) {
+        rc = ts__lists_scope_cells(reader->grid, reader->cells, reader->n_cells, false, &cells,
+                                   &l.cells);
+        if (rc != TS_OK) {
+            rc = ts_err_set(err, rc, "scope", "cannot bind the reader's scope");
+            goto done;
+        }
+        /* the text must outlive cells' buffer moves: copy it into the arena */
+        if (l.cells && !(l.cells = ts_arena_strdup(arena, l.cells))) {
+            rc = ts_err_set(err, TS_NOMEM, person_id, "dossier");
+            goto done;
         }
     }
-    json_object_put(doc);
-    ts_arena_release(&a);
+    place(g, &d);
+    if ((rc = scope_relations(&l, &d.record, err)) == TS_OK)
+        rc = load_sections(&l, person_id, &d, err);
+done:
+    ts_buf_release(&cells);
     if (rc == TS_OK)
-        rc = ts__out_check(out, err);
+        *out = d;
     return rc;
 }

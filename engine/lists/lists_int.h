@@ -1,5 +1,6 @@
-/* lists/lists_int.h — internals shared by the printers of engine/lists (not API): colour
- * names, scope filtering, aligned tables, RFC 4180 CSV and JSON Lines output. */
+/* lists/lists_int.h — internals shared by engine/lists (not API): colour names, the scope
+ * as SQL parameter, and the FILE * table and JSON Lines helpers the report printer
+ * (lists/report.c) still uses. */
 #ifndef TS_LISTS_INT_H
 #define TS_LISTS_INT_H
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "triscreen/arena.h"
+#include "triscreen/buf.h"
 #include "triscreen/grid.h"
 #include "triscreen/lists.h"
 #include "base/limits.h"
@@ -25,10 +27,13 @@ ts_colour ts__lists_colour_of(const char *s);
 /* True for a valid "YYYY-MM-DD". */
 bool ts__lists_date_ok(const char *s);
 
-/* The code used to narrow queries to a scope (NULL = all). */
+/* The code used to narrow the report's queries to a scope (NULL = all). */
 const char *ts__lists_scope_prefix(const ts_cell *scope);
-/* Exact check after the prefix narrowing: grid lies in scope (NULL scope = all). */
-bool ts__lists_in_scope(const ts_grid *g, const ts_cell *scope, const char *grid);
+/* The scope of store/lists_query.h: into out, the JSON array of the codes of every cell
+ * of g that lies in one of cells[0..n) (a cell or under it); *json its text, or NULL
+ * when unscoped (all true, or a NULL entry in cells). TS_NOMEM, TS_LIMIT. */
+ts_status ts__lists_scope_cells(const ts_grid *g, const ts_cell *const *cells, size_t n, bool all,
+                                ts_buf *out, const char **json) TS_MUST_CHECK;
 
 /* ---- output ------------------------------------------------------------------------- */
 
@@ -51,18 +56,8 @@ void ts__table_flush(ts__table *t);
 /* Frees the table (accepts a zeroed one). */
 void ts__table_release(ts__table *t);
 
-/* One RFC 4180 record (CRLF; fields quoted when they hold , " CR or LF). */
-void ts__csv_row(FILE *out, const char *const *cells, size_t n);
-
 /* Writes o as one line of JSON Lines; takes the reference (puts o). TS_NOMEM. */
 ts_status ts__json_line(FILE *out, json_object *o, ts_err *err) TS_MUST_CHECK;
-/* Parses a stored JSON array text; a missing or malformed text gives an empty array.
- * NULL only when out of memory. */
-json_object *ts__json_array(const char *text);
-/* The ids of a stored rules array: [{"id",...}] or ["id"] → ["id", ...]. */
-json_object *ts__json_ids(const char *text);
-/* The ids of a stored rules array joined with sep, in arena ("" when none). */
-const char *ts__ids_join(ts_arena *a, const char *text, const char *sep);
 /* json_object_new_string(s), or JSON null for NULL. */
 json_object *ts__json_str(const char *s);
 

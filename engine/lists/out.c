@@ -1,10 +1,11 @@
-/* lists/out.c — output helpers of the lists printers: colours, scope checks, aligned
- * tables, RFC 4180 CSV and JSON Lines through json-c. */
+/* lists/out.c — helpers of engine/lists: colours, the scope as an SQL parameter, and the
+ * FILE * aligned tables and JSON Lines the report printer (lists/report.c) uses. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "triscreen/date.h"
+#include "triscreen/jsonw.h"
 #include "lists/lists_int.h"
 
 const char *ts__lists_colour_text(ts_colour c)
@@ -29,12 +30,33 @@ const char *ts__lists_scope_prefix(const ts_cell *scope)
     return scope ? scope->code : NULL;
 }
 
-bool ts__lists_in_scope(const ts_grid *g, const ts_cell *scope, const char *grid)
+ts_status ts__lists_scope_cells(const ts_grid *g, const ts_cell *const *cells, size_t n, bool all,
+                                ts_buf *out, const char **json)
 {
-    if (!scope)
-        return true;
-    const ts_cell *cell = grid && g ? ts_grid_find(g, grid) : NULL;
-    return cell && ts_grid_in_scope(cell, scope);
+    for (size_t i = 0; i < n && !all; i++)
+        all = cells[i] == NULL;
+    if (all) {
+        *json = NULL;
+        return TS_OK;
+    }
+    ts_jsonw w;
+    ts_jsonw_init(&w, out);
+    ts_jsonw_arr(&w);
+    size_t count = g ? ts_grid_count(g) : 0;
+    for (size_t i = 0; i < count; i++) {
+        const ts_cell *c = ts_grid_cell(g, i);
+        for (size_t k = 0; k < n; k++) {
+            if (ts_grid_in_scope(c, cells[k])) {
+                ts_jsonw_str(&w, c->code);
+                break;
+            }
+        }
+    }
+    ts_jsonw_arr_end(&w);
+    ts_status rc = ts_jsonw_finish(&w);
+    if (rc == TS_OK)
+        *json = ts_buf_str(out);
+    return rc;
 }
 
 /* ---- tables ------------------------------------------------------------------------------ */
@@ -147,29 +169,6 @@ void ts__table_release(ts__table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* ---- CSV ----------------------------------------------------------------------------------- */
-
-void ts__csv_row(FILE *out, const char *const *cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *c = cells[i] ? cells[i] : "";
-        if (i)
-            fputc(',', out);
-        if (strpbrk(c, ",\"\r\n")) {
-            fputc('"', out);
-            for (const char *p = c; *p; p++) {
-                if (*p == '"')
-                    fputc('"', out);
-                fputc(*p, out);
-            }
-            fputc('"', out);
-        } else {
-            fputs(c, out);
-        }
-    }
-    fputs("\r\n", out);
-}
-
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
 ts_status ts__json_line(FILE *out, json_object *o, ts_err *err)
@@ -187,69 +186,6 @@ ts_status ts__json_line(FILE *out, json_object *o, ts_err *err)
     fputc('\n', out);
     json_object_put(o);
     return TS_OK;
-}
-
-json_object *ts__json_array(const char *text)
-{
-    json_object *v = text ? json_tokener_parse(text) : NULL;
-    if (v && json_object_is_type(v, json_type_array))
-        return v;
-    json_object_put(v);
-    return json_object_new_array();
-}
-
-json_object *ts__json_ids(const char *text)
-{
-    json_object *src = ts__json_array(text);
-    json_object *ids = json_object_new_array();
-    if (!src || !ids) {
-        json_object_put(src);
-        json_object_put(ids);
-        return NULL;
-    }
-    size_t n = json_object_array_length(src);
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(src, i), *id = NULL;
-        if (json_object_is_type(e, json_type_string))
-            id = e;
-        else if (json_object_is_type(e, json_type_object))
-            json_object_object_get_ex(e, "id", &id);
-        if (id && json_object_array_add(ids, json_object_get(id)) != 0) {
-            json_object_put(id);
-            json_object_put(ids);
-            ids = NULL;
-            break;
-        }
-    }
-    json_object_put(src);
-    return ids;
-}
-
-const char *ts__ids_join(ts_arena *a, const char *text, const char *sep)
-{
-    json_object *ids = ts__json_ids(text);
-    if (!ids)
-        return NULL;
-    size_t n = json_object_array_length(ids), total = 1, seplen = strlen(sep);
-    for (size_t i = 0; i < n; i++)
-        total += strlen(json_object_get_string(json_object_array_get_idx(ids, i))) + seplen;
-    char *out = ts_arena_alloc(a, total);
-    if (out) {
-        char *w = out;
-        for (size_t i = 0; i < n; i++) {
-            const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
-            if (i) {
-                memcpy(w, sep, seplen);
-                w += seplen;
-            }
-            size_t len = strlen(id);
-            memcpy(w, id, len);
-            w += len;
-        }
-        *w = '\0';
-    }
-    json_object_put(ids);
-    return out;
 }
 
 json_object *ts__json_str(const char *s)

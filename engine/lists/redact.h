@@ -7,7 +7,11 @@
 #define TS_LISTS_REDACT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 
+#include "triscreen/arena.h"
+#include "triscreen/lists.h"
 #include "triscreen/store.h"
 
 /* How a member outside the reader's scopes shows in evidence (TS_REVEAL_COUNT) */
@@ -33,5 +37,46 @@ json_object *ts__redact_alert_rules(const char *rules, const char *headline, con
  * not (TS_REVEAL_COUNT, when there are any); no "members". A headline stored before
  * members were kept shows no circle to a scoped reader. NULL text → NULL. */
 json_object *ts__redact_headline_text(const char *json, const ts_reader *r);
+
+/* ---- typed ------------------------------------------------------------------------------- */
+
+/* One piece of stored evidence: plain text, or the text naming a circle member with the
+ * member's group cell. */
+typedef struct ts__evidence_part {
+    const char *text;
+    const char *grid; /* member parts: the member's cell ("" unknown); NULL for plain text */
+} ts__evidence_part;
+
+/* A stored reason as parsed: the evidence as stored and its parts. */
+typedef struct ts__stored_reason {
+    const char *id, *evidence; /* NULL when absent */
+    bool bare;                 /* a bare id string */
+    const ts__evidence_part *parts;
+    size_t n_parts;
+    bool has_parts; /* a "parts" array was stored (possibly empty) */
+} ts__stored_reason;
+
+/* Parses a stored reasons array text ([{"id","evidence"[,"parts"]}] or ["id"]; NULL or
+ * unreadable text gives none) into arena. TS_NOMEM. */
+ts_status ts__reasons_parse(const char *json, ts_arena *a, ts__stored_reason **out,
+                            size_t *n) TS_MUST_CHECK;
+/* The evidence of sr as reader r reads it (NULL r: as stored), in arena; *out NULL when
+ * sr has none. TS_NOMEM. */
+ts_status ts__redact_evidence(const ts__stored_reason *sr, const ts_reader *r, ts_arena *a,
+                              const char **out) TS_MUST_CHECK;
+/* Stored reasons text → typed reasons for r (NULL = unscoped), in arena. withhold: every
+ * evidence present becomes TS_REDACT_WITHHELD (see ts__redact_alert_rules). TS_NOMEM. */
+ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool withhold, ts_arena *a,
+                                   const ts_reason **out, size_t *n) TS_MUST_CHECK;
+/* The alert rules of ts__redact_alert_rules, typed. */
+ts_status ts__redact_alert_rules_typed(const char *rules, const char *headline, const ts_reader *r,
+                                       ts_arena *a, const ts_reason **out, size_t *n) TS_MUST_CHECK;
+/* The ids of a stored array: ["id"] or [{"id",...}] → ids, in arena. TS_NOMEM. */
+ts_status ts__reason_ids(const char *json, ts_arena *a, const char *const **out,
+                         size_t *n) TS_MUST_CHECK;
+/* The headline of ts__redact_headline_text as JSON text in arena (*out NULL for NULL
+ * json). TS_NOMEM. */
+ts_status ts__redact_headline_json(const char *json, const ts_reader *r, ts_arena *a,
+                                   const char **out) TS_MUST_CHECK;
 
 #endif

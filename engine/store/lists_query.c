@@ -45,6 +45,12 @@ done:
     return rc;
 }
 
+/* The scope as part of the SQL: `cells` binds a JSON array of the codes of every cell in
+ * the reader's scope (the scope cells and all cells under them), or NULL for no scope.
+ * A grid that is NULL or not one of them is out of scope, so its row is never read. */
+#define IN_SCOPE(grid, cells)                                                                      \
+    "(" cells " IS NULL OR coalesce(" grid " IN (SELECT value FROM json_each(" cells ")), 0))"
+
 /* ---- list members --------------------------------------------------------------------- */
 
 #define MEMBER_COLS                                                                                \
@@ -80,30 +86,31 @@ static ts_status member_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return c->fn(c->ud, &m, err);
 }
 
-ts_status ts__lq_members(ts_store *s, const char *colour, const char *grid_prefix,
+ts_status ts__lq_members(ts_store *s, const char *colour, const char *scope_cells,
                          ts__lq_member_fn fn, void *ud, ts_err *err)
 {
     static const char sql[] =
         "SELECT " MEMBER_COLS " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
         " WHERE m.colour IN ('red', 'yellow', 'blue') AND (?1 IS NULL OR m.colour = ?1)"
-        " AND (?2 IS NULL OR substr(p.grid, 1, length(?2)) = ?2)"
-        " ORDER BY CASE m.colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
-        " p.grid, m.person";
+        " AND " IN_SCOPE(
+            "p.grid",
+            "?2") " ORDER BY CASE m.colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
+                  " p.grid, m.person";
     member_ctx c = {fn, ud};
-    const char *params[] = {colour, grid_prefix};
+    const char *params[] = {colour, scope_cells};
     return query(s, "read lists", sql, params, 2, member_row, &c, err);
 }
 
-ts_status ts__lq_due(ts_store *s, const char *now, const char *grid_prefix, ts__lq_member_fn fn,
+ts_status ts__lq_due(ts_store *s, const char *now, const char *scope_cells, ts__lq_member_fn fn,
                      void *ud, ts_err *err)
 {
     static const char sql[] =
         "SELECT " MEMBER_COLS " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
         " WHERE m.colour IN ('red', 'yellow', 'blue') AND m.next_review IS NOT NULL"
-        " AND m.next_review <= ?1 AND (?2 IS NULL OR substr(p.grid, 1, length(?2)) = ?2)"
-        " ORDER BY m.next_review, p.grid, m.person";
+        " AND m.next_review <= ?1 AND " IN_SCOPE("p.grid",
+                                                 "?2") " ORDER BY m.next_review, p.grid, m.person";
     member_ctx c = {fn, ud};
-    const char *params[] = {now, grid_prefix};
+    const char *params[] = {now, scope_cells};
     return query(s, "read due reviews", sql, params, 2, member_row, &c, err);
 }
 
@@ -266,7 +273,7 @@ static ts_status ledger_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return c->fn(c->ud, &l, err);
 }
 
-ts_status ts__lq_ledger_latest(ts_store *s, const char *grid_prefix, bool suspects,
+ts_status ts__lq_ledger_latest(ts_store *s, const char *scope_cells, bool suspects,
                                ts__lq_ledger_fn fn, void *ud, ts_err *err)
 {
     /* SQLite: with a single max() aggregate, the bare columns come from the row holding
@@ -277,11 +284,10 @@ ts_status ts__lq_ledger_latest(ts_store *s, const char *grid_prefix, bool suspec
         "  FROM ledger l WHERE l.run IN"
         "  (SELECT id FROM runs WHERE pass = 'full' AND status = 'done')"
         "  GROUP BY l.person) x JOIN runs r ON r.id = x.run"
-        " WHERE (?1 IS NULL OR substr(x.grid, 1, length(?1)) = ?1)"
-        " AND (?2 IS NULL OR x.suspect <> 0)"
-        " ORDER BY x.grid, x.person";
+        " WHERE " IN_SCOPE("x.grid", "?1") " AND (?2 IS NULL OR x.suspect <> 0)"
+                                           " ORDER BY x.grid, x.person";
     ledger_ctx c = {fn, ud};
-    const char *params[] = {grid_prefix, suspects ? "1" : NULL};
+    const char *params[] = {scope_cells, suspects ? "1" : NULL};
     return query(s, "read ledger", sql, params, 2, ledger_row, &c, err);
 }
 
@@ -331,7 +337,7 @@ typedef struct cb_ctx {
         ts__lq_review_fn review;
         ts__lq_alert_fn alert;
         ts__lq_alert_event_fn alert_event;
-        ts__lq_relation_fn relation;
+        ts__lq_circle_fn circle;
     } fn;
     void *ud;
 } cb_ctx;
@@ -444,34 +450,134 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
 /* ---- circle -----------------------------------------------------------------------------------
  */
 
-static ts_status relation_row(void *ctx, sqlite3_stmt *st, ts_err *err)
+/* The circle of ?1 (the person), capped at ?3 persons per depth: r1 its relations in
+ * both directions (a relation pending for a person is not part of that person's circle),
+ * d1 the first ?3 related persons by id, r2 their relations, c2 the first ?3 of those
+ * (by via, other, kind) that are neither the person nor at depth 1. vis holds each
+ * depth-2 person once, through its first depth-1 person by id. ?2: the reader's cells. */
+#define CIRCLE_CTE                                                                                 \
+    "WITH r1(other, kind) AS ("                                                                    \
+    " SELECT b, kind FROM relations WHERE a = ?1 AND (pending_for IS NULL OR pending_for <> ?1)"   \
+    " UNION SELECT a, kind FROM relations WHERE b = ?1"                                            \
+    "  AND (pending_for IS NULL OR pending_for <> ?1)),"                                           \
+    " d1(other) AS (SELECT DISTINCT other FROM r1 WHERE other <> ?1 ORDER BY other"                \
+    "  LIMIT CAST(?3 AS INTEGER)),"                                                                \
+    " r2(via, other, kind) AS ("                                                                   \
+    "  SELECT d1.other, r.b, r.kind FROM d1 JOIN relations r ON r.a = d1.other"                    \
+    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)"                                  \
+    "  UNION SELECT d1.other, r.a, r.kind FROM d1 JOIN relations r ON r.b = d1.other"              \
+    "   AND (r.pending_for IS NULL OR r.pending_for <> d1.other)),"                                \
+    " c2(via, other, kind) AS (SELECT via, other, kind FROM r2 WHERE other <> ?1"                  \
+    "  AND other NOT IN (SELECT other FROM d1) ORDER BY via, other, kind"                          \
+    "  LIMIT CAST(?3 AS INTEGER)),"                                                                \
+    " vis(distance, via, other, kind) AS ("                                                        \
+    "  SELECT 1, NULL, r1.other, r1.kind FROM r1 JOIN d1 ON d1.other = r1.other"                   \
+    "  UNION ALL SELECT 2, c2.via, c2.other, c2.kind FROM c2"                                      \
+    "   WHERE c2.via = (SELECT min(x.via) FROM c2 x WHERE x.other = c2.other))"
+
+static ts_status circle_row(void *ctx, sqlite3_stmt *st, ts_err *err)
 {
     cb_ctx *c = ctx;
-    ts__lq_relation r;
-    r.other = txt(st, 0);
-    r.kind = txt(st, 1);
-    r.stored = sqlite3_column_int(st, 2) != 0;
-    r.name = txt(st, 3);
-    r.grid = txt(st, 4);
-    r.colour = txt(st, 5);
-    return c->fn.relation(c->ud, &r, err);
+    ts__lq_circle_row r;
+    r.distance = sqlite3_column_int(st, 0);
+    r.via = txt(st, 1);
+    r.other = txt(st, 2);
+    r.kind = txt(st, 3);
+    r.stored = sqlite3_column_int(st, 4) != 0;
+    r.name = txt(st, 5);
+    r.grid = txt(st, 6);
+    r.colour = txt(st, 7);
+    r.via_visible = sqlite3_column_int(st, 8) != 0;
+    return c->fn.circle(c->ud, &r, err);
 }
 
-ts_status ts__lq_relations_of(ts_store *s, const char *person, ts__lq_relation_fn fn, void *ud,
-                              ts_err *err)
+ts_status ts__lq_circle(ts_store *s, const char *person, const char *reader_cells, size_t cap,
+                        ts__lq_circle_fn fn, void *ud, ts_err *err)
 {
-    /* relations are stored once per unordered pair (a < b): read both directions */
+    static const char sql[] = CIRCLE_CTE
+        " SELECT v.distance, v.via, v.other, v.kind, p.id IS NOT NULL, p.name, p.grid,"
+        " m.colour, " IN_SCOPE("(SELECT grid FROM persons WHERE id = v.via)",
+                               "?2") " FROM vis v LEFT JOIN persons p ON p.id = v.other"
+                                     " LEFT JOIN list_members m ON m.person = v.other"
+                                     "  AND m.colour IN ('red', 'yellow', 'blue')"
+                                     " WHERE " IN_SCOPE(
+                                         "p.grid", "?2") " ORDER BY v.distance, v.other, v.kind";
+    cb_ctx c = {.fn.circle = fn, .ud = ud};
+    char num[32];
+    snprintf(num, sizeof num, "%zu", cap);
+    const char *params[] = {person, reader_cells, num};
+    return query(s, "read circle", sql, params, 3, circle_row, &c, err);
+}
+
+typedef struct circle_info_ctx {
+    int64_t outside;
+    int highest;
+    bool truncated;
+} circle_info_ctx;
+
+static ts_status circle_outside_row(void *ctx, sqlite3_stmt *st, ts_err *err)
+{
+    circle_info_ctx *c = ctx;
+    c->outside = sqlite3_column_int64(st, 0);
+    c->highest = sqlite3_column_int(st, 1);
+    return TS_OK;
+}
+
+ts_status ts__lq_circle_outside(ts_store *s, const char *person, const char *reader_cells,
+                                size_t cap, int64_t *relatives, int *highest, ts_err *err)
+{
+    /* only a count and the highest colour leave the database */
     static const char sql[] =
-        "SELECT x.other, x.kind, p.id IS NOT NULL, p.name, p.grid, m.colour FROM"
-        " (SELECT b AS other, kind FROM relations WHERE a = ?1"
-        "   AND (pending_for IS NULL OR pending_for <> ?1)"
-        "  UNION SELECT a AS other, kind FROM relations WHERE b = ?1"
-        "   AND (pending_for IS NULL OR pending_for <> ?1)) x"
-        " LEFT JOIN persons p ON p.id = x.other"
-        " LEFT JOIN list_members m ON m.person = x.other"
-        "  AND m.colour IN ('red', 'yellow', 'blue')"
-        " ORDER BY x.other, x.kind";
-    cb_ctx c = {.fn.relation = fn, .ud = ud};
-    const char *params[] = {person};
-    return query(s, "read relations", sql, params, 1, relation_row, &c, err);
+        CIRCLE_CTE " SELECT count(DISTINCT v.other), coalesce(max(CASE m.colour WHEN 'red' THEN 3"
+                   " WHEN 'yellow' THEN 2 WHEN 'blue' THEN 1 ELSE 0 END), 0)"
+                   " FROM vis v LEFT JOIN persons p ON p.id = v.other"
+                   " LEFT JOIN list_members m ON m.person = v.other"
+                   " WHERE NOT " IN_SCOPE("p.grid", "?2");
+    circle_info_ctx c = {0, 0, false};
+    char num[32];
+    snprintf(num, sizeof num, "%zu", cap);
+    const char *params[] = {person, reader_cells, num};
+    ts_status rc =
+        query(s, "read circle outside scope", sql, params, 3, circle_outside_row, &c, err);
+    if (rc == TS_OK) {
+        *relatives = c.outside;
+        *highest = c.highest;
+    }
+    return rc;
+}
+
+static ts_status truncated_row(void *ctx, sqlite3_stmt *st, ts_err *err)
+{
+    *(bool *)ctx = sqlite3_column_int(st, 0) != 0;
+    return TS_OK;
+}
+
+ts_status ts__lq_circle_truncated(ts_store *s, const char *person, size_t cap, bool *truncated,
+                                  ts_err *err)
+{
+    static const char sql[] =
+        CIRCLE_CTE " SELECT (SELECT count(DISTINCT other) FROM r1 WHERE other <> ?1)"
+                   "  > CAST(?3 AS INTEGER) OR (SELECT count(*) FROM r2 WHERE other <> ?1"
+                   "  AND other NOT IN (SELECT other FROM d1)) > CAST(?3 AS INTEGER)";
+    bool t = false;
+    char num[32];
+    snprintf(num, sizeof num, "%zu", cap);
+    const char *params[] = {person, NULL, num};
+    ts_status rc = query(s, "read circle size", sql, params, 3, truncated_row, &t, err);
+    if (rc == TS_OK)
+        *truncated = t;
+    return rc;
+}
+
+ts_status ts__lq_person_visible(ts_store *s, const char *id, const char *reader_cells,
+                                bool *visible, ts_err *err)
+{
+    bool found = false;
+    const char *params[] = {id, reader_cells};
+    ts_status rc =
+        query(s, "read person", "SELECT 1 FROM persons WHERE id = ?1 AND " IN_SCOPE("grid", "?2"),
+              params, 2, exists_row, &found, err);
+    if (rc == TS_OK)
+        *visible = found;
+    return rc;
 }

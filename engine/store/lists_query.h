@@ -27,13 +27,18 @@ typedef struct ts__lq_member {
 } ts__lq_member;
 typedef ts_status (*ts__lq_member_fn)(void *ud, const ts__lq_member *m, ts_err *err);
 
-/* Listed members (colour red, yellow or blue), only `colour` when non-NULL, only grids
- * starting with grid_prefix when non-NULL; ordered red → yellow → blue, grid, person. */
-ts_status ts__lq_members(ts_store *s, const char *colour, const char *grid_prefix,
+/* Scopes: scope_cells is a JSON array text of the codes of every cell in scope (the scope
+ * cells and all cells under them; triscreen/lists.h builds it from the grid), bound into
+ * the SQL so a row outside it is never read; NULL = no scope (everything, including
+ * persons not stored). */
+
+/* Listed members (colour red, yellow or blue), only `colour` when non-NULL, only persons
+ * in scope_cells; ordered red → yellow → blue, grid, person. */
+ts_status ts__lq_members(ts_store *s, const char *colour, const char *scope_cells,
                          ts__lq_member_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
-/* Listed members whose next_review is on or before now, grids by prefix as above;
- * ordered next_review, grid, person. */
-ts_status ts__lq_due(ts_store *s, const char *now, const char *grid_prefix, ts__lq_member_fn fn,
+/* Listed members whose next_review is on or before now, in scope_cells; ordered
+ * next_review, grid, person. */
+ts_status ts__lq_due(ts_store *s, const char *now, const char *scope_cells, ts__lq_member_fn fn,
                      void *ud, ts_err *err) TS_MUST_CHECK;
 /* The list_members row of person, whatever its colour, copied into arena; *found false
  * (and *out untouched) when there is none. */
@@ -76,9 +81,9 @@ typedef struct ts__lq_ledger {
 typedef ts_status (*ts__lq_ledger_fn)(void *ud, const ts__lq_ledger *l, ts_err *err);
 
 /* Per person, the ledger row of the latest full run (highest run among runs with
- * pass 'full' and status 'done'); grids by prefix; only suspects when asked; ordered
+ * pass 'full' and status 'done') in scope_cells; only suspects when asked; ordered
  * grid, person. */
-ts_status ts__lq_ledger_latest(ts_store *s, const char *grid_prefix, bool suspects,
+ts_status ts__lq_ledger_latest(ts_store *s, const char *scope_cells, bool suspects,
                                ts__lq_ledger_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
 /* Every ledger row of person from completed runs, oldest run first. */
 ts_status ts__lq_ledger_of(ts_store *s, const char *person, ts__lq_ledger_fn fn, void *ud,
@@ -125,15 +130,37 @@ ts_status ts__lq_alert_history(ts_store *s, int64_t cursor, ts__lq_alert_event_f
 
 /* ---- circle ----------------------------------------------------------------------------- */
 
-typedef struct ts__lq_relation {
+/* One visible row of a circle: a related person (distance 1) or a relation of one
+ * (distance 2, through `via`), one row per relation kind. */
+typedef struct ts__lq_circle_row {
+    int distance;
+    const char *via;  /* the depth-1 person (distance 2), else NULL */
+    bool via_visible; /* the reader may see via */
     const char *other, *kind;
     bool stored;             /* false: the related person is not imported (pending) */
     const char *name, *grid; /* NULL when pending */
-    const char *colour;      /* list_members.colour; NULL when not on the lists */
-} ts__lq_relation;
-typedef ts_status (*ts__lq_relation_fn)(void *ud, const ts__lq_relation *r, ts_err *err);
-/* The relations of person in both directions, ordered by other id, then kind. */
-ts_status ts__lq_relations_of(ts_store *s, const char *person, ts__lq_relation_fn fn, void *ud,
-                              ts_err *err) TS_MUST_CHECK;
+    const char *colour;      /* list_members.colour red/yellow/blue; NULL when not listed */
+} ts__lq_circle_row;
+typedef ts_status (*ts__lq_circle_fn)(void *ud, const ts__lq_circle_row *r, ts_err *err);
+
+/* The circle of person for a reader whose cells are reader_cells (as for the lists; NULL =
+ * unscoped): depth 1 (its relations in both directions, the first `cap` persons by id)
+ * and depth 2 (their relations without the person and the depth-1 persons, the first
+ * `cap` rows by via, other, kind; each person once, through its first depth-1 person
+ * by id). Only persons the reader may see are returned, ordered distance, other, kind;
+ * a pending person is seen only by an unscoped reader. */
+ts_status ts__lq_circle(ts_store *s, const char *person, const char *reader_cells, size_t cap,
+                        ts__lq_circle_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* The members of that circle the reader may not see, counted in SQL: how many and the
+ * highest colour among them (0 none, 1 blue, 2 yellow, 3 red). */
+ts_status ts__lq_circle_outside(ts_store *s, const char *person, const char *reader_cells,
+                                size_t cap, int64_t *relatives, int *highest,
+                                ts_err *err) TS_MUST_CHECK;
+/* *truncated true when either depth of the circle had more than cap persons (rows). */
+ts_status ts__lq_circle_truncated(ts_store *s, const char *person, size_t cap, bool *truncated,
+                                  ts_err *err) TS_MUST_CHECK;
+/* *visible true when a person id is stored and reader_cells (NULL = all) covers its cell. */
+ts_status ts__lq_person_visible(ts_store *s, const char *id, const char *reader_cells,
+                                bool *visible, ts_err *err) TS_MUST_CHECK;
 
 #endif

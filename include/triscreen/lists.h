@@ -1,6 +1,6 @@
 /* triscreen/lists.h — the red/yellow/blue lists as stored: membership, transitions,
  * manual overrides from reviews, the review schedule, and the read side used by the
- * CLI and the service (lists, ledger, dossier, due).
+ * CLI and the service (typed queries for lists, ledger, dossier, due).
  *
  * Stored semantics (engine/store/schema.c):
  *  - list_members: one row per listed person. `colour` is the effective colour (an
@@ -23,38 +23,186 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "triscreen/arena.h"
 #include "triscreen/grid.h"
+#include "triscreen/record.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/status.h"
 #include "triscreen/store.h"
 
 typedef enum { TS_OUT_TABLE = 0, TS_OUT_JSONL, TS_OUT_CSV, TS_OUT_TEXT, TS_OUT_JSON } ts_out_format;
 
-/* `triscreen lists`: members filtered by colour (NONE = all) and scope (NULL = all),
- * ordered red → yellow → blue, then grid, then person id. JSONL shape per DESIGN.md:
- * {"person","colour","grid","score","since","rules":[ids]}. */
-ts_status ts_lists_print(ts_store *s, const ts_grid *g, ts_colour colour, const ts_cell *scope,
-                         ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
+/* ---- the read side: typed queries ----------------------------------------------------
+ *
+ * Queries return typed rows; nothing here prints (the renderers are engine/render, used by
+ * the CLI and the service). Scope is part of the SQL: a query takes the reader's scope
+ * (a ts_cell for the lists, a ts_reader for the dossier) and the database returns only
+ * rows of persons whose group cell lies in it, so an out-of-scope row is never read.
+ * Row callbacks receive rows whose strings and arrays are valid only during the call
+ * (copy what you keep); a callback returning anything but TS_OK stops the query and its
+ * status is returned. Borrowed parameters. TS_STORE/TS_BUSY from the database,
+ * TS_NOMEM. Thread-safe for distinct stores. */
 
-/* `triscreen ledger`: the latest full run's ledger rows in scope (suspects only when
- * asked): {"person","grid","suspect","gaps":[ids],"rules":[ids],"run"}. */
-ts_status ts_ledger_print(ts_store *s, const ts_grid *g, const ts_cell *scope, bool suspects,
-                          ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
+/* A fired rule behind a colour, with its evidence as the reader may read it (stored
+ * evidence parts naming a person outside the reader's scope are rendered as
+ * TS_REDACT_OUTSIDE text, or the evidence withheld, see ts_reader). */
+typedef struct ts_reason {
+    const char *id;       /* NULL when the stored reason has none */
+    const char *evidence; /* NULL when the stored reason has none */
+    bool bare;            /* stored as a bare id string: id only */
+} ts_reason;
 
-/* `triscreen dossier`: record, events, ledger history, list history with reasons, the
- * circle (depth 1 and 2, each with relation and colour), reviews, alerts. TEXT or
- * JSON. TS_NOTFOUND for an unknown person. */
-ts_status ts_dossier_print(ts_store *s, const ts_grid *g, const char *person_id, ts_out_format fmt,
-                           FILE *out, ts_err *err) TS_MUST_CHECK;
-/* The dossier as `reader` may see it (NULL = unscoped, as ts_dossier_print; see
- * ts_reader): the record's relations, the circle (and links through it) keep only the
- * persons the reader may see — "circle_outside_scope":{"relatives","highest"} counts the
- * others when reader->reveal is TS_REVEAL_COUNT — and every evidence and alert headline
- * is rendered for the reader from its stored parts. The caller checks that the reader
- * may see the person itself. */
-ts_status ts_dossier_print_for(ts_store *s, const ts_grid *g, const char *person_id,
-                               const ts_reader *reader, ts_out_format fmt, FILE *out,
-                               ts_err *err) TS_MUST_CHECK;
+/* One list member (`triscreen lists`). */
+typedef struct ts_list_entry {
+    const char *person;
+    ts_colour colour; /* red, yellow or blue */
+    const char *grid; /* NULL when the person record is not stored */
+    int64_t score;
+    const char *since, *next_review; /* "YYYY-MM-DD"; NULL when none */
+    const char *override_colour;     /* NULL = no override; "none" = kept off the lists */
+    const char *override_by;
+    const ts_reason *rules; /* the stored reasons, unredacted (ids are what is shown) */
+    size_t n_rules;
+} ts_list_entry;
+typedef ts_status (*ts_list_entry_fn)(void *ud, const ts_list_entry *e, ts_err *err);
+
+/* Members of the lists, only `colour` (NONE = all), only persons in scope (NULL = all,
+ * including members whose record is not stored), ordered red → yellow → blue, then
+ * grid, then person id. */
+ts_status ts_lists_query(ts_store *s, const ts_grid *g, ts_colour colour, const ts_cell *scope,
+                         ts_list_entry_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+
+/* One ledger row of the latest full run (`triscreen ledger`). */
+typedef struct ts_ledger_entry {
+    const char *person, *grid;
+    bool suspect;
+    int64_t run;
+    const char *const *gaps; /* ids of the gaps */
+    size_t n_gaps;
+    const ts_reason *rules; /* unredacted */
+    size_t n_rules;
+} ts_ledger_entry;
+typedef ts_status (*ts_ledger_entry_fn)(void *ud, const ts_ledger_entry *e, ts_err *err);
+
+/* Per person in scope, the ledger row of the latest full run with status done (only
+ * suspects when asked), ordered grid, person id. */
+ts_status ts_ledger_query(ts_store *s, const ts_grid *g, const ts_cell *scope, bool suspects,
+                          ts_ledger_entry_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+
+/* One review that is due (`triscreen due`). */
+typedef struct ts_due_entry {
+    const char *person;
+    ts_colour colour;
+    const char *grid; /* NULL when the person record is not stored */
+    const char *next_review;
+    int64_t overdue_days; /* now - next_review */
+} ts_due_entry;
+typedef ts_status (*ts_due_entry_fn)(void *ud, const ts_due_entry *e, ts_err *err);
+
+/* Listed persons in scope whose next review is on or before now ("YYYY-MM-DD", else
+ * TS_USAGE), oldest first, then grid, then person id. */
+ts_status ts_due_query(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
+                       ts_due_entry_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+
+/* ---- the dossier ------------------------------------------------------------------------ */
+
+typedef struct ts_dossier_list {
+    const char *colour;        /* effective colour; NULL when off the lists */
+    const char *engine_colour; /* NULL when the engine decided none */
+    int64_t score, run;        /* run 0 = none */
+    const char *since, *next_review;
+    const char *override_colour; /* NULL = no override */
+    const char *override_until, *override_by;
+    const ts_reason *reasons;
+    size_t n_reasons;
+} ts_dossier_list;
+
+typedef struct ts_dossier_ledger {
+    int64_t run;
+    const char *now, *grid;
+    bool suspect;
+    const char *const *gaps;
+    size_t n_gaps;
+    const ts_reason *rules;
+    size_t n_rules;
+} ts_dossier_ledger;
+
+typedef struct ts_dossier_change {
+    const char *at;
+    int64_t run;           /* 0 = a human action */
+    const char *from, *to; /* NULL = off the lists */
+    int64_t score;         /* -1 when none */
+    const char *actor;
+    const ts_reason *reasons;
+    size_t n_reasons;
+} ts_dossier_change;
+
+typedef struct ts_dossier_relative {
+    const char *person;
+    int distance;         /* 1 or 2 */
+    const char *relation; /* the relation kinds joined with "," */
+    const char *via;      /* distance 2: the depth-1 person, NULL when the reader may not see it */
+    bool pending;         /* not imported: no record */
+    const char *name, *grid;
+    const char *colour; /* red/yellow/blue, NULL when not listed */
+} ts_dossier_relative;
+
+typedef struct ts_dossier_review {
+    const char *now, *at, *by, *outcome, *colour, *until, *note;
+} ts_dossier_review;
+
+typedef struct ts_dossier_alert_event {
+    const char *status, *by, *at, *note;
+} ts_dossier_alert_event;
+
+typedef struct ts_dossier_alert {
+    int64_t cursor, run; /* run 0 = none */
+    const char *kind, *grid, *colour;
+    const char *headline; /* the headline's JSON text rendered for the reader, or NULL */
+    const ts_reason *rules;
+    size_t n_rules;
+    const char *const *route;
+    size_t n_route;
+    const char *created, *status;
+    const ts_dossier_alert_event *history;
+    size_t n_history;
+} ts_dossier_alert;
+
+/* Everything known about one person, as one reader may see it. */
+typedef struct ts_dossier {
+    ts_person record;    /* with its events (as stored); relations: those the reader sees */
+    const ts_cell *cell; /* the person's group cell in g, NULL when unknown */
+    const char *village, *town;
+    int suspect; /* latest suspect mark: -1 never screened, 0, 1 */
+    int64_t suspect_run;
+    const ts_dossier_list *list;     /* NULL when the person has no list row */
+    const ts_dossier_ledger *ledger; /* every ledger row of completed runs, oldest first */
+    size_t n_ledger;
+    const ts_dossier_change *history; /* list transitions, in order */
+    size_t n_history;
+    const ts_dossier_relative *circle; /* depth 1 then depth 2, each by person id */
+    size_t n_circle;
+    bool circle_truncated; /* a depth had more than TS_LIMIT_CIRCLE persons */
+    bool has_outside;      /* reader->reveal is TS_REVEAL_COUNT and some are out of scope */
+    int64_t outside_relatives;
+    ts_colour outside_highest;
+    const ts_dossier_review *reviews;
+    size_t n_reviews;
+    const ts_dossier_alert *alerts; /* by cursor */
+    size_t n_alerts;
+} ts_dossier;
+
+/* Loads the dossier of person_id for `reader` (NULL = unscoped, the county desk) into
+ * arena (everything in *out lives there; the caller releases the arena; g must outlive
+ * *out). For a scoped reader the record's relations and the circle keep only the persons
+ * the reader may see, selected in SQL; the others of the circle are counted in SQL (count
+ * and highest colour, has_outside) when reader->reveal is TS_REVEAL_COUNT and not at all
+ * for TS_REVEAL_NONE; every evidence and alert headline is rendered for the reader from
+ * its stored parts. The caller checks that the reader may see the person itself.
+ * TS_USAGE for an empty id, TS_NOTFOUND for an unknown person. */
+ts_status ts_dossier_load(ts_store *s, const ts_grid *g, const char *person_id,
+                          const ts_reader *reader, ts_arena *arena, ts_dossier *out,
+                          ts_err *err) TS_MUST_CHECK;
 
 /* ts_review_outcome (confirm, lower, raise, clear): triscreen/vocab.h. */
 
@@ -76,11 +224,6 @@ typedef struct ts_review {
  * outcome is not raise), TS_INVALID (lower to a colour not lower, raise to one not
  * higher, missing note/colour). */
 ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err) TS_MUST_CHECK;
-
-/* `triscreen due`: listed persons in scope whose next review is on or before now,
- * oldest first: {"person","colour","grid","next_review","overdue_days"}. */
-ts_status ts_lists_print_due(ts_store *s, const ts_grid *g, const ts_cell *scope, const char *now,
-                             ts_out_format fmt, FILE *out, ts_err *err) TS_MUST_CHECK;
 
 /* `triscreen report`: see triscreen/report.h (typed aggregates, rendered by the front ends). */
 

@@ -21,6 +21,7 @@
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
 #include "triscreen/store.h"
+#include "render/render_lists.h"
 
 typedef struct fixture {
     char dir[64];
@@ -189,27 +190,56 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- capture ------------------------------------------------------------------------- */
+/* ---- query → render ------------------------------------------------------------------ */
 
-typedef struct capture {
-    char *buf;
-    size_t len;
-    FILE *f;
-} capture;
+typedef struct sink {
+    ts__rows_render *r;
+} sink;
 
-static FILE *cap_open(capture *c)
+static ts_status list_cb(void *ud, const ts_list_entry *e, ts_err *err)
 {
-    memset(c, 0, sizeof *c);
-    c->f = open_memstream(&c->buf, &c->len);
-    assert_non_null(c->f);
-    return c->f;
+    return ts__render_list_entry(((sink *)ud)->r, e, err);
 }
 
-static const char *cap_close(capture *c)
+static ts_status ledger_cb(void *ud, const ts_ledger_entry *e, ts_err *err)
 {
-    fclose(c->f);
-    c->f = NULL;
-    return c->buf;
+    return ts__render_ledger_entry(((sink *)ud)->r, e, err);
+}
+
+static ts_status due_cb(void *ud, const ts_due_entry *e, ts_err *err)
+{
+    return ts__render_due_entry(((sink *)ud)->r, e, err);
+}
+
+/* Runs one of the three row queries into a renderer of fmt; the text (malloc'd). */
+typedef enum { Q_LISTS, Q_LEDGER, Q_DUE } query_kind;
+typedef struct query_args {
+    ts_colour colour;
+    const ts_cell *scope;
+    bool suspects;
+    const char *now;
+} query_args;
+
+static ts_status rows(fixture *f, query_kind q, const query_args *a, ts_out_format fmt, char **out,
+                      ts_err *err)
+{
+    static const ts__rows_kind kinds[] = {TS__ROWS_LISTS, TS__ROWS_LEDGER, TS__ROWS_DUE};
+    ts_buf b;
+    ts_buf_init(&b, 1u << 20);
+    sink k = {NULL};
+    ts_status rc = ts__render_rows_new(kinds[q], fmt, &b, &k.r, err);
+    if (rc == TS_OK && q == Q_LISTS)
+        rc = ts_lists_query(f->s, f->g, a->colour, a->scope, list_cb, &k, err);
+    else if (rc == TS_OK && q == Q_LEDGER)
+        rc = ts_ledger_query(f->s, f->g, a->scope, a->suspects, ledger_cb, &k, err);
+    else if (rc == TS_OK)
+        rc = ts_due_query(f->s, f->g, a->scope, a->now, due_cb, &k, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_finish(k.r, err);
+    ts__render_rows_free(k.r);
+    *out = strdup(ts_buf_str(&b));
+    ts_buf_release(&b);
+    return rc;
 }
 
 static const ts_cell *scope_of(fixture *f, const char *code)
@@ -222,16 +252,15 @@ static const ts_cell *scope_of(fixture *f, const char *code)
 
 static char *lists_out(fixture *f, ts_colour colour, const char *scope, ts_out_format fmt)
 {
-    capture c;
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_lists_print(f->s, f->g, colour, scope ? scope_of(f, scope) : NULL, fmt,
-                                  cap_open(&c), &err);
-    cap_close(&c);
+    query_args a = {.colour = colour, .scope = scope ? scope_of(f, scope) : NULL};
+    char *out = NULL;
+    ts_status rc = rows(f, Q_LISTS, &a, fmt, &out, &err);
     if (rc != TS_OK)
         print_error("lists: %s %s\n", err.where, err.msg);
     assert_int_equal(rc, TS_OK);
-    return c.buf;
+    return out;
 }
 
 /* The "person" values of a JSONL text, joined with spaces. */
@@ -301,25 +330,22 @@ static void test_lists_table_and_csv(void **state)
                              "yellow  P2      T01-V01-G02  45     2026-11-10  2026-12-10  r.c\n");
     free(out);
     ts_err err;
-    capture c;
-    assert_int_equal(
-        ts_lists_print(f->s, f->g, TS_COLOUR_NONE, NULL, TS_OUT_JSON, cap_open(&c), &err),
-        TS_USAGE);
-    free((char *)cap_close(&c));
+    query_args a = {.colour = TS_COLOUR_NONE};
+    assert_int_equal(rows(f, Q_LISTS, &a, TS_OUT_JSON, &out, &err), TS_USAGE);
+    assert_string_equal(out, "");
+    free(out);
 }
 
 /* ---- ledger ----------------------------------------------------------------------------- */
 
 static char *ledger_out(fixture *f, const char *scope, bool suspects, ts_out_format fmt)
 {
-    capture c;
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_ledger_print(f->s, f->g, scope ? scope_of(f, scope) : NULL, suspects, fmt,
-                                   cap_open(&c), &err);
-    cap_close(&c);
-    assert_int_equal(rc, TS_OK);
-    return c.buf;
+    query_args a = {.scope = scope ? scope_of(f, scope) : NULL, .suspects = suspects};
+    char *out = NULL;
+    assert_int_equal(rows(f, Q_LEDGER, &a, fmt, &out, &err), TS_OK);
+    return out;
 }
 
 static void test_ledger_latest_run(void **state)
@@ -360,14 +386,12 @@ static void test_ledger_latest_run(void **state)
 
 static char *due_out(fixture *f, const char *now, const char *scope)
 {
-    capture c;
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_lists_print_due(f->s, f->g, scope ? scope_of(f, scope) : NULL, now,
-                                      TS_OUT_JSONL, cap_open(&c), &err);
-    cap_close(&c);
-    assert_int_equal(rc, TS_OK);
-    return c.buf;
+    query_args a = {.scope = scope ? scope_of(f, scope) : NULL, .now = now};
+    char *out = NULL;
+    assert_int_equal(rows(f, Q_DUE, &a, TS_OUT_JSONL, &out, &err), TS_OK);
+    return out;
 }
 
 static void test_due(void **state)
@@ -391,12 +415,10 @@ static void test_due(void **state)
     out = due_out(f, "2026-11-04", NULL);
     assert_string_equal(out, "");
     free(out);
-    capture c;
     ts_err err;
-    assert_int_equal(
-        ts_lists_print_due(f->s, f->g, NULL, "2026-13-01", TS_OUT_JSONL, cap_open(&c), &err),
-        TS_USAGE);
-    free((char *)cap_close(&c));
+    query_args a = {.now = "2026-13-01"};
+    assert_int_equal(rows(f, Q_DUE, &a, TS_OUT_JSONL, &out, &err), TS_USAGE);
+    free(out);
 }
 
 /* ---- reviews ------------------------------------------------------------------------------ */
@@ -572,19 +594,36 @@ static void test_override_expiry(void **state)
 /* ---- dossier ----------------------------------------------------------------------------------
  */
 
+/* The dossier of id for reader (NULL = unscoped) rendered as JSON or text (malloc'd). */
+static ts_status dossier_render(fixture *f, const char *id, const ts_reader *reader, bool json,
+                                char **out, ts_err *err)
+{
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    ts_buf b;
+    ts_buf_init(&b, 1u << 20);
+    ts_dossier d;
+    ts_status rc = ts_dossier_load(f->s, f->g, id, reader, &a, &d, err);
+    if (rc == TS_OK)
+        rc = json ? ts__render_dossier_json(&d, &b, err) : ts__render_dossier_text(&d, &b, err);
+    *out = strdup(ts_buf_str(&b));
+    ts_buf_release(&b);
+    ts_arena_release(&a);
+    return rc;
+}
+
 static json_object *dossier(fixture *f, const char *id)
 {
-    capture c;
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_dossier_print(f->s, f->g, id, TS_OUT_JSON, cap_open(&c), &err);
-    cap_close(&c);
+    char *text = NULL;
+    ts_status rc = dossier_render(f, id, NULL, true, &text, &err);
     if (rc != TS_OK)
         print_error("dossier: %s %s\n", err.where, err.msg);
     assert_int_equal(rc, TS_OK);
-    json_object *doc = json_tokener_parse(c.buf);
+    json_object *doc = json_tokener_parse(text);
     assert_non_null(doc);
-    free(c.buf);
+    free(text);
     return doc;
 }
 
@@ -695,11 +734,10 @@ static void test_dossier_text_and_notfound(void **state)
     fixture *f = *state;
     sql_exec(f, "INSERT INTO reviews(person, by, outcome, colour, note, at, now) VALUES"
                 " ('P1', 'o-1', 'confirm', 'red', 'line1\nline2\x1b[31m', 't', '2026-11-20')");
-    capture c;
     ts_err err;
     ts_err_clear(&err);
-    assert_int_equal(ts_dossier_print(f->s, f->g, "P1", TS_OUT_TEXT, cap_open(&c), &err), TS_OK);
-    const char *out = cap_close(&c);
+    char *out = NULL;
+    assert_int_equal(dossier_render(f, "P1", NULL, false, &out, &err), TS_OK);
     assert_non_null(strstr(out, "dossier P1  Li Ming\n"));
     assert_non_null(strstr(out, "\nevents (2)\n  2026-11-02  checkin_missed\n"));
     assert_non_null(strstr(out, "\ncircle (4)\n"));
@@ -707,16 +745,14 @@ static void test_dossier_text_and_notfound(void **state)
     assert_non_null(strstr(out, "  2  P3  colleague via P2  blue  T02-V01-G01\n"));
     assert_non_null(strstr(out, "line1\\nline2\\x1b[31m"));
     assert_null(strchr(out, '\x1b'));
-    free(c.buf);
+    free(out);
 
     ts_err_clear(&err);
-    assert_int_equal(ts_dossier_print(f->s, f->g, "NOPE", TS_OUT_JSON, cap_open(&c), &err),
-                     TS_NOTFOUND);
-    out = cap_close(&c);
+    assert_int_equal(dossier_render(f, "NOPE", NULL, true, &out, &err), TS_NOTFOUND);
     assert_string_equal(out, "");
-    free(c.buf);
-    assert_int_equal(ts_dossier_print(f->s, f->g, "P1", TS_OUT_CSV, cap_open(&c), &err), TS_USAGE);
-    free((char *)cap_close(&c));
+    free(out);
+    assert_int_equal(dossier_render(f, "", NULL, true, &out, &err), TS_USAGE);
+    free(out);
 }
 
 int main(void)

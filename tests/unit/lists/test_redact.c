@@ -161,12 +161,56 @@ static void test_headline(void **state)
     free(s);
 }
 
+/* The typed side renders the same evidence from the parsed parts. */
+static void test_typed(void **state)
+{
+    fx *f = *state;
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    const ts_reason *v = NULL;
+    size_t n = 0;
+    assert_int_equal(ts__redact_reasons_typed(reasons, NULL, false, &a, &v, &n), TS_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].evidence, "P-9 (spouse) is red; see P-1");
+    assert_int_equal(ts__redact_reasons_typed(reasons, &f->rd, false, &a, &v, &n), TS_OK);
+    assert_string_equal(v[0].id, "circle.family_problem");
+    assert_string_equal(v[0].evidence, TS_REDACT_OUTSIDE " (spouse) is red; see P-1");
+    assert_string_equal(v[1].evidence, "no member");
+    ts_reader none = f->rd;
+    none.reveal = TS_REVEAL_NONE;
+    assert_int_equal(ts__redact_reasons_typed(reasons, &none, false, &a, &v, &n), TS_OK);
+    assert_string_equal(v[0].evidence, TS_REDACT_WITHHELD);
+    assert_string_equal(v[1].evidence, "no member");
+    /* a legacy detailed headline withholds every evidence from a scoped reader */
+    static const char legacy[] = "{\"circle\":{\"size\":1}}";
+    assert_int_equal(ts__redact_alert_rules_typed(reasons, legacy, &f->rd, &a, &v, &n), TS_OK);
+    assert_string_equal(v[1].evidence, TS_REDACT_WITHHELD);
+    assert_int_equal(ts__redact_alert_rules_typed(reasons, legacy, NULL, &a, &v, &n), TS_OK);
+    assert_string_equal(v[1].evidence, "no member");
+    /* ids of both stored shapes; unreadable text gives none */
+    const char *const *ids = NULL;
+    assert_int_equal(ts__reason_ids("[\"g.a\",{\"id\":\"g.b\"},{\"x\":1},7]", &a, &ids, &n), TS_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[1], "g.b");
+    assert_int_equal(ts__reason_ids("not json", &a, &ids, &n), TS_OK);
+    assert_int_equal(n, 0);
+    /* the headline text for the reader: no members, no unseen person */
+    const char *h = NULL;
+    assert_int_equal(ts__redact_headline_json(headline, &f->rd, &a, &h), TS_OK);
+    assert_non_null(h);
+    assert_null(strstr(h, "members"));
+    assert_null(strstr(h, "P-9"));
+    assert_int_equal(ts__redact_headline_json(NULL, &f->rd, &a, &h), TS_OK);
+    assert_null(h);
+    ts_arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sees),          cmocka_unit_test(test_reasons_unscoped),
         cmocka_unit_test(test_reasons_count), cmocka_unit_test(test_reasons_none),
-        cmocka_unit_test(test_headline),
+        cmocka_unit_test(test_headline),      cmocka_unit_test(test_typed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

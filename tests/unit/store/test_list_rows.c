@@ -227,10 +227,15 @@ static void test_next_review_due(void **state)
     assert_string_equal(sn.what[0], "2026-11-20");
     assert_string_equal(sn.who[1], "P-4");
     assert_string_equal(sn.what[1], "2026-12-01");
-    /* another cell's prefix sees none */
+    /* the scope is the exact list of cells (a JSON array): another cell sees none, the
+     * persons' own cell sees them all */
     memset(&sn, 0, sizeof sn);
-    fx_ok(ts__lq_due(fx->s, "2026-12-31", "T01-V02", on_member, &sn, &err), &err);
+    fx_ok(ts__lq_due(fx->s, "2026-12-31", "[\"T01-V02\",\"T01-V02-G01\"]", on_member, &sn, &err),
+          &err);
     assert_int_equal(sn.n, 0);
+    memset(&sn, 0, sizeof sn);
+    fx_ok(ts__lq_due(fx->s, "2026-12-31", "[\"T01-V01-G01\"]", on_member, &sn, &err), &err);
+    assert_int_equal(sn.n, 3);
 }
 
 static ts_status on_transition(void *ud, const ts__lq_transition *t, ts_err *err)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +11,39 @@
 #include <unistd.h>
 
 #include "triscreen/app.h"
+#include "triscreen/buf.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/ingest.h"
 #include "triscreen/store.h"
 #include "triscreen/text.h"
+#include "base/limits.h"
 #include "cli/cli.h"
+#include "render/render_import.h"
 
 typedef struct import_ud {
     ts_progress prog;
     ts_feedback_ctx *fb;
+    FILE *rejects;    /* the rejects file of this input */
+    ts_buf line;      /* one reject line */
+    bool reject_lost; /* a reject line could not be written */
 } import_ud;
 
 static void on_progress(void *ud, const char *path, uint64_t done, uint64_t total)
 {
-    ts_progress_update(&((import_ud *)ud)->prog, done, total, "bytes");
+    import_ud *iu = ud;
+    if (fflush(iu->rejects) != 0) /* after each batch: a crash keeps what was refused */
+        iu->reject_lost = true;
+    ts_progress_update(&iu->prog, done, total, "bytes");
+}
+
+static void on_reject(void *ud, const ts_import_reject *r)
+{
+    import_ud *iu = ud;
+    ts_buf_reset(&iu->line);
+    if (ts__render_reject(&iu->line, r) != TS_OK ||
+        fwrite(iu->line.data, 1, iu->line.len, iu->rejects) != iu->line.len)
+        iu->reject_lost = true;
 }
 
 static ts_status on_problem(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
@@ -125,9 +144,11 @@ static int import_one(ts_app *app, const char *path, FILE *shared, bool dry_run,
             return TS_EXIT_FAILED;
         }
     }
-    import_ud iu = {.fb = ts_app_feedback(app)};
+    import_ud iu = {.fb = ts_app_feedback(app), .rejects = rej};
+    /* a reject line holds one raw row (escaped: up to 6 bytes a byte) and its reason */
+    ts_buf_init(&iu.line, 6 * (size_t)TS_LIMIT_LINE + 8192);
     ts_progress_init(&iu.prog, path);
-    ts_import_opts io = {.rejects = rej,
+    ts_import_opts io = {.on_reject = on_reject,
                          .dry_run = dry_run,
                          .progress = on_progress,
                          .on_problem_event = dry_run ? NULL : on_problem,
@@ -139,6 +160,11 @@ static int import_one(ts_app *app, const char *path, FILE *shared, bool dry_run,
     ts_status rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path,
                                   &io, &st, &err);
     ts_progress_done(&iu.prog);
+    ts_buf_release(&iu.line);
+    if (fflush(rej) != 0 || iu.reject_lost) {
+        ts_cli_fail("import: %s: cannot write every rejected row to the rejects file", path);
+        code = TS_EXIT_FAILED;
+    }
     if (ts_feedback_flush(iu.fb, ts_app_store(app), &ferr) != TS_OK) {
         ts_cli_error(&ferr);
         code = TS_EXIT_FAILED;

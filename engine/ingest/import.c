@@ -195,68 +195,18 @@ static void *checkpointer_main(void *arg)
     }
 }
 
-void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
-                            const char *reason, const char *raw, size_t raw_len)
-{
-    if (!f)
-        return;
-    /* hand-rolled on purpose: the raw row may be invalid UTF-8, which must be kept
-     * visible (as U+FFFD) rather than make the whole line unwritable */
-    static const char hex[] = "0123456789abcdef";
-    const char *parts[3] = {file, field ? field : "", reason ? reason : ""};
-    const char *keys[3] = {"file", "field", "reason"};
-    fputc('{', f);
-    for (int k = 0; k < 3; k++) {
-        fprintf(f, "\"%s\":\"", keys[k]);
-        for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                fprintf(f, "\\%c", *p);
-            else if (*p < 0x20)
-                fprintf(f, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
-            else
-                fputc(*p, f);
-        }
-        fputs("\",", f);
-        if (k == 0)
-            fprintf(f, "\"line\":%llu,", (unsigned long long)line);
-    }
-    fputs("\"raw\":\"", f);
-    size_t i = 0;
-    while (i < raw_len) {
-        unsigned char c = (unsigned char)raw[i];
-        if (c < 0x80) {
-            if (c == '"' || c == '\\')
-                fprintf(f, "\\%c", c);
-            else if (c == '\n')
-                fputs("\\n", f);
-            else if (c == '\r')
-                fputs("\\r", f);
-            else if (c == '\t')
-                fputs("\\t", f);
-            else if (c < 0x20 || c == 0x7f)
-                fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-            else
-                fputc(c, f);
-            i++;
-            continue;
-        }
-        size_t n = (c >= 0xF0) ? 4 : (c >= 0xE0) ? 3 : (c >= 0xC0) ? 2 : 1;
-        if (n > 1 && i + n <= raw_len && ts_utf8_valid(raw + i, n, NULL)) {
-            fwrite(raw + i, 1, n, f);
-            i += n;
-        } else {
-            fputs("\\ufffd", f);
-            i++;
-        }
-    }
-    fputs("\"}\n", f);
-}
-
 static void reject(const ts_import_opts *o, const char *path, const ts_item *it, const char *field,
                    const char *reason, ts_import_stats *st)
 {
-    ts_import_write_reject(o->rejects, path, it->line, field, reason, it->raw ? it->raw : "",
-                           it->raw ? it->raw_len : 0);
+    if (o->on_reject) {
+        ts_import_reject r = {.file = path,
+                              .line = it->line,
+                              .field = field ? field : "",
+                              .reason = reason ? reason : "",
+                              .raw = it->raw ? it->raw : "",
+                              .raw_len = it->raw ? it->raw_len : 0};
+        o->on_reject(o->ud, &r);
+    }
     st->rejected++;
 }
 
@@ -369,8 +319,6 @@ static ts_status import_write(void *ud, void *item, ts_err *err)
         else
             ts_store_rollback(ir->s);
     }
-    if (o->rejects)
-        fflush(o->rejects);
     if (o->progress)
         o->progress(o->ud, ir->path, b->done, b->total);
     pthread_mutex_lock(&ir->mu);

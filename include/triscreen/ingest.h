@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "triscreen/config.h"
 #include "triscreen/grid.h"
@@ -34,16 +33,29 @@ typedef void (*ts_import_progress_fn)(void *ud, const char *path, uint64_t done,
 typedef ts_status (*ts_import_event_fn)(void *ud, ts_store *s, const ts_person *p,
                                         const ts_event *ev, ts_err *err);
 
+/* One rejected row: where it is, the field and reason, and the raw input (raw_len bytes,
+ * possibly invalid UTF-8). Borrowed for the call. */
+typedef struct ts_import_reject {
+    const char *file;
+    uint64_t line;
+    const char *field; /* "" when the row as a whole is refused */
+    const char *reason;
+    const char *raw;
+    size_t raw_len;
+} ts_import_reject;
+/* Called on the importing thread for each rejected row, in file order. */
+typedef void (*ts_import_reject_fn)(void *ud, const ts_import_reject *r);
+
 typedef struct ts_import_opts {
-    FILE *rejects; /* where reject lines go (JSON Lines); NULL = discard */
+    ts_import_reject_fn on_reject; /* NULL = count only */
     bool dry_run;  /* validate and count, then roll everything back */
     ts_import_progress_fn progress;
     ts_import_event_fn on_problem_event;
     void *ud;
 } ts_import_opts;
 
-/* Imports one file. Rejected rows go to opts->rejects as
- * {"file","line","field","reason","raw"} and are counted; they never stop the good
+/* Imports one file. Rejected rows go to opts->on_reject (the CLI writes them as
+ * {"file","line","field","reason","raw"} lines) and are counted; they never stop the good
  * rows. Returns TS_OK when the file was processed (even with rejects), else the error
  * that stopped it (TS_IO, TS_PARSE for an unusable file, TS_STORE...). stats
  * accumulate across calls. */
@@ -67,8 +79,5 @@ const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p);
 const char *ts_ingest_check_person(const ts_config *cfg, const ts_grid *grid, const ts_person *p,
                                    ts_arena *a, const char **field, const ts_cell **cell);
 
-/* Writes one reject line (JSON) to f. Invalid UTF-8 in raw is replaced by U+FFFD. */
-void ts_import_write_reject(FILE *f, const char *file, uint64_t line, const char *field,
-                            const char *reason, const char *raw, size_t raw_len);
 
 #endif

@@ -48,7 +48,12 @@ check "... and says so" grep -q 'module misc is not in the floor table' "$WORK/l
 T=$WORK/fileparam
 tree "$T"
 printf '#include <stdio.h>\nvoid ts__dump(FILE *out);\n' >"$T/engine/record/dump.h"
-expect_code "a FILE * parameter in record/ is only reported" 0 python3 "$LAYOUT" "$T"
-check "... as a note naming the header" grep -q 'note (not failing yet): engine/record/dump.h:2: FILE \*' "$WORK/last.out"
+expect_code "a FILE * parameter in record/ fails" 1 python3 "$LAYOUT" "$T"
+check "... naming the header and line" grep -q 'FAIL: engine/record/dump.h:2: FILE \* parameter' "$WORK/last.out"
+printf '#include <stdio.h>\nstatic void dump(int n, FILE *out) { (void)n; (void)out; }\n' >"$T/engine/record/dump.c"
+rm "$T/engine/record/dump.h"
+expect_code "... and in a .c file" 1 python3 "$LAYOUT" "$T"
+printf '#include <stdio.h>\nint rd(const char *p) { FILE *f = fopen(p, "r"); return f ? fclose(f) : 1; }\n' >"$T/engine/record/dump.c"
+expect_code "reading an input file is fine" 0 python3 "$LAYOUT" "$T"
 
 finish

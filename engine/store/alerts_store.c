@@ -370,11 +370,9 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
     snprintf(sql + n, sizeof sql - n, " ORDER BY cursor");
 
     sqlite3_stmt *st = NULL;
-    ts_status rc = TS_OK;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = ts__store_fail(s, err, "prepare alerts feed");
-        goto done;
-    }
+    ts_status rc = ts__store_query_stmt(s, sql, &st, err, "prepare alerts feed");
+    if (rc != TS_OK)
+        return rc;
     if (sqlite3_bind_int64(st, 1, q->since) != SQLITE_OK ||
         (q->kind && sqlite3_bind_text(st, 2, q->kind, -1, SQLITE_STATIC) != SQLITE_OK) ||
         (q->status && sqlite3_bind_text(st, 3, q->status, -1, SQLITE_STATIC) != SQLITE_OK) ||
@@ -385,7 +383,7 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
     }
     rc = each_row(s, st, fn, ud, "read alerts feed", err);
 done:
-    sqlite3_finalize(st);
+    ts__store_query_done(s, st);
     return rc;
 }
 

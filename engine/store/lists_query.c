@@ -21,9 +21,9 @@ static ts_status query(ts_store *s, const char *what, const char *sql, const cha
                        size_t n_params, row_fn fn, void *ctx, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    ts_status rc = TS_OK;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ts__store_fail(s, err, what);
+    ts_status rc = ts__store_query_stmt(s, sql, &st, err, what);
+    if (rc != TS_OK)
+        return rc;
     for (size_t i = 0; i < n_params; i++) {
         if (params[i])
             sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
@@ -41,7 +41,7 @@ static ts_status query(ts_store *s, const char *what, const char *sql, const cha
     if (r != SQLITE_DONE)
         rc = ts__store_fail(s, err, what);
 done:
-    sqlite3_finalize(st);
+    ts__store_query_done(s, st);
     return rc;
 }
 

@@ -256,12 +256,53 @@ done:
     return TS_OK;
 }
 
+ts_status ts__store_query_stmt(ts_store *s, const char *sql, sqlite3_stmt **out, ts_err *err,
+                               const char *what)
+{
+    for (size_t i = 0; i < s->n_cached; i++) {
+        if (strcmp(s->cached[i].sql, sql) != 0)
+            continue;
+        if (sqlite3_stmt_busy(s->cached[i].st))
+            break; /* in use by an enclosing query: prepare another */
+        *out = s->cached[i].st;
+        return TS_OK;
+    }
+    sqlite3_stmt *st = NULL;
+    bool keep = s->n_cached < TS__STORE_CACHED;
+    if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
+        SQLITE_OK)
+        return ts__store_fail(s, err, what);
+    for (size_t i = 0; keep && i < s->n_cached; i++)
+        keep = strcmp(s->cached[i].sql, sql) != 0; /* one cached copy of each text */
+    if (keep) {
+        s->cached[s->n_cached].sql = sqlite3_sql(st);
+        s->cached[s->n_cached].st = st;
+        s->n_cached++;
+    }
+    *out = st;
+    return TS_OK;
+}
+
+void ts__store_query_done(ts_store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < s->n_cached; i++) {
+        if (s->cached[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 void ts_store_close(ts_store *s)
 {
     if (!s)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (size_t i = 0; i < s->n_cached; i++)
+        sqlite3_finalize(s->cached[i].st);
     if (s->db) {
         if (s->in_tx)
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -38,10 +38,19 @@ enum {
     ST__COUNT
 };
 
+/* Read queries prepared once per connection (the read side runs the same few statements
+ * per request; preparing the dossier's circle query cost more than running it). */
+#define TS__STORE_CACHED 32
+
 struct ts_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *st[ST__COUNT];
+    struct {
+        const char *sql; /* the statement's text (sqlite3_sql), compared by content */
+        sqlite3_stmt *st;
+    } cached[TS__STORE_CACHED];
+    size_t n_cached;
     bool in_tx;
     size_t last_relations_added; /* by the last ts_store_put_person */
 };
@@ -52,6 +61,12 @@ const char *ts__store_migration(int version);
 sqlite3_stmt *ts__store_stmt(ts_store *s, int which, ts_err *err);
 /* Fills err from the connection's last error. Returns TS_STORE (or TS_BUSY). */
 ts_status ts__store_fail(ts_store *s, ts_err *err, const char *what);
+/* A prepared statement for sql: the connection's cached one when it is idle, else a new
+ * one (cached while there is room). Give it back with ts__store_query_done, which resets
+ * a cached statement and finalizes any other. */
+ts_status ts__store_query_stmt(ts_store *s, const char *sql, sqlite3_stmt **out, ts_err *err,
+                               const char *what) TS_MUST_CHECK;
+void ts__store_query_done(ts_store *s, sqlite3_stmt *st);
 /* Steps a statement that returns no rows (or ignores them) and resets it. */
 ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what);
 /* UTC now as "YYYY-MM-DDTHH:MM:SSZ". */

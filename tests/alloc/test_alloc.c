@@ -21,7 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "render/render_alerts.h"
+#include "render/render_lists.h"
+#include "render/render_report.h"
 #include "triscreen/arena.h"
+#include "triscreen/buf.h"
 #include "triscreen/config.h"
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
@@ -29,6 +33,7 @@
 #include "triscreen/ingest.h"
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
+#include "triscreen/report.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
 #include "triscreen/store.h"
@@ -204,7 +209,7 @@ static const char *persons_jsonl =
     "{\"id\":\"P-N\",\"name\":\"张伟\",\"grid\":\"T01-V01-G01\",\"born\":\"1980-05-06\","
     "\"attrs\":{\"open_disputes\":0},\"events\":[{\"type\":\"visit\",\"date\":\"2026-10-01\"}]}\n"
     "{\"id\":\"P-R\",\"name\":\"李强\",\"grid\":\"T01-V01-G01\",\"categories\":[\"petitioner\"],"
-    "\"relations\":[{\"id\":\"P-N\",\"kind\":\"family\"}]}\n"
+    "\"relations\":[{\"id\":\"P-N\",\"kind\":\"family\"},{\"id\":\"P-B\",\"kind\":\"work\"}]}\n"
     "{\"id\":\"P-Y\",\"grid\":\"T01-V01-G02\",\"attrs\":{\"open_disputes\":3},"
     "\"events\":[{\"type\":\"threat_reported\",\"date\":\"2026-11-30\",\"note\":\"n\"}]}\n"
     "{\"id\":\"P-B\",\"grid\":\"T01-V02-G01\",\"notes\":\"x\"}\n"
@@ -583,6 +588,181 @@ static ts_status op_ack_close(ts_err *err)
     return rc;
 }
 
+/* ---- the read side: the typed queries and their renderers on the listed template -- */
+
+/* What the read commands open: config, grid and the store read-only. */
+typedef struct view {
+    ts_config *cfg;
+    ts_grid *grid;
+    ts_store *s;
+    ts_buf out;
+} view;
+
+static ts_status view_open(view *v, ts_err *err)
+{
+    memset(v, 0, sizeof *v);
+    ts_buf_init(&v->out, 1u << 20);
+    ts_status rc = ts_config_load(g_cfg, &v->cfg, err);
+    if (rc == TS_OK)
+        rc = ts_grid_load(v->cfg->grid, &v->grid, err);
+    if (rc == TS_OK)
+        rc = ts_store_open(v->cfg->database, TS_STORE_READONLY, &v->s, err);
+    return rc;
+}
+
+/* Closes v; TS_STATE unless the output of a successful run holds `want`. */
+static ts_status view_close(view *v, ts_status rc, const char *want, ts_err *err)
+{
+    if (rc == TS_OK && (v->out.len == 0 || !strstr(ts_buf_str(&v->out), want)))
+        rc = ts_err_set(err, TS_STATE, "output", "no \"%s\" in \"%s\"", want,
+                        v->out.len ? ts_buf_str(&v->out) : "");
+    ts_buf_release(&v->out);
+    ts_store_close(v->s);
+    ts_grid_free(v->grid);
+    ts_config_free(v->cfg);
+    return rc;
+}
+
+static ts_status rows_list(void *ud, const ts_list_entry *e, ts_err *err)
+{
+    return ts__render_list_entry(ud, e, err);
+}
+static ts_status rows_ledger(void *ud, const ts_ledger_entry *e, ts_err *err)
+{
+    return ts__render_ledger_entry(ud, e, err);
+}
+static ts_status rows_due(void *ud, const ts_due_entry *e, ts_err *err)
+{
+    return ts__render_due_entry(ud, e, err);
+}
+
+/* One typed query of `kind` (scope: a cell code or NULL) rendered in fmt. */
+static ts_status rows_op(ts__rows_kind kind, ts_out_format fmt, const char *scope, const char *want,
+                         ts_err *err)
+{
+    view v;
+    ts__rows_render *r = NULL;
+    const ts_cell *cell = NULL;
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK && scope)
+        rc = ts_grid_scope(v.grid, scope, &cell, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_new(kind, fmt, &v.out, &r, err);
+    if (rc == TS_OK && kind == TS__ROWS_LISTS)
+        rc = ts_lists_query(v.s, v.grid, TS_COLOUR_NONE, cell, rows_list, r, err);
+    else if (rc == TS_OK && kind == TS__ROWS_LEDGER)
+        rc = ts_ledger_query(v.s, v.grid, cell, false, rows_ledger, r, err);
+    else if (rc == TS_OK)
+        rc = ts_due_query(v.s, v.grid, cell, "2027-01-01", rows_due, r, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_finish(r, err);
+    ts__render_rows_free(r);
+    return view_close(&v, rc, want, err);
+}
+
+static ts_status op_lists(ts_err *err)
+{
+    return rows_op(TS__ROWS_LISTS, TS_OUT_TABLE, "T01", "P-R", err);
+}
+static ts_status op_ledger(ts_err *err)
+{
+    return rows_op(TS__ROWS_LEDGER, TS_OUT_CSV, NULL, "P-Y", err);
+}
+static ts_status op_due(ts_err *err)
+{
+    return rows_op(TS__ROWS_DUE, TS_OUT_JSONL, "T01-V01", "\"P-R\"", err);
+}
+
+/* The dossier of P-R for a reader of its village only (P-B, a relative, is outside),
+ * rendered as JSON and as text. */
+static ts_status op_dossier(ts_err *err)
+{
+    view v;
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    ts_status rc = view_open(&v, err);
+    const ts_cell *cell = NULL;
+    if (rc == TS_OK)
+        rc = ts_grid_scope(v.grid, "T01-V01", &cell, err);
+    if (rc == TS_OK) {
+        const ts_cell *cells[1] = {cell};
+        ts_reader reader = {
+            .grid = v.grid, .cells = cells, .n_cells = 1, .reveal = TS_REVEAL_COUNT};
+        ts_dossier d;
+        rc = ts_dossier_load(v.s, v.grid, "P-R", &reader, &a, &d, err);
+        if (rc == TS_OK && (!d.has_outside || d.outside_relatives != 1))
+            rc = ts_err_set(err, TS_STATE, "dossier", "the outside relative is not counted");
+        if (rc == TS_OK)
+            rc = ts__render_dossier_json(&d, &v.out, err);
+        if (rc == TS_OK)
+            rc = ts__render_dossier_text(&d, &v.out, err);
+    }
+    ts_arena_release(&a);
+    return view_close(&v, rc, "P-N", err);
+}
+
+static ts_status alert_row(void *ud, const ts_alert *a)
+{
+    return ts_render_alert_table_row(ud, a);
+}
+
+/* The feed of village T01-V01 for a reader of that village, as a table. */
+static ts_status op_alerts(ts_err *err)
+{
+    view v;
+    ts_status rc = view_open(&v, err);
+    const ts_cell *cell = NULL;
+    if (rc == TS_OK)
+        rc = ts_grid_scope(v.grid, "T01-V01", &cell, err);
+    if (rc == TS_OK) {
+        const ts_cell *cells[1] = {cell};
+        ts_reader reader = {
+            .grid = v.grid, .cells = cells, .n_cells = 1, .reveal = TS_REVEAL_COUNT};
+        ts_alert_filter f = {.scopes = cells, .n_scopes = 1, .reader = &reader};
+        int64_t last = 0;
+        rc = ts_render_alert_table_header(&v.out);
+        if (rc != TS_OK)
+            ts_err_set(err, rc, "alerts", "cannot render the header");
+        if (rc == TS_OK)
+            rc = ts_alerts_read(v.s, v.grid, &f, alert_row, &v.out, &last, err);
+        if (rc == TS_OK && last == 0)
+            rc = ts_err_set(err, TS_STATE, "alerts", "no alert read");
+    }
+    return view_close(&v, rc, "A-000001", err);
+}
+
+static ts_status op_alert_stats(ts_err *err)
+{
+    view v;
+    ts_alert_stats st;
+    memset(&st, 0, sizeof st);
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK)
+        rc = ts_alerts_stats_read(v.s, v.grid, &st, err);
+    if (rc == TS_OK && (rc = ts_render_alert_stats_text(&v.out, &st)) != TS_OK)
+        ts_err_set(err, rc, "stats", "cannot render the statistics");
+    ts_alert_stats_release(&st);
+    return view_close(&v, rc, "T01", err);
+}
+
+static ts_status op_report(ts_err *err)
+{
+    view v;
+    ts_report r;
+    memset(&r, 0, sizeof r);
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK)
+        rc = ts_report_read(v.s, v.grid, NULL, "2026-12-01", &r, err);
+    if (rc == TS_OK) {
+        if ((rc = ts_render_report_json(&v.out, &r)) == TS_OK)
+            rc = ts_render_report_html(&v.out, &r);
+        if (rc != TS_OK)
+            ts_err_set(err, rc, "report", "cannot render the report");
+        ts_report_release(&r);
+    }
+    return view_close(&v, rc, "T01", err);
+}
+
 /* The templates the later operations start from: imported.db (grid and the 5 persons)
  * and listed.db (imported and screened: P-R red, P-Y yellow). */
 static void make_templates(void)
@@ -621,6 +801,13 @@ int main(void)
         {"review", prepare_listed, op_review},
         {"alert", prepare_listed, op_alert},
         {"ack_close", prepare_listed, op_ack_close},
+        {"lists", prepare_listed, op_lists},
+        {"ledger", prepare_listed, op_ledger},
+        {"due", prepare_listed, op_due},
+        {"dossier", prepare_listed, op_dossier},
+        {"alerts", prepare_listed, op_alerts},
+        {"alert_stats", prepare_listed, op_alert_stats},
+        {"report", prepare_listed, op_report},
     };
     const char *only = getenv("TS_ALLOC_ONLY");
     g_verbose = getenv("TS_ALLOC_VERBOSE") != NULL;

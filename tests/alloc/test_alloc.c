@@ -9,6 +9,13 @@
  * breaks the next call. The allocations of SQLite, json-c, libyaml and PCRE2 (shared
  * libraries) are not counted: their own failure handling is theirs to test.
  *
+ * The operations: the loaders (config, grid, readers, rule pack), the writes (store,
+ * import, screen, review, alert, ack/close), the read side on the screened template
+ * (each typed query rendered into a ts_buf: lists, ledger, due, the dossier and the
+ * alert feed for a scoped reader, alert statistics, the report) and the service's
+ * ingest (one service for the loop; its writer and ticker threads count too). Ingest of
+ * valid records must fail with TS_NOMEM, never as an invalid record.
+ *
  * TS_ALLOC_ONLY=name runs one operation; TS_ALLOC_VERBOSE=1 prints each N. */
 #include <errno.h>
 #include <stdatomic.h>

@@ -23,35 +23,40 @@ void ts__svc_rec_reject(rec *r, rec_state st, const char *field, const char *rea
         r->reason = "rejected";
 }
 
-static void rec_parse(rec *r, const char *line, size_t len, const ts_config *cfg,
-                      const ts_grid *grid, const ts_principal *who, ts_arena *a)
+/* TS_NOMEM when an allocation failed (the record is not judged: a valid record must not
+ * come back as invalid); else TS_OK with r's state set. */
+static ts_status rec_parse(rec *r, const char *line, size_t len, const ts_config *cfg,
+                           const ts_grid *grid, const ts_principal *who, ts_arena *a)
 {
     if (len > TS_LIMIT_LINE) {
         char msg[96];
         snprintf(msg, sizeof msg, "record longer than %u bytes", TS_LIMIT_LINE);
         ts__svc_rec_reject(r, REC_INVALID, "", msg, a);
-        return;
+        return TS_OK;
     }
     ts_err e;
     ts_err_clear(&e);
     ts_status rc = ts_record_parse_json(line, len, a, &r->p, &e);
+    if (rc == TS_NOMEM)
+        return rc;
     if (rc != TS_OK) {
         ts__svc_rec_reject(r, REC_INVALID, e.where, e.msg[0] ? e.msg : ts_status_text(rc), a);
-        return;
+        return TS_OK;
     }
     const char *field = NULL;
     const ts_cell *c = NULL;
     const char *reason = ts_ingest_check_person(cfg, grid, &r->p, a, &field, &c);
     if (reason) {
         ts__svc_rec_reject(r, REC_INVALID, field, reason, a);
-        return;
+        return TS_OK;
     }
     if (!ts_principal_sees(who, c)) {
         ts__svc_rec_reject(r, REC_FORBIDDEN, REFUSED_FIELD, REFUSED_REASON, a);
         r->refused_why = "cell outside the token's scopes";
-        return;
+        return TS_OK;
     }
     r->state = r->parsed_state = REC_PENDING;
+    return TS_OK;
 }
 
 static bool blank(const char *s, size_t n)
@@ -122,7 +127,10 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
     if (single) {
         rec *r = &j->recs[j->n_recs++];
         r->line = 1;
-        rec_parse(r, body, len, g->cfg, grid, p, &j->arena);
+        if (rec_parse(r, body, len, g->cfg, grid, p, &j->arena) != TS_OK) {
+            ts_svc_job_free(j);
+            return ts_err_set(err, TS_NOMEM, "line 1", "out of memory parsing the record");
+        }
         if (r->state == REC_INVALID && r->field[0] == '\0') {
             ts_err_set(err, TS_PARSE, "", "expected one JSON object (a person record): %s",
                        r->reason);
@@ -141,7 +149,12 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
                     n--;
                 rec *r = &j->recs[j->n_recs++];
                 r->line = line;
-                rec_parse(r, body + i, n, g->cfg, grid, p, &j->arena);
+                if (rec_parse(r, body + i, n, g->cfg, grid, p, &j->arena) != TS_OK) {
+                    ts_svc_job_free(j);
+                    return ts_err_set(err, TS_NOMEM, NULL,
+                                      "line %llu: out of memory parsing the record",
+                                      (unsigned long long)line);
+                }
             }
             i = e + 1;
         }

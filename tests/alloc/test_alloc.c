@@ -9,6 +9,13 @@
  * breaks the next call. The allocations of SQLite, json-c, libyaml and PCRE2 (shared
  * libraries) are not counted: their own failure handling is theirs to test.
  *
+ * The operations: the loaders (config, grid, readers, rule pack), the writes (store,
+ * import, screen, review, alert, ack/close), the read side on the screened template
+ * (each typed query rendered into a ts_buf: lists, ledger, due, the dossier and the
+ * alert feed for a scoped reader, alert statistics, the report) and the service's
+ * ingest (one service for the loop; its writer and ticker threads count too). Ingest of
+ * valid records must fail with TS_NOMEM, never as an invalid record.
+ *
  * TS_ALLOC_ONLY=name runs one operation; TS_ALLOC_VERBOSE=1 prints each N. */
 #include <errno.h>
 #include <stdatomic.h>
@@ -19,9 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "render/render_alerts.h"
+#include "render/render_lists.h"
+#include "render/render_report.h"
 #include "triscreen/arena.h"
+#include "triscreen/buf.h"
 #include "triscreen/config.h"
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
@@ -29,8 +41,10 @@
 #include "triscreen/ingest.h"
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
+#include "triscreen/report.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
+#include "triscreen/service.h"
 #include "triscreen/store.h"
 
 /* ---- the wrappers ------------------------------------------------------------------- */
@@ -111,6 +125,7 @@ typedef struct op {
     const char *name;
     void (*prepare)(void); /* unarmed: puts the files the operation starts from in place */
     ts_status (*run)(ts_err *err);
+    void (*finish)(void); /* unarmed, after the loop: releases what prepare kept */
 } op;
 
 /* Runs op with the Nth allocation failing for every N until it completes without
@@ -147,6 +162,8 @@ static long fail_loop(const op *o)
         o->prepare();
     ts_err err;
     ok(o->run(&err), &err, o->name);
+    if (o->finish)
+        o->finish();
     return n;
 }
 
@@ -204,7 +221,7 @@ static const char *persons_jsonl =
     "{\"id\":\"P-N\",\"name\":\"张伟\",\"grid\":\"T01-V01-G01\",\"born\":\"1980-05-06\","
     "\"attrs\":{\"open_disputes\":0},\"events\":[{\"type\":\"visit\",\"date\":\"2026-10-01\"}]}\n"
     "{\"id\":\"P-R\",\"name\":\"李强\",\"grid\":\"T01-V01-G01\",\"categories\":[\"petitioner\"],"
-    "\"relations\":[{\"id\":\"P-N\",\"kind\":\"family\"}]}\n"
+    "\"relations\":[{\"id\":\"P-N\",\"kind\":\"family\"},{\"id\":\"P-B\",\"kind\":\"work\"}]}\n"
     "{\"id\":\"P-Y\",\"grid\":\"T01-V01-G02\",\"attrs\":{\"open_disputes\":3},"
     "\"events\":[{\"type\":\"threat_reported\",\"date\":\"2026-11-30\",\"note\":\"n\"}]}\n"
     "{\"id\":\"P-B\",\"grid\":\"T01-V02-G01\",\"notes\":\"x\"}\n"
@@ -583,6 +600,276 @@ static ts_status op_ack_close(ts_err *err)
     return rc;
 }
 
+/* ---- the read side: the typed queries and their renderers on the listed template -- */
+
+/* What the read commands open: config, grid and the store read-only. */
+typedef struct view {
+    ts_config *cfg;
+    ts_grid *grid;
+    ts_store *s;
+    ts_buf out;
+} view;
+
+static ts_status view_open(view *v, ts_err *err)
+{
+    memset(v, 0, sizeof *v);
+    ts_buf_init(&v->out, 1u << 20);
+    ts_status rc = ts_config_load(g_cfg, &v->cfg, err);
+    if (rc == TS_OK)
+        rc = ts_grid_load(v->cfg->grid, &v->grid, err);
+    if (rc == TS_OK)
+        rc = ts_store_open(v->cfg->database, TS_STORE_READONLY, &v->s, err);
+    return rc;
+}
+
+/* Closes v; TS_STATE unless the output of a successful run holds `want`. */
+static ts_status view_close(view *v, ts_status rc, const char *want, ts_err *err)
+{
+    if (rc == TS_OK && (v->out.len == 0 || !strstr(ts_buf_str(&v->out), want)))
+        rc = ts_err_set(err, TS_STATE, "output", "no \"%s\" in \"%s\"", want,
+                        v->out.len ? ts_buf_str(&v->out) : "");
+    ts_buf_release(&v->out);
+    ts_store_close(v->s);
+    ts_grid_free(v->grid);
+    ts_config_free(v->cfg);
+    return rc;
+}
+
+static ts_status rows_list(void *ud, const ts_list_entry *e, ts_err *err)
+{
+    return ts__render_list_entry(ud, e, err);
+}
+static ts_status rows_ledger(void *ud, const ts_ledger_entry *e, ts_err *err)
+{
+    return ts__render_ledger_entry(ud, e, err);
+}
+static ts_status rows_due(void *ud, const ts_due_entry *e, ts_err *err)
+{
+    return ts__render_due_entry(ud, e, err);
+}
+
+/* One typed query of `kind` (scope: a cell code or NULL) rendered in fmt. */
+static ts_status rows_op(ts__rows_kind kind, ts_out_format fmt, const char *scope, const char *want,
+                         ts_err *err)
+{
+    view v;
+    ts__rows_render *r = NULL;
+    const ts_cell *cell = NULL;
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK && scope)
+        rc = ts_grid_scope(v.grid, scope, &cell, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_new(kind, fmt, &v.out, &r, err);
+    if (rc == TS_OK && kind == TS__ROWS_LISTS)
+        rc = ts_lists_query(v.s, v.grid, TS_COLOUR_NONE, cell, rows_list, r, err);
+    else if (rc == TS_OK && kind == TS__ROWS_LEDGER)
+        rc = ts_ledger_query(v.s, v.grid, cell, false, rows_ledger, r, err);
+    else if (rc == TS_OK)
+        rc = ts_due_query(v.s, v.grid, cell, "2027-01-01", rows_due, r, err);
+    if (rc == TS_OK)
+        rc = ts__render_rows_finish(r, err);
+    ts__render_rows_free(r);
+    return view_close(&v, rc, want, err);
+}
+
+static ts_status op_lists(ts_err *err)
+{
+    return rows_op(TS__ROWS_LISTS, TS_OUT_TABLE, "T01", "P-R", err);
+}
+static ts_status op_ledger(ts_err *err)
+{
+    return rows_op(TS__ROWS_LEDGER, TS_OUT_CSV, NULL, "P-Y", err);
+}
+static ts_status op_due(ts_err *err)
+{
+    return rows_op(TS__ROWS_DUE, TS_OUT_JSONL, "T01-V01", "\"P-R\"", err);
+}
+
+/* The dossier of P-R for a reader of its village only (P-B, a relative, is outside),
+ * rendered as JSON and as text. */
+static ts_status op_dossier(ts_err *err)
+{
+    view v;
+    ts_arena a;
+    ts_arena_init(&a, 0);
+    ts_status rc = view_open(&v, err);
+    const ts_cell *cell = NULL;
+    if (rc == TS_OK)
+        rc = ts_grid_scope(v.grid, "T01-V01", &cell, err);
+    if (rc == TS_OK) {
+        const ts_cell *cells[1] = {cell};
+        ts_reader reader = {
+            .grid = v.grid, .cells = cells, .n_cells = 1, .reveal = TS_REVEAL_COUNT};
+        ts_dossier d;
+        rc = ts_dossier_load(v.s, v.grid, "P-R", &reader, &a, &d, err);
+        if (rc == TS_OK && (!d.has_outside || d.outside_relatives != 1))
+            rc = ts_err_set(err, TS_STATE, "dossier", "the outside relative is not counted");
+        if (rc == TS_OK)
+            rc = ts__render_dossier_json(&d, &v.out, err);
+        if (rc == TS_OK)
+            rc = ts__render_dossier_text(&d, &v.out, err);
+    }
+    ts_arena_release(&a);
+    return view_close(&v, rc, "P-N", err);
+}
+
+static ts_status alert_row(void *ud, const ts_alert *a)
+{
+    return ts_render_alert_table_row(ud, a);
+}
+
+/* The feed of village T01-V01 for a reader of that village, as a table. */
+static ts_status op_alerts(ts_err *err)
+{
+    view v;
+    ts_status rc = view_open(&v, err);
+    const ts_cell *cell = NULL;
+    if (rc == TS_OK)
+        rc = ts_grid_scope(v.grid, "T01-V01", &cell, err);
+    if (rc == TS_OK) {
+        const ts_cell *cells[1] = {cell};
+        ts_reader reader = {
+            .grid = v.grid, .cells = cells, .n_cells = 1, .reveal = TS_REVEAL_COUNT};
+        ts_alert_filter f = {.scopes = cells, .n_scopes = 1, .reader = &reader};
+        int64_t last = 0;
+        rc = ts_render_alert_table_header(&v.out);
+        if (rc != TS_OK)
+            ts_err_set(err, rc, "alerts", "cannot render the header");
+        if (rc == TS_OK)
+            rc = ts_alerts_read(v.s, v.grid, &f, alert_row, &v.out, &last, err);
+        if (rc == TS_OK && last == 0)
+            rc = ts_err_set(err, TS_STATE, "alerts", "no alert read");
+    }
+    return view_close(&v, rc, "A-000001", err);
+}
+
+static ts_status op_alert_stats(ts_err *err)
+{
+    view v;
+    ts_alert_stats st;
+    memset(&st, 0, sizeof st);
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK)
+        rc = ts_alerts_stats_read(v.s, v.grid, &st, err);
+    if (rc == TS_OK && (rc = ts_render_alert_stats_text(&v.out, &st)) != TS_OK)
+        ts_err_set(err, rc, "stats", "cannot render the statistics");
+    ts_alert_stats_release(&st);
+    return view_close(&v, rc, "T01", err);
+}
+
+static ts_status op_report(ts_err *err)
+{
+    view v;
+    ts_report r;
+    memset(&r, 0, sizeof r);
+    ts_status rc = view_open(&v, err);
+    if (rc == TS_OK)
+        rc = ts_report_read(v.s, v.grid, NULL, "2026-12-01", &r, err);
+    if (rc == TS_OK) {
+        if ((rc = ts_render_report_json(&v.out, &r)) == TS_OK)
+            rc = ts_render_report_html(&v.out, &r);
+        if (rc != TS_OK)
+            ts_err_set(err, rc, "report", "cannot render the report");
+        ts_report_release(&r);
+    }
+    return view_close(&v, rc, "T01", err);
+}
+
+/* ---- the service: POST /v1/persons as the HTTP front end makes it ---------------------- */
+
+/* One service on the listed template for the whole loop (opened unarmed): each run
+ * ingests a new person with a problem event (a quick alert, the inline re-evaluation)
+ * through ts_service_ingest and the writer thread. The writer and ticker threads
+ * allocate through the same wrappers, so their failures count too. */
+static ts_service *g_svc;
+static long g_ingested;
+
+static void prepare_service(void)
+{
+    if (g_svc)
+        return;
+    prepare_listed();
+    ts_err err;
+    ok(ts_service_open(g_cfg, &g_svc, &err), &err, "service open");
+}
+
+static void finish_service(void)
+{
+    ts_service_close(g_svc);
+    g_svc = NULL;
+}
+
+static void ingest_done(void *ud)
+{
+    atomic_store((atomic_bool *)ud, true);
+}
+
+static ts_status ingest_wait(ts_svc_job *j, atomic_bool *done, size_t want, ts_err *err)
+{
+    ts_err submit_err;
+    ts_err_clear(&submit_err);
+    if (ts_service_submit(g_svc, j, &submit_err) != TS_OK) {
+        ts_svc_job_free(j);
+        *err = submit_err;
+        return err->code;
+    }
+    while (!atomic_load(done))
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    const char *json = NULL;
+    ts_status rc = ts_svc_job_result(j, &json, err);
+    size_t accepted = 0, invalid = 0, forbidden = 0;
+    ts_svc_job_counts(j, &accepted, &invalid, &forbidden);
+    if (rc == TS_OK && (accepted != want || !json || !strstr(json, "\"accepted\""))) {
+        /* a record turned away because an allocation failed is a wrong answer (the
+         * client would fix a valid record), not a clean error */
+        fprintf(stderr, "ingest N=%ld: accepted %zu, invalid %zu, forbidden %zu: %s\n", g_fail_at,
+                accepted, invalid, forbidden, json ? json : "(no result)");
+        g_failures++;
+    }
+    ts_svc_job_free(j);
+    return rc;
+}
+
+/* Ingests n new persons (n = 1: one JSON record, else JSON Lines). */
+static ts_status ingest(size_t n, ts_err *err)
+{
+    static const ts_principal who = {.name = "alloc", .write = true, .all = true};
+    char body[512];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(
+            body + len, sizeof body - len,
+            "{\"id\":\"P-S%ld\",\"grid\":\"T01-V01-G02\",\"attrs\":{\"open_disputes\":3},"
+            "\"events\":[{\"type\":\"threat_reported\",\"date\":\"2026-12-01\"}]}\n",
+            ++g_ingested);
+    ts_service_gen *g = ts_service_acquire(g_svc);
+    atomic_bool done;
+    atomic_init(&done, false);
+    ts_svc_job *j = NULL;
+    ts_status rc =
+        ts_service_ingest(g_svc, g, &who, body, len, n == 1, ingest_done, &done, &j, err);
+    if (rc == TS_OK)
+        rc = ingest_wait(j, &done, n, err);
+    ts_service_gen_release(g);
+    if (rc != TS_OK && rc != TS_NOMEM) {
+        /* the records are valid: a failed allocation is a server fault (HTTP 500), never
+         * a 400 that tells the client to fix its record */
+        fprintf(stderr, "ingest N=%ld: %s instead of NOMEM: %s: %s\n", g_fail_at,
+                ts_status_name(rc), err->where, err->msg);
+        g_failures++;
+    }
+    return rc;
+}
+
+static ts_status op_ingest(ts_err *err)
+{
+    return ingest(1, err);
+}
+static ts_status op_ingest_jsonl(ts_err *err)
+{
+    return ingest(2, err);
+}
+
 /* The templates the later operations start from: imported.db (grid and the 5 persons)
  * and listed.db (imported and screened: P-R red, P-Y yellow). */
 static void make_templates(void)
@@ -608,19 +895,28 @@ static void make_templates(void)
 int main(void)
 {
     const op ops[] = {
-        {"config", NULL, op_config},
-        {"grid", NULL, op_grid},
-        {"jsonl", NULL, op_jsonl},
-        {"jsonl_deferred", NULL, op_jsonl_deferred},
-        {"csv", NULL, op_csv},
-        {"yaml", NULL, op_yaml},
-        {"rules", NULL, op_rules},
-        {"store", prepare_no_db, op_store},
-        {"import", prepare_grid_db, op_import},
-        {"screen", prepare_imported, op_screen},
-        {"review", prepare_listed, op_review},
-        {"alert", prepare_listed, op_alert},
-        {"ack_close", prepare_listed, op_ack_close},
+        {"config", NULL, op_config, NULL},
+        {"grid", NULL, op_grid, NULL},
+        {"jsonl", NULL, op_jsonl, NULL},
+        {"jsonl_deferred", NULL, op_jsonl_deferred, NULL},
+        {"csv", NULL, op_csv, NULL},
+        {"yaml", NULL, op_yaml, NULL},
+        {"rules", NULL, op_rules, NULL},
+        {"store", prepare_no_db, op_store, NULL},
+        {"import", prepare_grid_db, op_import, NULL},
+        {"screen", prepare_imported, op_screen, NULL},
+        {"review", prepare_listed, op_review, NULL},
+        {"alert", prepare_listed, op_alert, NULL},
+        {"ack_close", prepare_listed, op_ack_close, NULL},
+        {"lists", prepare_listed, op_lists, NULL},
+        {"ledger", prepare_listed, op_ledger, NULL},
+        {"due", prepare_listed, op_due, NULL},
+        {"dossier", prepare_listed, op_dossier, NULL},
+        {"alerts", prepare_listed, op_alerts, NULL},
+        {"alert_stats", prepare_listed, op_alert_stats, NULL},
+        {"report", prepare_listed, op_report, NULL},
+        {"ingest", prepare_service, op_ingest, finish_service},
+        {"ingest_jsonl", prepare_service, op_ingest_jsonl, finish_service},
     };
     const char *only = getenv("TS_ALLOC_ONLY");
     g_verbose = getenv("TS_ALLOC_VERBOSE") != NULL;
@@ -635,7 +931,7 @@ int main(void)
     }
     teardown_files();
     if (g_failures) {
-        fprintf(stderr, "%d runs failed without a message\n", g_failures);
+        fprintf(stderr, "%d runs failed a check (see above)\n", g_failures);
         return 1;
     }
     return 0;

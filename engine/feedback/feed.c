@@ -219,24 +219,7 @@ static ts_status scope_cells(const ts_grid *grid, const ts_alert_filter *f, ts_b
     *all = f->n_scopes == 0;
     for (size_t i = 0; i < f->n_scopes; i++)
         *all |= f->scopes[i] == NULL;
-    if (*all)
-        return TS_OK;
-    ts_jsonw w;
-    ts_jsonw_init(&w, b);
-    ts_jsonw_arr(&w);
-    size_t n = grid ? ts_grid_count(grid) : 0;
-    for (size_t c = 0; c < n; c++) {
-        const ts_cell *cell = ts_grid_cell(grid, c);
-        bool in = false;
-        for (size_t i = 0; i < f->n_scopes && !in; i++)
-            in = ts_grid_in_scope(cell, f->scopes[i]);
-        if (in)
-            ts_jsonw_str(&w, cell->code);
-    }
-    for (size_t i = 0; !grid && i < f->n_scopes; i++)
-        ts_jsonw_str(&w, f->scopes[i]->code);
-    ts_jsonw_arr_end(&w);
-    return ts_jsonw_finish(&w);
+    return *all ? TS_OK : ts_grid_cells_json(grid, f->scopes, f->n_scopes, b);
 }
 
 ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/jsonw.h"
 #include "triscreen/arena.h"
 #include "triscreen/config.h"
 #include "triscreen/grid.h"
@@ -427,4 +428,25 @@ const ts_cell *ts_grid_ancestor(const ts_cell *cell, ts_cell_level level)
     while (cell && cell->level > level)
         cell = cell->parent;
     return cell && cell->level == level ? cell : NULL;
+}
+
+ts_status ts_grid_cells_json(const ts_grid *g, const ts_cell *const *scopes, size_t n, ts_buf *out)
+{
+    ts_jsonw w;
+    ts_jsonw_init(&w, out);
+    ts_jsonw_arr(&w);
+    size_t count = g ? ts_grid_count(g) : 0;
+    for (size_t i = 0; i < count; i++) {
+        const ts_cell *c = ts_grid_cell(g, i);
+        for (size_t k = 0; k < n; k++) {
+            if (ts_grid_in_scope(c, scopes[k])) {
+                ts_jsonw_str(&w, c->code);
+                break;
+            }
+        }
+    }
+    for (size_t k = 0; !g && k < n; k++)
+        ts_jsonw_str(&w, scopes[k]->code);
+    ts_jsonw_arr_end(&w);
+    return ts_jsonw_finish(&w);
 }

@@ -35,25 +35,10 @@ ts_status ts__lists_scope_cells(const ts_grid *g, const ts_cell *const *cells, s
 {
     for (size_t i = 0; i < n && !all; i++)
         all = cells[i] == NULL;
-    if (all) {
-        *json = NULL;
+    *json = NULL;
+    if (all)
         return TS_OK;
-    }
-    ts_jsonw w;
-    ts_jsonw_init(&w, out);
-    ts_jsonw_arr(&w);
-    size_t count = g ? ts_grid_count(g) : 0;
-    for (size_t i = 0; i < count; i++) {
-        const ts_cell *c = ts_grid_cell(g, i);
-        for (size_t k = 0; k < n; k++) {
-            if (ts_grid_in_scope(c, cells[k])) {
-                ts_jsonw_str(&w, c->code);
-                break;
-            }
-        }
-    }
-    ts_jsonw_arr_end(&w);
-    ts_status rc = ts_jsonw_finish(&w);
+    ts_status rc = ts_grid_cells_json(g, cells, n, out);
     if (rc == TS_OK)
         *json = ts_buf_str(out);
     return rc;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "triscreen/buf.h"
 #include "triscreen/status.h"
 
 typedef enum { TS_CELL_TOWN = 1, TS_CELL_VILLAGE = 2, TS_CELL_GROUP = 3 } ts_cell_level;
@@ -50,6 +51,12 @@ ts_status ts_grid_scope(const ts_grid *g, const char *scope, const ts_cell **out
                         ts_err *err) TS_MUST_CHECK;
 /* True when cell is scope or lies under it (scope NULL = all). */
 bool ts_grid_in_scope(const ts_cell *cell, const ts_cell *scope);
+/* The reader's scope as SQL binds it: appends to out the JSON array of the codes of every
+ * cell of g that is one of scopes[0..n) or lies under one (n 0: []); with g NULL, the
+ * scope cells' own codes. No entry may be NULL (a caller treats "all" before). TS_LIMIT
+ * past out's cap, TS_NOMEM. */
+ts_status ts_grid_cells_json(const ts_grid *g, const ts_cell *const *scopes, size_t n,
+                             ts_buf *out) TS_MUST_CHECK;
 /* The ancestor of cell at level (or cell itself); NULL if cell is above that level. */
 const ts_cell *ts_grid_ancestor(const ts_cell *cell, ts_cell_level level);
 

@@ -79,7 +79,9 @@
 #define TS_LIMIT_EVENT_WINDOW_DAYS 1000000 /* days of a p:events{within_days = N} window */
 
 #define TS_LIMIT_REPORT_CLOSE_TIMES (4u << 20) /* closed alerts timed for the report median */
-#define TS_LIMIT_RULES_JSON (8u << 20) /* bytes in one fired-rules / reasons / alert JSON text */
+#define TS_LIMIT_RULES_JSON (8u << 20)    /* bytes in one fired-rules / reasons / alert JSON text */
+#define TS_LIMIT_ROUTE_NOTE (64u * 1024u) /* bytes in the routing note of one alert */
+#define TS_LIMIT_ALERT_DETAIL (1u << 20)  /* bytes in one escalation's history detail */
 #define TS_LIMIT_REPORT_BYTES (64u << 20) /* bytes in one rendered report (text, JSON or HTML) */
 
 /* Config */
@@ -98,12 +100,16 @@
 #define TS_LIMIT_ARENA_CONFIG (128u << 20) /* the strings and arrays of a loaded config */
 #define TS_LIMIT_ARENA_GRID (128u << 20)   /* the cells of a loaded grid */
 #define TS_LIMIT_ARENA_PACK (TS_LIMIT_RULE_PACK + (16u << 20)) /* a pack: files, rules */
-#define TS_LIMIT_ARENA_BATCH (512u << 20)   /* one batch of persons in a pass worker */
-#define TS_LIMIT_ARENA_SCRATCH (256u << 20) /* per-batch scratch of import, the service */
-#define TS_LIMIT_ARENA_REQUEST (64u << 20)  /* one HTTP request's records */
-#define TS_LIMIT_ARENA_RECORD (64u << 20)   /* one person read back, one review */
-#define TS_LIMIT_ARENA_CASES (256u << 20)   /* a pack's test cases (rules test) */
+#define TS_LIMIT_ARENA_BATCH (512u << 20)     /* one batch of persons in a pass worker */
+#define TS_LIMIT_ARENA_SCRATCH (256u << 20)   /* per-batch scratch of import, the service */
+#define TS_LIMIT_ARENA_REQUEST (64u << 20)    /* one HTTP request's records */
+#define TS_LIMIT_ARENA_RECORD (64u << 20)     /* one person read back, one review */
+#define TS_LIMIT_ARENA_CASES (256u << 20)     /* a pack's test cases (rules test) */
 #define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* both list snapshots of a diff */
+#define TS_LIMIT_ARENA_LISTS (1024u << 20)    /* the list rows a pass snapshots and counts */
+#define TS_LIMIT_ARENA_DUE (1024u << 20)      /* the alerts due in one escalation run */
+#define TS_LIMIT_ARENA_JOB (1024u << 20)      /* one service job: its records, their alerts */
+#define TS_LIMIT_ARENA_PROBE (16u << 20)      /* the probe evaluation of a reloaded pack */
 
 /* Threads (base/pipeline.c: import, the passes, the service's write queue) */
 #define TS_LIMIT_PIPELINE_WORKERS 64u /* worker threads of one pipeline (--threads is clamped) */
@@ -111,6 +117,8 @@
 #define TS_LIMIT_SERVICE_QUEUE 4096u  /* write jobs queued for the service's writer, then submit waits */
 
 /* Service */
+/* bytes of one ts_err as text ("where: msg" and the NUL): a reload error kept for /healthz */
+#define TS_LIMIT_ERR_TEXT (sizeof(((ts_err *)0)->where) + sizeof(((ts_err *)0)->msg) + 1)
 #define TS_LIMIT_HTTP_GROUP 512u          /* ingest jobs in one group commit */
 #define TS_LIMIT_HTTP_POOL 64u            /* idle read connections kept by the service */
 #define TS_LIMIT_ALERT_SCAN 1000000u      /* alerts looked at to find one by id */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "triscreen/buf.h"
 #include "triscreen/date.h"
 #include "triscreen/fired.h"
 #include "base/limits.h"
@@ -660,18 +661,30 @@ static ts_status escalate_one(ts_feedback_ctx *fb, ts_store *s, const ts__alert_
     int64_t cursor;
     char name[24];
     ts__fb_alert_name(old->id, name);
-    char detail[1400];
+    ts_buf detail;
+    ts_buf_init(&detail, TS_LIMIT_ALERT_DETAIL);
     if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK ||
         (rc = ts__alert_db_set_status(fb->db, old->cursor, "superseded", err)) != TS_OK)
         goto done;
-    snprintf(detail, sizeof detail, "level %d, cursor %lld, route %s%s%s", level, (long long)cursor,
-             route, note ? ": " : "", note ? note : "");
-    if ((rc = ts__alert_db_history(fb->db, old->id, "escalated", "engine", at_ts, detail, err)) !=
+    if ((rc = ts_buf_printf(&detail, "level %d, cursor %lld, route %s%s%s", level,
+                            (long long)cursor, route, note ? ": " : "", note ? note : "")) !=
+        TS_OK) {
+        if (rc == TS_LIMIT)
+            rc = ts_err_set(err, rc, "feedback",
+                            "escalating %s: the history detail is longer than %u bytes", name,
+                            TS_LIMIT_ALERT_DETAIL);
+        else
+            rc = ts_err_set(err, rc, "feedback", NULL);
+        goto done;
+    }
+    const char *d = ts_buf_str(&detail);
+    if ((rc = ts__alert_db_history(fb->db, old->id, "escalated", "engine", at_ts, d, err)) !=
             TS_OK ||
-        (rc = ts_store_audit(s, "engine", "alert.escalate", name, detail, err)) != TS_OK)
+        (rc = ts_store_audit(s, "engine", "alert.escalate", name, d, err)) != TS_OK)
         goto done;
     rc = pending_push(fb, cursor, old->dedup, err);
 done:
+    ts_buf_release(&detail);
     free(route);
     free(note);
     return rc;
@@ -686,7 +699,7 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, uns
     ts_status rc = TS_OK;
     due_list dl = {.n = 0};
     size_t mark = fb->n_pending;
-    ts_arena_init(&dl.arena, 0);
+    ts_arena_init(&dl.arena, TS_LIMIT_ARENA_DUE);
     if (own && (rc = ts_store_begin(s, err)) != TS_OK)
         goto done;
     if ((rc = ts__fb_db(fb, s, err)) != TS_OK)

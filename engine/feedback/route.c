@@ -1,12 +1,15 @@
 /* feedback/route.c — routing alerts through the grid's officers, and alert times.
  * Uses triscreen/grid.h and json-c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "triscreen/buf.h"
 #include "triscreen/date.h"
+#include "base/limits.h"
 #include "feedback/fb_int.h"
 
 /* The highest (smallest-numbered) grid level each kind reaches before escalation. */
@@ -22,18 +25,17 @@ static int top_level(ts_feedback kind)
     }
 }
 
-typedef struct note_buf {
-    char text[1024];
-    size_t len;
-} note_buf;
-
-static void note_add(note_buf *n, const char *part)
+/* Appends one part of the routing note ("; " between parts); TS_LIMIT past
+ * TS_LIMIT_ROUTE_NOTE, never truncated. */
+static ts_status TS_PRINTF(2, 3) note_add(ts_buf *n, const char *fmt, ...)
 {
-    int w = snprintf(n->text + n->len, sizeof n->text - n->len, "%s%s", n->len ? "; " : "", part);
-    if (w > 0)
-        n->len += (size_t)w;
-    if (n->len > sizeof n->text - 1)
-        n->len = sizeof n->text - 1;
+    if (ts_buf_str(n)[0] && ts_buf_puts(n, "; ") != TS_OK)
+        return TS_LIMIT;
+    va_list ap;
+    va_start(ap, fmt);
+    ts_status rc = ts_buf_vprintf(n, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static bool has_id(json_object *arr, const char *id)
@@ -49,40 +51,31 @@ ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int
                        char **route, char **note)
 {
     ts_status rc = TS_OK;
-    note_buf nb = {.len = 0};
-    nb.text[0] = '\0';
+    ts_buf nb;
+    ts_buf_init(&nb, TS_LIMIT_ROUTE_NOTE);
     json_object *arr = json_object_new_array();
     if (!arr)
         return TS_NOMEM;
     const ts_cell *cell = g ? ts_grid_find(g, code) : NULL;
     if (!cell) {
-        char part[300];
-        snprintf(part, sizeof part, "grid cell %s is not in the grid: no officer to route to",
-                 code);
-        note_add(&nb, part);
+        rc = note_add(&nb, "grid cell %s is not in the grid: no officer to route to", code);
     } else {
         int want = top_level(kind) - level;
         bool capped = want < TS_CELL_TOWN;
         if (capped)
             want = TS_CELL_TOWN;
         /* bottom-up: the cell's own officers first, then each level above */
-        for (int lv = TS_CELL_GROUP; lv >= want; lv--) {
+        for (int lv = TS_CELL_GROUP; rc == TS_OK && lv >= want; lv--) {
             const ts_cell *c = ts_grid_ancestor(cell, (ts_cell_level)lv);
             if (!c)
                 continue;
             const ts_cell *t = c;
             while (t && t->n_officers == 0)
                 t = t->parent;
-            if (t != c) {
-                char part[300];
-                if (t)
-                    snprintf(part, sizeof part, "%s has no officer: routed to %s", c->code,
-                             t->code);
-                else
-                    snprintf(part, sizeof part, "%s has no officer and no cell above it has one",
-                             c->code);
-                note_add(&nb, part);
-            }
+            if (t != c && t)
+                rc = note_add(&nb, "%s has no officer: routed to %s", c->code, t->code);
+            else if (t != c)
+                rc = note_add(&nb, "%s has no officer and no cell above it has one", c->code);
             for (size_t k = 0; t && k < t->n_officers; k++) {
                 if (has_id(arr, t->officers[k].id))
                     continue;
@@ -94,28 +87,26 @@ ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int
                 }
             }
         }
-        if (capped) {
-            const ts_cell *town = ts_grid_ancestor(cell, TS_CELL_TOWN);
-            char part[300];
-            snprintf(part, sizeof part,
-                     "escalation level %d: already routed up to the town %s, the top of the grid",
-                     level, town ? town->code : cell->code);
-            note_add(&nb, part);
-        }
+        const ts_cell *town = capped ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
+        if (rc == TS_OK && capped)
+            rc = note_add(&nb,
+                          "escalation level %d: already routed up to the town %s, the top of the "
+                          "grid",
+                          level, town ? town->code : cell->code);
     }
+    if (rc != TS_OK)
+        goto done;
     const char *txt = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
     char *r = txt ? strdup(txt) : NULL;
-    char *n = nb.len ? strdup(nb.text) : NULL;
-    if (!r || (nb.len && !n)) {
-        free(r);
-        free(n);
+    if (!r) {
         rc = TS_NOMEM;
         goto done;
     }
     *route = r;
-    *note = n;
+    *note = ts_buf_take(&nb); /* NULL when there is nothing to note */
 done:
+    ts_buf_release(&nb);
     json_object_put(arr);
     return rc;
 }

@@ -23,8 +23,6 @@
 #include "http/http.h"
 #include "render/render_lists.h"
 
-#define FEED_LIMIT 1000u /* alerts per feed response */
-#define FEED_MAX_WAIT 60 /* seconds a long-poll may wait */
 #define ALERT_SCAN_MAX TS_LIMIT_ALERT_SCAN
 
 static const char *jflags_str(json_object *o)
@@ -264,8 +262,8 @@ static const char *query(ts__req *r, const char *key)
 static bool feed_answer(ts__req *r, bool force)
 {
     const ts_principal *p = r->who;
-    const ts_cell *cells[256];
-    size_t n_cells = p->all ? 0 : token_cells(p, cells, 256);
+    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
+    size_t n_cells = p->all ? 0 : token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
     ts_buf out;
     ts_buf_init(&out, TS_LIMIT_RULES_JSON);
     feed_acc acc = {.n = 0, .last = r->since};
@@ -282,12 +280,12 @@ static bool feed_answer(ts__req *r, bool force)
             return true;
         }
         ts_reader rd;
-        const ts_cell *rcells[256];
+        const ts_cell *rcells[TS_LIMIT_TOKEN_SCOPES];
         ts_alert_filter f = {.since = r->since,
                              .scopes = cells,
                              .n_scopes = n_cells,
-                             .limit = FEED_LIMIT,
-                             .reader = token_reader(r, rcells, 256, &rd)};
+                             .limit = TS_LIMIT_HTTP_FEED,
+                             .reader = token_reader(r, rcells, TS_LIMIT_TOKEN_SCOPES, &rd)};
         int64_t last = r->since;
         rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
         ts_service_reader_put(r->svc, s);
@@ -322,8 +320,8 @@ static ts__hres alerts_get(ts__req *r)
         if (qw && !parse_i64(qw, 0, 86400, &wait))
             return ts__reply_error(r, 400,
                                    "wait: expected seconds (a whole number from 0 to 86400)");
-        if (wait > FEED_MAX_WAIT)
-            wait = FEED_MAX_WAIT;
+        if (wait > TS_LIMIT_HTTP_FEED_WAIT_S)
+            wait = TS_LIMIT_HTTP_FEED_WAIT_S;
         r->since = since;
         r->deadline_ms = ts__now_ms() + (uint64_t)wait * 1000u;
     } else if (!ts__req_reauth(r))
@@ -368,8 +366,8 @@ static bool alert_visible(ts__req *r, const char *id, bool *db_error)
     if (!parse_i64(d, 1, INT64_MAX, &n))
         return false;
     const ts_principal *p = r->who;
-    const ts_cell *cells[256];
-    size_t n_cells = p->all ? 0 : token_cells(p, cells, 256);
+    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
+    size_t n_cells = p->all ? 0 : token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
     if (!p->all && n_cells == 0)
         return false;
     ts_store *s = reader(r);
@@ -380,11 +378,11 @@ static bool alert_visible(ts__req *r, const char *id, bool *db_error)
     find_alert fa = {.number = n};
     snprintf(fa.name, sizeof fa.name, "A-%06lld", (long long)n);
     ts_reader rd;
-    const ts_cell *rcells[256];
+    const ts_cell *rcells[TS_LIMIT_TOKEN_SCOPES];
     ts_alert_filter f = {.since = n - 1,
                          .scopes = cells,
                          .n_scopes = n_cells,
-                         .reader = token_reader(r, rcells, 256, &rd)};
+                         .reader = token_reader(r, rcells, TS_LIMIT_TOKEN_SCOPES, &rd)};
     int64_t last = 0;
     ts_err e;
     ts_status rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
@@ -508,7 +506,7 @@ static ts__hres person_get(ts__req *r)
         return TS__H_DONE;
     const ts_grid *grid = ts_service_gen_grid(r->gen);
     ts_arena a;
-    ts_arena_init(&a, (size_t)64 << 20);
+    ts_arena_init(&a, TS_LIMIT_ARENA_RECORD);
     ts_person p;
     ts_err e;
     ts_status rc = ts_store_get_person(s, r->param, &a, &p, &e);
@@ -518,9 +516,9 @@ static ts__hres person_get(ts__req *r)
     ts_buf_init(&out, TS_LIMIT_RENDER);
     if (visible) {
         /* loaded for this token with its scope in the SQL, rendered from typed data */
-        const ts_cell *cells[256];
+        const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
         ts_reader rd;
-        const ts_reader *rdp = token_reader(r, cells, 256, &rd);
+        const ts_reader *rdp = token_reader(r, cells, TS_LIMIT_TOKEN_SCOPES, &rd);
         ts_arena_init(&a, TS_LIMIT_DOSSIER_MEM);
         ts_dossier d;
         rc = ts_dossier_load(s, grid, r->param, rdp, &a, &d, &e);
@@ -576,7 +574,7 @@ static ts__hres lists_get(ts__req *r)
     const ts_grid *grid = ts_service_gen_grid(r->gen);
     const ts_principal *p = r->who;
     const char *scope = query(r, "scope");
-    const ts_cell *cells[256];
+    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
     size_t n_cells = 0;
     bool all = false;
     if (scope && *scope && strcmp(scope, "all")) {
@@ -591,7 +589,7 @@ static ts__hres lists_get(ts__req *r)
     } else if (p->all) {
         all = true;
     } else {
-        n_cells = token_cells(p, cells, 256);
+        n_cells = token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
     }
     ts_store *s = reader(r);
     if (!s)
@@ -739,7 +737,7 @@ static ts__hres healthz(ts__req *r)
     json_object_object_add(db, "status", json_object_new_string(ok ? "ok" : "unavailable"));
     if (ok)
         json_object_object_add(db, "schema", json_object_new_int(version));
-    char rerr[768];
+    char rerr[TS_LIMIT_ERR_TEXT];
     bool has_err = ts_service_reload_error(r->svc, rerr, sizeof rerr);
     json_object_object_add(o, "status", json_object_new_string(ok ? "ok" : "degraded"));
     json_object_object_add(o, "rules_version",

@@ -67,10 +67,11 @@ struct ts_http {
     ts_service *svc;
     struct MHD_Daemon *d;
     unsigned port;
-    pthread_mutex_t mu; /* waiters, draining, suspension of connections */
+    pthread_mutex_t mu; /* waiters, suspension of connections */
     ts__req *waiters;
-    bool draining;
+    atomic_bool draining; /* read by every MHD thread, set once by ts__http_drain */
     bool stopped;
+    int quiesced_fd; /* the listening socket MHD gave back; closed after MHD_stop_daemon */
     atomic_long active;
     route_metrics *rm; /* ts__n_routes + 1 (last: unknown routes) */
     /* connections: conn_mu guards the list, the per-address counts and n_conns */
@@ -100,7 +101,7 @@ static uint64_t now_ns(void)
 
 bool ts__draining(const ts_http *h)
 {
-    return h->draining;
+    return atomic_load(&h->draining);
 }
 
 /* ---- replies ----------------------------------------------------------------------- */
@@ -124,7 +125,7 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "60");
     if (status == 503)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    if (r->srv->draining || status == 503)
+    if (ts__draining(r->srv) || status == 503)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -224,7 +225,7 @@ bool ts__req_park(ts__req *r)
 {
     ts_http *h = r->srv;
     pthread_mutex_lock(&h->mu);
-    if (h->draining || ts_service_cursor(r->svc) > r->known || ts__now_ms() >= r->deadline_ms) {
+    if (ts__draining(h) || ts_service_cursor(r->svc) > r->known || ts__now_ms() >= r->deadline_ms) {
         pthread_mutex_unlock(&h->mu);
         return false;
     }
@@ -276,7 +277,7 @@ static void on_cursor(void *ud, int64_t cursor)
     pthread_mutex_lock(&h->mu);
     for (ts__req *r = h->waiters, *next; r; r = next) {
         next = r->wnext;
-        if (h->draining || cursor > r->known || now >= r->deadline_ms || gen != r->park_gen) {
+        if (ts__draining(h) || cursor > r->known || now >= r->deadline_ms || gen != r->park_gen) {
             unlink_waiter(h, r);
             resume_locked(r);
         }
@@ -876,6 +877,8 @@ ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opt
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->conn_mu, NULL);
     atomic_init(&h->active, 0);
+    atomic_init(&h->draining, false);
+    h->quiesced_fd = -1;
     atomic_init(&h->last_reap_ms, 0);
     atomic_init(&h->timed_out, 0);
     atomic_init(&h->over_cap, 0);
@@ -917,16 +920,27 @@ unsigned ts__http_port(const ts_http *h)
     return h->port;
 }
 
+/* Stop accepting, answer what is in flight, then stop the daemon. MHD_quiesce_daemon hands
+ * the listening socket back, but MHD's pool threads may still have it in their epoll sets
+ * until MHD_stop_daemon returns, so it is not closed here: shutdown() takes it out of the
+ * listening state (new connections are refused at once, as before) while the descriptor
+ * stays valid, and close() comes only after MHD_stop_daemon. If requests are still in
+ * flight past the timeout the daemon keeps running and the socket stays open until the
+ * process exits. */
 unsigned ts__http_drain(ts_http *h, unsigned timeout_ms)
 {
     if (!h || h->stopped)
         return 0;
     pthread_mutex_lock(&h->mu);
-    h->draining = true;
+    atomic_store(&h->draining, true);
     pthread_mutex_unlock(&h->mu);
-    MHD_socket ls = MHD_quiesce_daemon(h->d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
+    if (h->quiesced_fd < 0) {
+        MHD_socket ls = MHD_quiesce_daemon(h->d);
+        if (ls != MHD_INVALID_SOCKET) {
+            h->quiesced_fd = ls;
+            (void)shutdown(ls, SHUT_RDWR);
+        }
+    }
     on_cursor(h, ts_service_cursor(h->svc)); /* answer the long-polls now */
     uint64_t until = ts__now_ms() + timeout_ms;
     while (atomic_load(&h->active) > 0 && ts__now_ms() < until) {
@@ -938,6 +952,9 @@ unsigned ts__http_drain(ts_http *h, unsigned timeout_ms)
     if (left > 0)
         return (unsigned)left; /* requests still wait on jobs: the daemon cannot be stopped */
     MHD_stop_daemon(h->d);
+    if (h->quiesced_fd >= 0)
+        close(h->quiesced_fd);
+    h->quiesced_fd = -1;
     h->stopped = true;
     return 0;
 }

@@ -215,7 +215,7 @@ static ts_status write_batch(ts_store *s, const ts_config *cfg, const char *path
 {
     ts_status rc = TS_OK;
     ts_arena scratch;
-    ts_arena_init(&scratch, (size_t)256 << 20);
+    ts_arena_init(&scratch, TS_LIMIT_ARENA_SCRATCH);
     for (size_t i = 0; i < b->n; i++) {
         ts_item *it = &b->items[i];
         st->rows++;

@@ -20,7 +20,6 @@
 #include "base/limits.h"
 
 #define BATCH_PERSONS 256
-#define BATCH_ARENA_CAP ((size_t)512 << 20)
 
 typedef struct item {
     ts_subject subj;
@@ -796,7 +795,7 @@ static ts_status drive(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *
         goto done;
     }
     for (size_t i = 0; i < cap; i++) {
-        ts_arena_init(&ring[i].arena, BATCH_ARENA_CAP);
+        ts_arena_init(&ring[i].arena, TS_LIMIT_ARENA_BATCH);
         slots[i] = &ring[i];
     }
     if (pc->pass != TS_PASS_TARGETED &&
@@ -835,7 +834,7 @@ static double now_seconds(void)
 static ts_status count_lists(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *err)
 {
     ts_arena a;
-    ts_arena_init(&a, 0);
+    ts_arena_init(&a, TS_LIMIT_ARENA_LISTS);
     ts_list_row *rows = NULL;
     size_t n = 0;
     ts_status rc = ts_store_lists_load(s, &a, &rows, &n, err);
@@ -864,7 +863,7 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
     sum->fired = calloc(ts_rulepack_count(o->pack) + 1, sizeof *sum->fired);
     if (!sum->fired)
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
-    ts_arena_init(&pc.snap_arena, 0);
+    ts_arena_init(&pc.snap_arena, TS_LIMIT_ARENA_LISTS);
     ts_status rc = TS_OK;
     bool in_tx = false;
 
@@ -975,7 +974,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         free(b);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
-    ts_arena_init(&b->arena, BATCH_ARENA_CAP);
+    ts_arena_init(&b->arena, TS_LIMIT_ARENA_BATCH);
     ts_buf jb;
     ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     ts_run_info info = {.pass = ts_pass_name(pass),

@@ -63,7 +63,7 @@ static ts_status probe_eval(const ts_rulepack *pack, ts_rulehost *host, ts_err *
     ts_person p = {.id = "probe", .name = "", .grid = "", .notes = "", .born = TS_DATE_NONE};
     ts_subject subj = {.person = &p, .village = "", .town = ""};
     ts_arena a;
-    ts_arena_init(&a, (size_t)16 << 20);
+    ts_arena_init(&a, TS_LIMIT_ARENA_PROBE);
     ts_status rc = TS_OK;
     for (int ps = TS_PASS_FULL; rc == TS_OK && ps <= TS_PASS_TARGETED; ps++) {
         ts_eval_ctx ctx = {.now = ts_date_today(), .pass = (ts_pass)ps, .scope = "all"};

@@ -107,7 +107,7 @@ ts_status ts_service_ingest(ts_service *svc, ts_service_gen *g, const ts_princip
         i = e + 1;
     }
     if (single) {
-        char msg[256];
+        char msg[sizeof(((ts_err *)0)->msg)]; /* ends in a ts_err */
         if (one_json_value(body, len, msg, sizeof msg))
             n_lines = 1;
         else if (n_lines <= 1)

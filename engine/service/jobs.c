@@ -16,7 +16,7 @@ ts_svc_job *ts__svc_job_new(job_kind kind, ts_service_gen *g, const char *actor)
     j->kind = kind;
     j->gen = g ? ts__svc_gen_ref(g) : NULL;
     j->actor = strdup(actor ? actor : "");
-    ts_arena_init(&j->arena, 0);
+    ts_arena_init(&j->arena, TS_LIMIT_ARENA_JOB);
     if (!j->actor) {
         ts_svc_job_free(j);
         return NULL;

@@ -90,7 +90,7 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     pthread_mutex_init(&svc->pool_mu, NULL);
     atomic_init(&svc->cursor, 0);
     atomic_init(&svc->screen_busy, false);
-    ts_arena_init(&svc->scratch, (size_t)256 << 20);
+    ts_arena_init(&svc->scratch, TS_LIMIT_ARENA_SCRATCH);
     ts_status rc = ts_queue_new(TS_LIMIT_SERVICE_QUEUE, &svc->jobs);
     if (rc != TS_OK) {
         rc = ts_err_set(err, rc, NULL, "the job queue");

@@ -137,7 +137,7 @@ struct ts_service {
     pthread_mutex_t reload_mu; /* reload, gen_counter */
     reload_task *reload;       /* the reload under way, or NULL */
     stuck_count *stuck;        /* abandoned reload threads still running */
-    char reload_err[768];
+    char reload_err[TS_LIMIT_ERR_TEXT];
     pthread_mutex_t refuse_mu;
     refusal_window refusals[REFUSAL_TOKENS];
     size_t n_refusals;

@@ -838,8 +838,17 @@ ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t ca
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     *found = r == SQLITE_ROW;
-    if (*found && cap)
-        snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    if (*found && cap) { /* cap 0: only whether the person is stored */
+        const char *g = (const char *)sqlite3_column_text(st, 0);
+        size_t n = g ? strlen(g) : 0;
+        if (n >= cap) {
+            sqlite3_reset(st);
+            return ts_err_set(err, TS_LIMIT, "grid",
+                              "person %s: the stored grid code is longer than %zu bytes", id,
+                              cap - 1);
+        }
+        memcpy(buf, g ? g : "", n + 1);
+    }
     sqlite3_reset(st);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
         return ts__store_fail(s, err, "read person grid");
@@ -871,7 +880,7 @@ static ts_status writer_covers(ts_store *s, const ts_store_writer *w, const char
     *covers = true;
     if (!w)
         return TS_OK;
-    char grid[256]; /* stored grid codes are cells of the grid file, far shorter */
+    char grid[TS_LIMIT_ID + 1]; /* import takes grid codes of at most TS_LIMIT_ID bytes */
     bool found = false;
     ts_status rc = ts_store_person_grid(s, other, grid, sizeof grid, &found, err);
     if (rc == TS_OK)

@@ -124,7 +124,8 @@ typedef struct ts_reader {
 /* True when r may see a person of group cell `grid` (NULL r: always; NULL or unknown
  * grid: only for a reader with an all entry). Thread-safe. */
 bool ts_reader_sees(const ts_reader *r, const char *grid);
-/* The group cell of a stored person into buf (cap bytes); *found false when absent. */
+/* The group cell of a stored person into buf (cap bytes); *found false when absent;
+ * TS_LIMIT when the stored code does not fit (never truncated). */
 ts_status ts_store_person_grid(ts_store *s, const char *id, char *buf, size_t cap, bool *found,
                                ts_err *err) TS_MUST_CHECK;
 

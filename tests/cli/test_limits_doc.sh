@@ -38,7 +38,13 @@ dups=$(limit_names "$LIMITS" | while read -r nm; do
     c=$(grep -cE "^#define $nm\b" "$LIMITS"); [ "$c" -eq 1 ] || echo "$nm"; done)
 check "each cap is defined once" test -z "$dups"
 
-# arenas at cap 0 (1 GiB): reported, not failing yet (being removed module by module)
-grep -rnE 'ts_arena_init\([^,]+, *0\)' "$TS_SOURCE_DIR/engine" | sed "s|$TS_SOURCE_DIR/||; s/^/note: arena with cap 0: /" || true
+# every arena takes a named cap: none at cap 0 (1 GiB) or an inline number
+unnamed=$(grep -rnE 'ts_arena_init\([^,]+, *(0|\(size_t\) *[0-9]+|[0-9]+u?)( *<<[^)]*)?\);' \
+    "$TS_SOURCE_DIR/engine" --include='*.c' | sed "s|$TS_SOURCE_DIR/||" || true)
+check "every arena is created with a named cap" test -z "$unnamed"
+[ -z "$unnamed" ] || echo "$unnamed" >&2
+# the check itself: cap 0 and an inline cap are caught
+printf 'ts_arena_init(&a, 0);\nts_arena_init(&a, (size_t)64 << 20);\nts_arena_init(&a, TS_LIMIT_ARENA_JOB);\n' >"$WORK/arenas.c"
+check "... an arena at cap 0 or an inline cap is caught" test "$(grep -cE 'ts_arena_init\([^,]+, *(0|\(size_t\) *[0-9]+|[0-9]+u?)( *<<[^)]*)?\);' "$WORK/arenas.c")" -eq 2
 
 finish

@@ -80,7 +80,7 @@ static void ok(ts_status rc, const ts_err *err)
     assert_int_equal(rc, TS_OK);
 }
 
-static int setup(void **state)
+static int setup_grid(void **state, const char *yaml)
 {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
@@ -88,7 +88,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     char grid_path[128];
     snprintf(grid_path, sizeof grid_path, "%s/grid.yaml", fx->dir);
-    write_file(grid_path, grid_yaml);
+    write_file(grid_path, yaml);
     snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
     snprintf(fx->sink, sizeof fx->sink, "%s/alerts.jsonl", fx->dir);
     ts_err err;
@@ -99,6 +99,32 @@ static int setup(void **state)
     ok(ts_feedback_open(&fx->cfg, fx->grid, "sha256:test", &fx->fb, &err), &err);
     *state = fx;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_grid(state, grid_yaml);
+}
+
+/* A group cell with 60 officers of 40-byte ids: its route (about 2.5 KiB) is longer than
+ * the 1400-byte buffer the escalation detail once was cut to. */
+static int setup_crowded(void **state)
+{
+    char *yaml = malloc(8192);
+    assert_non_null(yaml);
+    size_t n = (size_t)snprintf(yaml, 8192,
+                                "county: Crowded\ntowns:\n  - code: T01\n    name: T\n"
+                                "    officers: [{id: o-t01, name: T}]\n    villages:\n"
+                                "      - code: T01-V01\n        name: V\n        officers: []\n"
+                                "        groups:\n          - code: T01-V01-G01\n"
+                                "            name: G\n            officers:\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(yaml + n, 8192 - n,
+                              "              - {id: officer-of-the-crowded-group-%010d, name: O}\n",
+                              i);
+    int r = setup_grid(state, yaml);
+    free(yaml);
+    return r;
 }
 
 static int teardown(void **state)
@@ -518,6 +544,24 @@ static void test_headline(void **state)
 }
 
 /* ---- escalation ---------------------------------------------------------------------- */
+
+/* The escalation's history and audit detail hold the whole route, however long. */
+static void test_escalation_long_route(void **state)
+{
+    fixture *fx = *state;
+    ts_err err;
+    int64_t t0 = (int64_t)time(NULL);
+    problem_event(fx, "P1", "T01-V01-G01", "incident_reported", "2026-11-20", "fight");
+    unsigned n = 0;
+    ok(ts_feedback_escalate(fx->fb, fx->s, t0 + 31 * 60, &n, &err), &err);
+    assert_int_equal(n, 1);
+    assert_int_equal(sql_int(fx, "select count(*) from audit where action = 'alert.escalate' "
+                                 "and detail like '%officer-of-the-crowded-group-0000000059%'"
+                                 " and detail like '%o-t01\"]%'"),
+                     1);
+    assert_true(sql_int(fx, "select max(length(detail)) from audit where action = "
+                            "'alert.escalate'") > 2400);
+}
 
 static void test_escalation(void **state)
 {
@@ -983,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_colour_rise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escalation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_long_route, setup_crowded, teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_concurrent, setup, teardown),

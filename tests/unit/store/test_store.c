@@ -146,6 +146,15 @@ static void test_person_roundtrip(void **state)
     assert_string_equal(cell, "T01-V01-G01");
     ok(ts_store_person_grid(fx->s, "P-404", cell, sizeof cell, &found, &err), &err);
     assert_false(found);
+    /* a code that does not fit is an error, never a truncated (ancestor-like) prefix */
+    char small[8] = "";
+    assert_int_equal(ts_store_person_grid(fx->s, "P-1", small, sizeof small, &found, &err),
+                     TS_LIMIT);
+    assert_non_null(strstr(err.msg, "longer than 7 bytes"));
+    assert_string_equal(small, "");
+    char exact[12]; /* "T01-V01-G01" and its NUL */
+    ok(ts_store_person_grid(fx->s, "P-1", exact, sizeof exact, &found, &err), &err);
+    assert_string_equal(exact, "T01-V01-G01");
 
     /* one more event on the stored person; again the same event: not inserted twice */
     ts_event more = {.type = "visit", .date = day("2026-11-20"), .note = ""};

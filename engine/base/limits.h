@@ -114,7 +114,8 @@
 /* Threads (base/pipeline.c: import, the passes, the service's write queue) */
 #define TS_LIMIT_PIPELINE_WORKERS 64u /* worker threads of one pipeline (--threads is clamped) */
 #define TS_LIMIT_PIPELINE_SLOTS 256u  /* items in flight between a pipeline's reader and writer */
-#define TS_LIMIT_SERVICE_QUEUE 4096u  /* write jobs queued for the service's writer, then submit waits */
+#define TS_LIMIT_SERVICE_QUEUE                                                                     \
+    4096u /* write jobs queued for the service's writer, then submit waits */
 
 /* Service */
 /* bytes of one ts_err as text ("where: msg" and the NUL): a reload error kept for /healthz */

@@ -48,7 +48,7 @@ typedef void (*ts_import_reject_fn)(void *ud, const ts_import_reject *r);
 
 typedef struct ts_import_opts {
     ts_import_reject_fn on_reject; /* NULL = count only */
-    bool dry_run;  /* validate and count, then roll everything back */
+    bool dry_run;                  /* validate and count, then roll everything back */
     ts_import_progress_fn progress;
     ts_import_event_fn on_problem_event;
     void *ud;
@@ -78,6 +78,5 @@ const char *ts_ingest_protected_attr(const ts_config *cfg, const ts_person *p);
  * set. Thread-safe for distinct arenas. */
 const char *ts_ingest_check_person(const ts_config *cfg, const ts_grid *grid, const ts_person *p,
                                    ts_arena *a, const char **field, const ts_cell **cell);
-
 
 #endif

@@ -21,12 +21,12 @@
 #define TS_JSONW_MAX_DEPTH 32
 
 typedef struct ts_jsonw {
-    ts_buf *out;                              /* borrowed; appended to */
-    ts_status st;                             /* first failure, TS_OK */
-    unsigned depth;                           /* open containers */
-    bool has_item[TS_JSONW_MAX_DEPTH + 1];    /* the container at depth already holds one */
-    bool is_object[TS_JSONW_MAX_DEPTH + 1];   /* the container at depth is an object */
-    bool after_key;                           /* a key was written; its value comes next */
+    ts_buf *out;                            /* borrowed; appended to */
+    ts_status st;                           /* first failure, TS_OK */
+    unsigned depth;                         /* open containers */
+    bool has_item[TS_JSONW_MAX_DEPTH + 1];  /* the container at depth already holds one */
+    bool is_object[TS_JSONW_MAX_DEPTH + 1]; /* the container at depth is an object */
+    bool after_key;                         /* a key was written; its value comes next */
 } ts_jsonw;
 
 /* Starts writing one or more top-level values at the end of out. */

@@ -44,15 +44,20 @@ static void writes_nested_values(void **state)
 static void escapes_as_json_c_does(void **state)
 {
     (void)state;
-    const char *cases[] = {"plain", "quote \" back \\ slash /", "nl\ncr\rtab\t",
-                           "ctl \x01\x1f\x7f", "中文 名字 ✓", "emoji \xf0\x9f\x98\x80", ""};
+    const char *cases[] = {"plain",
+                           "quote \" back \\ slash /",
+                           "nl\ncr\rtab\t",
+                           "ctl \x01\x1f\x7f",
+                           "中文 名字 ✓",
+                           "emoji \xf0\x9f\x98\x80",
+                           ""};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ts_buf b;
         ts_buf_init(&b, 4096);
         assert_int_equal(ts_json_quote(&b, cases[i], strlen(cases[i])), TS_OK);
         json_object *o = json_object_new_string(cases[i]);
-        const char *want =
-            json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *want = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
         assert_string_equal(ts_buf_str(&b), want);
         json_object_put(o);
         ts_buf_release(&b);
@@ -64,7 +69,11 @@ static void replaces_invalid_utf8(void **state)
     (void)state;
     ts_buf b;
     ts_buf_init(&b, 4096);
-    assert_int_equal(ts_json_quote(&b, "a\xff" "b\xe4\xb8", 5), TS_OK);
+    assert_int_equal(ts_json_quote(&b,
+                                   "a\xff"
+                                   "b\xe4\xb8",
+                                   5),
+                     TS_OK);
     assert_string_equal(ts_buf_str(&b), "\"a\\ufffdb\\ufffd\\ufffd\"");
     ts_buf_release(&b);
 }

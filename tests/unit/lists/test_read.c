@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "lists/lists_fx.h"
 #include "triscreen/grid.h"
 #include "triscreen/lists.h"
 #include "triscreen/record.h"
@@ -94,22 +95,7 @@ static int setup(void **state)
     assert_non_null(gf);
     assert_int_equal(fputs(grid_yaml, gf) >= 0, 1);
     fclose(gf);
-    ts_err err;
-    ts_err_clear(&err);
-    assert_int_equal(ts_grid_load(f->gpath, &f->g, &err), TS_OK);
-    assert_int_equal(ts_store_open(f->db, TS_STORE_READWRITE, &f->s, &err), TS_OK);
-    assert_int_equal(ts_store_put_grid(f->s, f->g, &err), TS_OK);
-    ts_arena a;
-    ts_arena_init(&a, 0);
-    assert_int_equal(ts_store_begin(f->s, &err), TS_OK);
-    for (size_t i = 0; i < sizeof persons / sizeof persons[0]; i++) {
-        ts_person p;
-        ts_upsert up;
-        assert_int_equal(ts_record_parse_json(persons[i], strlen(persons[i]), &a, &p, &err), TS_OK);
-        assert_int_equal(ts_store_put_person(f->s, &p, &a, &up, NULL, NULL, &err), TS_OK);
-    }
-    assert_int_equal(ts_store_commit(f->s, &err), TS_OK);
-    ts_arena_release(&a);
+    lists_fx_open(f->gpath, f->db, persons, sizeof persons / sizeof persons[0], &f->g, &f->s);
     assert_int_equal(sqlite3_exec(f->s->db, fixture_sql, NULL, NULL, NULL), SQLITE_OK);
     *state = f;
     return 0;

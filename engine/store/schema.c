@@ -85,6 +85,74 @@ static const char *const migrations[] = {
      *    in pending_for's, until a writer whose scope covers pending_for (or an import)
      *    declares it too. NULL = confirmed. */
     "ALTER TABLE relations ADD COLUMN pending_for TEXT;",
+    /* 4: the officers' loop (issue 14).
+     *    Alerts become one row per alert for life: alerts.cursor stays the alert's id
+     *    number (A-000042 = 42) and never changes; alerts.seq is its position in the feed,
+     *    moved to the head when the alert is escalated or reopened (so a consumer sees
+     *    it again) and left in place by claim, ack and close. The escalation copies of
+     *    migration 2 are folded into their first row. dedup is now kind|person: one open
+     *    alert per person and kind; what raised it is kept as causes (alert_causes:
+     *    "rule:ID", "event:TEXT", "colour:C@RUN", "suspect@RUN"), and a trigger whose
+     *    causes are all known raises nothing. target_level is who is on the hook:
+     *    3 group, 2 village, 1 town, 0 the county desk. due is the next deadline of the
+     *    clock (ack, then close), "YYYY-MM-DDTHH:MM:SSZ". Officer tokens are stored as
+     *    hashes; audit rows name the token an action came through. */
+    "UPDATE alerts AS a SET level = l.level, route = l.route, route_note = l.route_note,"
+    "  status = l.status, escalated = l.escalated"
+    "  FROM (SELECT x.origin AS origin, x.level AS level, x.route AS route,"
+    "    x.route_note AS route_note, x.status AS status, x.escalated AS escalated"
+    "    FROM alerts x WHERE x.origin IS NOT NULL"
+    "    AND x.cursor = (SELECT max(y.cursor) FROM alerts y WHERE y.origin = x.origin)) AS l"
+    "  WHERE a.cursor = l.origin;"
+    "ALTER TABLE alerts ADD COLUMN seq INTEGER;"
+    "UPDATE alerts SET seq = (SELECT max(y.cursor) FROM alerts y"
+    "  WHERE y.cursor = alerts.cursor OR y.origin = alerts.cursor) WHERE origin IS NULL;"
+    "DELETE FROM alerts WHERE origin IS NOT NULL;"
+    "DROP INDEX alerts_origin;"
+    "DROP INDEX alerts_quick_due;"
+    "DROP INDEX alerts_open;"
+    "UPDATE alerts SET status = 'acknowledged' WHERE status = 'acked';"
+    "UPDATE alert_history SET status = 'acknowledged' WHERE status = 'acked';"
+    "UPDATE alerts SET dedup = kind || '|' || person;"
+    "ALTER TABLE alerts ADD COLUMN target_level INTEGER NOT NULL DEFAULT 3;"
+    "UPDATE alerts SET target_level = max(0, 3 - level);"
+    "ALTER TABLE alerts ADD COLUMN due TEXT;"
+    "UPDATE alerts SET due = strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(escalated, created),"
+    "  CASE kind WHEN 'quick' THEN '+30 minutes' WHEN 'detailed' THEN '+1 day'"
+    "  ELSE '+3 days' END) WHERE status <> 'closed';"
+    "ALTER TABLE alerts ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE alerts ADD COLUMN claimed_at TEXT;"
+    "ALTER TABLE alerts ADD COLUMN acked_at TEXT;"
+    "UPDATE alerts SET acked_at = (SELECT min(h.at) FROM alert_history h"
+    "  WHERE h.alert = alerts.cursor AND h.status = 'acknowledged');"
+    "ALTER TABLE alerts ADD COLUMN closed_at TEXT;"
+    "UPDATE alerts SET closed_at = (SELECT max(h.at) FROM alert_history h"
+    "  WHERE h.alert = alerts.cursor AND h.status = 'closed') WHERE status = 'closed';"
+    "ALTER TABLE alerts ADD COLUMN outcome TEXT;"
+    "ALTER TABLE alerts ADD COLUMN reopens INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN ingest INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN event_type TEXT;"
+    "ALTER TABLE alerts ADD COLUMN event_date TEXT;"
+    "ALTER TABLE alerts ADD COLUMN event_text TEXT;"
+    "ALTER TABLE alerts ADD COLUMN acked_in_time INTEGER;"
+    "CREATE UNIQUE INDEX alerts_seq ON alerts(seq);"
+    "CREATE INDEX alerts_open ON alerts(dedup) WHERE status <> 'closed';"
+    "CREATE INDEX alerts_due ON alerts(due) WHERE status <> 'closed';"
+    "CREATE TABLE alert_causes(alert INTEGER NOT NULL, cause TEXT NOT NULL,"
+    "  PRIMARY KEY(alert, cause)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO alert_causes(alert, cause)"
+    "  SELECT a.cursor, CASE json_extract(j.value, '$.id') WHEN 'problem_event'"
+    "    THEN 'event:' || coalesce(json_extract(j.value, '$.evidence'), '')"
+    "    ELSE 'rule:' || json_extract(j.value, '$.id') END"
+    "  FROM alerts a, json_each(a.rules) j WHERE json_valid(a.rules)"
+    "  AND json_extract(j.value, '$.id') IS NOT NULL;"
+    "ALTER TABLE alert_history ADD COLUMN token TEXT;"
+    "CREATE TABLE tokens(id TEXT PRIMARY KEY, officer TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,"
+    "  note TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, created_by TEXT NOT NULL,"
+    "  revoked TEXT, revoked_by TEXT) WITHOUT ROWID;"
+    "CREATE TABLE ingests(id INTEGER PRIMARY KEY, source TEXT NOT NULL, started TEXT NOT NULL,"
+    "  ended TEXT, records INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running');"
+    "ALTER TABLE audit ADD COLUMN token TEXT;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -21,6 +21,13 @@ typedef struct ts_token_cfg {
     bool write;
 } ts_token_cfg;
 
+/* The clocks of one feedback kind (config `sla:`): minutes to acknowledge an alert and
+ * minutes to close it once acknowledged, at each level of the grid it climbs. */
+typedef struct ts_sla {
+    uint32_t ack_minutes;
+    uint32_t close_minutes;
+} ts_sla;
+
 typedef struct ts_config {
     char *path;     /* the config file as given */
     char *dir;      /* its directory */
@@ -38,7 +45,14 @@ typedef struct ts_config {
     uint32_t memory_mb;     /* per Lua state */
     uint32_t ms_per_person; /* wall-clock deadline of one person's evaluation of a pass
                              * (limits: ms_per_person, default TS_LIMIT_RULE_MS_PER_PERSON) */
-    uint32_t quick_ack_minutes;
+    uint32_t quick_ack_minutes; /* = sla[TS_FEEDBACK_QUICK].ack_minutes (the older key) */
+    /* sla: per feedback kind, indexed by ts_feedback (the NONE slot unused). Defaults from
+     * the method: quick 30 min to ack / 1 day to close, detailed 1 day / 7 days, early
+     * 3 days / 14 days. `quick_ack_minutes:` sets sla.quick.ack (both: a config error). */
+    ts_sla sla[4];
+    /* sla.closure_target: the share of alerts that should be closed, per mille (990 =
+     * 99%, the default); alerts --stats and the report compare against it */
+    uint32_t closure_target_permille;
     uint32_t quick_max_age_days; /* problem events older than this at ingest raise no
                                     quick alert (history loads); 0 = no limit */
     uint32_t workers;            /* 0 = number of online cores */

@@ -42,6 +42,19 @@ void ts_grid_free(ts_grid *g);
 const char *ts_grid_county(const ts_grid *g);
 size_t ts_grid_count(const ts_grid *g);
 const ts_cell *ts_grid_cell(const ts_grid *g, size_t i);
+/* The county desk: the officers named by the grid file's top-level `officers:` list
+ * (county level, above every town). They may act on every alert and person; escalation
+ * stops with them. *out receives the array (borrowed); returns how many (0 when none). */
+size_t ts_grid_county_officers(const ts_grid *g, const ts_officer **out);
+/* The officer with this id anywhere in the grid (ids are unique across the grid file, the
+ * county desk included): the officer, and in *cell (may be NULL) the cell it serves, NULL
+ * for a county-desk officer. NULL when no officer has this id (O(log n)). */
+const ts_officer *ts_grid_officer(const ts_grid *g, const char *id, const ts_cell **cell);
+/* True when an officer serving `officer_cell` (NULL = the county desk) may act on a person
+ * or alert in `cell`: cell is officer_cell or lies under it; the county desk acts anywhere
+ * (cell NULL — not in the grid — only the county desk). */
+bool ts_grid_officer_covers(const ts_cell *officer_cell, const ts_cell *cell);
+
 /* O(1) average lookup by code; NULL when unknown. */
 const ts_cell *ts_grid_find(const ts_grid *g, const char *code);
 

@@ -21,7 +21,7 @@
 
 typedef struct ts_store ts_store;
 
-#define TS_STORE_SCHEMA_VERSION 3
+#define TS_STORE_SCHEMA_VERSION 4
 
 typedef enum {
     TS_STORE_READWRITE = 0, /* open or create, migrate */
@@ -163,6 +163,36 @@ ts_status ts_store_persons_by_town(ts_store *s,
 /* Appends to the audit log (append-only: the schema refuses updates and deletes). */
 ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, const char *target,
                          const char *detail, ts_err *err) TS_MUST_CHECK;
+/* Like ts_store_audit, naming the token the action came through (NULL: none, e.g. the CLI). */
+ts_status ts_store_audit_tok(ts_store *s, const char *actor, const char *token, const char *action,
+                             const char *target, const char *detail, ts_err *err) TS_MUST_CHECK;
+
+/* ---- officer tokens (schema 4) ------------------------------------------------------- */
+
+/* A token bound to an officer. Only the SHA-256 of its secret is stored. */
+typedef struct ts_token_row {
+    const char *id;      /* "tk-" + 8 hex digits, public (logs and audit name it) */
+    const char *officer; /* officer id of the grid */
+    const char *sha256;  /* lowercase hex of the secret */
+    const char *note, *created, *created_by;
+    const char *revoked, *revoked_by; /* NULL while active */
+} ts_token_row;
+
+/* Stores a new token for officer (the caller checked that the grid names it): draws a
+ * 32-byte secret from the system's random source, returns it as "tso_" + 43 base64url
+ * characters in secret (at least 48 bytes) and the token's id in id (at least 16 bytes);
+ * only the hash is kept. Audited ("token.add", by). In its own transaction. */
+ts_status ts_store_token_add(ts_store *s, const char *officer, const char *by, const char *note,
+                             char *secret, size_t secret_cap, char *id, size_t id_cap,
+                             ts_err *err) TS_MUST_CHECK;
+/* Calls fn for each token in creation order (revoked ones too, unless active_only). */
+typedef ts_status (*ts_token_fn)(void *ud, const ts_token_row *t);
+ts_status ts_store_token_list(ts_store *s, bool active_only, ts_token_fn fn, void *ud,
+                              ts_err *err) TS_MUST_CHECK;
+/* Revokes token id: TS_NOTFOUND when unknown, TS_STATE when already revoked. Audited
+ * ("token.revoke", by). In its own transaction. */
+ts_status ts_store_token_revoke(ts_store *s, const char *id, const char *by,
+                                ts_err *err) TS_MUST_CHECK;
 
 /* ---- screening runs (engine/passes) ------------------------------------------------- */
 

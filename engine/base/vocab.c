@@ -39,6 +39,7 @@ VOCAB_FUNCS(ts_pass, pass, TS_PASS_MAP)
 VOCAB_FUNCS(ts_feedback, feedback, TS_FEEDBACK_MAP)
 VOCAB_FUNCS(ts_alert_state, alert_state, TS_ALERT_STATE_MAP)
 VOCAB_FUNCS(ts_review_outcome, review_outcome, TS_REVIEW_OUTCOME_MAP)
+VOCAB_FUNCS(ts_alert_verb, alert_verb, TS_ALERT_VERB_MAP)
 VOCAB_FUNCS(ts_close_outcome, close_outcome, TS_CLOSE_OUTCOME_MAP)
 
 const char *ts_colour_text(ts_colour c)
@@ -58,11 +59,13 @@ int ts_colour_slot(ts_colour c)
     return (unsigned)c < TS_COLOUR_N ? slot[c] : -1;
 }
 
-ts_alert_state ts_close_outcome_state(ts_close_outcome o)
+ts_alert_state ts_alert_verb_state(ts_alert_verb v)
 {
-    static const ts_alert_state to[TS_CLOSE_OUTCOME_N] = {
-        [TS_CLOSE_ACK] = TS_ALERT_ACKED,
-        [TS_CLOSE_CLOSE] = TS_ALERT_CLOSED,
+    static const ts_alert_state to[TS_ALERT_VERB_N] = {
+        [TS_VERB_CLAIM] = TS_ALERT_CLAIMED,
+        [TS_VERB_ACK] = TS_ALERT_ACKED,
+        [TS_VERB_CLOSE] = TS_ALERT_CLOSED,
+        [TS_VERB_REOPEN] = TS_ALERT_NEW,
     };
-    return (unsigned)o < TS_CLOSE_OUTCOME_N ? to[o] : TS_ALERT_ACKED;
+    return (unsigned)v < TS_ALERT_VERB_N ? to[v] : TS_ALERT_NEW;
 }

@@ -75,6 +75,10 @@ void ts_feedback_discard(ts_feedback_ctx *fb);
 /* Number of alerts raised through this context so far, by ts_feedback kind (new alerts
  * only; escalations are counted by ts_feedback_escalate). */
 uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind);
+/* Triggers that added new evidence to an open alert instead of raising one, and triggers
+ * that brought nothing new (every cause already on the open or last closed alert). */
+uint64_t ts_feedback_updated(const ts_feedback_ctx *fb, ts_feedback kind);
+uint64_t ts_feedback_known(const ts_feedback_ctx *fb, ts_feedback kind);
 
 /* Where alerts raised next come from: the run (a pass or an HTTP ingest's inline run) or
  * the import (ts_store_ingest_begin); 0 = none. Stored on each alert. */

@@ -194,6 +194,16 @@ ts_status ts_store_token_list(ts_store *s, bool active_only, ts_token_fn fn, voi
 ts_status ts_store_token_revoke(ts_store *s, const char *id, const char *by,
                                 ts_err *err) TS_MUST_CHECK;
 
+/* ---- imports (schema 4) --------------------------------------------------------------- */
+
+/* Records an import of `source` (a file name, "http") with status "running", outside any
+ * transaction the caller holds; *id is the ingest id stored on the alerts it raises. */
+ts_status ts_store_ingest_begin(ts_store *s, const char *source, int64_t *id,
+                                ts_err *err) TS_MUST_CHECK;
+/* Sets its status ("done", "failed") and the records accepted. */
+ts_status ts_store_ingest_end(ts_store *s, int64_t id, const char *status, int64_t records,
+                              ts_err *err) TS_MUST_CHECK;
+
 /* ---- screening runs (engine/passes) ------------------------------------------------- */
 
 typedef struct ts_run_info {

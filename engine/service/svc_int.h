@@ -22,7 +22,7 @@
 
 #define GROUP_MAX TS_LIMIT_HTTP_GROUP
 #define POOL_MAX TS_LIMIT_HTTP_POOL
-#define TICK_MS 100     /* listener tick */
+#define TICK_MS 100        /* listener tick */
 #define DB_POLL_TICKS 3    /* poll the database's max cursor every 3 ticks */
 #define TOKEN_POLL_TICKS 5 /* look for added/revoked officer tokens every 5 ticks */
 #define ALERTS_PER_HOOK 64u

@@ -91,11 +91,11 @@ static ts_status token_insert(ts_store *s, const char *id, const char *officer, 
                               const char *note, const char *by, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    ts_status rc = ts__store_query_stmt(
-        s,
-        "INSERT INTO tokens(id, officer, sha256, note, created, created_by)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &st, err, "token add");
+    ts_status rc =
+        ts__store_query_stmt(s,
+                             "INSERT INTO tokens(id, officer, sha256, note, created, created_by)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                             &st, err, "token add");
     if (rc != TS_OK)
         return rc;
     char now[21];
@@ -241,8 +241,8 @@ ts_status ts_store_tokens_mark(ts_store *s, int64_t *out, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
     /* tokens are never deleted: each add grows count(*), each revoke count(revoked) */
-    ts_status rc = ts__store_query_stmt(s, "SELECT count(*) + count(revoked) FROM tokens", &st,
-                                        err, "token mark");
+    ts_status rc = ts__store_query_stmt(s, "SELECT count(*) + count(revoked) FROM tokens", &st, err,
+                                        "token mark");
     if (rc != TS_OK)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW)

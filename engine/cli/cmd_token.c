@@ -132,8 +132,10 @@ static ts_status list_row(void *ud, const ts_token_row *t)
     const ts_officer *o = ts_grid_officer(l->grid, t->officer, NULL);
     const char *name = o ? o->name : "";
     if (!l->jsonl) {
-        printf("%-12s %-20s %-16s %-20s %-12s %-20s %s\n", t->id, t->officer, name, t->created,
-               t->created_by, t->revoked ? t->revoked : "-", t->note);
+        /* the officer's name (CJK: wider than its bytes) goes last but the note */
+        printf("%-12s %-20s %-20s %-12s %-20s %s  %s\n", t->id, t->officer, t->created,
+               t->created_by, t->revoked ? t->revoked : "-", name[0] ? name : "-",
+               t->note[0] ? t->note : "-");
         return TS_OK;
     }
     /* every field but the hash: it is not a secret, but nothing outside the store needs it */
@@ -174,8 +176,8 @@ static int token_list(token_args *a)
     list_ctx l = {.grid = ts_app_grid(app), .jsonl = jsonl};
     ts_buf_init(&l.line, TS_LIMIT_LINE);
     if (!jsonl)
-        printf("%-12s %-20s %-16s %-20s %-12s %-20s %s\n", "ID", "OFFICER", "NAME", "CREATED", "BY",
-               "REVOKED", "NOTE");
+        printf("%-12s %-20s %-20s %-12s %-20s %s  %s\n", "ID", "OFFICER", "CREATED", "BY",
+               "REVOKED", "NAME", "NOTE");
     ts_err err;
     ts_err_clear(&err);
     ts_status rc = ts_store_token_list(ts_app_store(app), !a->all, list_row, &l, &err);

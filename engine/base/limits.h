@@ -144,6 +144,7 @@
 #define TS_LIMIT_HTTP_RELOAD_S 30u            /* seconds to load and check a pack on SIGHUP */
 #define TS_LIMIT_HTTP_DRAIN_S 30u             /* seconds SIGTERM waits for requests, writes */
 #define TS_LIMIT_HTTP_REFUSALS 30u            /* refused writes per token per minute, then 429 */
+#define TS_LIMIT_HTTP_OFFICER_TOKENS 65536u    /* active officer tokens a serve keeps in memory */
 #define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE      /* bytes in an ack/close note (as in the CLI) */
 #define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR    /* bytes in an actor "by" (as in the CLI) */
 

@@ -556,8 +556,17 @@ static ts_status parse_token(cctx *c, size_t idx, const ts_ynode *n, ts_token_cf
         } else if (key_is(k, "write")) {
             if ((rc = want_bool(c, sub, v, &t->write)) != TS_OK)
                 return rc;
+        } else if (key_is(k, "officer")) {
+            /* checked against the grid when the service loads the generation */
+            const char *s;
+            if ((rc = want_str(c, sub, v, &s)) != TS_OK)
+                return rc;
+            if (v->len == 0 || v->len > TS_LIMIT_ID)
+                return fail(c, v, TS_CONFIG, "%s: expected an officer id of the grid", sub);
+            if (!(t->officer = ts_arena_strdup(c->arena, s)))
+                return nomem(c);
         } else {
-            return unknown_key(c, key, k, "name, sha256, scopes, write");
+            return unknown_key(c, key, k, "name, sha256, scopes, write, officer");
         }
     }
     if (!t->name)

@@ -19,6 +19,7 @@ typedef struct ts_token_cfg {
     char **scopes;   /* cell codes or "all" */
     size_t n_scopes;
     bool write;
+    char *officer; /* officer id of the grid the token acts as, or NULL */
 } ts_token_cfg;
 
 /* The clocks of one feedback kind (config `sla:`): minutes to acknowledge an alert and

@@ -613,22 +613,3 @@ ts_status ts_grid_cells_json(const ts_grid *g, const ts_cell *const *scopes, siz
     ts_jsonw_arr_end(&w);
     return ts_jsonw_finish(&w);
 }
-
-/* ---- TEMPORARY (branch h14-t): G's ts_grid_officer replaces this block on merge ------ */
-
-/* Cell officers only, by a linear scan (the county desk is G's part). */
-const ts_officer *ts_grid_officer(const ts_grid *g, const char *id, const ts_cell **cell)
-{
-    size_t count = g && id ? ts_grid_count(g) : 0;
-    for (size_t i = 0; i < count; i++) {
-        const ts_cell *c = ts_grid_cell(g, i);
-        for (size_t k = 0; k < c->n_officers; k++) {
-            if (!strcmp(c->officers[k].id, id)) {
-                if (cell)
-                    *cell = c;
-                return &c->officers[k];
-            }
-        }
-    }
-    return NULL;
-}

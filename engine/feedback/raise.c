@@ -366,6 +366,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         if (note.len < 512)
             rc = ts_buf_printf(&note, "%s%s", note.len ? ", " : "new evidence: ", ts_buf_str(&cause));
     }
+    if (rc == TS_OK && n_new == 0)
+        fb->known[q->kind]++; /* every cause already on the open alert */
     if (rc != TS_OK || n_new == 0)
         goto done;
     const char *colour = q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour

@@ -14,6 +14,8 @@
     " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"     \
     " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"     \
     " acked_in_time"
+/* claim-next's order among equal deadlines: quick, then detailed, then early */
+#define KIND_RANK "CASE kind WHEN 'quick' THEN 0 WHEN 'detailed' THEN 1 ELSE 2 END"
 /* the next feed position, inside the one write transaction */
 #define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alerts)"
 
@@ -68,16 +70,18 @@ static const char *const q_sql[Q__COUNT] = {
     /* the literal terms match the partial index alerts_due */
     [Q_OVERDUE] = "SELECT " ROW_COLS " FROM alerts WHERE status <> 'closed' AND target_level > 0"
                   " AND due <= ?1 ORDER BY due LIMIT ?2",
-    /* the literal terms match the partial index alerts_new (due, cursor) */
+    /* the literal terms match the partial index alerts_new (due, cursor); equal deadlines
+     * are ordered by kind in a small sort */
     [Q_NEXT_ANY] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
-                   " ORDER BY due, cursor LIMIT 1",
+                   " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_NEXT_ANY_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
-                        " ORDER BY due, cursor LIMIT 1",
+                        " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_NEXT_CELLS] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
-                     " AND grid IN (SELECT value FROM json_each(?1)) ORDER BY due, cursor LIMIT 1",
+                     " AND grid IN (SELECT value FROM json_each(?1)) ORDER BY due, " KIND_RANK
+                     ", cursor LIMIT 1",
     [Q_NEXT_CELLS_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
                           " AND grid IN (SELECT value FROM json_each(?1))"
-                          " ORDER BY due, cursor LIMIT 1",
+                          " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_COLOUR] = "SELECT colour FROM list_members WHERE person = ?1",
     [Q_MEMBER] = "SELECT colour, score, next_review, reasons FROM list_members WHERE person = ?1",
     /* the circle colour circle rules see (passes/screen.c circle_colour): a review's

@@ -24,6 +24,7 @@ enum {
     Q_CLOSED_OF,
     Q_CAUSE_ADD,
     Q_CAUSE_HAS,
+    Q_CAUSES_COPY,
     Q_INSERT,
     Q_EVIDENCE,
     Q_STATE,
@@ -50,6 +51,8 @@ static const char *const q_sql[Q__COUNT] = {
                     " AND status = 'closed' ORDER BY cursor DESC LIMIT 1",
     [Q_CAUSE_ADD] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?1, ?2)",
     [Q_CAUSE_HAS] = "SELECT 1 FROM alert_causes WHERE alert = ?1 AND cause = ?2",
+    [Q_CAUSES_COPY] = "INSERT OR IGNORE INTO alert_causes(alert, cause)"
+                      " SELECT ?2, cause FROM alert_causes WHERE alert = ?1",
     [Q_INSERT] = "INSERT INTO alerts(kind, person, grid, colour, rules, route, route_note,"
                  " headline, created, run, ingest, rules_version, status, dedup, level,"
                  " target_level, due, reopens, event_type, event_date, event_text, seq)"
@@ -286,6 +289,16 @@ ts_status ts__alert_db_cause_has(ts__alert_db *d, int64_t id, const char *cause,
         return ts__store_fail(d->s, err, "look up alert cause");
     *has = r == SQLITE_ROW;
     return TS_OK;
+}
+
+ts_status ts__alert_db_causes_copy(ts__alert_db *d, int64_t from, int64_t to, ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, Q_CAUSES_COPY, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    return ts__store_step_done(d->s, st, err, "copy alert causes");
 }
 
 ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *id, ts_err *err)

@@ -633,10 +633,39 @@ static void test_dedup_causes(void **state)
     history(fx, "A-000003", &h);
     assert_int_equal(h.n, 1);
     assert_string_equal(h.line[0], "raised engine - reopens A-000001");
-    /* now the open alert is A-000003: the rule firing again is evidence on it */
+    /* A-000003 knows what A-000001 knew: the rule firing again is no new evidence */
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes WHERE alert = 3"), 3);
     screen_alert(fx, TS_FEEDBACK_QUICK, "P1", "T01-V01-G01", TS_COLOUR_RED, recent);
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 2);
-    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes WHERE alert = 3"), 2);
+    assert_int_equal(ts_feedback_updated(fx->fb, TS_FEEDBACK_QUICK), 1);
+    assert_int_equal(ts_feedback_known(fx->fb, TS_FEEDBACK_QUICK), 5);
+    /* a rule new to both is evidence on it */
+    screen_alert(fx, TS_FEEDBACK_QUICK, "P1", "T01-V01-G01", TS_COLOUR_RED,
+                 "[{\"id\":\"threat.weapon\",\"evidence\":\"knife\"}]");
+    assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 2);
+    assert_int_equal(ts_feedback_updated(fx->fb, TS_FEEDBACK_QUICK), 2);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes WHERE alert = 3"), 4);
+}
+
+/* A reopening knows what the closed alert knew: a rule that fired for the first alert and
+ * still fires after the reopening was closed is no new evidence. */
+static void test_reopen_keeps_causes(void **state)
+{
+    fixture *fx = *state;
+    int64_t now = (int64_t)time(NULL);
+    const char *recent = "[{\"id\":\"threat.recent\",\"evidence\":\"absconded\"}]";
+    problem_event(fx, "P1", "T01-V01-G01", "absconded", "2026-11-20", "");
+    screen_alert(fx, TS_FEEDBACK_QUICK, "P1", "T01-V01-G01", TS_COLOUR_RED, recent);
+    act_ok(fx, "o-g01a", TS_VERB_CLOSE, "A-000001", TS_CLOSE_CONFIRMED, "seen", now);
+    /* a new event: A-000002 reopens A-000001, and is closed the same day */
+    problem_event(fx, "P1", "T01-V01-G01", "absconded", "2026-11-24", "");
+    act_ok(fx, "o-g01a", TS_VERB_CLOSE, "A-000002", TS_CLOSE_DUPLICATE, "same", now);
+    /* the night's pass: threat.recent still fires, as it did for A-000001 */
+    screen_alert(fx, TS_FEEDBACK_QUICK, "P1", "T01-V01-G01", TS_COLOUR_RED, recent);
+    problem_event(fx, "P1", "T01-V01-G01", "absconded", "2026-11-20", "");
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alerts"), 2);
+    assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 2);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes WHERE alert = 2"), 3);
 }
 
 /* A detailed alert's colour rise updates the open alert (colour and headline). */
@@ -1759,6 +1788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_quick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_sample_grid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_causes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_causes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_colour_rise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_levels, setup, teardown),

@@ -223,6 +223,18 @@ static void test_dedup_causes_evidence(void **state)
     assert_false(has);
     fx_ok(ts__alert_db_cause_has(d, a + 1, "rule:r.red", &has, &err), &err);
     assert_false(has);
+    /* a reopening takes the closed alert's causes (twice: no duplicates) */
+    ts__alert_row other = row("early", "P-9", "T01-V01-G01");
+    int64_t c = insert(d, &other);
+    fx_ok(ts__alert_db_cause_add(d, c, "rule:own", NULL, &err), &err);
+    fx_ok(ts__alert_db_causes_copy(d, a, c, &err), &err);
+    fx_ok(ts__alert_db_causes_copy(d, a, c, &err), &err);
+    fx_ok(ts__alert_db_cause_has(d, c, "colour:red@2026-12-01", &has, &err), &err);
+    assert_true(has);
+    fx_ok(ts__alert_db_cause_add(d, c, "rule:r.red", &added, &err), &err);
+    assert_false(added);
+    fx_ok(ts__alert_db_cause_has(d, a, "rule:own", &has, &err), &err);
+    assert_false(has); /* one way only */
     /* evidence: NULL leaves a column as it is */
     fx_ok(ts__alert_db_set_evidence(d, a, "[]", "red", NULL, &err), &err);
     full f = get(d, a);

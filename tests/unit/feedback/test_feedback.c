@@ -1110,6 +1110,42 @@ static void test_actions(void **state)
     screen_alert(fx, TS_FEEDBACK_EARLY, "P3", "T01-V01-G01", TS_COLOUR_NONE, "[]");
 }
 
+/* claim-next for officer at a fixed time (defined with the claim-next tests). */
+static ts_status claim_next(fixture *fx, ts_store *s, const char *officer, ts_feedback kind,
+                            char id[24], ts_err *err);
+
+/* In the caller's transaction: the caller's commit or rollback decides, and a refusal is
+ * left to the caller to audit. */
+static void test_actions_in_caller_tx(void **state)
+{
+    fixture *fx = *state;
+    ts_err err;
+    int64_t t = at_of("2026-11-25T08:00:00Z");
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P1", "T01-V01-G01", TS_COLOUR_NONE, "[]");
+    ok(ts_store_begin(fx->s, &err), &err);
+    assert_int_equal(act(fx, "o-t02", NULL, TS_VERB_ACK, "A-000001", 0, NULL, t, NULL, &err),
+                     TS_DENIED);
+    ok(act(fx, "o-g01a", NULL, TS_VERB_CLAIM, "A-000001", 0, NULL, t, NULL, &err), &err);
+    ts_store_rollback(fx->s);
+    assert_int_equal(sql_int(fx, "SELECT status = 'new' FROM alerts"), 1);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_history"), 0);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM audit WHERE action LIKE 'alert.%'"), 0);
+    ok(ts_store_begin(fx->s, &err), &err);
+    ok(act(fx, "o-g01a", NULL, TS_VERB_CLAIM, "A-000001", 0, NULL, t, NULL, &err), &err);
+    ok(act(fx, "o-g01a", NULL, TS_VERB_ACK, "A-000001", 0, NULL, t + 60, NULL, &err), &err);
+    ok(ts_store_commit(fx->s, &err), &err);
+    assert_int_equal(sql_int(fx, "SELECT status = 'acknowledged' FROM alerts"), 1);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM audit WHERE action LIKE 'alert.%'"), 2);
+    /* claim-next in the caller's transaction too */
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P2", "T01-V01-G01", TS_COLOUR_NONE, "[]");
+    char id[24];
+    ok(ts_store_begin(fx->s, &err), &err);
+    ok(claim_next(fx, fx->s, "o-g01b", TS_FEEDBACK_NONE, id, &err), &err);
+    assert_string_equal(id, "A-000002");
+    ts_store_rollback(fx->s);
+    assert_int_equal(sql_int(fx, "SELECT status = 'new' FROM alerts WHERE cursor = 2"), 1);
+}
+
 /* A closed alert that was reopened by a new cause (A-000002 open) must not be reopened
  * by hand as well: that would make two open alerts for one person and kind. */
 static void test_reopen_keeps_one_open(void **state)
@@ -1722,6 +1758,24 @@ static void test_stats(void **state)
     assert_int_equal(st.all.overdue, 0);
     ts_alert_stats_release(&st);
     fx->cfg.closure_target_permille = 0;
+    /* a row of a cell the grid does not have: a last town and village without a code; a row
+     * of an unknown kind: kinds[NONE] */
+    sql_exec(fx, "INSERT INTO alerts(kind, person, grid, rules, route, created, dedup, seq,"
+                 " status) VALUES ('quick', 'PX', 'T09-V01-G01', '[]', '[]',"
+                 " '2026-11-01T00:00:00Z', 'quick|PX', 90, 'new'), ('bogus', 'PY', 'T01-V01-G01',"
+                 " '[]', '[]', '2026-11-01T00:00:00Z', 'bogus|PY', 91, 'new')");
+    ok(ts_alerts_stats_read(fx->s, fx->grid, &fx->cfg, &(ts_alert_filter){.now = now}, &st, &err),
+       &err);
+    assert_int_equal(st.all.raised, 6);
+    assert_int_equal(st.kinds[TS_FEEDBACK_NONE].raised, 1);
+    assert_int_equal(st.kinds[TS_FEEDBACK_QUICK].raised, 3);
+    assert_int_equal(st.n_towns, 3);
+    assert_null(st.towns[2].code);
+    assert_int_equal(st.towns[2].fig.raised, 1);
+    assert_int_equal(st.towns[0].fig.raised, 4);
+    assert_int_equal(st.n_villages, 4);
+    assert_null(st.villages[3].code);
+    ts_alert_stats_release(&st);
 }
 
 /* The scope is part of the feed's SQL: a row whose cell only starts like a scope cell
@@ -1797,6 +1851,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_close_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actions_in_caller_tx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_one_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_next_ties, setup, teardown),

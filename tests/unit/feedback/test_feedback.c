@@ -1110,6 +1110,29 @@ static void test_actions(void **state)
     screen_alert(fx, TS_FEEDBACK_EARLY, "P3", "T01-V01-G01", TS_COLOUR_NONE, "[]");
 }
 
+/* A note past TS_LIMIT_ALERT_DETAIL: TS_LIMIT naming the note, nothing changed. */
+static void test_action_long_note(void **state)
+{
+    fixture *fx = *state;
+    ts_err err;
+    screen_alert(fx, TS_FEEDBACK_EARLY, "P1", "T01-V01-G01", TS_COLOUR_NONE, "[]");
+    size_t n = (1u << 20) + 1;
+    char *note = malloc(n + 1);
+    assert_non_null(note);
+    memset(note, 'x', n);
+    note[n] = '\0';
+    assert_int_equal(act(fx, "o-g01a", NULL, TS_VERB_CLOSE, "A-000001", TS_CLOSE_CONFIRMED, note,
+                         at_of("2026-11-25"), NULL, &err),
+                     TS_LIMIT);
+    free(note);
+    assert_string_equal(err.where, "note");
+    assert_int_equal(sql_int(fx, "SELECT status = 'new' AND closed_at IS NULL FROM alerts"), 1);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_history"), 0);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM audit WHERE action = 'alert.close'"), 0);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM audit WHERE action = 'alert.close.refused'"),
+                     1);
+}
+
 /* claim-next for officer at a fixed time (defined with the claim-next tests). */
 static ts_status claim_next(fixture *fx, ts_store *s, const char *officer, ts_feedback kind,
                             char id[24], ts_err *err);
@@ -1189,6 +1212,9 @@ static void test_claim_next(void **state)
     problem_event(fx, "P3", "T02-V01-G01", "absconded", "2026-11-20", "");            /* 3 */
     screen_alert(fx, TS_FEEDBACK_DETAILED, "P4", "T01-V01-G03", TS_COLOUR_RED, "[]"); /* 4: 1d */
     assert_int_equal(claim_next(fx, fx->s, "ghost", TS_FEEDBACK_NONE, id, &err), TS_USAGE);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM audit WHERE action = 'alert.claim.refused'"
+                                 " AND actor = 'ghost' AND target = 'claim-next'"),
+                     1);
     /* the earliest deadline first, in the officer's cells only */
     ok(claim_next(fx, fx->s, "o-g01a", TS_FEEDBACK_NONE, id, &err), &err);
     assert_string_equal(id, "A-000002");
@@ -1852,6 +1878,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_close_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions_in_caller_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_action_long_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_one_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_next_ties, setup, teardown),

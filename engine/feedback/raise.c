@@ -366,6 +366,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         if (note.len < 512)
             rc = ts_buf_printf(&note, "%s%s", note.len ? ", " : "new evidence: ", ts_buf_str(&cause));
     }
+    if (rc == TS_OK && n_new == 0)
+        fb->known[q->kind]++; /* every cause already on the open alert */
     if (rc != TS_OK || n_new == 0)
         goto done;
     const char *colour = q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour
@@ -490,9 +492,11 @@ static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req 
     if ((rc = ts__alert_db_insert(fb->db, &row, &id, err)) != TS_OK ||
         (rc = add_causes(fb, q, id, err)) != TS_OK)
         goto done;
-    if (reopens) {
+    if (reopens) { /* what the closed alert knew is no new evidence for this one */
         char name[24];
         ts__fb_alert_name(id, name);
+        if ((rc = ts__alert_db_causes_copy(fb->db, reopens, id, err)) != TS_OK)
+            goto done;
         if ((rc = ts__alert_db_history(fb->db, reopens, "reopened-as", "engine", NULL, created,
                                        name, err)) != TS_OK)
             goto done;

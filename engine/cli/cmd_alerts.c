@@ -284,7 +284,7 @@ static ts_status show_alert(void *ud, const ts_alert *a)
     ts_alert_write_json(&o->w, a);
     ts_jsonw_key(&o->w, "history");
     ts_jsonw_arr(&o->w);
-    return ts_jsonw_finish(&o->w);
+    return o->w.st; /* the object stays open for the events: its sticky error so far */
 }
 
 static ts_status show_event(void *ud, const ts_alert_event *e)
@@ -293,7 +293,7 @@ static ts_status show_event(void *ud, const ts_alert_event *e)
     if (!o->json)
         return ts_render_alert_event_row(&o->b, e);
     ts_alert_event_write_json(&o->w, e);
-    return ts_jsonw_finish(&o->w);
+    return o->w.st;
 }
 
 static ts_status alerts_show(ts_app *app, const alerts_args *a, ts_err *err)

@@ -44,6 +44,8 @@ static const command commands[] = {
      "claim-next --by OFFICER [--kind K]    claim the most urgent unclaimed alert in my cells"},
     {"escalate", ts__cli_escalate,
      "escalate [-c CONFIG] [--now TIME] [--batch N]  run the alert clocks once (for cron)"},
+    {"token", ts__cli_token,
+     "token    add --officer ID [--note T] | list [--all] [--format table|jsonl] | revoke ID"},
     {"serve", ts__cli_serve,
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
     {"diff", ts__cli_diff,

@@ -92,10 +92,6 @@ static const char *const q_sql[Q__COUNT] = {
         " AND (pending_for IS NULL OR pending_for <> ?1)) r"
         " LEFT JOIN list_members m ON m.person = r.other"
         " LEFT JOIN persons p ON p.id = r.other ORDER BY r.other, r.kind",
-    /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,
-     * which would make the planner scan the table in cursor order instead */
-    [Q_DUE] = "SELECT " ROW_COLS " FROM alerts WHERE kind = 'quick' AND status = 'new'"
-              " AND coalesce(escalated, created) <= ?1",
 };
 
 struct ts__alert_db {

@@ -151,6 +151,16 @@ check "json: overdue_by_level.county >= 1" grep -Eq '"overdue_by_level":\{"group
 expect_code "the feed filtered to the county desk's open quick alerts" 0 "$T" alerts --kind quick --state open --officer o-county --format jsonl --now "$(at 200)"
 check "$A1 is in it" grep -q '"id":"'"$A1"'"' "$WORK/last.out"
 check "marked overdue" grep -q '"id":"'"$A1"'".*"overdue":true' "$WORK/last.out"
+expect_code "--created-since after every raise" 0 "$T" alerts --created-since 2099-01-01 --format jsonl
+expect_eq "nothing listed" "$(wc -l <"$WORK/last.out")" 0
+expect_code "--created-since before" 0 "$T" alerts --created-since 2000-01-01 --kind quick --format jsonl
+expect_eq "every quick alert listed" "$(wc -l <"$WORK/last.out")" "$(sql "$DB" "select count(*) from alerts where kind = 'quick'")"
+expect_code "bad --now" 2 "$T" alerts --now yesterday
+expect_code "bad --created-since" 2 "$T" alerts --created-since soon
+expect_code "escalate --batch 0" 2 "$T" escalate --batch 0
+expect_code "escalate with a bad --now" 2 "$T" escalate --now tomorrow
+expect_code "claim without an id" 2 "$T" claim --by o-county
+expect_code "claim of an unknown alert" 1 "$T" claim A-999999 --by o-county
 expect_code "--limit 1" 0 "$T" alerts --state open --limit 1 --format jsonl
 expect_eq "one line" "$(wc -l <"$WORK/last.out")" 1
 

@@ -177,19 +177,19 @@ static int alerts_opt(int c, const char *arg, alerts_args *a)
     }
 }
 
-/* --format against what the command prints: the feed table|jsonl, the statistics
- * text|json, show text|json. */
+/* --format: the feed is table|jsonl, the statistics and show text|json; each JSON name
+ * and each text name is accepted for the other form too. */
 static int alerts_format(alerts_args *a)
 {
     const char *f = a->format;
     if (!f)
         return TS_EXIT_OK;
     bool list = !a->stats && !a->show_id;
-    if (!strcmp(f, "json") || (list && !strcmp(f, "jsonl"))) {
+    if (!strcmp(f, "json") || !strcmp(f, "jsonl")) {
         a->jsonl = true;
         return TS_EXIT_OK;
     }
-    if ((list && !strcmp(f, "table")) || (!list && !strcmp(f, "text")))
+    if (!strcmp(f, "table") || !strcmp(f, "text"))
         return TS_EXIT_OK;
     ts_cli_fail("alerts: --format must be %s, not '%s'", list ? "table or jsonl" : "text or json",
                 f);

@@ -170,6 +170,8 @@ static ts_status apply(ts_store *s, ts__alert_db *d, const ts_config *cfg, const
         rc = ts_buf_puts(&detail, act->note ? act->note : "");
     if (rc == TS_LIMIT)
         rc = ts_err_set(err, rc, "note", "the note is longer than %u bytes", TS_LIMIT_ALERT_DETAIL);
+    else if (rc == TS_NOMEM)
+        rc = ts_err_set(err, rc, "alerts", "the history note");
     char action[32];
     snprintf(action, sizeof action, "alert.%s", ts_alert_verb_name(act->verb));
     if (rc == TS_OK)

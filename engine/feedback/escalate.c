@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "triscreen/buf.h"
 #include "base/limits.h"
@@ -95,6 +96,7 @@ static ts_status climb(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *ol
     ts_buf_init(&detail, TS_LIMIT_ALERT_DETAIL);
     if ((rc = ts__alert_db_set_level(fb->db, &row, err)) != TS_OK)
         goto done;
+    fb->to_desk += target == 0;
     if ((rc = ts_buf_printf(&detail, "%s to the %s: level %d, route %s%s%s",
                             st == TS_ALERT_ACKED ? "not closed in time" : "not acknowledged in time",
                             level_name(target), row.level, route, note ? "; " : "",
@@ -140,7 +142,9 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, siz
 {
     if (!fb || !s)
         return ts_err_set(err, TS_INVALID, "feedback", "escalate: no context or store");
-    if (batch == 0 || batch > TS_LIMIT_ESCALATE_BATCH)
+    if (batch == 0)
+        batch = TS_ESCALATE_BATCH_DEFAULT;
+    if (batch > TS_LIMIT_ESCALATE_BATCH)
         batch = TS_LIMIT_ESCALATE_BATCH;
     uint64_t total = 0;
     ts_status rc = TS_OK;
@@ -151,8 +155,12 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, siz
             *escalated = n;
         return rc;
     }
-    for (;;) {
+    for (bool first = true;; first = false) {
         size_t mark = fb->n_pending, n = 0;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (!first) /* the last batch's time again: another process's write gets its turn */
+            nanosleep(&fb->pause, NULL);
         if ((rc = ts_store_begin(s, err)) != TS_OK)
             break;
         rc = sweep_batch(fb, s, at, batch, &n, err);
@@ -164,10 +172,21 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, siz
             break;
         }
         total += n;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        int64_t ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+        if (ns > 50000000)
+            ns = 50000000;
+        fb->pause.tv_sec = 0;
+        fb->pause.tv_nsec = ns > 0 ? (long)ns : 0;
         if ((rc = ts_feedback_flush(fb, s, err)) != TS_OK || n < batch)
             break;
     }
     if (rc == TS_OK)
         *escalated = total;
     return rc;
+}
+
+uint64_t ts_feedback_escalated_to_desk(const ts_feedback_ctx *fb)
+{
+    return fb ? fb->to_desk : 0;
 }

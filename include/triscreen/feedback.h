@@ -87,12 +87,17 @@ void ts_feedback_set_source(ts_feedback_ctx *fb, int64_t run, int64_t ingest);
 
 /* The clock sweep at time `at` (unix seconds): every open alert whose deadline has passed
  * and that is below the county desk climbs one level (see the top of this file). Works in
- * batches of at most `batch` alerts (0 or more than TS_LIMIT_ESCALATE_BATCH: that cap),
- * each in its own short transaction (flushing the sink after each), so a writer waits at
- * most one batch. With a transaction open on s it moves one batch inside it: the caller
- * calls again while *escalated == batch. *escalated receives the number moved up. */
+ * batches of at most `batch` alerts (0: TS_ESCALATE_BATCH_DEFAULT; at most
+ * TS_LIMIT_ESCALATE_BATCH), each in its own short transaction (flushing the sink after
+ * each) and, between two, a pause as long as the last batch took (at most 50 ms), so a
+ * writer in this or another process waits at most about one batch. With a transaction
+ * open on s it moves one batch inside it: the caller calls again while
+ * *escalated == batch. *escalated receives the number moved up. */
 ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, size_t batch,
                                uint64_t *escalated, ts_err *err) TS_MUST_CHECK;
+
+/* Escalations through this context that reached the county desk. */
+uint64_t ts_feedback_escalated_to_desk(const ts_feedback_ctx *fb);
 
 /* ---- the officers' loop ------------------------------------------------------------------ */
 

@@ -139,6 +139,29 @@ static bool held_elsewhere(ts_service *svc, ts_svc_job *j, rec *r, ts_status *rc
     return false;
 }
 
+/* The quick alerts of an HTTP ingest carry its inline run: the full pass's run of this
+ * transaction, made now when the request's problem events come before the pass (the
+ * inline pass then reuses it, ts_screen_opts.inline_runs). */
+static ts_status problem_source(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    ts_service_gen *g = j->gen;
+    int64_t *runs = ts__svc_stage_runs(svc, g);
+    if (runs[TS_PASS_FULL] == 0) {
+        char now_s[11];
+        ts_date_format(j->now, now_s);
+        ts_run_info info = {.pass = ts_pass_name(TS_PASS_FULL),
+                            .scope = "ingest",
+                            .now = now_s,
+                            .rules_hash = ts_rulepack_hash(g->pack),
+                            .config_hash = g->cfg->sha256};
+        ts_status rc = ts_store_run_begin(svc->w, &info, &runs[TS_PASS_FULL], err);
+        if (rc != TS_OK)
+            return rc;
+    }
+    ts_feedback_set_source(g->fb, runs[TS_PASS_FULL], 0);
+    return TS_OK;
+}
+
 /* Upserts one checked record and raises the quick alerts of its new problem events. */
 static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *err)
 {
@@ -168,7 +191,8 @@ static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *e
         if (!ts_config_is_problem_event(g->cfg, ev->type))
             continue;
         int64_t before = 0;
-        if ((rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
+        if ((rc = problem_source(svc, j, err)) != TS_OK ||
+            (rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
             (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK ||
             (rc = capture(svc, j, r, before, err)) != TS_OK)
             return rc;
@@ -283,6 +307,7 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
     if (rc == TS_OK && n_ids > 0)
         rc = reevaluate(svc, j, ids, n_ids, err);
     free(ids);
+    ts_feedback_set_source(j->gen->fb, 0, 0); /* a screening job sets its own */
     return rc;
 }
 

@@ -1,7 +1,8 @@
-/* feedback/feed.c — reading alerts: a stored row as a typed ts_alert for one reader, the
- * alert JSON encoder, the feed by cursor with its filters (scope in the SQL), the
- * lifecycle (ack, close) and the statistics. Uses store/alerts_store.h,
- * triscreen/grid.h, triscreen/jsonw.h, and json-c to read the stored JSON columns. */
+/* feedback/feed.c — reading alerts: a stored row as a typed ts_alert for one reader (rule
+ * titles from the pack, the cell's name, overdue at the reader's now), the alert JSON
+ * encoder, the feed by cursor with its filters (scope in the SQL), and one alert with its
+ * history. Uses store/alerts_store.h, triscreen/grid.h, triscreen/jsonw.h, and json-c
+ * to read the stored JSON columns. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,15 @@ static ts_status typed_route(const char *text, ts_alert *a, alert_mem *m, ts_err
 }
 
 /* The rules behind the alert and its headline as `reader` may see them. */
-static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader, ts_alert *a,
-                             alert_mem *m, ts_err *err)
+static const char *rule_title(const ts_rulepack *pack, const char *id)
+{
+    long i = pack && id ? ts_rulepack_find(pack, id) : -1;
+    const ts_rule_info *ri = i >= 0 ? ts_rulepack_rule(pack, (size_t)i) : NULL;
+    return ri && ri->title && ri->title[0] ? ri->title : NULL;
+}
+
+static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader,
+                             const ts_rulepack *pack, ts_alert *a, alert_mem *m, ts_err *err)
 {
     m->rules = ts__redact_alert_rules(r->rules, r->headline, reader);
     if (!m->rules)
@@ -77,6 +85,7 @@ static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader, ts
         if (!json_object_is_type(e, json_type_object))
             continue;
         m->rulev[a->n_rules].id = member_str(e, "id");
+        m->rulev[a->n_rules].title = rule_title(pack, m->rulev[a->n_rules].id);
         m->rulev[a->n_rules++].evidence = member_str(e, "evidence");
     }
     a->rules = m->rulev;
@@ -89,35 +98,94 @@ static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader, ts
     return TS_OK;
 }
 
-/* Fills a from the row r as `reader` may see it. TS_INVALID for a row whose kind, colour
- * or status is not of the vocabulary. */
-static ts_status alert_from_row(const ts__alert_row *r, const ts_reader *reader, ts_alert *a,
-                                alert_mem *m, ts_err *err)
+/* How a reader sees alerts: scope, rule titles, the grid for cell names, now. */
+typedef struct view {
+    const ts_reader *reader;
+    const ts_rulepack *pack;
+    const ts_grid *grid;
+    char now[21]; /* "YYYY-MM-DDTHH:MM:SSZ" */
+} view;
+
+static void view_init(view *v, const ts_grid *g, const ts_alert_filter *f)
+{
+    v->reader = f ? f->reader : NULL;
+    v->pack = f ? f->pack : NULL;
+    v->grid = g;
+    ts__fb_timestamp(f && f->now ? f->now : (int64_t)time(NULL), v->now);
+}
+
+static ts_cell_level target_of(int level)
+{
+    return level >= TS_CELL_TOWN && level <= TS_CELL_GROUP ? (ts_cell_level)level : 0;
+}
+
+/* Fills a from the row r as the view's reader may see it. TS_INVALID for a row whose
+ * kind, colour, status or outcome is not of the vocabulary. */
+static ts_status alert_from_row(const ts__alert_row *r, const view *v, ts_alert *a, alert_mem *m,
+                                ts_err *err)
 {
     memset(a, 0, sizeof *a);
     memset(m, 0, sizeof *m);
     ts__fb_alert_name(r->id, a->id);
-    a->cursor = r->cursor;
+    a->cursor = r->seq;
     if (!r->kind || !ts_feedback_parse(r->kind, &a->kind) || a->kind == TS_FEEDBACK_NONE ||
         !ts_alert_state_parse(r->status ? r->status : "", &a->status) ||
-        (r->colour && !ts_colour_parse(r->colour, &a->colour)))
+        (r->colour && !ts_colour_parse(r->colour, &a->colour)) ||
+        (r->outcome && !ts_close_outcome_parse(r->outcome, &a->outcome)))
         return ts_err_set(err, TS_INVALID, a->id,
-                          "stored alert has an unknown kind, colour or status");
+                          "stored alert has an unknown kind, colour, status or outcome");
+    const ts_cell *cell = v->grid && r->grid ? ts_grid_find(v->grid, r->grid) : NULL;
     a->person = r->person;
     a->grid = r->grid;
+    a->cell_name = cell ? cell->name : "";
     a->route_note = r->route_note;
     a->created = r->created;
     a->run = r->run;
+    a->ingest = r->ingest;
     a->rules_version = r->rules_version;
     a->level = r->level;
     a->escalated = r->escalated;
+    a->target = target_of(r->target_level);
+    a->due = a->status == TS_ALERT_CLOSED ? NULL : r->due;
+    a->overdue = a->due && strcmp(a->due, v->now) <= 0;
+    a->claimed_by = r->claimed_by;
+    a->claimed_at = r->claimed_at;
+    a->acked_at = r->acked_at;
+    a->closed_at = r->closed_at;
+    if (r->reopens)
+        ts__fb_alert_name(r->reopens, a->reopens);
+    a->event_type = r->event_type;
+    a->event_date = r->event_date;
+    a->event_text = r->event_text;
     ts_status rc = typed_route(r->route, a, m, err);
     if (rc == TS_OK)
-        rc = typed_rules(r, reader, a, m, err);
+        rc = typed_rules(r, v->reader, v->pack, a, m, err);
     return rc;
 }
 
+static const char *target_name(ts_cell_level t)
+{
+    switch (t) {
+    case TS_CELL_GROUP:
+        return "group";
+    case TS_CELL_VILLAGE:
+        return "village";
+    case TS_CELL_TOWN:
+        return "town";
+    default:
+        return "county";
+    }
+}
+
 /* ---- the alert JSON encoder ---------------------------------------------------------------- */
+
+static void kint_or_null(ts_jsonw *w, const char *key, int64_t v)
+{
+    if (v)
+        ts_jsonw_kint(w, key, v);
+    else
+        ts_jsonw_knull(w, key);
+}
 
 void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
 {
@@ -127,16 +195,28 @@ void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
     ts_jsonw_kstr(w, "kind", ts_feedback_name(a->kind));
     ts_jsonw_kstr(w, "person", a->person);
     ts_jsonw_kstr(w, "grid", a->grid);
+    ts_jsonw_kstr(w, "cell_name", a->cell_name ? a->cell_name : "");
     ts_jsonw_kstr(w, "colour", a->colour != TS_COLOUR_NONE ? ts_colour_name(a->colour) : NULL);
     ts_jsonw_key(w, "rules");
     ts_jsonw_arr(w);
     for (size_t i = 0; i < a->n_rules; i++) {
         ts_jsonw_obj(w);
         ts_jsonw_kstr(w, "id", a->rules[i].id);
+        ts_jsonw_kstr(w, "title", a->rules[i].title);
         ts_jsonw_kstr(w, "evidence", a->rules[i].evidence);
         ts_jsonw_obj_end(w);
     }
     ts_jsonw_arr_end(w);
+    ts_jsonw_key(w, "event");
+    if (a->event_type) {
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "type", a->event_type);
+        ts_jsonw_kstr(w, "date", a->event_date);
+        ts_jsonw_kstr(w, "text", a->event_text ? a->event_text : "");
+        ts_jsonw_obj_end(w);
+    } else {
+        ts_jsonw_null(w);
+    }
     ts_jsonw_key(w, "route");
     ts_jsonw_arr(w);
     for (size_t i = 0; i < a->n_route; i++)
@@ -145,16 +225,20 @@ void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
     if (a->route_note)
         ts_jsonw_kstr(w, "route_note", a->route_note);
     ts_jsonw_kstr(w, "created", a->created);
-    if (a->run)
-        ts_jsonw_kint(w, "run", a->run);
-    else
-        ts_jsonw_knull(w, "run");
+    kint_or_null(w, "run", a->run);
+    kint_or_null(w, "ingest", a->ingest);
     ts_jsonw_kstr(w, "rules_version", a->rules_version);
     ts_jsonw_kstr(w, "status", ts_alert_state_name(a->status));
-    if (a->level > 0) {
-        ts_jsonw_kint(w, "level", a->level);
-        ts_jsonw_kstr(w, "escalated", a->escalated);
-    }
+    ts_jsonw_kint(w, "level", a->level);
+    ts_jsonw_kstr(w, "escalated", a->escalated);
+    ts_jsonw_kstr(w, "target", target_name(a->target));
+    ts_jsonw_kstr(w, "due", a->due);
+    ts_jsonw_kbool(w, "overdue", a->overdue);
+    ts_jsonw_kstr(w, "claimed_by", a->claimed_by);
+    ts_jsonw_kstr(w, "acked_at", a->acked_at);
+    ts_jsonw_kstr(w, "closed_at", a->closed_at);
+    ts_jsonw_kstr(w, "outcome", a->outcome ? ts_close_outcome_name(a->outcome) : NULL);
+    ts_jsonw_kstr(w, "reopens", a->reopens[0] ? a->reopens : NULL);
     if (a->headline) {
         ts_jsonw_key(w, "headline");
         ts_jsonw_raw(w, a->headline, strlen(a->headline));
@@ -162,15 +246,29 @@ void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
     ts_jsonw_obj_end(w);
 }
 
-char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader)
+void ts_alert_event_write_json(ts_jsonw *w, const ts_alert_event *e)
+{
+    ts_jsonw_obj(w);
+    ts_jsonw_kstr(w, "at", e->at);
+    ts_jsonw_kstr(w, "what", e->what);
+    ts_jsonw_kstr(w, "by", e->by);
+    ts_jsonw_kstr(w, "token", e->token);
+    ts_jsonw_kstr(w, "note", e->note ? e->note : "");
+    ts_jsonw_obj_end(w);
+}
+
+char *ts__fb_alert_json(const ts__alert_row *r, const ts_grid *g, const ts_reader *reader)
 {
     ts_alert a;
     alert_mem m;
     ts_err err;
+    view v;
+    ts_alert_filter f = {.reader = reader};
+    view_init(&v, g, &f);
     ts_buf b;
     ts_buf_init(&b, TS_LIMIT_RULES_JSON);
     char *out = NULL;
-    if (alert_from_row(r, reader, &a, &m, &err) == TS_OK) {
+    if (alert_from_row(r, &v, &a, &m, &err) == TS_OK) {
         ts_jsonw w;
         ts_jsonw_init(&w, &b);
         ts_alert_write_json(&w, &a);
@@ -186,6 +284,7 @@ char *ts__fb_alert_json(const ts__alert_row *r, const ts_reader *reader)
 
 typedef struct list_ctx {
     const ts_alert_filter *f;
+    view v;
     ts_alert_row_fn fn;
     void *ud;
     int64_t last;
@@ -198,17 +297,16 @@ static ts_status list_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     list_ctx *lc = ud;
     ts_alert a;
     alert_mem m;
-    ts_status rc = alert_from_row(r, lc->f->reader, &a, &m, err);
+    ts_status rc = alert_from_row(r, &lc->v, &a, &m, err);
     if (rc == TS_OK && lc->fn && (rc = lc->fn(lc->ud, &a)) != TS_OK)
         rc = ts_err_set(err, rc, "alerts", "the alert consumer stopped at cursor %lld",
-                        (long long)r->cursor);
+                        (long long)r->seq);
     alert_mem_release(&m);
     if (rc != TS_OK)
         return rc;
-    lc->last = r->cursor;
+    lc->last = r->seq;
     lc->any = true;
-    if (lc->f->limit && ++lc->count >= lc->f->limit)
-        *stop = true;
+    (void)stop; /* the limit is in the SQL */
     return TS_OK;
 }
 
@@ -222,16 +320,34 @@ static ts_status scope_cells(const ts_grid *grid, const ts_alert_filter *f, ts_b
     return *all ? TS_OK : ts_grid_cells_json(grid, f->scopes, f->n_scopes, b);
 }
 
+/* The status filter as stored: "acked" is taken for "acknowledged", "open" for any but
+ * closed. false for anything else. */
+static bool status_filter(const char *in, const char **out)
+{
+    ts_alert_state st;
+    if (!strcmp(in, "open"))
+        *out = "open";
+    else if (!strcmp(in, "acked"))
+        *out = ts_alert_state_name(TS_ALERT_ACKED);
+    else if (ts_alert_state_parse(in, &st))
+        *out = ts_alert_state_name(st);
+    else
+        return false;
+    return true;
+}
+
 ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
                          ts_alert_row_fn fn, void *ud, int64_t *last, ts_err *err)
 {
     static const ts_alert_filter all_alerts = {0};
     if (!f)
         f = &all_alerts;
-    ts_alert_state want;
-    if (f->status && !ts_alert_state_parse(f->status, &want))
+    const char *status = NULL;
+    if (f->status && !status_filter(f->status, &status))
         return ts_err_set(err, TS_INVALID, "status",
-                          "alert status must be new, acked or closed, not '%s'", f->status);
+                          "alert state must be new, claimed, acknowledged, closed or open, not "
+                          "'%.40s'",
+                          f->status);
     if ((unsigned)f->kind > TS_FEEDBACK_QUICK)
         return ts_err_set(err, TS_INVALID, "kind", "unknown alert kind %d", (int)f->kind);
     ts_buf cells;
@@ -242,17 +358,105 @@ ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter
         ts_buf_release(&cells);
         return ts_err_set(err, rc, "alerts", "the scope's cells");
     }
+    char since_ts[21];
+    if (f->created_since)
+        ts__fb_timestamp(f->created_since, since_ts);
     ts__alert_query q = {.since = f->since,
                          .kind = f->kind ? ts_feedback_name(f->kind) : NULL,
-                         .status = f->status,
+                         .status = status,
                          .officer = f->officer,
-                         .cells = all ? NULL : ts_buf_str(&cells)};
+                         .cells = all ? NULL : ts_buf_str(&cells),
+                         .created_since = f->created_since ? since_ts : NULL,
+                         .limit = f->limit};
     list_ctx lc = {.f = f, .fn = fn, .ud = ud};
+    view_init(&lc.v, grid, f);
     rc = ts__alerts_query(s, &q, list_row, &lc, err);
     ts_buf_release(&cells);
     if (rc == TS_OK && lc.any && last)
         *last = lc.last;
     return rc;
+}
+
+/* ---- one alert and its history ---------------------------------------------------------- */
+
+typedef struct show_ctx {
+    const ts_alert_filter *f;
+    view v;
+    ts_alert_row_fn fn;
+    ts_alert_event_fn ev;
+    void *ud;
+    bool found, hidden;
+    ts_status frc;
+} show_ctx;
+
+static bool in_scopes(const ts_grid *g, const ts_alert_filter *f, const char *code)
+{
+    if (!f || f->n_scopes == 0)
+        return true;
+    const ts_cell *cell = g && code ? ts_grid_find(g, code) : NULL;
+    for (size_t i = 0; i < f->n_scopes; i++)
+        if (!f->scopes[i] || (cell && ts_grid_in_scope(cell, f->scopes[i])))
+            return true;
+    return false;
+}
+
+static ts_status show_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+{
+    show_ctx *sc = ud;
+    *stop = true;
+    if (!in_scopes(sc->v.grid, sc->f, r->grid)) {
+        sc->hidden = true;
+        return TS_OK;
+    }
+    sc->found = true;
+    ts_alert a;
+    alert_mem m;
+    ts_status rc = alert_from_row(r, &sc->v, &a, &m, err);
+    if (rc == TS_OK && sc->fn)
+        rc = sc->fn(sc->ud, &a);
+    /* the history starts with the raise itself (not a stored row) */
+    ts_alert_event raised = {.at = a.created,
+                             .what = "raised",
+                             .by = "engine",
+                             .note = a.reopens[0] ? a.reopens : ""};
+    char note[40];
+    if (a.reopens[0]) {
+        snprintf(note, sizeof note, "reopens %s", a.reopens);
+        raised.note = note;
+    }
+    if (rc == TS_OK && sc->ev)
+        rc = sc->ev(sc->ud, &raised);
+    alert_mem_release(&m);
+    return rc;
+}
+
+static ts_status show_hist(void *ud, const char *at, const char *what, const char *by,
+                           const char *token, const char *note, ts_err *err)
+{
+    show_ctx *sc = ud;
+    (void)err;
+    ts_alert_event e = {.at = at, .what = what, .by = by, .token = token, .note = note};
+    return sc->ev ? sc->ev(sc->ud, &e) : TS_OK;
+}
+
+ts_status ts_alert_show(ts_store *s, const ts_grid *grid, const ts_alert_filter *f,
+                        const char *alert_id, ts_alert_row_fn fn, ts_alert_event_fn ev, void *ud,
+                        ts_err *err)
+{
+    int64_t id;
+    if (!ts__fb_parse_id(alert_id, &id))
+        return ts_err_set(err, TS_NOTFOUND, "alert",
+                          "no such alert: expected an id like A-000042 or its number");
+    show_ctx sc = {.f = f, .fn = fn, .ev = ev, .ud = ud};
+    view_init(&sc.v, grid, f);
+    char name[24];
+    ts__fb_alert_name(id, name);
+    ts_status rc = ts__alerts_get(s, id, show_row, &sc, err);
+    if (rc != TS_OK)
+        return rc;
+    if (!sc.found) /* unknown and out of scope answer alike */
+        return ts_err_set(err, TS_NOTFOUND, name, "no such alert");
+    return ts__alerts_history(s, id, show_hist, &sc, err);
 }
 
 typedef struct json_ctx {
@@ -289,238 +493,3 @@ ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err)
     return ts__alerts_max(s, out, err);
 }
 
-/* ---- lifecycle ------------------------------------------------------------------------- */
-
-static bool parse_alert_id(const char *s, int64_t *out)
-{
-    if (!s)
-        return false;
-    if ((s[0] == 'A' || s[0] == 'a') && s[1] == '-')
-        s += 2;
-    if (!*s)
-        return false;
-    int64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (*s - '0');
-    }
-    if (v <= 0)
-        return false;
-    *out = v;
-    return true;
-}
-
-typedef struct live_copy {
-    bool found;
-    int64_t cursor, id;
-    char status[16];
-} live_copy;
-
-static ts_status on_live(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
-{
-    live_copy *lc = ud;
-    lc->found = true;
-    lc->cursor = r->cursor;
-    lc->id = r->id;
-    snprintf(lc->status, sizeof lc->status, "%s", r->status ? r->status : "");
-    *stop = true;
-    return TS_OK;
-}
-
-static ts_status set_status(ts_store *s, const char *alert_id, const char *by, const char *note,
-                            bool close_it, ts_err *err)
-{
-    ts_close_outcome how = close_it ? TS_CLOSE_CLOSE : TS_CLOSE_ACK;
-    const char *verb = ts_close_outcome_name(how);
-    int64_t n;
-    if (!parse_alert_id(alert_id, &n))
-        return ts_err_set(err, TS_NOTFOUND, alert_id ? alert_id : "",
-                          "no such alert: expected an id like A-000042 or a cursor number");
-    if (!by || !by[0])
-        return ts_err_set(err, TS_INVALID, "by", "%s needs the officer who acts (--by)", verb);
-    if (close_it && (!note || !note[0]))
-        return ts_err_set(err, TS_INVALID, "note", "closing an alert needs a note (--note)");
-    bool own = !ts__alerts_in_tx(s);
-    ts__alert_db *d = NULL;
-    ts_status rc = TS_OK;
-    if (own && (rc = ts_store_begin(s, err)) != TS_OK)
-        return rc;
-    if ((rc = ts__alert_db_open(s, &d, err)) != TS_OK)
-        goto done;
-    live_copy lc = {.found = false};
-    if ((rc = ts__alert_db_live(d, n, on_live, &lc, err)) != TS_OK)
-        goto done;
-    char name[24];
-    ts__fb_alert_name(lc.found ? lc.id : n, name);
-    if (!lc.found) {
-        rc = ts_err_set(err, TS_NOTFOUND, name, "no such alert");
-        goto done;
-    }
-    ts_alert_state now_st = TS_ALERT_NEW;
-    bool known = ts_alert_state_parse(lc.status, &now_st);
-    if (known && now_st == TS_ALERT_CLOSED) {
-        rc = ts_err_set(err, TS_STATE, name, "the alert is already closed");
-        goto done;
-    }
-    if (!close_it && known && now_st == TS_ALERT_ACKED) {
-        rc = ts_err_set(err, TS_STATE, name, "the alert is already acknowledged");
-        goto done;
-    }
-    const char *to = ts_alert_state_name(ts_close_outcome_state(how));
-    char at[21];
-    ts__fb_timestamp((int64_t)time(NULL), at);
-    if ((rc = ts__alert_db_set_status(d, lc.cursor, to, err)) != TS_OK ||
-        (rc = ts__alert_db_history(d, lc.id, to, by, at, note, err)) != TS_OK ||
-        (rc = ts_store_audit(s, by, close_it ? "alert.close" : "alert.ack", name, note ? note : "",
-                             err)) != TS_OK)
-        goto done;
-    if (own)
-        rc = ts_store_commit(s, err);
-done:
-    ts__alert_db_close(d);
-    if (rc != TS_OK && own)
-        ts_store_rollback(s);
-    return rc;
-}
-
-ts_status ts_alert_ack(ts_store *s, const char *alert_id, const char *by, const char *note,
-                       ts_err *err)
-{
-    return set_status(s, alert_id, by, note, false, err);
-}
-
-ts_status ts_alert_close(ts_store *s, const char *alert_id, const char *by, const char *note,
-                         ts_err *err)
-{
-    return set_status(s, alert_id, by, note, true, err);
-}
-
-/* ---- statistics ------------------------------------------------------------------------ */
-
-typedef struct stats_ctx {
-    const ts_grid *grid;
-    ts_alert_stats *st;
-    double *ack, *close; /* minutes */
-    size_t cap_ack, cap_close;
-    uint64_t *town_total, *town_closed; /* by town cell index; last slot = unknown */
-    size_t n_cells;
-} stats_ctx;
-
-static bool parse_ts(const char *s, int64_t *out)
-{
-    return s && ts_alert_parse_time(s, out);
-}
-
-static ts_status push_minutes(double **v, size_t *n, size_t *cap, double x, ts_err *err)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 256;
-        double *p = realloc(*v, c * sizeof *p);
-        if (!p)
-            return ts_err_set(err, TS_NOMEM, "alerts", "stats");
-        *v = p;
-        *cap = c;
-    }
-    (*v)[(*n)++] = x;
-    return TS_OK;
-}
-
-static ts_status on_stat(void *ud, const char *kind, const char *grid, const char *status,
-                         const char *created, const char *acked, const char *closed, ts_err *err)
-{
-    stats_ctx *sc = ud;
-    ts_alert_stats *st = sc->st;
-    ts_feedback k;
-    if (!kind || !ts_feedback_parse(kind, &k))
-        k = TS_FEEDBACK_NONE;
-    ts_alert_state as;
-    bool known = status && ts_alert_state_parse(status, &as) && as != TS_ALERT_SUPERSEDED;
-    if (known)
-        st->by[k][as]++;
-    else
-        st->other[k]++;
-    int64_t c, t;
-    ts_status rc = TS_OK;
-    if (parse_ts(created, &c)) {
-        if (parse_ts(acked, &t))
-            rc = push_minutes(&sc->ack, &st->n_ack, &sc->cap_ack, (double)(t - c) / 60.0, err);
-        if (rc == TS_OK && parse_ts(closed, &t))
-            rc =
-                push_minutes(&sc->close, &st->n_close, &sc->cap_close, (double)(t - c) / 60.0, err);
-    }
-    const ts_cell *cell = sc->grid && grid ? ts_grid_find(sc->grid, grid) : NULL;
-    const ts_cell *town = cell ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
-    size_t slot = town ? town->index : sc->n_cells;
-    sc->town_total[slot]++;
-    sc->town_closed[slot] += known && as == TS_ALERT_CLOSED;
-    return rc;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median, or a negative number when there is no value. */
-static double median(double *v, size_t n)
-{
-    if (!n)
-        return -1;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-/* The towns with alerts, in grid order, the unknown slot last. */
-static ts_status stat_towns(const stats_ctx *sc, ts_err *err)
-{
-    ts_alert_stats *st = sc->st;
-    st->towns = calloc(sc->n_cells + 1, sizeof *st->towns);
-    if (!st->towns)
-        return ts_err_set(err, TS_NOMEM, "alerts", "stats");
-    for (size_t i = 0; i <= sc->n_cells; i++) {
-        if (!sc->town_total[i])
-            continue;
-        const ts_cell *c = i < sc->n_cells ? ts_grid_cell(sc->grid, i) : NULL;
-        st->towns[st->n_towns++] = (ts_alert_town_stat){.code = c ? c->code : NULL,
-                                                        .name = c ? c->name : "",
-                                                        .alerts = sc->town_total[i],
-                                                        .closed = sc->town_closed[i]};
-    }
-    return TS_OK;
-}
-
-ts_status ts_alerts_stats_read(ts_store *s, const ts_grid *grid, ts_alert_stats *out, ts_err *err)
-{
-    memset(out, 0, sizeof *out);
-    stats_ctx sc = {.grid = grid, .st = out, .n_cells = grid ? ts_grid_count(grid) : 0};
-    ts_status rc = TS_OK;
-    sc.town_total = calloc(sc.n_cells + 1, sizeof *sc.town_total);
-    sc.town_closed = calloc(sc.n_cells + 1, sizeof *sc.town_closed);
-    if (!sc.town_total || !sc.town_closed) {
-        rc = ts_err_set(err, TS_NOMEM, "alerts", "stats");
-        goto done;
-    }
-    if ((rc = ts__alerts_stat_rows(s, on_stat, &sc, err)) != TS_OK)
-        goto done;
-    out->median_ack = median(sc.ack, out->n_ack);
-    out->median_close = median(sc.close, out->n_close);
-    rc = stat_towns(&sc, err);
-done:
-    free(sc.ack);
-    free(sc.close);
-    free(sc.town_total);
-    free(sc.town_closed);
-    if (rc != TS_OK)
-        ts_alert_stats_release(out);
-    return rc;
-}
-
-void ts_alert_stats_release(ts_alert_stats *st)
-{
-    if (!st)
-        return;
-    free(st->towns);
-    memset(st, 0, sizeof *st);
-}

@@ -1,6 +1,7 @@
 /* feedback/raise.c — the feedback context: raising alerts from the pass and ingest hooks
- * (de-duplication, routing, the detailed headline), the escalation of unacknowledged
- * quick alerts, and the JSON Lines sink. Uses store/alerts_store.h and json-c. */
+ * (one open alert per person and kind; new causes become evidence on it, known causes
+ * raise nothing, new causes after a close raise a reopening), routing, the detailed
+ * headline, and the JSON Lines sink. Uses store/alerts_store.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,7 +78,7 @@ ts_status ts__fb_db(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
     return ts__alert_db_open(s, &fb->db, err);
 }
 
-static ts_status pending_push(ts_feedback_ctx *fb, int64_t cursor, const char *dedup, ts_err *err)
+ts_status ts__fb_pending_push(ts_feedback_ctx *fb, int64_t cursor, const char *dedup, ts_err *err)
 {
     if (!fb->cfg || !fb->cfg->alerts_jsonl)
         return TS_OK;
@@ -108,68 +109,6 @@ uint64_t ts__fb_hash(const char *s)
         h *= 1099511628211ull;
     }
     return h;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Normalises the rules behind an alert: drops entries without an id and repeats of an
- * id (the first evidence wins). *rules receives their stored JSON (triscreen/fired.h),
- * *ids the sorted rule ids joined by ','. Both malloc'd. */
-static ts_status normalise_rules(const ts_fired_rule *in, size_t n, char **rules, char **ids,
-                                 ts_err *err)
-{
-    ts_fired_rule *keep = calloc(n ? n : 1, sizeof *keep);
-    const char **idv = calloc(n ? n : 1, sizeof *idv);
-    size_t n_ids = 0, len = 1;
-    ts_status rc = TS_OK;
-    ts_buf b;
-    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
-    if (!keep || !idv) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        bool seen = !in[i].id;
-        for (size_t k = 0; k < n_ids && !seen; k++)
-            seen = !strcmp(idv[k], in[i].id);
-        if (seen)
-            continue;
-        keep[n_ids] = in[i];
-        idv[n_ids++] = in[i].id;
-        len += strlen(in[i].id) + 1;
-    }
-    ts_jsonw w;
-    ts_jsonw_init(&w, &b);
-    ts_fired_rules_write(&w, keep, n_ids);
-    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
-        rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
-        goto done;
-    }
-    qsort(idv, n_ids, sizeof *idv, cmp_str);
-    char *joined = malloc(len);
-    if (!joined) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    size_t at = 0;
-    joined[0] = '\0';
-    for (size_t i = 0; i < n_ids; i++)
-        at += (size_t)sprintf(joined + at, "%s%s", i ? "," : "", idv[i]);
-    *rules = ts_buf_take(&b);
-    if (!*rules && !(*rules = strdup("[]"))) {
-        free(joined);
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
-    *ids = joined;
-done:
-    ts_buf_release(&b);
-    free(keep);
-    free(idv);
-    return rc;
 }
 
 /* ---- the detailed headline ------------------------------------------------------------- */
@@ -344,67 +283,280 @@ done:
 
 /* ---- raising --------------------------------------------------------------------------- */
 
+/* What one trigger brings: the entries shown in the alert's rules (each with its cause:
+ * "rule:ID", or "event:EVIDENCE" for a problem event) and causes without an entry
+ * ("colour:red@DATE", "suspect@DATE"). */
 typedef struct raise_req {
     ts_feedback kind;
     const char *person, *grid;
     const char *colour; /* NULL = none */
-    const char *rules;  /* normalised JSON array */
-    const char *key;    /* the reasons part of the dedup key */
-    int64_t run;
+    const ts_fired_rule *entries;
+    size_t n_entries;
+    const char *const *extra; /* causes without an entry */
+    size_t n_extra;
+    const ts_event *event; /* the triggering problem event, or NULL */
 } raise_req;
+
+/* The cause of one rules entry, into b. */
+static ts_status entry_cause(const ts_fired_rule *e, ts_buf *b)
+{
+    ts_buf_reset(b);
+    return !strcmp(e->id, "problem_event") ? ts_buf_printf(b, "event:%s", e->evidence)
+                                           : ts_buf_printf(b, "rule:%s", e->id);
+}
+
+/* The open or closed alert a trigger meets, copied (strings in arena). */
+typedef struct met_alert {
+    bool found;
+    int64_t id;
+    const char *rules, *colour;
+} met_alert;
+
+static ts_status on_met(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+{
+    ts_arena *a = ((void **)ud)[0];
+    met_alert *m = ((void **)ud)[1];
+    m->found = true;
+    m->id = r->id;
+    m->rules = r->rules ? ts_arena_strdup(a, r->rules) : "[]";
+    m->colour = r->colour ? ts_arena_strdup(a, r->colour) : NULL;
+    *stop = true;
+    return m->rules && (m->colour || !r->colour) ? TS_OK
+                                                 : ts_err_set(err, TS_NOMEM, "feedback", NULL);
+}
+
+static int colour_rank(const char *c)
+{
+    ts_colour v = TS_COLOUR_NONE;
+    return c && ts_colour_parse(c, &v) ? (int)v : 0;
+}
+
+/* New evidence on the open alert m: adds the trigger's new causes; when there is any, the
+ * new entries join its rules (a detailed alert also takes a higher colour and a fresh
+ * headline) and its history records "evidence". */
+static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req *q,
+                              const met_alert *m, ts_arena *arena, ts_err *err)
+{
+    ts_buf cause, note;
+    ts_buf_init(&cause, TS_LIMIT_ROUTE_NOTE);
+    ts_buf_init(&note, TS_LIMIT_ALERT_DETAIL);
+    ts_fired_rule *old = NULL, *all = NULL;
+    size_t n_old = 0, n_all = 0, n_new = 0;
+    char *headline = NULL;
+    ts_status rc = ts_fired_rules_read(m->rules, arena, &old, &n_old, err);
+    if (rc == TS_PARSE)
+        rc = TS_OK, n_old = 0;
+    if (rc == TS_OK && !(all = calloc(n_old + q->n_entries + 1, sizeof *all)))
+        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    for (size_t i = 0; rc == TS_OK && i < n_old; i++)
+        all[n_all++] = old[i];
+    for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++) {
+        bool entry = i < q->n_entries, added = false;
+        if (entry)
+            rc = entry_cause(&q->entries[i], &cause);
+        else
+            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
+        if (rc == TS_OK)
+            rc = ts__alert_db_cause_add(fb->db, m->id, ts_buf_str(&cause), &added, err);
+        if (rc != TS_OK || !added)
+            continue;
+        n_new++;
+        if (entry)
+            all[n_all++] = q->entries[i];
+        if (note.len < 512)
+            rc = ts_buf_printf(&note, "%s%s", note.len ? ", " : "new evidence: ", ts_buf_str(&cause));
+    }
+    if (rc != TS_OK || n_new == 0)
+        goto done;
+    const char *colour = q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour
+                                                                                      : NULL;
+    ts_buf rules;
+    ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &rules);
+    ts_fired_rules_write(&w, all, n_all);
+    rc = ts_jsonw_finish(&w);
+    if (rc == TS_OK && q->kind == TS_FEEDBACK_DETAILED)
+        rc = build_headline(fb, q->person, colour ? colour : m->colour, ts_buf_str(&rules),
+                            &headline, err);
+    char at[21];
+    now_timestamp(at);
+    if (rc == TS_OK &&
+        (rc = ts__alert_db_set_evidence(fb->db, m->id, ts_buf_str(&rules), colour, headline,
+                                        err)) == TS_OK)
+        rc = ts__alert_db_history(fb->db, m->id, "evidence", "engine", NULL, at, ts_buf_str(&note),
+                                  err);
+    ts_buf_release(&rules);
+    if (rc == TS_OK)
+        fb->updated[q->kind]++;
+done:
+    free(all);
+    free(headline);
+    ts_buf_release(&cause);
+    ts_buf_release(&note);
+    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the evidence of an alert") : rc;
+}
+
+/* True in *fresh when the trigger has a cause the closed alert m does not have. */
+static ts_status has_new_cause(ts_feedback_ctx *fb, const raise_req *q, const met_alert *m,
+                               bool *fresh, ts_err *err)
+{
+    ts_buf cause;
+    ts_buf_init(&cause, TS_LIMIT_ROUTE_NOTE);
+    ts_status rc = TS_OK;
+    *fresh = false;
+    for (size_t i = 0; rc == TS_OK && !*fresh && i < q->n_entries + q->n_extra; i++) {
+        bool has = false;
+        if (i < q->n_entries)
+            rc = entry_cause(&q->entries[i], &cause);
+        else
+            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
+        if (rc == TS_OK && (rc = ts__alert_db_cause_has(fb->db, m->id, ts_buf_str(&cause), &has,
+                                                        err)) == TS_OK)
+            *fresh = !has;
+    }
+    ts_buf_release(&cause);
+    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the cause of an alert") : rc;
+}
+
+static ts_status add_causes(ts_feedback_ctx *fb, const raise_req *q, int64_t id, ts_err *err)
+{
+    ts_buf cause;
+    ts_buf_init(&cause, TS_LIMIT_ROUTE_NOTE);
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++) {
+        if (i < q->n_entries)
+            rc = entry_cause(&q->entries[i], &cause);
+        else
+            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
+        if (rc == TS_OK)
+            rc = ts__alert_db_cause_add(fb->db, id, ts_buf_str(&cause), NULL, err);
+    }
+    ts_buf_release(&cause);
+    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the cause of an alert") : rc;
+}
+
+/* A new alert (reopening the closed alert `reopens` when not 0). */
+static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *q,
+                              const char *dedup, int64_t reopens, ts_err *err)
+{
+    (void)s;
+    char *route = NULL, *note = NULL, *headline = NULL;
+    ts_buf rules;
+    ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &rules);
+    ts_fired_rules_write(&w, q->entries, q->n_entries);
+    ts_status rc = ts_jsonw_finish(&w);
+    if (rc != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
+        goto done;
+    }
+    if ((rc = ts__fb_route(fb->grid, q->grid, q->kind, TS_CELL_GROUP, &route, &note)) != TS_OK) {
+        rc = ts_err_set(err, rc, "feedback", "routing an alert for %s", q->person);
+        goto done;
+    }
+    if (q->kind == TS_FEEDBACK_DETAILED &&
+        (rc = build_headline(fb, q->person, q->colour, ts_buf_str(&rules), &headline, err)) !=
+            TS_OK)
+        goto done;
+    int64_t now = (int64_t)time(NULL);
+    char created[21], due[21], date[11] = "";
+    ts__fb_timestamp(now, created);
+    ts__fb_timestamp(now + (int64_t)ts__fb_sla(fb->cfg, q->kind).ack_minutes * 60, due);
+    if (q->event)
+        ts_date_format(q->event->date, date);
+    ts__alert_row row = {.kind = ts_feedback_name(q->kind),
+                         .person = q->person,
+                         .grid = q->grid,
+                         .colour = q->colour,
+                         .rules = ts_buf_str(&rules),
+                         .route = route,
+                         .route_note = note,
+                         .headline = headline,
+                         .created = created,
+                         .run = fb->run,
+                         .ingest = fb->ingest,
+                         .rules_version = fb->rules_version,
+                         .status = "new",
+                         .dedup = dedup,
+                         .target_level = TS_CELL_GROUP,
+                         .due = due,
+                         .reopens = reopens,
+                         .event_type = q->event ? q->event->type : NULL,
+                         .event_date = q->event ? date : NULL,
+                         .event_text = q->event ? (q->event->note ? q->event->note : "") : NULL};
+    int64_t id;
+    if ((rc = ts__alert_db_insert(fb->db, &row, &id, err)) != TS_OK ||
+        (rc = add_causes(fb, q, id, err)) != TS_OK)
+        goto done;
+    if (reopens) {
+        char name[24];
+        ts__fb_alert_name(id, name);
+        if ((rc = ts__alert_db_history(fb->db, reopens, "reopened-as", "engine", NULL, created,
+                                       name, err)) != TS_OK)
+            goto done;
+    }
+    fb->raised[q->kind]++;
+    rc = ts__fb_pending_push(fb, id, dedup, err);
+done:
+    ts_buf_release(&rules);
+    free(route);
+    free(note);
+    free(headline);
+    return rc;
+}
 
 static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *q, ts_err *err)
 {
     ts_status rc = ts__fb_db(fb, s, err);
     if (rc != TS_OK)
         return rc;
-    char *dedup = NULL, *route = NULL, *note = NULL, *headline = NULL;
     const char *kind = ts_feedback_name(q->kind);
-    /* kind + person + sorted rule ids (+ colour for detailed: a rise is a new alert) */
-    size_t dlen = strlen(kind) + strlen(q->person) + strlen(q->key) + 32;
-    dedup = malloc(dlen);
+    ts_arena arena;
+    ts_arena_init(&arena, TS_LIMIT_RULES_JSON * 2u);
+    char *dedup = malloc(strlen(kind) + strlen(q->person) + 2);
+    met_alert m = {.found = false};
+    void *ud[2] = {&arena, &m};
     if (!dedup) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
-    snprintf(dedup, dlen, "%s|%s|%s|%s", kind, q->person,
-             q->kind == TS_FEEDBACK_DETAILED && q->colour ? q->colour : "", q->key);
-    bool open = false;
-    if ((rc = ts__alert_db_dup_open(fb->db, dedup, &open, err)) != TS_OK || open)
+    sprintf(dedup, "%s|%s", kind, q->person);
+    if ((rc = ts__alert_db_open_of(fb->db, dedup, on_met, ud, err)) != TS_OK)
         goto done;
-    if ((rc = ts__fb_route(fb->grid, q->grid, q->kind, 0, &route, &note)) != TS_OK) {
-        rc = ts_err_set(err, rc, "feedback", "routing an alert for %s", q->person);
+    if (m.found) {
+        rc = add_evidence(fb, s, q, &m, &arena, err);
         goto done;
     }
-    if (q->kind == TS_FEEDBACK_DETAILED &&
-        (rc = build_headline(fb, q->person, q->colour, q->rules, &headline, err)) != TS_OK)
+    if ((rc = ts__alert_db_closed_of(fb->db, q->person, kind, on_met, ud, err)) != TS_OK)
         goto done;
-    char created[21];
-    now_timestamp(created);
-    ts__alert_row row = {.kind = kind,
-                         .person = q->person,
-                         .grid = q->grid,
-                         .colour = q->colour,
-                         .rules = q->rules,
-                         .route = route,
-                         .route_note = note,
-                         .headline = headline,
-                         .created = created,
-                         .run = q->run,
-                         .rules_version = fb->rules_version,
-                         .status = "new",
-                         .dedup = dedup};
-    int64_t cursor;
-    if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK)
+    bool fresh = true;
+    if (m.found && (rc = has_new_cause(fb, q, &m, &fresh, err)) != TS_OK)
         goto done;
-    fb->raised[q->kind]++;
-    rc = pending_push(fb, cursor, dedup, err);
+    if (!fresh) {
+        fb->known[q->kind]++;
+        goto done;
+    }
+    rc = insert_alert(fb, s, q, dedup, m.found ? m.id : 0, err);
 done:
     free(dedup);
-    free(route);
-    free(note);
-    free(headline);
+    ts_arena_release(&arena);
     return rc;
+}
+
+/* Drops entries without an id and repeats of an id (the first evidence wins). */
+static size_t unique_rules(const ts_fired_rule *in, size_t n, ts_fired_rule *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = !in[i].id;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = !strcmp(out[j].id, in[i].id);
+        if (!seen)
+            out[k++] = in[i];
+    }
+    return k;
 }
 
 ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err)
@@ -413,20 +565,35 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
     if (!fb || !a || !a->person || !a->grid || a->kind < TS_FEEDBACK_EARLY ||
         a->kind > TS_FEEDBACK_QUICK)
         return ts_err_set(err, TS_INVALID, "feedback", "screen alert without kind, person or grid");
-    char *rules = NULL, *ids = NULL;
-    ts_status rc = normalise_rules(a->rules, a->rules ? a->n_rules : 0, &rules, &ids, err);
-    if (rc != TS_OK)
-        return rc;
+    size_t n = a->rules ? a->n_rules : 0;
+    ts_fired_rule *keep = calloc(n ? n : 1, sizeof *keep);
+    if (!keep)
+        return ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    size_t k = unique_rules(a->rules, n, keep);
+    /* a colour rise (detailed) or a person newly suspect (early) is evidence of its own,
+     * dated by the pass: re-running the passes the same day brings nothing new */
+    char extra[64], date[11];
+    ts_date_format(a->now, date);
+    const char *ev[1] = {extra};
+    size_t n_extra = 0;
+    if (a->kind == TS_FEEDBACK_DETAILED && a->colour > a->prior_colour)
+        snprintf(extra, sizeof extra, "colour:%s@%s", ts_colour_name(a->colour), date), n_extra = 1;
+    else if (a->kind == TS_FEEDBACK_EARLY && a->why && !strcmp(a->why, "newly suspect"))
+        snprintf(extra, sizeof extra, "suspect@%s", date), n_extra = 1;
+    fb->run = a->run;
     raise_req q = {.kind = a->kind,
                    .person = a->person,
                    .grid = a->grid,
                    .colour = a->colour ? ts_colour_name(a->colour) : NULL,
-                   .rules = rules,
-                   .key = ids,
-                   .run = a->run};
-    rc = raise_alert(fb, s, &q, err);
-    free(rules);
-    free(ids);
+                   .entries = keep,
+                   .n_entries = k,
+                   .extra = ev,
+                   .n_extra = n_extra};
+    uint64_t before = fb->raised[a->kind];
+    ts_status rc = raise_alert(fb, s, &q, err);
+    if (a->written)
+        *a->written = rc == TS_OK && fb->raised[a->kind] > before;
+    free(keep);
     return rc;
 }
 
@@ -458,42 +625,43 @@ ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p
     char date[11];
     ts_date_format(ev->date, date);
     const char *note = ev->note ? ev->note : "";
-    /* rules: [{"id":"problem_event","evidence":"<type> <date>[ <note>]"}]; the dedup key
-     * names the event itself (type, date, a hash of the note), so each new problem event
-     * is its own alert and the same event never alerts twice while open */
+    /* rules: [{"id":"problem_event","evidence":"<type> <date>[ <note>]"}]; the evidence is
+     * the event's cause, so each new problem event is new evidence and the same event
+     * never alerts twice */
     size_t elen = strlen(ev->type) + strlen(note) + 16;
     char *evidence = malloc(elen);
-    char *key = malloc(strlen(ev->type) + 64);
-    ts_buf rules;
-    ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
-    if (!evidence || !key) {
-        rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        goto done;
-    }
+    if (!evidence)
+        return ts_err_set(err, TS_NOMEM, "feedback", NULL);
     snprintf(evidence, elen, "%s %s%s%s", ev->type, date, note[0] ? " " : "", note);
-    sprintf(key, "problem_event:%s|%s|%016llx", ev->type, date,
-            (unsigned long long)ts__fb_hash(note));
     const ts_fired_rule fr = {.id = "problem_event", .evidence = evidence};
-    ts_jsonw w;
-    ts_jsonw_init(&w, &rules);
-    ts_fired_rules_write(&w, &fr, 1);
-    if ((rc = ts_jsonw_finish(&w)) != TS_OK) {
-        rc = ts_err_set(err, rc, "feedback", "the rules of a quick alert");
-        goto done;
-    }
     raise_req q = {.kind = TS_FEEDBACK_QUICK,
                    .person = p->id,
                    .grid = p->grid,
                    .colour = listed ? colour : NULL,
-                   .rules = ts_buf_str(&rules),
-                   .key = key,
-                   .run = 0};
+                   .entries = &fr,
+                   .n_entries = 1,
+                   .event = ev};
     rc = raise_alert(fb, s, &q, err);
-done:
     free(evidence);
-    free(key);
-    ts_buf_release(&rules);
     return rc;
+}
+
+void ts_feedback_set_source(ts_feedback_ctx *fb, int64_t run, int64_t ingest)
+{
+    if (fb) {
+        fb->run = run;
+        fb->ingest = ingest;
+    }
+}
+
+uint64_t ts_feedback_updated(const ts_feedback_ctx *fb, ts_feedback kind)
+{
+    return fb && (unsigned)kind < 4 ? fb->updated[kind] : 0;
+}
+
+uint64_t ts_feedback_known(const ts_feedback_ctx *fb, ts_feedback kind)
+{
+    return fb && (unsigned)kind < 4 ? fb->known[kind] : 0;
 }
 
 /* ---- the sink -------------------------------------------------------------------------- */
@@ -502,6 +670,7 @@ typedef struct sink_buf {
     char *p;
     size_t len, cap;
     uint64_t key; /* the dedup hash the row must have */
+    const ts_grid *grid;
 } sink_buf;
 
 static ts_status sink_write(ts_feedback_ctx *fb, sink_buf *b, ts_err *err)
@@ -525,7 +694,7 @@ static ts_status sink_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     sink_buf *b = ud;
     if (ts__fb_hash(r->dedup) != b->key)
         return TS_OK; /* rolled back, and the cursor reused by another writer */
-    char *j = ts__fb_alert_json(r, NULL);
+    char *j = ts__fb_alert_json(r, b->grid, NULL);
     if (!j)
         return ts_err_set(err, TS_NOMEM, "feedback", NULL);
     size_t n = strlen(j);
@@ -569,7 +738,7 @@ ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
                               strerror(errno));
     }
     qsort(fb->pending, fb->n_pending, sizeof *fb->pending, cmp_pending);
-    sink_buf b = {0};
+    sink_buf b = {.grid = fb->grid};
     for (size_t i = 0; i < fb->n_pending && rc == TS_OK; i++) {
         b.key = fb->pending[i].key;
         rc = ts__alert_db_get(fb->db, fb->pending[i].cursor, sink_row, &b, err);
@@ -584,151 +753,3 @@ ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
     return rc;
 }
 
-/* ---- escalation ------------------------------------------------------------------------ */
-
-typedef struct due_list {
-    ts_arena arena;
-    ts__alert_row *rows;
-    size_t n, cap;
-    bool oom;
-} due_list;
-
-static const char *dup_opt(ts_arena *a, const char *s, bool *oom)
-{
-    if (!s)
-        return NULL;
-    char *d = ts_arena_strdup(a, s);
-    if (!d)
-        *oom = true;
-    return d;
-}
-
-/* Copies each due row (rows are written after the read finishes: the new rows must not be
- * seen by the same scan). */
-static ts_status on_due(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
-{
-    due_list *dl = ud;
-    if (dl->n == dl->cap) {
-        size_t cap = dl->cap ? dl->cap * 2 : 16;
-        ts__alert_row *p = realloc(dl->rows, cap * sizeof *p);
-        if (!p)
-            return ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        dl->rows = p;
-        dl->cap = cap;
-    }
-    ts__alert_row *c = &dl->rows[dl->n++];
-    *c = *r;
-    ts_arena *a = &dl->arena;
-    c->kind = dup_opt(a, r->kind, &dl->oom);
-    c->person = dup_opt(a, r->person, &dl->oom);
-    c->grid = dup_opt(a, r->grid, &dl->oom);
-    c->colour = dup_opt(a, r->colour, &dl->oom);
-    c->rules = dup_opt(a, r->rules, &dl->oom);
-    c->route = dup_opt(a, r->route, &dl->oom);
-    c->route_note = dup_opt(a, r->route_note, &dl->oom);
-    c->headline = dup_opt(a, r->headline, &dl->oom);
-    c->created = dup_opt(a, r->created, &dl->oom);
-    c->rules_version = dup_opt(a, r->rules_version, &dl->oom);
-    c->status = dup_opt(a, r->status, &dl->oom);
-    c->dedup = dup_opt(a, r->dedup, &dl->oom);
-    c->escalated = dup_opt(a, r->escalated, &dl->oom);
-    return dl->oom ? ts_err_set(err, TS_NOMEM, "feedback", NULL) : TS_OK;
-}
-
-static int cmp_row_cursor(const void *a, const void *b)
-{
-    int64_t x = ((const ts__alert_row *)a)->cursor, y = ((const ts__alert_row *)b)->cursor;
-    return x < y ? -1 : x > y;
-}
-
-static ts_status escalate_one(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *old,
-                              const char *at_ts, ts_err *err)
-{
-    char *route = NULL, *note = NULL;
-    ts_feedback kind;
-    if (!ts_feedback_parse(old->kind, &kind))
-        kind = TS_FEEDBACK_QUICK;
-    int level = old->level + 1;
-    ts_status rc = ts__fb_route(fb->grid, old->grid, kind, level, &route, &note);
-    if (rc != TS_OK)
-        return ts_err_set(err, rc, "feedback", "routing an escalation");
-    ts__alert_row row = *old;
-    row.route = route;
-    row.route_note = note;
-    row.status = "new";
-    row.level = level;
-    row.escalated = at_ts;
-    int64_t cursor;
-    char name[24];
-    ts__fb_alert_name(old->id, name);
-    ts_buf detail;
-    ts_buf_init(&detail, TS_LIMIT_ALERT_DETAIL);
-    if ((rc = ts__alert_db_insert(fb->db, &row, &cursor, err)) != TS_OK ||
-        (rc = ts__alert_db_set_status(fb->db, old->cursor, "superseded", err)) != TS_OK)
-        goto done;
-    if ((rc = ts_buf_printf(&detail, "level %d, cursor %lld, route %s%s%s", level,
-                            (long long)cursor, route, note ? ": " : "", note ? note : "")) !=
-        TS_OK) {
-        if (rc == TS_LIMIT)
-            rc = ts_err_set(err, rc, "feedback",
-                            "escalating %s: the history detail is longer than %u bytes", name,
-                            TS_LIMIT_ALERT_DETAIL);
-        else
-            rc = ts_err_set(err, rc, "feedback", NULL);
-        goto done;
-    }
-    const char *d = ts_buf_str(&detail);
-    if ((rc = ts__alert_db_history(fb->db, old->id, "escalated", "engine", at_ts, d, err)) !=
-            TS_OK ||
-        (rc = ts_store_audit(s, "engine", "alert.escalate", name, d, err)) != TS_OK)
-        goto done;
-    rc = pending_push(fb, cursor, old->dedup, err);
-done:
-    ts_buf_release(&detail);
-    free(route);
-    free(note);
-    return rc;
-}
-
-ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, unsigned *escalated,
-                               ts_err *err)
-{
-    if (!fb || !s)
-        return ts_err_set(err, TS_INVALID, "feedback", "escalate: no context or store");
-    bool own = !ts__alerts_in_tx(s);
-    ts_status rc = TS_OK;
-    due_list dl = {.n = 0};
-    size_t mark = fb->n_pending;
-    ts_arena_init(&dl.arena, TS_LIMIT_ARENA_DUE);
-    if (own && (rc = ts_store_begin(s, err)) != TS_OK)
-        goto done;
-    if ((rc = ts__fb_db(fb, s, err)) != TS_OK)
-        goto done;
-    uint32_t minutes = fb->cfg ? fb->cfg->quick_ack_minutes : 30;
-    char cutoff[21], at_ts[21];
-    ts__fb_timestamp(at - (int64_t)minutes * 60, cutoff);
-    ts__fb_timestamp(at, at_ts);
-    if ((rc = ts__alert_db_due(fb->db, cutoff, on_due, &dl, err)) != TS_OK)
-        goto done;
-    /* escalate in cursor order, so the feed shows escalations in the order raised */
-    if (dl.n > 1)
-        qsort(dl.rows, dl.n, sizeof *dl.rows, cmp_row_cursor);
-    for (size_t i = 0; i < dl.n && rc == TS_OK; i++)
-        rc = escalate_one(fb, s, &dl.rows[i], at_ts, err);
-    if (rc == TS_OK && own)
-        rc = ts_store_commit(s, err);
-    if (rc == TS_OK && own)
-        rc = ts_feedback_flush(fb, s, err);
-    if (rc == TS_OK)
-        *escalated = (unsigned)dl.n;
-done:
-    if (rc != TS_OK && own) {
-        ts_store_rollback(s);
-        /* the rows pushed for the sink were rolled back with the transaction */
-        if (fb->n_pending > mark)
-            fb->n_pending = mark;
-    }
-    free(dl.rows);
-    ts_arena_release(&dl.arena);
-    return rc;
-}

@@ -38,16 +38,38 @@ static ts_status TS_PRINTF(2, 3) note_add(ts_buf *n, const char *fmt, ...)
     return rc;
 }
 
-static bool has_id(json_object *arr, const char *id)
+/* Appends id to the JSON array arr unless it is there already. */
+static ts_status add_id(json_object *arr, const char *id)
 {
     size_t n = json_object_array_length(arr);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), id))
-            return true;
-    return false;
+            return TS_OK;
+    json_object *s = json_object_new_string(id);
+    if (!s || json_object_array_add(arr, s) != 0) {
+        json_object_put(s);
+        return TS_NOMEM;
+    }
+    return TS_OK;
 }
 
-ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int level,
+/* Adds the officers of cell c (or of the nearest cell above with officers) to arr. */
+static ts_status add_cell(json_object *arr, ts_buf *nb, const ts_cell *c)
+{
+    ts_status rc = TS_OK;
+    const ts_cell *t = c;
+    while (t && t->n_officers == 0)
+        t = t->parent;
+    if (t != c && t)
+        rc = note_add(nb, "%s has no officer: routed to %s", c->code, t->code);
+    else if (t != c)
+        rc = note_add(nb, "%s has no officer and no cell above it has one", c->code);
+    for (size_t k = 0; rc == TS_OK && t && k < t->n_officers; k++)
+        rc = add_id(arr, t->officers[k].id);
+    return rc;
+}
+
+ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int target_level,
                        char **route, char **note)
 {
     ts_status rc = TS_OK;
@@ -57,42 +79,24 @@ ts_status ts__fb_route(const ts_grid *g, const char *code, ts_feedback kind, int
     if (!arr)
         return TS_NOMEM;
     const ts_cell *cell = g ? ts_grid_find(g, code) : NULL;
+    int want = top_level(kind) < target_level ? top_level(kind) : target_level;
     if (!cell) {
         rc = note_add(&nb, "grid cell %s is not in the grid: no officer to route to", code);
     } else {
-        int want = top_level(kind) - level;
-        bool capped = want < TS_CELL_TOWN;
-        if (capped)
-            want = TS_CELL_TOWN;
         /* bottom-up: the cell's own officers first, then each level above */
-        for (int lv = TS_CELL_GROUP; rc == TS_OK && lv >= want; lv--) {
+        for (int lv = TS_CELL_GROUP; rc == TS_OK && lv >= want && lv >= TS_CELL_TOWN; lv--) {
             const ts_cell *c = ts_grid_ancestor(cell, (ts_cell_level)lv);
-            if (!c)
-                continue;
-            const ts_cell *t = c;
-            while (t && t->n_officers == 0)
-                t = t->parent;
-            if (t != c && t)
-                rc = note_add(&nb, "%s has no officer: routed to %s", c->code, t->code);
-            else if (t != c)
-                rc = note_add(&nb, "%s has no officer and no cell above it has one", c->code);
-            for (size_t k = 0; t && k < t->n_officers; k++) {
-                if (has_id(arr, t->officers[k].id))
-                    continue;
-                json_object *s = json_object_new_string(t->officers[k].id);
-                if (!s || json_object_array_add(arr, s) != 0) {
-                    json_object_put(s);
-                    rc = TS_NOMEM;
-                    goto done;
-                }
-            }
+            if (c)
+                rc = add_cell(arr, &nb, c);
         }
-        const ts_cell *town = capped ? ts_grid_ancestor(cell, TS_CELL_TOWN) : NULL;
-        if (rc == TS_OK && capped)
-            rc = note_add(&nb,
-                          "escalation level %d: already routed up to the town %s, the top of the "
-                          "grid",
-                          level, town ? town->code : cell->code);
+    }
+    if (rc == TS_OK && want <= 0) { /* the county desk */
+        const ts_officer *desk = NULL;
+        size_t n = g ? ts_grid_county_officers(g, &desk) : 0;
+        if (n == 0)
+            rc = note_add(&nb, "the grid names no county desk: the town is the top");
+        for (size_t k = 0; rc == TS_OK && k < n; k++)
+            rc = add_id(arr, desk[k].id);
     }
     if (rc != TS_OK)
         goto done;
@@ -109,6 +113,40 @@ done:
     ts_buf_release(&nb);
     json_object_put(arr);
     return rc;
+}
+
+ts_sla ts__fb_sla(const ts_config *cfg, ts_feedback kind)
+{
+    static const ts_sla method[4] = {[TS_FEEDBACK_EARLY] = {3 * 1440, 14 * 1440},
+                                     [TS_FEEDBACK_DETAILED] = {1440, 7 * 1440},
+                                     [TS_FEEDBACK_QUICK] = {30, 1440}};
+    unsigned k = (unsigned)kind < 4 ? (unsigned)kind : TS_FEEDBACK_QUICK;
+    ts_sla s = cfg ? cfg->sla[k] : method[k];
+    if (!s.ack_minutes)
+        s.ack_minutes = method[k].ack_minutes ? method[k].ack_minutes : 30;
+    if (!s.close_minutes)
+        s.close_minutes = method[k].close_minutes ? method[k].close_minutes : 1440;
+    return s;
+}
+
+bool ts__fb_parse_id(const char *s, int64_t *out)
+{
+    if (!s)
+        return false;
+    if ((s[0] == 'A' || s[0] == 'a') && s[1] == '-')
+        s += 2;
+    if (!*s)
+        return false;
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (*s - '0');
+    }
+    if (v <= 0)
+        return false;
+    *out = v;
+    return true;
 }
 
 void ts__fb_timestamp(int64_t at, char buf[21])

@@ -1,6 +1,7 @@
 /* grid/grid.c — loads and validates the three-level grid file (towns → villages →
- * groups, officers per cell) and resolves scopes. Uses config/ytree, base/arena and
- * base/text. A grid owns one arena; code lookup is an open-addressing hash table. */
+ * groups, officers per cell, the county desk's officers at the top) and resolves scopes.
+ * Uses config/ytree, base/arena and base/text. A grid owns one arena; code lookup is an
+ * open-addressing hash table, officer lookup a sorted index searched by bsearch. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,34 @@
 #include "base/text.h"
 #include "config/ytree.h"
 
+/* One entry of the officer index: every officer of the file, sorted by id. */
+typedef struct officer_ent {
+    const char *id;
+    const ts_officer *officer;
+    const ts_cell *cell; /* NULL for the county desk */
+    uint32_t line, col;  /* of the id in the grid file (for load-time errors) */
+    size_t ord;          /* parse order: breaks ties (an alias repeats a list) */
+} officer_ent;
+
 struct ts_grid {
-    ts_arena arena; /* cells, officers, strings and the hash table */
+    ts_arena arena; /* cells, officers, strings, the hash table and the officer index */
     const char *county;
     ts_cell *cells; /* file order */
     size_t n;
     size_t *slots; /* hash table of cell index + 1 (0 = empty); capacity a power of 2 */
     size_t slot_mask;
+    const ts_officer *desk; /* the county desk (top-level officers:) */
+    size_t n_desk;
+    officer_ent *index; /* every officer, sorted by id (unique once loaded) */
+    size_t n_index;
 };
 
 typedef struct gctx {
     const ts_ydoc *doc;
     ts_err *err;
     ts_grid *g;
-    size_t cap; /* cells allocated */
+    size_t cap;  /* cells allocated */
+    size_t ocap; /* officer index entries allocated */
 } gctx;
 
 static const char *const level_key[4] = {"", "towns", "villages", "groups"};
@@ -122,7 +137,31 @@ static ts_status parse_code(gctx *c, const char *field, const ts_ynode *n, const
     return TS_OK;
 }
 
-static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, ts_cell *cell)
+/* An officer id: what `--by` and tokens name, so it is kept to a safe alphabet. */
+static ts_status parse_officer_id(gctx *c, const char *field, const ts_ynode *n, const char **out)
+{
+    const char *id;
+    ts_status rc = want_text(c, field, n, TS_LIMIT_ID, &id);
+    if (rc != TS_OK)
+        return rc;
+    if (n->len == 0)
+        return fail(c, n, "%s: must not be empty", field);
+    for (const char *p = id; *p; p++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return fail(c, n,
+                        "%s: '%.64s' may contain only letters A-Z a-z, digits, '-', '_' and '.'",
+                        field, id);
+    }
+    *out = id;
+    return TS_OK;
+}
+
+/* Parses the officers list at n (of cell, NULL for the county desk) into *out / *n_out and
+ * adds each officer to the index (uniqueness across the file is checked once all are in). */
+static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, const ts_cell *cell,
+                                const ts_officer **out, size_t *n_out)
 {
     if (ts_ynode_is_null(n))
         return TS_OK;
@@ -140,16 +179,16 @@ static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, t
         if (on->type != TS_Y_MAP)
             return fail(c, on, "%s: expected a mapping {id, name}, got %s", f, kind_of(on));
         const char *id = NULL, *name = "";
+        const ts_ynode *id_node = NULL;
         for (size_t k = 0; k < on->n; k++) {
             const ts_ynode *key = ts_ynode_key(on, k), *val = ts_ynode_val(on, k);
             char sub[256];
             path_fmt(sub, sizeof sub, "%s.%.20s", f, key->str);
             ts_status rc;
             if (key_is(key, "id")) {
-                if ((rc = want_text(c, sub, val, TS_LIMIT_ID, &id)) != TS_OK)
+                if ((rc = parse_officer_id(c, sub, val, &id)) != TS_OK)
                     return rc;
-                if (val->len == 0)
-                    return fail(c, val, "%s: must not be empty", sub);
+                id_node = val;
             } else if (key_is(key, "name")) {
                 if (!ts_ynode_is_null(val) &&
                     (rc = want_text(c, sub, val, TS_LIMIT_FIELD, &name)) != TS_OK)
@@ -167,10 +206,68 @@ static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, t
         o[i].name = ts_arena_strdup(&c->g->arena, name);
         if (!o[i].id || !o[i].name)
             return nomem(c);
+        if (c->g->n_index >= c->ocap) /* cannot happen: ocap counts every officer */
+            return nomem(c);
+        size_t e = c->g->n_index++;
+        c->g->index[e] = (officer_ent){.id = o[i].id,
+                                       .officer = &o[i],
+                                       .cell = cell,
+                                       .line = id_node->line,
+                                       .col = id_node->col,
+                                       .ord = e};
     }
-    cell->officers = o;
-    cell->n_officers = n->n;
+    *out = o;
+    *n_out = n->n;
     return TS_OK;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+    const officer_ent *x = a, *y = b;
+    int d = strcmp(x->id, y->id);
+    if (d)
+        return d;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static const char *ent_where(const officer_ent *e)
+{
+    return e->cell ? e->cell->code : "the county desk";
+}
+
+/* Sorts the officer index and refuses an id used twice in the file, reporting the first
+ * repetition in file order at its own location. */
+static ts_status index_officers(gctx *c)
+{
+    ts_grid *g = c->g;
+    if (g->n_index == 0)
+        return TS_OK;
+    qsort(g->index, g->n_index, sizeof *g->index, ent_cmp);
+    const officer_ent *dup = NULL;
+    for (size_t i = 1; i < g->n_index; i++) {
+        const officer_ent *e = &g->index[i];
+        if (strcmp(e->id, g->index[i - 1].id) == 0 &&
+            (!dup || e->line < dup->line || (e->line == dup->line && e->col < dup->col)))
+            dup = e;
+    }
+    if (!dup)
+        return TS_OK;
+    /* the first use of the id: the run of equal ids starts with it */
+    const officer_ent *first = dup;
+    while (first > g->index && strcmp(first[-1].id, dup->id) == 0)
+        first--;
+    char where[300];
+    snprintf(where, sizeof where, "%s:%u:%u", ts_ydoc_name(c->doc), (unsigned)dup->line,
+             (unsigned)dup->col);
+    ts_err_set(c->err, TS_CONFIG, where,
+               "officers of %s: duplicate officer id '%s' (first used on line %u, by %s); ids "
+               "are unique across the grid file",
+               ent_where(dup), dup->id, (unsigned)first->line, ent_where(first));
+    return TS_CONFIG;
 }
 
 /* Adds cell i to the hash table; refuses a code already present. */
@@ -250,7 +347,8 @@ static ts_status parse_cell(gctx *c, const char *field, const ts_ynode *n, ts_ce
         return rc;
     if (officers) {
         path_fmt(sub, sizeof sub, "%s.officers", field);
-        if ((rc = parse_officers(c, sub, officers, cell)) != TS_OK)
+        if ((rc = parse_officers(c, sub, officers, cell, &cell->officers, &cell->n_officers)) !=
+            TS_OK)
             return rc;
     }
     if (children && !ts_ynode_is_null(children)) {
@@ -288,6 +386,49 @@ static size_t count_cells(const ts_ynode *seq, int level)
     return n;
 }
 
+static size_t seq_len(const ts_ynode *n)
+{
+    return n && n->type == TS_Y_SEQ ? n->n : 0;
+}
+
+/* An upper bound of the officers in the cells of seq (and below). */
+static size_t count_officers(const ts_ynode *seq, int level)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < seq_len(seq); i++) {
+        n += seq_len(ts_ynode_get(seq->items[i], "officers"));
+        if (level < TS_CELL_GROUP)
+            n += count_officers(ts_ynode_get(seq->items[i], level_key[level + 1]), level + 1);
+    }
+    return n;
+}
+
+/* Allocates the cells, the code hash table and the officer index for the file, then parses
+ * the county desk and the towns. */
+static ts_status parse_grid(gctx *c, const ts_ynode *desk, const ts_ynode *towns)
+{
+    ts_grid *g = c->g;
+    c->cap = count_cells(towns, TS_CELL_TOWN);
+    c->ocap = seq_len(desk) + count_officers(towns, TS_CELL_TOWN);
+    size_t slots = 16;
+    while (slots < 2 * c->cap)
+        slots *= 2;
+    g->cells = ts_arena_calloc(&g->arena, c->cap ? c->cap : 1, sizeof *g->cells);
+    g->slots = ts_arena_calloc(&g->arena, slots, sizeof *g->slots);
+    g->index = ts_arena_calloc(&g->arena, c->ocap ? c->ocap : 1, sizeof *g->index);
+    if (!g->cells || !g->slots || !g->index)
+        return nomem(c);
+    g->slot_mask = slots - 1;
+    ts_status rc = TS_OK;
+    if (desk)
+        rc = parse_officers(c, "officers", desk, NULL, &g->desk, &g->n_desk);
+    if (rc == TS_OK)
+        rc = parse_cells(c, "towns", towns, TS_CELL_TOWN, NULL);
+    if (rc == TS_OK)
+        rc = index_officers(c);
+    return rc;
+}
+
 ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
 {
     ts_ydoc *doc = NULL;
@@ -308,15 +449,17 @@ ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
                   kind_of(root));
         goto done;
     }
-    const ts_ynode *county = NULL, *towns = NULL;
+    const ts_ynode *county = NULL, *towns = NULL, *desk = NULL;
     for (size_t k = 0; k < root->n; k++) {
         const ts_ynode *key = ts_ynode_key(root, k), *val = ts_ynode_val(root, k);
         if (key_is(key, "county")) {
             county = val;
         } else if (key_is(key, "towns")) {
             towns = val;
+        } else if (key_is(key, "officers")) {
+            desk = val;
         } else {
-            rc = fail(&c, key, "%.64s: unknown key (expected county, towns)", key->str);
+            rc = fail(&c, key, "%.64s: unknown key (expected county, officers, towns)", key->str);
             goto done;
         }
     }
@@ -343,18 +486,7 @@ ts_status ts_grid_load(const char *path, ts_grid **out, ts_err *err)
         rc = fail(&c, towns, "towns: the grid needs at least one town");
         goto done;
     }
-    c.cap = count_cells(towns, TS_CELL_TOWN);
-    size_t slots = 16;
-    while (slots < 2 * c.cap)
-        slots *= 2;
-    g->cells = ts_arena_calloc(&g->arena, c.cap ? c.cap : 1, sizeof *g->cells);
-    g->slots = ts_arena_calloc(&g->arena, slots, sizeof *g->slots);
-    if (!g->cells || !g->slots) {
-        rc = nomem(&c);
-        goto done;
-    }
-    g->slot_mask = slots - 1;
-    if ((rc = parse_cells(&c, "towns", towns, TS_CELL_TOWN, NULL)) != TS_OK)
+    if ((rc = parse_grid(&c, desk, towns)) != TS_OK)
         goto done;
     *out = g;
     g = NULL;
@@ -385,6 +517,37 @@ size_t ts_grid_count(const ts_grid *g)
 const ts_cell *ts_grid_cell(const ts_grid *g, size_t i)
 {
     return g && i < g->n ? &g->cells[i] : NULL;
+}
+
+size_t ts_grid_county_officers(const ts_grid *g, const ts_officer **out)
+{
+    if (out)
+        *out = g ? g->desk : NULL;
+    return g ? g->n_desk : 0;
+}
+
+static int ent_key_cmp(const void *key, const void *ent)
+{
+    return strcmp(key, ((const officer_ent *)ent)->id);
+}
+
+const ts_officer *ts_grid_officer(const ts_grid *g, const char *id, const ts_cell **cell)
+{
+    if (!g || !id || g->n_index == 0)
+        return NULL;
+    const officer_ent *e = bsearch(id, g->index, g->n_index, sizeof *g->index, ent_key_cmp);
+    if (!e)
+        return NULL;
+    if (cell)
+        *cell = e->cell;
+    return e->officer;
+}
+
+bool ts_grid_officer_covers(const ts_cell *officer_cell, const ts_cell *cell)
+{
+    if (!officer_cell)
+        return true; /* the county desk */
+    return cell && ts_grid_in_scope(cell, officer_cell);
 }
 
 const ts_cell *ts_grid_find(const ts_grid *g, const char *code)

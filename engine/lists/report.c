@@ -97,10 +97,10 @@ static void add_to(counts *c, count_kind kind, const ts__rq_count *row)
     }
     case K_ALERTS:
         c->alerts += row->n;
-        if (row->key && (!strcmp(row->key, "new") || !strcmp(row->key, "acked")))
-            c->open += row->n;
-        else if (row->key && !strcmp(row->key, "closed"))
+        if (row->key && !strcmp(row->key, "closed"))
             c->closed += row->n;
+        else if (row->key) /* new, claimed, acknowledged */
+            c->open += row->n;
         break;
     }
 }

@@ -681,9 +681,11 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
 {
     if (!it->fb_due[kind])
         return TS_OK;
-    sum->alerts[kind]++;
-    if (!pc->o->on_alert)
+    if (!pc->o->on_alert) { /* nothing is written: the summary says what would be raised */
+        sum->alerts[kind]++;
         return TS_OK;
+    }
+    bool written = false;
     ts_screen_alert a = {.kind = kind,
                          .person = it->person.id,
                          .grid = it->person.grid,
@@ -692,8 +694,13 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
                          .rules = it->fb_rules[kind],
                          .n_rules = it->n_fb[kind],
                          .why = why,
-                         .run = pc->run};
-    return pc->o->on_alert(pc->o->alert_ud, s, &a, err);
+                         .run = pc->run,
+                         .now = pc->o->now,
+                         .written = &written};
+    ts_status rc = pc->o->on_alert(pc->o->alert_ud, s, &a, err);
+    /* the summary counts alerts written, not triggers that met an alert already raised */
+    sum->alerts[kind] += rc == TS_OK && written;
+    return rc;
 }
 
 static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_summary *sum,

@@ -1,6 +1,6 @@
-/* store/alerts_store.c — the SQL behind the alerts (store/alerts_store.h): rows,
- * de-duplication, history, the feed, escalation candidates, headline reads.
- * Uses sqlite3 through the store's connection. */
+/* store/alerts_store.c — the SQL behind the alerts (store/alerts_store.h): rows and
+ * causes, de-duplication look-ups, lifecycle and escalation updates, history, claim-next,
+ * the feed, statistics rows, headline reads. Uses sqlite3 through the store's connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,37 +10,74 @@
 #include "store/store_int.h"
 
 #define ROW_COLS                                                                                   \
-    "cursor, coalesce(origin, cursor), kind, person, grid, colour, rules, route,"                  \
-    " route_note, headline, created, run, rules_version, status, dedup, level, escalated"
+    "cursor, seq, kind, person, grid, colour, rules, route, route_note, headline, created, run,"   \
+    " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"     \
+    " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"     \
+    " acked_in_time"
+/* the next feed position, inside the one write transaction */
+#define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alerts)"
 
 enum {
-    Q_DUP_OPEN,
+    Q_OPEN_OF,
+    Q_CLOSED_OF,
+    Q_CAUSE_ADD,
+    Q_CAUSE_HAS,
     Q_INSERT,
-    Q_SET_STATUS,
+    Q_EVIDENCE,
+    Q_STATE,
+    Q_STATE_MOVE,
+    Q_LEVEL,
     Q_HISTORY,
     Q_GET,
-    Q_LIVE,
+    Q_OVERDUE,
+    Q_NEXT_ANY,
+    Q_NEXT_ANY_KIND,
+    Q_NEXT_CELLS,
+    Q_NEXT_CELLS_KIND,
     Q_COLOUR,
     Q_MEMBER,
     Q_CIRCLE,
-    Q_DUE,
     Q__COUNT
 };
 
 static const char *const q_sql[Q__COUNT] = {
     /* the terms match the partial index alerts_open (status <> 'closed') */
-    [Q_DUP_OPEN] = "SELECT 1 FROM alerts WHERE dedup = ?1 AND status <> 'closed'"
-                   " AND status <> 'superseded' LIMIT 1",
+    [Q_OPEN_OF] = "SELECT " ROW_COLS " FROM alerts WHERE dedup = ?1 AND status <> 'closed'"
+                  " ORDER BY cursor DESC LIMIT 1",
+    [Q_CLOSED_OF] = "SELECT " ROW_COLS " FROM alerts WHERE person = ?1 AND kind = ?2"
+                    " AND status = 'closed' ORDER BY cursor DESC LIMIT 1",
+    [Q_CAUSE_ADD] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?1, ?2)",
+    [Q_CAUSE_HAS] = "SELECT 1 FROM alert_causes WHERE alert = ?1 AND cause = ?2",
     [Q_INSERT] = "INSERT INTO alerts(kind, person, grid, colour, rules, route, route_note,"
-                 " headline, created, run, rules_version, status, dedup, level, escalated,"
-                 " origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                 " ?15, ?16)",
-    [Q_SET_STATUS] = "UPDATE alerts SET status = ?2 WHERE cursor = ?1",
-    [Q_HISTORY] = "INSERT INTO alert_history(alert, status, by, at, note)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                 " headline, created, run, ingest, rules_version, status, dedup, level,"
+                 " target_level, due, reopens, event_type, event_date, event_text, seq)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                 " ?17, ?18, ?19, ?20, ?21, " NEXT_SEQ ")",
+    [Q_EVIDENCE] = "UPDATE alerts SET rules = coalesce(?2, rules), colour = coalesce(?3, colour),"
+                   " headline = coalesce(?4, headline) WHERE cursor = ?1",
+    [Q_STATE] = "UPDATE alerts SET status = ?2, claimed_by = ?3, claimed_at = ?4, acked_at = ?5,"
+                " closed_at = ?6, outcome = ?7, due = ?8, acked_in_time = ?9 WHERE cursor = ?1",
+    [Q_STATE_MOVE] = "UPDATE alerts SET status = ?2, claimed_by = ?3, claimed_at = ?4,"
+                     " acked_at = ?5, closed_at = ?6, outcome = ?7, due = ?8, acked_in_time = ?9,"
+                     " seq = " NEXT_SEQ " WHERE cursor = ?1",
+    [Q_LEVEL] = "UPDATE alerts SET level = ?2, target_level = ?3, route = ?4, route_note = ?5,"
+                " escalated = ?6, due = ?7, seq = " NEXT_SEQ " WHERE cursor = ?1",
+    [Q_HISTORY] = "INSERT INTO alert_history(alert, status, by, at, note, token)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_GET] = "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1",
-    [Q_LIVE] = "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1 OR origin = ?1"
-               " ORDER BY cursor DESC LIMIT 1",
+    /* the literal terms match the partial index alerts_due */
+    [Q_OVERDUE] = "SELECT " ROW_COLS " FROM alerts WHERE status <> 'closed' AND target_level > 0"
+                  " AND due <= ?1 ORDER BY due LIMIT ?2",
+    /* the literal terms match the partial index alerts_new (due, cursor) */
+    [Q_NEXT_ANY] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
+                   " ORDER BY due, cursor LIMIT 1",
+    [Q_NEXT_ANY_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
+                        " ORDER BY due, cursor LIMIT 1",
+    [Q_NEXT_CELLS] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
+                     " AND grid IN (SELECT value FROM json_each(?1)) ORDER BY due, cursor LIMIT 1",
+    [Q_NEXT_CELLS_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
+                          " AND grid IN (SELECT value FROM json_each(?1))"
+                          " ORDER BY due, cursor LIMIT 1",
     [Q_COLOUR] = "SELECT colour FROM list_members WHERE person = ?1",
     [Q_MEMBER] = "SELECT colour, score, next_review, reasons FROM list_members WHERE person = ?1",
     /* the circle colour circle rules see (passes/screen.c circle_colour): a review's
@@ -55,10 +92,6 @@ static const char *const q_sql[Q__COUNT] = {
         " AND (pending_for IS NULL OR pending_for <> ?1)) r"
         " LEFT JOIN list_members m ON m.person = r.other"
         " LEFT JOIN persons p ON p.id = r.other ORDER BY r.other, r.kind",
-    /* the literal terms match the partial expression index alerts_quick_due; no ORDER BY,
-     * which would make the planner scan the table in cursor order instead */
-    [Q_DUE] = "SELECT " ROW_COLS " FROM alerts WHERE kind = 'quick' AND status = 'new'"
-              " AND coalesce(escalated, created) <= ?1",
 };
 
 struct ts__alert_db {
@@ -82,10 +115,23 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+static void bind_int_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int64_t int_or0(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
 static void row_from(sqlite3_stmt *st, ts__alert_row *r)
 {
-    r->cursor = sqlite3_column_int64(st, 0);
-    r->id = sqlite3_column_int64(st, 1);
+    r->id = sqlite3_column_int64(st, 0);
+    r->seq = int_or0(st, 1);
     r->kind = txt(st, 2);
     r->person = txt(st, 3);
     r->grid = txt(st, 4);
@@ -95,12 +141,26 @@ static void row_from(sqlite3_stmt *st, ts__alert_row *r)
     r->route_note = txt(st, 8);
     r->headline = txt(st, 9);
     r->created = txt(st, 10);
-    r->run = sqlite3_column_type(st, 11) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 11);
-    r->rules_version = txt(st, 12);
-    r->status = txt(st, 13);
-    r->dedup = txt(st, 14);
-    r->level = sqlite3_column_int(st, 15);
-    r->escalated = txt(st, 16);
+    r->run = int_or0(st, 11);
+    r->ingest = int_or0(st, 12);
+    r->rules_version = txt(st, 13);
+    r->status = txt(st, 14);
+    r->dedup = txt(st, 15);
+    r->level = sqlite3_column_int(st, 16);
+    r->target_level = sqlite3_column_int(st, 17);
+    r->escalated = txt(st, 18);
+    r->due = txt(st, 19);
+    r->claimed_by = txt(st, 20);
+    r->claimed_at = txt(st, 21);
+    r->acked_at = txt(st, 22);
+    r->closed_at = txt(st, 23);
+    r->outcome = txt(st, 24);
+    r->reopens = int_or0(st, 25);
+    r->event_type = txt(st, 26);
+    r->event_date = txt(st, 27);
+    r->event_text = txt(st, 28);
+    r->acked_in_time =
+        sqlite3_column_type(st, 29) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 29) != 0;
 }
 
 ts_status ts__alert_db_open(ts_store *s, ts__alert_db **out, ts_err *err)
@@ -170,21 +230,61 @@ done:
     return rc;
 }
 
-ts_status ts__alert_db_dup_open(ts__alert_db *d, const char *dedup, bool *open, ts_err *err)
+static ts_status rows_by_text(ts__alert_db *d, int q, const char *a, const char *b,
+                              ts__alert_row_fn fn, void *ud, ts_err *err)
 {
-    sqlite3_stmt *st = stmt(d, Q_DUP_OPEN, err);
+    sqlite3_stmt *st = stmt(d, q, err);
     if (!st)
         return TS_STORE;
-    sqlite3_bind_text(st, 1, dedup, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    return each_row(d->s, st, fn, ud, "read alerts", err);
+}
+
+ts_status ts__alert_db_open_of(ts__alert_db *d, const char *dedup, ts__alert_row_fn fn, void *ud,
+                               ts_err *err)
+{
+    return rows_by_text(d, Q_OPEN_OF, dedup, NULL, fn, ud, err);
+}
+
+ts_status ts__alert_db_closed_of(ts__alert_db *d, const char *person, const char *kind,
+                                 ts__alert_row_fn fn, void *ud, ts_err *err)
+{
+    return rows_by_text(d, Q_CLOSED_OF, person, kind, fn, ud, err);
+}
+
+ts_status ts__alert_db_cause_add(ts__alert_db *d, int64_t id, const char *cause, bool *added,
+                                 ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, Q_CAUSE_ADD, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cause, -1, SQLITE_STATIC);
+    ts_status rc = ts__store_step_done(d->s, st, err, "add alert cause");
+    if (rc == TS_OK && added)
+        *added = sqlite3_changes(d->db) > 0;
+    return rc;
+}
+
+ts_status ts__alert_db_cause_has(ts__alert_db *d, int64_t id, const char *cause, bool *has,
+                                 ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, Q_CAUSE_HAS, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cause, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     sqlite3_reset(st);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
-        return ts__store_fail(d->s, err, "look up open alert");
-    *open = r == SQLITE_ROW;
+        return ts__store_fail(d->s, err, "look up alert cause");
+    *has = r == SQLITE_ROW;
     return TS_OK;
 }
 
-ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *cursor, ts_err *err)
+ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *id, ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_INSERT, err);
     if (!st)
@@ -198,85 +298,119 @@ ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *
     bind_opt(st, 7, r->route_note);
     bind_opt(st, 8, r->headline);
     sqlite3_bind_text(st, 9, r->created, -1, SQLITE_STATIC);
-    if (r->run)
-        sqlite3_bind_int64(st, 10, r->run);
-    else
-        sqlite3_bind_null(st, 10);
-    bind_opt(st, 11, r->rules_version);
-    sqlite3_bind_text(st, 12, r->status ? r->status : "new", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, r->dedup, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 14, r->level);
-    bind_opt(st, 15, r->escalated);
-    if (r->id)
-        sqlite3_bind_int64(st, 16, r->id);
-    else
-        sqlite3_bind_null(st, 16);
+    bind_int_opt(st, 10, r->run);
+    bind_int_opt(st, 11, r->ingest);
+    bind_opt(st, 12, r->rules_version);
+    sqlite3_bind_text(st, 13, r->status ? r->status : "new", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, r->dedup, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, r->level);
+    sqlite3_bind_int(st, 16, r->target_level);
+    bind_opt(st, 17, r->due);
+    bind_int_opt(st, 18, r->reopens);
+    bind_opt(st, 19, r->event_type);
+    bind_opt(st, 20, r->event_date);
+    bind_opt(st, 21, r->event_text);
     ts_status rc = ts__store_step_done(d->s, st, err, "insert alert");
     if (rc == TS_OK)
-        *cursor = sqlite3_last_insert_rowid(d->db);
+        *id = sqlite3_last_insert_rowid(d->db);
     return rc;
 }
 
-ts_status ts__alert_db_set_status(ts__alert_db *d, int64_t cursor, const char *status, ts_err *err)
+ts_status ts__alert_db_set_evidence(ts__alert_db *d, int64_t id, const char *rules,
+                                    const char *colour, const char *headline, ts_err *err)
 {
-    sqlite3_stmt *st = stmt(d, Q_SET_STATUS, err);
+    sqlite3_stmt *st = stmt(d, Q_EVIDENCE, err);
     if (!st)
         return TS_STORE;
-    sqlite3_bind_int64(st, 1, cursor);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    return ts__store_step_done(d->s, st, err, "update alert status");
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt(st, 2, rules);
+    bind_opt(st, 3, colour);
+    bind_opt(st, 4, headline);
+    return ts__store_step_done(d->s, st, err, "update alert evidence");
 }
 
-ts_status ts__alert_db_history(ts__alert_db *d, int64_t id, const char *status, const char *by,
-                               const char *at, const char *note, ts_err *err)
+ts_status ts__alert_db_set_state(ts__alert_db *d, const ts__alert_row *r, bool move, ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, move ? Q_STATE_MOVE : Q_STATE, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_text(st, 2, r->status, -1, SQLITE_STATIC);
+    bind_opt(st, 3, r->claimed_by);
+    bind_opt(st, 4, r->claimed_at);
+    bind_opt(st, 5, r->acked_at);
+    bind_opt(st, 6, r->closed_at);
+    bind_opt(st, 7, r->outcome);
+    bind_opt(st, 8, r->due);
+    if (r->acked_in_time < 0)
+        sqlite3_bind_null(st, 9);
+    else
+        sqlite3_bind_int(st, 9, r->acked_in_time);
+    return ts__store_step_done(d->s, st, err, "update alert state");
+}
+
+ts_status ts__alert_db_set_level(ts__alert_db *d, const ts__alert_row *r, ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, Q_LEVEL, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int(st, 2, r->level);
+    sqlite3_bind_int(st, 3, r->target_level);
+    sqlite3_bind_text(st, 4, r->route, -1, SQLITE_STATIC);
+    bind_opt(st, 5, r->route_note);
+    bind_opt(st, 6, r->escalated);
+    bind_opt(st, 7, r->due);
+    return ts__store_step_done(d->s, st, err, "escalate alert");
+}
+
+ts_status ts__alert_db_history(ts__alert_db *d, int64_t id, const char *what, const char *by,
+                               const char *token, const char *at, const char *note, ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_HISTORY, err);
     if (!st)
         return TS_STORE;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, what, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, note ? note : "", -1, SQLITE_STATIC);
+    bind_opt(st, 6, token);
     return ts__store_step_done(d->s, st, err, "insert alert history");
 }
 
-ts_status ts__alert_db_get(ts__alert_db *d, int64_t cursor, ts__alert_row_fn fn, void *ud,
-                           ts_err *err)
+ts_status ts__alert_db_get(ts__alert_db *d, int64_t id, ts__alert_row_fn fn, void *ud, ts_err *err)
 {
     sqlite3_stmt *st = stmt(d, Q_GET, err);
     if (!st)
         return TS_STORE;
-    sqlite3_bind_int64(st, 1, cursor);
+    sqlite3_bind_int64(st, 1, id);
     return each_row(d->s, st, fn, ud, "read alert", err);
 }
 
-typedef struct live_ctx {
-    int64_t id;
-    bool found;
-} live_ctx;
-
-static ts_status live_first(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+ts_status ts__alert_db_overdue(ts__alert_db *d, const char *at, size_t limit, ts__alert_row_fn fn,
+                               void *ud, ts_err *err)
 {
-    live_ctx *lc = ud;
-    lc->id = r->id;
-    lc->found = true;
-    *stop = true;
-    return TS_OK;
-}
-
-ts_status ts__alert_db_live(ts__alert_db *d, int64_t n, ts__alert_row_fn fn, void *ud, ts_err *err)
-{
-    /* n may be the cursor of an escalation row: resolve its id first */
-    live_ctx lc = {0};
-    ts_status rc = ts__alert_db_get(d, n, live_first, &lc, err);
-    if (rc != TS_OK || !lc.found)
-        return rc;
-    sqlite3_stmt *st = stmt(d, Q_LIVE, err);
+    sqlite3_stmt *st = stmt(d, Q_OVERDUE, err);
     if (!st)
         return TS_STORE;
-    sqlite3_bind_int64(st, 1, lc.id);
-    return each_row(d->s, st, fn, ud, "read alert", err);
+    sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    return each_row(d->s, st, fn, ud, "read overdue alerts", err);
+}
+
+ts_status ts__alert_db_next_new(ts__alert_db *d, const char *cells, const char *kind,
+                                ts__alert_row_fn fn, void *ud, ts_err *err)
+{
+    int q = cells ? (kind ? Q_NEXT_CELLS_KIND : Q_NEXT_CELLS) : (kind ? Q_NEXT_ANY_KIND : Q_NEXT_ANY);
+    sqlite3_stmt *st = stmt(d, q, err);
+    if (!st)
+        return TS_STORE;
+    if (cells)
+        sqlite3_bind_text(st, 1, cells, -1, SQLITE_STATIC);
+    if (kind)
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    return each_row(d->s, st, fn, ud, "read the next alert to claim", err);
 }
 
 ts_status ts__alert_db_colour(ts__alert_db *d, const char *person, char *buf, size_t cap,
@@ -337,47 +471,46 @@ done:
     return rc;
 }
 
-ts_status ts__alert_db_due(ts__alert_db *d, const char *cutoff, ts__alert_row_fn fn, void *ud,
-                           ts_err *err)
-{
-    sqlite3_stmt *st = stmt(d, Q_DUE, err);
-    if (!st)
-        return TS_STORE;
-    sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_STATIC);
-    return each_row(d->s, st, fn, ud, "read alerts due for escalation", err);
-}
-
-/* ---- the feed -------------------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------------------ */
 
 ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_fn fn, void *ud,
                            ts_err *err)
 {
     /* the statement is built from fixed fragments only; every value is bound */
-    char sql[768];
-    size_t n =
-        (size_t)snprintf(sql, sizeof sql, "SELECT " ROW_COLS " FROM alerts WHERE cursor > ?1");
+    char sql[1024];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " ROW_COLS " FROM alerts WHERE seq > ?1");
     if (q->kind)
         n += (size_t)snprintf(sql + n, sizeof sql - n, " AND kind = ?2");
-    if (q->status)
+    if (q->status && !strcmp(q->status, "open"))
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND status <> 'closed'");
+    else if (q->status)
         n += (size_t)snprintf(sql + n, sizeof sql - n, " AND status = ?3");
     if (q->officer)
         n += (size_t)snprintf(sql + n, sizeof sql - n,
-                              " AND EXISTS (SELECT 1 FROM json_each(alerts.route) j"
-                              " WHERE j.value = ?4)");
+                              " AND (claimed_by = ?4 OR EXISTS (SELECT 1 FROM"
+                              " json_each(alerts.route) j WHERE j.value = ?4))");
     if (q->cells) /* the reader's scope: an alert outside it is never read */
         n += (size_t)snprintf(sql + n, sizeof sql - n,
                               " AND grid IN (SELECT value FROM json_each(?5))");
-    snprintf(sql + n, sizeof sql - n, " ORDER BY cursor");
+    if (q->created_since)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND created >= ?6");
+    n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY seq");
+    if (q->limit)
+        snprintf(sql + n, sizeof sql - n, " LIMIT ?7");
 
     sqlite3_stmt *st = NULL;
     ts_status rc = ts__store_query_stmt(s, sql, &st, err, "prepare alerts feed");
     if (rc != TS_OK)
         return rc;
+    bool status_bound = q->status && strcmp(q->status, "open") != 0;
     if (sqlite3_bind_int64(st, 1, q->since) != SQLITE_OK ||
         (q->kind && sqlite3_bind_text(st, 2, q->kind, -1, SQLITE_STATIC) != SQLITE_OK) ||
-        (q->status && sqlite3_bind_text(st, 3, q->status, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (status_bound && sqlite3_bind_text(st, 3, q->status, -1, SQLITE_STATIC) != SQLITE_OK) ||
         (q->officer && sqlite3_bind_text(st, 4, q->officer, -1, SQLITE_STATIC) != SQLITE_OK) ||
-        (q->cells && sqlite3_bind_text(st, 5, q->cells, -1, SQLITE_STATIC) != SQLITE_OK)) {
+        (q->cells && sqlite3_bind_text(st, 5, q->cells, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (q->created_since &&
+         sqlite3_bind_text(st, 6, q->created_since, -1, SQLITE_STATIC) != SQLITE_OK) ||
+        (q->limit && sqlite3_bind_int64(st, 7, (sqlite3_int64)q->limit) != SQLITE_OK)) {
         rc = ts__store_fail(s, err, "bind alerts feed");
         goto done;
     }
@@ -387,43 +520,91 @@ done:
     return rc;
 }
 
+ts_status ts__alerts_get(ts_store *s, int64_t id, ts__alert_row_fn fn, void *ud, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(s, "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1",
+                                        &st, err, "prepare alert");
+    if (rc != TS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = each_row(s, st, fn, ud, "read alert", err);
+    ts__store_query_done(s, st);
+    return rc;
+}
+
 ts_status ts__alerts_max(ts_store *s, int64_t *out, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(cursor), 0) FROM alerts", -1, &st, NULL) !=
-        SQLITE_OK)
-        return ts__store_fail(s, err, "prepare max cursor");
-    ts_status rc = TS_OK;
+    ts_status rc = ts__store_query_stmt(s, "SELECT coalesce(max(seq), 0) FROM alerts", &st, err,
+                                        "prepare max cursor");
+    if (rc != TS_OK)
+        return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     else
         rc = ts__store_fail(s, err, "read max cursor");
-    sqlite3_finalize(st);
+    ts__store_query_done(s, st);
     return rc;
 }
 
-ts_status ts__alerts_stat_rows(ts_store *s, ts__alert_stat_fn fn, void *ud, ts_err *err)
+ts_status ts__alerts_history(ts_store *s, int64_t id, ts__alert_hist_fn fn, void *ud, ts_err *err)
 {
-    static const char sql[] =
-        "SELECT a.kind, a.grid, a.status, a.created,"
-        " (SELECT min(h.at) FROM alert_history h WHERE h.alert = coalesce(a.origin, a.cursor)"
-        "   AND h.status = 'acked'),"
-        " (SELECT min(h.at) FROM alert_history h WHERE h.alert = coalesce(a.origin, a.cursor)"
-        "   AND h.status = 'closed')"
-        " FROM alerts a WHERE a.status <> 'superseded' ORDER BY a.cursor";
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ts__store_fail(s, err, "prepare alert stats");
-    ts_status rc = TS_OK;
+    ts_status rc = ts__store_query_stmt(s,
+                                        "SELECT at, status, by, token, note FROM alert_history"
+                                        " WHERE alert = ?1 ORDER BY id",
+                                        &st, err, "prepare alert history");
+    if (rc != TS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), txt(st, 4), err)) !=
+            TS_OK)
+            goto done;
+    if (r != SQLITE_DONE)
+        rc = ts__store_fail(s, err, "read alert history");
+done:
+    ts__store_query_done(s, st);
+    return rc;
+}
+
+ts_status ts__alerts_stat_rows(ts_store *s, const char *cells, ts__alert_stat_fn fn, void *ud,
+                               ts_err *err)
+{
+    static const char all[] = "SELECT kind, grid, status, created, acked_at, closed_at, due,"
+                              " target_level, acked_in_time FROM alerts ORDER BY cursor";
+    static const char in_cells[] =
+        "SELECT kind, grid, status, created, acked_at, closed_at, due, target_level,"
+        " acked_in_time FROM alerts WHERE grid IN (SELECT value FROM json_each(?1))"
+        " ORDER BY cursor";
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(s, cells ? in_cells : all, &st, err, "prepare alert stats");
+    if (rc != TS_OK)
+        return rc;
+    if (cells)
+        sqlite3_bind_text(st, 1, cells, -1, SQLITE_STATIC);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), txt(st, 4), txt(st, 5), err);
-        if (rc != TS_OK)
+        ts__alert_stat_row row = {
+            .kind = txt(st, 0),
+            .grid = txt(st, 1),
+            .status = txt(st, 2),
+            .created = txt(st, 3),
+            .acked_at = txt(st, 4),
+            .closed_at = txt(st, 5),
+            .due = txt(st, 6),
+            .target_level = sqlite3_column_int(st, 7),
+            .acked_in_time = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1
+                                                                        : sqlite3_column_int(st, 8),
+        };
+        if ((rc = fn(ud, &row, err)) != TS_OK)
             goto done;
     }
     if (r != SQLITE_DONE)
         rc = ts__store_fail(s, err, "read alert stats");
 done:
-    sqlite3_finalize(st);
+    ts__store_query_done(s, st);
     return rc;
 }

@@ -1,14 +1,13 @@
-/* store/alerts_store.h — the SQL behind triscreen/feedback.h (not API): alert rows,
- * de-duplication look-ups, status history, the feed by cursor, escalation candidates,
- * and the list/relation reads a detailed alert's headline needs. Only engine/feedback
- * includes it.
+/* store/alerts_store.h — the SQL behind triscreen/feedback.h (not API): alert rows and
+ * their causes, the open/closed look-ups of de-duplication, state changes and history,
+ * the clock sweep's candidates, claim-next, the feed by cursor, statistics rows, and the
+ * list/relation reads a detailed alert's headline needs. Only engine/feedback includes it.
  *
- * Row model (migration 2): every raise and every escalation is one alerts row with its
- * own cursor. The first row of an alert has origin NULL and its cursor is the alert's
- * id number ("A-000042" = 42); an escalation inserts a new row with origin = that id
- * number and marks the previous row status 'superseded'. So the live row of an alert
- * is the row with the highest cursor among {cursor = id} ∪ {origin = id}, and
- * alert_history.alert always holds the id number.
+ * Row model (schema 4): one row per alert for life. alerts.cursor is the alert's id
+ * number ("A-000042" = 42) and never changes; alerts.seq is its position in the feed,
+ * moved to max(seq)+1 when the alert is escalated or reopened. dedup = "kind|person":
+ * at most one open (not closed) alert per person and kind; alert_causes holds what
+ * raised it. alert_history.alert holds the id number.
  *
  * Invariants: row callbacks receive strings owned by SQLite, valid only during the call
  * (copy what you keep); a NULL column is a NULL pointer. Writes must run inside a
@@ -24,19 +23,25 @@
 #include "triscreen/store.h"
 
 typedef struct ts__alert_row {
-    int64_t cursor;
-    int64_t id; /* the alert's id number: coalesce(origin, cursor); 0 on insert = new alert */
+    int64_t id;  /* alerts.cursor: the id number (0 on insert) */
+    int64_t seq; /* the feed position */
     const char *kind, *person, *grid;
     const char *colour;        /* NULL when none */
     const char *rules, *route; /* JSON arrays */
     const char *route_note;    /* NULL when none */
     const char *headline;      /* JSON object or NULL */
     const char *created;       /* "YYYY-MM-DDTHH:MM:SSZ" */
-    int64_t run;               /* 0 = none */
+    int64_t run, ingest;       /* 0 = none */
     const char *rules_version; /* NULL when none */
     const char *status, *dedup;
-    int level;
-    const char *escalated; /* NULL unless an escalation row */
+    int level;             /* escalations so far */
+    int target_level;      /* 3 group, 2 village, 1 town, 0 county desk */
+    const char *escalated; /* the last escalation, NULL when never */
+    const char *due;       /* the clock's next deadline, NULL when closed */
+    const char *claimed_by, *claimed_at, *acked_at, *closed_at, *outcome;
+    int64_t reopens; /* id number of the closed alert this one reopens; 0 = none */
+    const char *event_type, *event_date, *event_text;
+    int acked_in_time; /* -1 unknown/not acknowledged, 0 late, 1 in time */
 } ts__alert_row;
 
 /* A row callback: set *stop to end the iteration early (TS_OK is then returned). */
@@ -53,26 +58,51 @@ bool ts__alert_db_is_for(const ts__alert_db *d, const ts_store *s);
 /* True when the connection has an open transaction (ts_store_begin). */
 bool ts__alerts_in_tx(const ts_store *s);
 
-/* True in *open when an alert with this dedup key is neither closed nor superseded. */
-ts_status ts__alert_db_dup_open(ts__alert_db *d, const char *dedup, bool *open,
-                                ts_err *err) TS_MUST_CHECK;
-/* Inserts r (r->cursor ignored; r->id 0 = a new alert, else the id it escalates);
- * *cursor receives the new row's cursor. */
-ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *cursor,
+/* The newest open alert with this dedup key (fn not called when none). */
+ts_status ts__alert_db_open_of(ts__alert_db *d, const char *dedup, ts__alert_row_fn fn, void *ud,
+                               ts_err *err) TS_MUST_CHECK;
+/* The newest closed alert of person and kind (fn not called when none). */
+ts_status ts__alert_db_closed_of(ts__alert_db *d, const char *person, const char *kind,
+                                 ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* Adds cause to alert id; *added true when it was not there yet (added may be NULL). */
+ts_status ts__alert_db_cause_add(ts__alert_db *d, int64_t id, const char *cause, bool *added,
+                                 ts_err *err) TS_MUST_CHECK;
+/* True in *has when alert id has cause. */
+ts_status ts__alert_db_cause_has(ts__alert_db *d, int64_t id, const char *cause, bool *has,
+                                 ts_err *err) TS_MUST_CHECK;
+/* Inserts r as a new alert at the head of the feed (r->id, r->seq ignored); *id receives
+ * its id number. */
+ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *id,
                               ts_err *err) TS_MUST_CHECK;
-/* Sets the status of the row `cursor`. */
-ts_status ts__alert_db_set_status(ts__alert_db *d, int64_t cursor, const char *status,
-                                  ts_err *err) TS_MUST_CHECK;
-/* Appends a status history row for the alert with id number `id`. */
-ts_status ts__alert_db_history(ts__alert_db *d, int64_t id, const char *status, const char *by,
-                               const char *at, const char *note, ts_err *err) TS_MUST_CHECK;
-/* The row `cursor` (fn is not called when absent). */
-ts_status ts__alert_db_get(ts__alert_db *d, int64_t cursor, ts__alert_row_fn fn, void *ud,
+/* New evidence on an open alert: its rules JSON, colour and headline (NULL: unchanged). */
+ts_status ts__alert_db_set_evidence(ts__alert_db *d, int64_t id, const char *rules,
+                                    const char *colour, const char *headline,
+                                    ts_err *err) TS_MUST_CHECK;
+/* Writes the lifecycle columns of r (status, claimed_by, claimed_at, acked_at, closed_at,
+ * outcome, due, acked_in_time) to alert r->id; with move, the alert also goes to the
+ * head of the feed. */
+ts_status ts__alert_db_set_state(ts__alert_db *d, const ts__alert_row *r, bool move,
+                                 ts_err *err) TS_MUST_CHECK;
+/* Escalation: writes level, target_level, route, route_note, escalated and due of r to
+ * alert r->id and moves it to the head of the feed. */
+ts_status ts__alert_db_set_level(ts__alert_db *d, const ts__alert_row *r,
+                                 ts_err *err) TS_MUST_CHECK;
+/* Appends a history event for the alert with id number `id` (token may be NULL). */
+ts_status ts__alert_db_history(ts__alert_db *d, int64_t id, const char *what, const char *by,
+                               const char *token, const char *at, const char *note,
+                               ts_err *err) TS_MUST_CHECK;
+/* The alert with id number id (fn is not called when absent). */
+ts_status ts__alert_db_get(ts__alert_db *d, int64_t id, ts__alert_row_fn fn, void *ud,
                            ts_err *err) TS_MUST_CHECK;
-/* The live row of the alert that row `n` belongs to (n may be the id number or the
- * cursor of any of its rows); fn is not called when there is no row n. */
-ts_status ts__alert_db_live(ts__alert_db *d, int64_t n, ts__alert_row_fn fn, void *ud,
-                            ts_err *err) TS_MUST_CHECK;
+/* Open alerts below the county desk whose deadline is at or before `at`, earliest
+ * first, at most limit (the partial index alerts_due). */
+ts_status ts__alert_db_overdue(ts__alert_db *d, const char *at, size_t limit, ts__alert_row_fn fn,
+                               void *ud, ts_err *err) TS_MUST_CHECK;
+/* claim-next's candidate: the "new" alert with the earliest deadline, then the oldest,
+ * of a person in cells (a JSON array of codes; NULL = anywhere) and of kind (NULL =
+ * any); fn not called when none. */
+ts_status ts__alert_db_next_new(ts__alert_db *d, const char *cells, const char *kind,
+                                ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
 /* The person's list colour ("red"|"yellow"|"blue"), or NULL in *colour when not listed
  * (copied into buf of cap bytes). */
 ts_status ts__alert_db_colour(ts__alert_db *d, const char *person, char *buf, size_t cap,
@@ -83,40 +113,45 @@ typedef ts_status (*ts__alert_member_fn)(void *ud, const char *colour, int64_t s
                                          const char *next_review, const char *reasons, ts_err *err);
 ts_status ts__alert_db_member(ts__alert_db *d, const char *person, ts__alert_member_fn fn, void *ud,
                               ts_err *err) TS_MUST_CHECK;
-/* The person's related persons (relations are stored once per unordered pair), with
- * their list colour (NULL when not listed), ordered by other id and kind. */
 /* Each direct relation: id, kind, the colour circle rules see (NULL off the lists), the
- * person's group cell (NULL when not stored). */
+ * person's group cell (NULL when not stored), ordered by other id and kind. */
 typedef ts_status (*ts__alert_circle_fn)(void *ud, const char *other, const char *kind,
                                          const char *colour, const char *grid, ts_err *err);
 ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_circle_fn fn, void *ud,
                               ts_err *err) TS_MUST_CHECK;
-/* Quick alerts with status 'new' whose coalesce(escalated, created) <= cutoff, in no
- * particular order (uses the partial index alerts_quick_due; sort what you collect). */
-ts_status ts__alert_db_due(ts__alert_db *d, const char *cutoff, ts__alert_row_fn fn, void *ud,
-                           ts_err *err) TS_MUST_CHECK;
 
-/* ---- the feed ---------------------------------------------------------------------- */
+/* ---- reading (any connection) ------------------------------------------------------ */
 
 typedef struct ts__alert_query {
-    int64_t since;       /* cursor > since */
-    const char *kind;    /* NULL = any */
-    const char *status;  /* NULL = any */
-    const char *officer; /* NULL = any; else must be in the route */
-    const char *cells;   /* NULL = any; else a JSON array of the cell codes in scope */
+    int64_t since;         /* seq > since */
+    const char *kind;      /* NULL = any */
+    const char *status;    /* NULL = any; "open" = any but closed */
+    const char *officer;   /* NULL = any; else in the route or the claimer */
+    const char *cells;     /* NULL = any; else a JSON array of the cell codes in scope */
+    const char *created_since; /* NULL = any; else created >= this timestamp */
+    size_t limit;          /* 0 = none */
 } ts__alert_query;
-/* Rows in cursor order, in one statement (one consistent snapshot). */
+/* Rows in feed (seq) order, in one statement (one consistent snapshot). */
 ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_fn fn, void *ud,
                            ts_err *err) TS_MUST_CHECK;
-/* coalesce(max(cursor), 0). */
+/* The alert with id number id, on any connection (fn not called when absent). */
+ts_status ts__alerts_get(ts_store *s, int64_t id, ts__alert_row_fn fn, void *ud,
+                         ts_err *err) TS_MUST_CHECK;
+/* coalesce(max(seq), 0). */
 ts_status ts__alerts_max(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
-
-/* Every live alert (status not superseded) with the first ack and close times from the
- * history (NULL when none). */
-typedef ts_status (*ts__alert_stat_fn)(void *ud, const char *kind, const char *grid,
-                                       const char *status, const char *created, const char *acked,
-                                       const char *closed, ts_err *err);
-ts_status ts__alerts_stat_rows(ts_store *s, ts__alert_stat_fn fn, void *ud,
+/* The history of alert id in order: at, what, by, token (NULL), note. */
+typedef ts_status (*ts__alert_hist_fn)(void *ud, const char *at, const char *what, const char *by,
+                                       const char *token, const char *note, ts_err *err);
+ts_status ts__alerts_history(ts_store *s, int64_t id, ts__alert_hist_fn fn, void *ud,
+                             ts_err *err) TS_MUST_CHECK;
+/* Every alert (in cells, a JSON array, or all when NULL) with the columns statistics
+ * need, in id order. */
+typedef struct ts__alert_stat_row {
+    const char *kind, *grid, *status, *created, *acked_at, *closed_at, *due;
+    int target_level, acked_in_time;
+} ts__alert_stat_row;
+typedef ts_status (*ts__alert_stat_fn)(void *ud, const ts__alert_stat_row *r, ts_err *err);
+ts_status ts__alerts_stat_rows(ts_store *s, const char *cells, ts__alert_stat_fn fn, void *ud,
                                ts_err *err) TS_MUST_CHECK;
 
 #endif

@@ -135,7 +135,7 @@ ts_status ts__rq_alerts(ts_store *s, const char *grid_prefix, ts__rq_count_fn fn
                         ts_err *err)
 {
     static const char sql[] = "SELECT grid, status, count(*) FROM alerts"
-                              " WHERE status <> 'superseded' AND "
+                              " WHERE "
                               "(?1 IS NULL OR substr(grid, 1, length(?1)) = ?1)"
                               " GROUP BY grid, status";
     count_ctx c = {fn, ud};
@@ -162,18 +162,11 @@ static ts_status hours_row(void *ctx, sqlite3_stmt *st, ts_err *err)
 ts_status ts__rq_close_hours(ts_store *s, const char *grid_prefix, ts__rq_hours_fn fn, void *ud,
                              ts_err *err)
 {
-    /* alert_history.alert and the origin row's cursor are both the alert's id number
-     * (store/alerts_store.h); julianday() reads the stored "YYYY-MM-DDTHH:MM:SSZ" and
-     * gives NULL for anything unreadable */
+    /* one row per alert (schema 4); julianday() reads the stored "YYYY-MM-DDTHH:MM:SSZ"
+     * and gives NULL for anything unreadable */
     static const char sql[] =
-        "SELECT x.grid, (julianday(x.closed) - julianday(o.created)) * 24.0 FROM"
-        " (SELECT a.grid, coalesce(a.origin, a.cursor) AS id,"
-        "   (SELECT min(h.at) FROM alert_history h"
-        "     WHERE h.alert = coalesce(a.origin, a.cursor) AND h.status = 'closed') AS closed"
-        "  FROM alerts a WHERE a.status = 'closed' AND "
-        "(?1 IS NULL OR substr(a.grid, 1, length(?1)) = ?1)"
-        ") x"
-        " JOIN alerts o ON o.cursor = x.id";
+        "SELECT grid, (julianday(closed_at) - julianday(created)) * 24.0 FROM alerts"
+        " WHERE status = 'closed' AND (?1 IS NULL OR substr(grid, 1, length(?1)) = ?1)";
     hours_ctx c = {fn, ud};
     const param p[] = {{.text = grid_prefix}};
     return query(s, "read alert close times", sql, p, 1, hours_row, &c, err);

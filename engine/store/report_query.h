@@ -43,7 +43,7 @@ ts_status ts__rq_suspects(ts_store *s, const char *grid_prefix, ts__rq_count_fn 
  * and colour: n = members, n2 = those whose next_review is on or before now. */
 ts_status ts__rq_lists(ts_store *s, const char *grid_prefix, const char *now, ts__rq_count_fn fn,
                        void *ud, ts_err *err) TS_MUST_CHECK;
-/* Live alert rows (status not 'superseded') per grid and status (key), n = alerts. */
+/* Alerts per grid and status (key), n = alerts (one row per alert, schema 4). */
 ts_status ts__rq_alerts(ts_store *s, const char *grid_prefix, ts__rq_count_fn fn, void *ud,
                         ts_err *err) TS_MUST_CHECK;
 

@@ -75,6 +75,10 @@ void ts_feedback_discard(ts_feedback_ctx *fb);
 /* Number of alerts raised through this context so far, by ts_feedback kind (new alerts
  * only; escalations are counted by ts_feedback_escalate). */
 uint64_t ts_feedback_raised(const ts_feedback_ctx *fb, ts_feedback kind);
+/* Triggers that added new evidence to an open alert instead of raising one, and triggers
+ * that brought nothing new (every cause already on the open or last closed alert). */
+uint64_t ts_feedback_updated(const ts_feedback_ctx *fb, ts_feedback kind);
+uint64_t ts_feedback_known(const ts_feedback_ctx *fb, ts_feedback kind);
 
 /* Where alerts raised next come from: the run (a pass or an HTTP ingest's inline run) or
  * the import (ts_store_ingest_begin); 0 = none. Stored on each alert. */
@@ -82,9 +86,10 @@ void ts_feedback_set_source(ts_feedback_ctx *fb, int64_t run, int64_t ingest);
 
 /* The clock sweep at time `at` (unix seconds): every open alert whose deadline has passed
  * and that is below the county desk climbs one level (see the top of this file). Works in
- * batches of at most `batch` alerts (0 = TS_LIMIT_ESCALATE_BATCH), each in its own short
- * transaction, so a writer waits at most one batch; with a transaction open on s it works
- * inside it in one go. *escalated receives the number of alerts moved up. */
+ * batches of at most `batch` alerts (0 or more than TS_LIMIT_ESCALATE_BATCH: that cap),
+ * each in its own short transaction (flushing the sink after each), so a writer waits at
+ * most one batch. With a transaction open on s it moves one batch inside it: the caller
+ * calls again while *escalated == batch. *escalated receives the number moved up. */
 ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, size_t batch,
                                uint64_t *escalated, ts_err *err) TS_MUST_CHECK;
 

@@ -6,8 +6,8 @@
  * with a town, the town then its villages; with a village, the village then its
  * groups; with a group, that group. Each row gives persons, suspects (latest full
  * pass), listed red/yellow/blue (an override to "none" is not listed), reviews due
- * (next_review on or before now), alerts (live rows: superseded escalation rows are
- * left out) with open = new + acked, closure rate = closed / all, and the median
+ * (next_review on or before now), alerts (one row per alert) with open = not closed
+ * (new, claimed, acknowledged), closure rate = closed / all, and the median
  * hours from an alert's first raise to its close. Counts are taken per group code and
  * summed up the grid (group → village → town), so a person whose grid code is not in
  * g is not counted. Trends: the red/yellow/blue counts in scope after each of the last

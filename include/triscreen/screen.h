@@ -27,6 +27,8 @@ typedef struct ts_screen_alert {
     size_t n_rules;
     const char *why; /* "newly suspect", "rose yellow→red", "rule feedback" ... */
     int64_t run;
+    int32_t now;   /* the pass's date (days since 1970-01-01) */
+    bool *written; /* the hook sets it true when it wrote a new alert (may be NULL) */
 } ts_screen_alert;
 
 /* Called on the writing thread inside the pass's transaction. */

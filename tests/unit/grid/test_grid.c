@@ -101,7 +101,7 @@ static void test_load(void **state)
     assert_int_equal(t01->level, TS_CELL_TOWN);
     assert_null(t01->parent);
     assert_string_equal(t01->name, "河东镇");
-    assert_int_equal(t01->line, 4);
+    assert_int_equal(t01->line, 7);
     assert_int_equal(t01->n_officers, 1);
     assert_string_equal(t01->officers[0].id, "o-t01");
     assert_string_equal(t01->officers[0].name, "王芳");
@@ -212,7 +212,7 @@ static void test_errors(void **state)
     refused("county: C\ntowns: {code: T01}\n", TS_CONFIG, "2:8",
             "towns: expected a list, got a mapping");
     refused("county: C\nregion: x\ntowns: [{code: T01}]\n", TS_CONFIG, "2:1",
-            "region: unknown key (expected county, towns)");
+            "region: unknown key (expected county, officers, towns)");
     refused("county: C\ntowns:\n  - name: 河东镇\n", TS_CONFIG, "3:5",
             "towns[0]: missing required key 'code'");
     refused("county: C\ntowns:\n  - T01\n", TS_CONFIG, "3:5",
@@ -274,6 +274,180 @@ static void test_errors(void **state)
             "expected a mapping with county and towns at the top level, got a list");
 }
 
+static void test_officers(void **state)
+{
+    (void)state;
+    ts_grid *g = load_fixture();
+    const ts_officer *desk = (const ts_officer *)1;
+    assert_int_equal(ts_grid_county_officers(g, &desk), 2);
+    assert_string_equal(desk[0].id, "o-county");
+    assert_string_equal(desk[0].name, "县综治中心");
+    assert_string_equal(desk[1].id, "o-county-night");
+    assert_string_equal(desk[1].name, "");
+    assert_int_equal(ts_grid_county_officers(g, NULL), 2);
+
+    const ts_cell *t01 = ts_grid_find(g, "T01"), *v01 = ts_grid_find(g, "T01-V01"),
+                  *g01 = ts_grid_find(g, "T01-V01-G01"), *g02 = ts_grid_find(g, "T01-V01-G02"),
+                  *v02 = ts_grid_find(g, "T01-V02"), *t02 = ts_grid_find(g, "T02");
+    /* every officer of the file is found, with its cell (NULL: the county desk) */
+    const ts_cell *cell = (const ts_cell *)1;
+    const ts_officer *o = ts_grid_officer(g, "o-county", &cell);
+    assert_ptr_equal(o, &desk[0]);
+    assert_null(cell);
+    assert_ptr_equal(ts_grid_officer(g, "o-county-night", NULL), &desk[1]);
+    o = ts_grid_officer(g, "o-t01", &cell);
+    assert_ptr_equal(o, &t01->officers[0]);
+    assert_ptr_equal(cell, t01);
+    o = ts_grid_officer(g, "o-t01-v01b", &cell);
+    assert_ptr_equal(o, &v01->officers[1]);
+    assert_ptr_equal(cell, v01);
+    o = ts_grid_officer(g, "o-t01-v01-g01", &cell);
+    assert_string_equal(o->name, "张伟");
+    assert_ptr_equal(cell, g01);
+    /* unknown ids leave *cell alone */
+    cell = g02;
+    assert_null(ts_grid_officer(g, "ghost", &cell));
+    assert_null(ts_grid_officer(g, "o-t01-v01-g0", &cell));
+    assert_null(ts_grid_officer(g, "O-T01", &cell));
+    assert_null(ts_grid_officer(g, "", &cell));
+    assert_null(ts_grid_officer(g, NULL, &cell));
+    assert_ptr_equal(cell, g02);
+    assert_null(ts_grid_officer(NULL, "o-t01", &cell));
+    for (size_t i = 0; i < ts_grid_count(g); i++) {
+        const ts_cell *c = ts_grid_cell(g, i);
+        for (size_t k = 0; k < c->n_officers; k++) {
+            assert_ptr_equal(ts_grid_officer(g, c->officers[k].id, &cell), &c->officers[k]);
+            assert_ptr_equal(cell, c);
+        }
+    }
+
+    /* the county desk covers everything, even a cell outside the grid */
+    assert_true(ts_grid_officer_covers(NULL, g01));
+    assert_true(ts_grid_officer_covers(NULL, t02));
+    assert_true(ts_grid_officer_covers(NULL, NULL));
+    /* an officer covers their cell and what lies under it */
+    assert_true(ts_grid_officer_covers(t01, t01));
+    assert_true(ts_grid_officer_covers(t01, g02));
+    assert_true(ts_grid_officer_covers(v01, g01));
+    assert_true(ts_grid_officer_covers(g01, g01));
+    assert_false(ts_grid_officer_covers(g01, g02));
+    assert_false(ts_grid_officer_covers(g01, v01));
+    assert_false(ts_grid_officer_covers(v01, t01));
+    assert_false(ts_grid_officer_covers(v01, v02));
+    assert_false(ts_grid_officer_covers(t01, t02));
+    assert_false(ts_grid_officer_covers(t01, NULL));
+    ts_grid_free(g);
+
+    const ts_officer *none = (const ts_officer *)1;
+    assert_int_equal(ts_grid_county_officers(NULL, &none), 0);
+    assert_null(none);
+}
+
+/* A grid without a county desk, and officers by the thousand (the sorted index). */
+static void test_officers_many(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/many.yaml", g_dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "county: Big\ntowns:\n");
+    for (int t = 0; t < 10; t++) {
+        fprintf(f, "  - code: T%02d\n    officers: [{id: o-%02d}]\n    villages:\n", t, t);
+        for (int v = 0; v < 10; v++) {
+            fprintf(f, "      - code: T%02d-V%02d\n        groups:\n", t, v);
+            for (int gr = 0; gr < 10; gr++)
+                fprintf(f,
+                        "          - code: T%02d-V%02d-G%02d\n            officers: [{id: "
+                        "z%02d.%02d.%02d}, {id: a_%02d_%02d_%02d}]\n",
+                        t, v, gr, t, v, gr, gr, v, t);
+        }
+    }
+    fclose(f);
+    ts_grid *g = NULL;
+    ts_err err;
+    assert_int_equal(ts_grid_load(path, &g, &err), TS_OK);
+    const ts_officer *desk = (const ts_officer *)1;
+    assert_int_equal(ts_grid_county_officers(g, &desk), 0);
+    const ts_cell *cell = NULL;
+    const ts_officer *o = ts_grid_officer(g, "z07.03.09", &cell);
+    assert_non_null(o);
+    assert_string_equal(o->id, "z07.03.09");
+    assert_string_equal(cell->code, "T07-V03-G09");
+    o = ts_grid_officer(g, "a_09_03_07", &cell);
+    assert_non_null(o);
+    assert_string_equal(cell->code, "T07-V03-G09");
+    assert_non_null(ts_grid_officer(g, "o-00", &cell));
+    assert_string_equal(cell->code, "T00");
+    assert_null(ts_grid_officer(g, "o-10", &cell));
+    for (size_t i = 0; i < ts_grid_count(g); i++) {
+        const ts_cell *c = ts_grid_cell(g, i);
+        for (size_t k = 0; k < c->n_officers; k++)
+            assert_ptr_equal(ts_grid_officer(g, c->officers[k].id, NULL), &c->officers[k]);
+    }
+    ts_grid_free(g);
+}
+
+static void test_officer_errors(void **state)
+{
+    (void)state;
+    /* the county desk's list has the shape of a cell's */
+    refused("county: C\nofficers: o-county\ntowns: [{code: T01}]\n", TS_CONFIG, "2:11",
+            "officers: expected a list of {id, name}, got a scalar");
+    refused("county: C\nofficers: [{name: 县}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:12",
+            "officers[0]: missing required key 'id'");
+    refused("county: C\nofficers: [{id: x, role: desk}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:20",
+            "officers[0].role: unknown key (expected id, name)");
+    refused("county: C\nofficers: [{id: ''}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:17",
+            "officers[0].id: must not be empty");
+    refused("county: C\nofficers: [{id: [a]}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:17",
+            "officers[0].id: expected a string, got a list");
+    refused("county: C\nofficers: [{id: ~}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:17",
+            "officers[0].id: expected a string, got null");
+    /* bad ids: spaces, control bytes, non-ASCII, over-long */
+    refused("county: C\nofficers: [{id: 'o county'}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:17",
+            "officers[0].id: 'o county' may contain only letters A-Z a-z, digits, '-', '_' and "
+            "'.'");
+    refused("county: C\ntowns:\n  - code: T01\n    officers: [{id: \"o\\e[31m\"}]\n", TS_CONFIG,
+            "4:21",
+            "towns[0].officers[0].id: 'o\x1b[31m' may contain only letters A-Z a-z, digits, "
+            "'-', '_' and '.'");
+    refused("county: C\ntowns:\n  - code: T01\n    officers: [{id: 王芳}]\n", TS_CONFIG, "4:21",
+            "towns[0].officers[0].id: '王芳' may contain only letters A-Z a-z, digits, '-', '_' "
+            "and '.'");
+    refused("county: C\nofficers: "
+            "[{id: o1234567890123456789012345678901234567890123456789012345678901234}]\n"
+            "towns: [{code: T01}]\n",
+            TS_CONFIG, "2:17", "officers[0].id: longer than 64 bytes");
+    /* ids are unique across the whole file, the county desk included */
+    refused("county: C\nofficers: [{id: a}, {id: a}]\ntowns: [{code: T01}]\n", TS_CONFIG, "2:21",
+            "officers[1].id: duplicate officer 'a' in this cell");
+    refused("county: C\nofficers: [{id: o-1}]\ntowns:\n  - code: T01\n"
+            "    officers: [{id: o-1}]\n",
+            TS_CONFIG, "5:21",
+            "officers of T01: duplicate officer id 'o-1' (first used on line 2, by the county "
+            "desk); ids are unique across the grid file");
+    /* the first use is the one earlier in the file, even when the desk comes last */
+    refused("county: C\ntowns:\n  - code: T01\n    officers: [{id: o-1}]\n"
+            "officers: [{id: o-1}]\n",
+            TS_CONFIG, "5:17",
+            "officers of the county desk: duplicate officer id 'o-1' (first used on line 4, by "
+            "T01); ids are unique across the grid file");
+    refused("county: C\ntowns:\n  - code: T01\n    villages:\n"
+            "      - {code: T01-V1, officers: [{id: b}, {id: x}]}\n"
+            "      - {code: T01-V2, officers: [{id: x}]}\n"
+            "      - {code: T01-V3, officers: [{id: b}]}\n",
+            TS_CONFIG, "6:40",
+            "officers of T01-V2: duplicate officer id 'x' (first used on line 5, by T01-V1); ids "
+            "are unique across the grid file");
+    /* an alias repeats the same officers in two cells: refused too */
+    refused("county: C\ntowns:\n  - {code: T01, officers: &o [{id: o-1}]}\n"
+            "  - {code: T02, officers: *o}\n",
+            TS_CONFIG, "3:36",
+            "officers of T02: duplicate officer id 'o-1' (first used on line 3, by T01); ids are "
+            "unique across the grid file");
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -287,9 +461,10 @@ static void test_missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load),         cmocka_unit_test(test_find_and_scope),
-        cmocka_unit_test(test_many_cells),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_load),          cmocka_unit_test(test_find_and_scope),
+        cmocka_unit_test(test_many_cells),    cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_officers),
+        cmocka_unit_test(test_officers_many), cmocka_unit_test(test_officer_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -132,6 +132,9 @@ expect_eq "long-poll got P-21 only" "$(jq -r '[.alerts[].person] | unique | join
 OUT=$("$TRISCREEN" token add --officer o-t01-v01-g01 --note "test_serve" 2>&1)
 G1=$(grep -o 'tso_[A-Za-z0-9_-]\{43\}' <<<"$OUT" | head -1) G1_ID=$(grep -o 'tk-[0-9a-f]\{8\}' <<<"$OUT" | head -1)
 check "an officer token for T01-V01-G01" [ -n "$G1" -a -n "$G1_ID" ]
+# a running serve takes a new token within about a second
+for _ in $(seq 100); do [ "$(req "$G1" GET '/v1/alerts?limit=1')" == 200 ] && break; sleep 0.1; done
+expect_eq "the running server accepts the new token" "$(req "$G1" GET '/v1/alerts?limit=1')" 200
 QUICK2=$(req "$ADMIN" GET '/v1/alerts?since=0' >/dev/null; J '[.alerts[] | select(.person=="P-2" and .kind=="quick")][0].id')
 expect_eq "ack of an alert outside the officer's cells → 403" "$(req "$G1" POST "/v1/alerts/$QUICK2/ack" '{}')" 403
 expect_eq "naming the alert" "$(J .field)" alert

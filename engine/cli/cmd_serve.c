@@ -233,7 +233,7 @@ static int serve_loop(ts_service *svc, ts_http *http, int sfd, unsigned drain_ms
     for (;;) {
         uint64_t now = ts_cli_now_ms();
         if (now >= next_escalation) {
-            (void)ts_service_escalate(svc, 0); /* false: the last sweep is still running */
+            (void)ts_service_escalate(svc, 0, 0); /* false: the last sweep is still running */
             next_escalation = now + sweep_every_ms(svc);
         }
         if (reloading && reload_settled(svc)) {

@@ -781,9 +781,10 @@ static void metrics_service(ts_http *h, FILE *f)
             "sweeps.\n"
             "# TYPE triscreen_alerts_escalated_total counter\n"
             "triscreen_alerts_escalated_total %llu\n"
-            "# HELP triscreen_alert_sweeps_total Clock sweeps completed (sla.sweep_seconds).\n"
+            "# HELP triscreen_alert_sweeps_total Clock sweeps (sla.sweep_seconds) by result.\n"
             "# TYPE triscreen_alert_sweeps_total counter\n"
-            "triscreen_alert_sweeps_total %llu\n"
+            "triscreen_alert_sweeps_total{result=\"ok\"} %llu\n"
+            "triscreen_alert_sweeps_total{result=\"failed\"} %llu\n"
             "# HELP triscreen_group_commits_total Write transactions of the writer thread.\n"
             "# TYPE triscreen_group_commits_total counter\n"
             "triscreen_group_commits_total %llu\n"
@@ -798,6 +799,7 @@ static void metrics_service(ts_http *h, FILE *f)
             (unsigned long long)st.rule_errors, (unsigned long long)st.alerts[1],
             (unsigned long long)st.alerts[2], (unsigned long long)st.alerts[3],
             (unsigned long long)st.escalated, (unsigned long long)st.sweeps,
+            (unsigned long long)st.sweeps_failed,
             (unsigned long long)st.commits, (unsigned long long)st.jobs_committed,
             (unsigned long long)st.reloads_ok, (unsigned long long)st.reloads_failed);
     ts_service_gen *g = ts_service_acquire(h->svc);

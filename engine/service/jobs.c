@@ -178,7 +178,7 @@ ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *acto
     return TS_OK;
 }
 
-bool ts_service_escalate(ts_service *svc, int64_t at)
+bool ts_service_escalate(ts_service *svc, int64_t at, size_t batch)
 {
     bool expected = false;
     if (!atomic_compare_exchange_strong(&svc->sweep_busy, &expected, true))
@@ -192,6 +192,7 @@ bool ts_service_escalate(ts_service *svc, int64_t at)
     }
     j->busy_flag = &svc->sweep_busy;
     j->at = at;
+    j->batch = batch == 0 || batch > TS_LIMIT_ESCALATE_BATCH ? TS_LIMIT_ESCALATE_BATCH : batch;
     if (ts_service_submit(svc, j, NULL) != TS_OK) {
         ts_svc_job_free(j); /* gives the slot back */
         return false;

@@ -227,6 +227,7 @@ void ts_service_stats_get(ts_service *svc, ts_service_stats *out)
         out->alerts[k] = atomic_load(&svc->st.alerts[k]);
     out->escalated = atomic_load(&svc->st.escalated);
     out->sweeps = atomic_load(&svc->st.sweeps);
+    out->sweeps_failed = atomic_load(&svc->st.sweeps_failed);
     out->commits = atomic_load(&svc->st.commits);
     out->jobs_committed = atomic_load(&svc->st.jobs);
     out->reloads_ok = atomic_load(&svc->st.reloads_ok);

@@ -25,7 +25,6 @@
 #define TICK_MS 100     /* listener tick */
 #define DB_POLL_TICKS 3 /* poll the database's max cursor every 3 ticks */
 #define ALERTS_PER_HOOK 64u
-#define SWEEP_BATCH TS_LIMIT_ESCALATE_BATCH /* alerts per clock-sweep job */
 
 /* ---- generations --------------------------------------------------------------------- */
 
@@ -85,7 +84,8 @@ struct ts_svc_job {
     int64_t at;
     char alert[24];
     ts_alert_state state;
-    /* escalate: alerts moved up by the batches of this sweep so far */
+    /* escalate: alerts per batch, and moved up by the batches of this sweep so far */
+    size_t batch;
     uint64_t escalated;
     unsigned passes;
     int32_t now;
@@ -105,7 +105,7 @@ struct ts_svc_job {
 /* ---- the service ------------------------------------------------------------------- */
 
 typedef struct stats_atomic {
-    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, commits, jobs,
+    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, sweeps_failed, commits, jobs,
         reloads_ok, reloads_failed;
 } stats_atomic;
 

@@ -260,7 +260,7 @@ static void run_screen(ts_service *svc, ts_svc_job *j)
 }
 
 /* One batch of a clock sweep, in the writer's own transaction (ts_feedback_escalate then
- * moves at most SWEEP_BATCH alerts). True when the batch was full: more may be due, and
+ * moves at most j->batch alerts). True when the batch was full: more may be due, and
  * the writer runs the next batch after the jobs that arrived meanwhile. */
 static bool run_sweep_batch(ts_service *svc, ts_svc_job *j)
 {
@@ -270,18 +270,18 @@ static bool run_sweep_batch(ts_service *svc, ts_svc_job *j)
     uint64_t n = 0;
     j->rc = ts_store_begin(svc->w, &j->err);
     if (j->rc == TS_OK)
-        j->rc = ts_feedback_escalate(g->fb, svc->w, j->at, SWEEP_BATCH, &n, &j->err);
+        j->rc = ts_feedback_escalate(g->fb, svc->w, j->at, j->batch, &n, &j->err);
     if (j->rc == TS_OK)
         j->rc = ts_store_commit(svc->w, &j->err);
     if (j->rc != TS_OK) {
         ts_store_rollback(svc->w);
-        fprintf(stderr, "msg=sweep-failed status=%s error=\"%s\"\n", ts_status_name(j->rc),
-                j->err.msg);
+        ts_feedback_discard(g->fb); /* the batch's rows are gone */
+        atomic_fetch_add(&svc->st.sweeps_failed, 1); /* /metrics shows it; the next tick retries */
         return false;
     }
     j->escalated += n;
     atomic_fetch_add(&svc->st.escalated, n);
-    return n >= SWEEP_BATCH;
+    return n >= j->batch;
 }
 
 static bool stopping(ts_service *svc)

@@ -160,7 +160,7 @@ check "overdue per level" grep -q '^triscreen_alerts_overdue{level="county"} ' "
 check "overdue per level (group)" grep -q '^triscreen_alerts_overdue{level="group"} ' "$WORK/r.json"
 check "closure ratio" grep -q '^triscreen_alerts_closure_ratio ' "$WORK/r.json"
 check "open per kind and state" grep -q '^triscreen_alerts_open{kind="quick",state="claimed"} [1-9]' "$WORK/r.json"
-sweeps() { req "$ADMIN" GET /metrics >/dev/null; grep '^triscreen_alert_sweeps_total ' "$WORK/r.json" | cut -d' ' -f2; }
+sweeps() { req "$ADMIN" GET /metrics >/dev/null; grep '^triscreen_alert_sweeps_total{result="ok"} ' "$WORK/r.json" | cut -d' ' -f2; }
 S0=$(sweeps)
 for _ in $(seq 100); do [ "$(sweeps)" -gt "${S0:-0}" ] && break; sleep 0.1; done
 check "the serve timer runs the clock sweep (sla.sweep_seconds: 1)" [ "$(sweeps)" -gt "${S0:-0}" ]

@@ -197,9 +197,10 @@ void ts_svc_job_free(ts_svc_job *j);
 typedef struct ts_service_stats {
     uint64_t records_accepted, records_rejected;
     uint64_t rule_errors;
-    uint64_t alerts[4];               /* by ts_feedback kind, raised by this process */
-    uint64_t escalated;               /* alerts moved up a level by the clock sweeps */
-    uint64_t sweeps;                  /* clock sweeps completed */
+    uint64_t alerts[4];     /* by ts_feedback kind, raised by this process */
+    uint64_t escalated;     /* alerts moved up a level by the clock sweeps */
+    uint64_t sweeps;        /* clock sweeps completed */
+    uint64_t sweeps_failed; /* sweep batches that failed (rolled back; the next sweep retries) */
     uint64_t commits, jobs_committed; /* group commits and the jobs they carried */
     uint64_t reloads_ok, reloads_failed;
 } ts_service_stats;

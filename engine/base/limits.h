@@ -91,6 +91,8 @@
 #define TS_LIMIT_THRESHOLD 100000u         /* config thresholds of a colour (a score) */
 #define TS_LIMIT_QUICK_ACK_MINUTES 10080u  /* config quick_ack_minutes (a week) */
 #define TS_LIMIT_QUICK_MAX_AGE_DAYS 36500u /* config quick_max_age_days */
+#define TS_LIMIT_SLA_MINUTES 129600u       /* config sla.<kind>.ack/close (90 days) */
+#define TS_LIMIT_SLA_SWEEP_S 3600u         /* config sla.sweep_seconds */
 #define TS_LIMIT_TOKENS 1024u              /* service.tokens in one config */
 #define TS_LIMIT_TOKEN_SCOPES 256u         /* scopes of one service token */
 
@@ -142,6 +144,7 @@
 #define TS_LIMIT_HTTP_RELOAD_S 30u            /* seconds to load and check a pack on SIGHUP */
 #define TS_LIMIT_HTTP_DRAIN_S 30u             /* seconds SIGTERM waits for requests, writes */
 #define TS_LIMIT_HTTP_REFUSALS 30u            /* refused writes per token per minute, then 429 */
+#define TS_LIMIT_HTTP_OFFICER_TOKENS 65536u    /* active officer tokens a serve keeps in memory */
 #define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE      /* bytes in an ack/close note (as in the CLI) */
 #define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR    /* bytes in an actor "by" (as in the CLI) */
 

@@ -73,5 +73,6 @@ int ts__cli_alerts(int argc, char **argv);
 int ts__cli_ack(int argc, char **argv);
 int ts__cli_close(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
+int ts__cli_token(int argc, char **argv);
 
 #endif

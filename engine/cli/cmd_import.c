@@ -157,8 +157,20 @@ static int import_one(ts_app *app, const char *path, FILE *shared, bool dry_run,
     ts_err err, ferr;
     ts_err_clear(&err);
     uint64_t t0 = ts_cli_now_ms();
-    ts_status rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path,
-                                  &io, &st, &err);
+    /* the quick alerts this file raises name its ingest id */
+    int64_t ingest = 0;
+    ts_status rc = dry_run ? TS_OK : ts_store_ingest_begin(ts_app_store(app), path, &ingest, &err);
+    ts_feedback_set_source(iu.fb, 0, ingest);
+    if (rc == TS_OK)
+        rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path, &io,
+                            &st, &err);
+    if (ingest && ts_store_ingest_end(ts_app_store(app), ingest, rc == TS_OK ? "done" : "failed",
+                                      (int64_t)(st.persons_new + st.persons_updated +
+                                                st.persons_unchanged),
+                                      &ferr) != TS_OK && rc == TS_OK) {
+        err = ferr;
+        rc = TS_STORE;
+    }
     ts_progress_done(&iu.prog);
     ts_buf_release(&iu.line);
     if (fflush(rej) != 0 || iu.reject_lost) {
@@ -216,6 +228,10 @@ static void finish_import(ts_app *app, const import_args *a, int n_files, const 
                ts_app_config(app)->quick_max_age_days);
     else if (quick)
         printf("quick alerts: %llu raised for new problem events\n", (unsigned long long)quick);
+    uint64_t merged = ts_feedback_updated(fb, TS_FEEDBACK_QUICK);
+    if (merged) /* the person already had an open quick alert: one alert per problem */
+        printf("quick alerts: %llu problem event%s added as evidence to open alerts\n",
+               (unsigned long long)merged, merged == 1 ? "" : "s");
     char detail[160];
     snprintf(detail, sizeof detail, "rows=%llu new=%llu updated=%llu rejected=%llu",
              (unsigned long long)total->rows, (unsigned long long)total->persons_new,

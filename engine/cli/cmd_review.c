@@ -1,10 +1,12 @@
 /* cli/cmd_review.c — `triscreen review ID`: record an officer's review, which may
- * override the colour until --until or the next review. Calls ts_lists_review
- * (triscreen/lists.h), which audits it. */
+ * override the colour until --until or the next review. --by must name an officer of the
+ * grid (ts_officer_check, triscreen/officer.h). Calls ts_lists_review (triscreen/lists.h),
+ * which audits it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "triscreen/officer.h"
 #include "triscreen/text.h"
 #include "cli/cli.h"
 #include "cli/cmd_lists.h"
@@ -80,9 +82,14 @@ int ts__cli_review(int argc, char **argv)
         return TS_EXIT_USAGE;
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, NULL, now, true);
+    ts_err err;
+    ts_err_clear(&err);
+    if (code == TS_EXIT_OK && ts_officer_check(e.grid, by, "--by", NULL, &err) != TS_OK) {
+        /* a name that is not an officer: refused before anything is written */
+        ts_cli_fail("review: %s: %s", err.where, err.msg);
+        code = TS_EXIT_USAGE;
+    }
     if (code == TS_EXIT_OK) {
-        ts_err err;
-        ts_err_clear(&err);
         ts_review r = {.person = argv[optind],
                        .by = by,
                        .outcome = outcome,

@@ -33,6 +33,8 @@ static const command commands[] = {
      "alerts   [-c CONFIG] [--since CURSOR] [--kind K] [--scope CODE] [--follow] [--stats]"},
     {"ack", ts__cli_ack, "ack      ALERT-ID --by OFFICER [--note TEXT]"},
     {"close", ts__cli_close, "close    ALERT-ID --by OFFICER --note TEXT"},
+    {"token", ts__cli_token,
+     "token    add --officer ID [--note T] | list [--all] [--format table|jsonl] | revoke ID"},
     {"serve", ts__cli_serve,
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
     {"diff", ts__cli_diff,

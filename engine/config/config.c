@@ -9,6 +9,7 @@
 #include "triscreen/arena.h"
 #include "triscreen/config.h"
 #include "triscreen/date.h"
+#include "triscreen/vocab.h"
 #include "base/attrname.h"
 #include "base/limits.h"
 #include "base/text.h"
@@ -26,6 +27,8 @@ typedef struct cctx {
     ts_err *err;
     ts_config *cfg;
     ts_arena *arena;
+    const ts_ynode *quick_ack_node; /* the older key quick_ack_minutes, when given */
+    const ts_ynode *sla_quick_ack;  /* sla.quick.ack, when given (both: an error) */
 } cctx;
 
 static const char *const default_problem_events[] = {"incident_reported", "threat_reported",
@@ -317,6 +320,153 @@ static ts_status parse_limits(cctx *c, const ts_ynode *n)
     return rc;
 }
 
+/* A duration of the clocks: an integer and a unit, m (minutes), h (hours) or d (days),
+ * between one minute and TS_LIMIT_SLA_MINUTES; *out in minutes. */
+static ts_status want_duration(cctx *c, const char *key, const ts_ynode *n, uint32_t *out)
+{
+    char d[96];
+    if (n->type != TS_Y_SCALAR || ts_ynode_is_null(n) || n->len < 2 || n->len > 12)
+        return fail(c, n, TS_CONFIG, "%s: expected a duration such as 30m, 12h or 7d, got %s", key,
+                    describe(n, d, sizeof d));
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i + 1 < n->len && n->str[i] >= '0' && n->str[i] <= '9'; i++)
+        v = v * 10 + (uint64_t)(n->str[i] - '0'); /* at most 11 digits: no overflow */
+    char unit = n->str[n->len - 1];
+    uint64_t per = unit == 'm' ? 1 : unit == 'h' ? 60 : unit == 'd' ? 1440 : 0;
+    if (i != n->len - 1 || i == 0 || per == 0)
+        return fail(c, n, TS_CONFIG,
+                    "%s: expected a duration such as 30m, 12h or 7d (an integer and m, h or d), "
+                    "got %s",
+                    key, describe(n, d, sizeof d));
+    v *= per;
+    if (v < 1 || v > TS_LIMIT_SLA_MINUTES)
+        return fail(c, n, TS_CONFIG, "%s: %s is out of range (1m..%ud)", key,
+                    describe(n, d, sizeof d), (unsigned)(TS_LIMIT_SLA_MINUTES / 1440));
+    *out = (uint32_t)v;
+    return TS_OK;
+}
+
+/* The per mille in "NN%" or "NN.N%" (up to three digits and one decimal); false when the
+ * text is not of that shape. */
+static bool percent_permille(const ts_ynode *n, uint32_t *out)
+{
+    if (n->type != TS_Y_SCALAR || n->len < 2 || n->len > 6 || strlen(n->str) != n->len ||
+        n->str[n->len - 1] != '%')
+        return false;
+    uint32_t v = 0;
+    size_t i = 0;
+    for (; i < 3 && n->str[i] >= '0' && n->str[i] <= '9'; i++)
+        v = v * 10 + (uint32_t)(n->str[i] - '0');
+    if (i == 0)
+        return false;
+    v *= 10;
+    if (n->str[i] == '.' && n->str[i + 1] >= '0' && n->str[i + 1] <= '9') {
+        v += (uint32_t)(n->str[i + 1] - '0');
+        i += 2;
+    }
+    if (i != n->len - 1)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* sla.closure_target: "NN%" (99%, 99.5%) or a fraction (0.99), above 0 and at most 1, a
+ * whole number of per mille; *out per mille. */
+static ts_status want_share(cctx *c, const char *key, const ts_ynode *n, uint32_t *out)
+{
+    char d[96];
+    uint32_t pm = 0;
+    double v;
+    if (!percent_permille(n, &pm)) {
+        if (!ts_ynode_number(n, &v))
+            return fail(c, n, TS_CONFIG,
+                        "%s: expected a percentage such as 99%% or a fraction such as 0.99, "
+                        "got %s",
+                        key, describe(n, d, sizeof d));
+        if (!(v > 0 && v <= 1))
+            return fail(c, n, TS_CONFIG, "%s: %s is out of range (above 0, at most 1)", key,
+                        describe(n, d, sizeof d));
+        double x = v * 1000.0;
+        pm = (uint32_t)(x + 0.5);
+        if (x - pm > 1e-6 || pm - x > 1e-6)
+            return fail(c, n, TS_CONFIG, "%s: %s is finer than 0.001 (0.1%%)", key,
+                        describe(n, d, sizeof d));
+    }
+    if (pm == 0 || pm > 1000)
+        return fail(c, n, TS_CONFIG, "%s: %s is out of range (above 0%%, at most 100%%)", key,
+                    describe(n, d, sizeof d));
+    *out = pm;
+    return TS_OK;
+}
+
+/* sla.<kind>: {ack, close}; a clock left out keeps its default. */
+static ts_status parse_sla_kind(cctx *c, ts_feedback kind, const ts_ynode *n)
+{
+    char key[64];
+    snprintf(key, sizeof key, "sla.%s", ts_feedback_name(kind));
+    ts_status rc = want_map(c, key, n);
+    for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s.%.20s", key, k->str);
+        if (key_is(k, "ack")) {
+            rc = want_duration(c, sub, v, &c->cfg->sla[kind].ack_minutes);
+            if (kind == TS_FEEDBACK_QUICK)
+                c->sla_quick_ack = v;
+        } else if (key_is(k, "close")) {
+            rc = want_duration(c, sub, v, &c->cfg->sla[kind].close_minutes);
+        } else {
+            rc = unknown_key(c, key, k, "ack, close");
+        }
+    }
+    return rc;
+}
+
+static ts_status parse_sla(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_map(c, "sla", n);
+    for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        int64_t x = 0;
+        if (key_is(k, "quick")) {
+            rc = parse_sla_kind(c, TS_FEEDBACK_QUICK, v);
+        } else if (key_is(k, "detailed")) {
+            rc = parse_sla_kind(c, TS_FEEDBACK_DETAILED, v);
+        } else if (key_is(k, "early")) {
+            rc = parse_sla_kind(c, TS_FEEDBACK_EARLY, v);
+        } else if (key_is(k, "closure_target")) {
+            rc = want_share(c, "sla.closure_target", v, &c->cfg->closure_target_permille);
+        } else if (key_is(k, "sweep_seconds")) {
+            rc = want_int(c, "sla.sweep_seconds", v, 1, TS_LIMIT_SLA_SWEEP_S, &x);
+            c->cfg->sla_sweep_seconds = (uint32_t)x;
+        } else {
+            rc = unknown_key(c, "sla", k, "quick, detailed, early, closure_target, sweep_seconds");
+        }
+    }
+    return rc;
+}
+
+/* The older key and the clock it stands for: one of them, and both fields agree. */
+static ts_status settle_quick_ack(cctx *c)
+{
+    ts_config *cfg = c->cfg;
+    if (c->quick_ack_node && c->sla_quick_ack) {
+        const ts_ynode *later = c->quick_ack_node->start > c->sla_quick_ack->start
+                                    ? c->quick_ack_node
+                                    : c->sla_quick_ack;
+        return fail(c, later, TS_CONFIG,
+                    "%s: quick_ack_minutes and sla.quick.ack set the same clock: give only "
+                    "sla.quick.ack",
+                    later == c->quick_ack_node ? "quick_ack_minutes" : "sla.quick.ack");
+    }
+    if (c->quick_ack_node)
+        cfg->sla[TS_FEEDBACK_QUICK].ack_minutes = cfg->quick_ack_minutes;
+    else
+        cfg->quick_ack_minutes = cfg->sla[TS_FEEDBACK_QUICK].ack_minutes;
+    return TS_OK;
+}
+
 /* "host:port": a non-empty host (a bracketed IPv6 address allowed) and a port 1..65535. */
 static bool listen_valid(const char *s)
 {
@@ -406,8 +556,17 @@ static ts_status parse_token(cctx *c, size_t idx, const ts_ynode *n, ts_token_cf
         } else if (key_is(k, "write")) {
             if ((rc = want_bool(c, sub, v, &t->write)) != TS_OK)
                 return rc;
+        } else if (key_is(k, "officer")) {
+            /* checked against the grid when the service loads the generation */
+            const char *s;
+            if ((rc = want_str(c, sub, v, &s)) != TS_OK)
+                return rc;
+            if (v->len == 0 || v->len > TS_LIMIT_ID)
+                return fail(c, v, TS_CONFIG, "%s: expected an officer id of the grid", sub);
+            if (!(t->officer = ts_arena_strdup(c->arena, s)))
+                return nomem(c);
         } else {
-            return unknown_key(c, key, k, "name, sha256, scopes, write");
+            return unknown_key(c, key, k, "name, sha256, scopes, write, officer");
         }
     }
     if (!t->name)
@@ -497,7 +656,7 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
 #define TOP_KEYS                                                                                   \
     "database, grid, rules, thresholds, review_days, problem_events, limits, "                     \
     "quick_ack_minutes, quick_max_age_days, now, workers, alerts_jsonl, service, "                 \
-    "protected_attributes"
+    "protected_attributes, sla"
 
 static ts_status parse_root(cctx *c, const ts_ynode *root)
 {
@@ -530,6 +689,7 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
         } else if (key_is(k, "quick_ack_minutes")) {
             rc = want_int(c, key, v, 1, TS_LIMIT_QUICK_ACK_MINUTES, &x);
             cfg->quick_ack_minutes = (uint32_t)x;
+            c->quick_ack_node = v;
         } else if (key_is(k, "quick_max_age_days")) {
             rc = want_int(c, key, v, 0, TS_LIMIT_QUICK_MAX_AGE_DAYS, &x);
             cfg->quick_max_age_days = (uint32_t)x;
@@ -547,10 +707,14 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
             rc = parse_service(c, v);
         } else if (key_is(k, "protected_attributes")) {
             rc = parse_protected(c, v);
+        } else if (key_is(k, "sla")) {
+            rc = parse_sla(c, v);
         } else {
             rc = unknown_key(c, "", k, TOP_KEYS);
         }
     }
+    if (rc == TS_OK)
+        rc = settle_quick_ack(c);
     return rc;
 }
 
@@ -591,6 +755,13 @@ static ts_status set_defaults(cctx *c, const char *path)
     cfg->instructions = TS_LIMIT_RULE_INSTRUCTIONS;
     cfg->memory_mb = TS_LIMIT_RULE_MEMORY_MB;
     cfg->ms_per_person = TS_LIMIT_RULE_MS_PER_PERSON;
+    /* the clocks of the method (see config.h); quick_ack_minutes follows sla.quick.ack */
+    cfg->sla[TS_FEEDBACK_QUICK] = (ts_sla){.ack_minutes = 30, .close_minutes = 24 * 60};
+    cfg->sla[TS_FEEDBACK_DETAILED] = (ts_sla){.ack_minutes = 24 * 60, .close_minutes = 7 * 24 * 60};
+    cfg->sla[TS_FEEDBACK_EARLY] =
+        (ts_sla){.ack_minutes = 3 * 24 * 60, .close_minutes = 14 * 24 * 60};
+    cfg->closure_target_permille = 990;
+    cfg->sla_sweep_seconds = 60;
     cfg->quick_ack_minutes = 30;
     cfg->quick_max_age_days = 30;
     cfg->workers = 0;

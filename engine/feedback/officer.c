@@ -1,28 +1,78 @@
-/* feedback/officer.c — who may act: an id is an actor only when the grid names it as an
- * officer (of a cell, or of the county desk). Uses triscreen/grid.h. */
+/* feedback/officer.c — the actor check: only officers of the grid act (ts_officer_check,
+ * triscreen/officer.h). Uses triscreen/grid.h and triscreen/text.h. */
 #include <stdio.h>
 #include <string.h>
 
+#include "triscreen/grid.h"
+#include "triscreen/officer.h"
 #include "triscreen/text.h"
-#include "feedback/fb_int.h"
+
+/* The length of the UTF-8 sequence starting with byte b (1 for a byte that starts none;
+ * ts_text_valid_utf8 decides whether the sequence is well formed). */
+static size_t seq_len(unsigned char b)
+{
+    return b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+}
+
+/* True for the well-formed sequence u[0..k) when it is a character that a terminal would
+ * act on or hide rather than show: a C1 control (U+0080..U+009F), a zero-width or
+ * direction mark (U+200B..U+200F), a bidirectional embedding/override/isolate (U+202A..
+ * U+202E, U+2066..U+2069) or the byte-order mark U+FEFF. */
+static bool hidden(const unsigned char *u, size_t k)
+{
+    if (k == 2)
+        return u[0] == 0xC2 && u[1] < 0xA0;
+    if (k != 3)
+        return false;
+    if (u[0] == 0xE2 && u[1] == 0x80)
+        return (u[2] >= 0x8B && u[2] <= 0x8F) || (u[2] >= 0xAA && u[2] <= 0xAE);
+    if (u[0] == 0xE2 && u[1] == 0x81)
+        return u[2] >= 0xA6 && u[2] <= 0xA9;
+    return u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+}
+
+/* Writes s (possibly hostile) into out[0..cap) in a form safe for a terminal or a log:
+ * printable ASCII and well-formed UTF-8 as they are, every other byte (and each byte of
+ * a hidden() character) as \xNN; at most `max` bytes of s, then "...". */
+static void printable(const char *s, size_t max, char *out, size_t cap)
+{
+    size_t o = 0, n = strlen(s);
+    size_t end = n < max ? n : max;
+    for (size_t i = 0; i < end && o + 8 < cap;) {
+        unsigned char b = (unsigned char)s[i];
+        size_t k = seq_len(b);
+        if (b >= 0x20 && b < 0x7F) {
+            out[o++] = (char)b;
+            i++;
+        } else if (b >= 0x80 && k > 1 && i + k <= end && ts_text_valid_utf8(s + i, k) &&
+                   !hidden((const unsigned char *)s + i, k)) {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", b);
+            i++;
+        }
+    }
+    if (end < n && o + 4 <= cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
 
 ts_status ts_officer_check(const ts_grid *g, const char *officer, const char *what,
                            const ts_cell **cell, ts_err *err)
 {
     const ts_cell *c = NULL;
-    if (!officer || !officer[0])
-        return ts_err_set(err, TS_USAGE, what, "names no officer of the grid");
-    if (g && ts_grid_officer(g, officer, &c)) {
+    if (officer && officer[0] && ts_grid_officer(g, officer, &c)) {
         if (cell)
             *cell = c;
         return TS_OK;
     }
-    /* the id came from outside: show at most 64 bytes of it, valid UTF-8, on one line */
-    char shown[TS_TEXT_ACTOR_MAX + 1];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)officer; *p && n < TS_TEXT_ACTOR_MAX; p++)
-        shown[n++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
-    shown[n] = '\0';
-    const char *v = ts_text_utf8_view(shown);
-    return ts_err_set(err, TS_USAGE, what, "'%s' is not an officer of the grid", v ? v : "?");
+    /* 4 bytes per escaped byte at worst, plus "..." */
+    char shown[TS_TEXT_ACTOR_MAX * 4 + 8];
+    printable(officer ? officer : "", TS_TEXT_ACTOR_MAX, shown, sizeof shown);
+    return ts_err_set(err, TS_USAGE, what ? what : "officer", "'%s' is not an officer of the grid",
+                      shown);
 }

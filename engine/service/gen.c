@@ -18,6 +18,7 @@ static void gen_free(ts_service_gen *g)
     for (size_t i = 0; i < g->n_princ; i++)
         free((void *)g->princ[i].cells);
     free(g->princ);
+    ts__svc_gen_free_stored(g);
     ts_feedback_close(g->fb);
     ts_rulepack_free(g->pack);
     ts_grid_free(g->grid);
@@ -85,6 +86,68 @@ static ts_status probe_eval(const ts_rulepack *pack, ts_rulehost *host, ts_err *
     return rc;
 }
 
+/* A config token's `officer:`: an officer of the grid (the county desk included). */
+static ts_status resolve_officer(const ts_grid *grid, const char *path, const ts_token_cfg *t,
+                                 ts_principal *p, ts_err *err)
+{
+    const ts_cell *cell = NULL;
+    if (!ts_grid_officer(grid, t->officer, &cell))
+        return ts_err_set(err, TS_CONFIG, path,
+                          "service.tokens: token '%s' names officer '%s', who is not an officer "
+                          "of the grid",
+                          t->name, t->officer);
+    p->officer = t->officer;
+    p->officer_cell = cell;
+    p->county_desk = cell == NULL;
+    return TS_OK;
+}
+
+/* The configured tokens as principals of g (scopes and `officer:` resolved against its
+ * grid). */
+static ts_status load_principals(ts_service_gen *g, const char *path, ts_err *err)
+{
+    if (!g->cfg->n_tokens)
+        return TS_OK;
+    ts_status rc = TS_OK;
+    g->princ = calloc(g->cfg->n_tokens, sizeof *g->princ);
+    if (!g->princ)
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+    for (size_t i = 0; rc == TS_OK && i < g->cfg->n_tokens; i++) {
+        const ts_token_cfg *t = &g->cfg->tokens[i];
+        ts_principal *p = &g->princ[i];
+        g->n_princ++;
+        p->name = t->name;
+        p->write = t->write;
+        p->token_id = t->name;
+        if (t->officer && (rc = resolve_officer(g->grid, path, t, p, err)) != TS_OK)
+            return rc;
+        const ts_cell **cells = calloc(t->n_scopes + 1, sizeof *cells);
+        if (!cells) {
+            rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
+            break;
+        }
+        for (size_t k = 0; k < t->n_scopes; k++) {
+            if (!strcmp(t->scopes[k], "all")) {
+                p->all = true;
+                continue;
+            }
+            const ts_cell *c = ts_grid_find(g->grid, t->scopes[k]);
+            if (!c) {
+                free(cells);
+                rc = ts_err_set(err, TS_CONFIG, path,
+                                "service.tokens: token '%s' names scope '%s', which is not "
+                                "a cell of the grid",
+                                t->name, t->scopes[k]);
+                p->cells = NULL;
+                return rc;
+            }
+            cells[p->n_cells++] = c;
+        }
+        p->cells = cells;
+    }
+    return rc;
+}
+
 /* Loads and validates everything a generation needs; nothing is published here. */
 ts_status ts__svc_gen_load(const char *path, uint64_t number, ts_service_gen **out, ts_err *err)
 {
@@ -92,6 +155,7 @@ ts_status ts__svc_gen_load(const char *path, uint64_t number, ts_service_gen **o
     if (!g)
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     atomic_init(&g->refs, 1);
+    pthread_mutex_init(&g->sp_mu, NULL);
     g->number = number;
     ts_rulehost *probe = NULL;
     ts_status rc = ts_config_load(path, &g->cfg, err);
@@ -114,42 +178,8 @@ ts_status ts__svc_gen_load(const char *path, uint64_t number, ts_service_gen **o
     ts_rulehost_free(probe);
     if (rc == TS_OK)
         rc = ts_feedback_open(g->cfg, g->grid, ts_rulepack_hash(g->pack), &g->fb, err);
-    if (rc == TS_OK && g->cfg->n_tokens) {
-        g->princ = calloc(g->cfg->n_tokens, sizeof *g->princ);
-        if (!g->princ)
-            rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
-        for (size_t i = 0; rc == TS_OK && i < g->cfg->n_tokens; i++) {
-            const ts_token_cfg *t = &g->cfg->tokens[i];
-            ts_principal *p = &g->princ[i];
-            g->n_princ++;
-            p->name = t->name;
-            p->write = t->write;
-            const ts_cell **cells = calloc(t->n_scopes + 1, sizeof *cells);
-            if (!cells) {
-                rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
-                break;
-            }
-            for (size_t k = 0; k < t->n_scopes; k++) {
-                if (!strcmp(t->scopes[k], "all")) {
-                    p->all = true;
-                    continue;
-                }
-                const ts_cell *c = ts_grid_find(g->grid, t->scopes[k]);
-                if (!c) {
-                    free(cells);
-                    rc = ts_err_set(err, TS_CONFIG, path,
-                                    "service.tokens: token '%s' names scope '%s', which is not "
-                                    "a cell of the grid",
-                                    t->name, t->scopes[k]);
-                    p->cells = NULL;
-                    goto done;
-                }
-                cells[p->n_cells++] = c;
-            }
-            p->cells = cells;
-        }
-    }
-done:
+    if (rc == TS_OK)
+        rc = load_principals(g, path, err);
     if (rc != TS_OK) {
         gen_free(g);
         return rc;
@@ -355,6 +385,7 @@ ts_status ts_service_reload_poll(ts_service *svc, ts_err *err)
         return rc;
     }
     svc->gen_counter = g->number;
+    ts__svc_gen_attach(svc, g); /* the stored tokens, before anyone can authenticate */
     pthread_mutex_lock(&svc->gen_mu);
     ts_service_gen *old = svc->live;
     svc->live = g;

@@ -117,6 +117,8 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     if ((rc = ts_alerts_max_cursor(svc->w, &c, err)) != TS_OK)
         goto fail;
     atomic_store(&svc->cursor, c);
+    if ((rc = ts__svc_tokens_open(svc, svc->w, err)) != TS_OK)
+        goto fail;
     if (pthread_create(&svc->writer, NULL, ts__svc_writer_main, svc) != 0) {
         rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the writer thread");
         goto fail;
@@ -201,6 +203,7 @@ void ts_service_close(ts_service *svc)
         ts_store_close(svc->pool[i]);
     ts_store_close(svc->w);
     ts_service_gen_release(svc->live);
+    ts__svc_tokens_unref(svc->tokens);
     ts_arena_release(&svc->scratch);
     pthread_mutex_destroy(&svc->gen_mu);
     pthread_mutex_destroy(&svc->reload_mu);

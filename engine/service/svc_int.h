@@ -22,9 +22,45 @@
 
 #define GROUP_MAX TS_LIMIT_HTTP_GROUP
 #define POOL_MAX TS_LIMIT_HTTP_POOL
-#define TICK_MS 100     /* listener tick */
-#define DB_POLL_TICKS 3 /* poll the database's max cursor every 3 ticks */
+#define TICK_MS 100        /* listener tick */
+#define DB_POLL_TICKS 3    /* poll the database's max cursor every 3 ticks */
+#define TOKEN_POLL_TICKS 5 /* look for added/revoked officer tokens every 5 ticks */
 #define ALERTS_PER_HOOK 64u
+
+/* ---- stored officer tokens (auth.c) ---------------------------------------------------- */
+
+/* One active token of the database: its id, officer and hash (never a secret). */
+typedef struct tok_entry {
+    char id[16];
+    char officer[TS_LIMIT_ID + 1];
+    char sha256[65];
+} tok_entry;
+
+/* An immutable snapshot of the active tokens, reference-counted: auth reads one while the
+ * ticker publishes the next. */
+typedef struct tok_set {
+    atomic_int refs;
+    size_t n;
+    tok_entry e[];
+} tok_set;
+
+/* The service's cache: the current snapshot (under mu), shared by the service and every
+ * generation that went live (the last reference frees it). */
+typedef struct tok_cache {
+    atomic_int refs;
+    pthread_mutex_t mu;
+    tok_set *cur;
+    int64_t mark; /* ts_store_tokens_mark of cur (ticker thread only) */
+} tok_cache;
+
+/* A principal for a stored token, made on its first use in a generation (its officer's
+ * cell is a cell of that generation's grid) and kept until the generation is freed. */
+typedef struct stored_princ {
+    ts_principal p;
+    char id[16];
+    char officer[TS_LIMIT_ID + 1];
+    const ts_cell *cell;
+} stored_princ;
 
 /* ---- generations --------------------------------------------------------------------- */
 
@@ -37,6 +73,10 @@ struct ts_service_gen {
     ts_feedback_ctx *fb;
     ts_principal *princ;
     size_t n_princ;
+    tok_cache *tokens;     /* set when the generation goes live (ts__svc_gen_attach) */
+    pthread_mutex_t sp_mu; /* sp, n_sp, cap_sp */
+    stored_princ **sp;
+    size_t n_sp, cap_sp;
     int64_t runs[3]; /* committed ingest runs by pass (writer thread only) */
 };
 
@@ -161,6 +201,8 @@ struct ts_service {
     refusal_window refusals[REFUSAL_TOKENS];
     size_t n_refusals;
 
+    tok_cache *tokens; /* stored officer tokens, refreshed by the ticker */
+
     ts_store *w; /* writer's connection: only the writer thread touches it after open */
     /* ingest runs of the transaction in progress: made from gen->runs, kept by it only
      * once the transaction commits (a rolled-back run row must not be reused) */
@@ -217,5 +259,14 @@ char *ts__svc_ingest_json(const ts_svc_job *j);
 int64_t *ts__svc_stage_runs(ts_service *svc, const ts_service_gen *g);
 void *ts__svc_writer_main(void *arg);
 void *ts__svc_ticker_main(void *arg);
+/* Stored tokens: the cache made and filled from s at open; a refresh when the tokens
+ * table changed (ticker); a generation given the cache before it goes live; the cache's
+ * references dropped. */
+ts_status ts__svc_tokens_open(ts_service *svc, ts_store *s, ts_err *err);
+ts_status ts__svc_tokens_refresh(ts_service *svc, ts_store *s, ts_err *err);
+void ts__svc_gen_attach(ts_service *svc, ts_service_gen *g);
+void ts__svc_tokens_unref(tok_cache *c);
+/* Frees a generation's stored principals and drops its cache reference. */
+void ts__svc_gen_free_stored(ts_service_gen *g);
 
 #endif

@@ -1,12 +1,14 @@
 /* service/ticker.c — the ticker thread: polls the database's highest alert cursor
- * (alerts written by other processes) and gives the listener its tick. Uses store. */
+ * (alerts written by other processes), refreshes the cache of officer tokens when the
+ * tokens table changed, and gives the listener its tick. Uses store. */
 #include <pthread.h>
 #include <time.h>
 
 #include "service/svc_int.h"
 
-/* Polls the database's highest cursor (alerts written by other processes) and gives the
- * listener its tick. */
+/* Polls the database's highest cursor (alerts written by other processes) and the officer
+ * tokens (`token add`/`token revoke` by the CLI: effective within TOKEN_POLL_TICKS), and
+ * gives the listener its tick. A failed poll keeps what it had and tries again. */
 void *ts__svc_ticker_main(void *arg)
 {
     ts_service *svc = arg;
@@ -27,13 +29,18 @@ void *ts__svc_ticker_main(void *arg)
         pthread_mutex_unlock(&svc->q_mu);
         if (stop)
             break;
-        if (++tick % DB_POLL_TICKS == 0) {
-            ts_err e;
-            int64_t c = 0;
-            if (!r && ts_service_reader_get(svc, &r, &e) != TS_OK)
-                r = NULL;
-            if (r && ts_alerts_max_cursor(r, &c, &e) == TS_OK)
-                ts__svc_raise_cursor(svc, c);
+        ++tick;
+        bool cursor = tick % DB_POLL_TICKS == 0, tokens = tick % TOKEN_POLL_TICKS == 0;
+        ts_err e;
+        if ((cursor || tokens) && !r && ts_service_reader_get(svc, &r, &e) != TS_OK)
+            r = NULL;
+        int64_t c = 0;
+        if (r && cursor && ts_alerts_max_cursor(r, &c, &e) == TS_OK)
+            ts__svc_raise_cursor(svc, c);
+        if (r && tokens && ts__svc_tokens_refresh(svc, r, &e) != TS_OK) {
+            /* a broken connection is replaced on the next poll */
+            ts_store_close(r);
+            r = NULL;
         }
         ts__svc_notify(svc);
     }

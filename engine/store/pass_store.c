@@ -551,3 +551,43 @@ ts_status ts_fired_rules_read(const char *json, ts_arena *arena, ts_fired_rule *
     *n = k;
     return TS_OK;
 }
+
+/* ---- imports (schema 4: alerts raised by an import name it) ---------------------------- */
+
+ts_status ts_store_ingest_begin(ts_store *s, const char *source, int64_t *id, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(s, "INSERT INTO ingests(source, started) VALUES (?1, ?2)",
+                                        &st, err, "prepare ingest record");
+    if (rc != TS_OK)
+        return rc;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_text(st, 1, source ? source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+    rc = ts__store_step_done(s, st, err, "record ingest");
+    if (rc == TS_OK)
+        *id = sqlite3_last_insert_rowid(s->db);
+    ts__store_query_done(s, st);
+    return rc;
+}
+
+ts_status ts_store_ingest_end(ts_store *s, int64_t id, const char *status, int64_t records,
+                              ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(
+        s, "UPDATE ingests SET ended = ?2, status = ?3, records = ?4 WHERE id = ?1", &st, err,
+        "prepare ingest record");
+    if (rc != TS_OK)
+        return rc;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, records);
+    rc = ts__store_step_done(s, st, err, "record ingest");
+    ts__store_query_done(s, st);
+    return rc;
+}

@@ -1057,6 +1057,32 @@ ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, con
     return ts__store_step_done(s, st, err, "audit");
 }
 
+ts_status ts_store_audit_tok(ts_store *s, const char *actor, const char *token, const char *action,
+                             const char *target, const char *detail, ts_err *err)
+{
+    if (!token)
+        return ts_store_audit(s, actor, action, target, detail, err);
+    sqlite3_stmt *st = NULL;
+    ts_status rc =
+        ts__store_query_stmt(s,
+                             "INSERT INTO audit(at, actor, action, target, detail, token)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                             &st, err, "audit");
+    if (rc != TS_OK)
+        return rc;
+    char ts[21];
+    ts__store_timestamp(ts);
+    sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, token, -1, SQLITE_STATIC);
+    rc = ts__store_step_done(s, st, err, "audit");
+    ts__store_query_done(s, st);
+    return rc;
+}
+
 size_t ts_store_last_relations_added(const ts_store *s)
 {
     return s->last_relations_added;

@@ -19,6 +19,7 @@ typedef struct ts_token_cfg {
     char **scopes;   /* cell codes or "all" */
     size_t n_scopes;
     bool write;
+    char *officer; /* officer id of the grid the token acts as, or NULL */
 } ts_token_cfg;
 
 /* The clocks of one feedback kind (config `sla:`): minutes to acknowledge an alert and
@@ -53,6 +54,9 @@ typedef struct ts_config {
     /* sla.closure_target: the share of alerts that should be closed, per mille (990 =
      * 99%, the default); alerts --stats and the report compare against it */
     uint32_t closure_target_permille;
+    /* sla.sweep_seconds: how often `triscreen serve` runs the clock sweep (escalation),
+     * 1..TS_LIMIT_SLA_SWEEP_S, default 60 */
+    uint32_t sla_sweep_seconds;
     uint32_t quick_max_age_days; /* problem events older than this at ingest raise no
                                     quick alert (history loads); 0 = no limit */
     uint32_t workers;            /* 0 = number of online cores */

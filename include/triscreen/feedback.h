@@ -42,6 +42,7 @@
 #include "triscreen/config.h"
 #include "triscreen/grid.h"
 #include "triscreen/jsonw.h"
+#include "triscreen/officer.h"
 #include "triscreen/record.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
@@ -102,11 +103,7 @@ typedef struct ts_actor {
     const char *token;
 } ts_actor;
 
-/* Checks that officer names an officer of g: TS_USAGE with a message naming the id and
- * the field (`what`, e.g. "--by") when it does not. *cell (may be NULL) receives the
- * officer's cell (NULL for the county desk). */
-ts_status ts_officer_check(const ts_grid *g, const char *officer, const char *what,
-                           const ts_cell **cell, ts_err *err) TS_MUST_CHECK;
+/* ts_officer_check (triscreen/officer.h): only officers of the grid act. */
 
 typedef struct ts_alert_action {
     ts_alert_verb verb;

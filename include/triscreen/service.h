@@ -31,14 +31,20 @@ typedef struct ts_service ts_service;
 typedef struct ts_service_gen ts_service_gen;
 typedef struct ts_svc_job ts_svc_job;
 
-/* A configured token as the service sees it: its scopes resolved against the grid of
- * its generation (codes unknown to the grid match nothing). */
+/* A token as the service sees it, resolved against the grid of its generation: a
+ * configured token (its scopes; codes unknown to the grid match nothing; `officer:` when
+ * it names one) or a stored officer token (`triscreen token add`: scope = its officer's
+ * cell, the county desk: all; never write). */
 typedef struct ts_principal {
-    const char *name;
+    const char *name; /* the config token's name, or the stored token's id */
     bool write;
     bool all; /* one of its scopes is "all" */
     const ts_cell *const *cells;
     size_t n_cells;
+    const char *officer;         /* officer id the token acts as; NULL when none */
+    const ts_cell *officer_cell; /* the officer's cell; NULL for the county desk or none */
+    bool county_desk;            /* officer is one of the grid's county desk */
+    const char *token_id;        /* "tk-…" (stored) or the config token's name */
 } ts_principal;
 
 /* Called (from the writer or the ticker thread) whenever the highest committed alert
@@ -103,8 +109,12 @@ bool ts_service_reload_error(ts_service *svc, char *buf, size_t cap);
 
 /* ---- authentication and scopes ----------------------------------------------------- */
 
-/* The token whose configured SHA-256 matches secret (compared in constant time against
- * every token), or NULL. The principal lives as long as the generation. */
+/* The token whose SHA-256 matches secret, or NULL: the configured tokens, then the
+ * database's active officer tokens as last refreshed (the service re-reads them about
+ * every half second when they changed, so `token add`/`token revoke` apply within ~1 s).
+ * Compared in constant time against every token. A stored token whose officer the
+ * generation's grid does not name authenticates nobody. The principal lives as long as
+ * the generation (the request's reference keeps it). Thread-safe. */
 const ts_principal *ts_service_gen_auth(const ts_service_gen *g, const char *secret, size_t len);
 /* True when cell lies within one of p's scopes (NULL cell: false unless p->all). */
 bool ts_principal_sees(const ts_principal *p, const ts_cell *cell);

@@ -189,10 +189,23 @@ ts_status ts_store_token_add(ts_store *s, const char *officer, const char *by, c
 typedef ts_status (*ts_token_fn)(void *ud, const ts_token_row *t);
 ts_status ts_store_token_list(ts_store *s, bool active_only, ts_token_fn fn, void *ud,
                               ts_err *err) TS_MUST_CHECK;
+/* A number that grows with every token added or revoked (cheap: tells a cache to
+ * re-read the list). */
+ts_status ts_store_tokens_mark(ts_store *s, int64_t *out, ts_err *err) TS_MUST_CHECK;
 /* Revokes token id: TS_NOTFOUND when unknown, TS_STATE when already revoked. Audited
  * ("token.revoke", by). In its own transaction. */
 ts_status ts_store_token_revoke(ts_store *s, const char *id, const char *by,
                                 ts_err *err) TS_MUST_CHECK;
+
+/* ---- imports (schema 4) --------------------------------------------------------------- */
+
+/* Records an import of `source` (a file name, "http") with status "running", outside any
+ * transaction the caller holds; *id is the ingest id stored on the alerts it raises. */
+ts_status ts_store_ingest_begin(ts_store *s, const char *source, int64_t *id,
+                                ts_err *err) TS_MUST_CHECK;
+/* Sets its status ("done", "failed") and the records accepted. */
+ts_status ts_store_ingest_end(ts_store *s, int64_t id, const char *status, int64_t records,
+                              ts_err *err) TS_MUST_CHECK;
 
 /* ---- screening runs (engine/passes) ------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "triscreen/config.h"
+#include "triscreen/vocab.h"
 #include "base/text.h"
 
 static char g_dir[64];
@@ -298,7 +299,7 @@ static void test_unknown_keys(void **state)
     refused("database: x.db\ncolour: red\n", TS_CONFIG, "2:1",
             "colour: unknown key (expected one of: database, grid, rules, thresholds, "
             "review_days, problem_events, limits, quick_ack_minutes, quick_max_age_days, now, "
-            "workers, alerts_jsonl, service, protected_attributes)");
+            "workers, alerts_jsonl, service, protected_attributes, sla)");
     refused("thresholds: {red: 70, purple: 5}\n", TS_CONFIG, "1:23",
             "thresholds.purple: unknown key (expected one of: red, yellow, blue)");
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",
@@ -394,6 +395,149 @@ static void test_service_limits(void **state)
             "service.read_timeout_s: 3601 is out of range (1..3600)");
 }
 
+static void assert_sla(const ts_config *cfg, ts_feedback kind, uint32_t ack, uint32_t close)
+{
+    assert_int_equal(cfg->sla[kind].ack_minutes, ack);
+    assert_int_equal(cfg->sla[kind].close_minutes, close);
+}
+
+static void test_sla(void **state)
+{
+    (void)state;
+    /* the method's defaults */
+    ts_config *cfg = load_ok("# nothing set\n");
+    assert_sla(cfg, TS_FEEDBACK_QUICK, 30, 1440);
+    assert_sla(cfg, TS_FEEDBACK_DETAILED, 1440, 7 * 1440);
+    assert_sla(cfg, TS_FEEDBACK_EARLY, 3 * 1440, 14 * 1440);
+    assert_int_equal(cfg->quick_ack_minutes, 30);
+    assert_int_equal(cfg->closure_target_permille, 990);
+    assert_int_equal(cfg->sla_sweep_seconds, 60);
+    ts_config_free(cfg);
+
+    /* every key; units m, h and d; quoted durations too */
+    cfg = load_ok("sla:\n"
+                  "  quick:    {ack: 45m, close: 2d}\n"
+                  "  detailed: {ack: 12h, close: \"10d\"}\n"
+                  "  early:    {ack: 1m, close: 90d}\n"
+                  "  closure_target: 95%\n"
+                  "  sweep_seconds: 3600\n");
+    assert_sla(cfg, TS_FEEDBACK_QUICK, 45, 2 * 1440);
+    assert_sla(cfg, TS_FEEDBACK_DETAILED, 720, 10 * 1440);
+    assert_sla(cfg, TS_FEEDBACK_EARLY, 1, 90 * 1440);
+    assert_int_equal(cfg->quick_ack_minutes, 45); /* follows sla.quick.ack */
+    assert_int_equal(cfg->closure_target_permille, 950);
+    assert_int_equal(cfg->sla_sweep_seconds, 3600);
+    ts_config_free(cfg);
+
+    /* a clock left out keeps its default; closure_target as a fraction or NN.N% */
+    cfg = load_ok("sla:\n  detailed: {close: 3d}\n  closure_target: 0.99\n  sweep_seconds: 1\n");
+    assert_sla(cfg, TS_FEEDBACK_DETAILED, 1440, 3 * 1440);
+    assert_sla(cfg, TS_FEEDBACK_QUICK, 30, 1440);
+    assert_int_equal(cfg->closure_target_permille, 990);
+    assert_int_equal(cfg->sla_sweep_seconds, 1);
+    ts_config_free(cfg);
+    cfg = load_ok("sla: {closure_target: 99.5%}\n");
+    assert_int_equal(cfg->closure_target_permille, 995);
+    ts_config_free(cfg);
+    cfg = load_ok("sla: {closure_target: 100%}\n");
+    assert_int_equal(cfg->closure_target_permille, 1000);
+    ts_config_free(cfg);
+    cfg = load_ok("sla: {closure_target: 1}\n");
+    assert_int_equal(cfg->closure_target_permille, 1000);
+    ts_config_free(cfg);
+    cfg = load_ok("sla: {closure_target: 0.875}\n");
+    assert_int_equal(cfg->closure_target_permille, 875);
+    ts_config_free(cfg);
+
+    /* the older key still sets the quick acknowledgement clock, and only that */
+    cfg = load_ok("quick_ack_minutes: 20\nsla: {quick: {close: 12h}}\n");
+    assert_sla(cfg, TS_FEEDBACK_QUICK, 20, 720);
+    assert_int_equal(cfg->quick_ack_minutes, 20);
+    ts_config_free(cfg);
+    cfg = load_ok("sla: {detailed: {ack: 2h}}\nquick_ack_minutes: 15\n");
+    assert_sla(cfg, TS_FEEDBACK_QUICK, 15, 1440);
+    assert_sla(cfg, TS_FEEDBACK_DETAILED, 120, 7 * 1440);
+    ts_config_free(cfg);
+}
+
+static void test_sla_errors(void **state)
+{
+    (void)state;
+    refused("quick_ack_minutes: 20\nsla:\n  quick: {ack: 30m}\n", TS_CONFIG, "3:16",
+            "sla.quick.ack: quick_ack_minutes and sla.quick.ack set the same clock: give only "
+            "sla.quick.ack");
+    refused("sla:\n  quick: {ack: 30m}\nquick_ack_minutes: 20\n", TS_CONFIG, "3:20",
+            "quick_ack_minutes: quick_ack_minutes and sla.quick.ack set the same clock: give "
+            "only sla.quick.ack");
+    refused("sla: 30m\n", TS_CONFIG, "1:6", "sla: expected a mapping, got \"30m\"");
+    refused("sla: {quick: 30m}\n", TS_CONFIG, "1:14", "sla.quick: expected a mapping, got \"30m\"");
+    refused("sla: {urgent: {ack: 1m}}\n", TS_CONFIG, "1:7",
+            "sla.urgent: unknown key (expected one of: quick, detailed, early, closure_target, "
+            "sweep_seconds)");
+    refused("sla: {early: {ack: 1d, respond: 2d}}\n", TS_CONFIG, "1:24",
+            "sla.early.respond: unknown key (expected one of: ack, close)");
+    /* durations: an integer and m, h or d, from 1 minute to 90 days */
+    refused("sla: {quick: {ack: 30}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d (an integer and m, h or "
+            "d), got \"30\"");
+    refused("sla: {quick: {ack: 30s}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d (an integer and m, h or "
+            "d), got \"30s\"");
+    refused("sla: {quick: {ack: 30 m}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d (an integer and m, h or "
+            "d), got \"30 m\"");
+    refused("sla: {quick: {ack: -5m}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d (an integer and m, h or "
+            "d), got \"-5m\"");
+    refused("sla: {quick: {ack: 1.5h}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d (an integer and m, h or "
+            "d), got \"1.5h\"");
+    refused("sla: {quick: {ack: d}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d, got \"d\"");
+    refused("sla: {quick: {ack: ~}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d, got null");
+    refused("sla: {quick: {ack: [1m]}}\n", TS_CONFIG, "1:20",
+            "sla.quick.ack: expected a duration such as 30m, 12h or 7d, got a list");
+    refused("sla: {detailed: {close: 0m}}\n", TS_CONFIG, "1:25",
+            "sla.detailed.close: \"0m\" is out of range (1m..90d)");
+    refused("sla: {detailed: {close: 91d}}\n", TS_CONFIG, "1:25",
+            "sla.detailed.close: \"91d\" is out of range (1m..90d)");
+    refused("sla: {early: {close: 2161h}}\n", TS_CONFIG, "1:22",
+            "sla.early.close: \"2161h\" is out of range (1m..90d)");
+    refused("sla: {early: {close: 99999999999d}}\n", TS_CONFIG, "1:22",
+            "sla.early.close: \"99999999999d\" is out of range (1m..90d)");
+    refused("sla: {early: {close: 999999999999d}}\n", TS_CONFIG, "1:22",
+            "sla.early.close: expected a duration such as 30m, 12h or 7d, got \"999999999999d\"");
+    /* closure_target: NN% or a fraction, above 0 and at most 1 */
+    refused("sla: {closure_target: 0%}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"0%\" is out of range (above 0%, at most 100%)");
+    refused("sla: {closure_target: 101%}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"101%\" is out of range (above 0%, at most 100%)");
+    refused("sla: {closure_target: 99}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"99\" is out of range (above 0, at most 1)");
+    refused("sla: {closure_target: 0}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"0\" is out of range (above 0, at most 1)");
+    refused("sla: {closure_target: -0.5}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"-0.5\" is out of range (above 0, at most 1)");
+    refused("sla: {closure_target: 0.9999}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: \"0.9999\" is finer than 0.001 (0.1%)");
+    refused("sla: {closure_target: 99.55%}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: expected a percentage such as 99% or a fraction such as 0.99, "
+            "got \"99.55%\"");
+    refused("sla: {closure_target: most}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: expected a percentage such as 99% or a fraction such as 0.99, "
+            "got \"most\"");
+    refused("sla: {closure_target: '%'}\n", TS_CONFIG, "1:23",
+            "sla.closure_target: expected a percentage such as 99% or a fraction such as 0.99, "
+            "got \"%\"");
+    refused("sla: {sweep_seconds: 0}\n", TS_CONFIG, "1:22",
+            "sla.sweep_seconds: 0 is out of range (1..3600)");
+    refused("sla: {sweep_seconds: 3601}\n", TS_CONFIG, "1:22",
+            "sla.sweep_seconds: 3601 is out of range (1..3600)");
+    refused("sla: {sweep_seconds: 1m}\n", TS_CONFIG, "1:22",
+            "sla.sweep_seconds: expected an integer, got \"1m\"");
+}
+
 static void test_pick_path(void **state)
 {
     (void)state;
@@ -410,12 +554,20 @@ static void test_pick_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_full),
-        cmocka_unit_test(test_partial_thresholds), cmocka_unit_test(test_relative_config_path),
-        cmocka_unit_test(test_type_errors),        cmocka_unit_test(test_range_errors),
-        cmocka_unit_test(test_unknown_keys),       cmocka_unit_test(test_token_errors),
-        cmocka_unit_test(test_yaml_errors),        cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_pick_path),          cmocka_unit_test(test_service_limits),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_partial_thresholds),
+        cmocka_unit_test(test_relative_config_path),
+        cmocka_unit_test(test_type_errors),
+        cmocka_unit_test(test_range_errors),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_token_errors),
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_pick_path),
+        cmocka_unit_test(test_service_limits),
+        cmocka_unit_test(test_sla),
+        cmocka_unit_test(test_sla_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The officers' loop at scale: N open alerts (default 1,000,000) over the sample county,
+# then (1) the clock sweep moving every one of them up a level, in batches, against the
+# floor of one raw SQL UPDATE of the same rows; (2) ingest latency while a sweep runs
+# (single-record POSTs to `serve` during `triscreen escalate`: the sweep must not block
+# a write for more than a batch); (3) the feed with filters (CLI and HTTP) against the
+# floor of the same SELECT in sqlite3. Usage: bench_sweep.sh BUILD_DIR [N]
+set -euo pipefail
+B=$(cd "${1:-build}" && pwd); N=${2:-1000000}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+W=${TS_BENCH_DIR:-/tmp/ts-bench-sweep}; rm -rf "$W"; mkdir -p "$W"
+cp "$SRC/samples/grid.yaml" "$W/grid.yaml"
+TOK=bench-sweep-token; H=$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)
+WTOK=bench-sweep-writer; WH=$(printf %s "$WTOK" | sha256sum | cut -d' ' -f1)
+cat >"$W/triscreen.yaml" <<EOC
+database: bench.db
+grid: grid.yaml
+rules: $SRC/rules
+now: 2026-11-25
+service:
+  tokens:
+    - {name: bench, sha256: $H, scopes: [all], write: false}
+    - {name: writer, sha256: $WH, scopes: [all], write: true}
+EOC
+export TRISCREEN_CONFIG=$W/triscreen.yaml
+T=$B/triscreen
+"$T" init >/dev/null
+"$T" import "$SRC/samples/persons.jsonl" >/dev/null
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+NOW=$(date +%s)
+# N open quick alerts, one a person and cell of the samples in turn, all past their
+# acknowledgement deadline at the group level
+fill() {
+    sqlite3 "$W/bench.db" <<EOS
+PRAGMA journal_mode=WAL;
+CREATE TEMP TABLE p AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id, grid FROM persons;
+WITH RECURSIVE x(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM x WHERE i < $N)
+INSERT INTO alerts(kind, person, grid, rules, route, created, status, dedup, level,
+                   target_level, due, seq)
+SELECT 'quick', p.id, p.grid, '[]', '[]', strftime('%Y-%m-%dT%H:%M:%SZ', $NOW - 7200, 'unixepoch'),
+       'new', 'quick|' || p.id || '|' || x.i, 0, 3,
+       strftime('%Y-%m-%dT%H:%M:%SZ', $NOW - 3600, 'unixepoch'), x.i
+FROM x JOIN p ON p.k = x.i % (SELECT count(*) FROM p);
+EOS
+}
+t0=$(date +%s%N); fill; fill_ms=$(ms "$t0")
+printf 'alerts generated: %d (%d ms)\n' "$N" "$fill_ms"
+cp "$W/bench.db" "$W/floor.db"
+
+# (1) the sweep and its floor
+t0=$(date +%s%N)
+sqlite3 "$W/floor.db" "UPDATE alerts SET level = level + 1, target_level = target_level - 1,
+  route = '[\"o-x\"]', escalated = 'x', due = 'y', seq = seq + $N
+  WHERE status <> 'closed' AND target_level > 0 AND due <= '9999';" >/dev/null
+floor_ms=$(ms "$t0")
+
+# (2) while the sweep runs, single-record POSTs to serve; each one's latency
+"$T" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
+SPID=$!
+trap 'kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null || true' EXIT
+PORT=
+for _ in $(seq 400); do
+    PORT=$(grep -o 'msg=listening addr=127.0.0.1:[0-9]*' "$W/serve.log" | tail -1 | cut -d: -f2 || true)
+    [ -n "$PORT" ] && break
+    sleep 0.05
+done
+[ -n "$PORT" ] || { echo "serve did not start" >&2; cat "$W/serve.log" >&2; exit 1; }
+post_loop() {
+    local i=0
+    while [ ! -e "$W/sweep.done" ]; do
+        i=$((i + 1))
+        curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $WTOK" \
+            -H 'Content-Type: application/json' -X POST "http://127.0.0.1:$PORT/v1/records" \
+            --data "{\"id\":\"BENCH-$i\",\"grid\":\"T01-V01-G01\",\"name\":\"x\"}" >>"$W/post.times"
+    done
+}
+rm -f "$W/sweep.done" "$W/post.times"
+post_loop &
+PL=$!
+t0=$(date +%s%N)
+"$T" escalate --now "@$NOW" >"$W/sweep.out"
+sweep_ms=$(ms "$t0")
+touch "$W/sweep.done"; wait "$PL"
+escalated=$(grep -o '[0-9]\+' "$W/sweep.out" | head -1)
+batches=$(( (escalated + 1999) / 2000 ))
+printf 'sweep: %s alerts up one level in %d ms (%d batches, %.1f ms a batch); floor (one UPDATE) %d ms; ratio %.2f\n' \
+    "$escalated" "$sweep_ms" "$batches" "$(echo "$sweep_ms / $batches" | bc -l)" "$floor_ms" \
+    "$(echo "$sweep_ms / $floor_ms" | bc -l)"
+sort -n "$W/post.times" | awk '{v[NR]=$1} END {if (NR) printf "ingest during the sweep: %d POSTs, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, v[int(NR*0.5)+1]*1000, v[int(NR*0.99)+1 > NR ? NR : int(NR*0.99)+1]*1000, v[NR]*1000}'
+
+# (3) the feed with filters
+best() { # best LABEL CMD...: the best wall time of 3 runs
+    local label=$1; shift
+    local b=
+    for _ in 1 2 3; do
+        local t1; t1=$(date +%s%N); "$@" >/dev/null; local m; m=$(ms "$t1")
+        if [ -z "$b" ] || [ "$m" -lt "$b" ]; then b=$m; fi
+    done
+    printf '%-52s %6d ms\n' "$label" "$b"
+}
+get() { curl -sf -H "Authorization: Bearer $TOK" "http://127.0.0.1:$PORT$1"; }
+best "alerts --scope T01-V01 --state new --limit 100" "$T" alerts --scope T01-V01 --state new --limit 100 --format jsonl
+best "alerts --officer o-t01-v01-g01 --limit 100" "$T" alerts --officer o-t01-v01-g01 --limit 100 --format jsonl
+best "alerts --kind quick --since N-1000 (the last 1000)" "$T" alerts --kind quick --since $((N - 1000)) --format jsonl
+best "GET /v1/alerts?scope=T01-V01&state=new&limit=100" get "/v1/alerts?scope=T01-V01&state=new&limit=100"
+best "GET /v1/alerts?since=N-1000&kind=quick" get "/v1/alerts?since=$((N - 1000))&kind=quick"
+best "floor: sqlite3 SELECT of 100 rows of T01-V01" sqlite3 "$W/bench.db" \
+    "SELECT * FROM alerts WHERE grid LIKE 'T01-V01-%' AND status = 'new' ORDER BY seq LIMIT 100"
+best "alerts --stats over all $N" "$T" alerts --stats

@@ -71,6 +71,8 @@ static ts_status capture(ts_service *svc, ts_svc_job *j, int64_t before, ts_err 
     int64_t last = 0;
     ts_status rc = ts_alerts_read(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);
     ts_buf_release(&c.text);
+    if (rc != TS_OK && err && !err->msg[0]) /* the callback's failure carries no message */
+        rc = ts_err_set(err, rc, "ingest", "cannot render the alerts of the request");
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* service/svc_int.h — the service's private header: the structs shared by its files
- * (gen.c generations and reloads, auth.c tokens and refusals, jobs.c the job queue,
- * ingest.c request parsing, apply.c ingest on the writer, writer.c group commit,
- * ticker.c, service.c lifecycle) and their ts__svc_ functions. Not for other modules. */
+ * (gen.c generations and reloads, auth.c tokens and refusals, tokens.c officer tokens,
+ * jobs.c the job queue, ingest.c request parsing, apply.c ingest on the writer, writer.c
+ * group commit, ticker.c, service.c lifecycle) and their ts__svc_ functions. Not for
+ * other modules. */
 #ifndef TS_SERVICE_SVC_INT_H
 #define TS_SERVICE_SVC_INT_H
 
@@ -27,7 +28,7 @@
 #define TOKEN_POLL_TICKS 5 /* look for added/revoked officer tokens every 5 ticks */
 #define ALERTS_PER_HOOK 64u
 
-/* ---- stored officer tokens (auth.c) ---------------------------------------------------- */
+/* ---- stored officer tokens (tokens.c) -------------------------------------------------- */
 
 /* One active token of the database: its id, officer and hash (never a secret). */
 typedef struct tok_entry {
@@ -268,5 +269,10 @@ void ts__svc_gen_attach(ts_service *svc, ts_service_gen *g);
 void ts__svc_tokens_unref(tok_cache *c);
 /* Frees a generation's stored principals and drops its cache reference. */
 void ts__svc_gen_free_stored(ts_service_gen *g);
+/* The active stored token whose hash is hex, copied into *out (every entry compared, in
+ * constant time each); the generation's principal for it, made on first use (NULL when
+ * its grid names no such officer). Thread-safe. */
+bool ts__svc_tokens_match(tok_cache *c, const char *hex, tok_entry *out);
+const ts_principal *ts__svc_stored_principal(ts_service_gen *g, const tok_entry *e);
 
 #endif

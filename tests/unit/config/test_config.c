@@ -310,7 +310,7 @@ static void test_unknown_keys(void **state)
             "drain_timeout_s)");
     refused("service:\n  tokens:\n    - name: a\n      secret: x\n", TS_CONFIG, "4:7",
             "service.tokens[0].secret: unknown key (expected one of: name, sha256, scopes, "
-            "write)");
+            "write, officer)");
 }
 
 static void test_token_errors(void **state)

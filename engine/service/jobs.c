@@ -192,7 +192,9 @@ bool ts_service_escalate(ts_service *svc, int64_t at, size_t batch)
     }
     j->busy_flag = &svc->sweep_busy;
     j->at = at;
-    j->batch = batch == 0 || batch > TS_LIMIT_ESCALATE_BATCH ? TS_LIMIT_ESCALATE_BATCH : batch;
+    j->batch = batch == 0                        ? TS_LIMIT_SERVICE_SWEEP_BATCH
+               : batch > TS_LIMIT_ESCALATE_BATCH ? TS_LIMIT_ESCALATE_BATCH
+                                                 : batch;
     if (ts_service_submit(svc, j, NULL) != TS_OK) {
         ts_svc_job_free(j); /* gives the slot back */
         return false;

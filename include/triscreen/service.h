@@ -184,11 +184,11 @@ ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *acto
                             const char *scope, int32_t now, ts_service_done_fn done, void *ud,
                             ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
 /* Queues the clock sweep at `at` (unix seconds; 0 = the clock when it runs): the writer
- * runs ts_feedback_escalate one batch of at most `batch` alerts (0 or more than
- * TS_LIMIT_ESCALATE_BATCH: that cap) per step, each in its own transaction, and runs the
- * next batch only after the jobs that arrived meanwhile, so a sweep over many alerts holds
- * other writes up for one batch at a time. Fire and forget; false (nothing queued) while
- * a sweep is still under way or when the service is stopping. `serve` runs it every
+ * runs ts_feedback_escalate one batch of at most `batch` alerts (0:
+ * TS_LIMIT_SERVICE_SWEEP_BATCH; at most TS_LIMIT_ESCALATE_BATCH) per step, each in its own
+ * transaction, and runs the next batch only after the jobs that arrived meanwhile, so a sweep over
+ * many alerts holds other writes up for one batch at a time. Fire and forget; false (nothing
+ * queued) while a sweep is still under way or when the service is stopping. `serve` runs it every
  * config sla.sweep_seconds. Thread-safe. */
 bool ts_service_escalate(ts_service *svc, int64_t at, size_t batch);
 

@@ -10,7 +10,6 @@ export TRISCREEN_CONFIG=$PWD/triscreen.yaml
 rm -f triscreen.db triscreen.db-wal triscreen.db-shm alerts.jsonl
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-has() { "$TS" --help | grep -q "^  $1 "; }
 
 step "triscreen init                       (database + the grid of 演示县)"
 "$TS" init
@@ -44,16 +43,27 @@ step "people decide: an officer reviews $P and lowers it to yellow until 2026-12
 "$TS" review "$P" --by o-t01-v01-g01 --outcome lower --colour yellow --until 2026-12-31 \
     --note "family support in place; weekly calls agreed" --now 2026-11-25
 "$TS" dossier "$P" | sed -n '/^  list/p;/^  override/p'
-if has alerts; then
-    step "triscreen alerts --kind detailed     (the officers' feed)"
-    "$TS" alerts --kind detailed --format table | head -8
-    A=$("$TS" alerts --kind quick --officer o-t01-v01-g01 --format jsonl | head -1 | jq -r .id)
-    step "triscreen ack $A, then close it with a note"
-    "$TS" ack "$A" --by o-t01-v01-g01 --note "called the family"
-    "$TS" close "$A" --by o-t01-v01-g01 --note "visited; dispute mediated"
-    step "triscreen alerts --stats"
-    "$TS" alerts --stats
-fi
+step "triscreen alerts --kind detailed --limit 5   (the officers' feed)"
+"$TS" alerts --kind detailed --limit 5
+A=$("$TS" alerts --kind quick --format jsonl --limit 1 | jq -r .id)
+G=$("$TS" alerts --kind quick --format jsonl --limit 1 | jq -r .grid)
+O=o-$(printf %s "$G" | tr 'A-Z' 'a-z')   # the sample grid names each group's officer so
+step "the officers' loop on quick alert $A (cell $G): claim-next → ack → close"
+"$TS" claim-next --by "$O" --kind quick
+"$TS" ack "$A" --by "$O" --note "called the family"
+"$TS" close "$A" --by "$O" --outcome valuable --note "visited; dispute mediated"
+step "an officer of another town may not touch it, and a name that is no officer is refused"
+OT=o-t02; [ "${G#T02}" != "$G" ] && OT=o-t03
+"$TS" reopen "$A" --by "$OT" --note "not mine" || echo "(exit $?: refused and audited)"
+"$TS" ack "$A" --by ghost || echo "(exit $?: not an officer of the grid)"
+step "triscreen alerts show $A                     (who did what, when)"
+"$TS" alerts show "$A"
+step "the clock: 40 minutes on, unacknowledged quick alerts climb a level"
+"$TS" escalate --now "@$(($(date +%s) + 2400))"
+step "triscreen alerts --stats                     (closure against the 99% target)"
+"$TS" alerts --stats | head -8
+step "an officer token for serve (printed once; only its hash is stored)"
+"$TS" token add --officer o-t01-v01 --note "demo: village head of 桃源村"
 step "triscreen report                     (per-cell counts, closure rate; --html for a page)"
 "$TS" report
 "$TS" report --html report.html

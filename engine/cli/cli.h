@@ -72,6 +72,10 @@ int ts__cli_serve(int argc, char **argv);
 int ts__cli_alerts(int argc, char **argv);
 int ts__cli_ack(int argc, char **argv);
 int ts__cli_close(int argc, char **argv);
+int ts__cli_claim(int argc, char **argv);
+int ts__cli_reopen(int argc, char **argv);
+int ts__cli_claim_next(int argc, char **argv);
+int ts__cli_escalate(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
 int ts__cli_token(int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /* cli/cmd_report.c — `triscreen report`: per-cell counts, list trends and alert closure
  * as text or JSON on stdout and/or a self-contained HTML file: ts_report_read
- * (triscreen/report.h) → engine/render/render_report.h; shares the setup of the list
+ * (triscreen/report.h) and ts_alerts_stats_read (triscreen/feedback.h: the Alerts
+ * section) → engine/render/render_report.h; shares the setup of the list
  * commands (cmd_lists.h). */
 #include <errno.h>
 #include <getopt.h>
@@ -8,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "triscreen/buf.h"
+#include "triscreen/feedback.h"
 #include "triscreen/report.h"
 #include "base/limits.h"
 #include "cli/cli.h"
@@ -76,9 +79,10 @@ static int write_html(const ts_buf *page, const char *path)
     return code;
 }
 
-/* Reads the report once and renders it to stdout (when `to_stdout`) and/or html. */
+/* Reads the report and the alert figures once and renders them to stdout (when `to_stdout`) and/or
+ * html. */
 static int report_out(const ts__cli_lists_env *e, bool to_stdout, report_format fmt,
-                      const char *html)
+                      const char *html, bool now_flag)
 {
     ts_err err;
     ts_err_clear(&err);
@@ -88,6 +92,25 @@ static int report_out(const ts__cli_lists_env *e, bool to_stdout, report_format 
         ts_cli_error(&err);
         return ts_cli_exit_for(rc);
     }
+    /* the officers' loop in the report's scope: overdue now (the alert clocks run on the
+     * wall clock), or at the end of the day given with --now */
+    const ts_cell *scopes[1] = {e->scope};
+    ts_alert_filter f = {.scopes = e->scope ? scopes : NULL, .n_scopes = e->scope ? 1 : 0};
+    ts_alert_stats st;
+    bool have_stats = false;
+    if (now_flag && !ts_alert_parse_time(e->now, &f.now)) {
+        rc = ts_err_set(&err, TS_USAGE, "now", "'%s' is not a date (YYYY-MM-DD)", e->now);
+    } else {
+        f.now = now_flag ? f.now + 86400 - 1 : (int64_t)time(NULL);
+        rc = ts_alerts_stats_read(e->store, e->grid, e->cfg, &f, &st, &err);
+        have_stats = rc == TS_OK;
+    }
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        ts_report_release(&r);
+        return ts_cli_exit_for(rc);
+    }
+    r.alerts = &st;
     int code = TS_EXIT_OK;
     ts_buf b;
     ts_buf_init(&b, TS_LIMIT_REPORT_BYTES);
@@ -108,6 +131,8 @@ static int report_out(const ts__cli_lists_env *e, bool to_stdout, report_format 
         code = ts_cli_exit_for(rc);
     }
     ts_buf_release(&b);
+    if (have_stats)
+        ts_alert_stats_release(&st);
     ts_report_release(&r);
     return code;
 }
@@ -170,7 +195,7 @@ int ts__cli_report(int argc, char **argv)
     ts__cli_lists_env e;
     int code = ts__cli_lists_open(&e, cfg_path, scope, now, false);
     if (code == TS_EXIT_OK)
-        code = report_out(&e, fmt_given || !html, fmt, html);
+        code = report_out(&e, fmt_given || !html, fmt, html, now != NULL);
     ts__cli_lists_close(&e);
     return code;
 }

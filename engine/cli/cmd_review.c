@@ -15,6 +15,34 @@ static const char usage[] =
     "usage: triscreen review [-c CONFIG] ID --by OFFICER --outcome confirm|lower|raise|clear\n"
     "                        [--colour red|yellow|blue] [--until DATE] --note TEXT [--now DATE]";
 
+/* An officer reviews only persons of their cell or below (the county desk: anyone); a
+ * refusal is audited and nothing else is written. An unknown person passes here: the
+ * review itself answers that. */
+static bool covers_person(ts__cli_lists_env *e, const char *by, const ts_cell *officer_cell,
+                          const char *person)
+{
+    char grid[64];
+    bool found = false;
+    ts_err err;
+    ts_err_clear(&err);
+    if (ts_store_person_grid(e->store, person, grid, sizeof grid, &found, &err) != TS_OK) {
+        ts_cli_error(&err);
+        return false;
+    }
+    const ts_cell *cell = found ? ts_grid_find(e->grid, grid) : NULL;
+    if (!found || !officer_cell || (cell && ts_grid_officer_covers(officer_cell, cell)))
+        return true;
+    ts_cli_fail("review: %s may review only persons in %s", by, officer_cell->code);
+    if (ts_store_begin(e->store, &err) == TS_OK &&
+        ts_store_audit(e->store, by, "review.refused", person, "outside the officer's cells",
+                       &err) == TS_OK &&
+        ts_store_commit(e->store, &err) == TS_OK)
+        return false;
+    ts_store_rollback(e->store);
+    ts_cli_error(&err);
+    return false;
+}
+
 int ts__cli_review(int argc, char **argv)
 {
     const char *cfg_path = NULL, *by = NULL, *until = NULL, *note = NULL, *now = NULL;
@@ -84,11 +112,14 @@ int ts__cli_review(int argc, char **argv)
     int code = ts__cli_lists_open(&e, cfg_path, NULL, now, true);
     ts_err err;
     ts_err_clear(&err);
-    if (code == TS_EXIT_OK && ts_officer_check(e.grid, by, "--by", NULL, &err) != TS_OK) {
+    const ts_cell *officer_cell = NULL;
+    if (code == TS_EXIT_OK && ts_officer_check(e.grid, by, "--by", &officer_cell, &err) != TS_OK) {
         /* a name that is not an officer: refused before anything is written */
         ts_cli_fail("review: %s: %s", err.where, err.msg);
         code = TS_EXIT_USAGE;
     }
+    if (code == TS_EXIT_OK && !covers_person(&e, by, officer_cell, argv[optind]))
+        code = TS_EXIT_FAILED;
     if (code == TS_EXIT_OK) {
         ts_review r = {.person = argv[optind],
                        .by = by,

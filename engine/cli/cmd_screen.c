@@ -216,11 +216,7 @@ static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, 
         ts_cli_error(&ferr);
         code = TS_EXIT_FAILED;
     }
-    unsigned escalated = 0;
-    if (ts_feedback_escalate(fb, store, (int64_t)time(NULL), &escalated, &ferr) != TS_OK) {
-        ts_cli_error(&ferr);
-        code = TS_EXIT_FAILED;
-    }
+    /* no clock sweep here: `triscreen escalate` and serve's timer run the clocks */
     ts_progress_done(&prog);
     *ran = rc == TS_OK;
     if (rc != TS_OK) {

@@ -20,7 +20,9 @@ typedef struct act_row {
     ts_feedback kind;
     ts_alert_state state;
     char grid[64], claimed_by[TS_TEXT_ACTOR_MAX + 1], created[21], acked_at[21], due[21];
-    bool grid_long;
+    char claimed_at[21], dedup[TS_LIMIT_ID + 16];
+    bool grid_long, dedup_long;
+    int acked_in_time; /* as stored: -1 not acknowledged, 0 late, 1 in time */
 } act_row;
 
 static ts_status on_act_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
@@ -39,7 +41,11 @@ static ts_status on_act_row(void *ud, const ts__alert_row *r, bool *stop, ts_err
     snprintf(a->claimed_by, sizeof a->claimed_by, "%s", r->claimed_by ? r->claimed_by : "");
     snprintf(a->created, sizeof a->created, "%s", r->created ? r->created : "");
     snprintf(a->acked_at, sizeof a->acked_at, "%s", r->acked_at ? r->acked_at : "");
+    snprintf(a->claimed_at, sizeof a->claimed_at, "%s", r->claimed_at ? r->claimed_at : "");
     snprintf(a->due, sizeof a->due, "%s", r->due ? r->due : "");
+    a->acked_in_time = r->acked_in_time;
+    a->dedup_long = !r->dedup || strlen(r->dedup) >= sizeof a->dedup;
+    snprintf(a->dedup, sizeof a->dedup, "%s", r->dedup && !a->dedup_long ? r->dedup : "");
     return TS_OK;
 }
 
@@ -112,8 +118,9 @@ static void next_row(const ts_config *cfg, const ts_actor *actor, const ts_alert
     row->id = cur->id;
     row->status = ts_alert_state_name(ts_alert_verb_state(act->verb));
     row->claimed_by = cur->claimed_by[0] ? cur->claimed_by : NULL;
+    row->claimed_at = cur->claimed_at[0] ? cur->claimed_at : NULL;
     row->acked_at = cur->acked_at[0] ? cur->acked_at : NULL;
-    row->acked_in_time = -1;
+    row->acked_in_time = cur->acked_in_time; /* claim and close keep it */
     ts__fb_timestamp(act->at, at);
     switch (act->verb) {
     case TS_VERB_CLAIM:
@@ -133,7 +140,9 @@ static void next_row(const ts_config *cfg, const ts_actor *actor, const ts_alert
         break;
     case TS_VERB_REOPEN: /* back to new: clocks restart, unclaimed, at the head of the feed */
         row->claimed_by = NULL;
+        row->claimed_at = NULL;
         row->acked_at = NULL;
+        row->acked_in_time = -1;
         ts__fb_timestamp(act->at + (int64_t)sla.ack_minutes * 60, due);
         break;
     }
@@ -161,6 +170,8 @@ static ts_status apply(ts_store *s, ts__alert_db *d, const ts_config *cfg, const
         rc = ts_buf_puts(&detail, act->note ? act->note : "");
     if (rc == TS_LIMIT)
         rc = ts_err_set(err, rc, "note", "the note is longer than %u bytes", TS_LIMIT_ALERT_DETAIL);
+    else if (rc == TS_NOMEM)
+        rc = ts_err_set(err, rc, "alerts", "the history note");
     char action[32];
     snprintf(action, sizeof action, "alert.%s", ts_alert_verb_name(act->verb));
     if (rc == TS_OK)
@@ -189,6 +200,29 @@ static void audit_refusal(ts_store *s, const ts_actor *actor, ts_alert_verb verb
         ts_store_rollback(s);
 }
 
+static ts_status on_open_alert(void *ud, const ts__alert_row *r, bool *stop, ts_err *err)
+{
+    (void)err;
+    *(int64_t *)ud = r->id;
+    *stop = true;
+    return TS_OK;
+}
+
+/* A reopen must not make a second open alert for the person and kind (a new cause may
+ * have raised one since the close): TS_STATE naming it. */
+static ts_status check_reopen(ts__alert_db *d, const act_row *r, const char *name, ts_err *err)
+{
+    int64_t open = 0;
+    ts_status rc =
+        r->dedup_long ? TS_OK : ts__alert_db_open_of(d, r->dedup, on_open_alert, &open, err);
+    if (rc != TS_OK || !open)
+        return rc;
+    char other[24];
+    ts__fb_alert_name(open, other);
+    return ts_err_set(err, TS_STATE, name,
+                      "%s is open for the same person and kind: act on it instead", other);
+}
+
 static ts_status act_in_tx(ts_store *s, ts__alert_db *d, const ts_grid *g, const ts_config *cfg,
                            const ts_actor *actor, const ts_alert_action *act, int64_t id,
                            const ts_cell *actor_cell, bool desk, ts_err *err)
@@ -206,6 +240,8 @@ static ts_status act_in_tx(ts_store *s, ts__alert_db *d, const ts_grid *g, const
         return ts_err_set(err, TS_DENIED, name, "%s may act only on alerts of persons in %s",
                           actor->officer, actor_cell ? actor_cell->code : "their cells");
     if ((rc = check_state(g, actor, actor_cell, desk, act->verb, &cur, name, err)) != TS_OK)
+        return rc;
+    if (act->verb == TS_VERB_REOPEN && (rc = check_reopen(d, &cur, name, err)) != TS_OK)
         return rc;
     return apply(s, d, cfg, actor, act, &cur, name, err);
 }

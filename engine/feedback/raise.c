@@ -297,12 +297,16 @@ typedef struct raise_req {
     const ts_event *event; /* the triggering problem event, or NULL */
 } raise_req;
 
-/* The cause of one rules entry, into b. */
-static ts_status entry_cause(const ts_fired_rule *e, ts_buf *b)
+/* The i-th cause of the trigger into b: an entry's ("rule:ID", "event:EVIDENCE") or
+ * one of the extra causes. */
+static ts_status cause_of(const raise_req *q, size_t i, ts_buf *b, ts_err *err)
 {
     ts_buf_reset(b);
-    return !strcmp(e->id, "problem_event") ? ts_buf_printf(b, "event:%s", e->evidence)
-                                           : ts_buf_printf(b, "rule:%s", e->id);
+    const ts_fired_rule *e = i < q->n_entries ? &q->entries[i] : NULL;
+    ts_status rc = !e                               ? ts_buf_puts(b, q->extra[i - q->n_entries])
+                   : !strcmp(e->id, "problem_event") ? ts_buf_printf(b, "event:%s", e->evidence)
+                                                     : ts_buf_printf(b, "rule:%s", e->id);
+    return rc == TS_OK ? TS_OK : ts_err_set(err, rc, "feedback", "the cause of an alert");
 }
 
 /* The open or closed alert a trigger meets, copied (strings in arena). */
@@ -352,20 +356,19 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         all[n_all++] = old[i];
     for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++) {
         bool entry = i < q->n_entries, added = false;
-        if (entry)
-            rc = entry_cause(&q->entries[i], &cause);
-        else
-            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
-        if (rc == TS_OK)
+        if ((rc = cause_of(q, i, &cause, err)) == TS_OK)
             rc = ts__alert_db_cause_add(fb->db, m->id, ts_buf_str(&cause), &added, err);
         if (rc != TS_OK || !added)
             continue;
         n_new++;
         if (entry)
             all[n_all++] = q->entries[i];
-        if (note.len < 512)
-            rc = ts_buf_printf(&note, "%s%s", note.len ? ", " : "new evidence: ", ts_buf_str(&cause));
+        if (note.len < 512 && (rc = ts_buf_printf(&note, "%s%s", note.len ? ", " : "new evidence: ",
+                                                  ts_buf_str(&cause))) != TS_OK)
+            rc = ts_err_set(err, rc, "feedback", "the evidence of an alert");
     }
+    if (rc == TS_OK && n_new == 0)
+        fb->known[q->kind]++; /* every cause already on the open alert */
     if (rc != TS_OK || n_new == 0)
         goto done;
     const char *colour = q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour
@@ -375,7 +378,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
     ts_jsonw w;
     ts_jsonw_init(&w, &rules);
     ts_fired_rules_write(&w, all, n_all);
-    rc = ts_jsonw_finish(&w);
+    if ((rc = ts_jsonw_finish(&w)) != TS_OK)
+        rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
     if (rc == TS_OK && q->kind == TS_FEEDBACK_DETAILED)
         rc = build_headline(fb, q->person, colour ? colour : m->colour, ts_buf_str(&rules),
                             &headline, err);
@@ -394,7 +398,7 @@ done:
     free(headline);
     ts_buf_release(&cause);
     ts_buf_release(&note);
-    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the evidence of an alert") : rc;
+    return rc;
 }
 
 /* True in *fresh when the trigger has a cause the closed alert m does not have. */
@@ -407,16 +411,12 @@ static ts_status has_new_cause(ts_feedback_ctx *fb, const raise_req *q, const me
     *fresh = false;
     for (size_t i = 0; rc == TS_OK && !*fresh && i < q->n_entries + q->n_extra; i++) {
         bool has = false;
-        if (i < q->n_entries)
-            rc = entry_cause(&q->entries[i], &cause);
-        else
-            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
-        if (rc == TS_OK && (rc = ts__alert_db_cause_has(fb->db, m->id, ts_buf_str(&cause), &has,
+        if ((rc = cause_of(q, i, &cause, err)) == TS_OK && (rc = ts__alert_db_cause_has(fb->db, m->id, ts_buf_str(&cause), &has,
                                                         err)) == TS_OK)
             *fresh = !has;
     }
     ts_buf_release(&cause);
-    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the cause of an alert") : rc;
+    return rc;
 }
 
 static ts_status add_causes(ts_feedback_ctx *fb, const raise_req *q, int64_t id, ts_err *err)
@@ -424,16 +424,11 @@ static ts_status add_causes(ts_feedback_ctx *fb, const raise_req *q, int64_t id,
     ts_buf cause;
     ts_buf_init(&cause, TS_LIMIT_ROUTE_NOTE);
     ts_status rc = TS_OK;
-    for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++) {
-        if (i < q->n_entries)
-            rc = entry_cause(&q->entries[i], &cause);
-        else
-            ts_buf_reset(&cause), rc = ts_buf_puts(&cause, q->extra[i - q->n_entries]);
-        if (rc == TS_OK)
+    for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++)
+        if ((rc = cause_of(q, i, &cause, err)) == TS_OK)
             rc = ts__alert_db_cause_add(fb->db, id, ts_buf_str(&cause), NULL, err);
-    }
     ts_buf_release(&cause);
-    return rc == TS_LIMIT ? ts_err_set(err, rc, "feedback", "the cause of an alert") : rc;
+    return rc;
 }
 
 /* A new alert (reopening the closed alert `reopens` when not 0). */
@@ -490,9 +485,11 @@ static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req 
     if ((rc = ts__alert_db_insert(fb->db, &row, &id, err)) != TS_OK ||
         (rc = add_causes(fb, q, id, err)) != TS_OK)
         goto done;
-    if (reopens) {
+    if (reopens) { /* what the closed alert knew is no new evidence for this one */
         char name[24];
         ts__fb_alert_name(id, name);
+        if ((rc = ts__alert_db_causes_copy(fb->db, reopens, id, err)) != TS_OK)
+            goto done;
         if ((rc = ts__alert_db_history(fb->db, reopens, "reopened-as", "engine", NULL, created,
                                        name, err)) != TS_OK)
             goto done;

@@ -1,18 +1,100 @@
-/* render/alerts.c — the alert feed as table lines and JSON (render_alerts.h). */
+/* render/alerts.c — the alert feed as table lines and JSON, and one alert with its
+ * history as text (render_alerts.h). Widths by libunistring's uc_width. */
+#include <stdio.h>
 #include <string.h>
+#include <unistr.h>
+#include <uniwidth.h>
 
 #include "triscreen/jsonw.h"
 #include "render/render_alerts.h"
 
-ts_status ts_render_alert_table_header(ts_buf *b)
+size_t ts_render_text_width(const char *s)
 {
-    return ts_buf_puts(b, "ID        CURSOR    KIND      STATUS      LVL PERSON        GRID      "
-                          "     COLOUR  CREATED               ROUTE / RULES\n");
+    size_t w = 0;
+    if (!s)
+        return 0;
+    const uint8_t *p = (const uint8_t *)s;
+    size_t left = strlen(s);
+    while (left) {
+        ucs4_t uc;
+        int n = u8_mbtouc(&uc, p, left); /* an invalid byte: U+FFFD, one byte */
+        int cw = uc_width(uc, "UTF-8");
+        w += cw < 0 ? 1 : (size_t)cw;
+        p += n;
+        left -= (size_t)n;
+    }
+    return w;
 }
 
-static const char *dash(const char *s)
+ts_status ts_render_pad(ts_buf *b, const char *s, size_t width, bool pad_min)
 {
-    return s ? s : "-";
+    if (!s)
+        s = "-";
+    ts_status rc = ts_buf_puts(b, s);
+    size_t w = ts_render_text_width(s);
+    if (rc == TS_OK && pad_min && w >= width)
+        rc = ts_buf_putc(b, ' ');
+    for (; rc == TS_OK && w < width; w++)
+        rc = ts_buf_putc(b, ' ');
+    return rc;
+}
+
+const char *ts_render_alert_target_name(int target)
+{
+    switch (target) {
+    case TS_CELL_GROUP:
+        return "group";
+    case TS_CELL_VILLAGE:
+        return "village";
+    case TS_CELL_TOWN:
+        return "town";
+    case 0:
+        return "county desk";
+    default:
+        return "?";
+    }
+}
+
+/* The table's columns up to the route, with their display widths (the last one
+ * separates itself from the route with one space). */
+enum {
+    W_ID = 10,
+    W_CURSOR = 8,
+    W_KIND = 9,
+    W_STATE = 13,
+    W_TARGET = 12,
+    W_DUE = 29,
+    W_CLAIMED = 16,
+    W_PERSON = 14,
+    W_GRID = 15,
+    W_CELL = 17,
+    W_COLOUR = 8,
+    W_CREATED = 22
+};
+
+ts_status ts_render_alert_table_header(ts_buf *b)
+{
+    static const struct {
+        const char *name;
+        size_t w;
+    } cols[] = {{"ID", W_ID},
+                {"CURSOR", W_CURSOR},
+                {"KIND", W_KIND},
+                {"STATE", W_STATE},
+                {"TARGET", W_TARGET},
+                {"DUE", W_DUE},
+                {"CLAIMED BY", W_CLAIMED},
+                {"PERSON", W_PERSON},
+                {"GRID", W_GRID},
+                {"CELL", W_CELL},
+                {"COLOUR", W_COLOUR},
+                {"CREATED", W_CREATED}};
+    ts_status rc = TS_OK;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0] && rc == TS_OK; i++)
+        rc = ts_render_pad(b, cols[i].name, cols[i].w, true);
+    if (rc == TS_OK)
+        rc = ts_buf_puts(b, "ROUTE / RULES\n");
+    return rc;
 }
 
 /* The officers of the route joined by ',', "(nobody)" when there are none. */
@@ -40,13 +122,38 @@ static ts_status put_rule_ids(ts_buf *b, const ts_alert *a)
     return rc;
 }
 
+/* The target column: "county" rather than "county desk" in the table. */
+static const char *target_short(int target)
+{
+    return target == 0 ? "county" : ts_render_alert_target_name(target);
+}
+
 ts_status ts_render_alert_table_row(ts_buf *b, const ts_alert *a)
 {
+    char cursor[24], due[48];
+    snprintf(cursor, sizeof cursor, "%lld", (long long)a->cursor);
+    snprintf(due, sizeof due, "%s%s", a->due ? a->due : "-",
+             a->due && a->overdue ? " overdue" : "");
     const char *colour = a->colour != TS_COLOUR_NONE ? ts_colour_name(a->colour) : "-";
-    ts_status rc = ts_buf_printf(b, "%-9s %-9lld %-9s %-11s %3d %-13s %-14s %-7s %-21s ", a->id,
-                                 (long long)a->cursor, ts_feedback_name(a->kind),
-                                 ts_alert_state_name(a->status), a->level, dash(a->person),
-                                 dash(a->grid), colour, dash(a->created));
+    const char *cell = a->cell_name && a->cell_name[0] ? a->cell_name : "-";
+    const struct {
+        const char *s;
+        size_t w;
+    } cols[] = {{a->id, W_ID},
+                {cursor, W_CURSOR},
+                {ts_feedback_name(a->kind), W_KIND},
+                {ts_alert_state_name(a->status), W_STATE},
+                {target_short((int)a->target), W_TARGET},
+                {due, W_DUE},
+                {a->claimed_by, W_CLAIMED},
+                {a->person, W_PERSON},
+                {a->grid, W_GRID},
+                {cell, W_CELL},
+                {colour, W_COLOUR},
+                {a->created, W_CREATED}};
+    ts_status rc = TS_OK;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0] && rc == TS_OK; i++)
+        rc = ts_render_pad(b, cols[i].s, cols[i].w, true);
     if (rc == TS_OK)
         rc = put_route(b, a);
     if (rc == TS_OK)

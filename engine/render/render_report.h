@@ -6,9 +6,11 @@
  * "scope","now","lists":{"red","yellow","blue"},"source"}]}, row = {"code","name",
  * "level","persons","suspects","lists":{"red","yellow","blue"},"reviews_due","alerts":
  * {"total","open","closed","closure_rate","median_hours_to_close"}} (rate and median
- * null when there is nothing to measure). HTML: one UTF-8 page (inline CSS, no script,
- * nothing external; every text escaped) with the same tables and an inline SVG bar of
- * the colours per row. */
+ * null when there is nothing to measure), and when r->alerts is set "alert_figures": the
+ * members of `alerts --stats --format json` without "by_village" (render_alerts.h);
+ * text and HTML then end with an "Alerts" section of the same figures. HTML: one UTF-8 page (inline
+ * CSS, no script, nothing external; every text escaped) with the same tables and an inline SVG bar
+ * of the colours per row. */
 #ifndef TS_RENDER_REPORT_H
 #define TS_RENDER_REPORT_H
 

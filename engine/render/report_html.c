@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "triscreen/feedback.h"
+#include "render/render_alerts.h"
 #include "render/render_report.h"
 
 /* Width in pixels of the colour bar. */
@@ -218,6 +220,66 @@ static void html_trends(page *p, const ts_report *r)
     put(p, "</tbody>\n</table>\n");
 }
 
+/* "12.5 / 30.0", "-" when nothing was timed. */
+static void html_times(page *p, double p50, double p90)
+{
+    if (p50 < 0 || p90 < 0)
+        put(p, "<td>-</td>");
+    else
+        putf(p, "<td>%.1f / %.1f</td>", p50, p90);
+}
+
+static void html_alert_row(page *p, const char *code, const char *name, const ts_alert_figures *f,
+                           double target, bool total)
+{
+    put(p, total ? "<tr class=\"total\"><td class=\"t code\">" : "<tr><td class=\"t code\">");
+    html_text(p, code);
+    put(p, "</td><td class=\"t\">");
+    html_text(p, name);
+    putf(p, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>",
+         (unsigned long long)f->raised, (unsigned long long)f->by_state[TS_ALERT_NEW],
+         (unsigned long long)f->by_state[TS_ALERT_CLAIMED],
+         (unsigned long long)f->by_state[TS_ALERT_ACKED], (unsigned long long)f->acked_in_time,
+         (unsigned long long)f->closed);
+    if (f->raised)
+        putf(p, "<td>%.1f%% (target %.1f%%)</td>", 100.0 * f->closure_rate, 100.0 * target);
+    else
+        putf(p, "<td>- (target %.1f%%)</td>", 100.0 * target);
+    html_times(p, f->ack_p50, f->ack_p90);
+    html_times(p, f->close_p50, f->close_p90);
+    putf(p, "<td>%llu</td></tr>\n", (unsigned long long)f->overdue);
+}
+
+/* The officers' loop: figures for all alerts, per kind and per town, and overdue by
+ * level. */
+static void html_alerts(page *p, const ts_alert_stats *st)
+{
+    putf(p,
+         "<h2>Alerts</h2>\n<p class=\"meta\">Closure target %.1f%%; times in minutes "
+         "(p50 / p90).</p>\n",
+         100.0 * st->closure_target);
+    put(p, "<table>\n<thead><tr><th class=\"t\">Kind / town</th><th class=\"t\">Name</th>"
+           "<th>Raised</th><th>New</th><th>Claimed</th><th>Acknowledged</th>"
+           "<th>Acknowledged in time</th><th>Closed</th><th>Closure rate</th>"
+           "<th>To acknowledge</th><th>To close</th><th>Overdue</th></tr></thead>\n<tbody>\n");
+    html_alert_row(p, "all", "", &st->all, st->closure_target, true);
+    for (int k = 0; k < TS_FEEDBACK_N; k++)
+        if (k != TS_FEEDBACK_NONE || st->kinds[k].raised)
+            html_alert_row(p, k == TS_FEEDBACK_NONE ? "unknown" : ts_feedback_name((ts_feedback)k),
+                           "", &st->kinds[k], st->closure_target, false);
+    for (size_t i = 0; i < st->n_towns; i++) {
+        const ts_alert_cell_stat *c = &st->towns[i];
+        html_alert_row(p, c->code ? c->code : "(not in the grid)", c->name ? c->name : "", &c->fig,
+                       st->closure_target, false);
+    }
+    put(p, "</tbody>\n</table>\n");
+    putf(p, "<p>Overdue now by level: group %llu, village %llu, town %llu, county desk %llu.</p>\n",
+         (unsigned long long)st->overdue_by_level[TS_CELL_GROUP],
+         (unsigned long long)st->overdue_by_level[TS_CELL_VILLAGE],
+         (unsigned long long)st->overdue_by_level[TS_CELL_TOWN],
+         (unsigned long long)st->overdue_by_level[0]);
+}
+
 ts_status ts_render_report_html(ts_buf *b, const ts_report *r)
 {
     page p = {.b = b, .st = TS_OK};
@@ -237,6 +299,8 @@ ts_status ts_render_report_html(ts_buf *b, const ts_report *r)
     put(&p, "</p>\n");
     html_cells(&p, r);
     html_trends(&p, r);
+    if (r->alerts)
+        html_alerts(&p, r->alerts);
     put(&p, "<footer><p>");
     html_text(&p, ts_render_report_footer);
     put(&p, "</p></footer>\n</body>\n</html>\n");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "triscreen/jsonw.h"
+#include "render/render_alerts.h"
 #include "render/render_report.h"
 
 /* A number with a fixed number of decimals (as the report has always shown them). */
@@ -83,6 +84,12 @@ ts_status ts_render_report_json(ts_buf *b, const ts_report *r)
         ts_jsonw_obj_end(&w);
     }
     ts_jsonw_arr_end(&w);
+    if (r->alerts) {
+        ts_jsonw_key(&w, "alert_figures");
+        ts_jsonw_obj(&w);
+        ts_render_alert_stats_members(&w, r->alerts, false);
+        ts_jsonw_obj_end(&w);
+    }
     ts_jsonw_obj_end(&w);
     ts_status rc = ts_jsonw_finish(&w);
     return rc == TS_OK ? ts_buf_putc(b, '\n') : rc;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "render/render_alerts.h"
 #include "render/render_report.h"
 
 const char ts_render_report_footer[] = "Counts only: this report holds no person-level data.";
@@ -181,6 +182,10 @@ ts_status ts_render_report_text(ts_buf *b, const ts_report *r)
     if (rc == TS_OK)
         rc = r->n_trends ? trends_table(b, r)
                          : ts_buf_puts(b, "(no completed regional or targeted run)\n");
+    if (rc == TS_OK && r->alerts)
+        rc = ts_buf_puts(b, "\nAlerts: the officers' loop, per kind and per town\n\n");
+    if (rc == TS_OK && r->alerts)
+        rc = ts_render_alert_stats_text_towns(b, r->alerts);
     if (rc == TS_OK)
         rc = ts_buf_printf(b, "\n%s\n", ts_render_report_footer);
     return rc;

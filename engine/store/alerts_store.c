@@ -14,6 +14,8 @@
     " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"     \
     " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"     \
     " acked_in_time"
+/* claim-next's order among equal deadlines: quick, then detailed, then early */
+#define KIND_RANK "CASE kind WHEN 'quick' THEN 0 WHEN 'detailed' THEN 1 ELSE 2 END"
 /* the next feed position, inside the one write transaction */
 #define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alerts)"
 
@@ -22,6 +24,7 @@ enum {
     Q_CLOSED_OF,
     Q_CAUSE_ADD,
     Q_CAUSE_HAS,
+    Q_CAUSES_COPY,
     Q_INSERT,
     Q_EVIDENCE,
     Q_STATE,
@@ -48,6 +51,8 @@ static const char *const q_sql[Q__COUNT] = {
                     " AND status = 'closed' ORDER BY cursor DESC LIMIT 1",
     [Q_CAUSE_ADD] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?1, ?2)",
     [Q_CAUSE_HAS] = "SELECT 1 FROM alert_causes WHERE alert = ?1 AND cause = ?2",
+    [Q_CAUSES_COPY] = "INSERT OR IGNORE INTO alert_causes(alert, cause)"
+                      " SELECT ?2, cause FROM alert_causes WHERE alert = ?1",
     [Q_INSERT] = "INSERT INTO alerts(kind, person, grid, colour, rules, route, route_note,"
                  " headline, created, run, ingest, rules_version, status, dedup, level,"
                  " target_level, due, reopens, event_type, event_date, event_text, seq)"
@@ -68,16 +73,18 @@ static const char *const q_sql[Q__COUNT] = {
     /* the literal terms match the partial index alerts_due */
     [Q_OVERDUE] = "SELECT " ROW_COLS " FROM alerts WHERE status <> 'closed' AND target_level > 0"
                   " AND due <= ?1 ORDER BY due LIMIT ?2",
-    /* the literal terms match the partial index alerts_new (due, cursor) */
+    /* the literal terms match the partial index alerts_new (due, cursor); equal deadlines
+     * are ordered by kind in a small sort */
     [Q_NEXT_ANY] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
-                   " ORDER BY due, cursor LIMIT 1",
+                   " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_NEXT_ANY_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
-                        " ORDER BY due, cursor LIMIT 1",
+                        " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_NEXT_CELLS] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new'"
-                     " AND grid IN (SELECT value FROM json_each(?1)) ORDER BY due, cursor LIMIT 1",
+                     " AND grid IN (SELECT value FROM json_each(?1)) ORDER BY due, " KIND_RANK
+                     ", cursor LIMIT 1",
     [Q_NEXT_CELLS_KIND] = "SELECT " ROW_COLS " FROM alerts WHERE status = 'new' AND kind = ?2"
                           " AND grid IN (SELECT value FROM json_each(?1))"
-                          " ORDER BY due, cursor LIMIT 1",
+                          " ORDER BY due, " KIND_RANK ", cursor LIMIT 1",
     [Q_COLOUR] = "SELECT colour FROM list_members WHERE person = ?1",
     [Q_MEMBER] = "SELECT colour, score, next_review, reasons FROM list_members WHERE person = ?1",
     /* the circle colour circle rules see (passes/screen.c circle_colour): a review's
@@ -282,6 +289,16 @@ ts_status ts__alert_db_cause_has(ts__alert_db *d, int64_t id, const char *cause,
         return ts__store_fail(d->s, err, "look up alert cause");
     *has = r == SQLITE_ROW;
     return TS_OK;
+}
+
+ts_status ts__alert_db_causes_copy(ts__alert_db *d, int64_t from, int64_t to, ts_err *err)
+{
+    sqlite3_stmt *st = stmt(d, Q_CAUSES_COPY, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    return ts__store_step_done(d->s, st, err, "copy alert causes");
 }
 
 ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *id, ts_err *err)

@@ -70,6 +70,10 @@ ts_status ts__alert_db_cause_add(ts__alert_db *d, int64_t id, const char *cause,
 /* True in *has when alert id has cause. */
 ts_status ts__alert_db_cause_has(ts__alert_db *d, int64_t id, const char *cause, bool *has,
                                  ts_err *err) TS_MUST_CHECK;
+/* Adds every cause of alert `from` to alert `to` (a reopening knows what the closed alert
+ * knew). */
+ts_status ts__alert_db_causes_copy(ts__alert_db *d, int64_t from, int64_t to,
+                                   ts_err *err) TS_MUST_CHECK;
 /* Inserts r as a new alert at the head of the feed (r->id, r->seq ignored); *id receives
  * its id number. */
 ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *id,

@@ -26,7 +26,7 @@
  * reopen (a closed alert back to new, clocks restarted) needs a note. Only an officer of
  * the grid acts, and only on alerts of persons in their cell or below (the county desk:
  * anywhere); an alert claimed by another officer is acted on only by that officer, an
- * officer above them, or the county desk. Every action and every refused attempt is in
+ * officer of their cell or above it, or the county desk. Every action and every refused attempt is in
  * the audit log with the officer and the token.
  *
  * The feed: alerts.seq is the cursor, monotonic (assigned in the one write transaction,

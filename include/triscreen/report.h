@@ -66,6 +66,11 @@ typedef struct ts_report {
     ts_report_row total;                      /* the county, or the scope cell (then = rows[0]) */
     ts_report_trend trends[TS_REPORT_TRENDS]; /* oldest first */
     size_t n_trends;
+    /* The officers' loop (triscreen/feedback.h ts_alerts_stats_read), set by the caller
+     * after ts_report_read and borrowed: the renderers add an "Alerts" section with its
+     * figures per kind and per town and the overdue alerts by level. NULL: no section
+     * (ts_report_read leaves it NULL; ts_report_release does not touch it). */
+    const struct ts_alert_stats *alerts;
     ts_arena arena;
 } ts_report;
 

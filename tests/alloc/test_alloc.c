@@ -560,7 +560,8 @@ static ts_status op_alert(ts_err *err)
     if (rc == TS_OK)
         rc = ts_store_begin(w.s, err);
     if (rc == TS_OK) {
-        static const ts_fired_rule fired[] = {{.id = "r.score", .evidence = "disputes"}};
+        /* a rule no pass fired: new evidence, on P-Y's open detailed alert or a new one */
+        static const ts_fired_rule fired[] = {{.id = "r.alloc-only", .evidence = "disputes"}};
         ts_screen_alert a = {.kind = TS_FEEDBACK_DETAILED,
                              .person = "P-Y",
                              .grid = "T01-V01-G02",
@@ -580,23 +581,41 @@ static ts_status op_alert(ts_err *err)
         else
             ts_feedback_discard(w.fb);
     }
-    if (rc == TS_OK && ts_feedback_raised(w.fb, TS_FEEDBACK_DETAILED) != 1)
-        rc = ts_err_set(err, TS_STATE, "alert", "no detailed alert raised");
+    if (rc == TS_OK && ts_feedback_raised(w.fb, TS_FEEDBACK_DETAILED) +
+                               ts_feedback_updated(w.fb, TS_FEEDBACK_DETAILED) !=
+                           1)
+        rc = ts_err_set(err, TS_STATE, "alert", "no detailed alert raised or updated");
     world_close(&w);
     return rc;
 }
 
-/* The first alert of the screened template (an early alert of the screen) is
- * acknowledged, then closed. */
+/* The first alert of the screened template (an early alert of the screen) is claimed,
+ * acknowledged, closed with an outcome and reopened by the county desk; then claim-next. */
 static ts_status op_ack_close(ts_err *err)
 {
     ts_store *s = NULL;
-    ts_status rc = ts_store_open(g_db, TS_STORE_READWRITE, &s, err);
+    ts_grid *g = NULL;
+    ts_status rc = ts_grid_load(g_grid, &g, err);
     if (rc == TS_OK)
-        rc = ts_alert_ack(s, "A-000001", "o-t01-v01-g01", "on my way", err);
+        rc = ts_store_open(g_db, TS_STORE_READWRITE, &s, err);
+    const ts_actor desk = {.officer = "o-county", .token = "tk-00000001"};
+    const ts_alert_action acts[] = {
+        {.verb = TS_VERB_CLAIM, .alert_id = "A-000001", .at = 1796000000},
+        {.verb = TS_VERB_ACK, .alert_id = "A-000001", .note = "on my way", .at = 1796000060},
+        {.verb = TS_VERB_CLOSE,
+         .alert_id = "A-000001",
+         .outcome = TS_CLOSE_CONFIRMED,
+         .note = "visited, all well",
+         .at = 1796000120},
+        {.verb = TS_VERB_REOPEN, .alert_id = "A-000001", .note = "new call", .at = 1796000180},
+    };
+    for (size_t i = 0; rc == TS_OK && i < sizeof acts / sizeof acts[0]; i++)
+        rc = ts_alert_act(s, g, NULL, &desk, &acts[i], NULL, err);
+    char id[24];
     if (rc == TS_OK)
-        rc = ts_alert_close(s, "A-000001", "o-t01-v01-g01", "visited, all well", err);
+        rc = ts_alert_claim_next(s, g, &desk, TS_FEEDBACK_NONE, 1796000240, id, err);
     ts_store_close(s);
+    ts_grid_free(g);
     return rc;
 }
 
@@ -750,7 +769,7 @@ static ts_status op_alert_stats(ts_err *err)
     memset(&st, 0, sizeof st);
     ts_status rc = view_open(&v, err);
     if (rc == TS_OK)
-        rc = ts_alerts_stats_read(v.s, v.grid, &st, err);
+        rc = ts_alerts_stats_read(v.s, v.grid, v.cfg, NULL, &st, err);
     if (rc == TS_OK && (rc = ts_render_alert_stats_text(&v.out, &st)) != TS_OK)
         ts_err_set(err, rc, "stats", "cannot render the statistics");
     ts_alert_stats_release(&st);

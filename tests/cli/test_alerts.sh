@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: the alert feed in real processes — quick alerts from an import (routing to a
-# vacant cell's parent), the table and JSON Lines feed, ack/close and their errors,
-# escalation with --now, the JSON Lines sink, --stats, and `alerts --follow` tailing
-# alerts committed by another process (no busy loop; SIGTERM ends it cleanly).
+# vacant cell's parent), the table and JSON Lines feed, ack/close with outcome and their
+# errors, the clock sweep with --now (reading never escalates), the JSON Lines sink,
+# --stats, and `alerts --follow` tailing alerts committed by another process (no busy
+# loop; SIGTERM ends it cleanly). tests/cli/test_officers.sh covers the whole loop.
 source "$(dirname "$0")/lib.sh"
 
 if ! "$TRISCREEN" --help | grep -q '^  alerts '; then
@@ -67,42 +68,47 @@ expect_code "bad --kind is a usage error" 2 "$TRISCREEN" alerts --kind loud
 expect_code "ack" 0 "$TRISCREEN" ack A-000001 --by o-t03-v04 --note "on my way"
 expect_code "ack again" 1 "$TRISCREEN" ack A-000001 --by o-t03-v04
 check "says already acknowledged" grep -q 'already acknowledged' "$WORK/last.err"
-expect_code "close without a note" 1 "$TRISCREEN" close A-000001 --by o-t03-v04
+expect_code "close without a note" 2 "$TRISCREEN" close A-000001 --by o-t03-v04 --outcome confirmed
 check "says a note is needed" grep -q 'note' "$WORK/last.err"
-expect_code "close" 0 "$TRISCREEN" close 1 --by o-t03-v04 --note "resolved with the family"
-expect_code "close again" 1 "$TRISCREEN" close A-000001 --by o-t03-v04 --note again
-check "says already closed" grep -q 'already closed' "$WORK/last.err"
-expect_code "unknown alert" 1 "$TRISCREEN" ack A-000999 --by o-x
+expect_code "close without an outcome" 2 "$TRISCREEN" close A-000001 --by o-t03-v04 --note x
+check "says an outcome is needed" grep -q 'outcome' "$WORK/last.err"
+expect_code "close" 0 "$TRISCREEN" close 1 --by o-t03-v04 --outcome valuable --note "resolved with the family"
+expect_code "close again" 1 "$TRISCREEN" close A-000001 --by o-t03-v04 --outcome confirmed --note again
+check "says closed" grep -q 'closed' "$WORK/last.err"
+expect_code "unknown alert" 1 "$TRISCREEN" ack A-000999 --by o-t03-v04
 check "names the alert" grep -q 'A-000999' "$WORK/last.err"
+expect_code "ack by a name that is not an officer" 2 "$TRISCREEN" ack A-000002 --by o-x
 expect_code "ack without --by" 2 "$TRISCREEN" ack A-000002
-expect_code "ack without an id" 2 "$TRISCREEN" ack --by o-x
-expect_eq "history rows" "$(sql "$DB" 'select group_concat(status) from alert_history where alert = 1')" "acked,closed"
-expect_eq "audited" "$(sql "$DB" "select count(*) from audit where action like 'alert.%'")" 2
-expect_code "--status closed" 0 "$TRISCREEN" alerts --status closed --format jsonl
+expect_code "ack without an id" 2 "$TRISCREEN" ack --by o-t01
+expect_eq "history rows" "$(sql "$DB" 'select group_concat(status) from alert_history where alert = 1')" "acknowledged,closed"
+expect_eq "audited with the officer" "$(sql "$DB" "select count(*) from audit where action in ('alert.ack', 'alert.close') and actor = 'o-t03-v04'")" 2
+check "refusals audited" [ "$(sql "$DB" "select count(*) from audit where action like 'alert.%.refused'")" -ge 3 ]
+expect_code "--state closed" 0 "$TRISCREEN" alerts --state closed --format jsonl
 expect_eq "one closed alert" "$(wc -l <"$WORK/last.out")" 1
 
-# ---- escalation with --now ----------------------------------------------------------
-# two days ahead: a date means its midnight, so '+1 day' is less than the 30-minute
-# deadline away when the test runs after 23:30 UTC
-tomorrow=$(date -u -d '+2 day' +%Y-%m-%d)
-expect_code "escalation check at a time before the deadline" 0 "$TRISCREEN" alerts --now 2000-01-01
-expect_eq "nothing escalated" "$(sql "$DB" 'select count(*) from alerts')" 2
-expect_code "escalation check at --now tomorrow" 0 "$TRISCREEN" alerts --now "$tomorrow" --since 2 --format jsonl
-check "reports the escalation" grep -q 'escalated 1' "$WORK/last.err"
-check "A-000002 reappears at cursor 3, level 1" grep -q '"id":"A-000002","cursor":3,.*"level":1' "$WORK/last.out"
-expect_eq "old row superseded" "$(sql "$DB" 'select status from alerts where cursor = 2')" superseded
-expect_code "again at the same time: nothing more" 0 "$TRISCREEN" alerts --now "$tomorrow"
-expect_eq "still three rows" "$(sql "$DB" 'select count(*) from alerts')" 3
-expect_code "ack by the old cursor acts on the live row" 0 "$TRISCREEN" ack 2 --by o-t01
-expect_eq "live row acked" "$(sql "$DB" 'select status from alerts where cursor = 3')" acked
+# ---- the clock: escalate --now, reading never escalates --------------------------------
+later=$(( $(date +%s) + 31 * 60 ))
+expect_code "the sweep at a time before the deadline" 0 "$TRISCREEN" escalate --now 2000-01-01
+expect_eq "nothing escalated" "$(sql "$DB" 'select level from alerts where cursor = 2')" 0
+expect_code "reading the feed past the deadline" 0 "$TRISCREEN" alerts --now "@$later" --format jsonl
+expect_eq "reading escalates nothing" "$(sql "$DB" 'select level from alerts where cursor = 2')" 0
+expect_code "the sweep past the deadline" 0 "$TRISCREEN" escalate --now "@$later"
+check "reports the escalation" grep -q 'escalated 1' "$WORK/last.out"
+expect_code "the feed after cursor 2" 0 "$TRISCREEN" alerts --since 2 --format jsonl
+check "A-000002 reappears at cursor 3, level 1, the village" grep -q '"id":"A-000002","cursor":3,.*"level":1,.*"target":"village"' "$WORK/last.out"
+expect_eq "still two alerts" "$(sql "$DB" 'select count(*) from alerts')" 2
+expect_code "again at the same time: nothing more" 0 "$TRISCREEN" escalate --now "@$later"
+expect_eq "level stays 1" "$(sql "$DB" 'select level from alerts where cursor = 2')" 1
+expect_code "ack by the town officer" 0 "$TRISCREEN" ack 2 --by o-t01
+expect_eq "acknowledged" "$(sql "$DB" 'select status from alerts where cursor = 2')" acknowledged
 if [ $wired == 1 ]; then
     expect_eq "sink got the escalation" "$(wc -l <"$C/alerts.jsonl")" 3
 fi
 
-expect_code "--stats --format jsonl" 0 "$TRISCREEN" alerts --stats --format jsonl
-check "stats: two alerts, one closed" grep -q '"total":2,.*"closed":1' "$WORK/last.out"
+expect_code "--stats --format json" 0 "$TRISCREEN" alerts --stats --format json
+check "stats: two alerts, one closed" grep -q '"raised":2,.*"closed":1' "$WORK/last.out"
 expect_code "--stats table" 0 "$TRISCREEN" alerts --stats
-check "stats: closure by town" grep -q 'closure rate by town' "$WORK/last.out"
+check "stats: per town" grep -qi 'town' "$WORK/last.out"
 
 # ---- --follow in a real process -----------------------------------------------------
 "$TRISCREEN" alerts --follow --format jsonl --since 3 >"$WORK/follow.out" 2>"$WORK/follow.err" &

@@ -46,10 +46,18 @@ check "... and never printed raw" test "$(grep -c $'\xe2\x80\xae' "$WORK/last.er
 expect_code "review --by unknown for an unknown person" 2 TS review P-NOPE --by ghost --outcome confirm --note "x"
 expect_eq "... nothing written by any refusal" "$(state)" "$before"
 
+# an officer of the grid, but of another town: refused (exit 1), audited, nothing else
+T=${G%%-*}; OT=o-t02; [ "$T" = T02 ] && OT=o-t03
+expect_code "review by an officer of another town" 1 TS review "$P" --by "$OT" --outcome confirm --note "x"
+check "... says whom it may review" grep -q "$OT may review only persons in" "$WORK/last.err"
+expect_eq "... the refusal audited" "$(sql triscreen.db "SELECT count(*) FROM audit WHERE action = 'review.refused' AND actor = '$OT'")" 1
+expect_eq "... no review written" "$(sql triscreen.db "SELECT count(*) FROM reviews")" 0
+before=$(state)
+
 # officers of the grid act: the group's officer, then the county desk
 expect_code "review --by the group's officer" 0 TS review "$P" --by "$O" --outcome lower --colour blue --note "visited" --now 2026-11-25
 check "... recorded" grep -q "review recorded: $P lower blue by $O on 2026-11-25" "$WORK/last.out"
-expect_eq "... one review, one audit row" "$(state)" "1 1 blue/blue"
+expect_eq "... one review, one audit row" "$(state)" "1 2 blue/blue"
 expect_eq "... by that officer" "$(sql triscreen.db "SELECT by FROM reviews")" "$O"
 expect_code "review --by the county desk" 0 TS review "$P" --by o-county --outcome confirm --note "checked" --now 2026-11-26
 expect_eq "... recorded too" "$(sql triscreen.db "SELECT count(*) || ' ' || max(by) FROM reviews WHERE by = 'o-county'")" "1 o-county"

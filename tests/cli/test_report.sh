@@ -73,7 +73,7 @@ expect_eq "scoped trend (rebuilt from transitions) = the town's lists" \
 
 # ---- alert closure -------------------------------------------------------------------------
 A=$(sql "$DB" "select cursor from alerts where status = 'new' order by cursor limit 1")
-expect_code "close one alert" 0 "$TRISCREEN" close "$A" --by o-t01 --note "handled"
+expect_code "close one alert" 0 "$TRISCREEN" close "$A" --by o-county --outcome confirmed --note "handled"
 "$TRISCREEN" report --format json >"$WORK/closed.json"
 expect_eq "one alert closed" "$(jq '.total.alerts.closed' "$WORK/closed.json")" 1
 check "closure rate = closed / all" jq_true '.total.alerts | (.closure_rate - (.closed / .total) | fabs) < 0.0001' "$WORK/closed.json"

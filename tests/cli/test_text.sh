@@ -36,7 +36,7 @@ check "close names --note" grep -q -- "close: --note: not valid UTF-8" "$WORK/la
 expect_code "close --note over 4096 bytes" 2 "$TRISCREEN" close "$A" --by o-t01 --note "$LONG"
 expect_eq "nothing was stored" "$(sql "$db" "select count(*) from reviews")" 0
 expect_code "a note with line breaks and CJK is fine" 0 "$TRISCREEN" review "$P" --by o-t01 --outcome confirm --note "$(printf '走访\n已核实')"
-expect_code "ack with good text" 0 "$TRISCREEN" ack "$A" --by o-t01 --note "电话联系"
+expect_code "ack with good text" 0 "$TRISCREEN" ack "$A" --by o-county --note "电话联系"
 
 # ---- a file name that is not UTF-8 is audited as valid text --------------------------------
 cp "$WORK/p.jsonl" "$WORK/$(printf 'odd\xff').jsonl"

@@ -56,10 +56,25 @@ run 40-alerts.jsonl alerts --format jsonl
 run 41-alerts.table alerts --format table
 run 42-alerts-quick alerts --kind quick --format jsonl
 run 43-alerts-T02 alerts --scope T02 --format jsonl
+# the officers' loop on the first quick alert, by the group officer of its cell
 A=$("$TS" alerts --kind quick --format jsonl | head -1 | jq -r .id)
-run 44-ack ack "$A" --by o-t01-v01-g01 --note "called the family"
-run 45-close close "$A" --by o-t01-v01-g01 --note "visited"
+G=$("$TS" alerts --kind quick --format jsonl | head -1 | jq -r .grid)
+O=o-$(printf %s "$G" | tr 'A-Z' 'a-z')
+OTHER=o-t02; [ "${G#T02}" != "$G" ] && OTHER=o-t03
+run 44-claim claim "$A" --by "$O"
+run 44-ack ack "$A" --by "$O" --note "called the family"
+run 44-refused-other-town ack "$A" --by "$OTHER"
+run 44-refused-ghost ack "$A" --by ghost
+run 45-close-no-outcome close "$A" --by "$O" --note "visited"
+run 45-close close "$A" --by "$O" --outcome valuable --note "visited"
+run 45-show alerts show "$A"
+run 45-show.json alerts show "$A" --format json
 run 46-alerts-stats alerts --stats
+run 47-claim-next claim-next --by o-county --kind detailed
+# the clock 40 minutes on: every open quick alert climbs to the village
+run 48-escalate escalate --now "@$(($(date +%s) + 2400))"
+run 48-alerts-quick-after alerts --kind quick --state open --format jsonl
+run 49-alerts-stats.json alerts --stats --format json
 run 50-report.text report --now 2026-11-26
 run 51-report.json report --now 2026-11-26 --format json
 run 52-report-T01 report --scope T01 --now 2026-11-26

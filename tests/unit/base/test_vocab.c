@@ -54,13 +54,15 @@
 #define CHECK_ENTRY_alert_state(p, i, v, s) CHECK(alert_state, ts_alert_state, p, i, v, s)
 #define CHECK_ENTRY_review_outcome(p, i, v, s) CHECK(review_outcome, ts_review_outcome, p, i, v, s)
 #define CHECK_ENTRY_close_outcome(p, i, v, s) CHECK(close_outcome, ts_close_outcome, p, i, v, s)
+#define CHECK_ENTRY_alert_verb(p, i, v, s) CHECK(alert_verb, ts_alert_verb, p, i, v, s)
 
 ROUND_TRIP(ts_colour, colour, TS_COLOUR_MAP, 4)
 ROUND_TRIP(ts_pass, pass, TS_PASS_MAP, 3)
 ROUND_TRIP(ts_feedback, feedback, TS_FEEDBACK_MAP, 4)
 ROUND_TRIP(ts_alert_state, alert_state, TS_ALERT_STATE_MAP, 4)
 ROUND_TRIP(ts_review_outcome, review_outcome, TS_REVIEW_OUTCOME_MAP, 4)
-ROUND_TRIP(ts_close_outcome, close_outcome, TS_CLOSE_OUTCOME_MAP, 2)
+ROUND_TRIP(ts_close_outcome, close_outcome, TS_CLOSE_OUTCOME_MAP, 5)
+ROUND_TRIP(ts_alert_verb, alert_verb, TS_ALERT_VERB_MAP, 4)
 
 /* The values stored data and outputs depend on, and the names outputs print. */
 static void test_fixed(void **state)
@@ -86,8 +88,17 @@ static void test_fixed(void **state)
     assert_int_equal(ts_colour_slot(TS_COLOUR_BLUE), 2);
     assert_int_equal(ts_colour_slot(TS_COLOUR_NONE), -1);
     assert_int_equal(ts_colour_slot((ts_colour)9), -1);
-    assert_int_equal(ts_close_outcome_state(TS_CLOSE_ACK), TS_ALERT_ACKED);
-    assert_int_equal(ts_close_outcome_state(TS_CLOSE_CLOSE), TS_ALERT_CLOSED);
+    assert_int_equal(ts_alert_verb_state(TS_VERB_CLAIM), TS_ALERT_CLAIMED);
+    assert_int_equal(ts_alert_verb_state(TS_VERB_ACK), TS_ALERT_ACKED);
+    assert_int_equal(ts_alert_verb_state(TS_VERB_CLOSE), TS_ALERT_CLOSED);
+    assert_int_equal(ts_alert_verb_state(TS_VERB_REOPEN), TS_ALERT_NEW);
+    assert_int_equal(ts_alert_verb_state((ts_alert_verb)9), TS_ALERT_NEW);
+    /* stored text */
+    assert_string_equal(ts_alert_state_name(TS_ALERT_ACKED), "acknowledged");
+    assert_string_equal(ts_close_outcome_name(TS_CLOSE_FALSE_POSITIVE), "false_positive");
+    ts_close_outcome o = TS_CLOSE_VALUABLE;
+    assert_false(ts_close_outcome_parse("", &o));
+    assert_int_equal(o, TS_CLOSE_VALUABLE);
 }
 
 int main(void)
@@ -96,6 +107,7 @@ int main(void)
         cmocka_unit_test(test_colour),         cmocka_unit_test(test_pass),
         cmocka_unit_test(test_feedback),       cmocka_unit_test(test_alert_state),
         cmocka_unit_test(test_review_outcome), cmocka_unit_test(test_close_outcome),
+        cmocka_unit_test(test_alert_verb),
         cmocka_unit_test(test_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,9 +38,11 @@ static const char rows_sql[] =
     " ('P1','red',60,'2026-11-01',1,'[]','2026-11-10'),"
     " ('P3','blue',20,'2026-11-01',1,'[]','2027-01-10'),"
     " ('P4','red',60,'2026-11-01',1,'[]','2026-11-10');"
-    "INSERT INTO alerts(kind, person, grid, rules, route, created, status, dedup) VALUES"
-    " ('early','P1','T01-V01-G01','[]','[]','2026-11-01T00:00:00Z','closed','a'),"
-    " ('quick','P2','T01-V01-G01','[]','[]','2026-11-01T00:00:00Z','new','b');"
+    "INSERT INTO alerts(kind, person, grid, rules, route, created, status, dedup, closed_at,"
+    " seq) VALUES"
+    " ('early','P1','T01-V01-G01','[]','[]','2026-11-01T00:00:00Z','closed','a',"
+    "  '2026-11-01T03:00:00Z',1),"
+    " ('quick','P2','T01-V01-G01','[]','[]','2026-11-01T00:00:00Z','new','b',NULL,2);"
     "INSERT INTO alert_history(alert, status, by, at) VALUES"
     " (1,'closed','o','2026-11-01T03:00:00Z');";
 

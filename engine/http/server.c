@@ -799,9 +799,9 @@ static void metrics_service(ts_http *h, FILE *f)
             (unsigned long long)st.rule_errors, (unsigned long long)st.alerts[1],
             (unsigned long long)st.alerts[2], (unsigned long long)st.alerts[3],
             (unsigned long long)st.escalated, (unsigned long long)st.sweeps,
-            (unsigned long long)st.sweeps_failed,
-            (unsigned long long)st.commits, (unsigned long long)st.jobs_committed,
-            (unsigned long long)st.reloads_ok, (unsigned long long)st.reloads_failed);
+            (unsigned long long)st.sweeps_failed, (unsigned long long)st.commits,
+            (unsigned long long)st.jobs_committed, (unsigned long long)st.reloads_ok,
+            (unsigned long long)st.reloads_failed);
     ts_service_gen *g = ts_service_acquire(h->svc);
     fprintf(f,
             "# HELP triscreen_rules_info The live rule pack.\n"

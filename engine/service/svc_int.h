@@ -146,8 +146,8 @@ struct ts_svc_job {
 /* ---- the service ------------------------------------------------------------------- */
 
 typedef struct stats_atomic {
-    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, sweeps_failed, commits, jobs,
-        reloads_ok, reloads_failed;
+    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, sweeps_failed,
+        commits, jobs, reloads_ok, reloads_failed;
 } stats_atomic;
 
 /* Abandoned reload threads still running, shared by the service and those threads (the

@@ -275,7 +275,7 @@ static bool run_sweep_batch(ts_service *svc, ts_svc_job *j)
         j->rc = ts_store_commit(svc->w, &j->err);
     if (j->rc != TS_OK) {
         ts_store_rollback(svc->w);
-        ts_feedback_discard(g->fb); /* the batch's rows are gone */
+        ts_feedback_discard(g->fb);                  /* the batch's rows are gone */
         atomic_fetch_add(&svc->st.sweeps_failed, 1); /* /metrics shows it; the next tick retries */
         return false;
     }

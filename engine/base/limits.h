@@ -110,7 +110,9 @@
 #define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* both list snapshots of a diff */
 #define TS_LIMIT_ARENA_LISTS (1024u << 20)    /* the list rows a pass snapshots and counts */
 #define TS_LIMIT_ESCALATE_BATCH 2000u /* alerts one clock-sweep transaction moves up */
-#define TS_ESCALATE_BATCH_DEFAULT 200u /* a sweep batch unless the caller says: a few ms */
+#define TS_LIMIT_SERVICE_SWEEP_BATCH 200u /* one batch of serve's clock sweep (writes between) */
+/* a sweep batch unless the caller says (escalate): the same few ms as serve's */
+#define TS_ESCALATE_BATCH_DEFAULT TS_LIMIT_SERVICE_SWEEP_BATCH
 #define TS_LIMIT_ARENA_DUE (64u << 20)        /* the alerts of one clock-sweep batch */
 #define TS_LIMIT_ARENA_JOB (1024u << 20)      /* one service job: its records, their alerts */
 #define TS_LIMIT_ARENA_PROBE (16u << 20)      /* the probe evaluation of a reloaded pack */

@@ -18,7 +18,14 @@
 #include "cli/cli.h"
 #include "http/http.h"
 
-#define ESCALATE_EVERY_MS 30000u
+/* The clock sweep's period: the live config's sla.sweep_seconds (a reload may change it). */
+static uint64_t sweep_every_ms(ts_service *svc)
+{
+    ts_service_gen *g = ts_service_acquire(svc);
+    uint32_t s = ts_service_gen_config(g)->sla_sweep_seconds;
+    ts_service_gen_release(g);
+    return (uint64_t)(s ? s : 60u) * 1000u;
+}
 
 static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logline(const char *fmt, ...)
@@ -221,13 +228,13 @@ static void drain(ts_service *svc, ts_http *http, unsigned drain_ms, uint32_t si
  * queued), drain on SIGTERM/SIGINT. Returns the exit code. */
 static int serve_loop(ts_service *svc, ts_http *http, int sfd, unsigned drain_ms)
 {
-    uint64_t next_escalation = ts_cli_now_ms() + ESCALATE_EVERY_MS;
+    uint64_t next_escalation = ts_cli_now_ms() + sweep_every_ms(svc);
     bool reloading = false, reload_queued = false;
     for (;;) {
         uint64_t now = ts_cli_now_ms();
         if (now >= next_escalation) {
-            ts_service_escalate(svc);
-            next_escalation = now + ESCALATE_EVERY_MS;
+            (void)ts_service_escalate(svc, 0, 0); /* false: the last sweep is still running */
+            next_escalation = now + sweep_every_ms(svc);
         }
         if (reloading && reload_settled(svc)) {
             reloading = false;

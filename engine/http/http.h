@@ -99,6 +99,13 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
 /* Answers {"error": msg, "status": status} (msg formatted). */
 ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with "field": the request field at fault (a query or body key, "token",
+ * "alert"). */
+ts__hres ts__reply_field(ts__req *r, unsigned status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same with "field" and "cursor" (the feed's current head, for a bad `since`). */
+ts__hres ts__reply_cursor(ts__req *r, unsigned status, const char *field, int64_t cursor,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Suspends r until `job` is done (the job's done callback resumes it). Call before
  * submitting, pass ts__req_job_done / r as done / ud; after submitting store the job with
  * ts__req_set_job; when the submit fails call ts__req_unsuspend. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -22,8 +23,6 @@
 #include "base/limits.h"
 #include "http/http.h"
 #include "render/render_lists.h"
-
-#define ALERT_SCAN_MAX TS_LIMIT_ALERT_SCAN
 
 static const char *jflags_str(json_object *o)
 {
@@ -222,22 +221,6 @@ static ts__hres records_post(ts__req *r)
 
 /* ---- GET /v1/alerts ----------------------------------------------------------------- */
 
-/* The feed response {"alerts":[...],"count":N,"cursor":C} is written as it is read. */
-typedef struct feed_acc {
-    ts_jsonw w;
-    size_t n;
-    int64_t last;
-} feed_acc;
-
-static ts_status feed_one(void *ud, const ts_alert *al)
-{
-    feed_acc *a = ud;
-    ts_alert_write_json(&a->w, al);
-    a->n++;
-    a->last = al->cursor;
-    return ts_jsonw_finish(&a->w) == TS_LIMIT ? TS_LIMIT : TS_OK;
-}
-
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     if (!s || !*s)
@@ -258,12 +241,159 @@ static const char *query(ts__req *r, const char *key)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-/* Runs the feed query; true when it answered. */
-static bool feed_answer(ts__req *r, bool force)
+/* The filters of one feed or alert request, for r's token (the scope cells and the
+ * reader's cells live here, so the filter's pointers stay valid while q does). */
+typedef struct feed_q {
+    ts_alert_filter f;
+    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
+    const ts_cell *rcells[TS_LIMIT_TOKEN_SCOPES];
+    ts_reader rd;
+    char status[16];
+    bool none; /* a scoped token without a cell of the grid: nothing to read */
+} feed_q;
+
+/* The token's own scopes (and reader, rule titles, clock) in q. */
+static void token_filter(ts__req *r, feed_q *q)
 {
     const ts_principal *p = r->who;
-    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
-    size_t n_cells = p->all ? 0 : token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
+    memset(q, 0, sizeof *q);
+    q->f.pack = ts_service_gen_pack(r->gen);
+    q->f.now = (int64_t)time(NULL);
+    q->f.limit = TS_LIMIT_HTTP_FEED;
+    if (!p->all) {
+        q->f.n_scopes = token_cells(p, q->cells, TS_LIMIT_TOKEN_SCOPES);
+        q->none = q->f.n_scopes == 0;
+    }
+    q->f.scopes = q->cells;
+    q->f.reader = token_reader(r, q->rcells, TS_LIMIT_TOKEN_SCOPES, &q->rd);
+}
+
+/* The feed's state filter: a state name, "open", or the input alias "acked". */
+static bool feed_state(ts__req *r, feed_q *q, const char *v)
+{
+    ts_alert_state st;
+    if (!strcmp(v, "open")) {
+        snprintf(q->status, sizeof q->status, "open");
+    } else if (!strcmp(v, "acked") || ts_alert_state_parse(v, &st)) {
+        snprintf(q->status, sizeof q->status, "%s",
+                 strcmp(v, "acked") ? ts_alert_state_name(st) : "acknowledged");
+    } else {
+        ts__reply_field(r, 400, "state",
+                        "state: expected new, claimed, acknowledged, closed or open");
+        return false;
+    }
+    q->f.status = q->status;
+    return true;
+}
+
+/* The feed's scope filter: a cell within the token's scopes (or "all" for a token that
+ * sees everything); absent = the token's scopes. */
+static bool feed_scope(ts__req *r, feed_q *q, const char *v)
+{
+    const ts_principal *p = r->who;
+    if (!strcmp(v, "all")) {
+        if (!p->all) {
+            ts__reply_field(r, 403, "scope", "scope all is outside this token's scopes");
+            return false;
+        }
+        q->f.n_scopes = 0;
+        return true;
+    }
+    const ts_cell *c = ts_grid_find(ts_service_gen_grid(r->gen), v);
+    if (!c) {
+        ts__reply_field(r, 400, "scope", "scope: unknown grid cell '%.64s'", v);
+        return false;
+    }
+    if (!ts_principal_sees(p, c)) {
+        ts__reply_field(r, 403, "scope", "scope %.64s is outside this token's scopes", v);
+        return false;
+    }
+    q->cells[0] = c;
+    q->f.n_scopes = 1;
+    q->none = false;
+    return true;
+}
+
+/* Every filter of GET /v1/alerts (the same as `triscreen alerts`); false when it has
+ * answered 400/403 naming the field. */
+static bool feed_query(ts__req *r, feed_q *q)
+{
+    token_filter(r, q);
+    q->f.since = r->since;
+    const char *v = query(r, "kind");
+    if (v && *v && !ts_feedback_parse(v, &q->f.kind))
+        return ts__reply_field(r, 400, "kind", "kind: expected early, detailed or quick"), false;
+    if (!(v = query(r, "state")))
+        v = query(r, "status");
+    if (v && *v && !feed_state(r, q, v))
+        return false;
+    if ((v = query(r, "officer")) && *v) {
+        if (!ts_grid_officer(ts_service_gen_grid(r->gen), v, NULL))
+            return ts__reply_field(r, 400, "officer",
+                                   "officer: '%.64s' is not an officer of the grid", v),
+                   false;
+        q->f.officer = v;
+    }
+    if ((v = query(r, "created_since")) && *v && !ts_alert_parse_time(v, &q->f.created_since))
+        return ts__reply_field(r, 400, "created_since",
+                               "created_since: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or "
+                               "@UNIXSECONDS"),
+               false;
+    int64_t limit = 0;
+    if ((v = query(r, "limit"))) {
+        if (!parse_i64(v, 1, TS_LIMIT_HTTP_FEED, &limit))
+            return ts__reply_field(r, 400, "limit", "limit: expected a whole number from 1 to %u",
+                                   TS_LIMIT_HTTP_FEED),
+                   false;
+        q->f.limit = (size_t)limit;
+    }
+    if ((v = query(r, "scope")) && *v && !feed_scope(r, q, v))
+        return false;
+    return true;
+}
+
+/* The feed's head: the highest cursor committed (the database's, or the service's when
+ * that is ahead). False when it answered 503. */
+static bool feed_head(ts__req *r, int64_t *head)
+{
+    ts_store *s = reader(r);
+    if (!s)
+        return false;
+    ts_err e;
+    int64_t c = 0;
+    ts_status rc = ts_alerts_max_cursor(s, &c, &e);
+    ts_service_reader_put(r->svc, s);
+    if (rc != TS_OK) {
+        ts__reply_error(r, 503, "database unavailable");
+        return false;
+    }
+    int64_t known = ts_service_cursor(r->svc);
+    *head = c > known ? c : known;
+    return true;
+}
+
+/* The feed response {"alerts":[...],"count":N,"cursor":C} is written as it is read. */
+typedef struct feed_acc {
+    ts_jsonw w;
+    size_t n;
+    int64_t last;
+} feed_acc;
+
+static ts_status feed_one(void *ud, const ts_alert *al)
+{
+    feed_acc *a = ud;
+    ts_alert_write_json(&a->w, al);
+    a->n++;
+    a->last = al->cursor;
+    return ts_jsonw_finish(&a->w) == TS_LIMIT ? TS_LIMIT : TS_OK;
+}
+
+/* Runs the feed query; true when it answered. The answer's cursor is the last alert's
+ * when the limit cut it, else the head read before the query: every alert up to it has
+ * been looked at (those that do not match the filters too), so a filtered feed does not
+ * look at them again. */
+static bool feed_answer(ts__req *r, const feed_q *q, bool force)
+{
     ts_buf out;
     ts_buf_init(&out, TS_LIMIT_RULES_JSON);
     feed_acc acc = {.n = 0, .last = r->since};
@@ -273,30 +403,30 @@ static bool feed_answer(ts__req *r, bool force)
     ts_jsonw_arr(&acc.w);
     ts_status rc = TS_OK;
     ts_err e;
-    if (p->all || n_cells) {
+    int64_t head = r->since;
+    if (!q->none) {
         ts_store *s = reader(r);
         if (!s) {
             ts_buf_release(&out);
             return true;
         }
-        ts_reader rd;
-        const ts_cell *rcells[TS_LIMIT_TOKEN_SCOPES];
-        ts_alert_filter f = {.since = r->since,
-                             .scopes = cells,
-                             .n_scopes = n_cells,
-                             .limit = TS_LIMIT_HTTP_FEED,
-                             .reader = token_reader(r, rcells, TS_LIMIT_TOKEN_SCOPES, &rd)};
+        rc = ts_alerts_max_cursor(s, &head, &e);
+        ts_alert_filter f = q->f;
+        f.since = r->since;
         int64_t last = r->since;
-        rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
+        if (rc == TS_OK)
+            rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, feed_one, &acc, &last, &e);
         ts_service_reader_put(r->svc, s);
     }
+    int64_t cursor = acc.n == q->f.limit ? acc.last : head > acc.last ? head : acc.last;
     if (rc == TS_OK && acc.n == 0 && !force) {
+        r->since = cursor; /* nothing up to the head matches: wait for what comes after */
         ts_buf_release(&out);
         return false;
     }
     ts_jsonw_arr_end(&acc.w);
     ts_jsonw_kint(&acc.w, "count", (int64_t)acc.n);
-    ts_jsonw_kint(&acc.w, "cursor", acc.n ? acc.last : r->since);
+    ts_jsonw_kint(&acc.w, "cursor", cursor);
     ts_jsonw_obj_end(&acc.w);
     if (rc == TS_OK)
         rc = ts_jsonw_finish(&acc.w);
@@ -308,104 +438,149 @@ static bool feed_answer(ts__req *r, bool force)
     return true;
 }
 
+/* since and wait of a first call: a malformed since, or one past the head, is 400 with
+ * the head. False when it answered. */
+static bool feed_start(ts__req *r)
+{
+    int64_t since = 0, wait = 0, head = 0;
+    const char *qs = query(r, "since"), *qw = query(r, "wait");
+    if (!feed_head(r, &head))
+        return false;
+    if (qs && !parse_i64(qs, 0, INT64_MAX, &since))
+        return ts__reply_cursor(r, 400, "since", head,
+                                "since: expected a cursor (a whole number from 0 to the head, "
+                                "%lld)",
+                                (long long)head),
+               false;
+    if (since > head)
+        return ts__reply_cursor(r, 400, "since", head,
+                                "since: cursor %lld is past the head of the feed (%lld)",
+                                (long long)since, (long long)head),
+               false;
+    if (qw && !parse_i64(qw, 0, 86400, &wait))
+        return ts__reply_field(r, 400, "wait",
+                               "wait: expected seconds (a whole number from 0 to 86400)"),
+               false;
+    if (wait > TS_LIMIT_HTTP_FEED_WAIT_S)
+        wait = TS_LIMIT_HTTP_FEED_WAIT_S;
+    r->since = since;
+    r->deadline_ms = ts__now_ms() + (uint64_t)wait * 1000u;
+    return true;
+}
+
 static ts__hres alerts_get(ts__req *r)
 {
     if (!r->resumed) {
-        int64_t since = 0, wait = 0;
-        const char *qs = query(r, "since"), *qw = query(r, "wait");
-        if (qs && !parse_i64(qs, 0, INT64_MAX, &since))
-            return ts__reply_error(r, 400,
-                                   "since: expected a cursor (a whole number from 0 to %lld)",
-                                   (long long)INT64_MAX);
-        if (qw && !parse_i64(qw, 0, 86400, &wait))
-            return ts__reply_error(r, 400,
-                                   "wait: expected seconds (a whole number from 0 to 86400)");
-        if (wait > TS_LIMIT_HTTP_FEED_WAIT_S)
-            wait = TS_LIMIT_HTTP_FEED_WAIT_S;
-        r->since = since;
-        r->deadline_ms = ts__now_ms() + (uint64_t)wait * 1000u;
-    } else if (!ts__req_reauth(r))
+        if (!feed_start(r))
+            return TS__H_DONE;
+    } else if (!ts__req_reauth(r)) {
         return TS__H_DONE; /* the token went away in a reload while it waited */
+    }
+    feed_q q;
+    if (!feed_query(r, &q))
+        return TS__H_DONE;
     for (;;) {
         r->known = ts_service_cursor(r->svc);
         bool last_chance = ts__draining(r->srv) || ts__now_ms() >= r->deadline_ms;
-        if (feed_answer(r, last_chance))
+        if (feed_answer(r, &q, last_chance))
             return TS__H_DONE;
         if (ts__req_park(r))
             return TS__H_SUSPEND;
     }
 }
 
-/* ---- POST /v1/alerts/ID/ack|close ------------------------------------------------------ */
+/* ---- GET /v1/alerts/ID -------------------------------------------------------------- */
 
-typedef struct find_alert {
-    char name[32];
-    int64_t number;
-    bool found;
-    size_t seen;
-} find_alert;
+/* {"alert":{…},"history":[…]} (history only when with_history), written as it is read. */
+typedef struct show_acc {
+    ts_jsonw *w;
+    bool seen, with_history;
+} show_acc;
 
-static ts_status find_one(void *ud, const ts_alert *a)
+static ts_status show_alert(void *ud, const ts_alert *a)
 {
-    find_alert *fa = ud;
-    if (a->cursor == fa->number || !strcmp(a->id, fa->name)) {
-        fa->found = true;
-        return TS_EXISTS; /* stops the scan */
+    show_acc *acc = ud;
+    acc->seen = true;
+    ts_jsonw_key(acc->w, "alert");
+    ts_alert_write_json(acc->w, a);
+    if (acc->with_history) {
+        ts_jsonw_key(acc->w, "history");
+        ts_jsonw_arr(acc->w);
     }
-    return ++fa->seen >= ALERT_SCAN_MAX ? TS_LIMIT : TS_OK;
+    return acc->w->st;
 }
 
-/* True when the alert (by id "A-000042" or cursor number) exists within p's scopes. */
-static bool alert_visible(ts__req *r, const char *id, bool *db_error)
+static ts_status show_event(void *ud, const ts_alert_event *e)
 {
-    *db_error = false;
-    const char *d = id;
-    if ((d[0] == 'A' || d[0] == 'a') && d[1] == '-')
-        d += 2;
-    int64_t n;
-    if (!parse_i64(d, 1, INT64_MAX, &n))
-        return false;
-    const ts_principal *p = r->who;
-    const ts_cell *cells[TS_LIMIT_TOKEN_SCOPES];
-    size_t n_cells = p->all ? 0 : token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
-    if (!p->all && n_cells == 0)
-        return false;
-    ts_store *s = reader(r);
-    if (!s) {
-        *db_error = true;
-        return false;
-    }
-    find_alert fa = {.number = n};
-    snprintf(fa.name, sizeof fa.name, "A-%06lld", (long long)n);
-    ts_reader rd;
-    const ts_cell *rcells[TS_LIMIT_TOKEN_SCOPES];
-    ts_alert_filter f = {.since = n - 1,
-                         .scopes = cells,
-                         .n_scopes = n_cells,
-                         .reader = token_reader(r, rcells, TS_LIMIT_TOKEN_SCOPES, &rd)};
-    int64_t last = 0;
+    show_acc *acc = ud;
+    if (acc->with_history)
+        ts_alert_event_write_json(acc->w, e);
+    return acc->w->st;
+}
+
+/* Writes the alert id as r's token may see it into w (an object is open on w).
+ * TS_NOTFOUND when it is unknown or outside the token's scopes. */
+static ts_status write_alert(ts__req *r, const char *id, bool with_history, ts_jsonw *w)
+{
+    feed_q q;
+    token_filter(r, &q);
+    if (q.none)
+        return TS_NOTFOUND;
     ts_err e;
-    ts_status rc = ts_alerts_read(s, ts_service_gen_grid(r->gen), &f, find_one, &fa, &last, &e);
+    ts_store *s = NULL;
+    if (ts_service_reader_get(r->svc, &s, &e) != TS_OK)
+        return TS_STORE;
+    show_acc acc = {.w = w, .with_history = with_history};
+    ts_status rc =
+        ts_alert_show(s, ts_service_gen_grid(r->gen), &q.f, id, show_alert, show_event, &acc, &e);
     ts_service_reader_put(r->svc, s);
-    if (rc != TS_OK && rc != TS_EXISTS && rc != TS_LIMIT) {
-        *db_error = true;
-        ts__reply_error(r, 500, "alert lookup failed");
-    }
-    return fa.found;
+    if (rc == TS_OK && !acc.seen)
+        rc = TS_NOTFOUND;
+    if (rc == TS_OK && with_history)
+        ts_jsonw_arr_end(w);
+    return rc;
 }
 
-/* 200 {"id","status"} after an ack or close. */
-static ts__hres alert_done(ts__req *r, bool close)
+static ts__hres alert_get(ts__req *r)
+{
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_obj(&w);
+    ts_status rc = write_alert(r, r->param, true, &w);
+    ts_jsonw_obj_end(&w);
+    if (rc == TS_OK)
+        rc = ts_jsonw_finish(&w);
+    if (rc == TS_OK)
+        ts__reply(r, 200, "application/json", ts_buf_str(&b), b.len);
+    else if (rc == TS_NOTFOUND)
+        ts__reply_field(r, 404, "alert", "no such alert");
+    else if (rc == TS_STORE)
+        ts__reply_error(r, 503, "database unavailable");
+    else
+        ts__reply_error(r, 500, "alert failed: %s", ts_status_text(rc));
+    ts_buf_release(&b);
+    return TS__H_DONE;
+}
+
+/* ---- POST /v1/alerts/ID/claim|ack|close|reopen, POST /v1/alerts/claim-next ---------------- */
+
+/* 200 {"id","state","alert":{…}} after an act or claim-next (the alert as it is now; left
+ * out should it be unreadable for a moment). */
+static ts__hres act_done(ts__req *r, const char *id, ts_alert_state state)
 {
     ts_buf b;
     ts_jsonw w;
-    ts_buf_init(&b, TS_LIMIT_LINE);
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
     ts_jsonw_init(&w, &b);
     ts_jsonw_obj(&w);
-    ts_jsonw_kstr(&w, "id", r->param);
-    ts_jsonw_kstr(
-        &w, "status",
-        ts_alert_state_name(ts_close_outcome_state(close ? TS_CLOSE_CLOSE : TS_CLOSE_ACK)));
+    ts_jsonw_kstr(&w, "id", id);
+    ts_jsonw_kstr(&w, "state", ts_alert_state_name(state));
+    if (write_alert(r, id, false, &w) != TS_OK && w.st != TS_OK) {
+        ts_buf_release(&b);
+        return ts__reply_error(r, 500, "out of memory");
+    }
     ts_jsonw_obj_end(&w);
     if (ts_jsonw_finish(&w) != TS_OK)
         ts__reply_error(r, 500, "out of memory");
@@ -415,79 +590,148 @@ static ts__hres alert_done(ts__req *r, bool close)
     return TS__H_DONE;
 }
 
-static ts__hres alert_action(ts__req *r, bool close)
+/* The body field a TS_INVALID act names: ts_alert_act puts it in err->where (or leads
+ * its message with it). */
+static const char *invalid_field(const ts_err *e)
 {
-    if (r->resumed) {
-        ts_err e;
-        ts_status rc = ts_svc_job_result(r->job, NULL, &e);
-        if (r->submit_failed)
-            return job_failed(r, TS_STATE, &e);
-        switch (rc) {
-        case TS_OK:
-            return alert_done(r, close);
-        case TS_NOTFOUND:
-            return ts__reply_error(r, 404, "no such alert");
-        case TS_STATE:
-            return ts__reply_error(r, 409, "%s", e.msg);
-        case TS_INVALID:
-            return ts__reply_error(r, 400, "%s", e.msg);
-        default:
-            return job_failed(r, rc, &e);
-        }
+    static const char *const fields[] = {"outcome", "note"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strstr(e->where, fields[i]) || !strncmp(e->msg, fields[i], strlen(fields[i])))
+            return fields[i];
+    return strstr(e->msg, "outcome") ? "outcome" : "note";
+}
+
+/* A finished act or claim-next job mapped to its answer. */
+static ts__hres act_result(ts__req *r, bool claim_next)
+{
+    ts_err e;
+    ts_status rc = ts_svc_job_result(r->job, NULL, &e);
+    if (r->submit_failed)
+        return job_failed(r, TS_STATE, &e);
+    ts_alert_state st;
+    const char *id = ts_svc_job_alert(r->job, &st);
+    switch (rc) {
+    case TS_OK:
+        return act_done(r, id, st);
+    case TS_NOTFOUND:
+        if (claim_next)
+            return ts__reply_field(r, 404, "alert", "no unclaimed alert in the cells of %s",
+                                   r->who->officer);
+        return ts__reply_field(r, 404, "alert", "no such alert");
+    case TS_DENIED:
+        ts_service_note_refusals(r->svc, r->who, 1);
+        return ts__reply_field(r, 403, "alert", "%s", e.msg);
+    case TS_USAGE: /* the token's officer left the grid in a reload */
+        return ts__reply_field(r, 403, "token", "%s", e.msg);
+    case TS_STATE:
+        return ts__reply_field(r, 409, "alert", "%s", e.msg);
+    case TS_INVALID:
+        return ts__reply_field(r, 400, invalid_field(&e), "%s", e.msg);
+    default:
+        return job_failed(r, rc, &e);
     }
+}
+
+/* What every officer action checks first: a token bound to an officer, not throttled.
+ * False when it answered. */
+static bool officer_gate(ts__req *r)
+{
+    if (!r->who->officer || !r->who->officer[0])
+        return ts__reply_field(r, 403, "token", "this token is not bound to an officer"), false;
+    if (ts_service_throttled(r->svc, r->who))
+        return ts__reply_error(r, 429,
+                               "too many refused writes from this token; retry in a minute"),
+               false;
+    return true;
+}
+
+/* The actor is always the token's officer: a "by" in the body is ignored. */
+static ts__hres alert_act(ts__req *r, ts_alert_verb verb)
+{
+    if (r->resumed)
+        return act_result(r, false);
+    if (!officer_gate(r))
+        return TS__H_DONE;
     json_object *o = body_object(r);
     if (!o)
         return TS__H_DONE;
-    const char *by = NULL, *note = NULL;
-    if (ts_service_throttled(r->svc, r->who)) {
-        json_object_put(o);
-        return ts__reply_error(r, 429,
-                               "too many refused writes from this token; retry in a "
-                               "minute");
-    }
-    if (!opt_str(r, o, "by", TS_LIMIT_HTTP_ACTOR, &by) ||
-        !opt_str(r, o, "note", TS_LIMIT_HTTP_NOTE, &note)) {
-        json_object_put(o);
-        return TS__H_DONE;
-    }
-    if (close && (!note || !note[0])) {
-        json_object_put(o);
-        return ts__reply_error(r, 400, "note: closing an alert needs a note");
-    }
-    bool db_error;
-    if (!alert_visible(r, r->param, &db_error)) {
-        json_object_put(o);
-        if (db_error)
-            return TS__H_DONE;
-        /* an alert this token cannot act on: counted and audited like a refused record */
-        ts_service_note_refusals(r->svc, r->who, 1);
-        ts_svc_job *aj = NULL;
-        ts_err ae;
-        if (ts_service_audit(r->svc, r->gen, r->who->name, "http.alert-refused", r->param,
-                             close ? "close" : "ack", NULL, NULL, &aj, &ae) == TS_OK &&
-            ts_service_submit(r->svc, aj, &ae) != TS_OK)
-            ts_svc_job_free(aj);
-        return ts__reply_error(r, 404, "no such alert");
+    const char *note = NULL, *outcome = NULL;
+    ts_close_outcome oc = TS_CLOSE_NONE;
+    ts__hres res = TS__H_DONE;
+    if (!opt_str(r, o, "note", TS_LIMIT_HTTP_NOTE, &note) ||
+        !opt_str(r, o, "outcome", 32, &outcome))
+        goto done;
+    if (outcome && *outcome && !ts_close_outcome_parse(outcome, &oc)) {
+        res = ts__reply_field(r, 400, "outcome",
+                              "outcome: expected confirmed, false_positive, valuable or duplicate");
+        goto done;
     }
     ts_svc_job *j = NULL;
     ts_err e;
-    ts_status rc =
-        ts_service_alert_action(r->svc, r->gen, r->who->name, close, r->param,
-                                by && by[0] ? by : r->who->name, note, ts__req_job_done, r, &j, &e);
+    ts_status rc = ts_service_alert_act(r->svc, r->gen, r->who, verb, r->param, oc, note,
+                                        (int64_t)time(NULL), ts__req_job_done, r, &j, &e);
+    if (rc == TS_DENIED)
+        res = ts__reply_field(r, 403, "token", "%s", e.msg);
+    else if (rc != TS_OK)
+        res = ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    else
+        res = submit(r, j);
+done:
     json_object_put(o);
-    if (rc != TS_OK)
-        return ts__reply_error(r, 500, "%s", ts_status_text(rc));
-    return submit(r, j);
+    return res;
+}
+
+static ts__hres alert_claim(ts__req *r)
+{
+    return alert_act(r, TS_VERB_CLAIM);
 }
 
 static ts__hres alert_ack(ts__req *r)
 {
-    return alert_action(r, false);
+    return alert_act(r, TS_VERB_ACK);
 }
 
 static ts__hres alert_close(ts__req *r)
 {
-    return alert_action(r, true);
+    return alert_act(r, TS_VERB_CLOSE);
+}
+
+static ts__hres alert_reopen(ts__req *r)
+{
+    return alert_act(r, TS_VERB_REOPEN);
+}
+
+static ts__hres alert_claim_next(ts__req *r)
+{
+    if (r->resumed)
+        return act_result(r, true);
+    if (!officer_gate(r))
+        return TS__H_DONE;
+    json_object *o = body_object(r);
+    if (!o)
+        return TS__H_DONE;
+    const char *kind = NULL;
+    ts_feedback k = TS_FEEDBACK_NONE;
+    ts__hres res = TS__H_DONE;
+    if (!opt_str(r, o, "kind", 16, &kind))
+        goto done;
+    if (kind && *kind && !ts_feedback_parse(kind, &k)) {
+        res = ts__reply_field(r, 400, "kind", "kind: expected early, detailed or quick");
+        goto done;
+    }
+    ts_svc_job *j = NULL;
+    ts_err e;
+    ts_status rc = ts_service_claim_next(r->svc, r->gen, r->who, k, (int64_t)time(NULL),
+                                         ts__req_job_done, r, &j, &e);
+    if (rc == TS_DENIED)
+        res = ts__reply_field(r, 403, "token", "%s", e.msg);
+    else if (rc != TS_OK)
+        res = ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    else
+        res = submit(r, j);
+done:
+    json_object_put(o);
+    return res;
 }
 
 /* ---- GET /v1/persons/ID ------------------------------------------------------------- */
@@ -766,8 +1010,13 @@ static ts__hres metrics(ts__req *r)
 const ts__route ts__routes[] = {
     {"POST", "/v1/records", records_post, TS__AUTH_WRITE, true},
     {"GET", "/v1/alerts", alerts_get, TS__AUTH_READ, false},
-    {"POST", "/v1/alerts/*/ack", alert_ack, TS__AUTH_WRITE, true},
-    {"POST", "/v1/alerts/*/close", alert_close, TS__AUTH_WRITE, true},
+    /* officers' actions need a token bound to an officer (officer_gate), not `write` */
+    {"POST", "/v1/alerts/claim-next", alert_claim_next, TS__AUTH_READ, true},
+    {"GET", "/v1/alerts/*", alert_get, TS__AUTH_READ, false},
+    {"POST", "/v1/alerts/*/claim", alert_claim, TS__AUTH_READ, true},
+    {"POST", "/v1/alerts/*/ack", alert_ack, TS__AUTH_READ, true},
+    {"POST", "/v1/alerts/*/close", alert_close, TS__AUTH_READ, true},
+    {"POST", "/v1/alerts/*/reopen", alert_reopen, TS__AUTH_READ, true},
     {"GET", "/v1/persons/*", person_get, TS__AUTH_READ, false},
     {"GET", "/v1/lists/*", lists_get, TS__AUTH_READ, false},
     {"POST", "/v1/screen", screen_post, TS__AUTH_WRITE, true},

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "triscreen/buf.h"
+#include "triscreen/feedback.h"
 #include "triscreen/jsonw.h"
 #include "triscreen/service.h"
 #include "triscreen/text.h"
@@ -35,6 +36,7 @@ static const double bucket_ms[N_BUCKETS] = {0.25, 0.5, 1,   2.5, 5,    10,   25,
 static const unsigned status_codes[N_STATUS] = {200, 400, 401, 403, 404, 405, 409,
                                                 413, 415, 429, 500, 503, 499, 0};
 #define IP_BUCKETS 1024u
+#define ALERT_METRICS_MS 5000u /* the alert figures of /metrics are at most this old */
 
 /* One TCP connection (MHD's socket context): counted against the caps from accept to
  * close; `reading` while a request's headers or body are still arriving, since
@@ -83,6 +85,11 @@ struct ts_http {
     unsigned n_within; /* connections within the caps (not `over`) */
     atomic_ullong last_reap_ms;
     atomic_ullong timed_out, over_cap;
+    /* the alert figures of /metrics (ts_alerts_stats_read), cached for a few seconds so
+     * that scraping stays cheap: alerts_mu guards the text and its time */
+    pthread_mutex_t alerts_mu;
+    char *alerts_text;
+    uint64_t alerts_ms;
 };
 
 uint64_t ts__now_ms(void)
@@ -134,14 +141,13 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
     return TS__H_DONE;
 }
 
-ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
+/* {"error": msg, "status": status[, "field": field][, "cursor": cursor]}. */
+static ts__hres vreply_error(ts__req *r, unsigned status, const char *field, bool has_cursor,
+                             int64_t cursor, const char *fmt, va_list ap)
 {
     ts_buf raw, body;
     ts_buf_init(&raw, TS_LIMIT_HTTP_ERROR);
-    va_list ap;
-    va_start(ap, fmt);
     ts_status rc = ts_buf_vprintf(&raw, fmt, ap);
-    va_end(ap);
     /* messages may echo what the client sent (a path, a scope): bad bytes become U+FFFD
      * so that the answer stays valid JSON */
     char *msg = rc == TS_OK ? ts_text_utf8_sanitize(raw.data, raw.len, NULL) : NULL;
@@ -150,12 +156,16 @@ ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
     snprintf(longer, sizeof longer, "error (its message is longer than %u bytes)",
              TS_LIMIT_HTTP_ERROR);
     /* a JSON string takes at most 6 bytes per byte of text (\u00XX) */
-    ts_buf_init(&body, (size_t)TS_LIMIT_HTTP_ERROR * 6 + 64);
+    ts_buf_init(&body, (size_t)TS_LIMIT_HTTP_ERROR * 6 + 128);
     ts_jsonw w;
     ts_jsonw_init(&w, &body);
     ts_jsonw_obj(&w);
     ts_jsonw_kstr(&w, "error", msg ? msg : rc == TS_LIMIT ? longer : "error");
     ts_jsonw_kint(&w, "status", (int64_t)status);
+    if (field)
+        ts_jsonw_kstr(&w, "field", field);
+    if (has_cursor)
+        ts_jsonw_kint(&w, "cursor", cursor);
     ts_jsonw_obj_end(&w);
     free(msg);
     if (ts_jsonw_finish(&w) == TS_OK) {
@@ -165,6 +175,34 @@ ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
         ts__reply(r, 500, "application/json", oom, sizeof oom - 1);
     }
     ts_buf_release(&body);
+    return TS__H_DONE;
+}
+
+ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreply_error(r, status, NULL, false, 0, fmt, ap);
+    va_end(ap);
+    return TS__H_DONE;
+}
+
+ts__hres ts__reply_field(ts__req *r, unsigned status, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreply_error(r, status, field, false, 0, fmt, ap);
+    va_end(ap);
+    return TS__H_DONE;
+}
+
+ts__hres ts__reply_cursor(ts__req *r, unsigned status, const char *field, int64_t cursor,
+                          const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreply_error(r, status, field, true, cursor, fmt, ap);
+    va_end(ap);
     return TS__H_DONE;
 }
 
@@ -739,9 +777,14 @@ static void metrics_service(ts_http *h, FILE *f)
             "triscreen_alerts_raised_total{kind=\"early\"} %llu\n"
             "triscreen_alerts_raised_total{kind=\"detailed\"} %llu\n"
             "triscreen_alerts_raised_total{kind=\"quick\"} %llu\n"
-            "# HELP triscreen_alerts_escalated_total Quick alerts escalated by the timer.\n"
+            "# HELP triscreen_alerts_escalated_total Alerts moved up a level by the clock "
+            "sweeps.\n"
             "# TYPE triscreen_alerts_escalated_total counter\n"
             "triscreen_alerts_escalated_total %llu\n"
+            "# HELP triscreen_alert_sweeps_total Clock sweeps (sla.sweep_seconds) by result.\n"
+            "# TYPE triscreen_alert_sweeps_total counter\n"
+            "triscreen_alert_sweeps_total{result=\"ok\"} %llu\n"
+            "triscreen_alert_sweeps_total{result=\"failed\"} %llu\n"
             "# HELP triscreen_group_commits_total Write transactions of the writer thread.\n"
             "# TYPE triscreen_group_commits_total counter\n"
             "triscreen_group_commits_total %llu\n"
@@ -755,7 +798,8 @@ static void metrics_service(ts_http *h, FILE *f)
             (unsigned long long)st.records_accepted, (unsigned long long)st.records_rejected,
             (unsigned long long)st.rule_errors, (unsigned long long)st.alerts[1],
             (unsigned long long)st.alerts[2], (unsigned long long)st.alerts[3],
-            (unsigned long long)st.escalated, (unsigned long long)st.commits,
+            (unsigned long long)st.escalated, (unsigned long long)st.sweeps,
+            (unsigned long long)st.sweeps_failed, (unsigned long long)st.commits,
             (unsigned long long)st.jobs_committed, (unsigned long long)st.reloads_ok,
             (unsigned long long)st.reloads_failed);
     ts_service_gen *g = ts_service_acquire(h->svc);
@@ -788,6 +832,77 @@ static void metrics_service(ts_http *h, FILE *f)
     ts_service_gen_release(g);
 }
 
+/* The alert figures of every alert as Prometheus text (malloc'd), or NULL when the
+ * database cannot be read. */
+static char *alert_figures_text(ts_http *h)
+{
+    ts_store *s = NULL;
+    ts_err e;
+    if (ts_service_reader_get(h->svc, &s, &e) != TS_OK)
+        return NULL;
+    ts_service_gen *g = ts_service_acquire(h->svc);
+    ts_alert_filter f = {.now = (int64_t)time(NULL)};
+    ts_alert_stats st;
+    ts_status rc =
+        ts_alerts_stats_read(s, ts_service_gen_grid(g), ts_service_gen_config(g), &f, &st, &e);
+    ts_service_reader_put(h->svc, s);
+    ts_service_gen_release(g);
+    if (rc != TS_OK)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (out) {
+        static const char *const level[4] = {"county", "town", "village", "group"};
+        fprintf(out, "# HELP triscreen_alerts_overdue Open alerts past their deadline now, by "
+                     "the level of the grid on the hook.\n"
+                     "# TYPE triscreen_alerts_overdue gauge\n");
+        for (int l = 3; l >= 0; l--)
+            fprintf(out, "triscreen_alerts_overdue{level=\"%s\"} %llu\n", level[l],
+                    (unsigned long long)st.overdue_by_level[l]);
+        fprintf(out,
+                "# HELP triscreen_alerts_closure_ratio Closed alerts over raised alerts.\n"
+                "# TYPE triscreen_alerts_closure_ratio gauge\n"
+                "triscreen_alerts_closure_ratio %.6f\n"
+                "# HELP triscreen_alerts_closure_target The configured closure target.\n"
+                "# TYPE triscreen_alerts_closure_target gauge\n"
+                "triscreen_alerts_closure_target %.6f\n"
+                "# HELP triscreen_alerts_open Alerts not closed, by kind and state.\n"
+                "# TYPE triscreen_alerts_open gauge\n",
+                st.all.closure_rate, st.closure_target);
+        for (int k = TS_FEEDBACK_EARLY; k <= TS_FEEDBACK_QUICK; k++)
+            for (int a = TS_ALERT_NEW; a < TS_ALERT_CLOSED; a++)
+                fprintf(out, "triscreen_alerts_open{kind=\"%s\",state=\"%s\"} %llu\n",
+                        ts_feedback_name((ts_feedback)k), ts_alert_state_name((ts_alert_state)a),
+                        (unsigned long long)st.kinds[k].by_state[a]);
+        if (fclose(out) != 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    ts_alert_stats_release(&st);
+    return buf;
+}
+
+/* The alert figures, recomputed when older than ALERT_METRICS_MS (one scrape at a time
+ * computes them; the others wait for it rather than read the database too). */
+static void metrics_alerts(ts_http *h, FILE *f)
+{
+    uint64_t now = ts__now_ms();
+    pthread_mutex_lock(&h->alerts_mu);
+    if (!h->alerts_text || now >= h->alerts_ms + ALERT_METRICS_MS) {
+        char *t = alert_figures_text(h);
+        if (t) {
+            free(h->alerts_text);
+            h->alerts_text = t;
+            h->alerts_ms = now;
+        }
+    }
+    if (h->alerts_text)
+        fputs(h->alerts_text, f);
+    pthread_mutex_unlock(&h->alerts_mu);
+}
+
 char *ts__metrics_text(ts_http *h)
 {
     char *buf = NULL;
@@ -798,6 +913,7 @@ char *ts__metrics_text(ts_http *h)
     metrics_requests(h, f);
     metrics_latency(h, f);
     metrics_service(h, f);
+    metrics_alerts(h, f);
     fclose(f);
     return buf;
 }
@@ -876,6 +992,7 @@ ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opt
         h->opts.read_timeout_s = TS_LIMIT_HTTP_READ_S;
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->conn_mu, NULL);
+    pthread_mutex_init(&h->alerts_mu, NULL);
     atomic_init(&h->active, 0);
     atomic_init(&h->draining, false);
     h->quiesced_fd = -1;
@@ -901,6 +1018,7 @@ ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opt
         close(lfd);
         pthread_mutex_destroy(&h->mu);
         pthread_mutex_destroy(&h->conn_mu);
+        pthread_mutex_destroy(&h->alerts_mu);
         free(h->rm);
         free(h);
         return ts_err_set(err, TS_IO, "listen", "cannot listen on %s", listen);
@@ -967,6 +1085,8 @@ void ts__http_free(ts_http *h)
         return; /* still in flight: left to the process's exit */
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->conn_mu);
+    pthread_mutex_destroy(&h->alerts_mu);
+    free(h->alerts_text);
     for (size_t i = 0; i < IP_BUCKETS; i++)
         for (ip_count *c = h->ips[i], *next; c; c = next) {
             next = c->next;

@@ -10,54 +10,13 @@
 
 /* ---- the writer ------------------------------------------------------------------- */
 
-typedef struct hook_ctx {
-    ts_service *svc;
-    ts_svc_job *job;
-    ts_err *err;
-} hook_ctx;
-
+/* The alerts an ingest job raised, attached to their records once the job has applied
+ * (so each is shown as it stands after the inline passes: evidence a later pass added
+ * to an alert the same request raised is in it). */
 typedef struct collect {
-    ts_arena *arena;
-    alert_ref **head, **tail;
+    ts_svc_job *job;
+    ts_buf text;
 } collect;
-
-static ts_status collect_alert(void *ud, const char *json, int64_t cursor)
-{
-    collect *c = ud;
-    alert_ref *a = ts_arena_alloc(c->arena, sizeof *a);
-    if (!a || !(a->json = ts_arena_strdup(c->arena, json)))
-        return TS_NOMEM;
-    a->next = NULL;
-    if (*c->tail)
-        (*c->tail)->next = a;
-    else
-        *c->head = a;
-    *c->tail = a;
-    return TS_OK;
-}
-
-/* The alerts (if any) that a hook call added after cursor `before`, attached to r. */
-static ts_status capture(ts_service *svc, ts_svc_job *j, rec *r, int64_t before, ts_err *err)
-{
-    int64_t after = before;
-    ts_status rc = ts_alerts_max_cursor(svc->w, &after, err);
-    if (rc != TS_OK || after <= before || !r)
-        return rc;
-    size_t n = (size_t)(after - before);
-    /* the alerts in the response are rendered for the writer's token (issue 12 A1) */
-    const ts_principal *who = j->who;
-    ts_reader rd = {.grid = j->gen->grid,
-                    .cells = who->cells,
-                    .n_cells = who->n_cells,
-                    .reveal =
-                        j->gen->cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
-    ts_alert_filter f = {.since = before,
-                         .limit = n < ALERTS_PER_HOOK ? n : ALERTS_PER_HOOK,
-                         .reader = who->all ? NULL : &rd};
-    collect c = {&j->arena, &r->alerts, &r->alerts_tail};
-    int64_t last = 0;
-    return ts_alerts_list(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);
-}
 
 static rec *rec_for(ts_svc_job *j, const char *person)
 {
@@ -67,16 +26,53 @@ static rec *rec_for(ts_svc_job *j, const char *person)
     return NULL;
 }
 
-static ts_status on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err)
+static ts_status collect_alert(void *ud, const ts_alert *al)
 {
-    hook_ctx *h = ud;
-    ts_service_gen *g = h->job->gen;
-    int64_t before = 0;
-    ts_status rc = ts_alerts_max_cursor(s, &before, err);
-    if (rc == TS_OK)
-        rc = ts_feedback_on_screen_alert(g->fb, s, a, err);
-    if (rc == TS_OK)
-        rc = capture(h->svc, h->job, rec_for(h->job, a->person), before, err);
+    collect *c = ud;
+    rec *r = rec_for(c->job, al->person);
+    if (!r)
+        return TS_OK; /* not one of this request's records */
+    ts_buf_reset(&c->text);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &c->text);
+    ts_alert_write_json(&w, al);
+    ts_status rc = ts_jsonw_finish(&w);
+    if (rc != TS_OK)
+        return rc;
+    alert_ref *a = ts_arena_alloc(&c->job->arena, sizeof *a);
+    if (!a || !(a->json = ts_arena_strdup(&c->job->arena, ts_buf_str(&c->text))))
+        return TS_NOMEM;
+    a->next = NULL;
+    if (r->alerts_tail)
+        r->alerts_tail->next = a;
+    else
+        r->alerts = a;
+    r->alerts_tail = a;
+    return TS_OK;
+}
+
+/* The alerts raised since cursor `before`, rendered for the writer's token (issue 12 A1)
+ * and attached to the records they are about. */
+static ts_status capture(ts_service *svc, ts_svc_job *j, int64_t before, ts_err *err)
+{
+    const ts_principal *who = j->who;
+    ts_reader rd = {.grid = j->gen->grid,
+                    .cells = who->cells,
+                    .n_cells = who->n_cells,
+                    .reveal =
+                        j->gen->cfg->reveal_outside_circle ? TS_REVEAL_NONE : TS_REVEAL_COUNT};
+    size_t cap = j->n_recs * ALERTS_PER_HOOK;
+    ts_alert_filter f = {.since = before,
+                         .limit = cap < TS_LIMIT_HTTP_FEED ? cap : TS_LIMIT_HTTP_FEED,
+                         .reader = who->all ? NULL : &rd,
+                         .pack = j->gen->pack};
+    collect c = {.job = j};
+    ts_buf_init(&c.text, TS_LIMIT_RULES_JSON);
+    int64_t last = 0;
+    ts_status rc = ts_alerts_read(svc->w, j->gen->grid, &f, collect_alert, &c, &last, err);
+    ts_buf_release(&c.text);
+    if (rc != TS_OK && err && !err->msg[0]) /* the callback's failure carries no message */
+        rc = ts_err_set(err, rc, "ingest", "cannot render the alerts of the request");
     return rc;
 }
 
@@ -139,6 +135,29 @@ static bool held_elsewhere(ts_service *svc, ts_svc_job *j, rec *r, ts_status *rc
     return false;
 }
 
+/* The quick alerts of an HTTP ingest carry its inline run: the full pass's run of this
+ * transaction, made now when the request's problem events come before the pass (the
+ * inline pass then reuses it, ts_screen_opts.inline_runs). */
+static ts_status problem_source(ts_service *svc, ts_svc_job *j, ts_err *err)
+{
+    ts_service_gen *g = j->gen;
+    int64_t *runs = ts__svc_stage_runs(svc, g);
+    if (runs[TS_PASS_FULL] == 0) {
+        char now_s[11];
+        ts_date_format(j->now, now_s);
+        ts_run_info info = {.pass = ts_pass_name(TS_PASS_FULL),
+                            .scope = "ingest",
+                            .now = now_s,
+                            .rules_hash = ts_rulepack_hash(g->pack),
+                            .config_hash = g->cfg->sha256};
+        ts_status rc = ts_store_run_begin(svc->w, &info, &runs[TS_PASS_FULL], err);
+        if (rc != TS_OK)
+            return rc;
+    }
+    ts_feedback_set_source(g->fb, runs[TS_PASS_FULL], 0);
+    return TS_OK;
+}
+
 /* Upserts one checked record and raises the quick alerts of its new problem events. */
 static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *err)
 {
@@ -167,10 +186,8 @@ static ts_status upsert_record(ts_service *svc, ts_svc_job *j, rec *r, ts_err *e
         const ts_event *ev = &r->p.events[fresh[k]];
         if (!ts_config_is_problem_event(g->cfg, ev->type))
             continue;
-        int64_t before = 0;
-        if ((rc = ts_alerts_max_cursor(s, &before, err)) != TS_OK ||
-            (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK ||
-            (rc = capture(svc, j, r, before, err)) != TS_OK)
+        if ((rc = problem_source(svc, j, err)) != TS_OK ||
+            (rc = ts_feedback_on_problem_event(g->fb, s, &r->p, ev, err)) != TS_OK)
             return rc;
     }
     return TS_OK;
@@ -234,13 +251,12 @@ static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, si
     ts_status rc = ensure_host(svc, g, err);
     if (rc != TS_OK)
         return rc;
-    hook_ctx h = {svc, j, err};
     ts_screen_opts so = {.cfg = g->cfg,
                          .grid = g->grid,
                          .pack = g->pack,
                          .now = j->now,
-                         .on_alert = on_screen_alert,
-                         .alert_ud = &h,
+                         .on_alert = ts_feedback_on_screen_alert,
+                         .alert_ud = g->fb,
                          .inline_runs = ts__svc_stage_runs(svc, g)};
     ts_screen_result res;
     rc = ts_screen_inline(s, svc->host, &so, ids, n_ids, &res, err);
@@ -263,7 +279,8 @@ static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, si
 
 ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
 {
-    ts_status rc = TS_OK;
+    int64_t before = 0;
+    ts_status rc = ts_alerts_max_cursor(svc->w, &before, err);
     for (size_t i = 0; rc == TS_OK && i < j->n_recs; i++) {
         rec *r = &j->recs[i];
         if (r->state != REC_PENDING)
@@ -283,6 +300,9 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err)
     if (rc == TS_OK && n_ids > 0)
         rc = reevaluate(svc, j, ids, n_ids, err);
     free(ids);
+    if (rc == TS_OK)
+        rc = capture(svc, j, before, err);
+    ts_feedback_set_source(j->gen->fb, 0, 0); /* a screening job sets its own */
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* service/jobs.c — write jobs: their constructors, submission to the writer's bounded
  * queue (triscreen/pipeline.h ts_queue), results. Uses base. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,13 +29,15 @@ void ts_svc_job_free(ts_svc_job *j)
 {
     if (!j)
         return;
-    if (j->kind == JOB_SCREEN && j->busy_flag && !j->ran)
+    /* a screening or a sweep that never ran gives its one-at-a-time slot back */
+    if ((j->kind == JOB_SCREEN || j->kind == JOB_ESCALATE) && j->busy_flag && !j->ran)
         atomic_store(j->busy_flag, false);
     ts_service_gen_release(j->gen);
     free(j->actor);
     free(j->a1);
     free(j->a2);
     free(j->a3);
+    free(j->token);
     free(j->json);
     free(j->recs);
     ts_arena_release(&j->arena);
@@ -87,16 +90,66 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
     return TS_OK;
 }
 
-ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor, bool close,
-                                  const char *alert_id, const char *by, const char *note,
-                                  ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+const char *ts_svc_job_alert(const ts_svc_job *j, ts_alert_state *state)
 {
-    ts_svc_job *j = ts__svc_job_new(close ? JOB_CLOSE : JOB_ACK, g, actor);
-    if (!j || !(j->a1 = strdup(alert_id)) || !(j->a2 = strdup(by)) ||
-        (note && !(j->a3 = strdup(note)))) {
+    if (state)
+        *state = j->state;
+    return j->alert;
+}
+
+/* An act or claim-next job for p's officer: the actor and the token are the principal's,
+ * copied (the principal may go with its generation before the job runs). */
+static ts_status officer_job(job_kind kind, ts_service_gen *g, const ts_principal *p,
+                             ts_svc_job **out, ts_err *err)
+{
+    if (!p || !p->officer || !p->officer[0])
+        return ts_err_set(err, TS_DENIED, "token", "this token is not bound to an officer");
+    ts_svc_job *j = ts__svc_job_new(kind, g, p->officer);
+    if (!j || !(j->token = strdup(p->token_id ? p->token_id : p->name))) {
         ts_svc_job_free(j);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
+    *out = j;
+    return TS_OK;
+}
+
+ts_status ts_service_alert_act(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                               ts_alert_verb verb, const char *alert_id, ts_close_outcome outcome,
+                               const char *note, int64_t at, ts_service_done_fn done, void *ud,
+                               ts_svc_job **out, ts_err *err)
+{
+    (void)svc;
+    ts_svc_job *j = NULL;
+    ts_status rc = officer_job(JOB_ACT, g, p, &j, err);
+    if (rc != TS_OK)
+        return rc;
+    if (!(j->a1 = strdup(alert_id ? alert_id : "")) || (note && !(j->a3 = strdup(note)))) {
+        ts_svc_job_free(j);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->verb = verb;
+    j->outcome = outcome;
+    j->at = at;
+    j->state = TS_ALERT_NEW;
+    snprintf(j->alert, sizeof j->alert, "%s", j->a1);
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
+ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                                ts_feedback kind, int64_t at, ts_service_done_fn done, void *ud,
+                                ts_svc_job **out, ts_err *err)
+{
+    (void)svc;
+    ts_svc_job *j = NULL;
+    ts_status rc = officer_job(JOB_CLAIM_NEXT, g, p, &j, err);
+    if (rc != TS_OK)
+        return rc;
+    j->want = kind;
+    j->at = at;
+    j->state = TS_ALERT_NEW;
     j->done = done;
     j->ud = ud;
     *out = j;
@@ -125,11 +178,26 @@ ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *acto
     return TS_OK;
 }
 
-void ts_service_escalate(ts_service *svc)
+bool ts_service_escalate(ts_service *svc, int64_t at, size_t batch)
 {
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&svc->sweep_busy, &expected, true))
+        return false;
     ts_service_gen *g = ts_service_acquire(svc);
-    ts_svc_job *j = ts__svc_job_new(JOB_ESCALATE, g, "service");
+    ts_svc_job *j = ts__svc_job_new(JOB_ESCALATE, g, "engine");
     ts_service_gen_release(g);
-    if (j && ts_service_submit(svc, j, NULL) != TS_OK)
-        ts_svc_job_free(j);
+    if (!j) {
+        atomic_store(&svc->sweep_busy, false);
+        return false;
+    }
+    j->busy_flag = &svc->sweep_busy;
+    j->at = at;
+    j->batch = batch == 0                        ? TS_LIMIT_SERVICE_SWEEP_BATCH
+               : batch > TS_LIMIT_ESCALATE_BATCH ? TS_LIMIT_ESCALATE_BATCH
+                                                 : batch;
+    if (ts_service_submit(svc, j, NULL) != TS_OK) {
+        ts_svc_job_free(j); /* gives the slot back */
+        return false;
+    }
+    return true;
 }

@@ -90,6 +90,7 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     pthread_mutex_init(&svc->pool_mu, NULL);
     atomic_init(&svc->cursor, 0);
     atomic_init(&svc->screen_busy, false);
+    atomic_init(&svc->sweep_busy, false);
     ts_arena_init(&svc->scratch, TS_LIMIT_ARENA_SCRATCH);
     ts_status rc = ts_queue_new(TS_LIMIT_SERVICE_QUEUE, &svc->jobs);
     if (rc != TS_OK) {
@@ -228,6 +229,8 @@ void ts_service_stats_get(ts_service *svc, ts_service_stats *out)
     for (int k = 0; k < 4; k++)
         out->alerts[k] = atomic_load(&svc->st.alerts[k]);
     out->escalated = atomic_load(&svc->st.escalated);
+    out->sweeps = atomic_load(&svc->st.sweeps);
+    out->sweeps_failed = atomic_load(&svc->st.sweeps_failed);
     out->commits = atomic_load(&svc->st.commits);
     out->jobs_committed = atomic_load(&svc->st.jobs);
     out->reloads_ok = atomic_load(&svc->st.reloads_ok);

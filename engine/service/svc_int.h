@@ -83,7 +83,14 @@ struct ts_service_gen {
 
 /* ---- jobs -------------------------------------------------------------------------- */
 
-typedef enum { JOB_INGEST, JOB_AUDIT, JOB_ACK, JOB_CLOSE, JOB_SCREEN, JOB_ESCALATE } job_kind;
+typedef enum {
+    JOB_INGEST,
+    JOB_AUDIT,
+    JOB_ACT,        /* an officer's claim/ack/close/reopen (ts_alert_act) */
+    JOB_CLAIM_NEXT, /* ts_alert_claim_next */
+    JOB_SCREEN,
+    JOB_ESCALATE /* one batch of a clock sweep; queues the next batch itself */
+} job_kind;
 
 typedef enum { REC_PENDING, REC_ACCEPTED, REC_INVALID, REC_FORBIDDEN } rec_state;
 
@@ -108,7 +115,19 @@ struct ts_svc_job {
     job_kind kind;
     ts_service_gen *gen;
     const ts_principal *who;
-    char *actor, *a1, *a2, *a3; /* audit: action/target/detail; alert: id/by/note; screen: scope */
+    char *actor, *a1, *a2, *a3; /* audit: action/target/detail; act: id/-/note; screen: scope */
+    char *token;                /* act, claim-next: the token id the actor came through */
+    /* act, claim-next: the verb, close outcome, kind wanted, time of the act; the result
+     * (the alert acted on or claimed, the state it reached) */
+    ts_alert_verb verb;
+    ts_close_outcome outcome;
+    ts_feedback want;
+    int64_t at;
+    char alert[24];
+    ts_alert_state state;
+    /* escalate: alerts per batch, and moved up by the batches of this sweep so far */
+    size_t batch;
+    uint64_t escalated;
     unsigned passes;
     int32_t now;
     bool close;
@@ -120,15 +139,15 @@ struct ts_svc_job {
     ts_status rc;
     ts_err err;
     char *json;
-    atomic_bool *busy_flag; /* screen: the service's one-at-a-time flag */
+    atomic_bool *busy_flag; /* screen, escalate: the service's one-at-a-time flag */
     bool ran;
 };
 
 /* ---- the service ------------------------------------------------------------------- */
 
 typedef struct stats_atomic {
-    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, commits, jobs, reloads_ok,
-        reloads_failed;
+    atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, sweeps_failed,
+        commits, jobs, reloads_ok, reloads_failed;
 } stats_atomic;
 
 /* Abandoned reload threads still running, shared by the service and those threads (the
@@ -194,8 +213,9 @@ struct ts_service {
     ts_rulehost *host;
     ts_arena scratch;
 
-    ts_queue *jobs;       /* submitted jobs, in arrival order; closed by stop */
-    pthread_mutex_t q_mu; /* stop, writer_exited, writer_detached; tick_cv waits on it */
+    ts_queue *jobs;         /* submitted jobs, in arrival order; closed by stop */
+    ts_svc_job *sweep_next; /* writer only: the sweep whose next batch runs next */
+    pthread_mutex_t q_mu;   /* stop, writer_exited, writer_detached; tick_cv waits on it */
     bool stop;
     bool writer_started, ticker_started;
     bool writer_exited;   /* under q_mu; exit_cv tells ts_service_stop */
@@ -207,6 +227,7 @@ struct ts_service {
 
     _Atomic int64_t cursor;
     atomic_bool screen_busy;
+    atomic_bool sweep_busy; /* a clock sweep is queued or running (its batches chain) */
     ts_service_cursor_fn listener;
     void *listener_ud;
 

@@ -8,8 +8,8 @@
  *  - Exactly one thread (the writer) writes to the database. Every write (ingest,
  *    audit entries, alert actions, screening passes, escalation) is a job handed to it;
  *    jobs that arrive together share one transaction (ingest, audit) or run alone in
- *    arrival order (ack, close, screen, escalate). A job's `done` callback runs on the
- *    writer thread after the job's transaction committed (or failed).
+ *    arrival order (alert actions, claim-next, screen, one batch of a clock sweep). A job's `done`
+ * callback runs on the writer thread after the job's transaction committed (or failed).
  *  - A generation is immutable once published; ts_service_acquire returns it with a
  *    reference that the caller gives back with ts_service_gen_release.
  *  - No HTTP here: the front end maps statuses and JSON to its protocol. */
@@ -25,6 +25,7 @@
 #include "triscreen/rulehost.h"
 #include "triscreen/status.h"
 #include "triscreen/store.h"
+#include "triscreen/vocab.h"
 
 typedef struct ts_service ts_service;
 typedef struct ts_service_gen ts_service_gen;
@@ -158,25 +159,45 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
                            const char *action, const char *target, const char *detail,
                            ts_service_done_fn done, void *ud, ts_svc_job **out,
                            ts_err *err) TS_MUST_CHECK;
-/* Acknowledges (close = false) or closes an alert, then audits it as actor. Result
- * status: TS_NOTFOUND, TS_STATE (already closed / already acked), TS_INVALID (no note
- * on close), as ts_alert_ack / ts_alert_close. */
-ts_status ts_service_alert_action(ts_service *svc, ts_service_gen *g, const char *actor, bool close,
-                                  const char *alert_id, const char *by, const char *note,
-                                  ts_service_done_fn done, void *ud, ts_svc_job **out,
-                                  ts_err *err) TS_MUST_CHECK;
+/* An officer's action on an alert (claim, ack, close, reopen) for principal p: the
+ * actor is p's officer and the token p->token_id, never anything the client sent. The
+ * writer runs ts_alert_act alone in its own transaction; a refused act (TS_DENIED,
+ * TS_STATE, TS_INVALID, TS_NOTFOUND, TS_USAGE) is rolled back and then audited as
+ * "alert.<verb>.refused" with the officer and token. Result status: as ts_alert_act;
+ * ts_svc_job_alert gives the state reached. TS_DENIED here (nothing queued) when p is
+ * bound to no officer. note and alert_id are copied; at in unix seconds. */
+ts_status ts_service_alert_act(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                               ts_alert_verb verb, const char *alert_id, ts_close_outcome outcome,
+                               const char *note, int64_t at, ts_service_done_fn done, void *ud,
+                               ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+/* claim-next for p's officer (ts_alert_claim_next on the writer: jobs run one at a time,
+ * so two concurrent callers get different alerts). kind NONE = any. Result status:
+ * TS_NOTFOUND when no unclaimed alert is in the officer's cells; ts_svc_job_alert gives
+ * the claimed alert's id. TS_DENIED (nothing queued) when p has no officer. */
+ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                                ts_feedback kind, int64_t at, ts_service_done_fn done, void *ud,
+                                ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
 /* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope (NULL = all) at
  * now. TS_BUSY when another screening is queued or running (one at a time; freeing a
  * job that never ran releases the slot). */
 ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor, unsigned passes,
                             const char *scope, int32_t now, ts_service_done_fn done, void *ud,
                             ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
-/* Queues the escalation of unacknowledged quick alerts (fire and forget). */
-void ts_service_escalate(ts_service *svc);
+/* Queues the clock sweep at `at` (unix seconds; 0 = the clock when it runs): the writer
+ * runs ts_feedback_escalate one batch of at most `batch` alerts (0:
+ * TS_LIMIT_SERVICE_SWEEP_BATCH; at most TS_LIMIT_ESCALATE_BATCH) per step, each in its own
+ * transaction, and runs the next batch only after the jobs that arrived meanwhile, so a sweep over
+ * many alerts holds other writes up for one batch at a time. Fire and forget; false (nothing
+ * queued) while a sweep is still under way or when the service is stopping. `serve` runs it every
+ * config sla.sweep_seconds. Thread-safe. */
+bool ts_service_escalate(ts_service *svc, int64_t at, size_t batch);
 
 /* After done: the job's status and error, and its JSON result (ingest: per-record
  * results; screen: the run summaries; NULL for others). Valid until ts_svc_job_free. */
 ts_status ts_svc_job_result(const ts_svc_job *j, const char **json, ts_err *err);
+/* An act or claim-next job after done: the alert's id ("A-000042"; claim-next: the one
+ * claimed, "" when none) and the state it reached. */
+const char *ts_svc_job_alert(const ts_svc_job *j, ts_alert_state *state);
 /* Ingest: records accepted, rejected as invalid, rejected as outside the scopes. */
 void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, size_t *forbidden);
 void ts_svc_job_free(ts_svc_job *j);
@@ -186,8 +207,10 @@ void ts_svc_job_free(ts_svc_job *j);
 typedef struct ts_service_stats {
     uint64_t records_accepted, records_rejected;
     uint64_t rule_errors;
-    uint64_t alerts[4]; /* by ts_feedback kind, raised by this process */
-    uint64_t escalated;
+    uint64_t alerts[4];     /* by ts_feedback kind, raised by this process */
+    uint64_t escalated;     /* alerts moved up a level by the clock sweeps */
+    uint64_t sweeps;        /* clock sweeps completed */
+    uint64_t sweeps_failed; /* sweep batches that failed (rolled back; the next sweep retries) */
     uint64_t commits, jobs_committed; /* group commits and the jobs they carried */
     uint64_t reloads_ok, reloads_failed;
 } ts_service_stats;

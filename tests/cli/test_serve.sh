@@ -128,17 +128,27 @@ kill $LP 2>/dev/null || true
 wait $LP 2>/dev/null || true
 expect_eq "long-poll got P-21 only" "$(jq -r '[.alerts[].person] | unique | join(",")' "$WORK/lp.json")" P-21
 
-# ---- ack / close -------------------------------------------------------------------------
+# ---- ack / close (issue 14: the actor is the token's officer) --------------------------------
+OUT=$("$TRISCREEN" token add --officer o-t01-v01-g01 --note "test_serve" 2>&1)
+G1=$(grep -o 'tso_[A-Za-z0-9_-]\{43\}' <<<"$OUT" | head -1) G1_ID=$(grep -o 'tk-[0-9a-f]\{8\}' <<<"$OUT" | head -1)
+check "an officer token for T01-V01-G01" [ -n "$G1" -a -n "$G1_ID" ]
+# a running serve takes a new token within about a second
+for _ in $(seq 100); do [ "$(req "$G1" GET '/v1/alerts?limit=1')" == 200 ] && break; sleep 0.1; done
+expect_eq "the running server accepts the new token" "$(req "$G1" GET '/v1/alerts?limit=1')" 200
 QUICK2=$(req "$ADMIN" GET '/v1/alerts?since=0' >/dev/null; J '[.alerts[] | select(.person=="P-2" and .kind=="quick")][0].id')
-expect_eq "ack of an out-of-scope alert → 404" "$(req "$T01" POST "/v1/alerts/$QUICK2/ack" '{"by":"o-x"}')" 404
-expect_eq "same as unknown alert" "$(cat "$WORK/r.json")" "$(req "$T01" POST /v1/alerts/A-999999/ack '{"by":"o-x"}' >/dev/null; cat "$WORK/r.json")"
-expect_eq "ack malformed JSON → 400" "$(req "$T01" POST "/v1/alerts/$QUICK1/ack" '{"by":')" 400
-expect_eq "ack → 200" "$(req "$T01" POST "/v1/alerts/$QUICK1/ack" '{"by":"o-t01-v01-g01","note":"on it"}')" 200
-expect_eq "ack again → 409" "$(req "$T01" POST "/v1/alerts/$QUICK1/ack" '{"by":"o-t01-v01-g01"}')" 409
-expect_eq "close without note → 400" "$(req "$T01" POST "/v1/alerts/$QUICK1/close" '{"by":"o-t01-v01-g01"}')" 400
-expect_eq "close → 200" "$(req "$T01" POST "/v1/alerts/$QUICK1/close" '{"by":"o-t01-v01-g01","note":"resolved"}')" 200
-expect_eq "close again → 409" "$(req "$T01" POST "/v1/alerts/$QUICK1/close" '{"by":"o-t01-v01-g01","note":"x"}')" 409
-check "ack audited with the token name" [ "$(sql "$DB" "select count(*) from audit where actor='town1' and target='$QUICK1'")" -ge 2 ]
+expect_eq "ack of an alert outside the officer's cells → 403" "$(req "$G1" POST "/v1/alerts/$QUICK2/ack" '{}')" 403
+expect_eq "naming the alert" "$(J .field)" alert
+expect_eq "unknown alert → 404" "$(req "$G1" POST /v1/alerts/A-999999/ack '{}')" 404
+expect_eq "a token without an officer → 403" "$(req "$T01" POST "/v1/alerts/$QUICK1/ack" '{"by":"o-t01-v01-g01"}')" 403
+expect_eq "naming the token" "$(J .field)" token
+expect_eq "ack malformed JSON → 400" "$(req "$G1" POST "/v1/alerts/$QUICK1/ack" '{"note":')" 400
+expect_eq "ack → 200" "$(req "$G1" POST "/v1/alerts/$QUICK1/ack" '{"note":"on it"}')" 200
+expect_eq "acknowledged" "$(J .state)" acknowledged
+expect_eq "ack again → 409" "$(req "$G1" POST "/v1/alerts/$QUICK1/ack" '{}')" 409
+expect_eq "close without note → 400" "$(req "$G1" POST "/v1/alerts/$QUICK1/close" '{"outcome":"confirmed"}')" 400
+expect_eq "close → 200" "$(req "$G1" POST "/v1/alerts/$QUICK1/close" '{"outcome":"confirmed","note":"resolved"}')" 200
+expect_eq "close again → 409" "$(req "$G1" POST "/v1/alerts/$QUICK1/close" '{"outcome":"confirmed","note":"x"}')" 409
+check "ack and close audited with the officer and the token id" [ "$(sql "$DB" "select count(*) from audit where actor='o-t01-v01-g01' and token='$G1_ID' and target='$QUICK1'")" -ge 2 ]
 
 # ---- dossier ----------------------------------------------------------------------------
 expect_eq "dossier in scope → 200" "$(req "$T01" GET /v1/persons/P-1)" 200
@@ -228,7 +238,7 @@ expect_eq "all 120 reload-time records stored" "$(sql "$DB" "select count(*) fro
 
 # ---- SIGTERM drain ----------------------------------------------------------------------
 req "$ADMIN" GET '/v1/alerts?since=0' >/dev/null; CUR=$(J .cursor)
-( curl -s -o "$WORK/drain_lp.json" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$U/v1/alerts?since=99999999&wait=30" >"$WORK/drain_lp.code" ) &
+( curl -s -o "$WORK/drain_lp.json" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$U/v1/alerts?since=$CUR&wait=30" >"$WORK/drain_lp.code" ) &
 LP=$!
 load 3 & L3=$!
 sleep 0.3

@@ -7,8 +7,12 @@
 source "$(dirname "$0")/lib.sh"
 CONFIG_EXTRA='protected_attributes: ["hob by"]'
 source "$(dirname "$0")/serve_lib.sh"
+# an officer token (issue 14: officers' actions need a token bound to an officer)
+OUT=$("$TRISCREEN" token add --officer o-t01-v01-g01 2>&1)
+G1=$(grep -o 'tso_[A-Za-z0-9_-]\{43\}' <<<"$OUT" | head -1)
 start_server
 check "server listening" [ -n "$PORT" ]
+check "an officer token" [ -n "$G1" ]
 
 # ---- E2: a second serve on the same port --------------------------------------------
 expect_code "second serve on the same port exits 2" 2 timeout 20 "$BIN" serve --listen "127.0.0.1:$PORT"
@@ -23,10 +27,11 @@ check "the message names the NUL" grep -q '%00' "$WORK/r.json"
 expect_eq "%00 in a query → 400" "$(req "$ADMIN" GET '/v1/alerts?since=0%00')" 400
 expect_eq "%00 on /healthz → 400" "$(req "" GET '/healthz?x=%00')" 400
 expect_eq "a cursor that overflows → 400" "$(req "$ADMIN" GET '/v1/alerts?since=99999999999999999999')" 400
-expect_eq "the largest cursor → 200" "$(req "$ADMIN" GET '/v1/alerts?since=9223372036854775807')" 200
+expect_eq "the largest cursor (past the head) → 400" "$(req "$ADMIN" GET '/v1/alerts?since=9223372036854775807')" 400
+expect_eq "naming since, with the head" "$(J -c '[.field, (.cursor | type)]')" '["since","number"]'
 expect_eq "a negative cursor → 400" "$(req "$ADMIN" GET '/v1/alerts?since=-1')" 400
 expect_eq "a wait that overflows → 400" "$(req "$ADMIN" GET '/v1/alerts?wait=99999999999999999999')" 400
-expect_eq "an alert id that overflows → 404" "$(req "$ADMIN" POST /v1/alerts/A-99999999999999999999/ack '{}')" 404
+expect_eq "an alert id that overflows → 404" "$(req "$G1" POST /v1/alerts/A-99999999999999999999/ack '{}')" 404
 expect_eq "bad UTF-8 echoed in an error → 400" "$(req "$ADMIN" GET '/v1/lists/red?scope=%FF%FE')" 400
 check "and the answer is still valid JSON" jq -e .error "$WORK/r.json" >/dev/null
 
@@ -45,8 +50,8 @@ check "the refusal names no cell" bash -c "! grep -q 'T0[0-9]\|cell' '$WORK/held
 NOREC=$(req "$T01" POST /v1/records '{"id":"P-NEW2","grid":"T02-V02-G01"}'; echo; jq -c 'del(.records[0].id)' "$WORK/r.json")
 expect_eq "and like a refused unknown id" "$NOREC" "$OUTC"
 expect_eq "P-2 untouched" "$(sql "$DB" "select grid from persons where id='P-2'")" T02-V01-G01
-expect_eq "an alert outside the scope → 404" "$(req "$T01" POST /v1/alerts/A-999999/ack '{}')" 404
-refused_alerts() { sql "$DB" "select count(*) from audit where actor='town1' and action='http.alert-refused' and target='A-999999'"; }
+expect_eq "an unknown alert → 404" "$(req "$G1" POST /v1/alerts/A-999999/ack '{}')" 404
+refused_alerts() { sql "$DB" "select count(*) from audit where actor='o-t01-v01-g01' and action='alert.ack.refused' and target='A-999999'"; }
 for _ in $(seq 50); do [ "$(refused_alerts)" == 1 ] && break; sleep 0.1; done
 expect_eq "audited too" "$(refused_alerts)" 1
 expect_eq "refusals audited with the token name" "$(sql "$DB" "select count(*) from audit where actor='town1' and action='http.write-refused'")" 3
@@ -65,21 +70,21 @@ expect_eq "P-OK stored once, by town1" "$(sql "$DB" "select count(*) from person
 req "$ADMIN" POST /v1/records '{"id":"P-Q","grid":"T01-V01-G01","events":[{"type":"incident_reported","date":"2026-11-24"}]}' >/dev/null
 QA=$(J '.records[0].alerts[] | select(.kind=="quick") | .id')
 check "a quick alert to act on" [ -n "$QA" ]
-printf '{"by":"o-\xff\xfe"}' >"$WORK/bad_by.json"
-expect_eq "ack with invalid UTF-8 in by → 400" "$(reqf "$T01" "/v1/alerts/$QA/ack" "$WORK/bad_by.json")" 400
-check "the message names the field" grep -q 'by: not valid UTF-8' "$WORK/r.json"
-printf '{"by":"o-1","note":"ok \xc3\x28"}' >"$WORK/bad_note.json"
-expect_eq "ack with invalid UTF-8 in the note → 400" "$(reqf "$T01" "/v1/alerts/$QA/ack" "$WORK/bad_note.json")" 400
-printf '{"by":"o-1","note":"\xed\xa0\x80"}' >"$WORK/surrogate.json"
-expect_eq "an encoded surrogate → 400" "$(reqf "$T01" "/v1/alerts/$QA/ack" "$WORK/surrogate.json")" 400
-expect_eq "a NUL in a note → 400" "$(req "$T01" POST "/v1/alerts/$QA/ack" '{"by":"o-1","note":"a\u0000b"}')" 400
+printf '{"note":"ok \xc3\x28"}' >"$WORK/bad_note.json"
+expect_eq "ack with invalid UTF-8 in the note → 400" "$(reqf "$G1" "/v1/alerts/$QA/ack" "$WORK/bad_note.json")" 400
+check "the message names the field" grep -q 'note: not valid UTF-8' "$WORK/r.json"
+printf '{"note":"\xed\xa0\x80"}' >"$WORK/surrogate.json"
+expect_eq "an encoded surrogate → 400" "$(reqf "$G1" "/v1/alerts/$QA/ack" "$WORK/surrogate.json")" 400
+expect_eq "a NUL in a note → 400" "$(req "$G1" POST "/v1/alerts/$QA/ack" '{"note":"a\u0000b"}')" 400
 check "the message names the control character" grep -q 'control character' "$WORK/r.json"
-jq -n --arg n "$(head -c 4097 /dev/zero | tr '\0' 'n')" '{by:"o-1", note:$n}' >"$WORK/long.json"
-expect_eq "a note past 4096 bytes → 400" "$(reqf "$T01" "/v1/alerts/$QA/close" "$WORK/long.json")" 400
+jq -n --arg n "$(head -c 4097 /dev/zero | tr '\0' 'n')" '{outcome:"confirmed", note:$n}' >"$WORK/long.json"
+expect_eq "a note past 4096 bytes → 400" "$(reqf "$G1" "/v1/alerts/$QA/close" "$WORK/long.json")" 400
 check "the message names the cap" grep -q 'note: longer than 4096 bytes' "$WORK/r.json"
-expect_eq "a by past 64 bytes → 400" "$(req "$T01" POST "/v1/alerts/$QA/ack" "{\"by\":\"$(printf 'b%.0s' $(seq 65))\"}")" 400
-expect_eq "nothing was acked so far" "$(sql "$DB" "select count(*) from audit where target='$QA'")" 0
-expect_eq "a valid UTF-8 note → 200" "$(req "$T01" POST "/v1/alerts/$QA/ack" '{"by":"o-t01-v01-g01","note":"已处理 ✓"}')" 200
+expect_eq "nothing was acked so far" "$(sql "$DB" "select count(*) from audit where target='$QA' and action not like '%refused%'")" 0
+printf '{"by":"o-\xff\xfe"}' >"$WORK/bad_by.json"
+expect_eq "a \"by\" in the body is ignored, even invalid UTF-8 → 200" "$(reqf "$G1" "/v1/alerts/$QA/claim" "$WORK/bad_by.json")" 200
+expect_eq "the actor is the token's officer" "$(J .alert.claimed_by)" o-t01-v01-g01
+expect_eq "a valid UTF-8 note → 200" "$(req "$G1" POST "/v1/alerts/$QA/ack" '{"note":"已处理 ✓"}')" 200
 expect_eq "the dossier stays valid JSON" "$(req "$ADMIN" GET /v1/persons/P-Q; jq -r .person "$WORK/r.json")" "200P-Q"
 
 # ---- E3: every metric has HELP and TYPE; promtool agrees --------------------------------

@@ -54,18 +54,18 @@ expect_code "due: bad date" 2 TS due --now 2026-02-30
 
 # review: lower a red member, refusals, then the dossier shows it
 P=$(sql triscreen.db "SELECT person FROM list_members WHERE colour = 'red' ORDER BY person LIMIT 1")
-expect_code "review lower" 0 TS review "$P" --by o-t01 --outcome lower --colour blue \
+expect_code "review lower" 0 TS review "$P" --by o-county --outcome lower --colour blue \
     --until 2026-12-20 --note "visited" --now 2026-11-25
 expect_eq "review: colour" "$(sql triscreen.db "SELECT colour || ' ' || override_colour || ' ' || next_review FROM list_members WHERE person = '$P'")" "blue blue 2027-02-23"
-expect_code "review: not lower" 2 TS review "$P" --by o-t01 --outcome lower --colour red --note x
-expect_code "review: no note" 2 TS review "$P" --by o-t01 --outcome confirm
-expect_code "review: unknown person" 1 TS review P-NOPE --by o-t01 --outcome raise --colour red --note x
+expect_code "review: not lower" 2 TS review "$P" --by o-county --outcome lower --colour red --note x
+expect_code "review: no note" 2 TS review "$P" --by o-county --outcome confirm
+expect_code "review: unknown person" 1 TS review P-NOPE --by o-county --outcome raise --colour red --note x
 expect_eq "review audited" "$(sql triscreen.db "SELECT count(*) FROM audit WHERE action = 'review' AND target = '$P'")" "1"
 
 expect_code "dossier text" 0 TS dossier "$P"
-check "dossier: override shown" grep -q "override    blue by o-t01 until 2026-12-20 (engine: red)" "$WORK/last.out"
+check "dossier: override shown" grep -q "override    blue by o-county until 2026-12-20 (engine: red)" "$WORK/last.out"
 expect_code "dossier json" 0 TS dossier "$P" --format json
-check "dossier: JSON parses with override, history and ledger" jq -e '.list.colour == "blue" and .list_history[-1].actor == "o-t01" and (.ledger | length) == 1' "$WORK/last.out"
+check "dossier: JSON parses with override, history and ledger" jq -e '.list.colour == "blue" and .list_history[-1].actor == "o-county" and (.ledger | length) == 1' "$WORK/last.out"
 expect_code "dossier: unknown" 1 TS dossier P-NOPE
 expect_eq "dossier reads audited" "$(sql triscreen.db "SELECT count(*) FROM audit WHERE action = 'dossier' AND actor = 'cli' AND target = '$P'")" "2"
 

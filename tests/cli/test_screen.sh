@@ -47,7 +47,7 @@ expect_eq "1 vs 2 threads: identical ledger, lists, transitions, alerts" "$(dump
 
 # ---- override and expiry; --due with --now ------------------------------------------
 P=$(sql "$DB" "select person from list_members where colour='red' and engine_colour='red' order by person limit 1")
-expect_code "review lowers a red person to blue until 2026-12-10" 0 "$TRISCREEN" review "$P" --by o-t01 \
+expect_code "review lowers a red person to blue until 2026-12-10" 0 "$TRISCREEN" review "$P" --by o-county \
   --outcome lower --colour blue --until 2026-12-10 --note "family support in place" --now 2026-11-25
 expect_eq "override in force" "$(sql "$DB" "select colour || ' ' || engine_colour from list_members where person='$P'")" "blue red"
 expect_code "screen while the override holds" 0 "$TRISCREEN" screen --now 2026-11-26

@@ -20,7 +20,7 @@ mask() {
         -e 's/(median time to [a-z]+: +)[0-9]+\.[0-9]+ min/\1#.# min/' \
         -e 's/"median_hours_to_close":[0-9.]+/"median_hours_to_close":"#.#"/g' \
         -e 's/(%  +)[0-9]+\.[0-9]( )/\1#.#\2/' -e 's#(%</td><td>)[0-9]+\.[0-9]</td>#\1\#.\#</td>#g' \
-        -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
+        -e 's/tk-[0-9a-f]{8}/tk-<ID>/g' -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
 }
 run() { # run NAME CMD...: stdout+exit code to NAME
     local name=$1; shift
@@ -95,6 +95,14 @@ service:
     - {name: town1, sha256: $(h golden-t01), scopes: [T01], write: true}
     - {name: reader2, sha256: $(h golden-t02), scopes: [T02], write: false}
 EOC
+# officer tokens: the group officer of the second quick alert's cell, and a town officer
+# of another town
+A2=$("$TS" alerts --kind quick --state open --format jsonl | head -1 | jq -r .id)
+G2=$("$TS" alerts --kind quick --state open --format jsonl | head -1 | jq -r .grid)
+O2=o-$(printf %s "$G2" | tr 'A-Z' 'a-z')
+OT2=o-t02; [ "${G2#T02}" != "$G2" ] && OT2=o-t03
+TOK_O=$("$TS" token add --officer "$O2" 2>/dev/null | sed -n 's/^token: //p')
+TOK_T=$("$TS" token add --officer "$OT2" 2>/dev/null | sed -n 's/^token: //p')
 "$TS" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
 SPID=$!
 trap 'kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null; rm -rf "$W"' EXIT
@@ -135,4 +143,16 @@ http 76-http-post golden-t01 POST /v1/records \
 http 77-http-person-new golden-t01 GET /v1/persons/P-GOLD-1
 http 78-http-alerts-after golden-t01 GET "/v1/alerts?since=0"
 http 79-http-refused golden-t01 POST /v1/records '{"id":"P-GOLD-2","name":"x","grid":"T02-V01-G01"}'
+# the officers' loop over HTTP: the actor is the token's officer
+http 80-http-alert-other-town "$TOK_T" GET "/v1/alerts/$A2"
+http 80-http-ack-other-town "$TOK_T" POST "/v1/alerts/$A2/ack" '{"note":"not mine","by":"o-county"}'
+http 81-http-claim "$TOK_O" POST "/v1/alerts/$A2/claim" '{}'
+http 81-http-close-no-outcome "$TOK_O" POST "/v1/alerts/$A2/close" '{"note":"seen"}'
+http 82-http-close "$TOK_O" POST "/v1/alerts/$A2/close" '{"outcome":"false_positive","note":"seen"}'
+http 83-http-alert "$TOK_O" GET "/v1/alerts/$A2"
+http 84-http-claim-next-none "$TOK_O" POST /v1/alerts/claim-next '{"kind":"quick"}'
+http 85-http-cursor-future golden-admin GET "/v1/alerts?since=999999"
+http 85-http-cursor-bad golden-admin GET "/v1/alerts?since=x1"
+http 86-http-filters golden-admin GET "/v1/alerts?kind=quick&state=closed&limit=5"
+http 87-http-config-token-acts golden-admin POST "/v1/alerts/$A2/reopen" '{"note":"again"}'
 echo "golden: $(ls "$OUT" | wc -l) outputs in $OUT"

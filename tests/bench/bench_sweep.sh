@@ -106,11 +106,12 @@ best() { # best LABEL CMD...: the best wall time of 3 runs
     printf '%-52s %6d ms\n' "$label" "$b"
 }
 get() { curl -sf -H "Authorization: Bearer $TOK" "http://127.0.0.1:$PORT$1"; }
+HEAD=$(sqlite3 "$W/bench.db" "SELECT max(seq) FROM alerts")
 best "alerts --scope T01-V01 --state new --limit 100" "$T" alerts --scope T01-V01 --state new --limit 100 --format jsonl
 best "alerts --officer o-t01-v01-g01 --limit 100" "$T" alerts --officer o-t01-v01-g01 --limit 100 --format jsonl
-best "alerts --kind quick --since N-1000 (the last 1000)" "$T" alerts --kind quick --since $((N - 1000)) --format jsonl
+best "alerts --kind quick --since HEAD-1000 (the last 1000)" "$T" alerts --kind quick --since $((HEAD - 1000)) --format jsonl
 best "GET /v1/alerts?scope=T01-V01&state=new&limit=100" get "/v1/alerts?scope=T01-V01&state=new&limit=100"
-best "GET /v1/alerts?since=N-1000&kind=quick" get "/v1/alerts?since=$((N - 1000))&kind=quick"
+best "GET /v1/alerts?since=HEAD-1000&kind=quick" get "/v1/alerts?since=$((HEAD - 1000))&kind=quick"
 best "floor: sqlite3 SELECT of 100 rows of T01-V01" sqlite3 "$W/bench.db" \
     "SELECT * FROM alerts WHERE grid LIKE 'T01-V01-%' AND status = 'new' ORDER BY seq LIMIT 100"
 best "alerts --stats over all $N" "$T" alerts --stats

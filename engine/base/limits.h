@@ -109,13 +109,13 @@
 #define TS_LIMIT_ARENA_CASES (256u << 20)     /* a pack's test cases (rules test) */
 #define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* both list snapshots of a diff */
 #define TS_LIMIT_ARENA_LISTS (1024u << 20)    /* the list rows a pass snapshots and counts */
-#define TS_LIMIT_ESCALATE_BATCH 2000u /* alerts one clock-sweep transaction moves up */
+#define TS_LIMIT_ESCALATE_BATCH 2000u         /* alerts one clock-sweep transaction moves up */
 #define TS_LIMIT_SERVICE_SWEEP_BATCH 200u /* one batch of serve's clock sweep (writes between) */
 /* a sweep batch unless the caller says (escalate): the same few ms as serve's */
 #define TS_ESCALATE_BATCH_DEFAULT TS_LIMIT_SERVICE_SWEEP_BATCH
-#define TS_LIMIT_ARENA_DUE (64u << 20)        /* the alerts of one clock-sweep batch */
-#define TS_LIMIT_ARENA_JOB (1024u << 20)      /* one service job: its records, their alerts */
-#define TS_LIMIT_ARENA_PROBE (16u << 20)      /* the probe evaluation of a reloaded pack */
+#define TS_LIMIT_ARENA_DUE (64u << 20)   /* the alerts of one clock-sweep batch */
+#define TS_LIMIT_ARENA_JOB (1024u << 20) /* one service job: its records, their alerts */
+#define TS_LIMIT_ARENA_PROBE (16u << 20) /* the probe evaluation of a reloaded pack */
 
 /* Threads (base/pipeline.c: import, the passes, the service's write queue) */
 #define TS_LIMIT_PIPELINE_WORKERS 64u /* worker threads of one pipeline (--threads is clamped) */
@@ -147,7 +147,7 @@
 #define TS_LIMIT_HTTP_RELOAD_S 30u            /* seconds to load and check a pack on SIGHUP */
 #define TS_LIMIT_HTTP_DRAIN_S 30u             /* seconds SIGTERM waits for requests, writes */
 #define TS_LIMIT_HTTP_REFUSALS 30u            /* refused writes per token per minute, then 429 */
-#define TS_LIMIT_HTTP_OFFICER_TOKENS 65536u    /* active officer tokens a serve keeps in memory */
+#define TS_LIMIT_HTTP_OFFICER_TOKENS 65536u   /* active officer tokens a serve keeps in memory */
 #define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE      /* bytes in an ack/close note (as in the CLI) */
 #define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR    /* bytes in an actor "by" (as in the CLI) */
 

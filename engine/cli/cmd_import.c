@@ -162,12 +162,13 @@ static int import_one(ts_app *app, const char *path, FILE *shared, bool dry_run,
     ts_status rc = dry_run ? TS_OK : ts_store_ingest_begin(ts_app_store(app), path, &ingest, &err);
     ts_feedback_set_source(iu.fb, 0, ingest);
     if (rc == TS_OK)
-        rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path, &io,
-                            &st, &err);
-    if (ingest && ts_store_ingest_end(ts_app_store(app), ingest, rc == TS_OK ? "done" : "failed",
-                                      (int64_t)(st.persons_new + st.persons_updated +
-                                                st.persons_unchanged),
-                                      &ferr) != TS_OK && rc == TS_OK) {
+        rc = ts_import_file(ts_app_store(app), ts_app_grid(app), ts_app_config(app), path, &io, &st,
+                            &err);
+    if (ingest &&
+        ts_store_ingest_end(ts_app_store(app), ingest, rc == TS_OK ? "done" : "failed",
+                            (int64_t)(st.persons_new + st.persons_updated + st.persons_unchanged),
+                            &ferr) != TS_OK &&
+        rc == TS_OK) {
         err = ferr;
         rc = TS_STORE;
     }

@@ -147,7 +147,7 @@ static void next_row(const ts_config *cfg, const ts_actor *actor, const ts_alert
         break;
     }
     /* claim keeps the deadline, close has none */
-    row->due = act->verb == TS_VERB_CLAIM ? (cur->due[0] ? cur->due : NULL)
+    row->due = act->verb == TS_VERB_CLAIM   ? (cur->due[0] ? cur->due : NULL)
                : act->verb == TS_VERB_CLOSE ? NULL
                                             : due;
 }
@@ -194,8 +194,9 @@ static void audit_refusal(ts_store *s, const ts_actor *actor, ts_alert_verb verb
     ts_err_clear(&e2);
     if (ts_store_begin(s, &e2) != TS_OK)
         return;
-    if (ts_store_audit_tok(s, actor && actor->officer ? actor->officer : "", actor ? actor->token : NULL,
-                           action, target ? target : "", why->msg, &e2) != TS_OK ||
+    if (ts_store_audit_tok(s, actor && actor->officer ? actor->officer : "",
+                           actor ? actor->token : NULL, action, target ? target : "", why->msg,
+                           &e2) != TS_OK ||
         ts_store_commit(s, &e2) != TS_OK)
         ts_store_rollback(s);
 }

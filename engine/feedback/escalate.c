@@ -52,20 +52,6 @@ static ts_status on_due(void *ud, const ts__alert_row *r, bool *stop, ts_err *er
     return dl->oom ? ts_err_set(err, TS_NOMEM, "feedback", NULL) : TS_OK;
 }
 
-static const char *level_name(int target)
-{
-    switch (target) {
-    case TS_CELL_GROUP:
-        return "group";
-    case TS_CELL_VILLAGE:
-        return "village";
-    case TS_CELL_TOWN:
-        return "town";
-    default:
-        return "county desk";
-    }
-}
-
 /* One alert one level up: route, clock, feed position, history, audit. */
 static ts_status climb(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *old, int64_t at,
                        ts_err *err)
@@ -97,10 +83,11 @@ static ts_status climb(ts_feedback_ctx *fb, ts_store *s, const ts__alert_row *ol
     if ((rc = ts__alert_db_set_level(fb->db, &row, err)) != TS_OK)
         goto done;
     fb->to_desk += target == 0;
-    if ((rc = ts_buf_printf(&detail, "%s to the %s: level %d, route %s%s%s",
-                            st == TS_ALERT_ACKED ? "not closed in time" : "not acknowledged in time",
-                            level_name(target), row.level, route, note ? "; " : "",
-                            note ? note : "")) != TS_OK) {
+    if ((rc =
+             ts_buf_printf(&detail, "%s to the %s: level %d, route %s%s%s",
+                           st == TS_ALERT_ACKED ? "not closed in time" : "not acknowledged in time",
+                           target ? ts_grid_level_name(target) : "county desk", row.level, route,
+                           note ? "; " : "", note ? note : "")) != TS_OK) {
         rc = ts_err_set(err, rc, "feedback", "escalating %s: the history detail", name);
         goto done;
     }

@@ -13,15 +13,15 @@
 struct ts_feedback {
     const ts_config *cfg;
     const ts_grid *grid;
-    char *rules_version; /* NULL when none */
-    uint64_t raised[4];  /* new alerts written, by ts_feedback kind */
-    uint64_t updated[4]; /* triggers that added evidence to an open alert */
-    uint64_t known[4];   /* triggers that brought nothing new (all causes known) */
-    int64_t run, ingest; /* the source stored on alerts raised next (0 = none) */
-    uint64_t to_desk;     /* escalations that reached the county desk */
+    char *rules_version;   /* NULL when none */
+    uint64_t raised[4];    /* new alerts written, by ts_feedback kind */
+    uint64_t updated[4];   /* triggers that added evidence to an open alert */
+    uint64_t known[4];     /* triggers that brought nothing new (all causes known) */
+    int64_t run, ingest;   /* the source stored on alerts raised next (0 = none) */
+    uint64_t to_desk;      /* escalations that reached the county desk */
     struct timespec pause; /* between two sweep batches: the last batch's time, ≤ 50 ms */
-    uint64_t quick_old;  /* problem events too old for a quick alert (quick_max_age_days) */
-    ts__alert_db *db;    /* statements of the last store a hook saw */
+    uint64_t quick_old;    /* problem events too old for a quick alert (quick_max_age_days) */
+    ts__alert_db *db;      /* statements of the last store a hook saw */
     /* rows raised since the last flush, kept only when a sink is configured: the cursor
      * and a hash of the dedup key, so a flush after a rollback never appends another
      * writer's row that reused the cursor */

@@ -163,20 +163,6 @@ static ts_status alert_from_row(const ts__alert_row *r, const view *v, ts_alert 
     return rc;
 }
 
-static const char *target_name(ts_cell_level t)
-{
-    switch (t) {
-    case TS_CELL_GROUP:
-        return "group";
-    case TS_CELL_VILLAGE:
-        return "village";
-    case TS_CELL_TOWN:
-        return "town";
-    default:
-        return "county";
-    }
-}
-
 /* ---- the alert JSON encoder ---------------------------------------------------------------- */
 
 static void kint_or_null(ts_jsonw *w, const char *key, int64_t v)
@@ -231,7 +217,7 @@ void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
     ts_jsonw_kstr(w, "status", ts_alert_state_name(a->status));
     ts_jsonw_kint(w, "level", a->level);
     ts_jsonw_kstr(w, "escalated", a->escalated);
-    ts_jsonw_kstr(w, "target", target_name(a->target));
+    ts_jsonw_kstr(w, "target", ts_grid_level_name((int)a->target));
     ts_jsonw_kstr(w, "due", a->due);
     ts_jsonw_kbool(w, "overdue", a->overdue);
     ts_jsonw_kstr(w, "claimed_by", a->claimed_by);
@@ -415,10 +401,8 @@ static ts_status show_row(void *ud, const ts__alert_row *r, bool *stop, ts_err *
     if (rc == TS_OK && sc->fn)
         rc = sc->fn(sc->ud, &a);
     /* the history starts with the raise itself (not a stored row) */
-    ts_alert_event raised = {.at = a.created,
-                             .what = "raised",
-                             .by = "engine",
-                             .note = a.reopens[0] ? a.reopens : ""};
+    ts_alert_event raised = {
+        .at = a.created, .what = "raised", .by = "engine", .note = a.reopens[0] ? a.reopens : ""};
     char note[40];
     if (a.reopens[0]) {
         snprintf(note, sizeof note, "reopens %s", a.reopens);
@@ -492,4 +476,3 @@ ts_status ts_alerts_max_cursor(ts_store *s, int64_t *out, ts_err *err)
 {
     return ts__alerts_max(s, out, err);
 }
-

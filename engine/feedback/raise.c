@@ -303,7 +303,7 @@ static ts_status cause_of(const raise_req *q, size_t i, ts_buf *b, ts_err *err)
 {
     ts_buf_reset(b);
     const ts_fired_rule *e = i < q->n_entries ? &q->entries[i] : NULL;
-    ts_status rc = !e                               ? ts_buf_puts(b, q->extra[i - q->n_entries])
+    ts_status rc = !e                                ? ts_buf_puts(b, q->extra[i - q->n_entries])
                    : !strcmp(e->id, "problem_event") ? ts_buf_printf(b, "event:%s", e->evidence)
                                                      : ts_buf_printf(b, "rule:%s", e->id);
     return rc == TS_OK ? TS_OK : ts_err_set(err, rc, "feedback", "the cause of an alert");
@@ -371,8 +371,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         fb->known[q->kind]++; /* every cause already on the open alert */
     if (rc != TS_OK || n_new == 0)
         goto done;
-    const char *colour = q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour
-                                                                                      : NULL;
+    const char *colour =
+        q->colour && colour_rank(q->colour) > colour_rank(m->colour) ? q->colour : NULL;
     ts_buf rules;
     ts_buf_init(&rules, TS_LIMIT_RULES_JSON);
     ts_jsonw w;
@@ -385,9 +385,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
                             &headline, err);
     char at[21];
     now_timestamp(at);
-    if (rc == TS_OK &&
-        (rc = ts__alert_db_set_evidence(fb->db, m->id, ts_buf_str(&rules), colour, headline,
-                                        err)) == TS_OK)
+    if (rc == TS_OK && (rc = ts__alert_db_set_evidence(fb->db, m->id, ts_buf_str(&rules), colour,
+                                                       headline, err)) == TS_OK)
         rc = ts__alert_db_history(fb->db, m->id, "evidence", "engine", NULL, at, ts_buf_str(&note),
                                   err);
     ts_buf_release(&rules);
@@ -411,8 +410,8 @@ static ts_status has_new_cause(ts_feedback_ctx *fb, const raise_req *q, const me
     *fresh = false;
     for (size_t i = 0; rc == TS_OK && !*fresh && i < q->n_entries + q->n_extra; i++) {
         bool has = false;
-        if ((rc = cause_of(q, i, &cause, err)) == TS_OK && (rc = ts__alert_db_cause_has(fb->db, m->id, ts_buf_str(&cause), &has,
-                                                        err)) == TS_OK)
+        if ((rc = cause_of(q, i, &cause, err)) == TS_OK &&
+            (rc = ts__alert_db_cause_has(fb->db, m->id, ts_buf_str(&cause), &has, err)) == TS_OK)
             *fresh = !has;
     }
     ts_buf_release(&cause);
@@ -749,4 +748,3 @@ ts_status ts_feedback_flush(ts_feedback_ctx *fb, ts_store *s, ts_err *err)
         fb->n_pending = 0;
     return rc;
 }
-

@@ -15,7 +15,7 @@
 typedef struct stat_item {
     ts_feedback kind;
     ts_alert_state state;
-    int32_t town, village; /* cell index, -1 when not in the grid */
+    int32_t town, village;    /* cell index, -1 when not in the grid */
     float ack_min, close_min; /* < 0 when not acknowledged / closed */
     bool in_time, overdue;
 } stat_item;
@@ -174,9 +174,8 @@ ts_status ts_alerts_stats_read(ts_store *s, const ts_grid *grid, const ts_config
                                const ts_alert_filter *f, ts_alert_stats *out, ts_err *err)
 {
     memset(out, 0, sizeof *out);
-    out->closure_target = cfg && cfg->closure_target_permille
-                              ? (double)cfg->closure_target_permille / 1000.0
-                              : 0.99;
+    out->closure_target =
+        cfg && cfg->closure_target_permille ? (double)cfg->closure_target_permille / 1000.0 : 0.99;
     stats_ctx sc = {.grid = grid, .out = out};
     ts__fb_timestamp(f && f->now ? f->now : (int64_t)time(NULL), sc.now);
     ts_buf cells;

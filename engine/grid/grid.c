@@ -613,3 +613,19 @@ ts_status ts_grid_cells_json(const ts_grid *g, const ts_cell *const *scopes, siz
     ts_jsonw_arr_end(&w);
     return ts_jsonw_finish(&w);
 }
+
+const char *ts_grid_level_name(int level)
+{
+    switch (level) {
+    case TS_CELL_GROUP:
+        return "group";
+    case TS_CELL_VILLAGE:
+        return "village";
+    case TS_CELL_TOWN:
+        return "town";
+    case 0:
+        return "county";
+    default:
+        return "";
+    }
+}

@@ -645,6 +645,17 @@ static bool officer_gate(ts__req *r)
     return true;
 }
 
+/* An officer's job, prepared with status rc: submitted, or 403 naming the token (not an
+ * officer's token), or 500. */
+static ts__hres submit_officer_job(ts__req *r, ts_status rc, ts_svc_job *j, const ts_err *e)
+{
+    if (rc == TS_DENIED)
+        return ts__reply_field(r, 403, "token", "%s", e->msg);
+    if (rc != TS_OK)
+        return ts__reply_error(r, 500, "%s", ts_status_text(rc));
+    return submit(r, j);
+}
+
 /* The actor is always the token's officer: a "by" in the body is ignored. */
 static ts__hres alert_act(ts__req *r, ts_alert_verb verb)
 {
@@ -670,12 +681,7 @@ static ts__hres alert_act(ts__req *r, ts_alert_verb verb)
     ts_err e;
     ts_status rc = ts_service_alert_act(r->svc, r->gen, r->who, verb, r->param, oc, note,
                                         (int64_t)time(NULL), ts__req_job_done, r, &j, &e);
-    if (rc == TS_DENIED)
-        res = ts__reply_field(r, 403, "token", "%s", e.msg);
-    else if (rc != TS_OK)
-        res = ts__reply_error(r, 500, "%s", ts_status_text(rc));
-    else
-        res = submit(r, j);
+    res = submit_officer_job(r, rc, j, &e);
 done:
     json_object_put(o);
     return res;
@@ -723,12 +729,7 @@ static ts__hres alert_claim_next(ts__req *r)
     ts_err e;
     ts_status rc = ts_service_claim_next(r->svc, r->gen, r->who, k, (int64_t)time(NULL),
                                          ts__req_job_done, r, &j, &e);
-    if (rc == TS_DENIED)
-        res = ts__reply_field(r, 403, "token", "%s", e.msg);
-    else if (rc != TS_OK)
-        res = ts__reply_error(r, 500, "%s", ts_status_text(rc));
-    else
-        res = submit(r, j);
+    res = submit_officer_job(r, rc, j, &e);
 done:
     json_object_put(o);
     return res;

@@ -246,17 +246,12 @@ static ts_status median_hours(const report *r, size_t from, size_t to, double *o
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
-static const char *level_name(ts_cell_level l)
-{
-    return l == TS_CELL_TOWN ? "town" : l == TS_CELL_VILLAGE ? "village" : "group";
-}
-
 static ts_status cell_row(const report *r, const ts_cell *cell, report_row *out, ts_err *err)
 {
     *out =
         (report_row){.code = cell->code,
                      .name = cell->name,
-                     .level = level_name(cell->level),
+                     .level = ts_grid_level_name((int)cell->level),
                      .depth = r->scope ? cell->level - r->scope->level : cell->level - TS_CELL_TOWN,
                      .c = r->cell[cell->index]};
     return median_hours(r, cell->index, subtree_end(r->g, cell), &out->median_hours, err);

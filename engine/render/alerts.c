@@ -41,18 +41,7 @@ ts_status ts_render_pad(ts_buf *b, const char *s, size_t width, bool pad_min)
 
 const char *ts_render_alert_target_name(int target)
 {
-    switch (target) {
-    case TS_CELL_GROUP:
-        return "group";
-    case TS_CELL_VILLAGE:
-        return "village";
-    case TS_CELL_TOWN:
-        return "town";
-    case 0:
-        return "county desk";
-    default:
-        return "?";
-    }
+    return target == 0 ? "county desk" : ts_grid_level_name(target);
 }
 
 /* The table's columns up to the route, with their display widths (the last one
@@ -122,12 +111,6 @@ static ts_status put_rule_ids(ts_buf *b, const ts_alert *a)
     return rc;
 }
 
-/* The target column: "county" rather than "county desk" in the table. */
-static const char *target_short(int target)
-{
-    return target == 0 ? "county" : ts_render_alert_target_name(target);
-}
-
 ts_status ts_render_alert_table_row(ts_buf *b, const ts_alert *a)
 {
     char cursor[24], due[48];
@@ -143,7 +126,7 @@ ts_status ts_render_alert_table_row(ts_buf *b, const ts_alert *a)
                 {cursor, W_CURSOR},
                 {ts_feedback_name(a->kind), W_KIND},
                 {ts_alert_state_name(a->status), W_STATE},
-                {target_short((int)a->target), W_TARGET},
+                {ts_grid_level_name((int)a->target), W_TARGET},
                 {due, W_DUE},
                 {a->claimed_by, W_CLAIMED},
                 {a->person, W_PERSON},

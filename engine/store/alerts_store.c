@@ -11,8 +11,8 @@
 
 #define ROW_COLS                                                                                   \
     "cursor, seq, kind, person, grid, colour, rules, route, route_note, headline, created, run,"   \
-    " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"     \
-    " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"     \
+    " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"      \
+    " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"      \
     " acked_in_time"
 /* claim-next's order among equal deadlines: quick, then detailed, then early */
 #define KIND_RANK "CASE kind WHEN 'quick' THEN 0 WHEN 'detailed' THEN 1 ELSE 2 END"
@@ -419,7 +419,8 @@ ts_status ts__alert_db_overdue(ts__alert_db *d, const char *at, size_t limit, ts
 ts_status ts__alert_db_next_new(ts__alert_db *d, const char *cells, const char *kind,
                                 ts__alert_row_fn fn, void *ud, ts_err *err)
 {
-    int q = cells ? (kind ? Q_NEXT_CELLS_KIND : Q_NEXT_CELLS) : (kind ? Q_NEXT_ANY_KIND : Q_NEXT_ANY);
+    int q =
+        cells ? (kind ? Q_NEXT_CELLS_KIND : Q_NEXT_CELLS) : (kind ? Q_NEXT_ANY_KIND : Q_NEXT_ANY);
     sqlite3_stmt *st = stmt(d, q, err);
     if (!st)
         return TS_STORE;
@@ -540,8 +541,8 @@ done:
 ts_status ts__alerts_get(ts_store *s, int64_t id, ts__alert_row_fn fn, void *ud, ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    ts_status rc = ts__store_query_stmt(s, "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1",
-                                        &st, err, "prepare alert");
+    ts_status rc = ts__store_query_stmt(s, "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1", &st,
+                                        err, "prepare alert");
     if (rc != TS_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -577,8 +578,7 @@ ts_status ts__alerts_history(ts_store *s, int64_t id, ts__alert_hist_fn fn, void
     sqlite3_bind_int64(st, 1, id);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), txt(st, 4), err)) !=
-            TS_OK)
+        if ((rc = fn(ud, txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), txt(st, 4), err)) != TS_OK)
             goto done;
     if (r != SQLITE_DONE)
         rc = ts__store_fail(s, err, "read alert history");
@@ -613,8 +613,8 @@ ts_status ts__alerts_stat_rows(ts_store *s, const char *cells, ts__alert_stat_fn
             .closed_at = txt(st, 5),
             .due = txt(st, 6),
             .target_level = sqlite3_column_int(st, 7),
-            .acked_in_time = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1
-                                                                        : sqlite3_column_int(st, 8),
+            .acked_in_time =
+                sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 8),
         };
         if ((rc = fn(ud, &row, err)) != TS_OK)
             goto done;

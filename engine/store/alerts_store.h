@@ -127,13 +127,13 @@ ts_status ts__alert_db_circle(ts__alert_db *d, const char *person, ts__alert_cir
 /* ---- reading (any connection) ------------------------------------------------------ */
 
 typedef struct ts__alert_query {
-    int64_t since;         /* seq > since */
-    const char *kind;      /* NULL = any */
-    const char *status;    /* NULL = any; "open" = any but closed */
-    const char *officer;   /* NULL = any; else in the route or the claimer */
-    const char *cells;     /* NULL = any; else a JSON array of the cell codes in scope */
+    int64_t since;             /* seq > since */
+    const char *kind;          /* NULL = any */
+    const char *status;        /* NULL = any; "open" = any but closed */
+    const char *officer;       /* NULL = any; else in the route or the claimer */
+    const char *cells;         /* NULL = any; else a JSON array of the cell codes in scope */
     const char *created_since; /* NULL = any; else created >= this timestamp */
-    size_t limit;          /* 0 = none */
+    size_t limit;              /* 0 = none */
 } ts__alert_query;
 /* Rows in feed (seq) order, in one statement (one consistent snapshot). */
 ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_fn fn, void *ud,

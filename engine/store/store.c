@@ -47,8 +47,8 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_PERSON_GRID] = "SELECT grid FROM persons WHERE id = ?1",
     [ST_RELATION_PENDING] = "SELECT pending_for IS NOT NULL FROM relations"
                             " WHERE a = ?1 AND b = ?2 AND kind = ?3",
-    [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail, token)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_RUN_BEGIN] = "INSERT INTO runs(pass, scope, now, rules_hash, config_hash, started)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_RUN_FINISH] = "UPDATE runs SET status = ?2, persons = ?3, fired = ?4, errors = ?5,"
@@ -1044,6 +1044,12 @@ ts_status ts_store_persons_by_town(ts_store *s,
 ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, const char *target,
                          const char *detail, ts_err *err)
 {
+    return ts_store_audit_tok(s, actor, NULL, action, target, detail, err);
+}
+
+ts_status ts_store_audit_tok(ts_store *s, const char *actor, const char *token, const char *action,
+                             const char *target, const char *detail, ts_err *err)
+{
     sqlite3_stmt *st = ts__store_stmt(s, ST_AUDIT, err);
     if (!st)
         return TS_STORE;
@@ -1054,33 +1060,11 @@ ts_status ts_store_audit(ts_store *s, const char *actor, const char *action, con
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
+    if (token)
+        sqlite3_bind_text(st, 6, token, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
     return ts__store_step_done(s, st, err, "audit");
-}
-
-ts_status ts_store_audit_tok(ts_store *s, const char *actor, const char *token, const char *action,
-                             const char *target, const char *detail, ts_err *err)
-{
-    if (!token)
-        return ts_store_audit(s, actor, action, target, detail, err);
-    sqlite3_stmt *st = NULL;
-    ts_status rc =
-        ts__store_query_stmt(s,
-                             "INSERT INTO audit(at, actor, action, target, detail, token)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                             &st, err, "audit");
-    if (rc != TS_OK)
-        return rc;
-    char ts[21];
-    ts__store_timestamp(ts);
-    sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, token, -1, SQLITE_STATIC);
-    rc = ts__store_step_done(s, st, err, "audit");
-    ts__store_query_done(s, st);
-    return rc;
 }
 
 size_t ts_store_last_relations_added(const ts_store *s)

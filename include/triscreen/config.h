@@ -42,10 +42,10 @@ typedef struct ts_config {
     int review_days[3];
     char **problem_events;
     size_t n_problem_events;
-    uint64_t instructions;  /* per person and rule */
-    uint32_t memory_mb;     /* per Lua state */
-    uint32_t ms_per_person; /* wall-clock deadline of one person's evaluation of a pass
-                             * (limits: ms_per_person, default TS_LIMIT_RULE_MS_PER_PERSON) */
+    uint64_t instructions;      /* per person and rule */
+    uint32_t memory_mb;         /* per Lua state */
+    uint32_t ms_per_person;     /* wall-clock deadline of one person's evaluation of a pass
+                                 * (limits: ms_per_person, default TS_LIMIT_RULE_MS_PER_PERSON) */
     uint32_t quick_ack_minutes; /* = sla[TS_FEEDBACK_QUICK].ack_minutes (the older key) */
     /* sla: per feedback kind, indexed by ts_feedback (the NONE slot unused). Defaults from
      * the method: quick 30 min to ack / 1 day to close, detailed 1 day / 7 days, early

@@ -26,8 +26,8 @@
  * reopen (a closed alert back to new, clocks restarted) needs a note. Only an officer of
  * the grid acts, and only on alerts of persons in their cell or below (the county desk:
  * anywhere); an alert claimed by another officer is acted on only by that officer, an
- * officer of their cell or above it, or the county desk. Every action and every refused attempt is in
- * the audit log with the officer and the token.
+ * officer of their cell or above it, or the county desk. Every action and every refused attempt is
+ * in the audit log with the officer and the token.
  *
  * The feed: alerts.seq is the cursor, monotonic (assigned in the one write transaction,
  * never reused); a reader that remembers the last cursor it handled and asks for
@@ -139,15 +139,14 @@ ts_status ts_alert_act(ts_store *s, const ts_grid *g, const ts_config *cfg, cons
  * concurrent callers get different alerts. TS_NOTFOUND when there is none (nothing
  * changed); TS_USAGE for a non-officer. id receives "A-000042". */
 ts_status ts_alert_claim_next(ts_store *s, const ts_grid *g, const ts_actor *actor,
-                              ts_feedback kind, int64_t at, char id[24],
-                              ts_err *err) TS_MUST_CHECK;
+                              ts_feedback kind, int64_t at, char id[24], ts_err *err) TS_MUST_CHECK;
 
 /* One event of an alert's history. */
 typedef struct ts_alert_event {
-    const char *at;   /* "YYYY-MM-DDTHH:MM:SSZ" */
-    const char *what; /* "raised", "evidence", "escalated", "claimed", "acknowledged",
-                         "closed", "reopened", "reopened-as" */
-    const char *by;   /* officer id, or "engine" */
+    const char *at;    /* "YYYY-MM-DDTHH:MM:SSZ" */
+    const char *what;  /* "raised", "evidence", "escalated", "claimed", "acknowledged",
+                          "closed", "reopened", "reopened-as" */
+    const char *by;    /* officer id, or "engine" */
     const char *token; /* NULL when none */
     const char *note;  /* "" when none (escalated: the level and route) */
 } ts_alert_event;
@@ -161,9 +160,9 @@ typedef struct ts_alert_filter {
     ts_feedback kind;             /* NONE = any */
     const ts_cell *const *scopes; /* any of these cells (NULL entries = all); n_scopes 0 = all */
     size_t n_scopes;
-    const char *officer; /* only alerts routed to this officer or claimed by them */
-    const char *status;  /* "new" | "claimed" | "acknowledged" ("acked") | "closed" |
-                            "open" (any but closed) | NULL */
+    const char *officer;   /* only alerts routed to this officer or claimed by them */
+    const char *status;    /* "new" | "claimed" | "acknowledged" ("acked") | "closed" |
+                              "open" (any but closed) | NULL */
     int64_t created_since; /* unix seconds: only alerts raised at or after; 0 = any */
     size_t limit;          /* 0 = no limit */
     /* who reads (NULL = unscoped): evidence and the headline's circle are rendered for
@@ -184,7 +183,7 @@ typedef struct ts_alert_rule {
 /* One alert, typed (DESIGN.md §Alerts shape, issue 14). Every pointer is borrowed and
  * valid only during the callback that receives the alert. */
 typedef struct ts_alert {
-    char id[24]; /* "A-000042" */
+    char id[24];    /* "A-000042" */
     int64_t cursor; /* its position in the feed */
     ts_feedback kind;
     const char *person, *grid;
@@ -194,10 +193,10 @@ typedef struct ts_alert {
     size_t n_rules;
     const char *const *route; /* officer ids */
     size_t n_route;
-    const char *route_note; /* NULL when none */
-    const char *created;    /* "YYYY-MM-DDTHH:MM:SSZ" */
-    int64_t run;            /* 0 = none */
-    int64_t ingest;         /* 0 = none */
+    const char *route_note;    /* NULL when none */
+    const char *created;       /* "YYYY-MM-DDTHH:MM:SSZ" */
+    int64_t run;               /* 0 = none */
+    int64_t ingest;            /* 0 = none */
     const char *rules_version; /* NULL when none */
     ts_alert_state status;
     int level;             /* escalations; 0 = never escalated */
@@ -247,7 +246,7 @@ ts_status ts_alerts_list(ts_store *s, const ts_grid *grid, const ts_alert_filter
 /* The figures of one group of alerts (a kind, a town, a village, or all). Times in
  * minutes; p50/p90 < 0 when nothing was timed. */
 typedef struct ts_alert_figures {
-    uint64_t raised;        /* alerts */
+    uint64_t raised; /* alerts */
     uint64_t by_state[TS_ALERT_STATE_N];
     uint64_t acked_in_time; /* acknowledged within the kind's sla.ack_minutes */
     uint64_t closed;

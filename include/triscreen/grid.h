@@ -55,6 +55,10 @@ const ts_officer *ts_grid_officer(const ts_grid *g, const char *id, const ts_cel
  * (cell NULL — not in the grid — only the county desk). */
 bool ts_grid_officer_covers(const ts_cell *officer_cell, const ts_cell *cell);
 
+/* "group", "village", "town" for those levels, "county" for 0 (the county desk, above
+ * every town); "" for anything else. */
+const char *ts_grid_level_name(int level);
+
 /* O(1) average lookup by code; NULL when unknown. */
 const ts_cell *ts_grid_find(const ts_grid *g, const char *code);
 

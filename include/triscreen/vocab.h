@@ -82,8 +82,8 @@ enum {
     TS_CLOSE_OUTCOME_N = 0 TS_CLOSE_OUTCOME_MAP(TS__VOCAB_COUNT)
 };
 
-/* Names ("full", "red", "early", "acknowledged", "lower", "ack", "confirmed"; "" for a NONE entry and for a
- * value outside the list). Never NULL; static storage. */
+/* Names ("full", "red", "early", "acknowledged", "lower", "ack", "confirmed"; "" for a NONE entry
+ * and for a value outside the list). Never NULL; static storage. */
 const char *ts_colour_name(ts_colour c);
 const char *ts_pass_name(ts_pass p);
 const char *ts_feedback_name(ts_feedback f);

@@ -107,8 +107,7 @@ int main(void)
         cmocka_unit_test(test_colour),         cmocka_unit_test(test_pass),
         cmocka_unit_test(test_feedback),       cmocka_unit_test(test_alert_state),
         cmocka_unit_test(test_review_outcome), cmocka_unit_test(test_close_outcome),
-        cmocka_unit_test(test_alert_verb),
-        cmocka_unit_test(test_fixed),
+        cmocka_unit_test(test_alert_verb),     cmocka_unit_test(test_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

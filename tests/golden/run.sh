@@ -20,7 +20,9 @@ mask() {
         -e 's/(median time to [a-z]+: +)[0-9]+\.[0-9]+ min/\1#.# min/' \
         -e 's/"median_hours_to_close":[0-9.]+/"median_hours_to_close":"#.#"/g' \
         -e 's/(%  +)[0-9]+\.[0-9]( )/\1#.#\2/' -e 's#(%</td><td>)[0-9]+\.[0-9]</td>#\1\#.\#</td>#g' \
-        -e 's/tk-[0-9a-f]{8}/tk-<ID>/g' -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
+        -e 's/tk-[0-9a-f]{8}/tk-<ID>/g' \
+        -e 's#[0-9]+\.[0-9]( ?)/( ?)[0-9]+\.[0-9]#\#.\#\1/\2\#.\##g' \
+        -e 's/"(ack|close)_p(50|90)_minutes":[0-9.]+/"\1_p\2_minutes":"#.#"/g' -e "s#$W#<WORK>#g" -e "s#$ROOT#<ROOT>#g"
 }
 run() { # run NAME CMD...: stdout+exit code to NAME
     local name=$1; shift

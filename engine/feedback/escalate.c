@@ -145,9 +145,9 @@ ts_status ts_feedback_escalate(ts_feedback_ctx *fb, ts_store *s, int64_t at, siz
     for (bool first = true;; first = false) {
         size_t mark = fb->n_pending, n = 0;
         struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         if (!first) /* the last batch's time again: another process's write gets its turn */
             nanosleep(&fb->pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         if ((rc = ts_store_begin(s, err)) != TS_OK)
             break;
         rc = sweep_batch(fb, s, at, batch, &n, err);

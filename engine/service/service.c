@@ -108,6 +108,10 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     }
     if ((rc = ts_store_open(svc->db_path, TS_STORE_READWRITE, &svc->w, err)) != TS_OK)
         goto fail;
+    /* the ticker checkpoints on a connection of its own, so the copying of the WAL into
+     * the database runs beside the writer's commits, never inside one */
+    if ((rc = ts_store_set_autocheckpoint(svc->w, 0, err)) != TS_OK)
+        goto fail;
     ts_store_counts counts;
     if ((rc = ts_store_counts_get(svc->w, &counts, err)) != TS_OK)
         goto fail;

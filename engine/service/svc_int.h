@@ -26,6 +26,7 @@
 #define TICK_MS 100        /* listener tick */
 #define DB_POLL_TICKS 3    /* poll the database's max cursor every 3 ticks */
 #define TOKEN_POLL_TICKS 5 /* look for added/revoked officer tokens every 5 ticks */
+#define CHECKPOINT_TICKS 5 /* a passive WAL checkpoint beside the writer every 5 ticks */
 #define ALERTS_PER_HOOK 64u
 
 /* ---- stored officer tokens (tokens.c) -------------------------------------------------- */

@@ -1,10 +1,26 @@
 /* service/ticker.c — the ticker thread: polls the database's highest alert cursor
  * (alerts written by other processes), refreshes the cache of officer tokens when the
- * tokens table changed, and gives the listener its tick. Uses store. */
+ * tokens table changed, checkpoints the WAL beside the writer (whose own automatic
+ * checkpoints are off), and gives the listener its tick. Uses store. */
 #include <pthread.h>
 #include <time.h>
 
 #include "service/svc_int.h"
+
+/* A passive checkpoint (it never waits for the writer or a reader) on *ck, opened on
+ * first use; a failure closes it, and the next tick opens another. */
+static void checkpoint(ts_service *svc, ts_store **ck)
+{
+    ts_err e;
+    if (!*ck && ts_store_open(svc->db_path, TS_STORE_READWRITE, ck, &e) != TS_OK) {
+        *ck = NULL;
+        return;
+    }
+    if (ts_store_checkpoint(*ck, &e) != TS_OK) {
+        ts_store_close(*ck);
+        *ck = NULL;
+    }
+}
 
 /* Polls the database's highest cursor (alerts written by other processes) and the officer
  * tokens (`token add`/`token revoke` by the CLI: effective within TOKEN_POLL_TICKS), and
@@ -13,7 +29,7 @@ void *ts__svc_ticker_main(void *arg)
 {
     ts_service *svc = arg;
     unsigned tick = 0;
-    ts_store *r = NULL;
+    ts_store *r = NULL, *ck = NULL;
     for (;;) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -42,8 +58,11 @@ void *ts__svc_ticker_main(void *arg)
             ts_store_close(r);
             r = NULL;
         }
+        if (tick % CHECKPOINT_TICKS == 0)
+            checkpoint(svc, &ck);
         ts__svc_notify(svc);
     }
     ts_service_reader_put(svc, r);
+    ts_store_close(ck);
     return NULL;
 }

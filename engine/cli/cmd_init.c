@@ -56,8 +56,15 @@ int ts__cli_init(int argc, char **argv)
         officers += cell->n_officers;
     }
     printf("database %s (schema v%d)\n", cfg->database, ts_store_schema_version(store));
-    printf("grid %s: %zu towns, %zu villages, %zu groups, %zu officers\n", ts_grid_county(grid),
-           n[TS_CELL_TOWN], n[TS_CELL_VILLAGE], n[TS_CELL_GROUP], officers);
+    const ts_officer *desk = NULL;
+    size_t n_desk = ts_grid_county_officers(grid, &desk);
+    printf("grid %s: %zu towns, %zu villages, %zu groups, %zu officers", ts_grid_county(grid),
+           n[TS_CELL_TOWN], n[TS_CELL_VILLAGE], n[TS_CELL_GROUP], officers + n_desk);
+    if (n_desk)
+        printf(" (%zu at the county desk)", n_desk);
+    else
+        printf(" (no county desk: escalation stops at the town)");
+    putchar('\n');
 done:
     ts_app_close(app);
     return code;

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "svc_fx.h"
+
 #include "triscreen/service.h"
 #include "base/text.h"
 
@@ -38,26 +40,13 @@ static void write_config(const char *officer)
 static int setup(void **state)
 {
     (void)state;
-    const char *src = getenv("TS_SOURCE_DIR");
-    if (!src)
-        return -1;
-    strcpy(g_dir, "/tmp/ts_offauth_XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_cfg, sizeof g_cfg, "%s/triscreen.yaml", g_dir);
-    snprintf(g_db, sizeof g_db, "%s/triscreen.db", g_dir);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp '%s/samples/grid.yaml' '%s/' && cp -r '%s/rules' '%s/rules'", src,
-             g_dir, src, g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return svc_fx_dir("/tmp/ts_offauth_XXXXXX", g_dir, g_cfg, g_db);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return svc_fx_rmdir(g_dir);
 }
 
 static void add_token(ts_store *s, const char *officer, char secret[64], char id[16])

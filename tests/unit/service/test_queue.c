@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "svc_fx.h"
+
 #include "triscreen/service.h"
 
 /* sha256("queue-test-token") */
@@ -63,18 +65,7 @@ static long audits(const char *action)
 static int setup(void **state)
 {
     (void)state;
-    const char *src = getenv("TS_SOURCE_DIR");
-    if (!src)
-        return -1;
-    strcpy(g_dir, "/tmp/ts_queue_XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_cfg, sizeof g_cfg, "%s/triscreen.yaml", g_dir);
-    snprintf(g_db, sizeof g_db, "%s/triscreen.db", g_dir);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp '%s/samples/grid.yaml' '%s/' && cp -r '%s/rules' '%s/rules'", src,
-             g_dir, src, g_dir);
-    if (system(cmd) != 0)
+    if (svc_fx_dir("/tmp/ts_queue_XXXXXX", g_dir, g_cfg, g_db) != 0)
         return -1;
     FILE *f = fopen(g_cfg, "wb");
     if (!f)
@@ -91,9 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return svc_fx_rmdir(g_dir);
 }
 
 /* ---- done callbacks -------------------------------------------------------------- */

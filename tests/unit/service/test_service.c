@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "svc_fx.h"
+
 #include "triscreen/service.h"
 #include "base/limits.h"
 
@@ -47,25 +49,13 @@ static void write_config(const char *database, const char *listen)
 static int setup(void **state)
 {
     (void)state;
-    const char *src = getenv("TS_SOURCE_DIR");
-    if (!src)
-        return -1;
-    strcpy(g_dir, "/tmp/ts_service_XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_cfg, sizeof g_cfg, "%s/triscreen.yaml", g_dir);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp '%s/samples/grid.yaml' '%s/' && cp -r '%s/rules' '%s/rules'", src,
-             g_dir, src, g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return svc_fx_dir("/tmp/ts_service_XXXXXX", g_dir, g_cfg, NULL);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return svc_fx_rmdir(g_dir);
 }
 
 /* Polls the reload under way until it is over. */

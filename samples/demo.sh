@@ -62,10 +62,21 @@ step "the clock: 40 minutes on, unacknowledged quick alerts climb a level"
 "$TS" escalate --now "@$(($(date +%s) + 2400))"
 step "triscreen alerts --stats                     (closure against the 99% target)"
 "$TS" alerts --stats | head -8
-step "an officer token for serve (printed once; only its hash is stored)"
-"$TS" token add --officer o-t01-v01 --note "demo: village head of 桃源村"
 step "triscreen report                     (per-cell counts, closure rate; --html for a page)"
 "$TS" report
 "$TS" report --html report.html
 printf '\nReport page: %s/report.html (counts only, no person data)\n' "$PWD"
 printf '\nDatabase: %s/triscreen.db — try: %s dossier %s\n' "$PWD" "$TS" "$P"
+
+step "the officers' console: an officer token (printed once; only its hash is stored)"
+TOKEN=$("$TS" token add --officer o-t01-v01 --note "demo: village head of 桃源村" 2>/dev/null |
+        sed -n 's/^token: //p')
+LISTEN=${DEMO_LISTEN:-127.0.0.1:8080}
+printf 'Console:  http://%s/\n' "$LISTEN"
+printf 'Sign in as o-t01-v01 (桃源村网格长, village T01-V01) with the token:\n  %s\n' "$TOKEN"
+if [ -t 0 ] && [ -t 1 ] && [ "${DEMO_SERVE:-1}" != 0 ]; then
+    printf '\nServing the demo database; press Ctrl-C to stop.\n'
+    exec "$TS" serve --listen "$LISTEN"
+fi
+printf 'Start it with:  TRISCREEN_CONFIG=%s/triscreen.yaml %s serve --listen %s\n' \
+    "$PWD" "$TS" "$LISTEN"

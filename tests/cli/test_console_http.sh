@@ -239,11 +239,31 @@ expect_eq "... audited" "$(sql "$DB" "select count(*) from audit where action='c
 expect_eq "sign in with a second token" "$(signin "$V1B")" 200
 cp "$WORK/jar" "$WORK/jar1"
 expect_eq "... reads" "$(cj GET '/v1/alerts?limit=1')" 200
+# a long-poll parked on the cookie re-authenticates after a reload, like a bearer one
+cj GET '/v1/alerts?order=newest&limit=1' >/dev/null
+HEADC=$(J .cursor)
+curl -s -o "$WORK/lp1.json" -w '%{http_code}' --max-time 60 -b "$WORK/jar1" "$U/v1/alerts?since=$HEADC&wait=30" >"$WORK/lp1.code" &
+LP=$!
+sleep 0.3
+kill -HUP "$SPID"
+check "a reload" wait_log 'msg=reloaded generation=2' 50
+req "$ADMIN" POST /v1/records '{"id":"P-LP1","grid":"T01-V01-G01","events":[{"type":"threat_reported","date":"2026-11-24"}]}' >/dev/null
+wait $LP 2>/dev/null || true
+expect_eq "... the cookie's long-poll survives the reload and gets the new alert" "$(cat "$WORK/lp1.code")" 200
+expect_eq "... for P-LP1" "$(jq -r '.alerts[0].person' "$WORK/lp1.json")" P-LP1
+cj GET '/v1/alerts?order=newest&limit=1' >/dev/null
+HEADC=$(J .cursor)
+curl -s -o "$WORK/lp2.json" -w '%{http_code}' --max-time 60 -b "$WORK/jar1" "$U/v1/alerts?since=$HEADC&wait=30" >"$WORK/lp2.code" &
+LP=$!
+sleep 0.3
 expect_eq "revoke that token" "$("$TRISCREEN" token revoke "$V1B_ID" >/dev/null 2>&1; echo $?)" 0
 st=200
 for _ in $(seq 50); do st=$(cj GET '/v1/alerts?limit=1'); [ "$st" = 401 ] && break; sleep 0.1; done
 expect_eq "the session ends once the service sees the revocation" "$st" 401
 expect_eq "... for good" "$(cj GET /console/session)" 401
+kill -HUP "$SPID"
+wait $LP 2>/dev/null || true
+expect_eq "... and its parked long-poll is answered 401 at the next reload" "$(cat "$WORK/lp2.code")" 401
 
 # ---- sign-in refusals and the throttle ---------------------------------------------------------------
 expect_eq "an unknown token → 401" "$(signin tso_nope)" 401

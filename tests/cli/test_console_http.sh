@@ -27,6 +27,7 @@ check "officer tokens made" test -n "$V1" -a -n "$V1B" -a -n "$V2" -a -n "$V1B_I
 
 start_server
 check "server listening" [ -n "$PORT" ]
+check "the log names the console's URL" grep -q "msg=listening .* console=http://127.0.0.1:$PORT/\$" "$LOG"
 
 # ---- security headers on every response -----------------------------------------------------
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -183,6 +183,38 @@ static const ts_reader *token_reader(ts__req *r, const ts_cell **cells, size_t c
     return out;
 }
 
+/* ---- shared with console.c (http.h) ------------------------------------------------- */
+
+json_object *ts__body_object(ts__req *r)
+{
+    return body_object(r);
+}
+
+bool ts__opt_str(ts__req *r, json_object *o, const char *key, size_t cap, const char **out)
+{
+    return opt_str(r, o, key, cap, out);
+}
+
+ts__hres ts__submit(ts__req *r, ts_svc_job *j)
+{
+    return submit(r, j);
+}
+
+ts__hres ts__job_failed(ts__req *r, ts_status rc, const ts_err *e)
+{
+    return job_failed(r, rc, e);
+}
+
+const char *ts__query(ts__req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+size_t ts__token_cells(const ts_principal *p, const ts_cell **out, size_t cap)
+{
+    return token_cells(p, out, cap);
+}
+
 /* ---- POST /v1/records --------------------------------------------------------------- */
 
 static ts__hres records_post(ts__req *r)
@@ -1022,6 +1054,13 @@ const ts__route ts__routes[] = {
     {"GET", "/v1/lists/*", lists_get, TS__AUTH_READ, false},
     {"POST", "/v1/screen", screen_post, TS__AUTH_WRITE, true},
     {"GET", "/healthz", healthz, TS__AUTH_NONE, false},
+    /* the officers' console: its files, and its session (cookie) */
+    {"GET", "/", ts__static_get, TS__AUTH_NONE, false},
+    {"GET", "/index.html", ts__static_get, TS__AUTH_NONE, false},
+    {"POST", "/console/session", ts__session_post, TS__AUTH_NONE, true},
+    {"GET", "/console/session", ts__session_get, TS__AUTH_NONE, false},
+    {"DELETE", "/console/session", ts__session_delete, TS__AUTH_NONE, false},
+    {"GET", "/console/*", ts__static_get, TS__AUTH_NONE, false},
     {"GET", "/metrics", metrics, TS__AUTH_READ, false},
 };
 const size_t ts__n_routes = sizeof ts__routes / sizeof ts__routes[0];

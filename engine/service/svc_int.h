@@ -203,7 +203,8 @@ struct ts_service {
     refusal_window refusals[REFUSAL_TOKENS];
     size_t n_refusals;
 
-    tok_cache *tokens; /* stored officer tokens, refreshed by the ticker */
+    tok_cache *tokens;     /* stored officer tokens, refreshed by the ticker */
+    ts_sessions *sessions; /* the console's sessions (sessions.c) */
 
     ts_store *w; /* writer's connection: only the writer thread touches it after open */
     /* ingest runs of the transaction in progress: made from gen->runs, kept by it only

@@ -74,6 +74,11 @@
       el('span', { class: 'colour-text', text: t('colour.' + colour) }));
   }
 
+  /* A rule's title from the pack, or a word for the engine's own ids (problem_event). */
+  function ruleTitle(r) {
+    return r.title || tr('rule.', r.id);
+  }
+
   function tr(prefix, value) {
     const key = prefix + value;
     return I.has(key) ? t(key) : String(value);
@@ -180,6 +185,7 @@
   function toggleLang() {
     I.setLang(I.lang() === 'zh' ? 'en' : 'zh');
     applyLang();
+    say($('feed-msg'), '');
     if (!S.session) return;
     renderWhoami();
     renderLive(S.liveState || 'off');
@@ -379,6 +385,7 @@
     const gen = ++S.feedGen;
     stopPoll();
     say($('feed-error'), '');
+    say($('feed-msg'), '');
     $('feed-more').hidden = true;
     performance.clearMarks('ts-feed-fetch');
     performance.clearMarks('ts-feed-rendered');
@@ -476,7 +483,7 @@
       dataset: { id: a.id, kind: a.kind, status: a.status }
     });
     if (over) li.dataset.overdue = 'true';
-    const rule = (a.rules || [])[0];
+    const rule = (a.rules || []).find((r) => r.title) || (a.rules || [])[0];
     const head = el('span', { class: 'item-head' },
       el('span', { class: 'kind kind-' + a.kind, text: tr('kind.', a.kind) }),
       el('span', { class: 'item-id', text: a.id }),
@@ -489,7 +496,7 @@
       el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' }));
     const why = el('span', { class: 'item-why' },
       a.event ? el('span', { class: 'item-event', text: tr('event.', a.event.type) + ' ' + (a.event.date || '') }) : null,
-      rule ? el('span', { class: 'item-rule', text: rule.title || rule.id }) : null);
+      rule ? el('span', { class: 'item-rule', text: ruleTitle(rule) }) : null);
     const when = el('span', { class: 'item-when' },
       el('time', { datetime: a.created, text: t('created') + ' ' + fmtTime(a.created) }),
       due ? el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }) : null);
@@ -518,7 +525,7 @@
   function startPoll() {
     stopPoll();
     const gen = S.pollGen;
-    if (S.liveState !== 'on') renderLive('connecting');
+    if (S.liveState !== 'on') renderLive('on');
     pollOnce(gen);
   }
 
@@ -608,7 +615,6 @@
     const kind = $('filter-kind').value;
     try {
       const r = await api('POST', '/v1/alerts/claim-next', kind === 'all' ? {} : { kind: kind });
-      say(msg, t('feed.claimnext.done', { id: r.id }));
       refreshAfterAction();
       S.flash = t('feed.claimnext.done', { id: r.id });
       location.hash = '#/alert/' + encodeURIComponent(r.id);
@@ -714,7 +720,7 @@
       a.claimed_by ? fact(t('alert.claimedby'), a.claimed_by) : null,
       a.outcome ? fact(t('alert.outcome'), tr('outcome.', a.outcome)) : null,
       d && d.list ? fact(t('alert.list'), [colourTag(d.list.colour), ' ', t('alert.list.detail', { score: d.list.score, since: d.list.since || '—', next: d.list.next_review || '—' })]) : null);
-    const wrap = el('div', { class: 'panel' }, dl);
+    const wrap = el('div', { class: 'panel a-facts' }, dl);
     if (v.dossierFailed) wrap.appendChild(el('p', { id: 'alert-nodossier', class: 'msg msg-note', text: t('alert.nodossier') }));
     return wrap;
   }
@@ -723,12 +729,12 @@
     const ul = el('ul', { id: 'alert-rules', class: 'rules' });
     for (const r of a.rules || []) {
       ul.appendChild(el('li', null,
-        el('span', { class: 'rule-title', text: r.title || r.id }),
-        r.title ? el('span', { class: 'rule-id', text: ' — ' + r.id }) : null,
+        el('span', { class: 'rule-title', text: ruleTitle(r) }),
+        ruleTitle(r) !== r.id ? el('span', { class: 'rule-id', text: ' — ' + r.id }) : null,
         r.evidence ? el('span', { class: 'rule-evidence', text: r.evidence }) : null));
     }
     if (!ul.firstChild) ul.appendChild(el('li', { class: 'empty', text: t('alert.norules') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-rules-h' },
+    return el('section', { class: 'panel a-rules', 'aria-labelledby': 'alert-rules-h' },
       el('h2', { id: 'alert-rules-h', text: t('alert.rules') }), ul);
   }
 
@@ -745,7 +751,7 @@
         c.pending ? el('span', { class: 'pending-mark', text: t('rel.pending') }) : null));
     }
     if (!ul.firstChild) ul.appendChild(el('li', { class: 'empty', text: v.dossierFailed ? t('alert.nodossier') : t('alert.nocircle') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-circle-h' },
+    return el('section', { class: 'panel a-circle', 'aria-labelledby': 'alert-circle-h' },
       el('h2', { id: 'alert-circle-h', text: t('alert.circle') }), ul);
   }
 
@@ -759,14 +765,14 @@
         h.note ? el('span', { class: 'hist-note', text: h.note }) : null));
     }
     if (!ol.firstChild) ol.appendChild(el('li', { class: 'empty', text: t('alert.nohistory') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-history-h' },
+    return el('section', { class: 'panel a-history', 'aria-labelledby': 'alert-history-h' },
       el('h2', { id: 'alert-history-h', text: t('alert.history') }), ol);
   }
 
   /* The actions the alert's state allows: new → claim, ack, close; claimed → ack, close;
    * acknowledged → close; closed → reopen. */
   function alertActions(a) {
-    const box = el('section', { class: 'panel actions', 'aria-labelledby': 'alert-actions-h' },
+    const box = el('section', { class: 'panel actions a-actions', 'aria-labelledby': 'alert-actions-h' },
       el('h2', { id: 'alert-actions-h', text: t('alert.actions') }));
     const st = a.status;
     if (st === 'new')

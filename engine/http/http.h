@@ -159,6 +159,10 @@ ts__hres ts__static_get(ts__req *r);
 ts__hres ts__session_post(ts__req *r);
 ts__hres ts__session_get(ts__req *r);
 ts__hres ts__session_delete(ts__req *r);
+/* console_api.c: GET /v1/reviews/due, POST /v1/persons/ID/review, GET /v1/report. */
+ts__hres ts__reviews_due(ts__req *r);
+ts__hres ts__person_review(ts__req *r);
+ts__hres ts__report_get(ts__req *r);
 /* Metrics text (Prometheus exposition format), malloc'd. */
 char *ts__metrics_text(ts_http *h);
 

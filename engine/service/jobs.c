@@ -165,6 +165,31 @@ ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_pri
     return TS_OK;
 }
 
+ts_status ts_service_review(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                            const char *person, ts_review_outcome outcome, ts_colour colour,
+                            const char *until, const char *note, const char *now,
+                            ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+{
+    (void)svc;
+    ts_svc_job *j = NULL;
+    ts_status rc = officer_job(JOB_REVIEW, g, p, &j, err);
+    if (rc != TS_OK)
+        return rc;
+    if (!(j->a1 = strdup(person ? person : "")) || (until && !(j->a2 = strdup(until))) ||
+        !(j->a3 = strdup(note ? note : ""))) {
+        ts_svc_job_free(j);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->who = p;
+    j->review = outcome;
+    j->colour = colour;
+    snprintf(j->day, sizeof j->day, "%s", now ? now : "");
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
 ts_status ts_service_screen(ts_service *svc, ts_service_gen *g, const char *actor, unsigned passes,
                             const char *scope, int32_t now, ts_service_done_fn done, void *ud,
                             ts_svc_job **out, ts_err *err)

@@ -306,6 +306,9 @@ static void run_solo(ts_service *svc, ts_svc_job *j)
     case JOB_CLAIM_NEXT:
         run_claim_next(svc, j);
         break;
+    case JOB_REVIEW:
+        ts__svc_run_review(svc, j);
+        break;
     case JOB_SCREEN:
         run_screen(svc, j);
         break;

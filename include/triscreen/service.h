@@ -186,6 +186,20 @@ ts_status ts_service_alert_act(ts_service *svc, ts_service_gen *g, const ts_prin
 ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_principal *p,
                                 ts_feedback kind, int64_t at, ts_service_done_fn done, void *ud,
                                 ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+/* A review for p's officer (POST /v1/persons/ID/review), alone on the writer: TS_NOTFOUND
+ * (nothing written) when p may not see the person or it is not stored; TS_DENIED when the
+ * officer does not cover the person's cell (ts_officer_review_check: audited
+ * "review.refused" with the token); else ts_lists_review with by = the officer at `now`
+ * ("YYYY-MM-DD"), whose statuses it returns (TS_INVALID naming the field in err->where,
+ * TS_NOTFOUND for a person off the lists). ts_svc_job_result's JSON then is
+ * {"review":{"person","outcome","colour","until","next_review","by"}} (colour and
+ * next_review as the lists hold them after the review; null when off the lists).
+ * TS_DENIED here (nothing queued) when p has no officer. Strings are copied. */
+ts_status ts_service_review(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                            const char *person, ts_review_outcome outcome, ts_colour colour,
+                            const char *until, const char *note, const char *now,
+                            ts_service_done_fn done, void *ud, ts_svc_job **out,
+                            ts_err *err) TS_MUST_CHECK;
 /* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope (NULL = all) at
  * now. TS_BUSY when another screening is queued or running (one at a time; freeing a
  * job that never ran releases the slot). */

@@ -181,7 +181,7 @@ ts_status ts_render_report_text(ts_buf *b, const ts_report *r)
     if (rc == TS_OK)
         rc = ts_buf_printf(b,
                            "\nTrend: lists after the last live regional or targeted run of each "
-                           "of the last %u weeks, oldest first (what-if runs never count; - = "
+                           "of the last %u weeks, oldest first\n(what-if runs never count; - = "
                            "no live run that week)\n\n",
                            TS_REPORT_WEEKS);
     if (rc == TS_OK)

@@ -9,7 +9,7 @@
 
     var STR = {
         zh: {
-            title: '风险筛查报告', scope: '范围', all: '全县', now: '日期',
+            title: '风险筛查报告', colon: '：', sep: ' · ', scope: '范围', all: '全县', now: '日期',
             red: '红', yellow: '黄', blue: '蓝', listed: '在册合计',
             persons: '人数', alerts: '警报', overdue: '逾期', open: '未结案',
             cell: '网格', code: '编码', name: '名称', total: '合计',
@@ -33,7 +33,7 @@
             langBtn: 'English'
         },
         en: {
-            title: 'Risk screening report', scope: 'Scope', all: 'whole county', now: 'Date',
+            title: 'Risk screening report', colon: ': ', sep: ' · ', scope: 'Scope', all: 'whole county', now: 'Date',
             red: 'red', yellow: 'yellow', blue: 'blue', listed: 'listed',
             persons: 'persons', alerts: 'alerts', overdue: 'overdue', open: 'open',
             cell: 'Cell', code: 'Code', name: 'Name', total: 'Total',
@@ -78,12 +78,14 @@
     }
     function pct(rate) { return num(rate) === null ? null : Math.round(rate * 1000) / 10; }
 
-    /* A table: head = [text], rows = [[cell…]]; the first cell of a row is its header. */
-    function table(head, rows, cls) {
+    /* A table: head = [text], rows = [{cells: [text…], cls}]; the first cell of a row is
+     * its header; the first `texts` columns (default 1) are text, the others numbers. */
+    function table(head, rows, cls, texts) {
+        texts = texts || 1;
         var wrap = el('div', 'ts-table-wrap'), t = el('table', 'ts-table' + (cls ? ' ' + cls : ''));
         var thead = el('thead'), tr = el('tr');
         head.forEach(function (h, i) {
-            var th = el('th', i ? 'num' : '', h);
+            var th = el('th', i >= texts ? 'num' : '', h);
             th.scope = 'col';
             tr.appendChild(th);
         });
@@ -92,7 +94,7 @@
         rows.forEach(function (r) {
             var row = el('tr', r.cls || '');
             r.cells.forEach(function (c, i) {
-                var td = el(i ? 'td' : 'th', i ? 'num' : '', c);
+                var td = el(i ? 'td' : 'th', i >= texts ? 'num' : '', c);
                 if (!i) td.scope = 'row';
                 row.appendChild(td);
             });
@@ -160,7 +162,7 @@
         }
         var n = cells.length, size = n <= 6 ? 'm' : n <= 12 ? 'l' : n <= 20 ? 'xl' : 'xxl';
         var f = figure('cells', s.cellsCap, size,
-            table([s.cell, s.code, s.red, s.yellow, s.blue], rows, 'ts-cells'));
+            table([s.cell, s.code, s.red, s.yellow, s.blue], rows, 'ts-cells', 2));
         chart(f.canvas, 'bar', cells.map(label), colourSets(s, function (c) {
             return cells.map(function (x) { return num((x.lists || {})[c]); });
         }), { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } } });
@@ -180,7 +182,7 @@
         var sets = colourSets(s, function (c) {
             return weeks.map(function (w) { return w.lists ? num(w.lists[c]) : null; });
         });
-        sets.forEach(function (d) { d.spanGaps = false; d.pointRadius = 3; d.fill = false; });
+        sets.forEach(function (d) { d.spanGaps = true; d.pointRadius = 3; d.fill = false; });
         chart(f.canvas, 'line', labels, sets, { scales: { y: { beginAtZero: true } } });
         return f.figure;
     }
@@ -287,7 +289,7 @@
         var scope = data.scope === 'all' || !data.scope ? s.all : data.scope;
         if (data.total && data.scope && data.scope !== 'all' && data.total.name)
             scope = data.scope + ' ' + data.total.name;
-        head.appendChild(el('p', 'ts-report-meta', s.scope + '：' + scope + ' · ' + s.now + '：' + (data.now || '')));
+        head.appendChild(el('p', 'ts-report-meta', s.scope + s.colon + scope + s.sep + s.now + s.colon + (data.now || '')));
         container.appendChild(head);
         container.appendChild(keyFigures(s, data));
         if (!global.Chart) {

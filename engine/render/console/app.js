@@ -884,7 +884,7 @@
       const btn = el('button', { type: 'button', class: 'btn review-btn', 'aria-label': t('reviews.btn.aria', { p: r.person }), text: t('reviews.btn'), on: { click: () => openReview(r.person) } });
       frag.appendChild(el('tr', { class: 'due-row' + (r.person === S.reviewPerson ? ' is-current' : ''), dataset: { person: r.person } },
         el('th', { scope: 'row', 'data-label': heads[0], text: r.person }),
-        el('td', { 'data-label': heads[1] }, r.cell_name || '', ' ', el('span', { class: 'code', text: r.grid || '' })),
+        el('td', { 'data-label': heads[1] }, el('span', null, r.cell_name || '', ' ', el('span', { class: 'code', text: r.grid || '' }))),
         el('td', { 'data-label': heads[2] }, colourTag(r.colour)),
         el('td', { 'data-label': heads[3], text: r.next_review || '' }),
         el('td', { 'data-label': heads[4], class: over ? 'is-over' : '', text: over ? t('reviews.overdue.n', { n: r.overdue_days }) : t('reviews.today') }),
@@ -998,8 +998,9 @@
       const lists = c.lists || {};
       const row = el('tr', { class: 'cell-row level-' + (c.level || 'x'), dataset: { code: c.code } },
         el('th', { scope: 'row', 'data-label': heads[0] },
-          el('span', { class: 'cell-name', text: c.name || c.code }), ' ',
-          el('span', { class: 'code', text: c.code })),
+          el('span', { class: 'cell-label' },
+            el('span', { class: 'cell-name', text: c.name || c.code }), ' ',
+            el('span', { class: 'code', text: c.code }))),
         el('td', { 'data-label': heads[1], text: tr('level.', c.level) }));
       ['red', 'yellow', 'blue'].forEach((col, i) => {
         const n = lists[col] || 0;

@@ -57,6 +57,17 @@
     else parent.appendChild(document.createTextNode(String(kid)));
   }
 
+  /* Children with a space between them, so the text reads as words (not "新警报逾期"). */
+  function spaced(...kids) {
+    const out = [];
+    for (const k of kids) {
+      if (k === null || k === undefined || k === false) continue;
+      if (out.length) out.push(' ');
+      out.push(k);
+    }
+    return out;
+  }
+
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
@@ -484,23 +495,23 @@
     });
     if (over) li.dataset.overdue = 'true';
     const rule = (a.rules || []).find((r) => r.title) || (a.rules || [])[0];
-    const head = el('span', { class: 'item-head' },
+    const head = el('span', { class: 'item-head' }, spaced(
       el('span', { class: 'kind kind-' + a.kind, text: tr('kind.', a.kind) }),
       el('span', { class: 'item-id', text: a.id }),
       el('span', { class: 'state state-' + a.status, text: tr('state.', a.status) }),
       over ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null,
-      fresh ? el('span', { class: 'fresh-mark', text: t('feed.new') }) : null);
-    const who = el('span', { class: 'item-who' },
+      fresh ? el('span', { class: 'fresh-mark', text: t('feed.new') }) : null));
+    const who = el('span', { class: 'item-who' }, spaced(
       el('span', { class: 'item-person', text: a.person }),
       colourTag(a.colour),
-      el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' }));
-    const why = el('span', { class: 'item-why' },
+      el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' })));
+    const why = el('span', { class: 'item-why' }, spaced(
       a.event ? el('span', { class: 'item-event', text: tr('event.', a.event.type) + ' ' + (a.event.date || '') }) : null,
-      rule ? el('span', { class: 'item-rule', text: ruleTitle(rule) }) : null);
-    const when = el('span', { class: 'item-when' },
+      rule ? el('span', { class: 'item-rule', text: ruleTitle(rule) }) : null));
+    const when = el('span', { class: 'item-when' }, spaced(
       el('time', { datetime: a.created, text: t('created') + ' ' + fmtTime(a.created) }),
-      due ? el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }) : null);
-    li.appendChild(el('a', { href: '#/alert/' + encodeURIComponent(a.id), class: 'item-link' }, head, who, why, when));
+      due ? el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }) : null));
+    li.appendChild(el('a', { href: '#/alert/' + encodeURIComponent(a.id), class: 'item-link' }, spaced(head, who, why, when)));
     return li;
   }
 
@@ -599,7 +610,7 @@
         if (li && li.dataset.overdue !== 'true') {
           li.dataset.overdue = 'true';
           const head = li.querySelector('.item-head');
-          if (head) head.appendChild(el('span', { class: 'overdue-mark', text: t('overdue') }));
+          if (head) append(head, [' ', el('span', { class: 'overdue-mark', text: t('overdue') })]);
         }
       }
     }
@@ -709,7 +720,7 @@
       rec && rec.name ? el('span', { class: 'person-name', text: rec.name }) : null, ' ',
       colourTag(d && d.list ? d.list.colour : a.colour)];
     const dl = el('dl', { class: 'facts' },
-      fact(t('alert.status'), [tr('state.', a.status), a.overdue || (due && due.over) ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null], 'alert-status'),
+      fact(t('alert.status'), spaced(tr('state.', a.status), a.overdue || (due && due.over) ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null), 'alert-status'),
       fact(t('alert.kind'), tr('kind.', a.kind), 'alert-kind'),
       fact(t('alert.person'), person, 'alert-person'),
       fact(t('alert.cell'), [a.cell_name || '', ' ', el('span', { class: 'code', text: a.grid || '' })], 'alert-cell'),
@@ -742,13 +753,13 @@
     const ul = el('ul', { id: 'alert-circle', class: 'circle' });
     const circle = (v.dossier && v.dossier.circle) || [];
     for (const c of circle) {
-      ul.appendChild(el('li', { dataset: { person: c.person } },
+      ul.appendChild(el('li', { dataset: { person: c.person } }, spaced(
         el('span', { class: 'person-name', text: c.name || '' }),
         el('span', { class: 'person-id', text: c.person }),
         el('span', { class: 'rel', text: tr('rel.', c.relation) + ' · ' + t('rel.distance', { n: c.distance }) + (c.via ? ' · ' + t('rel.via', { p: c.via }) : '') }),
         colourTag(c.colour),
         el('span', { class: 'code', text: c.grid || '' }),
-        c.pending ? el('span', { class: 'pending-mark', text: t('rel.pending') }) : null));
+        c.pending ? el('span', { class: 'pending-mark', text: t('rel.pending') }) : null)));
     }
     if (!ul.firstChild) ul.appendChild(el('li', { class: 'empty', text: v.dossierFailed ? t('alert.nodossier') : t('alert.nocircle') }));
     return el('section', { class: 'panel a-circle', 'aria-labelledby': 'alert-circle-h' },
@@ -758,11 +769,11 @@
   function alertHistory(hist) {
     const ol = el('ol', { id: 'alert-history', class: 'history' });
     for (const h of hist) {
-      ol.appendChild(el('li', null,
+      ol.appendChild(el('li', null, spaced(
         el('time', { class: 'hist-at', datetime: h.at, text: fmtTime(h.at) }),
         el('span', { class: 'hist-what', text: tr('what.', h.what) }),
         el('span', { class: 'hist-by', text: h.by || '' }),
-        h.note ? el('span', { class: 'hist-note', text: h.note }) : null));
+        h.note ? el('span', { class: 'hist-note', text: h.note }) : null)));
     }
     if (!ol.firstChild) ol.appendChild(el('li', { class: 'empty', text: t('alert.nohistory') }));
     return el('section', { class: 'panel a-history', 'aria-labelledby': 'alert-history-h' },
@@ -1054,13 +1065,13 @@
     say($('members-title'), t('lists.members', { cell: cellLabel(p.code), c: t('colour.' + p.colour), n: m.count === undefined ? members.length : m.count }));
     const frag = document.createDocumentFragment();
     for (const x of members) {
-      frag.appendChild(el('li', { class: 'member', dataset: { person: x.person } },
+      frag.appendChild(el('li', { class: 'member', dataset: { person: x.person } }, spaced(
         el('span', { class: 'person-id', text: x.person }),
         colourTag(x.colour),
         el('span', { class: 'code', text: x.grid || '' }),
         x.score !== undefined && x.score !== null ? el('span', { class: 'muted', text: t('lists.score', { n: x.score }) }) : null,
         x.since ? el('span', { class: 'muted', text: t('lists.since', { d: x.since }) }) : null,
-        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: x.rules.join(', ') }) }) : null));
+        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: x.rules.join(', ') }) }) : null)));
     }
     if (!members.length) frag.appendChild(el('li', { class: 'empty', text: t('lists.nomembers') }));
     ul.appendChild(frag);

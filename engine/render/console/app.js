@@ -277,6 +277,7 @@
   /* Back to the sign-in screen: drop everything read under the old session. */
   function signedOut(noteKey) {
     const was = S.session !== null;
+    if (!was && !$('view-signin').hidden) return; /* a second 401 of the same moment */
     S.session = null;
     stopPoll();
     S.feedGen++;
@@ -405,9 +406,10 @@
     try {
       data = await api('GET', '/v1/alerts?' + ['order=newest', 'limit=' + PAGE].concat(feedFilters()).join('&'));
     } catch (e) {
-      if (gen !== S.feedGen) return;
+      if (gen !== S.feedGen || !S.session) return;
       say($('feed-error'), errText(e));
-      renderLive('off');
+      renderLive('retry', 5);
+      S.retryTimer = setTimeout(() => { if (gen === S.feedGen && S.session) loadFeed(); }, 5000);
       return;
     }
     if (gen !== S.feedGen || !S.session) return;
@@ -566,10 +568,8 @@
     renderLive('on');
     const fresh = (data && data.alerts) || [];
     if (typeof data.cursor === 'number' && data.cursor > S.head) S.head = data.cursor;
-    if (fresh.length) {
-      addLive(fresh);
-      loadStats();
-    }
+    if (fresh.length) addLive(fresh);
+    loadStats(); /* others' claims and closes move the badge too */
     pollOnce(gen); /* re-armed at once */
   }
 
@@ -644,11 +644,16 @@
   }
 
   /* ---------- one alert ---------- */
-  async function loadAlert(id) {
+  /* The alert, then the person's dossier (audited: read once per visit; `again` after an
+   * action keeps the one already read). */
+  async function loadAlert(id, again) {
     const box = $('view-alert');
-    clear(box);
+    const prev = again && S.alertView && S.alertView.id === id ? S.alertView : null;
+    if (!prev) {
+      clear(box);
+      box.appendChild(el('p', { class: 'muted', text: t('alert.loading') }));
+    }
     S.alertView = { id: id };
-    box.appendChild(el('p', { class: 'muted', text: t('alert.loading') }));
     let data;
     try {
       data = await api('GET', '/v1/alerts/' + encodeURIComponent(id));
@@ -666,7 +671,10 @@
     if (!S.alertView || S.alertView.id !== id) return;
     S.alertView = { id: id, data: data, dossier: null, dossierFailed: false };
     const person = data.alert && data.alert.person;
-    if (person) {
+    if (prev && prev.data && prev.data.alert && prev.data.alert.person === person) {
+      S.alertView.dossier = prev.dossier;
+      S.alertView.dossierFailed = prev.dossierFailed;
+    } else if (person) {
       try {
         S.alertView.dossier = await api('GET', '/v1/persons/' + encodeURIComponent(person));
       } catch (e) {
@@ -726,7 +734,8 @@
       fact(t('alert.cell'), [a.cell_name || '', ' ', el('span', { class: 'code', text: a.grid || '' })], 'alert-cell'),
       fact(t('alert.event'), a.event ? [tr('event.', a.event.type), ' ', a.event.date || '', a.event.text ? ' — ' + a.event.text : ''] : t('alert.noevent'), 'alert-event'),
       fact(t('alert.created'), el('time', { datetime: a.created, text: fmtTime(a.created) })),
-      due ? fact(t('alert.due'), el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text + ' (' + fmtTime(a.due) + ')' }), 'alert-due') : null,
+      due ? fact(t('alert.due'), spaced(el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }),
+        el('time', { datetime: a.due, class: 'muted', text: '(' + fmtTime(a.due) + ')' })), 'alert-due') : null,
       a.target ? fact(t('alert.level'), tr('level.', a.target)) : null,
       a.claimed_by ? fact(t('alert.claimedby'), a.claimed_by) : null,
       a.outcome ? fact(t('alert.outcome'), tr('outcome.', a.outcome)) : null,
@@ -857,7 +866,7 @@
       await api('POST', '/v1/alerts/' + encodeURIComponent(id) + '/' + verb, body);
       S.flash = t('alert.done.' + verb, { id: id });
       refreshAfterAction();
-      await loadAlert(id);
+      await loadAlert(id, true);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
       const err = $('alert-error');
@@ -915,10 +924,19 @@
     say($('review-done'), '');
     say($('review-form-title'), t('reviews.form', { p: person }));
     form.dataset.person = person;
+    syncReviewColour();
     form.hidden = false;
     for (const row of document.querySelectorAll('#due-body tr.due-row'))
       row.classList.toggle('is-current', row.dataset.person === person);
     $('review-form-title').focus();
+  }
+
+  /* A new list only means something when lowering or raising. */
+  function syncReviewColour() {
+    const o = $('review-outcome').value;
+    const sel = $('review-colour');
+    sel.disabled = !(o === 'lower' || o === 'raise');
+    if (sel.disabled) sel.value = '';
   }
 
   function closeReview() {
@@ -1125,6 +1143,8 @@
     $('feed-more').addEventListener('click', loadOlder);
     $('due-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadDue(); });
     $('review-form').addEventListener('submit', onReviewSubmit);
+    $('review-outcome').addEventListener('change', syncReviewColour);
+    $('review-form').addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeReview(); });
     $('review-cancel').addEventListener('click', closeReview);
     window.addEventListener('hashchange', () => {
       if (location.hash === '#main') return;

@@ -210,7 +210,7 @@
     wireStatic();
     try {
       const s = await api('GET', '/console/session', null, { no401: true });
-      signedIn(s);
+      signedIn(s, true);
     } catch (e) {
       showSignin(e instanceof ApiError && e.status === 401 ? '' : errText(e));
     }
@@ -260,7 +260,9 @@
     }
   }
 
-  function signedIn(s) {
+  /* `restored`: the session came back with the page (reload): focus stays at the top of
+   * the document, where the skip link is; after a sign-in it moves to the page title. */
+  function signedIn(s, restored) {
     S.session = s;
     $('boot').hidden = true;
     for (const id of ['session-bar', 'mainnav', 'signout']) $(id).hidden = false;
@@ -271,7 +273,8 @@
     $('due-now').value = s.now || '';
     loadFeed();
     loadStats();
-    renderRoute(false);
+    S.quiet = !!restored; /* until the first move within the page */
+    renderRoute(false, restored);
   }
 
   /* Back to the sign-in screen: drop everything read under the old session. */
@@ -334,7 +337,7 @@
   }
 
   /* Render the current route; `again` re-renders it in place (language switch). */
-  function renderRoute(again) {
+  function renderRoute(again, noFocus) {
     if (!S.session) return;
     const r = parseRoute();
     const changed = !S.route || S.route.name !== r.name || S.route.id !== r.id;
@@ -361,7 +364,7 @@
       if (again && S.report) drawReport();
       else loadReport();
     } else showView('view-notfound');
-    if (changed && !again) focusTitle(r.name);
+    if (changed && !again && !noFocus) focusTitle(r.name);
   }
 
   function focusTitle(name) {
@@ -685,7 +688,7 @@
     if (!S.alertView || S.alertView.id !== id) return;
     drawAlert();
     const title = $('alert-title');
-    if (title && S.route && S.route.name === 'alert') title.focus();
+    if (title && S.route && S.route.name === 'alert' && !S.quiet) title.focus();
   }
 
   function drawAlert() {
@@ -698,7 +701,7 @@
       const h = el('h1', { id: 'alert-title', class: 'view-title', tabindex: '-1', text: t('alert.title', { id: v.id }) });
       box.appendChild(h);
       box.appendChild(el('p', { id: 'alert-missing', class: 'msg msg-error', role: 'alert', text: t('alert.missing', { id: v.id }) }));
-      h.focus();
+      if (!S.quiet) h.focus();
       return;
     }
     const a = v.data.alert;
@@ -858,6 +861,7 @@
   }
 
   async function act(id, verb, body) {
+    S.quiet = false;
     const buttons = document.querySelectorAll('#alert .actions button');
     buttons.forEach((b) => { b.disabled = true; });
     say($('alert-error'), '');
@@ -1148,6 +1152,7 @@
     $('review-cancel').addEventListener('click', closeReview);
     window.addEventListener('hashchange', () => {
       if (location.hash === '#main') return;
+      S.quiet = false;
       if (S.session) renderRoute(false);
     });
     setInterval(tickDue, 30000);

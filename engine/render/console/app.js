@@ -401,6 +401,7 @@
     stopPoll();
     say($('feed-error'), '');
     say($('feed-msg'), '');
+    if (S.liveState !== 'on') renderLive('connecting');
     $('feed-more').hidden = true;
     performance.clearMarks('ts-feed-fetch');
     performance.clearMarks('ts-feed-rendered');
@@ -511,7 +512,7 @@
       colourTag(a.colour),
       el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' })));
     const why = el('span', { class: 'item-why' }, spaced(
-      a.event ? el('span', { class: 'item-event', text: tr('event.', a.event.type) + ' ' + (a.event.date || '') }) : null,
+      a.event ? el('span', { class: 'item-event' }, tr('event.', a.event.type), ' ', el('span', { class: 'nowrap', text: a.event.date || '' })) : null,
       rule ? el('span', { class: 'item-rule', text: ruleTitle(rule) }) : null));
     const when = el('span', { class: 'item-when' }, spaced(
       el('time', { datetime: a.created, text: t('created') + ' ' + fmtTime(a.created) }),
@@ -735,14 +736,14 @@
       fact(t('alert.kind'), tr('kind.', a.kind), 'alert-kind'),
       fact(t('alert.person'), person, 'alert-person'),
       fact(t('alert.cell'), [a.cell_name || '', ' ', el('span', { class: 'code', text: a.grid || '' })], 'alert-cell'),
-      fact(t('alert.event'), a.event ? [tr('event.', a.event.type), ' ', a.event.date || '', a.event.text ? ' — ' + a.event.text : ''] : t('alert.noevent'), 'alert-event'),
+      fact(t('alert.event'), a.event ? [tr('event.', a.event.type), ' ', el('span', { class: 'nowrap', text: a.event.date || '' }), a.event.text ? ' — ' + a.event.text : ''] : t('alert.noevent'), 'alert-event'),
       fact(t('alert.created'), el('time', { datetime: a.created, text: fmtTime(a.created) })),
       due ? fact(t('alert.due'), spaced(el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }),
         el('time', { datetime: a.due, class: 'muted', text: '(' + fmtTime(a.due) + ')' })), 'alert-due') : null,
       a.target ? fact(t('alert.level'), tr('level.', a.target)) : null,
       a.claimed_by ? fact(t('alert.claimedby'), a.claimed_by) : null,
       a.outcome ? fact(t('alert.outcome'), tr('outcome.', a.outcome)) : null,
-      d && d.list ? fact(t('alert.list'), [colourTag(d.list.colour), ' ', t('alert.list.detail', { score: d.list.score, since: d.list.since || '—', next: d.list.next_review || '—' })]) : null);
+      d && d.list ? fact(t('alert.list'), [colourTag(d.list.colour), ' ', el('span', { text: t('alert.list.detail', { score: d.list.score, since: d.list.since || '—', next: d.list.next_review || '—' }) })]) : null);
     const wrap = el('div', { class: 'panel a-facts' }, dl);
     if (v.dossierFailed) wrap.appendChild(el('p', { id: 'alert-nodossier', class: 'msg msg-note', text: t('alert.nodossier') }));
     return wrap;

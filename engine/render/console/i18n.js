@@ -250,7 +250,7 @@
 
     'nav.label': 'Main',
     'nav.feed': 'My alerts',
-    'nav.reviews': 'Reviews due',
+    'nav.reviews': 'Reviews',
     'nav.lists': 'Lists',
     'nav.report': 'Report',
     'badge.label': 'new alerts',

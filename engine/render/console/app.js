@@ -287,6 +287,7 @@
     S.alerts = [];
     S.stats = S.due = S.report = S.alertView = S.listMembers = S.listPick = null;
     S.reviewPerson = null;
+    S.route = null;
     clear($('feed'));
     clear($('due-body'));
     clear($('cells-body'));
@@ -376,8 +377,11 @@
   /* ---------- badge (stats) ---------- */
   async function loadStats() {
     if (!S.session) return;
+    const seq = (S.statsSeq = (S.statsSeq || 0) + 1);
     try {
-      S.stats = await api('GET', '/v1/alerts/stats');
+      const st = await api('GET', '/v1/alerts/stats');
+      if (seq !== S.statsSeq || !S.session) return; /* a later answer is on its way */
+      S.stats = st;
       const n = S.stats && S.stats.all && S.stats.all.by_state ? S.stats.all.by_state.new : 0;
       say($('badge'), String(n || 0));
       renderFeedCount();
@@ -551,6 +555,7 @@
     const ctl = new AbortController();
     S.poll = ctl;
     const q = ['since=' + S.head, 'wait=' + WAIT, 'limit=' + PAGE].concat(feedFilters());
+    const started = Date.now();
     let data;
     try {
       data = await api('GET', '/v1/alerts?' + q.join('&'), null, { signal: ctl.signal });
@@ -558,7 +563,7 @@
       if (isAbort(e) || gen !== S.pollGen || !S.session) return;
       if (e instanceof ApiError && e.status === 400 && e.body && typeof e.body.cursor === 'number') {
         /* the head moved back (database replaced): reload the page */
-        loadFeed();
+        S.retryTimer = setTimeout(() => { if (gen === S.pollGen && S.session) loadFeed(); }, 1000);
         return;
       }
       S.retry = Math.min(S.retry + 1, 5);
@@ -574,6 +579,11 @@
     if (typeof data.cursor === 'number' && data.cursor > S.head) S.head = data.cursor;
     if (fresh.length) addLive(fresh);
     loadStats(); /* others' claims and closes move the badge too */
+    if (!fresh.length && Date.now() - started < 1000) {
+      /* an empty answer that did not wait: never spin, look again in a second */
+      S.retryTimer = setTimeout(() => pollOnce(gen), 1000);
+      return;
+    }
     pollOnce(gen); /* re-armed at once */
   }
 

@@ -91,6 +91,8 @@ struct ts__req {
     uint64_t deadline_ms;
     bool waiting, suspended;
     uint64_t park_gen; /* the generation it was parked on (a reload wakes it) */
+    uint64_t park_tok; /* the token epoch it was parked at (a token change wakes it) */
+    bool gone;         /* its client closed the connection while it was parked */
     ts__req *wnext, *wprev;
     /* console: the session cookie (on /v1 and GET/DELETE /console/session) */
     bool cookie_ok;   /* this route takes the cookie */

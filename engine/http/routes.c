@@ -534,7 +534,7 @@ static ts__hres alerts_get(ts__req *r)
         return TS__H_DONE;
     for (;;) {
         r->known = ts_service_cursor(r->svc);
-        bool last_chance = ts__draining(r->srv) || ts__now_ms() >= r->deadline_ms;
+        bool last_chance = ts__draining(r->srv) || ts__now_ms() >= r->deadline_ms || r->gone;
         if (feed_answer(r, &q, last_chance))
             return TS__H_DONE;
         if (ts__req_park(r))

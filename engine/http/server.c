@@ -84,6 +84,7 @@ struct ts_http {
     unsigned n_conns;
     unsigned n_within; /* connections within the caps (not `over`) */
     atomic_ullong last_reap_ms;
+    atomic_ullong last_peek_ms; /* on_cursor's last look for clients gone */
     atomic_ullong timed_out, over_cap;
     /* the alert figures of /metrics (ts_alerts_stats_read), cached for a few seconds so
      * that scraping stays cheap: alerts_mu guards the text and its time */
@@ -318,6 +319,7 @@ bool ts__req_park(ts__req *r)
     }
     r->waiting = true;
     r->park_gen = ts_service_gen_number(r->gen);
+    r->park_tok = ts_service_tokens_epoch(r->svc);
     r->wprev = NULL;
     r->wnext = h->waiters;
     if (h->waiters)
@@ -356,15 +358,30 @@ static void reap(ts_http *h, uint64_t now)
 /* The service's cursor listener (after commits and every ~100 ms): wakes the long-polls
  * that have something to look at — a new alert, their deadline, the drain, or a reload
  * (their token may be gone) — and enforces the read deadline. */
+/* True when the client of a parked request has closed its end (a page that moved on
+ * aborts its long-poll): peeking at the idle socket reads end-of-file. A suspended
+ * connection is not read by libmicrohttpd, so nothing else would notice before the
+ * deadline, and the connection would keep counting against the caps. */
+static bool peer_gone(const ts__req *r)
+{
+    char b;
+    return r->cr && recv(r->cr->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 static void on_cursor(void *ud, int64_t cursor)
 {
     ts_http *h = ud;
     uint64_t now = ts__now_ms();
     uint64_t gen = ts_service_generation(h->svc);
+    uint64_t tok = ts_service_tokens_epoch(h->svc);
+    /* at most every 500 ms: one recv per parked request */
+    unsigned long long last = atomic_load(&h->last_peek_ms);
+    bool peek = now >= last + 500 && atomic_compare_exchange_strong(&h->last_peek_ms, &last, now);
     pthread_mutex_lock(&h->mu);
     for (ts__req *r = h->waiters, *next; r; r = next) {
         next = r->wnext;
-        if (ts__draining(h) || cursor > r->known || now >= r->deadline_ms || gen != r->park_gen) {
+        if (ts__draining(h) || cursor > r->known || now >= r->deadline_ms || gen != r->park_gen ||
+            tok != r->park_tok || (peek && (r->gone = peer_gone(r)))) {
             unlink_waiter(h, r);
             resume_locked(r);
         }
@@ -375,7 +392,9 @@ static void on_cursor(void *ud, int64_t cursor)
 
 bool ts__req_reauth(ts__req *r)
 {
-    if (ts_service_generation(r->svc) == ts_service_gen_number(r->gen))
+    /* a reload, or officer tokens added or revoked since it parked: resolve it again */
+    if (ts_service_generation(r->svc) == ts_service_gen_number(r->gen) &&
+        ts_service_tokens_epoch(r->svc) == r->park_tok)
         return true;
     ts_service_gen *live = ts_service_acquire(r->svc);
     bool had = false;
@@ -1136,6 +1155,7 @@ ts_status ts__http_start(ts_service *svc, const char *listen, const ts__http_opt
     atomic_init(&h->draining, false);
     h->quiesced_fd = -1;
     atomic_init(&h->last_reap_ms, 0);
+    atomic_init(&h->last_peek_ms, 0);
     atomic_init(&h->timed_out, 0);
     atomic_init(&h->over_cap, 0);
     /* past the caps libmicrohttpd still accepts a quarter more (+8), whose requests get a

@@ -53,6 +53,7 @@ typedef struct tok_cache {
     pthread_mutex_t mu;
     tok_set *cur;
     int64_t mark; /* ts_store_tokens_mark of cur (ticker thread only) */
+    atomic_ullong epoch; /* +1 whenever cur is replaced (ts_service_tokens_epoch) */
 } tok_cache;
 
 /* A principal for a stored token, made on its first use in a generation (its officer's

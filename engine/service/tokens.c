@@ -110,6 +110,7 @@ ts_status ts__svc_tokens_refresh(ts_service *svc, ts_store *s, ts_err *err)
     pthread_mutex_unlock(&c->mu);
     set_unref(old);
     c->mark = mark;
+    atomic_fetch_add(&c->epoch, 1);
     return TS_OK;
 }
 
@@ -197,4 +198,9 @@ void ts__svc_gen_free_stored(ts_service_gen *g)
     free(g->sp);
     pthread_mutex_destroy(&g->sp_mu);
     ts__svc_tokens_unref(g->tokens);
+}
+
+uint64_t ts_service_tokens_epoch(ts_service *svc)
+{
+    return svc->tokens ? (uint64_t)atomic_load(&svc->tokens->epoch) : 0;
 }

@@ -84,6 +84,10 @@ uint64_t ts_service_gen_number(const ts_service_gen *g);
 
 /* The number of the live generation (1 at open, +1 per reload that went live). */
 uint64_t ts_service_generation(ts_service *svc);
+/* A counter that moves whenever the stored officer tokens were re-read with a change
+ * (added or revoked): a request parked on the feed re-authenticates when it moved.
+ * Thread-safe. */
+uint64_t ts_service_tokens_epoch(ts_service *svc);
 
 /* Reloads run on a thread of their own, so that a pack whose loading or first evaluation
  * hangs cannot stop the caller (the signal loop). The thread re-reads the config file,

@@ -270,7 +270,8 @@
     renderWhoami();
     if (!location.hash || location.hash === '#' || location.hash === '#/' || location.hash === '#main')
       history.replaceState(null, '', '#/feed');
-    $('due-now').value = s.now || '';
+    /* reviews due within the coming week by default: officers plan their visits ahead */
+    $('due-now').value = s.now ? addDays(s.now, 7) : '';
     loadFeed();
     loadStats();
     S.quiet = !!restored; /* until the first move within the page */
@@ -894,6 +895,16 @@
   }
 
   /* ---------- reviews ---------- */
+  /* Whole days from YYYY-MM-DD a to b (b - a), in UTC so no clock change moves them. */
+  function dayNum(d) { const [y, m, x] = d.split('-').map(Number); return Date.UTC(y, m - 1, x) / 86400000; }
+  function addDays(d, n) { return new Date((dayNum(d) + n) * 86400000).toISOString().slice(0, 10); }
+  function dueText(next) {
+    const today = S.session && S.session.now;
+    if (!today || !next) return { over: false, text: '' };
+    const n = dayNum(today) - dayNum(next);
+    if (n > 0) return { over: true, text: t('reviews.overdue.n', { n }) };
+    return { over: false, text: n === 0 ? t('reviews.today') : t('reviews.in.n', { n: -n }) };
+  }
   async function loadDue() {
     say($('due-error'), '');
     const now = $('due-now').value;
@@ -915,14 +926,14 @@
     const heads = ['reviews.person', 'reviews.cell', 'reviews.colour', 'reviews.next', 'reviews.overdue', 'reviews.action'].map((k) => t(k));
     const frag = document.createDocumentFragment();
     for (const r of rows) {
-      const over = r.overdue_days > 0;
+      const due = dueText(r.next_review);
       const btn = el('button', { type: 'button', class: 'btn review-btn', 'aria-label': t('reviews.btn.aria', { p: r.person }), text: t('reviews.btn'), on: { click: () => openReview(r.person) } });
       frag.appendChild(el('tr', { class: 'due-row' + (r.person === S.reviewPerson ? ' is-current' : ''), dataset: { person: r.person } },
         el('th', { scope: 'row', 'data-label': heads[0], text: r.person }),
         el('td', { 'data-label': heads[1] }, el('span', null, r.cell_name || '', ' ', el('span', { class: 'code', text: r.grid || '' }))),
         el('td', { 'data-label': heads[2] }, colourTag(r.colour)),
         el('td', { 'data-label': heads[3], text: r.next_review || '' }),
-        el('td', { 'data-label': heads[4], class: over ? 'is-over' : '', text: over ? t('reviews.overdue.n', { n: r.overdue_days }) : t('reviews.today') }),
+        el('td', { 'data-label': heads[4], class: due.over ? 'is-over' : '', text: due.text }),
         el('td', { 'data-label': heads[5] }, btn)));
     }
     body.appendChild(frag);

@@ -148,7 +148,12 @@
 #define TS_LIMIT_HTTP_DRAIN_S 30u             /* seconds SIGTERM waits for requests, writes */
 #define TS_LIMIT_HTTP_REFUSALS 30u            /* refused writes per token per minute, then 429 */
 #define TS_LIMIT_HTTP_OFFICER_TOKENS 65536u   /* active officer tokens a serve keeps in memory */
-#define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE      /* bytes in an ack/close note (as in the CLI) */
-#define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR    /* bytes in an actor "by" (as in the CLI) */
+/* The officers' console (POST /console/session): sessions live in serve's memory only */
+#define TS_LIMIT_HTTP_SESSIONS 1024u        /* console sessions kept; past it the LRU is dropped */
+#define TS_LIMIT_HTTP_SESSION_IDLE_S 28800u /* seconds a console session may stay unused (8 h) */
+#define TS_LIMIT_HTTP_SESSION_S 43200u      /* seconds a console session lives at most (12 h) */
+#define TS_LIMIT_HTTP_SIGNIN_FAILS 10u      /* failed sign-ins per client address per minute */
+#define TS_LIMIT_HTTP_NOTE TS_LIMIT_NOTE    /* bytes in an ack/close note (as in the CLI) */
+#define TS_LIMIT_HTTP_ACTOR TS_LIMIT_ACTOR  /* bytes in an actor "by" (as in the CLI) */
 
 #endif

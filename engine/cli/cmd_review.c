@@ -1,7 +1,7 @@
 /* cli/cmd_review.c — `triscreen review ID`: record an officer's review, which may
  * override the colour until --until or the next review. --by must name an officer of the
- * grid (ts_officer_check, triscreen/officer.h). Calls ts_lists_review (triscreen/lists.h),
- * which audits it. */
+ * grid and cover the person (ts_officer_check, ts_officer_review_check: triscreen/officer.h). Calls
+ * ts_lists_review (triscreen/lists.h), which audits it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,30 +16,20 @@ static const char usage[] =
     "                        [--colour red|yellow|blue] [--until DATE] --note TEXT [--now DATE]";
 
 /* An officer reviews only persons of their cell or below (the county desk: anyone); a
- * refusal is audited and nothing else is written. An unknown person passes here: the
- * review itself answers that. */
+ * refusal is audited and nothing else is written (ts_officer_review_check). An unknown
+ * person passes here: the review itself answers that. */
 static bool covers_person(ts__cli_lists_env *e, const char *by, const ts_cell *officer_cell,
                           const char *person)
 {
-    char grid[64];
-    bool found = false;
     ts_err err;
     ts_err_clear(&err);
-    if (ts_store_person_grid(e->store, person, grid, sizeof grid, &found, &err) != TS_OK) {
-        ts_cli_error(&err);
-        return false;
-    }
-    const ts_cell *cell = found ? ts_grid_find(e->grid, grid) : NULL;
-    if (!found || !officer_cell || (cell && ts_grid_officer_covers(officer_cell, cell)))
+    ts_status rc = ts_officer_review_check(e->store, e->grid, by, NULL, officer_cell, person, &err);
+    if (rc == TS_OK)
         return true;
-    ts_cli_fail("review: %s may review only persons in %s", by, officer_cell->code);
-    if (ts_store_begin(e->store, &err) == TS_OK &&
-        ts_store_audit(e->store, by, "review.refused", person, "outside the officer's cells",
-                       &err) == TS_OK &&
-        ts_store_commit(e->store, &err) == TS_OK)
-        return false;
-    ts_store_rollback(e->store);
-    ts_cli_error(&err);
+    if (rc == TS_DENIED)
+        ts_cli_fail("review: %s", err.msg);
+    else
+        ts_cli_error(&err);
     return false;
 }
 

@@ -353,7 +353,9 @@ ts_status ts_alerts_read(ts_store *s, const ts_grid *grid, const ts_alert_filter
                          .officer = f->officer,
                          .cells = all ? NULL : ts_buf_str(&cells),
                          .created_since = f->created_since ? since_ts : NULL,
-                         .limit = f->limit};
+                         .limit = f->limit,
+                         .before = f->before,
+                         .newest = f->newest_first};
     list_ctx lc = {.f = f, .fn = fn, .ud = ud};
     view_init(&lc.v, grid, f);
     rc = ts__alerts_query(s, &q, list_row, &lc, err);

@@ -1,5 +1,6 @@
-/* feedback/officer.c — the actor check: only officers of the grid act (ts_officer_check,
- * triscreen/officer.h). Uses triscreen/grid.h and triscreen/text.h. */
+/* feedback/officer.c — the actor checks: only officers of the grid act (ts_officer_check),
+ * and an officer reviews only persons of their cells (ts_officer_review_check)
+ * (triscreen/officer.h). Uses triscreen/grid.h, triscreen/store.h, triscreen/text.h. */
 #include <stdio.h>
 #include <string.h>
 
@@ -75,4 +76,26 @@ ts_status ts_officer_check(const ts_grid *g, const char *officer, const char *wh
     printable(officer ? officer : "", TS_TEXT_ACTOR_MAX, shown, sizeof shown);
     return ts_err_set(err, TS_USAGE, what ? what : "officer", "'%s' is not an officer of the grid",
                       shown);
+}
+
+ts_status ts_officer_review_check(ts_store *s, const ts_grid *g, const char *officer,
+                                  const char *token, const ts_cell *officer_cell,
+                                  const char *person, ts_err *err)
+{
+    char grid[64];
+    bool found = false;
+    ts_status rc = ts_store_person_grid(s, person, grid, sizeof grid, &found, err);
+    if (rc != TS_OK)
+        return rc;
+    const ts_cell *cell = found ? ts_grid_find(g, grid) : NULL;
+    if (!found || !officer_cell || (cell && ts_grid_officer_covers(officer_cell, cell)))
+        return TS_OK;
+    if ((rc = ts_store_begin(s, err)) == TS_OK &&
+        (rc = ts_store_audit_tok(s, officer, token, "review.refused", person,
+                                 "outside the officer's cells", err)) == TS_OK &&
+        (rc = ts_store_commit(s, err)) == TS_OK)
+        return ts_err_set(err, TS_DENIED, "review", "%s may review only persons in %s", officer,
+                          officer_cell->code);
+    ts_store_rollback(s);
+    return rc;
 }

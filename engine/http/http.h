@@ -92,10 +92,24 @@ struct ts__req {
     bool waiting, suspended;
     uint64_t park_gen; /* the generation it was parked on (a reload wakes it) */
     ts__req *wnext, *wprev;
+    /* console: the session cookie (on /v1 and GET/DELETE /console/session) */
+    bool cookie_ok;   /* this route takes the cookie */
+    bool cookie_auth; /* r->who came from the session below (no bearer token) */
+    ts_session sess;
+    char sess_id[TS_SESSION_ID_LEN + 1];
+    char set_cookie[160]; /* a Set-Cookie header for the answer, "" = none */
 };
 
 /* Answers with a body (copied). */
 ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *body, size_t len);
+/* Answers a static file (data is constant: not copied) with its ETag and Cache-Control
+ * no-cache; not_modified: 304 without a body. */
+ts__hres ts__reply_static(ts__req *r, const char *ctype, const void *data, size_t len,
+                          const char *etag, bool not_modified);
+/* True when the request has no Origin header or one that is http(s)://<its Host>. */
+bool ts__origin_ok(ts__req *r);
+/* The client address of r (4 or 16 bytes); false when unknown. */
+bool ts__req_ip(const ts__req *r, const unsigned char **key, size_t *len);
 /* Answers {"error": msg, "status": status} (msg formatted). */
 ts__hres ts__reply_error(ts__req *r, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -116,10 +130,39 @@ void ts__req_unsuspend(ts__req *r);
  * passes; false (not parked) when that is already so, or when draining. */
 bool ts__req_park(ts__req *r);
 bool ts__draining(const ts_http *h);
-/* After a reload: moves r to the live generation and re-authenticates its bearer token;
+/* After a reload: moves r to the live generation and re-authenticates its bearer token
+ * (or its console session);
  * false (and answered 401) when the token is gone or lost the right the route needs. */
 bool ts__req_reauth(ts__req *r);
 uint64_t ts__now_ms(void);
+
+/* ---- shared by the handlers of routes.c and console.c ----------------------------------- */
+
+struct json_object;
+/* The body as one JSON object (empty body: {}); NULL when it answered 400. */
+struct json_object *ts__body_object(ts__req *r);
+/* An optional string member (at most cap bytes of text); false when it answered 400. */
+bool ts__opt_str(ts__req *r, struct json_object *o, const char *key, size_t cap, const char **out);
+/* Hands j to the writer; r sleeps until it is done (then its handler runs again with
+ * r->resumed). */
+ts__hres ts__submit(ts__req *r, ts_svc_job *j);
+/* A write job that failed without a route-specific meaning: 503 or 500. */
+ts__hres ts__job_failed(ts__req *r, ts_status rc, const ts_err *e);
+/* A query parameter, or NULL. */
+const char *ts__query(ts__req *r, const char *key);
+/* The cells a principal's queries are filtered by (nested ones dropped). */
+size_t ts__token_cells(const ts_principal *p, const ts_cell **out, size_t cap);
+
+/* The console's handlers (console.c): static files, the session, and the console's
+ * reads and review. */
+ts__hres ts__static_get(ts__req *r);
+ts__hres ts__session_post(ts__req *r);
+ts__hres ts__session_get(ts__req *r);
+ts__hres ts__session_delete(ts__req *r);
+/* console_api.c: GET /v1/reviews/due, POST /v1/persons/ID/review, GET /v1/report. */
+ts__hres ts__reviews_due(ts__req *r);
+ts__hres ts__person_review(ts__req *r);
+ts__hres ts__report_get(ts__req *r);
 /* Metrics text (Prometheus exposition format), malloc'd. */
 char *ts__metrics_text(ts_http *h);
 

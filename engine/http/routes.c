@@ -22,6 +22,7 @@
 #include "triscreen/store.h"
 #include "base/limits.h"
 #include "http/http.h"
+#include "render/render_alerts.h"
 #include "render/render_lists.h"
 
 static const char *jflags_str(json_object *o)
@@ -183,6 +184,38 @@ static const ts_reader *token_reader(ts__req *r, const ts_cell **cells, size_t c
     return out;
 }
 
+/* ---- shared with console.c (http.h) ------------------------------------------------- */
+
+json_object *ts__body_object(ts__req *r)
+{
+    return body_object(r);
+}
+
+bool ts__opt_str(ts__req *r, json_object *o, const char *key, size_t cap, const char **out)
+{
+    return opt_str(r, o, key, cap, out);
+}
+
+ts__hres ts__submit(ts__req *r, ts_svc_job *j)
+{
+    return submit(r, j);
+}
+
+ts__hres ts__job_failed(ts__req *r, ts_status rc, const ts_err *e)
+{
+    return job_failed(r, rc, e);
+}
+
+const char *ts__query(ts__req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+size_t ts__token_cells(const ts_principal *p, const ts_cell **out, size_t cap)
+{
+    return token_cells(p, out, cap);
+}
+
 /* ---- POST /v1/records --------------------------------------------------------------- */
 
 static ts__hres records_post(ts__req *r)
@@ -314,6 +347,24 @@ static bool feed_scope(ts__req *r, feed_q *q, const char *v)
     return true;
 }
 
+/* order=oldest|newest and before=CURSOR (the console's feed, newest first, paged back
+ * with before); newest does not wait (the page long-polls with since for what is new). */
+static bool feed_order(ts__req *r, feed_q *q)
+{
+    const char *v = query(r, "order");
+    if (v && strcmp(v, "oldest") && strcmp(v, "newest"))
+        return ts__reply_field(r, 400, "order", "order: expected oldest or newest"), false;
+    q->f.newest_first = v && !strcmp(v, "newest");
+    if (q->f.newest_first && query(r, "wait"))
+        return ts__reply_field(r, 400, "wait",
+                               "wait: not with order=newest (long-poll with since)"),
+               false;
+    if ((v = query(r, "before")) && !parse_i64(v, 1, INT64_MAX, &q->f.before))
+        return ts__reply_field(r, 400, "before", "before: expected a cursor (a whole number > 0)"),
+               false;
+    return true;
+}
+
 /* Every filter of GET /v1/alerts (the same as `triscreen alerts`); false when it has
  * answered 400/403 naming the field. */
 static bool feed_query(ts__req *r, feed_q *q)
@@ -349,7 +400,7 @@ static bool feed_query(ts__req *r, feed_q *q)
     }
     if ((v = query(r, "scope")) && *v && !feed_scope(r, q, v))
         return false;
-    return true;
+    return feed_order(r, q);
 }
 
 /* The feed's head: the highest cursor committed (the database's, or the service's when
@@ -419,6 +470,8 @@ static bool feed_answer(ts__req *r, const feed_q *q, bool force)
         ts_service_reader_put(r->svc, s);
     }
     int64_t cursor = acc.n == q->f.limit ? acc.last : head > acc.last ? head : acc.last;
+    if (q->f.newest_first) /* newest first: the page goes on from the head with since */
+        cursor = head > r->since ? head : r->since;
     if (rc == TS_OK && acc.n == 0 && !force) {
         r->since = cursor; /* nothing up to the head matches: wait for what comes after */
         ts_buf_release(&out);
@@ -487,6 +540,40 @@ static ts__hres alerts_get(ts__req *r)
         if (ts__req_park(r))
             return TS__H_SUSPEND;
     }
+}
+
+/* ---- GET /v1/alerts/stats ----------------------------------------------------------- */
+
+/* `alerts --stats --format json` for the token's scope (or ?scope= within it). */
+static ts__hres alerts_stats(ts__req *r)
+{
+    feed_q q;
+    token_filter(r, &q);
+    const char *v = query(r, "scope");
+    if (v && *v && !feed_scope(r, &q, v))
+        return TS__H_DONE;
+    if (q.none)
+        return ts__reply_field(r, 403, "scope", "this token's scopes hold no cell of the grid");
+    ts_store *s = reader(r);
+    if (!s)
+        return TS__H_DONE;
+    ts_alert_stats st;
+    ts_err e;
+    ts_status rc = ts_alerts_stats_read(s, ts_service_gen_grid(r->gen),
+                                        ts_service_gen_config(r->gen), &q.f, &st, &e);
+    ts_service_reader_put(r->svc, s);
+    if (rc != TS_OK)
+        return ts__reply_error(r, 500, "statistics failed: %s", ts_status_text(rc));
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RENDER);
+    rc = ts_render_alert_stats_json(&b, &st);
+    ts_alert_stats_release(&st);
+    if (rc == TS_OK)
+        ts__reply(r, 200, "application/json", ts_buf_str(&b), b.len);
+    else
+        ts__reply_error(r, 500, "statistics failed: %s", ts_status_text(rc));
+    ts_buf_release(&b);
+    return TS__H_DONE;
 }
 
 /* ---- GET /v1/alerts/ID -------------------------------------------------------------- */
@@ -1013,15 +1100,27 @@ const ts__route ts__routes[] = {
     {"GET", "/v1/alerts", alerts_get, TS__AUTH_READ, false},
     /* officers' actions need a token bound to an officer (officer_gate), not `write` */
     {"POST", "/v1/alerts/claim-next", alert_claim_next, TS__AUTH_READ, true},
+    /* stats before the alert ids */
+    {"GET", "/v1/alerts/stats", alerts_stats, TS__AUTH_READ, false},
     {"GET", "/v1/alerts/*", alert_get, TS__AUTH_READ, false},
     {"POST", "/v1/alerts/*/claim", alert_claim, TS__AUTH_READ, true},
     {"POST", "/v1/alerts/*/ack", alert_ack, TS__AUTH_READ, true},
     {"POST", "/v1/alerts/*/close", alert_close, TS__AUTH_READ, true},
     {"POST", "/v1/alerts/*/reopen", alert_reopen, TS__AUTH_READ, true},
     {"GET", "/v1/persons/*", person_get, TS__AUTH_READ, false},
+    {"POST", "/v1/persons/*/review", ts__person_review, TS__AUTH_READ, true},
+    {"GET", "/v1/reviews/due", ts__reviews_due, TS__AUTH_READ, false},
+    {"GET", "/v1/report", ts__report_get, TS__AUTH_READ, false},
     {"GET", "/v1/lists/*", lists_get, TS__AUTH_READ, false},
     {"POST", "/v1/screen", screen_post, TS__AUTH_WRITE, true},
     {"GET", "/healthz", healthz, TS__AUTH_NONE, false},
+    /* the officers' console: its files, and its session (cookie) */
+    {"GET", "/", ts__static_get, TS__AUTH_NONE, false},
+    {"GET", "/index.html", ts__static_get, TS__AUTH_NONE, false},
+    {"POST", "/console/session", ts__session_post, TS__AUTH_NONE, true},
+    {"GET", "/console/session", ts__session_get, TS__AUTH_NONE, false},
+    {"DELETE", "/console/session", ts__session_delete, TS__AUTH_NONE, false},
+    {"GET", "/console/*", ts__static_get, TS__AUTH_NONE, false},
     {"GET", "/metrics", metrics, TS__AUTH_READ, false},
 };
 const size_t ts__n_routes = sizeof ts__routes / sizeof ts__routes[0];

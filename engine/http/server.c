@@ -113,16 +113,32 @@ bool ts__draining(const ts_http *h)
 
 /* ---- replies ----------------------------------------------------------------------- */
 
-ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *body, size_t len)
+/* The headers of every response (API, static, errors, 304, 204): the console's
+ * Content-Security-Policy and the browser hardening that goes with it. */
+static void secure_headers(struct MHD_Response *resp)
 {
-    if (r->responded)
-        return TS__H_DONE;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return TS__H_DONE;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    static const char *const h[][2] = {
+        {"Content-Security-Policy",
+         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+         "frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"X-Frame-Options", "DENY"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+        {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"}};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        MHD_add_response_header(resp, h[i][0], h[i][1]);
+}
+
+/* Every response leaves through here: the security headers, the cookie a console route
+ * set, the per-status headers, then the queue. */
+static void respond(ts__req *r, unsigned status, struct MHD_Response *resp)
+{
+    secure_headers(resp);
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
     if (status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"triscreen\"");
@@ -138,6 +154,38 @@ ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *b
     MHD_destroy_response(resp);
     r->status = (int)status;
     r->responded = true;
+}
+
+ts__hres ts__reply(ts__req *r, unsigned status, const char *ctype, const char *body, size_t len)
+{
+    if (r->responded)
+        return TS__H_DONE;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return TS__H_DONE;
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    respond(r, status, resp);
+    return TS__H_DONE;
+}
+
+ts__hres ts__reply_static(ts__req *r, const char *ctype, const void *data, size_t len,
+                          const char *etag, bool not_modified)
+{
+    if (r->responded)
+        return TS__H_DONE;
+    /* the assets are constant data of the binary: no copy */
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        not_modified ? 0 : len, not_modified ? NULL : (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return TS__H_DONE;
+    if (!not_modified)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    respond(r, not_modified ? 304 : 200, resp);
     return TS__H_DONE;
 }
 
@@ -207,6 +255,7 @@ ts__hres ts__reply_cursor(ts__req *r, unsigned status, const char *field, int64_
 }
 
 static const char *bearer(struct MHD_Connection *c, size_t *len);
+static const ts_principal *resolve(ts__req *r, ts_service_gen *g, bool *had);
 
 /* ---- suspension -------------------------------------------------------------------- */
 
@@ -329,9 +378,8 @@ bool ts__req_reauth(ts__req *r)
     if (ts_service_generation(r->svc) == ts_service_gen_number(r->gen))
         return true;
     ts_service_gen *live = ts_service_acquire(r->svc);
-    size_t slen = 0;
-    const char *secret = bearer(r->conn, &slen);
-    const ts_principal *who = secret ? ts_service_gen_auth(live, secret, slen) : NULL;
+    bool had = false;
+    const ts_principal *who = resolve(r, live, &had);
     if (!who || (r->route && r->route->auth == TS__AUTH_WRITE && !who->write)) {
         ts_service_gen_release(live);
         r->who = NULL;
@@ -400,6 +448,77 @@ static const char *bearer(struct MHD_Connection *c, size_t *len)
     return n ? a : NULL;
 }
 
+/* r's principal on generation g: the bearer token when there is one (it wins), else on
+ * the routes that take it (r->cookie_ok) the console session of the cookie, whose token
+ * is re-resolved from its hash, so that a revoked token (or one whose officer left the
+ * grid) ends its sessions at once. *had: a token or a session cookie was sent. */
+static const ts_principal *resolve(ts__req *r, ts_service_gen *g, bool *had)
+{
+    size_t slen = 0;
+    const char *secret = bearer(r->conn, &slen);
+    r->cookie_auth = false;
+    *had = secret != NULL;
+    if (secret)
+        return ts_service_gen_auth(g, secret, slen);
+    const char *sid =
+        r->cookie_ok ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "ts_session") : NULL;
+    if (!sid || !*sid)
+        return NULL;
+    *had = true;
+    ts_sessions *t = ts_service_sessions(r->svc);
+    if (!ts_sessions_lookup(t, sid, (int64_t)time(NULL), &r->sess))
+        return NULL;
+    const ts_principal *p = ts_service_gen_auth_sha256(g, r->sess.token_sha256);
+    if (!p || !p->officer || !p->officer[0]) {
+        ts_sessions_drop_token(t, r->sess.token_sha256);
+        return NULL;
+    }
+    snprintf(r->sess_id, sizeof r->sess_id, "%s", sid);
+    r->cookie_auth = true;
+    return p;
+}
+
+bool ts__origin_ok(ts__req *r)
+{
+    const char *o = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (!o)
+        return true;
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host || !*host)
+        return false;
+    if (!strncmp(o, "http://", 7))
+        o += 7;
+    else if (!strncmp(o, "https://", 8))
+        o += 8;
+    else
+        return false;
+    return !strcmp(o, host);
+}
+
+/* A cookie-authenticated request that changes something must carry the session's CSRF
+ * token and, when the browser says where it comes from, come from this host. True when
+ * it answered 403. */
+static bool cross_site(ts__req *r, const char *method)
+{
+    if (!r->cookie_auth || !strcmp(method, "GET"))
+        return false;
+    const char *tok = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!ts_session_csrf_ok(&r->sess, tok))
+        return ts__reply_field(r, 403, "csrf", "missing or wrong X-CSRF-Token"), true;
+    if (!ts__origin_ok(r))
+        return ts__reply_field(r, 403, "origin", "the request comes from another origin"), true;
+    return false;
+}
+
+bool ts__req_ip(const ts__req *r, const unsigned char **key, size_t *len)
+{
+    if (!r->cr || !r->cr->ip_len)
+        return false;
+    *key = r->cr->ip;
+    *len = r->cr->ip_len;
+    return true;
+}
+
 /* First call of a request: route, auth, declared size and content type. Returns true
  * when it answered already. */
 static bool start(ts__req *r, const char *url, const char *method)
@@ -427,7 +546,7 @@ static bool start(ts__req *r, const char *url, const char *method)
         memcpy(r->param, param, sizeof param);
         break;
     }
-    if (r->cr && r->cr->over && !(r->route && r->route->auth == TS__AUTH_NONE)) {
+    if (r->cr && r->cr->over && !(r->route && !strcmp(r->route->pattern, "/healthz"))) {
         atomic_fetch_add(&r->srv->over_cap, 1);
         return ts__reply_error(r, 503, "too many connections; retry later"), true;
     }
@@ -440,16 +559,22 @@ static bool start(ts__req *r, const char *url, const char *method)
                true;
     }
     r->gen = ts_service_acquire(r->svc);
-    size_t slen = 0;
-    const char *secret = bearer(r->conn, &slen);
-    r->who = secret ? ts_service_gen_auth(r->gen, secret, slen) : NULL;
+    /* the session cookie authenticates the API and the session itself (not a sign-in) */
+    r->cookie_ok =
+        !strncmp(url, "/v1/", 4) || (!strcmp(url, "/console/session") && strcmp(method, "POST"));
+    bool had = false;
+    r->who = resolve(r, r->gen, &had);
     if (r->route->auth != TS__AUTH_NONE) {
         if (!r->who)
-            return ts__reply_error(r, 401, secret ? "invalid token" : "a bearer token is required"),
+            return ts__reply_error(r, 401,
+                                   had ? "invalid token or session"
+                                       : "a bearer token or a console session is required"),
                    true;
         if (r->route->auth == TS__AUTH_WRITE && !r->who->write)
             return ts__reply_error(r, 403, "this token may not write"), true;
     }
+    if (cross_site(r, as))
+        return true;
     const char *cl =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te =
@@ -829,6 +954,20 @@ static void metrics_service(ts_http *h, FILE *f)
             "triscreen_http_over_capacity_total %llu\n",
             open_conns, (unsigned long long)atomic_load(&h->timed_out),
             (unsigned long long)atomic_load(&h->over_cap));
+    uint64_t ok = 0, failed = 0;
+    ts_sessions *sess = ts_service_sessions(h->svc);
+    ts_sessions_counts(sess, &ok, &failed);
+    fprintf(f,
+            "# HELP triscreen_console_signins_total Console sign-ins (POST /console/session) by "
+            "result.\n"
+            "# TYPE triscreen_console_signins_total counter\n"
+            "triscreen_console_signins_total{result=\"ok\"} %llu\n"
+            "triscreen_console_signins_total{result=\"failed\"} %llu\n"
+            "# HELP triscreen_console_sessions Console sessions alive.\n"
+            "# TYPE triscreen_console_sessions gauge\n"
+            "triscreen_console_sessions %zu\n",
+            (unsigned long long)ok, (unsigned long long)failed,
+            ts_sessions_active(sess, (int64_t)time(NULL)));
     ts_service_gen_release(g);
 }
 

@@ -1,5 +1,5 @@
 /* lists/report.c — `triscreen report` as typed aggregates (triscreen/report.h): counts
- * per grid cell, list trends over the last runs and alert closure. The counts come per
+ * per grid cell, the 12-week trend of live runs and alert closure. The counts come per
  * grid code from store/report_query and are summed up the ts_grid here; nothing
  * person-level is ever read into the report. The renderers are engine/render/report*.c. */
 #include <stdint.h>
@@ -20,7 +20,7 @@
 
 typedef ts_report_counts counts;
 typedef ts_report_row report_row;
-typedef ts_report_trend trend;
+typedef ts_report_week week;
 
 /* The colours a report counts, in its column order. */
 static const ts_colour listed_colours[] = {TS_COLOUR_RED, TS_COLOUR_YELLOW, TS_COLOUR_BLUE};
@@ -42,7 +42,7 @@ typedef struct report {
     close_time *times;
     size_t n_times, cap_times;
     ts_report *out;
-    trend *filling; /* the trend ts__rq_lists_after is counting into */
+    week *filling; /* the week ts__rq_lists_after is counting into */
 } report;
 
 /* The listed colour a stored name gives (red, yellow or blue), else TS_COLOUR_NONE. */
@@ -164,28 +164,6 @@ static bool summary_lists(const char *summary, int64_t *lists)
     return ok;
 }
 
-static ts_status on_run(void *ud, const ts__rq_run *run, ts_err *err)
-{
-    report *r = ud;
-    ts_report *o = r->out;
-    if (o->n_trends == TS_REPORT_TRENDS)
-        return TS_OK;
-    trend *t = &o->trends[o->n_trends];
-    memset(t, 0, sizeof *t);
-    t->run = run->id;
-    t->pass = ts_arena_strdup(&o->arena, run->pass ? run->pass : "");
-    t->scope = ts_arena_strdup(&o->arena, run->scope ? run->scope : "");
-    t->now = ts_arena_strdup(&o->arena, run->now ? run->now : "");
-    if (!t->pass || !t->scope || !t->now)
-        return ts_err_set(err, TS_NOMEM, "report", "runs");
-    /* the summary counted the run's own scope when the run ended (human changes
-     * included): exact when that scope is the report's; otherwise rebuild */
-    if (!strcmp(t->scope, r->scope ? r->scope->code : "all"))
-        t->from_summary = summary_lists(run->summary, t->lists);
-    o->n_trends++;
-    return TS_OK;
-}
-
 static ts_status on_trend_count(void *ud, const ts__rq_count *row, ts_err *err)
 {
     (void)err;
@@ -194,6 +172,66 @@ static ts_status on_trend_count(void *ud, const ts__rq_count *row, ts_err *err)
     if (ci != TS_COLOUR_NONE && cell_in_scope(r, row->grid))
         r->filling->lists[ci] += row->n;
     return TS_OK;
+}
+
+/* The week (index into out->weeks) a run's now falls in, or -1. */
+static int week_of(const ts_report *o, const char *now)
+{
+    for (int k = (int)TS_REPORT_WEEKS - 1; now && k >= 0; k--)
+        if (strcmp(now, o->weeks[k].from) >= 0 && strcmp(now, o->weeks[k].to) <= 0)
+            return k;
+    return -1;
+}
+
+/* Runs come newest first: the first one seen in a week is that week's last. */
+static ts_status on_run(void *ud, const ts__rq_run *run, ts_err *err)
+{
+    report *r = ud;
+    ts_report *o = r->out;
+    int k = week_of(o, run->now);
+    if (k < 0 || o->weeks[k].run)
+        return TS_OK;
+    week *t = &o->weeks[k];
+    t->run = run->id;
+    t->pass = ts_arena_strdup(&o->arena, run->pass ? run->pass : "");
+    t->scope = ts_arena_strdup(&o->arena, run->scope ? run->scope : "");
+    t->now = ts_arena_strdup(&o->arena, run->now);
+    if (!t->pass || !t->scope || !t->now)
+        return ts_err_set(err, TS_NOMEM, "report", "runs");
+    /* the summary counted the run's own scope when the run ended (human changes
+     * included): exact when that scope is the report's; otherwise rebuild */
+    if (!strcmp(t->scope, r->scope ? r->scope->code : "all"))
+        t->from_summary = summary_lists(run->summary, t->lists);
+    return TS_OK;
+}
+
+/* The weeks' bounds: the last ends at now. */
+static void weeks_init(ts_report *o, const char *now)
+{
+    int32_t d = 0;
+    (void)ts_date_parse(now, strlen(now), &d); /* checked by ts_report_read */
+    for (unsigned k = 0; k < TS_REPORT_WEEKS; k++) {
+        int32_t to = d - 7 * (int32_t)(TS_REPORT_WEEKS - 1 - k);
+        ts_date_format(to - 6, o->weeks[k].from);
+        ts_date_format(to, o->weeks[k].to);
+    }
+}
+
+/* The weekly points (triscreen/report.h). */
+static ts_status gather_weeks(ts_store *s, report *r, const char *prefix, ts_err *err)
+{
+    ts_report *o = r->out;
+    weeks_init(o, r->now);
+    ts_status rc =
+        ts__rq_live_runs(s, o->weeks[0].from, o->weeks[TS_REPORT_WEEKS - 1].to, on_run, r, err);
+    for (unsigned k = 0; rc == TS_OK && k < TS_REPORT_WEEKS; k++) {
+        if (!o->weeks[k].run || o->weeks[k].from_summary)
+            continue;
+        r->filling = &o->weeks[k];
+        rc = ts__rq_lists_after(s, o->weeks[k].run, prefix, on_trend_count, r, err);
+    }
+    r->filling = NULL;
+    return rc;
 }
 
 static int cmp_time(const void *a, const void *b)
@@ -303,24 +341,8 @@ static ts_status gather_all(ts_store *s, report *r, ts_err *err)
         (rc = ts__rq_lists(s, prefix, r->now, on_count, &lists, err)) != TS_OK ||
         (rc = ts__rq_alerts(s, prefix, on_count, &alerts, err)) != TS_OK ||
         (rc = ts__rq_close_hours(s, prefix, on_hours, r, err)) != TS_OK ||
-        (rc = ts__rq_list_runs(s, TS_REPORT_TRENDS, on_run, r, err)) != TS_OK)
+        (rc = gather_weeks(s, r, prefix, err)) != TS_OK)
         goto done;
-    ts_report *o = r->out;
-    for (size_t i = 0; i < o->n_trends; i++) {
-        if (o->trends[i].from_summary)
-            continue;
-        r->filling = &o->trends[i];
-        rc = ts__rq_lists_after(s, o->trends[i].run, prefix, on_trend_count, r, err);
-        if (rc != TS_OK)
-            goto done;
-    }
-    r->filling = NULL;
-    /* newest first from the store; the report reads oldest first */
-    for (size_t i = 0; i < o->n_trends / 2; i++) {
-        trend t = o->trends[i];
-        o->trends[i] = o->trends[o->n_trends - 1 - i];
-        o->trends[o->n_trends - 1 - i] = t;
-    }
     if (r->n_times)
         qsort(r->times, r->n_times, sizeof *r->times, cmp_time);
     rc = pick_rows(r, err);

@@ -878,7 +878,9 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
                         .scope = pc.scope_name,
                         .now = pc.now_s,
                         .rules_hash = ts_rulepack_hash(o->pack),
-                        .config_hash = o->cfg->sha256};
+                        .config_hash = o->cfg->sha256,
+                        /* one person checked on demand is a what-if, whatever its date */
+                        .kind = o->person ? "whatif" : NULL};
     if ((rc = ts_store_run_begin(s, &info, &pc.run, err)) != TS_OK)
         goto done;
     sum->run = pc.run;

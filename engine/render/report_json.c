@@ -55,6 +55,34 @@ static void json_row(ts_jsonw *w, const ts_report_row *rw)
     ts_jsonw_obj_end(w);
 }
 
+/* "weeks": the 12-week trend of live runs, oldest first (render_report.h). */
+static void json_weeks(ts_jsonw *w, const ts_report *r)
+{
+    ts_jsonw_key(w, "weeks");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < TS_REPORT_WEEKS; i++) {
+        const ts_report_week *wk = &r->weeks[i];
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "from", wk->from);
+        ts_jsonw_kstr(w, "to", wk->to);
+        if (!wk->run) {
+            ts_jsonw_knull(w, "run");
+            ts_jsonw_knull(w, "pass");
+            ts_jsonw_knull(w, "now");
+            ts_jsonw_knull(w, "lists");
+            ts_jsonw_knull(w, "source");
+        } else {
+            ts_jsonw_kint(w, "run", wk->run);
+            ts_jsonw_kstr(w, "pass", wk->pass);
+            ts_jsonw_kstr(w, "now", wk->now);
+            json_colours(w, wk->lists);
+            ts_jsonw_kstr(w, "source", wk->from_summary ? "summary" : "transitions");
+        }
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+}
+
 ts_status ts_render_report_json(ts_buf *b, const ts_report *r)
 {
     ts_jsonw w;
@@ -70,20 +98,7 @@ ts_status ts_render_report_json(ts_buf *b, const ts_report *r)
     ts_jsonw_arr_end(&w);
     ts_jsonw_key(&w, "total");
     json_row(&w, &r->total);
-    ts_jsonw_key(&w, "trends");
-    ts_jsonw_arr(&w);
-    for (size_t i = 0; i < r->n_trends; i++) {
-        const ts_report_trend *tr = &r->trends[i];
-        ts_jsonw_obj(&w);
-        ts_jsonw_kint(&w, "run", tr->run);
-        ts_jsonw_kstr(&w, "pass", tr->pass);
-        ts_jsonw_kstr(&w, "scope", tr->scope);
-        ts_jsonw_kstr(&w, "now", tr->now);
-        json_colours(&w, tr->lists);
-        ts_jsonw_kstr(&w, "source", tr->from_summary ? "summary" : "transitions");
-        ts_jsonw_obj_end(&w);
-    }
-    ts_jsonw_arr_end(&w);
+    json_weeks(&w, r);
     if (r->alerts) {
         ts_jsonw_key(&w, "alert_figures");
         ts_jsonw_obj(&w);

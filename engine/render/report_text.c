@@ -19,13 +19,10 @@ typedef struct table {
     size_t width[MAX_COLS];
 } table;
 
-/* Display width: code points (continuation bytes do not count). */
+/* Display width on a terminal: a CJK character takes two columns (render_alerts.h). */
 static size_t text_width(const char *s)
 {
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        w += (*p & 0xC0) != 0x80;
-    return w;
+    return ts_render_text_width(s);
 }
 
 static ts_status table_row(table *t, const char *const *cells)
@@ -95,8 +92,9 @@ static void fmt_hours(char *buf, size_t cap, double median)
         snprintf(buf, cap, "%.1f", median);
 }
 
-/* NAME comes last: the table counts code points, and CJK names are two columns wide on
- * a terminal, so a name in the middle would push the numbers out of line. */
+/* NAME comes last: the columns are padded by display width, so a name of any script
+ * lines up, but a name last keeps the numbers readable when a terminal font draws a
+ * character wider than it says. */
 static ts_status cells_row(table *t, const ts_report_row *rw)
 {
     const ts_report_counts *c = &rw->c;
@@ -145,19 +143,25 @@ static ts_status cells_table(ts_buf *b, const ts_report *r)
     return rc;
 }
 
-static ts_status trends_table(ts_buf *b, const ts_report *r)
+static ts_status weeks_table(ts_buf *b, const ts_report *r)
 {
-    static const char *const head[] = {"RUN", "PASS", "SCOPE", "NOW", "RED", "YELLOW", "BLUE"};
+    static const char *const head[] = {"WEEK", "FROM", "TO",     "RUN", "PASS",
+                                       "NOW",  "RED",  "YELLOW", "BLUE"};
     table t = {.ncols = sizeof head / sizeof head[0]};
     ts_status rc = table_row(&t, head);
-    for (size_t i = 0; rc == TS_OK && i < r->n_trends; i++) {
-        const ts_report_trend *tr = &r->trends[i];
-        char run[NUM_CAP], n[3][NUM_CAP];
-        snprintf(run, sizeof run, "%lld", (long long)tr->run);
-        snprintf(n[0], NUM_CAP, "%lld", (long long)tr->lists[TS_COLOUR_RED]);
-        snprintf(n[1], NUM_CAP, "%lld", (long long)tr->lists[TS_COLOUR_YELLOW]);
-        snprintf(n[2], NUM_CAP, "%lld", (long long)tr->lists[TS_COLOUR_BLUE]);
-        const char *cells[] = {run, tr->pass, tr->scope, tr->now, n[0], n[1], n[2]};
+    for (size_t i = 0; rc == TS_OK && i < TS_REPORT_WEEKS; i++) {
+        const ts_report_week *wk = &r->weeks[i];
+        char no[NUM_CAP], run[NUM_CAP] = "-", n[3][NUM_CAP] = {"-", "-", "-"};
+        snprintf(no, sizeof no, "%zu", i + 1);
+        if (wk->run) {
+            snprintf(run, sizeof run, "%lld", (long long)wk->run);
+            snprintf(n[0], NUM_CAP, "%lld", (long long)wk->lists[TS_COLOUR_RED]);
+            snprintf(n[1], NUM_CAP, "%lld", (long long)wk->lists[TS_COLOUR_YELLOW]);
+            snprintf(n[2], NUM_CAP, "%lld", (long long)wk->lists[TS_COLOUR_BLUE]);
+        }
+        const char *cells[] = {
+            no,   wk->from, wk->to, run, wk->run ? wk->pass : "-", wk->run ? wk->now : "-",
+            n[0], n[1],     n[2]};
         rc = table_row(&t, cells);
     }
     if (rc == TS_OK)
@@ -176,12 +180,12 @@ ts_status ts_render_report_text(ts_buf *b, const ts_report *r)
         rc = cells_table(b, r);
     if (rc == TS_OK)
         rc = ts_buf_printf(b,
-                           "\nTrends: lists after each of the last %u regional or targeted runs, "
-                           "oldest first\n\n",
-                           TS_REPORT_TRENDS);
+                           "\nTrend: lists after the last live regional or targeted run of each "
+                           "of the last %u weeks, oldest first\n(what-if runs never count; - = "
+                           "no live run that week)\n\n",
+                           TS_REPORT_WEEKS);
     if (rc == TS_OK)
-        rc = r->n_trends ? trends_table(b, r)
-                         : ts_buf_puts(b, "(no completed regional or targeted run)\n");
+        rc = weeks_table(b, r);
     if (rc == TS_OK && r->alerts)
         rc = ts_buf_puts(b, "\nAlerts: the officers' loop, per kind and per town\n\n");
     if (rc == TS_OK && r->alerts)

@@ -57,6 +57,13 @@ const ts_principal *ts_service_gen_auth(const ts_service_gen *g, const char *sec
         return NULL;
     char hex[65];
     ts_sha256_hex_of(secret, len, hex);
+    return ts_service_gen_auth_sha256(g, hex);
+}
+
+const ts_principal *ts_service_gen_auth_sha256(const ts_service_gen *g, const char *hex)
+{
+    if (!hex || strlen(hex) != 64)
+        return NULL;
     const ts_principal *found = NULL;
     /* every token is compared, whatever matched, so timing says nothing about which */
     for (size_t i = 0; i < g->n_princ; i++)

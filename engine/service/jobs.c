@@ -78,9 +78,18 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
                            const char *action, const char *target, const char *detail,
                            ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
 {
+    return ts_service_audit_tok(svc, g, actor, NULL, action, target, detail, done, ud, out, err);
+}
+
+ts_status ts_service_audit_tok(ts_service *svc, ts_service_gen *g, const char *actor,
+                               const char *token, const char *action, const char *target,
+                               const char *detail, ts_service_done_fn done, void *ud,
+                               ts_svc_job **out, ts_err *err)
+{
+    (void)svc;
     ts_svc_job *j = ts__svc_job_new(JOB_AUDIT, g, actor);
     if (!j || !(j->a1 = strdup(action)) || !(j->a2 = strdup(target ? target : "")) ||
-        !(j->a3 = strdup(detail ? detail : ""))) {
+        !(j->a3 = strdup(detail ? detail : "")) || (token && !(j->token = strdup(token)))) {
         ts_svc_job_free(j);
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
@@ -150,6 +159,31 @@ ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_pri
     j->want = kind;
     j->at = at;
     j->state = TS_ALERT_NEW;
+    j->done = done;
+    j->ud = ud;
+    *out = j;
+    return TS_OK;
+}
+
+ts_status ts_service_review(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                            const char *person, ts_review_outcome outcome, ts_colour colour,
+                            const char *until, const char *note, const char *now,
+                            ts_service_done_fn done, void *ud, ts_svc_job **out, ts_err *err)
+{
+    (void)svc;
+    ts_svc_job *j = NULL;
+    ts_status rc = officer_job(JOB_REVIEW, g, p, &j, err);
+    if (rc != TS_OK)
+        return rc;
+    if (!(j->a1 = strdup(person ? person : "")) || (until && !(j->a2 = strdup(until))) ||
+        !(j->a3 = strdup(note ? note : ""))) {
+        ts_svc_job_free(j);
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    }
+    j->who = p;
+    j->review = outcome;
+    j->colour = colour;
+    snprintf(j->day, sizeof j->day, "%s", now ? now : "");
     j->done = done;
     j->ud = ud;
     *out = j;

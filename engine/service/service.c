@@ -123,6 +123,9 @@ ts_status ts_service_open(const char *config_path, ts_service **out, ts_err *err
     atomic_store(&svc->cursor, c);
     if ((rc = ts__svc_tokens_open(svc, svc->w, err)) != TS_OK)
         goto fail;
+    if ((rc = ts_sessions_new(TS_LIMIT_HTTP_SESSIONS, TS_LIMIT_HTTP_SESSION_IDLE_S,
+                              TS_LIMIT_HTTP_SESSION_S, &svc->sessions, err)) != TS_OK)
+        goto fail;
     if (pthread_create(&svc->writer, NULL, ts__svc_writer_main, svc) != 0) {
         rc = ts_err_set(err, TS_NOMEM, NULL, "cannot start the writer thread");
         goto fail;
@@ -208,6 +211,7 @@ void ts_service_close(ts_service *svc)
     ts_store_close(svc->w);
     ts_service_gen_release(svc->live);
     ts__svc_tokens_unref(svc->tokens);
+    ts_sessions_free(svc->sessions);
     ts_arena_release(&svc->scratch);
     pthread_mutex_destroy(&svc->gen_mu);
     pthread_mutex_destroy(&svc->reload_mu);
@@ -222,6 +226,11 @@ void ts_service_close(ts_service *svc)
     free(svc->db_path);
     free(svc->config_path);
     free(svc);
+}
+
+ts_sessions *ts_service_sessions(ts_service *svc)
+{
+    return svc->sessions;
 }
 
 void ts_service_stats_get(ts_service *svc, ts_service_stats *out)

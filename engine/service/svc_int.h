@@ -89,6 +89,7 @@ typedef enum {
     JOB_AUDIT,
     JOB_ACT,        /* an officer's claim/ack/close/reopen (ts_alert_act) */
     JOB_CLAIM_NEXT, /* ts_alert_claim_next */
+    JOB_REVIEW,     /* a console review (ts_lists_review) */
     JOB_SCREEN,
     JOB_ESCALATE /* one batch of a clock sweep; queues the next batch itself */
 } job_kind;
@@ -129,6 +130,10 @@ struct ts_svc_job {
     /* escalate: alerts per batch, and moved up by the batches of this sweep so far */
     size_t batch;
     uint64_t escalated;
+    /* review: the outcome, the colour asked for, the day (a1 person, a2 until, a3 note) */
+    ts_review_outcome review;
+    ts_colour colour;
+    char day[11];
     unsigned passes;
     int32_t now;
     bool close;
@@ -203,7 +208,8 @@ struct ts_service {
     refusal_window refusals[REFUSAL_TOKENS];
     size_t n_refusals;
 
-    tok_cache *tokens; /* stored officer tokens, refreshed by the ticker */
+    tok_cache *tokens;     /* stored officer tokens, refreshed by the ticker */
+    ts_sessions *sessions; /* the console's sessions (sessions.c) */
 
     ts_store *w; /* writer's connection: only the writer thread touches it after open */
     /* ingest runs of the transaction in progress: made from gen->runs, kept by it only
@@ -260,6 +266,8 @@ ts_status ts__svc_apply_ingest(ts_service *svc, ts_svc_job *j, ts_err *err);
 char *ts__svc_ingest_json(const ts_svc_job *j);
 int64_t *ts__svc_stage_runs(ts_service *svc, const ts_service_gen *g);
 void *ts__svc_writer_main(void *arg);
+/* JOB_REVIEW on the writer (review.c): sets j->rc, j->err, j->json. */
+void ts__svc_run_review(ts_service *svc, ts_svc_job *j);
 void *ts__svc_ticker_main(void *arg);
 /* Stored tokens: the cache made and filled from s at open; a refresh when the tokens
  * table changed (ticker); a generation given the cache before it goes live; the cache's

@@ -33,7 +33,7 @@ static bool is_group_job(const ts_svc_job *j)
 static ts_status apply(ts_service *svc, ts_svc_job *j, ts_err *err)
 {
     if (j->kind == JOB_AUDIT)
-        return ts_store_audit(svc->w, j->actor, j->a1, j->a2, j->a3, err);
+        return ts_store_audit_tok(svc->w, j->actor, j->token, j->a1, j->a2, j->a3, err);
     return ts__svc_apply_ingest(svc, j, err);
 }
 
@@ -305,6 +305,9 @@ static void run_solo(ts_service *svc, ts_svc_job *j)
         break;
     case JOB_CLAIM_NEXT:
         run_claim_next(svc, j);
+        break;
+    case JOB_REVIEW:
+        ts__svc_run_review(svc, j);
         break;
     case JOB_SCREEN:
         run_screen(svc, j);

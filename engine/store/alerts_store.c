@@ -512,7 +512,10 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
                               " AND grid IN (SELECT value FROM json_each(?5))");
     if (q->created_since)
         n += (size_t)snprintf(sql + n, sizeof sql - n, " AND created >= ?6");
-    n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY seq");
+    if (q->before)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND seq < ?8");
+    n += (size_t)snprintf(sql + n, sizeof sql - n,
+                          q->newest ? " ORDER BY seq DESC" : " ORDER BY seq");
     if (q->limit)
         snprintf(sql + n, sizeof sql - n, " LIMIT ?7");
 
@@ -528,7 +531,8 @@ ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_
         (q->cells && sqlite3_bind_text(st, 5, q->cells, -1, SQLITE_STATIC) != SQLITE_OK) ||
         (q->created_since &&
          sqlite3_bind_text(st, 6, q->created_since, -1, SQLITE_STATIC) != SQLITE_OK) ||
-        (q->limit && sqlite3_bind_int64(st, 7, (sqlite3_int64)q->limit) != SQLITE_OK)) {
+        (q->limit && sqlite3_bind_int64(st, 7, (sqlite3_int64)q->limit) != SQLITE_OK) ||
+        (q->before && sqlite3_bind_int64(st, 8, q->before) != SQLITE_OK)) {
         rc = ts__store_fail(s, err, "bind alerts feed");
         goto done;
     }

@@ -134,8 +134,10 @@ typedef struct ts__alert_query {
     const char *cells;         /* NULL = any; else a JSON array of the cell codes in scope */
     const char *created_since; /* NULL = any; else created >= this timestamp */
     size_t limit;              /* 0 = none */
+    int64_t before;            /* 0 = any; else seq < before */
+    bool newest;               /* seq descending */
 } ts__alert_query;
-/* Rows in feed (seq) order, in one statement (one consistent snapshot). */
+/* Rows in feed (seq) order (descending when newest), in one statement (one consistent snapshot). */
 ts_status ts__alerts_query(ts_store *s, const ts__alert_query *q, ts__alert_row_fn fn, void *ud,
                            ts_err *err) TS_MUST_CHECK;
 /* The alert with id number id, on any connection (fn not called when absent). */

@@ -60,6 +60,12 @@ ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_
     sqlite3_bind_text(st, 4, info->rules_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, info->config_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+    /* ts is "YYYY-MM-DDTHH:MM:SSZ" (UTC): a now after its first ten characters is a run
+     * into the future (both are ISO dates, so they compare as strings) */
+    const char *kind = info->kind;
+    if (!kind)
+        kind = info->now && strncmp(info->now, ts, 10) > 0 ? "whatif" : "live";
+    sqlite3_bind_text(st, 7, kind, -1, SQLITE_STATIC);
     ts_status rc = ts__store_step_done(s, st, err, "record run");
     if (rc == TS_OK)
         *run_id = sqlite3_last_insert_rowid(s->db);

@@ -190,14 +190,16 @@ static ts_status run_row(void *ctx, sqlite3_stmt *st, ts_err *err)
     return c->fn(c->ud, &r, err);
 }
 
-ts_status ts__rq_list_runs(ts_store *s, unsigned limit, ts__rq_run_fn fn, void *ud, ts_err *err)
+ts_status ts__rq_live_runs(ts_store *s, const char *from, const char *to, ts__rq_run_fn fn,
+                           void *ud, ts_err *err)
 {
     static const char sql[] = "SELECT id, pass, scope, now, summary FROM runs"
                               " WHERE pass IN ('regional', 'targeted') AND status = 'done'"
-                              " ORDER BY id DESC LIMIT ?1";
+                              " AND kind = 'live' AND now >= ?1 AND now <= ?2"
+                              " ORDER BY id DESC";
     run_ctx c = {fn, ud};
-    const param p[] = {{.num = limit, .is_int = true}};
-    return query(s, "read runs", sql, p, 1, run_row, &c, err);
+    const param p[] = {{.text = from}, {.text = to}};
+    return query(s, "read runs", sql, p, 2, run_row, &c, err);
 }
 
 ts_status ts__rq_lists_after(ts_store *s, int64_t run, const char *grid_prefix, ts__rq_count_fn fn,

@@ -60,9 +60,10 @@ typedef struct ts__rq_run {
     const char *pass, *scope, *now, *summary;
 } ts__rq_run;
 typedef ts_status (*ts__rq_run_fn)(void *ud, const ts__rq_run *r, ts_err *err);
-/* The last `limit` runs of pass regional or targeted with status 'done', newest first. */
-ts_status ts__rq_list_runs(ts_store *s, unsigned limit, ts__rq_run_fn fn, void *ud,
-                           ts_err *err) TS_MUST_CHECK;
+/* The live runs (kind 'live', schema 5) of pass regional or targeted with status 'done'
+ * whose now is in [from, to] ("YYYY-MM-DD"), newest (highest id) first. */
+ts_status ts__rq_live_runs(ts_store *s, const char *from, const char *to, ts__rq_run_fn fn,
+                           void *ud, ts_err *err) TS_MUST_CHECK;
 /* The list counts per grid and colour (key, n) as they stood after run `run`: the
  * `to` colour of each person's latest list transition with an id up to B, where B is
  * the highest id of a transition written by a run numbered <= run. Transitions carry no

@@ -164,6 +164,12 @@ static const char *const migrations[] = {
     "CREATE TABLE ingests(id INTEGER PRIMARY KEY, source TEXT NOT NULL, started TEXT NOT NULL,"
     "  ended TEXT, records INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running');"
     "ALTER TABLE audit ADD COLUMN token TEXT;",
+    /* 5: what-if runs (issue 15). runs.kind is 'live' for a run of the day it starts (or
+     *    of an earlier day) over the whole scope, 'whatif' for a run into the future
+     *    (its now after the UTC day it started) or a --person run (one person checked
+     *    on demand). The report's trend counts live runs only. Runs of older databases
+     *    were all taken as live. */
+    "ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'live';",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

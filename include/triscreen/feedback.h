@@ -170,7 +170,9 @@ typedef struct ts_alert_filter {
     const ts_reader *reader;
     /* the rule pack whose titles are shown beside rule ids (NULL: no titles) */
     const ts_rulepack *pack;
-    int64_t now; /* unix seconds: decides `overdue` (0 = the wall clock) */
+    int64_t now;       /* unix seconds: decides `overdue` (0 = the wall clock) */
+    bool newest_first; /* feed order: highest cursor first (the console's feed) */
+    int64_t before;    /* cursor: only alerts with a smaller cursor; 0 = any */
 } ts_alert_filter;
 
 /* One rule behind an alert, as the reader may see it (evidence redacted for scope). */

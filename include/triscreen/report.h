@@ -10,11 +10,15 @@
  * (new, claimed, acknowledged), closure rate = closed / all, and the median
  * hours from an alert's first raise to its close. Counts are taken per group code and
  * summed up the grid (group → village → town), so a person whose grid code is not in
- * g is not counted. Trends: the red/yellow/blue counts in scope after each of the last
- * TS_REPORT_TRENDS regional or targeted runs with status done, oldest first: from the
+ * g is not counted. Weeks: a trend of TS_REPORT_WEEKS weekly points ending at now
+ * (week k, 0 = oldest, covers the seven days from now - 7 * (11 - k) - 6 to now -
+ * 7 * (11 - k)), each the red/yellow/blue counts in scope after the last live regional
+ * or targeted run with status done whose now falls in that week (what-if runs — into
+ * the future, or of one person — never count; `diff --rules` screens copies and never
+ * writes a run here); a week without such a run has run 0. The counts come from the
  * run's summary when the run's scope is the report's ("summary": what the run counted
- * as it ended), else rebuilt from the list transitions (a review between runs may then
- * show from a later run, see store/report_query.h).
+ * as it ended), else they are rebuilt from the list transitions (a review between runs
+ * may then show from a later run, see store/report_query.h).
  *
  * now is "YYYY-MM-DD" (TS_USAGE otherwise). The reads run in one snapshot. TS_STORE /
  * TS_BUSY from the database, TS_NOMEM, TS_LIMIT past TS_LIMIT_REPORT_CLOSE_TIMES closed
@@ -32,8 +36,8 @@
 #include "triscreen/store.h"
 #include "triscreen/vocab.h"
 
-/* Runs shown in the trends. */
-#define TS_REPORT_TRENDS 10u
+/* Weekly points of the trend. */
+#define TS_REPORT_WEEKS 12u
 
 typedef struct ts_report_counts {
     int64_t persons, suspects;
@@ -50,12 +54,13 @@ typedef struct ts_report_row {
     double median_hours; /* to close; negative when no alert was closed */
 } ts_report_row;
 
-typedef struct ts_report_trend {
-    int64_t run;
-    const char *pass, *scope, *now; /* in the report's arena */
-    int64_t lists[TS_COLOUR_N];     /* by ts_colour */
+typedef struct ts_report_week {
+    char from[11], to[11];          /* "YYYY-MM-DD", both days included */
+    int64_t run;                    /* the run counted; 0: no live run that week */
+    const char *pass, *scope, *now; /* of that run, in the report's arena (NULL when none) */
+    int64_t lists[TS_COLOUR_N];     /* by ts_colour (all 0 when no run) */
     bool from_summary;              /* counted by the run itself, else rebuilt */
-} ts_report_trend;
+} ts_report_week;
 
 typedef struct ts_report {
     const char *county;
@@ -63,9 +68,8 @@ typedef struct ts_report {
     const char *now;      /* borrowed */
     ts_report_row *rows;  /* the cells shown, in grid order */
     size_t n_rows;
-    ts_report_row total;                      /* the county, or the scope cell (then = rows[0]) */
-    ts_report_trend trends[TS_REPORT_TRENDS]; /* oldest first */
-    size_t n_trends;
+    ts_report_row total;                   /* the county, or the scope cell (then = rows[0]) */
+    ts_report_week weeks[TS_REPORT_WEEKS]; /* oldest first, the last ends at now */
     /* The officers' loop (triscreen/feedback.h ts_alerts_stats_read), set by the caller
      * after ts_report_read and borrowed: the renderers add an "Alerts" section with its
      * figures per kind and per town and the overdue alerts by level. NULL: no section

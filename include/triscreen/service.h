@@ -116,6 +116,10 @@ bool ts_service_reload_error(ts_service *svc, char *buf, size_t cap);
  * generation's grid does not name authenticates nobody. The principal lives as long as
  * the generation (the request's reference keeps it). Thread-safe. */
 const ts_principal *ts_service_gen_auth(const ts_service_gen *g, const char *secret, size_t len);
+/* ts_service_gen_auth for a token known by its SHA-256 (64 lowercase hex digits and a
+ * NUL), as a console session keeps it: the same tokens, the same constant-time compare.
+ * NULL when none matches (revoked, or its officer left the grid). Thread-safe. */
+const ts_principal *ts_service_gen_auth_sha256(const ts_service_gen *g, const char *hex);
 /* True when cell lies within one of p's scopes (NULL cell: false unless p->all). */
 bool ts_principal_sees(const ts_principal *p, const ts_cell *cell);
 /* Like ts_principal_sees for a grid code. */
@@ -159,6 +163,11 @@ ts_status ts_service_audit(ts_service *svc, ts_service_gen *g, const char *actor
                            const char *action, const char *target, const char *detail,
                            ts_service_done_fn done, void *ud, ts_svc_job **out,
                            ts_err *err) TS_MUST_CHECK;
+/* ts_service_audit naming the token the action came through (token may be NULL). */
+ts_status ts_service_audit_tok(ts_service *svc, ts_service_gen *g, const char *actor,
+                               const char *token, const char *action, const char *target,
+                               const char *detail, ts_service_done_fn done, void *ud,
+                               ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
 /* An officer's action on an alert (claim, ack, close, reopen) for principal p: the
  * actor is p's officer and the token p->token_id, never anything the client sent. The
  * writer runs ts_alert_act alone in its own transaction; a refused act (TS_DENIED,
@@ -177,6 +186,20 @@ ts_status ts_service_alert_act(ts_service *svc, ts_service_gen *g, const ts_prin
 ts_status ts_service_claim_next(ts_service *svc, ts_service_gen *g, const ts_principal *p,
                                 ts_feedback kind, int64_t at, ts_service_done_fn done, void *ud,
                                 ts_svc_job **out, ts_err *err) TS_MUST_CHECK;
+/* A review for p's officer (POST /v1/persons/ID/review), alone on the writer: TS_NOTFOUND
+ * (nothing written) when p may not see the person or it is not stored; TS_DENIED when the
+ * officer does not cover the person's cell (ts_officer_review_check: audited
+ * "review.refused" with the token); else ts_lists_review with by = the officer at `now`
+ * ("YYYY-MM-DD"), whose statuses it returns (TS_INVALID naming the field in err->where,
+ * TS_NOTFOUND for a person off the lists). ts_svc_job_result's JSON then is
+ * {"review":{"person","outcome","colour","until","next_review","by"}} (colour and
+ * next_review as the lists hold them after the review; null when off the lists).
+ * TS_DENIED here (nothing queued) when p has no officer. Strings are copied. */
+ts_status ts_service_review(ts_service *svc, ts_service_gen *g, const ts_principal *p,
+                            const char *person, ts_review_outcome outcome, ts_colour colour,
+                            const char *until, const char *note, const char *now,
+                            ts_service_done_fn done, void *ud, ts_svc_job **out,
+                            ts_err *err) TS_MUST_CHECK;
 /* Runs the screening passes (mask of 1 << ts_pass; 0 = all) over scope (NULL = all) at
  * now. TS_BUSY when another screening is queued or running (one at a time; freeing a
  * job that never ran releases the slot). */
@@ -201,6 +224,61 @@ const char *ts_svc_job_alert(const ts_svc_job *j, ts_alert_state *state);
 /* Ingest: records accepted, rejected as invalid, rejected as outside the scopes. */
 void ts_svc_job_counts(const ts_svc_job *j, size_t *accepted, size_t *invalid, size_t *forbidden);
 void ts_svc_job_free(ts_svc_job *j);
+
+/* ---- console sessions --------------------------------------------------------------- */
+
+/* The officers' console signs in once with an officer token and then holds a session
+ * cookie. The table keeps, per session, the SHA-256 of its id and of its token (never
+ * the secret: each request re-resolves the principal from the token hash on the live
+ * generation), its CSRF token and its clocks. At most `cap` sessions: creating one more
+ * drops the least recently used. A session ends `idle_s` after its last use or `max_s`
+ * after its creation, whichever comes first. Times are unix seconds given by the caller
+ * (tests inject a clock). All calls are thread-safe (one mutex). */
+typedef struct ts_sessions ts_sessions;
+
+#define TS_SESSION_ID_LEN 43 /* 32 random bytes (getrandom) as unpadded base64url */
+
+typedef struct ts_session {
+    char token_sha256[65];               /* the hash of the token it signed in with */
+    char csrf[TS_SESSION_ID_LEN + 1];    /* sent back as X-CSRF-Token by the page */
+    int64_t created, last_used, expires; /* expires: the earlier of idle and absolute end */
+} ts_session;
+
+/* A new empty table. TS_NOMEM; TS_USAGE for cap 0. */
+ts_status ts_sessions_new(size_t cap, int64_t idle_s, int64_t max_s, ts_sessions **out,
+                          ts_err *err) TS_MUST_CHECK;
+/* Frees the table. Accepts NULL. */
+void ts_sessions_free(ts_sessions *t);
+/* A new session for the token whose hash is token_sha256: its id (TS_SESSION_ID_LEN
+ * characters and a NUL, shown once to the caller, kept only as its hash) into id and the
+ * session into *out. TS_IO when the system has no randomness to give. */
+ts_status ts_sessions_create(ts_sessions *t, const char *token_sha256, int64_t now,
+                             char id[TS_SESSION_ID_LEN + 1], ts_session *out,
+                             ts_err *err) TS_MUST_CHECK;
+/* The live session called id (a NUL-terminated string from a cookie; anything that is not
+ * a session id finds nothing): true, its last use set to now and a copy in *out. An
+ * expired session is removed and not found. */
+bool ts_sessions_lookup(ts_sessions *t, const char *id, int64_t now, ts_session *out);
+/* Removes session id; false when there was none. */
+bool ts_sessions_delete(ts_sessions *t, const char *id);
+/* Removes every session of the token whose hash is token_sha256 (it was revoked or lost
+ * its officer); returns how many. */
+size_t ts_sessions_drop_token(ts_sessions *t, const char *token_sha256);
+/* Sessions alive at now. */
+size_t ts_sessions_active(ts_sessions *t, int64_t now);
+/* True when got (NUL-terminated, may be NULL) equals s's CSRF token; constant time. */
+bool ts_session_csrf_ok(const ts_session *s, const char *got);
+/* Sign-in throttle per client address (key: its bytes): blocked when
+ * TS_LIMIT_HTTP_SIGNIN_FAILS failures were noted within the minute that started with the
+ * first of them. A bounded table (the oldest address is forgotten first). */
+bool ts_sessions_signin_blocked(ts_sessions *t, const void *key, size_t len, int64_t now);
+void ts_sessions_signin_failed(ts_sessions *t, const void *key, size_t len, int64_t now);
+/* Counters for /metrics: sessions created (sign-ins that succeeded) and failures noted. */
+void ts_sessions_counts(ts_sessions *t, uint64_t *signins_ok, uint64_t *signins_failed);
+
+/* The service's table (TS_LIMIT_HTTP_SESSIONS, _SESSION_IDLE_S, _SESSION_S), made by
+ * ts_service_open. */
+ts_sessions *ts_service_sessions(ts_service *svc);
 
 /* ---- statistics ---------------------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 
 typedef struct ts_store ts_store;
 
-#define TS_STORE_SCHEMA_VERSION 4
+#define TS_STORE_SCHEMA_VERSION 5
 
 typedef enum {
     TS_STORE_READWRITE = 0, /* open or create, migrate */
@@ -211,9 +211,13 @@ ts_status ts_store_ingest_end(ts_store *s, int64_t id, const char *status, int64
 
 typedef struct ts_run_info {
     const char *pass, *scope, *now, *rules_hash, *config_hash;
+    /* "live" or "whatif"; NULL: "whatif" when now is after the UTC day the run starts
+     * (a run into the future), else "live". The report's trend counts live runs only. */
+    const char *kind;
 } ts_run_info;
 
-/* Records a new run with status "running" in its own transaction. */
+/* Records a new run with status "running" (and its kind, see ts_run_info) in its own
+ * transaction. */
 ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id,
                              ts_err *err) TS_MUST_CHECK;
 /* Sets status ("done", "failed"), counts and the JSON summary of a run. */

@@ -92,7 +92,7 @@ static void test_migrate(void **state)
     ts_err err;
     if (ts_store_open(g_db, TS_STORE_READWRITE, &s, &err) != TS_OK)
         fail_msg("%s: %s", err.where, err.msg);
-    assert_int_equal(ts_store_schema_version(s), 4);
+    assert_int_equal(ts_store_schema_version(s), TS_STORE_SCHEMA_VERSION);
     ts_store_close(s);
     /* one row per alert, under the first row's id */
     expect("SELECT group_concat(cursor) FROM (SELECT cursor FROM alerts ORDER BY cursor)", "1,2,3");

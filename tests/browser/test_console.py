@@ -67,14 +67,15 @@ CHART_IDS = ["chart-cells", "chart-trend", "chart-kinds", "chart-times", "chart-
 # (fetches with wait=) so the live case knows the feed is listening.
 INSTRUMENT_JS = r"""
 (function () {
-  var f = window.fetch; window.__tsWaits = 0;
+  var f = window.fetch; window.__tsWaits = 0; window.__tsWaitsDone = 0;
   if (!f) return;
+  function done() { window.__tsWaits--; window.__tsWaitsDone++; }
   window.fetch = function (input) {
     var u = String(input && input.url ? input.url : input);
     var w = /[?&]wait=/.test(u);
     if (w) window.__tsWaits++;
     var p = f.apply(this, arguments);
-    if (w) p.then(function () { window.__tsWaits--; }, function () { window.__tsWaits--; });
+    if (w) p.then(done, done);
     return p;
   };
 })();
@@ -126,7 +127,7 @@ def check_prerequisites():
     if os.environ.get("TS_SKIP_BROWSER") == "1":
         print("SKIP: TS_SKIP_BROWSER=1 — " + why)
         sys.exit(77)
-    print("FAIL: " + why + " (run `make browser-deps` as root, or set TS_SKIP_BROWSER=1 "
+    print("FAIL: " + why + " (run `make deps browser-deps` as root, or set TS_SKIP_BROWSER=1 "
           "to report this test as skipped)")
     sys.exit(1)
 
@@ -332,7 +333,10 @@ class Browser:
                        "getComputedStyle(e).visibility !== 'hidden');", css)
 
     def open(self, hash_route=""):
-        """Loads the console afresh at hash_route (a new document)."""
+        """Loads the console afresh at hash_route (a new document: a get() that only
+        changes the fragment would stay in the same document)."""
+        if self.d.current_url.startswith(self.base):
+            self.d.get("about:blank")
         self.d.get(self.base + "/" + hash_route)
 
     def go(self, hash_route):
@@ -605,6 +609,13 @@ def case_feed(c, b, st):
     items = b.js("return Array.prototype.map.call(document.querySelectorAll('#feed li.alert-item'),"
                  "function(li){return !!li.querySelector('a[href=\"#/alert/'+li.dataset.id+'\"]');});")
     need(all(items), "a feed item without a link to #/alert/ID")
+    words = {"red": "红", "yellow": "黄", "blue": "蓝"}
+    texts = b.js("var o={}; document.querySelectorAll('#feed li.alert-item').forEach(function(li)"
+                 "{o[li.dataset.id]=li.textContent;}); return o;")
+    for r in rows:
+        if r.get("colour") in words and r["id"] in texts:
+            need(words[r["colour"]] in texts[r["id"]], "%s is %s but its item does not say %s"
+                 % (r["id"], r["colour"], words[r["colour"]]))
     b.drain_logs()
     return "; ".join(checked) + "; of %d in the county" % len(allrows)
 
@@ -735,6 +746,69 @@ def case_live(c, b, st):
     st["live_alert"] = aid
     return "%s shown %.0f ms after the POST's answer (%d alerts raised); badge %d → %d" % (
         aid, max(ms, 0), len(ids), new0, n)
+
+
+@case("#live-status says connected while the feed's first long-poll is waiting",
+      needs=["sign-in"])
+def case_live_status(c, b, st):
+    b.step = "live status"
+    for _ in range(3):
+        b.open("#/feed")
+        b.wait_js("document.querySelectorAll('#feed li.alert-item').length > 0", "feed items")
+        b.wait_js("window.__tsWaits > 0", "a long-poll in flight")
+        need(b.js("return document.getElementById('live-status').getAttribute('aria-live');")
+             == "polite", "#live-status is not aria-live=polite")
+        time.sleep(2)
+        state = b.js("return [window.__tsWaits, window.__tsWaitsDone, document.getElementById("
+                     "'live-status').dataset.state, document.getElementById('live-status')"
+                     ".textContent.trim()];")
+        if state[0] > 0 and state[1] == 0:
+            break  # 2 s into the first long-poll of the page, nothing answered yet
+    else:
+        raise Fail("no quiet 2 s on the first long-poll in 3 tries (%s)" % state)
+    need(state[2] == "on", "the feed's long-poll has been waiting 2 s (connected) but "
+         "#live-status says %r (data-state=%r) until its first answer (up to wait=25 s)"
+         % (state[3], state[2]))
+    b.drain_logs()
+    return state[3]
+
+
+@case("keyboard: Tab reaches every control of the feed with a visible focus; Enter opens an alert",
+      needs=["sign-in"])
+def case_keyboard(c, b, st):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    b.step = "keyboard"
+    b.open("#/feed")
+    b.wait_js("document.querySelectorAll('#feed li.alert-item a').length > 0", "feed links")
+    b.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    want = ["lang-toggle", "signout", "filter-kind", "filter-state", "claim-next"]
+    navs = ["#/feed", "#/reviews", "#/lists", "#/report"]
+    seen, unfocused, first_alert = [], [], None
+    for _ in range(80):  # the whole page's tab order, wherever the page put the focus
+        ActionChains(b.d).send_keys(Keys.TAB).perform()
+        info = b.js("""var e = document.activeElement, cs = getComputedStyle(e);
+            return [e.id || '', e.getAttribute('href') || '', e.tagName.toLowerCase(),
+                    (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) ||
+                    cs.boxShadow !== 'none'];""")
+        seen.append(info)
+        if not info[3] and info[2] in ("a", "button", "select", "input", "textarea"):
+            unfocused.append(info[0] or info[1] or info[2])
+        if info[1].startswith("#/alert/") and not first_alert:
+            first_alert = info[1]
+    ids = {i[0] for i in seen}
+    hrefs = {i[1] for i in seen}
+    need(all(w in ids for w in want), "Tab never reached %s" % [w for w in want if w not in ids])
+    need(all(n in hrefs for n in navs), "Tab never reached %s" % [n for n in navs if n not in hrefs])
+    need(first_alert, "Tab never reached an alert link in 80 presses")
+    need(not unfocused, "no visible focus on %s" % sorted(set(unfocused))[:5])
+    b.js("document.querySelector('#feed a[href=\"' + arguments[0] + '\"]').focus();", first_alert)
+    ActionChains(b.d).send_keys(Keys.ENTER).perform()
+    b.wait(lambda: b.js("return location.hash;") == first_alert, "Enter to open " + first_alert)
+    b.wait_js("!!document.querySelector('section#alert[data-id]')", "the alert page")
+    b.drain_logs()
+    return "%d distinct tab stops; Enter opened %s" % (len({tuple(i[:2]) for i in seen}),
+                                                       first_alert)
 
 
 @case("a hostile name shows as text, no script runs", needs=["sign-in"])

@@ -198,8 +198,9 @@ static int start_http(ts_service *svc, const serve_args *a, ts_http **http, unsi
     }
     char host[256];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(addr, ':') - addr), addr);
-    logline("msg=listening addr=%s:%u threads=%u rules=%s", host, ts__http_port(*http), a->threads,
-            hash);
+    /* the officers' console is the page at / (sign in with an officer token) */
+    logline("msg=listening addr=%s:%u threads=%u rules=%s console=http://%s:%u/", host,
+            ts__http_port(*http), a->threads, hash, host, ts__http_port(*http));
     return TS_EXIT_OK;
 }
 

@@ -195,6 +195,10 @@ ts__hres ts__session_post(ts__req *r)
     if (ts_sessions_create(ts_service_sessions(r->svc), hex, (int64_t)time(NULL), sid, &r->sess,
                            &e) != TS_OK)
         return ts__reply_error(r, 500, "cannot make a session: %s", e.msg);
+    /* a sign-in over an older session of this browser ends that one */
+    const char *old = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "ts_session");
+    if (old)
+        ts_sessions_delete(ts_service_sessions(r->svc), old);
     r->who = p;
     ts_buf b;
     ts_buf_init(&b, TS_LIMIT_LINE);

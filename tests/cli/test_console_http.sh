@@ -27,6 +27,7 @@ check "officer tokens made" test -n "$V1" -a -n "$V1B" -a -n "$V2" -a -n "$V1B_I
 
 start_server
 check "server listening" [ -n "$PORT" ]
+check "the log names the console's URL" grep -q "msg=listening .* console=http://127.0.0.1:$PORT/\$" "$LOG"
 
 # ---- security headers on every response -----------------------------------------------------
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -238,6 +239,10 @@ expect_eq "... audited" "$(sql "$DB" "select count(*) from audit where action='c
 # ---- a revoked token ends its sessions ------------------------------------------------------------
 expect_eq "sign in with a second token" "$(signin "$V1B")" 200
 cp "$WORK/jar" "$WORK/jar1"
+cp "$WORK/jar" "$WORK/jar-old"
+expect_eq "... signing in again over it" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/jar-old" -c "$WORK/jar1" -H 'Content-Type: application/json' --data-binary "{\"token\":\"$V1B\"}" "$U/console/session")" 200
+expect_eq "... ends the older session" "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/jar-old" "$U/console/session")" 401
 expect_eq "... reads" "$(cj GET '/v1/alerts?limit=1')" 200
 # a long-poll parked on the cookie re-authenticates after a reload, like a bearer one
 cj GET '/v1/alerts?order=newest&limit=1' >/dev/null
@@ -275,13 +280,13 @@ FAILS_SENT=$((FAILS_SENT + 1))
 expect_eq "a revoked token → 401" "$(signin "$V1B")" 401
 FAILS_SENT=$((FAILS_SENT + 1))
 req "$ADMIN" GET /metrics >/dev/null
-check "/metrics counts the sign-ins" grep -q '^triscreen_console_signins_total{result="ok"} 2$' "$WORK/r.json"
+check "/metrics counts the sign-ins" grep -q '^triscreen_console_signins_total{result="ok"} 3$' "$WORK/r.json"
 check "... and the failures" grep -q "^triscreen_console_signins_total{result=\"failed\"} $FAILS_SENT\$" "$WORK/r.json"
 check "... and the sessions alive" grep -q '^triscreen_console_sessions 0$' "$WORK/r.json"
 while [ "$FAILS_SENT" -lt 10 ]; do signin "tso_wrong$FAILS_SENT" >/dev/null; FAILS_SENT=$((FAILS_SENT + 1)); done
 expect_eq "past 10 failures a minute even a good token → 429" "$(signin "$V2")" 429
 check "... with Retry-After" bash -c "tr -d '\r' <'$WORK/h.txt' | grep -qi '^Retry-After: 60'"
-expect_eq "... no session made" "$(sql "$DB" "select count(*) from audit where action='console.signin'")" 2
+expect_eq "... no session made" "$(sql "$DB" "select count(*) from audit where action='console.signin'")" 3
 
 stop_server
 no_sanitizer_report

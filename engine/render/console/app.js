@@ -57,6 +57,17 @@
     else parent.appendChild(document.createTextNode(String(kid)));
   }
 
+  /* Children with a space between them, so the text reads as words (not "新警报逾期"). */
+  function spaced(...kids) {
+    const out = [];
+    for (const k of kids) {
+      if (k === null || k === undefined || k === false) continue;
+      if (out.length) out.push(' ');
+      out.push(k);
+    }
+    return out;
+  }
+
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
@@ -72,6 +83,11 @@
     return el('span', { class: 'colour colour-' + colour, dataset: { colour: colour } },
       el('span', { class: 'chip chip-' + colour, 'aria-hidden': 'true' }),
       el('span', { class: 'colour-text', text: t('colour.' + colour) }));
+  }
+
+  /* A rule's title from the pack, or a word for the engine's own ids (problem_event). */
+  function ruleTitle(r) {
+    return r.title || tr('rule.', r.id);
   }
 
   function tr(prefix, value) {
@@ -180,6 +196,7 @@
   function toggleLang() {
     I.setLang(I.lang() === 'zh' ? 'en' : 'zh');
     applyLang();
+    say($('feed-msg'), '');
     if (!S.session) return;
     renderWhoami();
     renderLive(S.liveState || 'off');
@@ -193,7 +210,7 @@
     wireStatic();
     try {
       const s = await api('GET', '/console/session', null, { no401: true });
-      signedIn(s);
+      signedIn(s, true);
     } catch (e) {
       showSignin(e instanceof ApiError && e.status === 401 ? '' : errText(e));
     }
@@ -243,7 +260,9 @@
     }
   }
 
-  function signedIn(s) {
+  /* `restored`: the session came back with the page (reload): focus stays at the top of
+   * the document, where the skip link is; after a sign-in it moves to the page title. */
+  function signedIn(s, restored) {
     S.session = s;
     $('boot').hidden = true;
     for (const id of ['session-bar', 'mainnav', 'signout']) $(id).hidden = false;
@@ -254,18 +273,21 @@
     $('due-now').value = s.now || '';
     loadFeed();
     loadStats();
-    renderRoute(false);
+    S.quiet = !!restored; /* until the first move within the page */
+    renderRoute(false, restored);
   }
 
   /* Back to the sign-in screen: drop everything read under the old session. */
   function signedOut(noteKey) {
     const was = S.session !== null;
+    if (!was && !$('view-signin').hidden) return; /* a second 401 of the same moment */
     S.session = null;
     stopPoll();
     S.feedGen++;
     S.alerts = [];
     S.stats = S.due = S.report = S.alertView = S.listMembers = S.listPick = null;
     S.reviewPerson = null;
+    S.route = null;
     clear($('feed'));
     clear($('due-body'));
     clear($('cells-body'));
@@ -316,7 +338,7 @@
   }
 
   /* Render the current route; `again` re-renders it in place (language switch). */
-  function renderRoute(again) {
+  function renderRoute(again, noFocus) {
     if (!S.session) return;
     const r = parseRoute();
     const changed = !S.route || S.route.name !== r.name || S.route.id !== r.id;
@@ -343,7 +365,7 @@
       if (again && S.report) drawReport();
       else loadReport();
     } else showView('view-notfound');
-    if (changed && !again) focusTitle(r.name);
+    if (changed && !again && !noFocus) focusTitle(r.name);
   }
 
   function focusTitle(name) {
@@ -355,8 +377,11 @@
   /* ---------- badge (stats) ---------- */
   async function loadStats() {
     if (!S.session) return;
+    const seq = (S.statsSeq = (S.statsSeq || 0) + 1);
     try {
-      S.stats = await api('GET', '/v1/alerts/stats');
+      const st = await api('GET', '/v1/alerts/stats');
+      if (seq !== S.statsSeq || !S.session) return; /* a later answer is on its way */
+      S.stats = st;
       const n = S.stats && S.stats.all && S.stats.all.by_state ? S.stats.all.by_state.new : 0;
       say($('badge'), String(n || 0));
       renderFeedCount();
@@ -379,6 +404,8 @@
     const gen = ++S.feedGen;
     stopPoll();
     say($('feed-error'), '');
+    say($('feed-msg'), '');
+    if (S.liveState !== 'on') renderLive('connecting');
     $('feed-more').hidden = true;
     performance.clearMarks('ts-feed-fetch');
     performance.clearMarks('ts-feed-rendered');
@@ -387,9 +414,10 @@
     try {
       data = await api('GET', '/v1/alerts?' + ['order=newest', 'limit=' + PAGE].concat(feedFilters()).join('&'));
     } catch (e) {
-      if (gen !== S.feedGen) return;
+      if (gen !== S.feedGen || !S.session) return;
       say($('feed-error'), errText(e));
-      renderLive('off');
+      renderLive('retry', 5);
+      S.retryTimer = setTimeout(() => { if (gen === S.feedGen && S.session) loadFeed(); }, 5000);
       return;
     }
     if (gen !== S.feedGen || !S.session) return;
@@ -476,24 +504,24 @@
       dataset: { id: a.id, kind: a.kind, status: a.status }
     });
     if (over) li.dataset.overdue = 'true';
-    const rule = (a.rules || [])[0];
-    const head = el('span', { class: 'item-head' },
+    const rule = (a.rules || []).find((r) => r.title) || (a.rules || [])[0];
+    const head = el('span', { class: 'item-head' }, spaced(
       el('span', { class: 'kind kind-' + a.kind, text: tr('kind.', a.kind) }),
       el('span', { class: 'item-id', text: a.id }),
       el('span', { class: 'state state-' + a.status, text: tr('state.', a.status) }),
       over ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null,
-      fresh ? el('span', { class: 'fresh-mark', text: t('feed.new') }) : null);
-    const who = el('span', { class: 'item-who' },
+      fresh ? el('span', { class: 'fresh-mark', text: t('feed.new') }) : null));
+    const who = el('span', { class: 'item-who' }, spaced(
       el('span', { class: 'item-person', text: a.person }),
       colourTag(a.colour),
-      el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' }));
-    const why = el('span', { class: 'item-why' },
-      a.event ? el('span', { class: 'item-event', text: tr('event.', a.event.type) + ' ' + (a.event.date || '') }) : null,
-      rule ? el('span', { class: 'item-rule', text: rule.title || rule.id }) : null);
-    const when = el('span', { class: 'item-when' },
+      el('span', { class: 'item-cell', text: a.cell_name || a.grid || '' })));
+    const why = el('span', { class: 'item-why' }, spaced(
+      a.event ? el('span', { class: 'item-event' }, tr('event.', a.event.type), ' ', el('span', { class: 'nowrap', text: a.event.date || '' })) : null,
+      rule ? el('span', { class: 'item-rule', text: ruleTitle(rule) }) : null));
+    const when = el('span', { class: 'item-when' }, spaced(
       el('time', { datetime: a.created, text: t('created') + ' ' + fmtTime(a.created) }),
-      due ? el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }) : null);
-    li.appendChild(el('a', { href: '#/alert/' + encodeURIComponent(a.id), class: 'item-link' }, head, who, why, when));
+      due ? el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }) : null));
+    li.appendChild(el('a', { href: '#/alert/' + encodeURIComponent(a.id), class: 'item-link' }, spaced(head, who, why, when)));
     return li;
   }
 
@@ -518,7 +546,7 @@
   function startPoll() {
     stopPoll();
     const gen = S.pollGen;
-    if (S.liveState !== 'on') renderLive('connecting');
+    if (S.liveState !== 'on') renderLive('on');
     pollOnce(gen);
   }
 
@@ -527,6 +555,7 @@
     const ctl = new AbortController();
     S.poll = ctl;
     const q = ['since=' + S.head, 'wait=' + WAIT, 'limit=' + PAGE].concat(feedFilters());
+    const started = Date.now();
     let data;
     try {
       data = await api('GET', '/v1/alerts?' + q.join('&'), null, { signal: ctl.signal });
@@ -534,7 +563,7 @@
       if (isAbort(e) || gen !== S.pollGen || !S.session) return;
       if (e instanceof ApiError && e.status === 400 && e.body && typeof e.body.cursor === 'number') {
         /* the head moved back (database replaced): reload the page */
-        loadFeed();
+        S.retryTimer = setTimeout(() => { if (gen === S.pollGen && S.session) loadFeed(); }, 1000);
         return;
       }
       S.retry = Math.min(S.retry + 1, 5);
@@ -548,9 +577,12 @@
     renderLive('on');
     const fresh = (data && data.alerts) || [];
     if (typeof data.cursor === 'number' && data.cursor > S.head) S.head = data.cursor;
-    if (fresh.length) {
-      addLive(fresh);
-      loadStats();
+    if (fresh.length) addLive(fresh);
+    loadStats(); /* others' claims and closes move the badge too */
+    if (!fresh.length && Date.now() - started < 1000) {
+      /* an empty answer that did not wait: never spin, look again in a second */
+      S.retryTimer = setTimeout(() => pollOnce(gen), 1000);
+      return;
     }
     pollOnce(gen); /* re-armed at once */
   }
@@ -592,7 +624,7 @@
         if (li && li.dataset.overdue !== 'true') {
           li.dataset.overdue = 'true';
           const head = li.querySelector('.item-head');
-          if (head) head.appendChild(el('span', { class: 'overdue-mark', text: t('overdue') }));
+          if (head) append(head, [' ', el('span', { class: 'overdue-mark', text: t('overdue') })]);
         }
       }
     }
@@ -608,7 +640,6 @@
     const kind = $('filter-kind').value;
     try {
       const r = await api('POST', '/v1/alerts/claim-next', kind === 'all' ? {} : { kind: kind });
-      say(msg, t('feed.claimnext.done', { id: r.id }));
       refreshAfterAction();
       S.flash = t('feed.claimnext.done', { id: r.id });
       location.hash = '#/alert/' + encodeURIComponent(r.id);
@@ -627,11 +658,16 @@
   }
 
   /* ---------- one alert ---------- */
-  async function loadAlert(id) {
+  /* The alert, then the person's dossier (audited: read once per visit; `again` after an
+   * action keeps the one already read). */
+  async function loadAlert(id, again) {
     const box = $('view-alert');
-    clear(box);
+    const prev = again && S.alertView && S.alertView.id === id ? S.alertView : null;
+    if (!prev) {
+      clear(box);
+      box.appendChild(el('p', { class: 'muted', text: t('alert.loading') }));
+    }
     S.alertView = { id: id };
-    box.appendChild(el('p', { class: 'muted', text: t('alert.loading') }));
     let data;
     try {
       data = await api('GET', '/v1/alerts/' + encodeURIComponent(id));
@@ -649,7 +685,10 @@
     if (!S.alertView || S.alertView.id !== id) return;
     S.alertView = { id: id, data: data, dossier: null, dossierFailed: false };
     const person = data.alert && data.alert.person;
-    if (person) {
+    if (prev && prev.data && prev.data.alert && prev.data.alert.person === person) {
+      S.alertView.dossier = prev.dossier;
+      S.alertView.dossierFailed = prev.dossierFailed;
+    } else if (person) {
       try {
         S.alertView.dossier = await api('GET', '/v1/persons/' + encodeURIComponent(person));
       } catch (e) {
@@ -660,7 +699,7 @@
     if (!S.alertView || S.alertView.id !== id) return;
     drawAlert();
     const title = $('alert-title');
-    if (title && S.route && S.route.name === 'alert') title.focus();
+    if (title && S.route && S.route.name === 'alert' && !S.quiet) title.focus();
   }
 
   function drawAlert() {
@@ -673,7 +712,7 @@
       const h = el('h1', { id: 'alert-title', class: 'view-title', tabindex: '-1', text: t('alert.title', { id: v.id }) });
       box.appendChild(h);
       box.appendChild(el('p', { id: 'alert-missing', class: 'msg msg-error', role: 'alert', text: t('alert.missing', { id: v.id }) }));
-      h.focus();
+      if (!S.quiet) h.focus();
       return;
     }
     const a = v.data.alert;
@@ -703,18 +742,19 @@
       rec && rec.name ? el('span', { class: 'person-name', text: rec.name }) : null, ' ',
       colourTag(d && d.list ? d.list.colour : a.colour)];
     const dl = el('dl', { class: 'facts' },
-      fact(t('alert.status'), [tr('state.', a.status), a.overdue || (due && due.over) ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null], 'alert-status'),
+      fact(t('alert.status'), spaced(tr('state.', a.status), a.overdue || (due && due.over) ? el('span', { class: 'overdue-mark', text: t('overdue') }) : null), 'alert-status'),
       fact(t('alert.kind'), tr('kind.', a.kind), 'alert-kind'),
       fact(t('alert.person'), person, 'alert-person'),
       fact(t('alert.cell'), [a.cell_name || '', ' ', el('span', { class: 'code', text: a.grid || '' })], 'alert-cell'),
-      fact(t('alert.event'), a.event ? [tr('event.', a.event.type), ' ', a.event.date || '', a.event.text ? ' — ' + a.event.text : ''] : t('alert.noevent'), 'alert-event'),
+      fact(t('alert.event'), a.event ? [tr('event.', a.event.type), ' ', el('span', { class: 'nowrap', text: a.event.date || '' }), a.event.text ? ' — ' + a.event.text : ''] : t('alert.noevent'), 'alert-event'),
       fact(t('alert.created'), el('time', { datetime: a.created, text: fmtTime(a.created) })),
-      due ? fact(t('alert.due'), el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text + ' (' + fmtTime(a.due) + ')' }), 'alert-due') : null,
+      due ? fact(t('alert.due'), spaced(el('span', { class: 'due-text' + (due.over ? ' is-over' : ''), dataset: { due: a.due }, text: due.text }),
+        el('time', { datetime: a.due, class: 'muted', text: '(' + fmtTime(a.due) + ')' })), 'alert-due') : null,
       a.target ? fact(t('alert.level'), tr('level.', a.target)) : null,
       a.claimed_by ? fact(t('alert.claimedby'), a.claimed_by) : null,
       a.outcome ? fact(t('alert.outcome'), tr('outcome.', a.outcome)) : null,
-      d && d.list ? fact(t('alert.list'), [colourTag(d.list.colour), ' ', t('alert.list.detail', { score: d.list.score, since: d.list.since || '—', next: d.list.next_review || '—' })]) : null);
-    const wrap = el('div', { class: 'panel' }, dl);
+      d && d.list ? fact(t('alert.list'), [colourTag(d.list.colour), ' ', el('span', { text: t('alert.list.detail', { score: d.list.score, since: d.list.since || '—', next: d.list.next_review || '—' }) })]) : null);
+    const wrap = el('div', { class: 'panel a-facts' }, dl);
     if (v.dossierFailed) wrap.appendChild(el('p', { id: 'alert-nodossier', class: 'msg msg-note', text: t('alert.nodossier') }));
     return wrap;
   }
@@ -723,12 +763,12 @@
     const ul = el('ul', { id: 'alert-rules', class: 'rules' });
     for (const r of a.rules || []) {
       ul.appendChild(el('li', null,
-        el('span', { class: 'rule-title', text: r.title || r.id }),
-        r.title ? el('span', { class: 'rule-id', text: ' — ' + r.id }) : null,
+        el('span', { class: 'rule-title', text: ruleTitle(r) }),
+        ruleTitle(r) !== r.id ? el('span', { class: 'rule-id', text: ' — ' + r.id }) : null,
         r.evidence ? el('span', { class: 'rule-evidence', text: r.evidence }) : null));
     }
     if (!ul.firstChild) ul.appendChild(el('li', { class: 'empty', text: t('alert.norules') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-rules-h' },
+    return el('section', { class: 'panel a-rules', 'aria-labelledby': 'alert-rules-h' },
       el('h2', { id: 'alert-rules-h', text: t('alert.rules') }), ul);
   }
 
@@ -736,37 +776,37 @@
     const ul = el('ul', { id: 'alert-circle', class: 'circle' });
     const circle = (v.dossier && v.dossier.circle) || [];
     for (const c of circle) {
-      ul.appendChild(el('li', { dataset: { person: c.person } },
+      ul.appendChild(el('li', { dataset: { person: c.person } }, spaced(
         el('span', { class: 'person-name', text: c.name || '' }),
         el('span', { class: 'person-id', text: c.person }),
         el('span', { class: 'rel', text: tr('rel.', c.relation) + ' · ' + t('rel.distance', { n: c.distance }) + (c.via ? ' · ' + t('rel.via', { p: c.via }) : '') }),
         colourTag(c.colour),
         el('span', { class: 'code', text: c.grid || '' }),
-        c.pending ? el('span', { class: 'pending-mark', text: t('rel.pending') }) : null));
+        c.pending ? el('span', { class: 'pending-mark', text: t('rel.pending') }) : null)));
     }
     if (!ul.firstChild) ul.appendChild(el('li', { class: 'empty', text: v.dossierFailed ? t('alert.nodossier') : t('alert.nocircle') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-circle-h' },
+    return el('section', { class: 'panel a-circle', 'aria-labelledby': 'alert-circle-h' },
       el('h2', { id: 'alert-circle-h', text: t('alert.circle') }), ul);
   }
 
   function alertHistory(hist) {
     const ol = el('ol', { id: 'alert-history', class: 'history' });
     for (const h of hist) {
-      ol.appendChild(el('li', null,
+      ol.appendChild(el('li', null, spaced(
         el('time', { class: 'hist-at', datetime: h.at, text: fmtTime(h.at) }),
         el('span', { class: 'hist-what', text: tr('what.', h.what) }),
         el('span', { class: 'hist-by', text: h.by || '' }),
-        h.note ? el('span', { class: 'hist-note', text: h.note }) : null));
+        h.note ? el('span', { class: 'hist-note', text: h.note }) : null)));
     }
     if (!ol.firstChild) ol.appendChild(el('li', { class: 'empty', text: t('alert.nohistory') }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'alert-history-h' },
+    return el('section', { class: 'panel a-history', 'aria-labelledby': 'alert-history-h' },
       el('h2', { id: 'alert-history-h', text: t('alert.history') }), ol);
   }
 
   /* The actions the alert's state allows: new → claim, ack, close; claimed → ack, close;
    * acknowledged → close; closed → reopen. */
   function alertActions(a) {
-    const box = el('section', { class: 'panel actions', 'aria-labelledby': 'alert-actions-h' },
+    const box = el('section', { class: 'panel actions a-actions', 'aria-labelledby': 'alert-actions-h' },
       el('h2', { id: 'alert-actions-h', text: t('alert.actions') }));
     const st = a.status;
     if (st === 'new')
@@ -832,6 +872,7 @@
   }
 
   async function act(id, verb, body) {
+    S.quiet = false;
     const buttons = document.querySelectorAll('#alert .actions button');
     buttons.forEach((b) => { b.disabled = true; });
     say($('alert-error'), '');
@@ -840,7 +881,7 @@
       await api('POST', '/v1/alerts/' + encodeURIComponent(id) + '/' + verb, body);
       S.flash = t('alert.done.' + verb, { id: id });
       refreshAfterAction();
-      await loadAlert(id);
+      await loadAlert(id, true);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
       const err = $('alert-error');
@@ -878,7 +919,7 @@
       const btn = el('button', { type: 'button', class: 'btn review-btn', 'aria-label': t('reviews.btn.aria', { p: r.person }), text: t('reviews.btn'), on: { click: () => openReview(r.person) } });
       frag.appendChild(el('tr', { class: 'due-row' + (r.person === S.reviewPerson ? ' is-current' : ''), dataset: { person: r.person } },
         el('th', { scope: 'row', 'data-label': heads[0], text: r.person }),
-        el('td', { 'data-label': heads[1] }, r.cell_name || '', ' ', el('span', { class: 'code', text: r.grid || '' })),
+        el('td', { 'data-label': heads[1] }, el('span', null, r.cell_name || '', ' ', el('span', { class: 'code', text: r.grid || '' }))),
         el('td', { 'data-label': heads[2] }, colourTag(r.colour)),
         el('td', { 'data-label': heads[3], text: r.next_review || '' }),
         el('td', { 'data-label': heads[4], class: over ? 'is-over' : '', text: over ? t('reviews.overdue.n', { n: r.overdue_days }) : t('reviews.today') }),
@@ -898,10 +939,19 @@
     say($('review-done'), '');
     say($('review-form-title'), t('reviews.form', { p: person }));
     form.dataset.person = person;
+    syncReviewColour();
     form.hidden = false;
     for (const row of document.querySelectorAll('#due-body tr.due-row'))
       row.classList.toggle('is-current', row.dataset.person === person);
     $('review-form-title').focus();
+  }
+
+  /* A new list only means something when lowering or raising. */
+  function syncReviewColour() {
+    const o = $('review-outcome').value;
+    const sel = $('review-colour');
+    sel.disabled = !(o === 'lower' || o === 'raise');
+    if (sel.disabled) sel.value = '';
   }
 
   function closeReview() {
@@ -992,8 +1042,9 @@
       const lists = c.lists || {};
       const row = el('tr', { class: 'cell-row level-' + (c.level || 'x'), dataset: { code: c.code } },
         el('th', { scope: 'row', 'data-label': heads[0] },
-          el('span', { class: 'cell-name', text: c.name || c.code }), ' ',
-          el('span', { class: 'code', text: c.code })),
+          el('span', { class: 'cell-label' },
+            el('span', { class: 'cell-name', text: c.name || c.code }), ' ',
+            el('span', { class: 'code', text: c.code }))),
         el('td', { 'data-label': heads[1], text: tr('level.', c.level) }));
       ['red', 'yellow', 'blue'].forEach((col, i) => {
         const n = lists[col] || 0;
@@ -1047,13 +1098,13 @@
     say($('members-title'), t('lists.members', { cell: cellLabel(p.code), c: t('colour.' + p.colour), n: m.count === undefined ? members.length : m.count }));
     const frag = document.createDocumentFragment();
     for (const x of members) {
-      frag.appendChild(el('li', { class: 'member', dataset: { person: x.person } },
+      frag.appendChild(el('li', { class: 'member', dataset: { person: x.person } }, spaced(
         el('span', { class: 'person-id', text: x.person }),
         colourTag(x.colour),
         el('span', { class: 'code', text: x.grid || '' }),
         x.score !== undefined && x.score !== null ? el('span', { class: 'muted', text: t('lists.score', { n: x.score }) }) : null,
         x.since ? el('span', { class: 'muted', text: t('lists.since', { d: x.since }) }) : null,
-        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: x.rules.join(', ') }) }) : null));
+        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: x.rules.join(', ') }) }) : null)));
     }
     if (!members.length) frag.appendChild(el('li', { class: 'empty', text: t('lists.nomembers') }));
     ul.appendChild(frag);
@@ -1107,9 +1158,12 @@
     $('feed-more').addEventListener('click', loadOlder);
     $('due-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadDue(); });
     $('review-form').addEventListener('submit', onReviewSubmit);
+    $('review-outcome').addEventListener('change', syncReviewColour);
+    $('review-form').addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeReview(); });
     $('review-cancel').addEventListener('click', closeReview);
     window.addEventListener('hashchange', () => {
       if (location.hash === '#main') return;
+      S.quiet = false;
       if (S.session) renderRoute(false);
     });
     setInterval(tickDue, 30000);

@@ -140,6 +140,7 @@
             plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
             scales: scales
         };
+        if (opts.noAutoPadding) options.layout = { autoPadding: false, padding: { top: 8 } };
         new global.Chart(canvas, { type: type, data: { labels: labels, datasets: datasets }, options: options });
     }
 
@@ -151,7 +152,10 @@
 
     function cellsFigure(s, data) {
         var cells = Array.isArray(data.cells) ? data.cells : [];
-        var label = function (c) { return (c.level === 'village' || c.level === 'group' ? '· ' : '') + (c.name || c.code); };
+        /* rows under the first row's level (villages of a town, groups of a village) are
+         * marked as such */
+        var top = cells.length ? cells[0].level : '';
+        var label = function (c) { return (c.level !== top ? '· ' : '') + (c.name || c.code); };
         var rows = cells.map(function (c) {
             var l = c.lists || {};
             return { cls: 'lvl-' + c.level, cells: [label(c), c.code, fmt(l.red), fmt(l.yellow), fmt(l.blue)] };
@@ -235,8 +239,11 @@
               backgroundColor: SERIES[0], order: 2 },
             { type: 'line', label: lineLabel, data: towns.map(function () { return target; }),
               borderColor: COLOUR.red, backgroundColor: COLOUR.red, borderDash: [6, 4], borderWidth: 2,
-              pointRadius: 0, fill: false, order: 1 }
-        ], { scales: { y: { beginAtZero: true, max: 100, ticks: { callback: function (v) { return v + '%'; } } } } });
+              /* one town: no segment to draw, so its point is a wide dash */
+              pointStyle: 'line', pointRadius: towns.length === 1 ? 100 : 0, pointHoverRadius: 0,
+              pointBorderWidth: 2, fill: false, order: 1 }
+        ], { noAutoPadding: towns.length === 1,
+             scales: { y: { beginAtZero: true, max: 100, ticks: { callback: function (v) { return v + '%'; } } } } });
         return f.figure;
     }
 

@@ -10,3 +10,4 @@ echo "== screen";  "$D/bench_screen.sh" "$B" "$N"
 echo "== read side (every read command, HTTP lists/persons)"; "$D/bench_read.sh" "$B" 200000
 echo "== the officers' loop (clock sweep over 1M open alerts, ingest during it, the feed)"; "$D/bench_sweep.sh" "$B" "$N"
 echo "== rules (in memory, default pack vs hand-written C)"; "$B/bench_rules" "$(dirname "$D")/../rules" || true
+echo "== the console (a page of 100 alerts in Chromium; ingest with a console open)"; /usr/bin/python3 "$D/bench_console.py" "$B" || true

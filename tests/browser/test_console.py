@@ -16,6 +16,7 @@ the temp dir)
 """
 import base64
 import hashlib
+import datetime
 import json
 import os
 import re
@@ -891,8 +892,10 @@ def case_out_of_scope(c, b, st):
 @case("due reviews of the village; record a review", needs=["sign-in"])
 def case_review(c, b, st):
     b.step = "reviews"
-    due = c.jsonl("due", "--scope", VILLAGE, "--now", CONSOLE_NOW, "--format", "jsonl")
-    need(due, "the CLI lists no review due in %s on %s" % (VILLAGE, CONSOLE_NOW))
+    # the page lists the reviews due within the coming week of the session's date
+    due_by = (datetime.date.fromisoformat(CONSOLE_NOW) + datetime.timedelta(days=7)).isoformat()
+    due = c.jsonl("due", "--scope", VILLAGE, "--now", due_by, "--format", "jsonl")
+    need(due, "the CLI lists no review due in %s by %s" % (VILLAGE, due_by))
     b.go("#/reviews")
     want = sorted(r["person"] for r in due)
     got = b.wait(lambda: (lambda v: v == want and v)(sorted(b.js(
@@ -913,11 +916,15 @@ def case_review(c, b, st):
     finally:
         con.close()
     need(n == 1, "%d confirm reviews of %s by %s stored" % (n, p, OFFICER))
-    after = [r["person"] for r in c.jsonl("due", "--scope", VILLAGE, "--now", CONSOLE_NOW,
-                                          "--format", "jsonl")]
-    need(p not in after, "%s still due after its review" % p)
-    b.wait(lambda: not b.js("return !!document.querySelector('#due tr.due-row[data-person=\"'+"
-                            "arguments[0]+'\"]');", p), "%s to leave table#due" % p)
+    # the review moves the person's next review on (now + review_days of the colour):
+    # off the coming week's list, or still on it with a later date (red: 7 days)
+    before = next(r["next_review"] for r in due if r["person"] == p)
+    later = [r["next_review"] for r in c.jsonl("due", "--scope", VILLAGE, "--now", due_by,
+                                               "--format", "jsonl") if r["person"] == p]
+    need(not later or later[0] > before, "%s still due on %s after its review" % (p, before))
+    b.wait(lambda: b.js("var r=document.querySelector('#due tr.due-row[data-person=\"'+arguments[0]+"
+                        "'\"]'); return !r || r.textContent.indexOf(arguments[1]) < 0;", p, before),
+           "%s to leave table#due or show its new date" % p)
     b.drain_logs()
     return "%d due; reviewed %s: %r" % (len(due), p, b.text("#review-done").strip()[:60])
 

@@ -9,6 +9,7 @@
   const I = window.TSI18N;
   const t = I.t;
   const PAGE = 100; /* alerts per feed page */
+  const FEED_MAX = 500; /* alerts the feed keeps on the page as live ones arrive */
   const WAIT = 25; /* long-poll seconds */
 
   /* ---------- state ---------- */
@@ -606,6 +607,14 @@
       S.alerts.unshift(a);
       ul.insertBefore(li, ul.firstChild);
       added++;
+    }
+    /* a busy day keeps the page light: past FEED_MAX the oldest leave the page (the
+     * "more" button brings them back from the server) */
+    while (S.alerts.length > FEED_MAX) {
+      const gone = S.alerts.pop();
+      const node = ul.querySelector('li.alert-item[data-id="' + CSS.escape(gone.id) + '"]');
+      if (node) ul.removeChild(node);
+      S.hasMore = true;
     }
     renderFeedMeta();
     if (added) say($('feed-announce'), t('live.arrived', { n: added }));

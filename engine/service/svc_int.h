@@ -52,7 +52,7 @@ typedef struct tok_cache {
     atomic_int refs;
     pthread_mutex_t mu;
     tok_set *cur;
-    int64_t mark; /* ts_store_tokens_mark of cur (ticker thread only) */
+    int64_t mark;        /* ts_store_tokens_mark of cur (ticker thread only) */
     atomic_ullong epoch; /* +1 whenever cur is replaced (ts_service_tokens_epoch) */
 } tok_cache;
 

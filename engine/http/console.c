@@ -121,28 +121,29 @@ static ts__hres audited_answer(ts__req *r)
     return ts__reply(r, 200, "application/json", r->out, r->out_len);
 }
 
+/* The client's address for the sign-in throttle (one shared key when it is unknown). */
+static const unsigned char *client_ip(ts__req *r, size_t *n)
+{
+    static const unsigned char none[1] = {0};
+    const unsigned char *ip = NULL;
+    if (ts__req_ip(r, &ip, n))
+        return ip;
+    *n = sizeof none;
+    return none;
+}
+
 /* A failed sign-in: counted for the client address (and in /metrics), never audited. */
 static void signin_failed(ts__req *r)
 {
-    const unsigned char *ip = NULL;
     size_t n = 0;
-    if (!ts__req_ip(r, &ip, &n)) {
-        static const unsigned char none[1] = {0};
-        ip = none;
-        n = 1;
-    }
+    const unsigned char *ip = client_ip(r, &n);
     ts_sessions_signin_failed(ts_service_sessions(r->svc), ip, n, (int64_t)time(NULL));
 }
 
 static bool signin_blocked(ts__req *r)
 {
-    const unsigned char *ip = NULL;
     size_t n = 0;
-    if (!ts__req_ip(r, &ip, &n)) {
-        static const unsigned char none[1] = {0};
-        ip = none;
-        n = 1;
-    }
+    const unsigned char *ip = client_ip(r, &n);
     return ts_sessions_signin_blocked(ts_service_sessions(r->svc), ip, n, (int64_t)time(NULL));
 }
 

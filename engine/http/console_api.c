@@ -23,17 +23,6 @@
 #include "http/http.h"
 #include "render/render_report.h"
 
-static ts_store *reader(ts__req *r)
-{
-    ts_store *s = NULL;
-    ts_err e;
-    if (ts_service_reader_get(r->svc, &s, &e) != TS_OK) {
-        ts__reply_error(r, 503, "database unavailable");
-        return NULL;
-    }
-    return s;
-}
-
 /* The cells a console read covers: ?scope= (a cell within the token, or "all" for a
  * token that sees everything), else the token's own. *n 0 = everything. False when it
  * answered 400/403. */
@@ -107,7 +96,7 @@ ts__hres ts__reviews_due(ts__req *r)
     char day[11];
     if (!read_scope(r, cells, TS_LIMIT_TOKEN_SCOPES, &n) || !read_day(r, ts__query(r, "now"), day))
         return TS__H_DONE;
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return TS__H_DONE;
     const ts_grid *grid = ts_service_gen_grid(r->gen);
@@ -275,7 +264,7 @@ ts__hres ts__report_get(ts__req *r)
         return TS__H_DONE;
     if (n > 1)
         return ts__reply_field(r, 400, "scope", "scope: required for a token with several scopes");
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return TS__H_DONE;
     ts_buf b;

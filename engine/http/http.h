@@ -152,6 +152,9 @@ ts__hres ts__submit(ts__req *r, ts_svc_job *j);
 ts__hres ts__job_failed(ts__req *r, ts_status rc, const ts_err *e);
 /* A query parameter, or NULL. */
 const char *ts__query(ts__req *r, const char *key);
+/* A read connection of the service, or NULL after answering 503; give it back with
+ * ts_service_reader_put. */
+ts_store *ts__reader(ts__req *r);
 /* The cells a principal's queries are filtered by (nested ones dropped). */
 size_t ts__token_cells(const ts_principal *p, const ts_cell **out, size_t cap);
 

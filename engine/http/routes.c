@@ -143,7 +143,7 @@ static bool opt_str(ts__req *r, json_object *o, const char *key, size_t cap, con
     return true;
 }
 
-static ts_store *reader(ts__req *r)
+ts_store *ts__reader(ts__req *r)
 {
     ts_store *s = NULL;
     ts_err e;
@@ -407,7 +407,7 @@ static bool feed_query(ts__req *r, feed_q *q)
  * that is ahead). False when it answered 503. */
 static bool feed_head(ts__req *r, int64_t *head)
 {
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return false;
     ts_err e;
@@ -456,7 +456,7 @@ static bool feed_answer(ts__req *r, const feed_q *q, bool force)
     ts_err e;
     int64_t head = r->since;
     if (!q->none) {
-        ts_store *s = reader(r);
+        ts_store *s = ts__reader(r);
         if (!s) {
             ts_buf_release(&out);
             return true;
@@ -554,7 +554,7 @@ static ts__hres alerts_stats(ts__req *r)
         return TS__H_DONE;
     if (q.none)
         return ts__reply_field(r, 403, "scope", "this token's scopes hold no cell of the grid");
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return TS__H_DONE;
     ts_alert_stats st;
@@ -833,7 +833,7 @@ static ts__hres person_get(ts__req *r)
             return job_failed(r, r->submit_failed ? TS_STATE : rc, &e);
         return ts__reply(r, 200, "application/json", r->out, r->out_len);
     }
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return TS__H_DONE;
     const ts_grid *grid = ts_service_gen_grid(r->gen);
@@ -923,7 +923,7 @@ static ts__hres lists_get(ts__req *r)
     } else {
         n_cells = token_cells(p, cells, TS_LIMIT_TOKEN_SCOPES);
     }
-    ts_store *s = reader(r);
+    ts_store *s = ts__reader(r);
     if (!s)
         return TS__H_DONE;
     /* the members are rendered first (the count leads the answer), then the envelope */

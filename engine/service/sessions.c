@@ -173,12 +173,20 @@ ts_status ts_sessions_create(ts_sessions *t, const char *token_sha256, int64_t n
     return TS_OK;
 }
 
-bool ts_sessions_lookup(ts_sessions *t, const char *id, int64_t now, ts_session *out)
+/* The key of a session id (the SHA-256 of it) into hex; false for a malformed id. */
+static bool id_key(const char *id, char hex[65])
 {
     if (!well_formed_id(id))
         return false;
-    char hex[65];
     ts_sha256_hex_of(id, TS_SESSION_ID_LEN, hex);
+    return true;
+}
+
+bool ts_sessions_lookup(ts_sessions *t, const char *id, int64_t now, ts_session *out)
+{
+    char hex[65];
+    if (!id_key(id, hex))
+        return false;
     pthread_mutex_lock(&t->mu);
     sess_slot *slot = find(t, hex);
     bool live = slot && now < ends_at(t, &slot->s);
@@ -196,10 +204,9 @@ bool ts_sessions_lookup(ts_sessions *t, const char *id, int64_t now, ts_session 
 
 bool ts_sessions_delete(ts_sessions *t, const char *id)
 {
-    if (!well_formed_id(id))
-        return false;
     char hex[65];
-    ts_sha256_hex_of(id, TS_SESSION_ID_LEN, hex);
+    if (!id_key(id, hex))
+        return false;
     pthread_mutex_lock(&t->mu);
     sess_slot *slot = find(t, hex);
     if (slot)

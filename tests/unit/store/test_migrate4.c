@@ -4,52 +4,10 @@
  * live row's level, route and state under the first row's id; "acked" is
  * "acknowledged" with its acker holding it and its close clock running; history kept;
  * causes filled from the rules; feed positions unique. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <sqlite3.h>
+#include "store/mig_fx.h"
 
 #include "triscreen/store.h"
 #include "store/store_int.h"
-
-static char g_dir[64], g_db[96];
-
-static void exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static char *text(const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    char *out = strdup(t ? (const char *)t : "NULL");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-}
-
-static void expect(const char *sql, const char *want)
-{
-    char *got = text(sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', expected '%s'", sql, got, want);
-    free(got);
-}
 
 /* A schema-3 database: migrations 1..3 and the rows the previous version wrote. */
 static void write_v3(void)
@@ -119,23 +77,6 @@ static void test_migrate(void **state)
            "event:threat_reported 2026-11-20;rule:r.a;rule:r.b");
     expect("SELECT count(*) FROM alert_history", "4");
     expect("SELECT count(DISTINCT seq) || ' ' || count(*) FROM alerts", "3 3");
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(g_dir, "/tmp/ts_mig_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
-    snprintf(g_db, sizeof g_db, "%s/t.db", g_dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)

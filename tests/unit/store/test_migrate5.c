@@ -2,47 +2,11 @@
  * its runs (a regional run, a targeted run into what is now the past) get kind 'live'
  * after ts_store_open; a new run is recorded 'live' for today, 'whatif' for a date
  * after today, and with the kind its caller names (a --person run). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-#include <sqlite3.h>
+#include "store/mig_fx.h"
 
 #include "triscreen/date.h"
 #include "triscreen/store.h"
 #include "store/store_int.h"
-
-static char g_dir[64], g_db[96];
-
-static void exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
-static void expect(const char *sql, const char *want)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    char got[256];
-    snprintf(got, sizeof got, "%s", t ? (const char *)t : "NULL");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s: got '%s', expected '%s'", sql, got, want);
-}
 
 /* A schema-4 database: migrations 1..4 and two runs the previous version wrote. */
 static void write_v4(void)
@@ -100,23 +64,6 @@ static void test_migrate(void **state)
     ts_store_close(s);
     expect("SELECT group_concat(kind) FROM (SELECT kind FROM runs WHERE id > 2 ORDER BY id)",
            "live,live,whatif,whatif");
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(g_dir, "/tmp/ts_mig5_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
-    snprintf(g_db, sizeof g_db, "%s/t.db", g_dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -244,7 +244,7 @@ ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err)
         rc = ts_err_set(err, TS_NOMEM, r->person, NULL);
         goto done;
     }
-    rc = ts_store_audit(s, r->by, "review", r->person, detail, err);
+    rc = ts_store_audit_tok(s, r->by, r->token, "review", r->person, detail, err);
     if (rc == TS_OK)
         rc = ts_store_commit(s, err);
 done:

@@ -80,6 +80,7 @@ void ts__svc_run_review(ts_service *svc, ts_svc_job *j)
         return;
     ts_review rv = {.person = j->a1,
                     .by = j->actor,
+                    .token = j->token,
                     .outcome = j->review,
                     .colour = j->colour,
                     .until = j->a2,

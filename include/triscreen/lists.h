@@ -208,7 +208,8 @@ ts_status ts_dossier_load(ts_store *s, const ts_grid *g, const char *person_id,
 
 typedef struct ts_review {
     const char *person;
-    const char *by; /* officer id */
+    const char *by;    /* officer id */
+    const char *token; /* the token it came through (audited), NULL from the CLI */
     ts_review_outcome outcome;
     ts_colour colour;       /* lower/raise: the new colour (required); clear: NONE */
     const char *until;      /* "YYYY-MM-DD" or NULL: override held until then */

@@ -198,6 +198,7 @@ expect_eq "... the person and outcome" "$(J '.review.person + " " + .review.outc
 check "... a next review date" grep -qE '^2026-[0-9]{2}-[0-9]{2}$' <<<"$(J .review.next_review)"
 expect_eq "... recorded" "$(sql "$DB" "select by || ' ' || outcome from reviews where person='$DUE'")" "o-t01-v01 confirm"
 expect_eq "... audited with the officer" "$(sql "$DB" "select count(*) from audit where action='review' and actor='o-t01-v01' and target='$DUE'")" 1
+expect_eq "... and the token it came through" "$(sql "$DB" "select token from audit where action='review' and actor='o-t01-v01' and target='$DUE'")" "$V1_ID"
 # a config token with an officer but wider scopes: the officer's cells still decide
 IN_T01_V02=$(sql "$DB" "select m.person from list_members m join persons p on p.id = m.person where p.grid like 'T01-V02-%' limit 1" 2>/dev/null || true)
 [ -n "$IN_T01_V02" ] || IN_T01_V02=$OTHER_PERSON

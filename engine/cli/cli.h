@@ -79,4 +79,11 @@ int ts__cli_escalate(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
 int ts__cli_token(int argc, char **argv);
 
+struct ts_rulepack;
+struct ts_config;
+/* `rules check`: prints the deep checks of a loaded pack (cmd_rules_check.c), adding to
+ * the error and warning counts. Returns an exit code (0 = the checks ran). */
+int ts_cli_rules_deep_check(const struct ts_rulepack *pack, const struct ts_config *cfg,
+                            size_t *errors, size_t *warnings);
+
 #endif

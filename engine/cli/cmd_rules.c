@@ -16,8 +16,9 @@ static const char usage_text[] =
     "usage: triscreen rules check [-c CONFIG] [DIR]\n"
     "       triscreen rules test  [-c CONFIG] [-v] [--case FILE]... [DIR]\n"
     "\n"
-    "check  load and compile every rule of DIR, report each problem as file.lua:LINE,\n"
-    "       flag reads of protected attributes, print the pack's rule counts and hash\n"
+    "check  load and compile every rule of DIR, report each problem as file.lua:LINE[:COL],\n"
+    "       compile regex literals, check fields, schema references and scores, flag\n"
+    "       reads of protected attributes, print the pack's rule counts and hash\n"
     "test   run the cases DIR/tests/*.yaml (or only the --case files) under the\n"
     "       config's limits; print each failure and the rules no case makes fire\n"
     "\n"
@@ -151,6 +152,8 @@ static int cmd_check(int argc, char **argv)
         code = TS_EXIT_FAILED;
         goto done;
     }
+    if (pack && (code = ts_cli_rules_deep_check(pack, ps.cfg, &pr.n, &pr.warnings)) != 0)
+        goto done;
     if (pack) {
         print_summary(pack);
         /* `screen` runs every pass: a pass without rules would delist everyone */

@@ -167,6 +167,40 @@ sed 's/events: \[checkin_missed, dispute_escalated\]/events: {a: 1}/' schema.yam
 run badschema 2 "$TRISCREEN" rules check -c bad.yaml good
 has badschema 'schema\.events: expected a list'
 
+# ---- --format jsonl: one object a problem, then the summary ----------------------------
+run rx_jsonl 1 "$TRISCREEN" rules check --format jsonl rx
+python3 - "$work/rx_jsonl.out" <<'PY' || fail "rx_jsonl: not the JSON lines wanted"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+errs = [r for r in rows if r.get("severity") == "error"]
+assert len(errs) == 3, rows
+first = errs[0]
+assert (first["file"], first["line"], first["col"], first["rule"], first["check"]) == \
+    ("10_rx.lua", 1, 19, "rx.open", "regex"), first
+assert first["message"].endswith("at pattern offset 5"), first
+assert rows[-1]["summary"] == "rules check" and rows[-1]["errors"] == 3, rows[-1]
+assert rows[-1]["warnings"] == 0 and rows[-1]["pack"].startswith("sha256:"), rows[-1]
+PY
+run good_jsonl 0 "$TRISCREEN" rules check -c schema.yaml --format jsonl good
+has good_jsonl '^\{"summary":"rules check","rules":3,"full":1,"regional":1,"targeted":1,"pack":"sha256:[0-9a-f]{64}","errors":0,"warnings":0\}$'
+run badformat 2 "$TRISCREEN" rules check --format xml good
+has badformat "--format must be text or jsonl, not 'xml'"
+
+# a protected attribute stays the existing lint's warning, schema or not
+mkdir prot
+cat >prot/10_p.lua <<'LUA'
+rule { id = "p.x", pass = "full", title = "P",
+  when = function(p, ctx) return p.attrs.religion == "x" end }
+rule { id = "p.r", pass = "regional", title = "R", list = "red", score = 70,
+  when = function(p, ctx) return false end }
+rule { id = "p.t", pass = "targeted", title = "T", score = 1,
+  when = function(p, ctx) return false end }
+LUA
+run prot 0 "$TRISCREEN" rules check -c schema.yaml prot
+has prot "^10_p\.lua:2: warning: reads protected attribute 'religion'"
+hasnt prot "not in schema"
+has prot '^1 warning$'
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed" >&2
     exit 1

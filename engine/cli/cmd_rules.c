@@ -23,7 +23,8 @@ static const char usage_text[] =
     "       config's limits; print each failure and the rules no case makes fire\n"
     "\n"
     "DIR defaults to `rules` of the config (-c, $TRISCREEN_CONFIG or ./triscreen.yaml\n"
-    "when it exists), else ./rules. Exit: 0 clean, 1 a problem or failure, 2 usage.\n";
+    "when it exists), else ./rules. Exit: 0 clean (check: warnings only), 1 a problem or\n"
+    "failure, 2 usage. check's schema references need the config's optional `schema:`.\n";
 
 /* Where the pack is and the limits it runs under. */
 typedef struct pack_setup {

@@ -83,6 +83,27 @@ hasnt repo 'problem|warning'
 run samples 0 "$TRISCREEN" rules check -c "$TS_SOURCE_DIR/samples/triscreen.yaml"
 hasnt samples 'problem|warning'
 
+# the repository's pack against a schema of what the samples hold: clean; without
+# care_level in the schema, its reads are errors naming the rules
+cat >"$work/samples_schema.yaml" <<YAML
+database: t.db
+grid: grid.yaml
+rules: $TS_SOURCE_DIR/rules
+problem_events: [incident_reported, threat_reported, absconded]
+schema:
+  attributes: {care_level: number, contact_officer: text, debt_overdue: bool, employed: bool,
+               escalated_disputes: number, lives_alone: bool, missed_checkins_30d: number,
+               open_disputes: number, petitions_12m: number}
+  relations: [associate, co_defendant, family, neighbour, spouse]
+  events: [checkin_done, checkin_missed, dispute_escalated, dispute_filed, home_visit,
+           hospital_visit, job_lost, petition_filed, police_call]
+YAML
+run repo_schema 0 "$TRISCREEN" rules check -c samples_schema.yaml
+hasnt repo_schema 'problem|warning'
+sed 's/care_level: number, //' samples_schema.yaml >no_care.yaml
+run repo_nocare 1 "$TRISCREEN" rules check -c no_care.yaml
+has repo_nocare "^10_full\.lua:[0-9]+:[0-9]+: rule gap\.care_visit: attribute 'care_level' is not in schema\.attributes"
+
 # ---- a regex that cannot compile: PCRE2's message, the column, the pattern offset ----
 mkdir rx
 cat >rx/10_rx.lua <<'LUA'

@@ -233,10 +233,17 @@ static size_t lex_string(ck *c, size_t i, int level)
         next = long_end(c, i, level, &cs, &ce);
         cap = ce - cs;
     } else {
+        /* the source bytes bound the decoded ones; \z may continue on later lines */
         for (next = i + 1; next < c->len && c->src[next] != c->src[i] && c->src[next] != '\n';
-             next++)
-            if (c->src[next] == '\\')
-                next++;
+             next++) {
+            if (c->src[next] != '\\')
+                continue;
+            next++;
+            if (next < c->len && c->src[next] == 'z')
+                while (next + 1 < c->len && c->src[next + 1] &&
+                       strchr(" \t\r\n\f\v", c->src[next + 1]))
+                    next++;
+        }
         cap = next - i;
     }
     t->str = malloc(cap + 8);

@@ -88,9 +88,14 @@ static void test_regex_string_forms(void **state)
               "  -- re.find('(', p.notes) in a comment\n"
               "  --[[ re.find('(', p.notes) ]] ok = re.find('a' .. '(', p.notes)\n"
               "  ok = re.find('fine(x)', p.notes)\n"
+              "  ok = re.find(\"x\\z\n     (yyyy)\", p.notes) -- \\z: (yyyy) is part of it\n"
+              "  ok = re.find(\"x\\z\n     (yyyy\", p.notes)\n"
               "  return ok ~= nil end }\n",
               NULL, &s, &e);
-    assert_int_equal(e, 4);
+    assert_int_equal(e, 5);
+    /* after \z the pattern goes on: "x(yyyy" lacks its ')' at the closing quote */
+    assert_true(has(&s, "10_t.lua:13:11 a [regex] regex does not compile: missing closing "
+                        "parenthesis at pattern offset 6"));
     assert_true(has(&s, "10_t.lua:2:29 a [regex] regex does not compile: missing closing "
                         "parenthesis at pattern offset 3"));
     /* \z skips the newline and spaces: the '(' is on line 4 */

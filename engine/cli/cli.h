@@ -79,4 +79,15 @@ int ts__cli_escalate(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
 int ts__cli_token(int argc, char **argv);
 
+struct ts_check_item;
+/* `rules check` (cmd_rules_check.c): prints the deep checks of a loaded pack as text or
+ * JSON Lines, adding to the error and warning counts; returns an exit code (0 = the
+ * checks ran). The JSONL writers: one problem given as "FILE:LINE" (what = its check:
+ * load, protected), one item, the closing summary object (pack may be NULL). */
+int ts_cli_rules_deep_check(const ts_rulepack *pack, const ts_config *cfg, bool jsonl,
+                            size_t *errors, size_t *warnings);
+void ts_cli_check_where(const char *where, const char *msg, bool warning, const char *what);
+void ts_cli_check_jsonl(const struct ts_check_item *it);
+void ts_cli_check_summary_jsonl(const ts_rulepack *pack, size_t errors, size_t warnings);
+
 #endif

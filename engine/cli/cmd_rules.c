@@ -13,16 +13,18 @@
 #include "cli/cli.h"
 
 static const char usage_text[] =
-    "usage: triscreen rules check [-c CONFIG] [DIR]\n"
+    "usage: triscreen rules check [-c CONFIG] [--format text|jsonl] [DIR]\n"
     "       triscreen rules test  [-c CONFIG] [-v] [--case FILE]... [DIR]\n"
     "\n"
-    "check  load and compile every rule of DIR, report each problem as file.lua:LINE,\n"
-    "       flag reads of protected attributes, print the pack's rule counts and hash\n"
+    "check  load and compile every rule of DIR, report each problem as file.lua:LINE[:COL],\n"
+    "       compile regex literals, check fields, schema references and scores, flag\n"
+    "       reads of protected attributes, print the pack's rule counts and hash\n"
     "test   run the cases DIR/tests/*.yaml (or only the --case files) under the\n"
     "       config's limits; print each failure and the rules no case makes fire\n"
     "\n"
     "DIR defaults to `rules` of the config (-c, $TRISCREEN_CONFIG or ./triscreen.yaml\n"
-    "when it exists), else ./rules. Exit: 0 clean, 1 a problem or failure, 2 usage.\n";
+    "when it exists), else ./rules. Exit: 0 clean (check: warnings only), 1 a problem or\n"
+    "failure, 2 usage. check's schema references need the config's optional `schema:`.\n";
 
 /* Where the pack is and the limits it runs under. */
 typedef struct pack_setup {
@@ -53,6 +55,7 @@ static int setup(const char *cfg_path, const char *dir_arg, pack_setup *ps)
 typedef struct problems {
     size_t n;
     size_t warnings;
+    bool jsonl; /* check --format jsonl: one JSON object a problem (cmd_rules_check.c) */
 } problems;
 
 /* The protected-attribute lint is a warning: rules cannot see a protected attribute by
@@ -62,6 +65,10 @@ static void print_warning(void *ud, const char *where, const char *msg)
 {
     problems *pr = ud;
     pr->warnings++;
+    if (pr->jsonl) {
+        ts_cli_check_where(where, msg, true, "protected");
+        return;
+    }
     printf("%s: warning: %s (rules never see it: the rule cannot match on it)\n",
            where && where[0] ? where : "-", msg);
 }
@@ -70,7 +77,9 @@ static void print_problem(void *ud, const char *where, const char *msg)
 {
     problems *pr = ud;
     pr->n++;
-    if (where && where[0])
+    if (pr->jsonl)
+        ts_cli_check_where(where, msg, false, "load");
+    else if (where && where[0])
         printf("%s: %s\n", where, msg);
     else
         printf("%s\n", msg);
@@ -110,8 +119,9 @@ static void print_summary(const ts_rulepack *pack)
 
 static int cmd_check(int argc, char **argv)
 {
-    const char *cfg_path = NULL;
+    const char *cfg_path = NULL, *format = "text";
     static const struct option lopts[] = {{"config", required_argument, NULL, 'c'},
+                                          {"format", required_argument, NULL, 'f'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     optind = 0; /* glibc: 0 re-initialises getopt (argv was shifted by the dispatcher) */
@@ -120,6 +130,9 @@ static int cmd_check(int argc, char **argv)
         switch (c) {
         case 'c':
             cfg_path = optarg;
+            break;
+        case 'f':
+            format = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -133,12 +146,16 @@ static int cmd_check(int argc, char **argv)
         ts_cli_fail("rules check: unexpected argument '%s'", argv[optind + 1]);
         return TS_EXIT_USAGE;
     }
+    if (strcmp(format, "text") != 0 && strcmp(format, "jsonl") != 0) {
+        ts_cli_fail("rules check: --format must be text or jsonl, not '%s'", format);
+        return TS_EXIT_USAGE;
+    }
     pack_setup ps;
     int code = setup(cfg_path, optind < argc ? argv[optind] : NULL, &ps);
     if (code != TS_EXIT_OK)
         return code;
 
-    problems pr = {0};
+    problems pr = {.jsonl = strcmp(format, "jsonl") == 0};
     ts_rulepack *pack = load_pack(&ps, &pr, &code);
     if (!pack && pr.n == 0)
         goto done; /* the folder could not be read: already reported */
@@ -151,16 +168,22 @@ static int cmd_check(int argc, char **argv)
         code = TS_EXIT_FAILED;
         goto done;
     }
+    if (pack && (code = ts_cli_rules_deep_check(pack, ps.cfg, pr.jsonl, &pr.n, &pr.warnings)) != 0)
+        goto done;
     if (pack) {
-        print_summary(pack);
+        if (!pr.jsonl)
+            print_summary(pack);
         /* `screen` runs every pass: a pass without rules would delist everyone */
         if (ts_rulepack_check_passes(pack, TS_PASS_ALL, &err) != TS_OK)
             print_problem(&pr, err.where, err.msg);
     }
-    if (pr.warnings > 0)
+    if (pr.jsonl)
+        ts_cli_check_summary_jsonl(pack, pr.n, pr.warnings);
+    if (pr.warnings > 0 && !pr.jsonl)
         printf("%zu warning%s\n", pr.warnings, pr.warnings == 1 ? "" : "s");
-    if (pr.n > 0) {
+    if (pr.n > 0 && !pr.jsonl)
         printf("%zu problem%s\n", pr.n, pr.n == 1 ? "" : "s");
+    if (pr.n > 0) {
         code = TS_EXIT_FAILED;
     } else {
         code = TS_EXIT_OK;

@@ -288,6 +288,96 @@ static ts_status parse_protected(cctx *c, const ts_ynode *n)
     return TS_OK;
 }
 
+/* A list of names (1..TS_LIMIT_ID bytes each) under schema.KEY. */
+static ts_status parse_name_list(cctx *c, const char *key, const ts_ynode *n, char ***out,
+                                 size_t *n_out)
+{
+    char path[64];
+    snprintf(path, sizeof path, "schema.%s", key);
+    ts_status rc = want_seq(c, path, n);
+    if (rc != TS_OK)
+        return rc;
+    char **v = ts_arena_calloc(c->arena, n->n ? n->n : 1, sizeof *v);
+    if (!v)
+        return nomem(c);
+    for (size_t i = 0; i < n->n; i++) {
+        char item[96];
+        snprintf(item, sizeof item, "%s[%zu]", path, i);
+        const char *s;
+        rc = want_str(c, item, n->items[i], &s);
+        if (rc != TS_OK)
+            return rc;
+        if (n->items[i]->len > TS_LIMIT_ID)
+            return fail(c, n->items[i], TS_CONFIG, "%s: longer than %u bytes", item,
+                        (unsigned)TS_LIMIT_ID);
+        if (!(v[i] = ts_arena_strdup(c->arena, s)))
+            return nomem(c);
+    }
+    *out = v;
+    *n_out = n->n;
+    return TS_OK;
+}
+
+/* schema.attributes: a list of names, or a map NAME: number|text|bool|date|any. */
+static ts_status parse_schema_attrs(cctx *c, const ts_ynode *n)
+{
+    ts_schema_cfg *sc = &c->cfg->schema;
+    sc->has_attributes = true;
+    if (n->type == TS_Y_SEQ) {
+        ts_status rc = parse_name_list(c, "attributes", n, &sc->attributes, &sc->n_attributes);
+        if (rc == TS_OK && !(sc->attr_types = ts_arena_calloc(c->arena, sc->n_attributes + 1,
+                                                              sizeof *sc->attr_types)))
+            rc = nomem(c);
+        return rc;
+    }
+    if (n->type != TS_Y_MAP)
+        return want_seq(c, "schema.attributes (a list or a mapping of NAME: TYPE)", n);
+    static const char *const types[] = {"any", "number", "text", "bool", "date"};
+    sc->attributes = ts_arena_calloc(c->arena, n->n + 1, sizeof *sc->attributes);
+    sc->attr_types = ts_arena_calloc(c->arena, n->n + 1, sizeof *sc->attr_types);
+    if (!sc->attributes || !sc->attr_types)
+        return nomem(c);
+    for (size_t i = 0; i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        if (k->len == 0 || k->len > TS_LIMIT_ATTR_NAME)
+            return fail(c, k, TS_CONFIG, "schema.attributes: a name must be 1..%u bytes",
+                        (unsigned)TS_LIMIT_ATTR_NAME);
+        int t = -1;
+        for (int j = 0; j < 5; j++)
+            if (ts_ynode_is_str(v) && strcmp(v->str, types[j]) == 0)
+                t = j;
+        if (t < 0)
+            return fail(c, v, TS_CONFIG,
+                        "schema.attributes.%s: expected number, text, bool, date or any", k->str);
+        if (!(sc->attributes[i] = ts_arena_strdup(c->arena, k->str)))
+            return nomem(c);
+        sc->attr_types[i] = (ts_schema_type)t;
+    }
+    sc->n_attributes = n->n;
+    return TS_OK;
+}
+
+static ts_status parse_schema(cctx *c, const ts_ynode *n)
+{
+    ts_status rc = want_map(c, "schema", n);
+    ts_schema_cfg *sc = &c->cfg->schema;
+    for (size_t i = 0; rc == TS_OK && i < n->n; i++) {
+        const ts_ynode *k = ts_ynode_key(n, i), *v = ts_ynode_val(n, i);
+        if (key_is(k, "attributes")) {
+            rc = parse_schema_attrs(c, v);
+        } else if (key_is(k, "relations")) {
+            sc->has_relations = true;
+            rc = parse_name_list(c, "relations", v, &sc->relations, &sc->n_relations);
+        } else if (key_is(k, "events")) {
+            sc->has_events = true;
+            rc = parse_name_list(c, "events", v, &sc->events, &sc->n_events);
+        } else {
+            rc = unknown_key(c, "schema", k, "attributes, relations, events");
+        }
+    }
+    return rc;
+}
+
 bool ts_attr_name_protected(const ts_config *cfg, const char *name, size_t len)
 {
     if (!name)
@@ -656,7 +746,7 @@ static ts_status parse_service(cctx *c, const ts_ynode *n)
 #define TOP_KEYS                                                                                   \
     "database, grid, rules, thresholds, review_days, problem_events, limits, "                     \
     "quick_ack_minutes, quick_max_age_days, now, workers, alerts_jsonl, service, "                 \
-    "protected_attributes, sla"
+    "protected_attributes, sla, schema"
 
 static ts_status parse_root(cctx *c, const ts_ynode *root)
 {
@@ -709,6 +799,8 @@ static ts_status parse_root(cctx *c, const ts_ynode *root)
             rc = parse_protected(c, v);
         } else if (key_is(k, "sla")) {
             rc = parse_sla(c, v);
+        } else if (key_is(k, "schema")) {
+            rc = parse_schema(c, v);
         } else {
             rc = unknown_key(c, "", k, TOP_KEYS);
         }

@@ -33,6 +33,16 @@ struct ts_regex_cache {
     pcre2_jit_stack *jstack;
 };
 
+/* The options and compile limits of every pattern: ts__regex_check compiles as the
+ * cache does, so `rules check` accepts exactly what the rules can run. */
+#define RX_COMPILE_OPTIONS (PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C)
+
+static void rx_compile_limits(pcre2_compile_context *cctx)
+{
+    pcre2_set_parens_nest_limit(cctx, TS_LIMIT_REGEX_NEST);
+    pcre2_set_max_pattern_length(cctx, TS_LIMIT_REGEX_PATTERN);
+}
+
 static uint64_t rx_hash(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -57,8 +67,7 @@ ts_status ts__regex_cache_new(size_t cap, ts_regex_cache **out)
         ts__regex_cache_free(c);
         return TS_NOMEM;
     }
-    pcre2_set_parens_nest_limit(c->cctx, TS_LIMIT_REGEX_NEST);
-    pcre2_set_max_pattern_length(c->cctx, TS_LIMIT_REGEX_PATTERN);
+    rx_compile_limits(c->cctx);
     pcre2_set_match_limit(c->mctx, TS_LIMIT_REGEX_MATCH);
     pcre2_set_depth_limit(c->mctx, TS_LIMIT_REGEX_DEPTH);
     pcre2_set_heap_limit(c->mctx, TS_LIMIT_REGEX_HEAP_KB);
@@ -151,8 +160,8 @@ static rx_entry *rx_get(ts_regex_cache *c, const char *pat, size_t plen, ts_stat
     }
     int ecode = 0;
     PCRE2_SIZE eoff = 0;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, plen, PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C,
-                                     &ecode, &eoff, c->cctx);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pat, plen, RX_COMPILE_OPTIONS, &ecode, &eoff, c->cctx);
     if (!code) {
         char detail[200];
         PCRE2_UCHAR buf[160];
@@ -260,4 +269,39 @@ ts_status ts__regex_search(ts_regex_cache *c, const char *pat, size_t plen, cons
         m->len = ov[1] >= ov[0] ? ov[1] - ov[0] : 0; /* \K can put the end first */
     }
     return TS_OK;
+}
+
+ts_status ts__regex_check(const char *pat, size_t plen, char *msg, size_t msgcap, size_t *offset)
+{
+    if (offset)
+        *offset = 0;
+    if (plen > TS_LIMIT_REGEX_PATTERN) {
+        if (msg && msgcap)
+            snprintf(msg, msgcap, "pattern longer than %u bytes", TS_LIMIT_REGEX_PATTERN);
+        if (offset)
+            *offset = TS_LIMIT_REGEX_PATTERN;
+        return TS_LIMIT;
+    }
+    pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+    if (!cctx)
+        return TS_NOMEM;
+    rx_compile_limits(cctx);
+    int ecode = 0;
+    PCRE2_SIZE eoff = 0;
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pat, plen, RX_COMPILE_OPTIONS, &ecode, &eoff, cctx);
+    pcre2_compile_context_free(cctx);
+    if (code) {
+        pcre2_code_free(code);
+        return TS_OK;
+    }
+    rx_pcre_msg(msg, msgcap, ecode);
+    if (offset)
+        *offset = (size_t)eoff;
+    if (ecode == PCRE2_ERROR_HEAP_FAILED)
+        return TS_NOMEM;
+    return (ecode == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP ||
+            ecode == PCRE2_ERROR_PATTERN_TOO_LARGE || ecode == PCRE2_ERROR_PATTERN_STRING_TOO_LONG)
+               ? TS_LIMIT
+               : TS_INVALID;
 }

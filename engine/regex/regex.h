@@ -35,6 +35,13 @@ void ts__regex_cache_free(ts_regex_cache *c);
 ts_status ts__regex_search(ts_regex_cache *c, const char *pat, size_t plen, const char *subj,
                            size_t slen, ts_regex_match *m, char *msg, size_t msgcap) TS_MUST_CHECK;
 
+/* Compiles pat with the options and compile limits of ts__regex_search and frees it:
+ * TS_OK when it compiles; TS_INVALID (syntax, invalid UTF-8) or TS_LIMIT (too long, too
+ * deeply nested) with msg = PCRE2's message and *offset = the byte offset in pat where
+ * compiling stopped; TS_NOMEM. Thread-safe (no cache, no shared state). */
+ts_status ts__regex_check(const char *pat, size_t plen, char *msg, size_t msgcap,
+                          size_t *offset) TS_MUST_CHECK;
+
 /* Number of patterns currently cached (tests). */
 size_t ts__regex_cache_size(const ts_regex_cache *c);
 /* True when PCRE2 JIT is compiled in and worked for the last compiled pattern (bench). */

@@ -115,6 +115,11 @@ static int field_of(const char *k, size_t n)
     return F_NONE;
 }
 
+bool ts_rulehost_person_field(const char *name, size_t len)
+{
+    return name && field_of(name, len) != F_NONE;
+}
+
 static rh_view *check_view(lua_State *L, int idx, const ts_rulehost *h)
 {
     rh_view *v = lua_touserdata(L, idx);

@@ -29,6 +29,28 @@ typedef struct ts_sla {
     uint32_t close_minutes;
 } ts_sla;
 
+/* schema: the optional declaration of what records hold, used only by `rules check` to
+ * catch rules that reference something no record has. Each list is checked only when
+ * declared (has_* true); records themselves stay free-form. */
+typedef enum ts_schema_type {
+    TS_SCHEMA_ANY = 0, /* declared without a type */
+    TS_SCHEMA_NUMBER,
+    TS_SCHEMA_TEXT,
+    TS_SCHEMA_BOOL,
+    TS_SCHEMA_DATE,
+} ts_schema_type;
+
+typedef struct ts_schema_cfg {
+    bool has_attributes, has_relations, has_events;
+    char **attributes; /* schema.attributes: names (a list, or the keys of a map) */
+    ts_schema_type *attr_types;
+    size_t n_attributes;
+    char **relations; /* schema.relations: relation kinds */
+    size_t n_relations;
+    char **events; /* schema.events: event types (problem_events are added) */
+    size_t n_events;
+} ts_schema_cfg;
+
 typedef struct ts_config {
     char *path;     /* the config file as given */
     char *dir;      /* its directory */
@@ -78,7 +100,8 @@ typedef struct ts_config {
      * removed); see ts_attr_name_protected. */
     char **protected_attributes;
     size_t n_protected_attributes;
-    char sha256[65]; /* hash of the config file's bytes */
+    ts_schema_cfg schema; /* optional `schema:` (all has_* false when absent) */
+    char sha256[65];      /* hash of the config file's bytes */
 } ts_config;
 
 /* Picks the config path: cli_path if non-NULL, else $TRISCREEN_CONFIG, else

@@ -56,6 +56,10 @@ struct ts_config;
  * The result borrows cfg: it must outlive every pack loaded with these options. */
 ts_rulehost_opts ts_rulehost_opts_for(const struct ts_config *cfg);
 
+/* True when name[0..len) is a field or method of a person object in rules (p.id,
+ * p.notes, p:num, p:circle, ...); any other p.NAME is nil. Thread-safe, pure. */
+bool ts_rulehost_person_field(const char *name, size_t len);
+
 typedef struct ts_rulepack ts_rulepack;
 
 /* Called once per problem found while loading a pack (where = "file.lua:LINE"). */

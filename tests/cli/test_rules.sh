@@ -98,8 +98,9 @@ cat >"$work/protected/10_p.lua" <<'EOF'
 -- attrs.religion in a comment is not a read
 rule { id = "p.bad", pass = "full", title = "keys on a protected attribute",
   when = function(p, ctx) return p.attrs.religion == "x" end }
-rule { id = "p.r", pass = "regional", title = "r", when = function() return false end }
-rule { id = "p.t", pass = "targeted", title = "t", when = function() return false end }
+rule { id = "p.r", pass = "regional", title = "r", list = "red", score = 70,
+  when = function() return false end }
+rule { id = "p.t", pass = "targeted", title = "t", score = 1, when = function() return false end }
 EOF
 # a warning, not a problem: rules cannot see the attribute whatever they write
 run protected 0 "$TRISCREEN" rules check "$work/protected"

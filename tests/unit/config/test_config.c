@@ -299,7 +299,7 @@ static void test_unknown_keys(void **state)
     refused("database: x.db\ncolour: red\n", TS_CONFIG, "2:1",
             "colour: unknown key (expected one of: database, grid, rules, thresholds, "
             "review_days, problem_events, limits, quick_ack_minutes, quick_max_age_days, now, "
-            "workers, alerts_jsonl, service, protected_attributes, sla)");
+            "workers, alerts_jsonl, service, protected_attributes, sla, schema)");
     refused("thresholds: {red: 70, purple: 5}\n", TS_CONFIG, "1:23",
             "thresholds.purple: unknown key (expected one of: red, yellow, blue)");
     refused("limits: {cpu: 1}\n", TS_CONFIG, "1:10",

@@ -95,6 +95,40 @@ static void test_bad_patterns(void **state)
     assert_int_equal(ts__regex_cache_size(c), 0); /* failures are not cached */
 }
 
+/* ts__regex_check accepts and refuses exactly what a search compiles: the same status,
+ * PCRE2's message and the offset where compiling stopped. */
+static void test_check_agrees(void **state)
+{
+    ts_regex_cache *c = *state;
+    static const char *const pats[] = {"a(b",      "x{2,1}",         "[z-a]",
+                                       "\\xff\\C", "(?i)ok|fine(x)", "\xff"};
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        char m1[200] = "", m2[200] = "";
+        size_t off = 99;
+        ts_regex_match m;
+        ts_status a = ts__regex_check(pats[i], strlen(pats[i]), m1, sizeof m1, &off);
+        ts_status b = ts__regex_search(c, pats[i], strlen(pats[i]), "s", 1, &m, m2, sizeof m2);
+        assert_int_equal(a, b);
+        if (a != TS_OK)
+            assert_non_null(strstr(m2, m1)); /* the search adds " at offset N" */
+    }
+    char msg[200];
+    size_t off = 0;
+    assert_int_equal(ts__regex_check("ab(cd", 5, msg, sizeof msg, &off), TS_INVALID);
+    assert_string_equal(msg, "missing closing parenthesis");
+    assert_int_equal(off, 5);
+    char deep[2 * TS_LIMIT_REGEX_NEST + 8];
+    size_t n = 0;
+    for (unsigned i = 0; i <= TS_LIMIT_REGEX_NEST; i++)
+        deep[n++] = '(';
+    for (unsigned i = 0; i <= TS_LIMIT_REGEX_NEST; i++)
+        deep[n++] = ')';
+    assert_int_equal(ts__regex_check(deep, n, msg, sizeof msg, &off), TS_LIMIT);
+    static char big[TS_LIMIT_REGEX_PATTERN + 2];
+    memset(big, 'a', sizeof big - 1);
+    assert_int_equal(ts__regex_check(big, sizeof big - 1, msg, sizeof msg, &off), TS_LIMIT);
+}
+
 static void test_limits(void **state)
 {
     ts_regex_cache *c = *state;
@@ -167,6 +201,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_and_capture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_agrees, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_bounded, setup, teardown),
     };

@@ -78,5 +78,6 @@ int ts__cli_claim_next(int argc, char **argv);
 int ts__cli_escalate(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
 int ts__cli_token(int argc, char **argv);
+int ts__cli_snooze(int argc, char **argv);
 
 #endif

@@ -292,6 +292,14 @@ static int64_t parse_id(const char *s)
     return *s >= '0' && *s <= '9' && end && !*end && v > 0 ? (int64_t)v : 0;
 }
 
+/* The snooze's person's group cell into ud (char[64]; "" when the person is gone). */
+static ts_status grid_of(void *ud, const ts_snooze_row *r)
+{
+    snprintf(ud, 64, "%s", r->grid);
+    return TS_OK;
+}
+
+/* Only an officer covering the person's cell ends the snooze (as for adding it). */
 static int snooze_end(const snooze_args *a)
 {
     if (!only("snooze end", a, false, false, true, true, false, false))
@@ -313,12 +321,23 @@ static int snooze_end(const snooze_args *a)
         return code;
     ts_err err;
     ts_err_clear(&err);
-    ts_status rc = ts_officer_check(ts_app_grid(app), a->by, "--by", NULL, &err);
+    const ts_grid *g = ts_app_grid(app);
+    const ts_cell *officer_cell = NULL;
+    char grid[64] = "";
+    ts_status rc = ts_officer_check(g, a->by, "--by", &officer_cell, &err);
     if (rc == TS_OK)
+        rc = ts_store_snooze_get(ts_app_store(app), id, grid_of, grid, &err);
+    if (rc == TS_OK && officer_cell &&
+        !ts_grid_officer_covers(officer_cell, ts_grid_find(g, grid))) {
+        ts_cli_fail("snooze end: %s may end only snoozes of persons in %s", a->by,
+                    officer_cell->code);
+        code = TS_EXIT_FAILED;
+    } else if (rc == TS_OK) {
         rc = ts_store_snooze_end(ts_app_store(app), id, a->by, a->note, ts_app_now_text(app), &err);
+    }
     if (rc != TS_OK)
         code = fail_with(&err, rc);
-    else
+    else if (code == TS_EXIT_OK)
         printf("snooze S-%lld ended by %s\n", (long long)id, a->by);
     ts_app_close(app);
     return code;

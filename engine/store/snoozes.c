@@ -142,6 +142,31 @@ ts_status ts_store_snooze_list_person(ts_store *s, const char *person, const cha
                 now, person, fn, ud, err);
 }
 
+typedef struct get_ctx {
+    ts_snooze_fn fn;
+    void *ud;
+    bool found;
+} get_ctx;
+
+static ts_status get_row(void *ud, const ts_snooze_row *r)
+{
+    get_ctx *g = ud;
+    g->found = true;
+    return g->fn(g->ud, r);
+}
+
+ts_status ts_store_snooze_get(ts_store *s, int64_t id, ts_snooze_fn fn, void *ud, ts_err *err)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    get_ctx g = {fn, ud, false};
+    ts_status rc =
+        walk(s, SNOOZE_COLS " WHERE z.id = CAST(?1 AS INTEGER)", key, NULL, get_row, &g, err);
+    if (rc == TS_OK && !g.found)
+        return ts_err_set(err, TS_NOTFOUND, "ID", "no snooze S-%lld", (long long)id);
+    return rc;
+}
+
 /* TS_OK with *state: 0 unknown, 1 active (or expired, not ended), 2 ended. */
 static ts_status snooze_state(ts_store *s, int64_t id, int *state, ts_err *err)
 {

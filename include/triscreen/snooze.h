@@ -51,6 +51,11 @@ ts_status ts_store_snooze_list(ts_store *s, const char *now, ts_snooze_fn fn, vo
 ts_status ts_store_snooze_list_person(ts_store *s, const char *person, const char *now,
                                       ts_snooze_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
 
+/* Calls fn once with snooze id (ended or not): TS_NOTFOUND (err naming "ID") when there
+ * is none. */
+ts_status ts_store_snooze_get(ts_store *s, int64_t id, ts_snooze_fn fn, void *ud,
+                              ts_err *err) TS_MUST_CHECK;
+
 /* Ends snooze id: TS_NOTFOUND when unknown, TS_STATE when already ended. Audited
  * ("snooze.end", by, detail "S-N" [+ " " note]). In its own transaction. */
 ts_status ts_store_snooze_end(ts_store *s, int64_t id, const char *by, const char *note,

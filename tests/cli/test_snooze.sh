@@ -120,6 +120,8 @@ expect_eq "the ledger records no snooze once expired" "$(sql "$DB" "select count
 expect_code "end: a non-officer" 2 "$T" snooze end S-1 --by mallory
 expect_code "end: an unknown id" 1 "$T" snooze end S-99 --by $OFF
 expect_code "end: not an id" 2 "$T" snooze end nonsense --by $OFF
+expect_code "end: an officer outside the cell" 1 "$T" snooze end S-1 --by o-t01
+check "  says so" grep -q "o-t01 may end only snoozes of persons in T01" "$WORK/last.err"
 expect_eq "nothing ended" "$(sql "$DB" "select count(*) from snoozes where ended is not null")" 0
 expect_code "end S-1" 0 "$T" snooze end S-1 --by $OFF --note "no longer needed"
 expect_eq "  audited" "$(sql "$DB" "select actor || ' ' || target || ' ' || detail from audit where action='snooze.end'")" "$OFF S-1 S-1 no longer needed"

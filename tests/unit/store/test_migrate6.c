@@ -94,6 +94,10 @@ static void test_migrate(void **state)
     assert_int_equal(ts_store_snooze_end(s, b, "o-2", NULL, "2026-12-02", &err), TS_STATE);
     assert_int_equal(ts_store_snooze_end(s, 999, "o-2", NULL, "2026-12-02", &err), TS_NOTFOUND);
     int rows = 0;
+    assert_int_equal(ts_store_snooze_get(s, a, count_row, &rows, &err), TS_OK);
+    assert_int_equal(rows, 1);
+    assert_int_equal(ts_store_snooze_get(s, 999, count_row, &rows, &err), TS_NOTFOUND);
+    rows = 0;
     assert_int_equal(ts_store_snooze_list(s, "2026-12-01", count_row, &rows, &err), TS_OK);
     assert_int_equal(rows, 1);
     ts_arena_release(&ar);

@@ -64,6 +64,8 @@ int ts__cli_dossier(int argc, char **argv)
     ts_dossier d;
     ts_status rc = ts_dossier_load(e.store, e.grid, id, NULL, &arena, &d, &err);
     if (rc == TS_OK)
+        rc = ts_dossier_snoozes(e.store, id, e.now, &arena, &d, &err);
+    if (rc == TS_OK)
         rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, &buf, &err)
                                 : ts__render_dossier_text(&d, &buf, &err);
     if (rc == TS_OK)

@@ -52,6 +52,8 @@ static const command commands[] = {
      "diff     [-c CONFIG] --rules DIR [--scope CODE] [--now DATE]  who would change list"},
     {"report", ts__cli_report,
      "report   [-c CONFIG] [--scope CODE] [--now DATE] [--format text|json] [--html FILE]"},
+    {"snooze", ts__cli_snooze,
+     "snooze   PERSON --rule R --until DATE --by OFFICER --note T | list [--scope S] | end ID"},
     {"rules", ts__cli_rules,
      "rules    check|test [DIR]         validate the rule pack / run its cases"},
 };

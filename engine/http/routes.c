@@ -854,6 +854,13 @@ static ts__hres person_get(ts__req *r)
         ts_arena_init(&a, TS_LIMIT_DOSSIER_MEM);
         ts_dossier d;
         rc = ts_dossier_load(s, grid, r->param, rdp, &a, &d, &e);
+        int32_t today = 0;
+        char now[11];
+        if (rc == TS_OK &&
+            (rc = ts_app_resolve_now(NULL, ts_service_gen_config(r->gen), &today, &e)) == TS_OK) {
+            ts_date_format(today, now);
+            rc = ts_dossier_snoozes(s, r->param, now, &a, &d, &e);
+        }
         if (rc == TS_OK)
             rc = ts__render_dossier_json(&d, &out, &e);
         ts_arena_release(&a);

@@ -337,3 +337,64 @@ done:
         *out = d;
     return rc;
 }
+
+/* ---- snoozes (triscreen/snooze.h) ---------------------------------------------------------- */
+
+typedef struct snooze_acc {
+    ts_arena *a;
+    ts_snooze_row *v;
+    size_t n, cap;
+} snooze_acc;
+
+static const char *snz_dup(ts_arena *a, const char *s, bool *ok)
+{
+    if (!s)
+        return NULL;
+    char *d = ts_arena_strdup(a, s);
+    *ok = *ok && d;
+    return d;
+}
+
+static ts_status snooze_row(void *ud, const ts_snooze_row *r)
+{
+    snooze_acc *c = ud;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4;
+        ts_snooze_row *v = ts_arena_alloc(c->a, cap * sizeof *v);
+        if (!v)
+            return TS_NOMEM;
+        if (c->n)
+            memcpy(v, c->v, c->n * sizeof *v);
+        c->v = v;
+        c->cap = cap;
+    }
+    bool ok = true;
+    ts_snooze_row *o = &c->v[c->n];
+    *o = (ts_snooze_row){.id = r->id,
+                         .person = snz_dup(c->a, r->person, &ok),
+                         .grid = snz_dup(c->a, r->grid, &ok),
+                         .rule = snz_dup(c->a, r->rule, &ok),
+                         .until = snz_dup(c->a, r->until, &ok),
+                         .by = snz_dup(c->a, r->by, &ok),
+                         .note = snz_dup(c->a, r->note, &ok),
+                         .created = snz_dup(c->a, r->created, &ok),
+                         .now = snz_dup(c->a, r->now, &ok)};
+    if (!ok)
+        return TS_NOMEM;
+    c->n++;
+    return TS_OK;
+}
+
+ts_status ts_dossier_snoozes(ts_store *s, const char *person, const char *now, ts_arena *arena,
+                             ts_dossier *d, ts_err *err)
+{
+    snooze_acc c = {.a = arena};
+    ts_status rc = ts_store_snooze_list_person(s, person, now, snooze_row, &c, err);
+    if (rc == TS_NOMEM)
+        return ts_err_set(err, TS_NOMEM, person, "dossier: snoozes");
+    if (rc != TS_OK)
+        return rc;
+    d->snoozes = c.v;
+    d->n_snoozes = c.n;
+    return TS_OK;
+}

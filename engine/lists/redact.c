@@ -395,6 +395,9 @@ ts_status ts__reasons_parse(const char *json, ts_arena *a, ts__stored_reason **o
             json_object *parts = get(e, "parts");
             sr->id = dup_str(a, get(e, "id"), &ok);
             sr->evidence = dup_str(a, get(e, "evidence"), &ok);
+            json_object *snz = get(e, "snoozed");
+            if (snz && json_object_is_type(snz, json_type_int))
+                sr->snoozed = json_object_get_int64(snz);
             if (parts && json_object_is_type(parts, json_type_array) && !parse_parts(parts, a, sr))
                 ok = false;
             k++;
@@ -460,6 +463,7 @@ ts_status ts__redact_reasons_typed(const char *json, const ts_reader *r, bool wi
     for (size_t i = 0; i < k; i++) {
         v[i].id = sr[i].id;
         v[i].bare = sr[i].bare;
+        v[i].snoozed = sr[i].snoozed;
         if (withhold && sr[i].evidence)
             v[i].evidence = TS_REDACT_WITHHELD;
         else if ((rc = ts__redact_evidence(&sr[i], r, a, &v[i].evidence)) != TS_OK)

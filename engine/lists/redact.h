@@ -51,6 +51,7 @@ typedef struct ts__evidence_part {
 typedef struct ts__stored_reason {
     const char *id, *evidence; /* NULL when absent */
     bool bare;                 /* a bare id string */
+    int64_t snoozed;           /* "snoozed": the snooze's id, 0 when absent */
     const ts__evidence_part *parts;
     size_t n_parts;
     bool has_parts; /* a "parts" array was stored (possibly empty) */

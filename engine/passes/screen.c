@@ -16,6 +16,7 @@
 #include "triscreen/decide.h"
 #include "triscreen/pipeline.h"
 #include "triscreen/screen.h"
+#include "triscreen/snooze.h"
 #include "triscreen/jsonw.h"
 #include "base/limits.h"
 
@@ -30,8 +31,14 @@ typedef struct item {
     bool skip;                /* nothing to evaluate (the person vanished) */
     ts_circle_member *circle;
     size_t n_circle;
-    /* worker output */
+    /* worker output. res holds the fired rules that count (vote, score, alert);
+     * all/n_all every rule that fired, snoozed[i] the snooze that silenced all[i] (0 =
+     * none), n_snoozed how many were silenced */
     ts_eval_result res;
+    const ts_fired *all;
+    size_t n_all, n_snoozed;
+    const int64_t *snoozed;
+    const char *ledger_json; /* every fired rule, the snoozed ones marked */
     bool suspect;
     unsigned n_gaps;
     const char *rules_json; /* fired rules of this pass with evidence */
@@ -82,6 +89,9 @@ typedef struct pass_ctx {
     const char *db_path;
     int64_t seq_base; /* first ledger sequence number of this pass's rows in its run */
     double eval_cpu;  /* CPU seconds the workers spent evaluating (summed at worker_fini) */
+    /* the snoozes active at now (triscreen/snooze.h), sorted for ts_snooze_find */
+    ts_snooze_key *snoozes;
+    size_t n_snoozes;
 } pass_ctx;
 
 /* ---- helpers --------------------------------------------------------------------------- */
@@ -385,10 +395,12 @@ static bool evidence_parts(ts_fired_rule *fr, const ts_circle_member *c, size_t 
 }
 
 /* The fired rules of r, filtered by rule kind and feedback kind (-1 = any), as typed
- * rules with their evidence parts, allocated from a. NULL when out of memory. */
-static const ts_fired_rule *fired_rules(const ts_rulepack *pack, const ts_eval_result *r,
-                                        int only_kind, int only_feedback, const item *it,
-                                        ts_arena *a, size_t *count)
+ * rules with their evidence parts, allocated from a; snoozed (NULL = none) marks each
+ * r->fired[i] with the snooze that silenced it. NULL when out of memory. */
+static const ts_fired_rule *fired_rules_marked(const ts_rulepack *pack, const ts_eval_result *r,
+                                               const int64_t *snoozed, int only_kind,
+                                               int only_feedback, const item *it, ts_arena *a,
+                                               size_t *count)
 {
     ts_fired_rule *v = ts_arena_alloc(a, (r->n_fired ? r->n_fired : 1) * sizeof *v);
     size_t n = 0;
@@ -404,12 +416,21 @@ static const ts_fired_rule *fired_rules(const ts_rulepack *pack, const ts_eval_r
         *fr = (ts_fired_rule){.id = ri->id,
                               .title = ri->title,
                               .score = ri->score,
-                              .evidence = r->fired[i].evidence ? r->fired[i].evidence : ""};
+                              .evidence = r->fired[i].evidence ? r->fired[i].evidence : "",
+                              .snoozed = snoozed ? snoozed[i] : 0};
         if (!evidence_parts(fr, it->circle, it->n_circle, a))
             return NULL;
     }
     *count = n;
     return v;
+}
+
+/* The fired rules of r as fired_rules_marked, none marked. */
+static const ts_fired_rule *fired_rules(const ts_rulepack *pack, const ts_eval_result *r,
+                                        int only_kind, int only_feedback, const item *it,
+                                        ts_arena *a, size_t *count)
+{
+    return fired_rules_marked(pack, r, NULL, only_kind, only_feedback, it, a, count);
 }
 
 /* Copies the finished JSON text of jb into the arena (NULL on any failure). */
@@ -422,11 +443,11 @@ static const char *json_dup(const ts_jsonw *w, const ts_buf *jb, ts_arena *a)
 
 /* All fired rules as their stored JSON text (ledger rules, list reasons), in a; jb is
  * the worker's scratch buffer. */
-static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r, const item *it,
-                              ts_buf *jb, ts_arena *a)
+static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r,
+                              const int64_t *snoozed, const item *it, ts_buf *jb, ts_arena *a)
 {
     size_t n = 0;
-    const ts_fired_rule *v = fired_rules(pack, r, -1, -1, it, a, &n);
+    const ts_fired_rule *v = fired_rules_marked(pack, r, snoozed, -1, -1, it, a, &n);
     if (!v)
         return NULL;
     ts_jsonw w;
@@ -543,6 +564,34 @@ static ts_status decide_item(pass_ctx *pc, item *it, ts_arena *a, ts_decide_out 
     return TS_OK;
 }
 
+/* THE place snoozes apply (triscreen/snooze.h): the rules a snooze active at now
+ * silences for this person leave it->res, so nothing downstream (the decision, the
+ * list reasons, the feedback) sees them; it->all keeps every firing for the ledger. */
+static bool split_snoozed(const pass_ctx *pc, item *it, ts_arena *a)
+{
+    it->all = it->res.fired;
+    it->n_all = it->res.n_fired;
+    if (!pc->n_snoozes || !it->n_all)
+        return true;
+    int64_t *snz = ts_arena_calloc(a, it->n_all, sizeof *snz);
+    ts_fired *kept = ts_arena_alloc(a, it->n_all * sizeof *kept);
+    if (!snz || !kept)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < it->n_all; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(pc->o->pack, it->all[i].rule);
+        snz[i] = ts_snooze_find(pc->snoozes, pc->n_snoozes, it->person.id, ri->id);
+        if (snz[i])
+            it->n_snoozed++;
+        else
+            kept[k++] = it->all[i];
+    }
+    it->snoozed = snz;
+    it->res.fired = kept;
+    it->res.n_fired = k;
+    return true;
+}
+
 static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_buf *jb)
 {
     const ts_rulepack *pack = pc->o->pack;
@@ -551,9 +600,19 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     if (rc != TS_OK)
         return rc;
     ts_arena *a = &b->arena;
-    it->rules_json = rules_json(pack, &it->res, it, jb, a);
+    if (!split_snoozed(pc, it, a))
+        return ts_err_set(&b->err, TS_NOMEM, NULL, "snoozes");
+    it->rules_json = rules_json(pack, &it->res, NULL, it, jb, a);
     if (!it->rules_json)
         return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
+    if (it->n_snoozed) {
+        ts_eval_result all = {.fired = (ts_fired *)it->all, .n_fired = it->n_all};
+        it->ledger_json = rules_json(pack, &all, it->snoozed, it, jb, a);
+        if (!it->ledger_json)
+            return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
+    } else {
+        it->ledger_json = it->rules_json;
+    }
     for (int fb = TS_FEEDBACK_EARLY; fb <= TS_FEEDBACK_QUICK && it->res.n_fired; fb++) {
         size_t n = 0;
         const ts_fired_rule *v = fired_rules(pack, &it->res, -1, fb, it, a, &n);
@@ -709,9 +768,10 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     const ts_rulepack *pack = pc->o->pack;
     ts_status rc = TS_OK;
     sum->persons++;
-    sum->fired_total += it->res.n_fired;
-    for (size_t i = 0; i < it->res.n_fired; i++)
-        sum->fired[it->res.fired[i].rule]++;
+    /* a snoozed rule still ran and fired: it counts */
+    sum->fired_total += it->n_all;
+    for (size_t i = 0; i < it->n_all; i++)
+        sum->fired[it->all[i].rule]++;
     for (size_t i = 0; i < it->res.n_errors; i++) {
         const ts_rule_error *e = &it->res.errors[i];
         const ts_rule_info *ri = ts_rulepack_rule(pack, e->rule);
@@ -736,7 +796,7 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->newly_suspect += it->early_engine;
         sum->with_gaps += it->n_gaps > 0;
         rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons, it->person.id,
-                                 it->person.grid, it->suspect, it->gaps_json, it->rules_json, err);
+                                 it->person.grid, it->suspect, it->gaps_json, it->ledger_json, err);
         /* marks only change on a change: "never screened" reads as not suspect, so a
          * first run writes marks for the suspects only */
         bool was = it->was_suspect == 1;
@@ -746,7 +806,13 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
             rc = alert(pc, s, it, TS_FEEDBACK_EARLY,
                        it->early_engine ? "newly suspect" : "rule feedback", sum, err);
     } else {
-        if (it->row_changed)
+        /* the ledger is the full pass's; a regional or targeted pass records a person's
+         * row there only when a snooze silenced a rule, so the firing is kept */
+        if (it->n_snoozed)
+            rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons,
+                                     it->person.id, it->person.grid, it->was_suspect == 1, "[]",
+                                     it->ledger_json, err);
+        if (rc == TS_OK && it->row_changed)
             rc = ts_store_put_list(s, &it->row, pc->run, err);
         if (rc == TS_OK && it->from != it->to) {
             sum->transitions++;
@@ -891,6 +957,9 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
         goto done;
     if ((rc = ts_store_lists_load(s, &pc.snap_arena, &pc.snap, &pc.n_snap, err)) != TS_OK)
         goto done;
+    if ((rc = ts_store_snoozes_active(s, pc.now_s, &pc.snap_arena, &pc.snoozes, &pc.n_snoozes,
+                                      err)) != TS_OK)
+        goto done;
     int64_t persons_hint = 0;
     if ((rc = ts_store_person_count_hint(s, &persons_hint, err)) != TS_OK)
         goto done;
@@ -984,6 +1053,8 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
     }
     ts_arena_init(&b->arena, TS_LIMIT_ARENA_BATCH);
+    ts_arena snz_arena;
+    ts_arena_init(&snz_arena, TS_LIMIT_ARENA_LISTS);
     ts_buf jb;
     ts_buf_init(&jb, TS_LIMIT_RULES_JSON);
     ts_run_info info = {.pass = ts_pass_name(pass),
@@ -999,8 +1070,12 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         rc = ts_store_run_begin(s, &info, &pc.run, err);
     if (rc == TS_OK && o->inline_runs && !reuse)
         o->inline_runs[pass] = pc.run;
-    if (rc == TS_OK && reuse && pass == TS_PASS_FULL)
+    /* every pass may write ledger rows (the full pass always, the others for snoozed
+     * rules): a reused run continues its sequence */
+    if (rc == TS_OK && reuse)
         rc = ts_store_ledger_next_seq(s, pc.run, &pc.seq_base, err);
+    if (rc == TS_OK)
+        rc = ts_store_snoozes_active(s, pc.now_s, &snz_arena, &pc.snoozes, &pc.n_snoozes, err);
     sum->run = pc.run;
     for (size_t i = 0; rc == TS_OK && i < n_ids; i++) {
         ts_arena_reset(&b->arena);
@@ -1049,6 +1124,7 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
     }
     ts_buf_release(&jb);
     ts_arena_release(&b->arena);
+    ts_arena_release(&snz_arena);
     free(b);
     return rc;
 }

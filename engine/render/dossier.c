@@ -36,6 +36,11 @@ void ts__render_reasons_json(ts_jsonw *w, const ts_reason *v, size_t n)
             ts_jsonw_kstr(w, "id", v[i].id);
         if (v[i].evidence)
             ts_jsonw_kstr(w, "evidence", v[i].evidence);
+        if (v[i].snoozed) {
+            char id[32];
+            snprintf(id, sizeof id, "S-%lld", (long long)v[i].snoozed);
+            ts_jsonw_kstr(w, "snoozed", id);
+        }
         ts_jsonw_obj_end(w);
     }
     ts_jsonw_arr_end(w);
@@ -160,6 +165,27 @@ static void list_json(ts_jsonw *w, const ts_dossier_list *l)
     ts_jsonw_obj_end(w);
 }
 
+/* The person's active snoozes (triscreen/snooze.h). */
+static void snoozes_json(ts_jsonw *w, const ts_dossier *d)
+{
+    ts_jsonw_key(w, "snoozes");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < d->n_snoozes; i++) {
+        const ts_snooze_row *z = &d->snoozes[i];
+        char id[32];
+        snprintf(id, sizeof id, "S-%lld", (long long)z->id);
+        ts_jsonw_obj(w);
+        ts_jsonw_kstr(w, "id", id);
+        ts_jsonw_kstr(w, "rule", z->rule);
+        ts_jsonw_kstr(w, "until", z->until);
+        ts_jsonw_kstr(w, "by", z->by);
+        ts_jsonw_kstr(w, "note", z->note);
+        ts_jsonw_kstr(w, "created", z->created);
+        ts_jsonw_obj_end(w);
+    }
+    ts_jsonw_arr_end(w);
+}
+
 static void history_json(ts_jsonw *w, const ts_dossier *d)
 {
     ts_jsonw_key(w, "ledger");
@@ -275,6 +301,7 @@ ts_status ts__render_dossier_json(const ts_dossier *d, ts_buf *out, ts_err *err)
         ts_jsonw_bool(&w, d->suspect != 0);
     kint_or_null(&w, "suspect_run", d->suspect >= 0, d->suspect_run);
     list_json(&w, d->list);
+    snoozes_json(&w, d);
     history_json(&w, d);
     circle_json(&w, d);
     ts_jsonw_key(&w, "reviews");

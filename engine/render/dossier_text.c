@@ -79,6 +79,8 @@ static void rules(tw *w, const ts_reason *v, size_t n, const char *sep)
             text(w, v[i].evidence);
             raw(w, ")");
         }
+        if (v[i].snoozed)
+            fmt(w, " [snoozed S-%lld]", (long long)v[i].snoozed);
     }
     if (!n)
         raw(w, "-");
@@ -190,6 +192,26 @@ static void events(tw *w, const ts_person *p)
             raw(w, "  ");
             text(w, e->note);
         }
+        raw(w, "\n");
+    }
+}
+
+/* Shown only when the person has an active snooze. */
+static void snoozes(tw *w, const ts_dossier *d)
+{
+    if (!d->n_snoozes)
+        return;
+    fmt(w, "\nsnoozes (%zu)\n", d->n_snoozes);
+    for (size_t i = 0; i < d->n_snoozes; i++) {
+        const ts_snooze_row *z = &d->snoozes[i];
+        fmt(w, "  S-%lld  ", (long long)z->id);
+        text(w, z->rule);
+        raw(w, "  until ");
+        text(w, z->until);
+        raw(w, "  by ");
+        text(w, z->by);
+        raw(w, "  ");
+        text(w, z->note);
         raw(w, "\n");
     }
 }
@@ -308,6 +330,7 @@ ts_status ts__render_dossier_text(const ts_dossier *d, ts_buf *out, ts_err *err)
     head(&w, d);
     list_state(&w, d->list);
     events(&w, &d->record);
+    snoozes(&w, d);
     ledger(&w, d);
     list_history(&w, d);
     circle(&w, d);

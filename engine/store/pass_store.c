@@ -458,6 +458,8 @@ void ts_fired_rules_write(ts_jsonw *w, const ts_fired_rule *rules, size_t n)
             }
             ts_jsonw_arr_end(w);
         }
+        if (r->snoozed)
+            ts_jsonw_kint(w, "snoozed", r->snoozed);
         ts_jsonw_obj_end(w);
     }
     ts_jsonw_arr_end(w);
@@ -547,6 +549,10 @@ ts_status ts_fired_rules_read(const char *json, ts_arena *arena, ts_fired_rule *
         if (ok && json_object_object_get_ex(e, "parts", &parts) &&
             json_object_is_type(parts, json_type_array))
             ok = fired_parts(parts, arena, r);
+        json_object *snz;
+        if (ok && json_object_object_get_ex(e, "snoozed", &snz) &&
+            json_object_is_type(snz, json_type_int))
+            r->snoozed = json_object_get_int64(snz);
         if (ok && r->id)
             k++;
     }

@@ -170,6 +170,15 @@ static const char *const migrations[] = {
      *    on demand). The report's trend counts live runs only. Runs of older databases
      *    were all taken as live. */
     "ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'live';",
+    /* 6: snoozes (issue 16 item 8). An officer stops one rule (by id, so a snooze
+     *    outlives a pack change) from voting, scoring and alerting for one person through
+     *    `until` (inclusive, "YYYY-MM-DD"); `now` is the day it was taken on. Ended ones
+     *    stay (ended, ended_by, end_note, ended_now). The partial index serves the passes'
+     *    one lookup per run: active at now = not ended and until >= now. */
+    "CREATE TABLE snoozes(id INTEGER PRIMARY KEY, person TEXT NOT NULL, rule TEXT NOT NULL,"
+    "  until TEXT NOT NULL, by TEXT NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL,"
+    "  now TEXT NOT NULL, ended TEXT, ended_by TEXT, end_note TEXT, ended_now TEXT);"
+    "CREATE INDEX snoozes_active ON snoozes(until, person, rule) WHERE ended IS NULL;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -1,7 +1,7 @@
 /* triscreen/fired.h — fired rules as data: what a pass found about a person, as it
  * travels from the passes to the store (ledger rules, list reasons) and to feedback
  * (the rules behind an alert). The stored form is a JSON array
- * [{"id","evidence"[,"parts":[TEXT | {"member","relation","grid","text"}, …]]}]
+ * [{"id","evidence"[,"parts":[TEXT | {"member","relation","grid","text"}, …]][,"snoozed":N]}]
  * written only by ts_fired_rules_write (through ts_jsonw) and read only by
  * ts_fired_rules_read (json-c, every call checked); the format is the one databases
  * have always held, so old databases read the same.
@@ -13,6 +13,7 @@
 #define TRISCREEN_FIRED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "triscreen/arena.h"
 #include "triscreen/jsonw.h"
@@ -32,6 +33,9 @@ typedef struct ts_fired_rule {
     const char *evidence; /* "" when none */
     const ts_evidence_part *parts;
     size_t n_parts; /* 0: the evidence names nobody of the circle */
+    /* the snooze (triscreen/snooze.h) that kept the rule from voting, scoring and
+     * alerting for the person: stored as "snoozed": ID, absent (0) when none */
+    int64_t snoozed;
 } ts_fired_rule;
 
 /* Writes rules as the stored JSON array. Errors are the writer's (sticky). */

@@ -27,6 +27,7 @@
 #include "triscreen/grid.h"
 #include "triscreen/record.h"
 #include "triscreen/rulehost.h"
+#include "triscreen/snooze.h"
 #include "triscreen/status.h"
 #include "triscreen/store.h"
 
@@ -50,6 +51,7 @@ typedef struct ts_reason {
     const char *id;       /* NULL when the stored reason has none */
     const char *evidence; /* NULL when the stored reason has none */
     bool bare;            /* stored as a bare id string: id only */
+    int64_t snoozed;      /* ledger: the snooze that silenced the rule (S-N), 0 = none */
 } ts_reason;
 
 /* One list member (`triscreen lists`). */
@@ -176,6 +178,8 @@ typedef struct ts_dossier {
     int suspect; /* latest suspect mark: -1 never screened, 0, 1 */
     int64_t suspect_run;
     const ts_dossier_list *list;     /* NULL when the person has no list row */
+    const ts_snooze_row *snoozes; /* the person's snoozes active at `now`, by id */
+    size_t n_snoozes;
     const ts_dossier_ledger *ledger; /* every ledger row of completed runs, oldest first */
     size_t n_ledger;
     const ts_dossier_change *history; /* list transitions, in order */
@@ -203,6 +207,12 @@ typedef struct ts_dossier {
 ts_status ts_dossier_load(ts_store *s, const ts_grid *g, const char *person_id,
                           const ts_reader *reader, ts_arena *arena, ts_dossier *out,
                           ts_err *err) TS_MUST_CHECK;
+
+/* Fills d->snoozes with the person's snoozes active on day now ("YYYY-MM-DD"), copied into
+ * arena (ts_dossier_load leaves none: it has no clock). Call after ts_dossier_load with
+ * the same arena. Database failures: their status; TS_NOMEM. */
+ts_status ts_dossier_snoozes(ts_store *s, const char *person, const char *now, ts_arena *arena,
+                             ts_dossier *d, ts_err *err) TS_MUST_CHECK;
 
 /* ts_review_outcome (confirm, lower, raise, clear): triscreen/vocab.h. */
 

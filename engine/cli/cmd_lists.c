@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/jsonw.h"
 #include "cli/cli.h"
 #include "base/limits.h"
 #include "cli/cmd_lists.h"
 #include "render/render_lists.h"
 #include "render/render_near_miss.h"
-#include "triscreen/jsonw.h"
 
 bool ts__cli_lists_format(const char *s, ts_out_format *out)
 {

@@ -1,7 +1,8 @@
 /* cli/cmd_lists.c — `triscreen lists`, `ledger` and `due` (one option parser: they
  * differ by one option and the printer they call), and the setup shared by the list
  * commands (cmd_lists.h). Query (ts_lists_query, ts_ledger_query, ts_due_query in
- * triscreen/lists.h) → render (render/render_lists.h) → stdout. */
+ * triscreen/lists.h) → render (render/render_lists.h) → stdout. `lists --near-miss
+ * POINTS` has its own parser: ts_near_miss_query → render/render_near_miss.h, audited. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

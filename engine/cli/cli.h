@@ -61,6 +61,7 @@ bool ts_cli_json_string(FILE *f, const char *s);
 int ts__cli_init(int argc, char **argv);
 int ts__cli_import(int argc, char **argv);
 int ts__cli_rules(int argc, char **argv);
+int ts__cli_rules_stats(int argc, char **argv); /* cmd_rules_stats.c: `rules stats` */
 int ts__cli_lists(int argc, char **argv);
 int ts__cli_ledger(int argc, char **argv);
 int ts__cli_dossier(int argc, char **argv);

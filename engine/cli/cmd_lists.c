@@ -1,15 +1,19 @@
 /* cli/cmd_lists.c — `triscreen lists`, `ledger` and `due` (one option parser: they
  * differ by one option and the printer they call), and the setup shared by the list
  * commands (cmd_lists.h). Query (ts_lists_query, ts_ledger_query, ts_due_query in
- * triscreen/lists.h) → render (render/render_lists.h) → stdout. */
+ * triscreen/lists.h) → render (render/render_lists.h) → stdout. `lists --near-miss
+ * POINTS` has its own parser: ts_near_miss_query → render/render_near_miss.h, audited. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/jsonw.h"
 #include "cli/cli.h"
 #include "base/limits.h"
 #include "cli/cmd_lists.h"
 #include "render/render_lists.h"
+#include "render/render_near_miss.h"
 
 bool ts__cli_lists_format(const char *s, ts_out_format *out)
 {
@@ -213,10 +217,173 @@ static int run_read(read_cmd which, const char *cmd, const char *usage, int extr
     return code;
 }
 
+/* ---- lists --near-miss POINTS ------------------------------------------------------------ */
+
+static const char near_usage[] =
+    "usage: triscreen lists --near-miss POINTS [-c CONFIG] [--scope CODE]\n"
+    "                       [--format table|jsonl|csv]\n"
+    "persons whose score sits at most POINTS under a threshold that would raise their\n"
+    "colour, with the rules that fired and the rules that would tip them (policy staff;\n"
+    "never alerts, never changes a list; audited as a read)";
+
+typedef struct near_args {
+    const char *cfg_path, *scope;
+    ts_out_format fmt;
+    int points;
+} near_args;
+
+static int parse_near(int argc, char **argv, near_args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"scope", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'}, {"near-miss", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {0}};
+    memset(a, 0, sizeof *a);
+    a->fmt = TS_OUT_TABLE;
+    a->points = -1;
+    optind = 0;
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->cfg_path = optarg;
+            break;
+        case 's':
+            a->scope = optarg;
+            break;
+        case 'N': {
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 0 || v > 1000000) {
+                ts_cli_fail("lists: --near-miss must be a number of points 0..1000000, not '%s'",
+                            optarg);
+                return TS_EXIT_USAGE;
+            }
+            a->points = (int)v;
+            break;
+        }
+        case 'f':
+            if (!ts__cli_lists_format(optarg, &a->fmt) || a->fmt > TS_OUT_CSV) {
+                ts_cli_fail("lists: --format must be table, jsonl or csv, not '%s'", optarg);
+                return TS_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            puts(near_usage);
+            return TS_EXIT_OK;
+        default:
+            fprintf(stderr, "%s\n", near_usage);
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        ts_cli_fail("lists: unexpected argument '%s'", argv[optind]);
+        return TS_EXIT_USAGE;
+    }
+    return -1;
+}
+
+typedef struct near_sink {
+    ts_out_format fmt;
+    const ts_rulepack *pack;
+    ts_buf *out;
+} near_sink;
+
+static ts_status near_row(void *ud, const ts_near_miss_entry *e, ts_err *err)
+{
+    near_sink *k = ud;
+    return ts__render_near_miss_row(k->fmt, k->pack, e, k->out, err);
+}
+
+/* The read is audited (actor "cli", action "near-miss", target the scope or "all", the
+ * points and the number of persons shown) before anything is printed. */
+static ts_status near_audit(ts_app *app, const near_args *a, const ts_near_miss_summary *sum,
+                            ts_err *err)
+{
+    ts_buf d;
+    ts_buf_init(&d, 256);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &d);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kint(&w, "points", a->points);
+    ts_jsonw_kint(&w, "persons", (int64_t)sum->shown);
+    ts_jsonw_obj_end(&w);
+    ts_status rc = ts_jsonw_finish(&w);
+    if (rc == TS_OK)
+        rc = ts_store_audit(ts_app_store(app), "cli", "near-miss", a->scope ? a->scope : "all",
+                            ts_buf_str(&d), err);
+    ts_buf_release(&d);
+    return rc;
+}
+
+static ts_status near_print(ts_app *app, const near_args *a, ts_err *err)
+{
+    ts_decide_policy pol;
+    ts_decide_policy_from(ts_app_config(app)->thresholds, ts_app_config(app)->review_days, &pol);
+    ts_buf out;
+    ts_buf_init(&out, TS_LIMIT_RENDER);
+    near_sink k = {a->fmt, ts_app_pack(app), &out};
+    ts_near_miss_summary sum;
+    ts_status rc = ts__render_near_miss_head(a->fmt, &out, err);
+    if (rc == TS_OK)
+        rc = ts_near_miss_query(ts_app_store(app), ts_app_grid(app), k.pack, &pol, a->points,
+                                ts_app_scope(app), near_row, &k, &sum, err);
+    if (rc == TS_OK)
+        rc = near_audit(app, a, &sum, err);
+    if (rc == TS_OK && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)))
+        rc = ts_err_set(err, TS_IO, NULL, "cannot write output");
+    /* the note goes to stderr so that jsonl and csv stay machine-readable */
+    if (rc == TS_OK && sum.unscored)
+        fprintf(stderr,
+                "triscreen: lists: %llu suspect%s off the lists not shown: the store keeps no "
+                "score for them and the pack does not make it 0\n",
+                (unsigned long long)sum.unscored, sum.unscored == 1 ? "" : "s");
+    ts_buf_release(&out);
+    return rc;
+}
+
+static int run_near(int argc, char **argv)
+{
+    near_args a;
+    int code = parse_near(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    ts_app *app = NULL;
+    ts_app_opts ao = {.config_path = a.cfg_path,
+                      .parts = TS_APP_GRID | TS_APP_PACK | TS_APP_STORE_WRITE,
+                      .scope = a.scope};
+    if ((code = ts_cli_app_open(&ao, &app)) != TS_EXIT_OK)
+        return code;
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status rc = near_print(app, &a, &err);
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        code = ts_cli_exit_for(rc);
+    }
+    ts_app_close(app);
+    return code;
+}
+
+static bool wants_near(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return false;
+        if (!strcmp(argv[i], "--near-miss") || !strncmp(argv[i], "--near-miss=", 12))
+            return true;
+    }
+    return false;
+}
+
 int ts__cli_lists(int argc, char **argv)
 {
+    if (wants_near(argc, argv))
+        return run_near(argc, argv);
     return run_read(PRINT_LISTS, "lists",
                     "usage: triscreen lists [-c CONFIG] [--colour red|yellow|blue] [--scope CODE]\n"
+                    "                       [--format table|jsonl|csv]\n"
+                    "       triscreen lists --near-miss POINTS [-c CONFIG] [--scope CODE]\n"
                     "                       [--format table|jsonl|csv]",
                     OPT_COLOUR, argc, argv);
 }

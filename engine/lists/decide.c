@@ -264,3 +264,14 @@ bool ts_decide(const ts_decide_in *in, ts_decide_out *out)
         decide_pass_list(in, out);
     return true;
 }
+
+ts_colour ts_decide_threshold_above(const ts_decide_policy *p, ts_colour colour, int score)
+{
+    /* low first: the nearest threshold the score sits under, of a colour above `colour` */
+    for (size_t i = sizeof colours_high_first / sizeof *colours_high_first; i-- > 0;) {
+        ts_colour c = colours_high_first[i];
+        if (c > colour && p->threshold[c] >= 0 && score < p->threshold[c])
+            return c;
+    }
+    return TS_COLOUR_NONE;
+}

@@ -114,6 +114,43 @@ ts_status ts__lq_due(ts_store *s, const char *now, const char *scope_cells, ts__
     return query(s, "read due reviews", sql, params, 2, member_row, &c, err);
 }
 
+/* ---- near-miss candidates ------------------------------------------------------------- */
+
+typedef struct near_ctx {
+    ts__lq_near_fn fn;
+    void *ud;
+} near_ctx;
+
+static ts_status near_row(void *ctx, sqlite3_stmt *st, ts_err *err)
+{
+    near_ctx *c = ctx;
+    ts__lq_near n = {.person = txt(st, 0),
+                     .grid = txt(st, 1),
+                     .engine_colour = txt(st, 2),
+                     .reasons = txt(st, 3),
+                     .score = sqlite3_column_int64(st, 4),
+                     .scored = sqlite3_column_int(st, 5) != 0};
+    return c->fn(c->ud, &n, err);
+}
+
+ts_status ts__lq_near_candidates(ts_store *s, const char *scope_cells, ts__lq_near_fn fn, void *ud,
+                                 ts_err *err)
+{
+    /* run 0: a row a review inserted for a person the engine never listed (no score) */
+    static const char sql[] =
+        "SELECT m.person, p.grid, coalesce(m.engine_colour, m.colour), m.reasons, m.score, 1"
+        " FROM list_members m LEFT JOIN persons p ON p.id = m.person"
+        " WHERE m.run > 0 AND " IN_SCOPE(
+            "p.grid", "?1") " UNION ALL SELECT k.person, p.grid, NULL, NULL, 0, 0 FROM marks k"
+                            " JOIN persons p ON p.id = k.person WHERE k.suspect <> 0"
+                            " AND NOT EXISTS (SELECT 1 FROM list_members m WHERE m.person = "
+                            "k.person AND m.run > 0)"
+                            " AND " IN_SCOPE("p.grid", "?1") " ORDER BY 2, 1";
+    near_ctx c = {fn, ud};
+    const char *params[] = {scope_cells};
+    return query(s, "read near-miss candidates", sql, params, 1, near_row, &c, err);
+}
+
 typedef struct member_get_ctx {
     ts_arena *arena;
     ts__lq_member *out;

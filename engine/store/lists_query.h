@@ -45,6 +45,23 @@ ts_status ts__lq_due(ts_store *s, const char *now, const char *scope_cells, ts__
 ts_status ts__lq_member_get(ts_store *s, const char *person, ts_arena *arena, ts__lq_member *out,
                             bool *found, ts_err *err) TS_MUST_CHECK;
 
+/* ---- near-miss candidates ------------------------------------------------------------ */
+
+/* A person a regional pass judged: a list row the engine wrote (scored: its engine colour
+ * and score as the last regional/targeted pass left them), or a suspect (marks) with no
+ * list row (not scored: the store keeps no score for a person left off the lists). */
+typedef struct ts__lq_near {
+    const char *person, *grid;
+    const char *engine_colour; /* scored rows: engine_colour, else colour; NULL = none */
+    const char *reasons;       /* scored rows: the reasons JSON; else NULL */
+    int64_t score;             /* scored rows only, else 0 */
+    bool scored;
+} ts__lq_near;
+typedef ts_status (*ts__lq_near_fn)(void *ud, const ts__lq_near *n, ts_err *err);
+/* Every candidate in scope_cells, ordered grid, person. */
+ts_status ts__lq_near_candidates(ts_store *s, const char *scope_cells, ts__lq_near_fn fn, void *ud,
+                                 ts_err *err) TS_MUST_CHECK;
+
 /* ---- review writes (call inside a transaction) --------------------------------------- */
 
 /* The columns a review sets. NULL strings are stored as NULL. */

@@ -146,6 +146,11 @@ bool ts_decide(const ts_decide_in *in, ts_decide_out *out);
 /* The effective colour of s at now, applying override expiry (until exclusive). */
 ts_colour ts_decide_effective(const ts_decide_state *s, int32_t now);
 
+/* Near-miss (`lists --near-miss`): the lowest colour above `colour` whose threshold is
+ * enabled and above score, i.e. the threshold the score sits under that would raise the
+ * colour (the gap is p->threshold[result] - score); TS_COLOUR_NONE when there is none. */
+ts_colour ts_decide_threshold_above(const ts_decide_policy *p, ts_colour colour, int score);
+
 /* Classifies from → to. */
 ts_change ts_decide_change(ts_colour from, ts_colour to);
 

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "triscreen/arena.h"
+#include "triscreen/decide.h"
 #include "triscreen/grid.h"
 #include "triscreen/record.h"
 #include "triscreen/rulehost.h"
@@ -237,5 +238,51 @@ typedef struct ts_review {
 ts_status ts_lists_review(ts_store *s, const ts_review *r, ts_err *err) TS_MUST_CHECK;
 
 /* `triscreen report`: see triscreen/report.h (typed aggregates, rendered by the front ends). */
+
+/* ---- near-miss (`triscreen lists --near-miss POINTS`) -----------------------------------
+ *
+ * For policy staff: persons whose score sits within `points` under a threshold that would
+ * raise their colour (thresholds from the config, ts_decide_threshold_above), with the
+ * rules that fired for them and the rules of the pack that did not and would close the
+ * gap on their own (a regional rule, or for a listed person also a targeted rule, whose
+ * score is at least the gap, or that votes for the threshold's colour or higher; the
+ * targeted pass judges only listed persons). Read-only: it never alerts and never
+ * changes a list.
+ *
+ * What is stored: the score of a person on a list (list_members.score: the regional
+ * score plus the targeted raise, as the last regional/targeted pass left it). A suspect
+ * the regional pass left off the lists has no stored score (no table keeps one). It is
+ * exact only when the pack makes it so: no fired rule votes for such a person, and when
+ * every regional rule that scores has at least the lowest enabled threshold
+ * (as in the sample pack), none of them fired and the score is 0; then the person is a
+ * candidate with score 0. Otherwise the person is counted in `unscored` and not shown. */
+
+typedef struct ts_near_miss_entry {
+    const char *person, *grid;
+    ts_colour colour; /* the engine's colour; TS_COLOUR_NONE = off the lists */
+    bool listed;      /* false: a suspect off the lists (score derived, see above) */
+    int64_t score;
+    ts_colour under;        /* the threshold's colour */
+    int threshold, gap;     /* gap = threshold - score, 1 .. points */
+    const ts_reason *fired; /* the fired rules (ids as stored) */
+    size_t n_fired;
+    const ts_rule_info *const *tips; /* rules of the pack that would tip the person */
+    size_t n_tips;
+} ts_near_miss_entry;
+typedef ts_status (*ts_near_miss_fn)(void *ud, const ts_near_miss_entry *e, ts_err *err);
+
+typedef struct ts_near_miss_summary {
+    uint64_t candidates; /* persons looked at (list rows of the engine + suspects off them) */
+    uint64_t shown;      /* passed to fn */
+    uint64_t unscored;   /* suspects off the lists whose score cannot be known */
+} ts_near_miss_summary;
+
+/* Calls fn for every near-miss in scope (NULL = all), ordered grid, person; fills *sum.
+ * points >= 0. pack: the live pack (tips and the exactness test). TS_STORE/TS_BUSY,
+ * TS_NOMEM; a callback's status stops the query. */
+ts_status ts_near_miss_query(ts_store *s, const ts_grid *g, const ts_rulepack *pack,
+                             const ts_decide_policy *policy, int points, const ts_cell *scope,
+                             ts_near_miss_fn fn, void *ud, ts_near_miss_summary *sum,
+                             ts_err *err) TS_MUST_CHECK;
 
 #endif

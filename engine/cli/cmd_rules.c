@@ -15,11 +15,14 @@
 static const char usage_text[] =
     "usage: triscreen rules check [-c CONFIG] [DIR]\n"
     "       triscreen rules test  [-c CONFIG] [-v] [--case FILE]... [DIR]\n"
+    "       triscreen rules errors [-c CONFIG] [--since DATE] [--rule ID] [--scope CODE]\n"
+    "                              [--format text|json]\n"
     "\n"
     "check  load and compile every rule of DIR, report each problem as file.lua:LINE,\n"
     "       flag reads of protected attributes, print the pack's rule counts and hash\n"
     "test   run the cases DIR/tests/*.yaml (or only the --case files) under the\n"
     "       config's limits; print each failure and the rules no case makes fire\n"
+    "errors the rule errors recorded by past runs, by rule: counts, run dates, person ids\n"
     "\n"
     "DIR defaults to `rules` of the config (-c, $TRISCREEN_CONFIG or ./triscreen.yaml\n"
     "when it exists), else ./rules. Exit: 0 clean, 1 a problem or failure, 2 usage.\n";
@@ -429,7 +432,9 @@ int ts__cli_rules(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(sub, "test") == 0)
         return cmd_test(argc - 1, argv + 1);
-    ts_cli_fail("rules: unknown subcommand '%s' (check or test)", sub);
+    if (strcmp(sub, "errors") == 0)
+        return ts__cli_rules_errors(argc - 1, argv + 1);
+    ts_cli_fail("rules: unknown subcommand '%s' (check, test or errors)", sub);
     fputs(usage_text, stderr);
     return TS_EXIT_USAGE;
 }

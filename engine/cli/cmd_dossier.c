@@ -64,8 +64,8 @@ int ts__cli_dossier(int argc, char **argv)
     ts_dossier d;
     ts_status rc = ts_dossier_load(e.store, e.grid, id, NULL, &arena, &d, &err);
     if (rc == TS_OK)
-        rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, &buf, &err)
-                                : ts__render_dossier_text(&d, &buf, &err);
+        rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, e.pack, &buf, &err)
+                                : ts__render_dossier_text(&d, e.pack, &buf, &err);
     if (rc == TS_OK)
         rc = ts_store_audit(e.store, "cli", "dossier", id, "", &err);
     if (rc != TS_OK) {

@@ -72,6 +72,7 @@
 /* Lists and dossiers */
 #define TS_LIMIT_TABLE_ROWS 4096u          /* rows sampled to size the columns of table output */
 #define TS_LIMIT_CIRCLE 10000u             /* persons in one dossier circle (depth 1 and 2) */
+#define TS_LIMIT_RULE_ERROR_IDS 1000u      /* person ids listed per rule by `rules errors` */
 #define TS_LIMIT_SCOPE_CELLS (4u << 20)    /* bytes of the cell codes a scoped query binds */
 #define TS_LIMIT_DOSSIER_MEM (64u << 20)   /* bytes of one dossier's typed data */
 #define TS_LIMIT_RENDER (256u << 20)       /* bytes of one rendered read (dossier, HTTP answer) */

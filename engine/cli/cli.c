@@ -61,6 +61,19 @@ int ts_cli_app_open(const ts_app_opts *o, ts_app **out)
     return ts_cli_exit_for(rc);
 }
 
+ts_rulepack *ts_cli_titles_pack(const ts_config *cfg)
+{
+    if (!cfg || !cfg->rules)
+        return NULL;
+    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
+    ts_rulepack *pack = NULL;
+    ts_err err;
+    ts_err_clear(&err);
+    if (ts_rulepack_load(cfg->rules, &ro, NULL, NULL, &pack, &err) != TS_OK)
+        return NULL;
+    return pack;
+}
+
 uint64_t ts_cli_now_ms(void)
 {
     struct timespec ts;

@@ -39,6 +39,11 @@ bool ts_cli_text_ok(const char *cmd, const char *flag, const char *s, size_t max
  * scope problem exits 2) with *out untouched. */
 int ts_cli_app_open(const ts_app_opts *o, ts_app **out);
 
+/* The config's rule pack loaded only for the titles shown beside rule ids
+ * (ts_rulepack_title): NULL when cfg is NULL or the pack cannot be loaded, so a read never
+ * fails for want of a title. The caller frees it (ts_rulepack_free). */
+ts_rulepack *ts_cli_titles_pack(const ts_config *cfg);
+
 /* A progress line on stderr, only when stderr is a terminal; throttled to ~10 Hz. */
 typedef struct ts_progress {
     bool tty;
@@ -61,7 +66,8 @@ bool ts_cli_json_string(FILE *f, const char *s);
 int ts__cli_init(int argc, char **argv);
 int ts__cli_import(int argc, char **argv);
 int ts__cli_rules(int argc, char **argv);
-int ts__cli_rules_stats(int argc, char **argv); /* cmd_rules_stats.c: `rules stats` */
+int ts__cli_rules_stats(int argc, char **argv);  /* cmd_rules_stats.c: `rules stats` */
+int ts__cli_rules_errors(int argc, char **argv); /* `rules errors`, cmd_rules_errors.c */
 int ts__cli_lists(int argc, char **argv);
 int ts__cli_ledger(int argc, char **argv);
 int ts__cli_dossier(int argc, char **argv);

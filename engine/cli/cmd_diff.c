@@ -12,8 +12,12 @@
 
 #include "base/limits.h"
 #include "triscreen/app.h"
+#include "triscreen/arena.h"
+#include "triscreen/buf.h"
 #include "triscreen/decide.h"
+#include "triscreen/fired.h"
 #include "triscreen/grid.h"
+#include "triscreen/jsonw.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
 #include "triscreen/store.h"
@@ -64,23 +68,38 @@ static const char *colour_or_none(int c)
     return ts_colour_text((ts_colour)c);
 }
 
-/* Rule ids of a reasons JSON array, as "a, b" (ids contain no quotes). */
-static void ids_of(const char *reasons, char *out, size_t cap)
+/* The rules of a reasons JSON array with the titles of pack (the side they came from):
+ * text "id (title), id2"; JSONL the array of titles (null for an id pack lacks), in the
+ * order of the ids. Written into out (cleared first); false when out of memory. */
+static bool titled_rules(const char *reasons, const ts_rulepack *pack, bool jsonl, ts_buf *out)
 {
+    ts_arena a;
+    ts_arena_init(&a, TS_LIMIT_LINE * 4);
+    ts_fired_rule *v = NULL;
     size_t n = 0;
-    out[0] = '\0';
-    const char *p = reasons;
-    while ((p = strstr(p, "\"id\":\"")) != NULL) {
-        p += 6;
-        const char *q = strchr(p, '"');
-        if (!q)
-            break;
-        int w = snprintf(out + n, cap - n, "%s%.*s", n ? ", " : "", (int)(q - p), p);
-        if (w < 0 || (size_t)w >= cap - n)
-            break;
-        n += (size_t)w;
-        p = q;
+    ts_buf_reset(out);
+    if (ts_fired_rules_read(reasons, &a, &v, &n, NULL) != TS_OK)
+        n = 0; /* a reasons text that does not parse shows no rules, never fails the diff */
+    ts_jsonw w;
+    ts_jsonw_init(&w, out);
+    if (jsonl)
+        ts_jsonw_arr(&w);
+    ts_status rc = TS_OK;
+    for (size_t i = 0; i < n && rc == TS_OK; i++) {
+        const char *title = ts_rulepack_title(pack, v[i].id);
+        if (jsonl)
+            ts_jsonw_str(&w, title);
+        else if (title)
+            rc = ts_buf_printf(out, "%s%s (%s)", i ? ", " : "", v[i].id, title);
+        else
+            rc = ts_buf_printf(out, "%s%s", i ? ", " : "", v[i].id);
     }
+    if (jsonl) {
+        ts_jsonw_arr_end(&w);
+        rc = ts_jsonw_finish(&w);
+    }
+    ts_arena_release(&a);
+    return rc == TS_OK && ts_buf_str(out);
 }
 
 typedef struct diff_args {
@@ -209,22 +228,25 @@ typedef struct diff_counts {
 } diff_counts;
 
 static void print_change(const ts_list_row *ra, const ts_list_row *rb, const char *grid_code,
-                         ts_colour ca, ts_colour cb, bool jsonl)
+                         ts_colour ca, ts_colour cb, const ts_rulepack *pack, bool jsonl)
 {
     const char *person = ra ? ra->person : rb->person;
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RENDER);
+    bool ok = titled_rules(rb ? rb->reasons : "[]", pack, jsonl, &b);
     if (jsonl) {
         printf("{\"person\":");
         ts_cli_json_string(stdout, person);
         printf(",\"grid\":");
         ts_cli_json_string(stdout, grid_code);
-        printf(",\"deployed\":\"%s\",\"candidate\":\"%s\",\"rules\":%s}\n", colour_or_none(ca),
-               colour_or_none(cb), rb ? rb->reasons : "[]");
-        return;
+        printf(",\"deployed\":\"%s\",\"candidate\":\"%s\",\"rules\":%s,\"rule_titles\":%s}\n",
+               colour_or_none(ca), colour_or_none(cb), rb ? rb->reasons : "[]",
+               ok ? ts_buf_str(&b) : "[]");
+    } else {
+        printf("%-10s %-13s %-8s -> %-8s %s\n", person, grid_code, colour_or_none(ca),
+               colour_or_none(cb), ok ? ts_buf_str(&b) : "");
     }
-    char ids[600];
-    ids_of(rb ? rb->reasons : "[]", ids, sizeof ids);
-    printf("%-10s %-13s %-8s -> %-8s %s\n", person, grid_code, colour_or_none(ca),
-           colour_or_none(cb), ids);
+    ts_buf_release(&b);
 }
 
 /* Merges the two sorted list snapshots, printing each person whose colour changes. */
@@ -251,7 +273,7 @@ static void compare(const diff_run *dr, const ts_cell *scope_cell, bool jsonl, d
         ts_change ch = ts_decide_change(ca, cb);
         k->by_change[ch]++;
         if (ch != TS_CHANGE_NONE)
-            print_change(ra, rb, grid_code, ca, cb, jsonl);
+            print_change(ra, rb, grid_code, ca, cb, b->pack, jsonl);
     }
 }
 

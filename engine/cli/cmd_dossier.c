@@ -66,8 +66,8 @@ int ts__cli_dossier(int argc, char **argv)
     if (rc == TS_OK)
         rc = ts_dossier_snoozes(e.store, id, e.now, &arena, &d, &err);
     if (rc == TS_OK)
-        rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, &buf, &err)
-                                : ts__render_dossier_text(&d, &buf, &err);
+        rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, e.pack, &buf, &err)
+                                : ts__render_dossier_text(&d, e.pack, &buf, &err);
     if (rc == TS_OK)
         rc = ts_store_audit(e.store, "cli", "dossier", id, "", &err);
     if (rc != TS_OK) {

@@ -50,11 +50,13 @@ int ts__cli_lists_open(ts__cli_lists_env *e, const char *cfg_path, const char *s
     e->store = ts_app_store(e->app);
     e->scope = ts_app_scope(e->app);
     e->now = ts_app_now_text(e->app);
+    e->pack = ts_cli_titles_pack(e->cfg);
     return TS_EXIT_OK;
 }
 
 void ts__cli_lists_close(ts__cli_lists_env *e)
 {
+    ts_rulepack_free(e->pack);
     ts_app_close(e->app);
     memset(e, 0, sizeof *e);
 }
@@ -179,7 +181,7 @@ static ts_status print_rows(read_cmd which, const ts__cli_lists_env *e, const re
     static const ts__rows_kind kinds[] = {TS__ROWS_LISTS, TS__ROWS_LEDGER, TS__ROWS_DUE};
     sink k = {NULL, {0}};
     ts_buf_init(&k.buf, OUT_CHUNK + TS_LIMIT_RENDER);
-    ts_status rc = ts__render_rows_new(kinds[which], a->fmt, &k.buf, &k.r, err);
+    ts_status rc = ts__render_rows_new(kinds[which], a->fmt, e->pack, &k.buf, &k.r, err);
     if (rc == TS_OK && which == PRINT_LISTS)
         rc = ts_lists_query(e->store, e->grid, a->colour, e->scope, list_row, &k, err);
     else if (rc == TS_OK && which == PRINT_LEDGER)

@@ -20,10 +20,13 @@ typedef struct ts__cli_lists_env {
     ts_store *store;
     const ts_cell *scope; /* NULL = all */
     const char *now;      /* --now, else the config's now, else today (UTC): YYYY-MM-DD */
+    ts_rulepack *pack;    /* the config's pack for rule titles; NULL when it cannot load */
 } ts__cli_lists_env;
 
 /* Opens the app tier with the config, grid and store (read-only unless write), scope
- * (NULL = all) and now (NULL = default). Prints the error; returns an exit code. */
+ * (NULL = all) and now (NULL = default), and the pack for the titles (ts_cli_titles_pack:
+ * a pack that does not load leaves the titles out, never the command). Prints the error;
+ * returns an exit code. */
 int ts__cli_lists_open(ts__cli_lists_env *e, const char *cfg_path, const char *scope,
                        const char *now, bool write);
 void ts__cli_lists_close(ts__cli_lists_env *e);

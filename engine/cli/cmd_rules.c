@@ -16,6 +16,8 @@ static const char usage_text[] =
     "usage: triscreen rules check [-c CONFIG] [--format text|jsonl] [DIR]\n"
     "       triscreen rules test  [-c CONFIG] [-v] [--case FILE]... [DIR]\n"
     "       triscreen rules stats [-c CONFIG] [--since YYYY-MM-DD] [--format text|json]\n"
+    "       triscreen rules errors [-c CONFIG] [--since DATE] [--rule ID] [--scope CODE]\n"
+    "                              [--format text|json]\n"
     "\n"
     "check  load and compile every rule of DIR, report each problem as file.lua:LINE[:COL],\n"
     "       compile regex literals, check fields, schema references and scores, flag\n"
@@ -24,6 +26,7 @@ static const char usage_text[] =
     "       config's limits; print each failure and the rules no case makes fire\n"
     "stats  per rule of the config's pack: persons fired, shares listed / confirmed /\n"
     "       cleared, alerts and false positives, rules silent for 90 days\n"
+    "errors the rule errors recorded by past runs, by rule: counts, run dates, person ids\n"
     "\n"
     "DIR defaults to `rules` of the config (-c, $TRISCREEN_CONFIG or ./triscreen.yaml\n"
     "when it exists), else ./rules. Exit: 0 clean (check: warnings only), 1 a problem or\n"
@@ -457,7 +460,9 @@ int ts__cli_rules(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(sub, "stats") == 0)
         return ts__cli_rules_stats(argc - 1, argv + 1);
-    ts_cli_fail("rules: unknown subcommand '%s' (check, test or stats)", sub);
+    if (strcmp(sub, "errors") == 0)
+        return ts__cli_rules_errors(argc - 1, argv + 1);
+    ts_cli_fail("rules: unknown subcommand '%s' (check, test, errors or stats)", sub);
     fputs(usage_text, stderr);
     return TS_EXIT_USAGE;
 }

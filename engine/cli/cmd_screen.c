@@ -12,10 +12,12 @@
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
+#include "triscreen/rule_errors.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
 #include "triscreen/store.h"
 #include "cli/cli.h"
+#include "render/render_rule_errors.h"
 
 static void on_progress(void *ud, ts_pass pass, uint64_t done, uint64_t total)
 {
@@ -226,6 +228,94 @@ static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, 
     return code;
 }
 
+/* The rule errors of runs [from, to] by rule (issue 16): text, one line per failing rule
+ * ("rule errors: RULE N persons (TITLE)"); json, the array of ts__render_rule_error_json
+ * objects. Counts and ids only: the messages stay in rule_errors. */
+typedef struct err_lines {
+    ts_buf *buf;
+    ts_jsonw *w; /* NULL: text */
+    const ts_rulepack *pack;
+} err_lines;
+
+static ts_status err_line(void *ud, const ts_rule_error_group *g, ts_err *err)
+{
+    err_lines *l = ud;
+    const char *title = ts_rulepack_title(l->pack, g->rule);
+    if (l->w) {
+        ts__render_rule_error_json(l->w, g, title);
+        return TS_OK;
+    }
+    ts_status rc = ts__render_rule_error_line(l->buf, g, title);
+    return rc == TS_OK ? TS_OK : ts_err_set(err, rc, "screen", "rule error lines");
+}
+
+static ts_status rule_error_lines(ts_app *app, int64_t from, int64_t to, bool json, ts_buf *out,
+                                  ts_err *err)
+{
+    ts_rule_error_filter f = {.run_from = from, .run_to = to};
+    ts_jsonw w;
+    err_lines l = {.buf = out, .w = json ? &w : NULL, .pack = ts_app_pack(app)};
+    if (json) {
+        ts_jsonw_init(&w, out);
+        ts_jsonw_arr(&w);
+    }
+    ts_status rc = ts_store_rule_errors(ts_app_store(app), &f, 20, err_line, &l, err);
+    if (rc == TS_OK && json) {
+        ts_jsonw_arr_end(&w);
+        rc = ts_jsonw_finish(&w);
+        if (rc != TS_OK)
+            ts_err_set(err, rc, "screen", "rule error lines");
+    }
+    return rc;
+}
+
+/* One pass's JSON summary; a pass with rule errors gets "rule_errors_by_rule": [...]
+ * spliced in before the closing brace of the object. */
+static ts_status print_json(ts_app *app, const ts_screen_result *res, unsigned i, const char *scope,
+                            ts_err *err)
+{
+    char *j = ts_screen_summary_json(res, i, ts_app_pack(app), scope);
+    if (!j)
+        return ts_err_set(err, TS_NOMEM, "screen", "summary");
+    size_t n = strlen(j);
+    ts_status rc = TS_OK;
+    if (res->pass[i].rule_errors && n && j[n - 1] == '}') {
+        ts_buf b;
+        ts_buf_init(&b, TS_LIMIT_RENDER);
+        rc = rule_error_lines(app, res->pass[i].run, res->pass[i].run, true, &b, err);
+        if (rc == TS_OK)
+            printf("%.*s,\"rule_errors_by_rule\":%s}\n", (int)(n - 1), j, ts_buf_str(&b));
+        ts_buf_release(&b);
+    } else {
+        puts(j);
+    }
+    free(j);
+    return rc;
+}
+
+/* Text: after the summary, one line per rule that failed in any pass of this run. */
+static ts_status print_error_lines(ts_app *app, const ts_screen_result *res, ts_err *err)
+{
+    int64_t from = 0, to = 0;
+    for (unsigned i = 0; i < res->n; i++) {
+        if (!res->pass[i].rule_errors)
+            continue;
+        if (!from || res->pass[i].run < from)
+            from = res->pass[i].run;
+        if (res->pass[i].run > to)
+            to = res->pass[i].run;
+    }
+    if (!from)
+        return TS_OK;
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RENDER);
+    ts_status rc = rule_error_lines(app, from, to, false, &b, err);
+    if (rc == TS_OK)
+        fputs(ts_buf_str(&b), stdout);
+    ts_buf_release(&b);
+    return rc;
+}
+
 int ts__cli_screen(int argc, char **argv)
 {
     screen_args a;
@@ -247,15 +337,19 @@ int ts__cli_screen(int argc, char **argv)
     if ((code = run_passes(app, &a, &res, &ran)) != TS_EXIT_OK && !ran)
         goto done;
     const char *scope = a.scope ? a.scope : "all";
+    ts_err err;
+    ts_err_clear(&err);
+    ts_status rc = TS_OK;
     if (!strcmp(a.format, "json")) {
-        for (unsigned i = 0; i < res.n; i++) {
-            char *j = ts_screen_summary_json(&res, i, ts_app_pack(app), scope);
-            if (j)
-                puts(j);
-            free(j);
-        }
+        for (unsigned i = 0; i < res.n && rc == TS_OK; i++)
+            rc = print_json(app, &res, i, scope, &err);
     } else {
         print_text(&res, ts_app_pack(app), scope, ts_app_now_text(app));
+        rc = print_error_lines(app, &res, &err);
+    }
+    if (rc != TS_OK) {
+        ts_cli_error(&err);
+        code = TS_EXIT_FAILED;
     }
     for (unsigned i = 0; i < res.n; i++)
         if (res.pass[i].rule_errors)

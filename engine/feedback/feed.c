@@ -63,13 +63,6 @@ static ts_status typed_route(const char *text, ts_alert *a, alert_mem *m, ts_err
 }
 
 /* The rules behind the alert and its headline as `reader` may see them. */
-static const char *rule_title(const ts_rulepack *pack, const char *id)
-{
-    long i = pack && id ? ts_rulepack_find(pack, id) : -1;
-    const ts_rule_info *ri = i >= 0 ? ts_rulepack_rule(pack, (size_t)i) : NULL;
-    return ri && ri->title && ri->title[0] ? ri->title : NULL;
-}
-
 static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader,
                              const ts_rulepack *pack, ts_alert *a, alert_mem *m, ts_err *err)
 {
@@ -85,7 +78,7 @@ static ts_status typed_rules(const ts__alert_row *r, const ts_reader *reader,
         if (!json_object_is_type(e, json_type_object))
             continue;
         m->rulev[a->n_rules].id = member_str(e, "id");
-        m->rulev[a->n_rules].title = rule_title(pack, m->rulev[a->n_rules].id);
+        m->rulev[a->n_rules].title = ts_rulepack_title(pack, m->rulev[a->n_rules].id);
         m->rulev[a->n_rules++].evidence = member_str(e, "evidence");
     }
     a->rules = m->rulev;

@@ -862,7 +862,7 @@ static ts__hres person_get(ts__req *r)
             rc = ts_dossier_snoozes(s, r->param, now, &a, &d, &e);
         }
         if (rc == TS_OK)
-            rc = ts__render_dossier_json(&d, &out, &e);
+            rc = ts__render_dossier_json(&d, ts_service_gen_pack(r->gen), &out, &e);
         ts_arena_release(&a);
     }
     ts_service_reader_put(r->svc, s);
@@ -895,12 +895,13 @@ typedef struct list_acc {
     ts_buf members;
     ts_jsonw w;
     size_t count;
+    const ts_rulepack *pack; /* rule titles beside the ids */
 } list_acc;
 
 static ts_status list_member(void *ud, const ts_list_entry *m, ts_err *err)
 {
     list_acc *acc = ud;
-    ts__render_list_entry_json(&acc->w, m);
+    ts__render_list_entry_json(&acc->w, acc->pack, m);
     acc->count++;
     return acc->w.st; /* the writer's first failure (TS_LIMIT, TS_NOMEM), else TS_OK */
 }
@@ -934,7 +935,7 @@ static ts__hres lists_get(ts__req *r)
     if (!s)
         return TS__H_DONE;
     /* the members are rendered first (the count leads the answer), then the envelope */
-    list_acc acc = {0};
+    list_acc acc = {.pack = ts_service_gen_pack(r->gen)};
     ts_buf_init(&acc.members, TS_LIMIT_RENDER);
     ts_jsonw_init(&acc.w, &acc.members);
     ts_jsonw_arr(&acc.w);

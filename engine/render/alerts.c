@@ -7,6 +7,7 @@
 
 #include "triscreen/jsonw.h"
 #include "render/render_alerts.h"
+#include "render/render_rule_errors.h"
 
 size_t ts_render_text_width(const char *s)
 {
@@ -97,7 +98,7 @@ static ts_status put_route(ts_buf *b, const ts_alert *a)
     return rc;
 }
 
-/* The rule ids joined by ','. */
+/* The rule ids joined by ',', each with its title as "id (title)" when the pack has it. */
 static ts_status put_rule_ids(ts_buf *b, const ts_alert *a)
 {
     ts_status rc = TS_OK;
@@ -106,6 +107,13 @@ static ts_status put_rule_ids(ts_buf *b, const ts_alert *a)
         if (!a->rules[i].id)
             continue;
         rc = ts_buf_printf(b, "%s%s", any ? "," : "", a->rules[i].id);
+        if (rc == TS_OK && a->rules[i].title) {
+            rc = ts_buf_puts(b, " (");
+            if (rc == TS_OK)
+                rc = ts__render_clean(b, a->rules[i].title);
+            if (rc == TS_OK)
+                rc = ts_buf_putc(b, ')');
+        }
         any = true;
     }
     return rc;

@@ -23,7 +23,7 @@ const char *ts__render_number(double d, char buf[static 40])
     return buf;
 }
 
-void ts__render_reasons_json(ts_jsonw *w, const ts_reason *v, size_t n)
+void ts__render_reasons_json(ts_jsonw *w, const ts_rulepack *pack, const ts_reason *v, size_t n)
 {
     ts_jsonw_arr(w);
     for (size_t i = 0; i < n; i++) {
@@ -32,8 +32,10 @@ void ts__render_reasons_json(ts_jsonw *w, const ts_reason *v, size_t n)
             continue;
         }
         ts_jsonw_obj(w);
-        if (v[i].id)
+        if (v[i].id) {
             ts_jsonw_kstr(w, "id", v[i].id);
+            ts_jsonw_kstr(w, "title", ts_rulepack_title(pack, v[i].id));
+        }
         if (v[i].evidence)
             ts_jsonw_kstr(w, "evidence", v[i].evidence);
         if (v[i].snoozed) {
@@ -136,7 +138,7 @@ static void record_json(ts_jsonw *w, const ts_person *p)
     ts_jsonw_arr_end(w);
 }
 
-static void list_json(ts_jsonw *w, const ts_dossier_list *l)
+static void list_json(ts_jsonw *w, const ts_rulepack *pack, const ts_dossier_list *l)
 {
     ts_jsonw_key(w, "list");
     if (!l) {
@@ -151,7 +153,7 @@ static void list_json(ts_jsonw *w, const ts_dossier_list *l)
     kint_or_null(w, "run", l->run != 0, l->run);
     ts_jsonw_kstr(w, "next_review", l->next_review);
     ts_jsonw_key(w, "reasons");
-    ts__render_reasons_json(w, l->reasons, l->n_reasons);
+    ts__render_reasons_json(w, pack, l->reasons, l->n_reasons);
     ts_jsonw_key(w, "override");
     if (l->override_colour) {
         ts_jsonw_obj(w);
@@ -166,7 +168,7 @@ static void list_json(ts_jsonw *w, const ts_dossier_list *l)
 }
 
 /* The person's active snoozes (triscreen/snooze.h). */
-static void snoozes_json(ts_jsonw *w, const ts_dossier *d)
+static void snoozes_json(ts_jsonw *w, const ts_rulepack *pack, const ts_dossier *d)
 {
     ts_jsonw_key(w, "snoozes");
     ts_jsonw_arr(w);
@@ -177,6 +179,7 @@ static void snoozes_json(ts_jsonw *w, const ts_dossier *d)
         ts_jsonw_obj(w);
         ts_jsonw_kstr(w, "id", id);
         ts_jsonw_kstr(w, "rule", z->rule);
+        ts_jsonw_kstr(w, "title", ts_rulepack_title(pack, z->rule));
         ts_jsonw_kstr(w, "until", z->until);
         ts_jsonw_kstr(w, "by", z->by);
         ts_jsonw_kstr(w, "note", z->note);
@@ -186,7 +189,7 @@ static void snoozes_json(ts_jsonw *w, const ts_dossier *d)
     ts_jsonw_arr_end(w);
 }
 
-static void history_json(ts_jsonw *w, const ts_dossier *d)
+static void history_json(ts_jsonw *w, const ts_rulepack *pack, const ts_dossier *d)
 {
     ts_jsonw_key(w, "ledger");
     ts_jsonw_arr(w);
@@ -199,7 +202,7 @@ static void history_json(ts_jsonw *w, const ts_dossier *d)
         ts_jsonw_kbool(w, "suspect", l->suspect);
         strs_json(w, "gaps", l->gaps, l->n_gaps);
         ts_jsonw_key(w, "rules");
-        ts__render_reasons_json(w, l->rules, l->n_rules);
+        ts__render_reasons_json(w, pack, l->rules, l->n_rules);
         ts_jsonw_obj_end(w);
     }
     ts_jsonw_arr_end(w);
@@ -215,7 +218,7 @@ static void history_json(ts_jsonw *w, const ts_dossier *d)
         kint_or_null(w, "score", t->score >= 0, t->score);
         ts_jsonw_kstr(w, "actor", t->actor);
         ts_jsonw_key(w, "reasons");
-        ts__render_reasons_json(w, t->reasons, t->n_reasons);
+        ts__render_reasons_json(w, pack, t->reasons, t->n_reasons);
         ts_jsonw_obj_end(w);
     }
     ts_jsonw_arr_end(w);
@@ -253,7 +256,7 @@ static void circle_json(ts_jsonw *w, const ts_dossier *d)
         ts_jsonw_kbool(w, "circle_truncated", true);
 }
 
-static void alert_json(ts_jsonw *w, const ts_dossier_alert *a)
+static void alert_json(ts_jsonw *w, const ts_rulepack *pack, const ts_dossier_alert *a)
 {
     char id[32];
     snprintf(id, sizeof id, "A-%06lld", (long long)a->cursor);
@@ -265,7 +268,7 @@ static void alert_json(ts_jsonw *w, const ts_dossier_alert *a)
     ts_jsonw_kstr(w, "colour", a->colour);
     ts_jsonw_kstr(w, "headline", a->headline);
     ts_jsonw_key(w, "rules");
-    ts__render_reasons_json(w, a->rules, a->n_rules);
+    ts__render_reasons_json(w, pack, a->rules, a->n_rules);
     strs_json(w, "route", a->route, a->n_route);
     ts_jsonw_kstr(w, "created", a->created);
     kint_or_null(w, "run", a->run != 0, a->run);
@@ -285,7 +288,8 @@ static void alert_json(ts_jsonw *w, const ts_dossier_alert *a)
     ts_jsonw_obj_end(w);
 }
 
-ts_status ts__render_dossier_json(const ts_dossier *d, ts_buf *out, ts_err *err)
+ts_status ts__render_dossier_json(const ts_dossier *d, const ts_rulepack *pack, ts_buf *out,
+                                  ts_err *err)
 {
     size_t start = out->len;
     ts_jsonw w;
@@ -300,9 +304,9 @@ ts_status ts__render_dossier_json(const ts_dossier *d, ts_buf *out, ts_err *err)
     else
         ts_jsonw_bool(&w, d->suspect != 0);
     kint_or_null(&w, "suspect_run", d->suspect >= 0, d->suspect_run);
-    list_json(&w, d->list);
-    snoozes_json(&w, d);
-    history_json(&w, d);
+    list_json(&w, pack, d->list);
+    snoozes_json(&w, pack, d);
+    history_json(&w, pack, d);
     circle_json(&w, d);
     ts_jsonw_key(&w, "reviews");
     ts_jsonw_arr(&w);
@@ -322,7 +326,7 @@ ts_status ts__render_dossier_json(const ts_dossier *d, ts_buf *out, ts_err *err)
     ts_jsonw_key(&w, "alerts");
     ts_jsonw_arr(&w);
     for (size_t i = 0; i < d->n_alerts; i++)
-        alert_json(&w, &d->alerts[i]);
+        alert_json(&w, pack, &d->alerts[i]);
     ts_jsonw_arr_end(&w);
     ts_jsonw_obj_end(&w);
     ts_status rc = ts_jsonw_finish(&w);

@@ -11,6 +11,7 @@
 typedef struct tw {
     ts_buf *out;
     ts_status rc;
+    const ts_rulepack *pack; /* titles beside rule ids; NULL: ids alone */
 } tw;
 
 static void raw(tw *w, const char *s)
@@ -67,13 +68,20 @@ static void field(tw *w, const char *l, const char *value)
     raw(w, "\n");
 }
 
-/* "id (evidence); id2" — "-" when there are none. */
+/* "id [title] (evidence); id2" — "-" when there are none; the title only when the pack
+ * has the rule (the parentheses hold the evidence, as they always have). */
 static void rules(tw *w, const ts_reason *v, size_t n, const char *sep)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
             raw(w, sep);
         text(w, v[i].id);
+        const char *title = ts_rulepack_title(w->pack, v[i].id);
+        if (title) {
+            raw(w, " [");
+            text(w, title);
+            raw(w, "]");
+        }
         if (!v[i].bare && v[i].evidence && v[i].evidence[0]) {
             raw(w, " (");
             text(w, v[i].evidence);
@@ -323,10 +331,11 @@ static void alerts(tw *w, const ts_dossier *d)
     }
 }
 
-ts_status ts__render_dossier_text(const ts_dossier *d, ts_buf *out, ts_err *err)
+ts_status ts__render_dossier_text(const ts_dossier *d, const ts_rulepack *pack, ts_buf *out,
+                                  ts_err *err)
 {
     size_t start = out->len;
-    tw w = {out, TS_OK};
+    tw w = {out, TS_OK, pack};
     head(&w, d);
     list_state(&w, d->list);
     events(&w, &d->record);

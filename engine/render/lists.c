@@ -8,6 +8,7 @@
 #include "triscreen/arena.h"
 #include "triscreen/vocab.h"
 #include "base/limits.h"
+#include "render/render_alerts.h"
 #include "render/render_lists.h"
 
 typedef struct table {
@@ -22,18 +23,15 @@ struct ts__rows_render {
     ts__rows_kind kind;
     ts_out_format fmt;
     ts_buf *out;
+    const ts_rulepack *pack; /* titles beside rule ids; NULL: ids alone */
     table t;
     ts_arena scratch; /* per row */
 };
 
-/* Display width: code points (continuation bytes do not count). */
+/* Display width on a terminal (a CJK character takes two columns). */
 static size_t text_width(const char *s)
 {
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            w++;
-    return w;
+    return ts_render_text_width(s);
 }
 
 static ts_status put_row(ts_buf *out, const table *t, const char *cells)
@@ -132,13 +130,16 @@ static const char *const *heads(ts__rows_kind kind, bool csv, size_t *n)
 {
     static const char *const lists_t[] = {"COLOUR", "PERSON", "GRID", "SCORE",
                                           "SINCE",  "REVIEW", "RULES"};
-    static const char *const lists_c[] = {"colour", "person",      "grid", "score",
-                                          "since",  "next_review", "rules"};
+    static const char *const lists_c[] = {"colour", "person",      "grid",  "score",
+                                          "since",  "next_review", "rules", "rule_titles"};
     static const char *const ledger_t[] = {"PERSON", "GRID", "SUSPECT", "RUN", "GAPS", "RULES"};
-    static const char *const ledger_c[] = {"person", "grid", "suspect", "run", "gaps", "rules"};
+    static const char *const ledger_c[] = {"person", "grid",  "suspect",    "run",
+                                           "gaps",   "rules", "rule_titles"};
     static const char *const due_t[] = {"PERSON", "COLOUR", "GRID", "NEXT REVIEW", "OVERDUE DAYS"};
     static const char *const due_c[] = {"person", "colour", "grid", "next_review", "overdue_days"};
+    /* CSV: a rule_titles column after rules (same order, "" for an id the pack lacks) */
     *n = kind == TS__ROWS_LISTS ? 7 : kind == TS__ROWS_LEDGER ? 6 : 5;
+    *n += csv && kind != TS__ROWS_DUE;
     if (kind == TS__ROWS_LISTS)
         return csv ? lists_c : lists_t;
     if (kind == TS__ROWS_LEDGER)
@@ -152,8 +153,8 @@ static ts_status fail(ts_err *err, ts_status rc)
                       rc == TS_LIMIT ? "output larger than its cap" : "cannot render rows");
 }
 
-ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, ts_buf *out,
-                              ts__rows_render **rp, ts_err *err)
+ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, const ts_rulepack *pack,
+                              ts_buf *out, ts__rows_render **rp, ts_err *err)
 {
     if (fmt != TS_OUT_TABLE && fmt != TS_OUT_JSONL && fmt != TS_OUT_CSV)
         return ts_err_set(err, TS_USAGE, NULL, "format must be table, jsonl or csv");
@@ -163,6 +164,7 @@ ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, ts_buf *out
     r->kind = kind;
     r->fmt = fmt;
     r->out = out;
+    r->pack = pack;
     /* one row's joined ids and cells: bounded by the row's stored text */
     ts_arena_init(&r->scratch, TS_LIMIT_LINE * 4);
     size_t n;
@@ -200,47 +202,67 @@ static ts_status json_row(ts__rows_render *r, ts_jsonw *w, ts_err *err)
     return rc == TS_OK ? TS_OK : fail(err, rc);
 }
 
-static void ids_json(ts_jsonw *w, const char *key, const ts_reason *v, size_t n)
+/* "rules": [ids] and "rule_titles": [title or null, …] in the same order. */
+static void ids_json(ts_jsonw *w, const ts_rulepack *pack, const ts_reason *v, size_t n)
 {
-    ts_jsonw_key(w, key);
+    ts_jsonw_key(w, "rules");
     ts_jsonw_arr(w);
     for (size_t i = 0; i < n; i++)
         if (v[i].id)
             ts_jsonw_str(w, v[i].id);
     ts_jsonw_arr_end(w);
+    ts_jsonw_key(w, "rule_titles");
+    ts_jsonw_arr(w);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].id)
+            ts_jsonw_str(w, ts_rulepack_title(pack, v[i].id));
+    ts_jsonw_arr_end(w);
 }
 
-/* The ids joined with sep, in the renderer's scratch ("" when none). */
-static const char *ids_join(ts__rows_render *r, const ts_reason *v, const char *const *ids,
-                            size_t n, const char *sep)
+/* What is joined for one id: the id, its title, or (table) "id (title)". */
+typedef enum { JOIN_IDS, JOIN_TITLES, JOIN_TITLED } join_what;
+
+static const char *join_part(ts__rows_render *r, const char *id, join_what what)
 {
-    size_t total = 1, seplen = strlen(sep);
-    for (size_t i = 0; i < n; i++) {
-        const char *id = v ? v[i].id : ids[i];
-        total += (id ? strlen(id) : 0) + seplen;
-    }
-    char *s = ts_arena_alloc(&r->scratch, total), *w = s;
-    if (!s)
-        return NULL;
+    const char *title = what == JOIN_IDS ? NULL : ts_rulepack_title(r->pack, id);
+    char *t = title ? ts_arena_strdup(&r->scratch, title) : NULL;
+    for (char *c = t; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' '; /* a pack's title never breaks a row */
+    if (what == JOIN_TITLES)
+        return t ? t : "";
+    if (!t)
+        return id;
+    return ts_arena_printf(&r->scratch, "%s (%s)", id, t);
+}
+
+/* The ids (or their titles) joined with sep, in the renderer's scratch ("" when none). */
+static const char *ids_join(ts__rows_render *r, const ts_reason *v, const char *const *ids,
+                            size_t n, const char *sep, join_what what)
+{
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_LINE * 2);
     bool first = true;
-    for (size_t i = 0; i < n; i++) {
+    ts_status rc = ts_buf_puts(&b, "");
+    for (size_t i = 0; i < n && rc == TS_OK; i++) {
         const char *id = v ? v[i].id : ids[i];
         if (!id)
             continue;
-        if (!first) {
-            memcpy(w, sep, seplen);
-            w += seplen;
-        }
+        const char *part = join_part(r, id, what);
+        if (!part)
+            rc = TS_NOMEM;
+        if (rc == TS_OK && !first)
+            rc = ts_buf_puts(&b, sep);
         first = false;
-        size_t len = strlen(id);
-        memcpy(w, id, len);
-        w += len;
+        if (rc == TS_OK)
+            rc = ts_buf_puts(&b, part);
     }
-    *w = '\0';
+    const char *s = rc == TS_OK ? ts_arena_strdup(&r->scratch, ts_buf_str(&b)) : NULL;
+    ts_buf_release(&b);
     return s;
 }
 
-void ts__render_list_entry_json(ts_jsonw *w, const ts_list_entry *e)
+void ts__render_list_entry_json(ts_jsonw *w, const ts_rulepack *pack, const ts_list_entry *e)
 {
     ts_jsonw_obj(w);
     ts_jsonw_kstr(w, "person", e->person);
@@ -248,7 +270,7 @@ void ts__render_list_entry_json(ts_jsonw *w, const ts_list_entry *e)
     ts_jsonw_kstr(w, "grid", e->grid);
     ts_jsonw_kint(w, "score", e->score);
     ts_jsonw_kstr(w, "since", e->since);
-    ids_json(w, "rules", e->rules, e->n_rules);
+    ids_json(w, pack, e->rules, e->n_rules);
     ts_jsonw_obj_end(w);
 }
 
@@ -259,20 +281,23 @@ ts_status ts__render_list_entry(ts__rows_render *r, const ts_list_entry *e, ts_e
     if (r->fmt == TS_OUT_JSONL) {
         ts_jsonw w;
         ts_jsonw_init(&w, r->out);
-        ts__render_list_entry_json(&w, e);
+        ts__render_list_entry_json(&w, r->pack, e);
         return json_row(r, &w, err);
     }
     char score[24];
     snprintf(score, sizeof score, "%lld", (long long)e->score);
-    const char *rules = ids_join(r, e->rules, NULL, e->n_rules, r->fmt == TS_OUT_CSV ? ";" : ", ");
+    bool csv = r->fmt == TS_OUT_CSV;
+    const char *rules =
+        ids_join(r, e->rules, NULL, e->n_rules, csv ? ";" : ", ", csv ? JOIN_IDS : JOIN_TITLED);
+    const char *titles = csv ? ids_join(r, e->rules, NULL, e->n_rules, ";", JOIN_TITLES) : "";
     const char *review = e->next_review ? e->next_review : "";
     if (rules && r->fmt == TS_OUT_TABLE && e->override_colour)
         review = ts_arena_printf(&r->scratch, "%s%soverride by %s", review, review[0] ? ", " : "",
                                  e->override_by ? e->override_by : "?");
-    if (!rules || !review)
+    if (!rules || !review || !titles)
         return fail(err, TS_NOMEM);
-    const char *cells[7] = {
-        ts_colour_name(e->colour), e->person, e->grid, score, e->since, review, rules};
+    const char *cells[8] = {
+        ts_colour_name(e->colour), e->person, e->grid, score, e->since, review, rules, titles};
     return cells_row(r, cells, err);
 }
 
@@ -292,21 +317,23 @@ ts_status ts__render_ledger_entry(ts__rows_render *r, const ts_ledger_entry *e, 
         for (size_t i = 0; i < e->n_gaps; i++)
             ts_jsonw_str(&w, e->gaps[i]);
         ts_jsonw_arr_end(&w);
-        ids_json(&w, "rules", e->rules, e->n_rules);
+        ids_json(&w, r->pack, e->rules, e->n_rules);
         ts_jsonw_kint(&w, "run", e->run);
         ts_jsonw_obj_end(&w);
         return json_row(r, &w, err);
     }
-    const char *sep = r->fmt == TS_OUT_CSV ? ";" : ", ";
-    const char *gaps = ids_join(r, NULL, e->gaps, e->n_gaps, sep);
-    const char *rules = ids_join(r, e->rules, NULL, e->n_rules, sep);
-    if (!gaps || !rules)
+    bool csv = r->fmt == TS_OUT_CSV;
+    const char *sep = csv ? ";" : ", ";
+    const char *gaps = ids_join(r, NULL, e->gaps, e->n_gaps, sep, JOIN_IDS);
+    const char *rules = ids_join(r, e->rules, NULL, e->n_rules, sep, csv ? JOIN_IDS : JOIN_TITLED);
+    const char *titles = csv ? ids_join(r, e->rules, NULL, e->n_rules, ";", JOIN_TITLES) : "";
+    if (!gaps || !rules || !titles)
         return fail(err, TS_NOMEM);
     char run[24];
     snprintf(run, sizeof run, "%lld", (long long)e->run);
     const char *suspect =
         r->fmt == TS_OUT_CSV ? (e->suspect ? "true" : "false") : (e->suspect ? "yes" : "no");
-    const char *cells[6] = {e->person, e->grid, suspect, run, gaps, rules};
+    const char *cells[7] = {e->person, e->grid, suspect, run, gaps, rules, titles};
     return cells_row(r, cells, err);
 }
 

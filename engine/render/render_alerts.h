@@ -19,7 +19,7 @@
 ts_status ts_render_alert_table_header(ts_buf *b) TS_MUST_CHECK;
 /* One alert as a table line (with its newline): id, cursor, kind, state, target level,
  * due (" overdue" after it when it has passed), claimed by, person, grid code, cell
- * name, colour, created, route / rule ids. */
+ * name, colour, created, route / rule ids (each "id (title)" when the title is known). */
 ts_status ts_render_alert_table_row(ts_buf *b, const ts_alert *a) TS_MUST_CHECK;
 /* One alert as a JSON Lines line: its JSON object (ts_alert_write_json) and a newline. */
 ts_status ts_render_alert_jsonl(ts_buf *b, const ts_alert *a) TS_MUST_CHECK;

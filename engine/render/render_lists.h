@@ -31,9 +31,11 @@ typedef enum { TS__ROWS_LISTS = 0, TS__ROWS_LEDGER, TS__ROWS_DUE } ts__rows_kind
 typedef struct ts__rows_render ts__rows_render;
 
 /* A renderer of `kind` rows in fmt (TABLE, JSONL or CSV, else TS_USAGE) appending to out
- * (borrowed; must outlive the renderer). The CSV header is written at once. */
-ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, ts_buf *out,
-                              ts__rows_render **r, ts_err *err) TS_MUST_CHECK;
+ * (borrowed; must outlive the renderer). The CSV header is written at once. Rule titles
+ * come from pack (borrowed; NULL or a rule the pack no longer has: the id alone): table
+ * "id (title)", CSV a rule_titles column after rules, JSONL "rule_titles" (null). */
+ts_status ts__render_rows_new(ts__rows_kind kind, ts_out_format fmt, const ts_rulepack *pack,
+                              ts_buf *out, ts__rows_render **r, ts_err *err) TS_MUST_CHECK;
 /* One row of the renderer's kind (a mismatched kind is TS_STATE). */
 ts_status ts__render_list_entry(ts__rows_render *r, const ts_list_entry *e,
                                 ts_err *err) TS_MUST_CHECK;
@@ -46,8 +48,9 @@ ts_status ts__render_rows_finish(ts__rows_render *r, ts_err *err) TS_MUST_CHECK;
 void ts__render_rows_free(ts__rows_render *r);
 
 /* One list member as the JSON object of `lists --format jsonl` and GET /v1/lists:
- * {"person","colour","grid","score","since","rules":[ids]}. */
-void ts__render_list_entry_json(ts_jsonw *w, const ts_list_entry *e);
+ * {"person","colour","grid","score","since","rules":[ids],"rule_titles":[title|null]}
+ * (titles from pack, in the order of the ids; null for an id the pack lacks). */
+void ts__render_list_entry_json(ts_jsonw *w, const ts_rulepack *pack, const ts_list_entry *e);
 
 /* ---- the dossier ------------------------------------------------------------------------- */
 
@@ -55,18 +58,22 @@ void ts__render_list_entry_json(ts_jsonw *w, const ts_list_entry *e);
  * "town"[,"officers"]},"record","events","suspect","suspect_run","list","ledger",
  * "list_history","circle"[,"circle_outside_scope"][,"circle_truncated"],"reviews",
  * "alerts"}. */
-ts_status ts__render_dossier_json(const ts_dossier *d, ts_buf *out, ts_err *err) TS_MUST_CHECK;
+ts_status ts__render_dossier_json(const ts_dossier *d, const ts_rulepack *pack, ts_buf *out,
+                                  ts_err *err) TS_MUST_CHECK;
 /* The dossier as text: a head with the record and list state, then one section per part
- * (events, ledger, list history, circle, reviews, alerts), each "name (count)". Stored
+ * (events, ledger, list history, circle, reviews, alerts), each "name (count)". A rule
+ * reads "id [title] (evidence)" (the title from pack when it has the rule). Stored
  * text is written with control characters escaped (\n, \xNN) so it cannot drive the
  * terminal. */
-ts_status ts__render_dossier_text(const ts_dossier *d, ts_buf *out, ts_err *err) TS_MUST_CHECK;
+ts_status ts__render_dossier_text(const ts_dossier *d, const ts_rulepack *pack, ts_buf *out,
+                                  ts_err *err) TS_MUST_CHECK;
 
 /* Shared by the dossier renderers: a number attribute as the record's JSON writes it
  * (an integral value as an integer, else json-c's "%.17g" form), into buf; returns buf. */
 const char *ts__render_number(double d, char buf[static 40]);
-/* A reasons array: [{"id","evidence"}] (keys present only when the reason has them;
- * a bare reason as its id string). */
-void ts__render_reasons_json(ts_jsonw *w, const ts_reason *v, size_t n);
+/* A reasons array: [{"id","title","evidence"}] (id and evidence present only when the
+ * reason has them; title from pack beside an id, null when the pack lacks the rule; a
+ * bare reason as its id string). */
+void ts__render_reasons_json(ts_jsonw *w, const ts_rulepack *pack, const ts_reason *v, size_t n);
 
 #endif

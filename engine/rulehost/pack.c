@@ -68,6 +68,13 @@ long ts_rulepack_find(const ts_rulepack *pack, const char *id)
     return -1;
 }
 
+const char *ts_rulepack_title(const ts_rulepack *pack, const char *id)
+{
+    long i = pack && id ? ts_rulepack_find(pack, id) : -1;
+    const char *t = i >= 0 ? pack->rules[i].title : NULL;
+    return t && t[0] ? t : NULL;
+}
+
 size_t ts_rulepack_count_pass(const ts_rulepack *pack, ts_pass pass)
 {
     return (unsigned)pass < 3 ? pack->n_pass[pass] : 0;

@@ -80,6 +80,11 @@ size_t ts_rulepack_count(const ts_rulepack *pack);
 const ts_rule_info *ts_rulepack_rule(const ts_rulepack *pack, size_t i);
 /* Index of the rule with this id, or -1. */
 long ts_rulepack_find(const ts_rulepack *pack, const char *id);
+/* The title of the rule with this id, the one lookup behind every place a rule is shown
+ * beside its id. NULL when pack or id is NULL, the pack has no such rule (a rule since
+ * removed from the pack) or its title is empty: the caller shows the id alone. The string
+ * lives as long as the pack. Thread-safe (the pack is immutable). */
+const char *ts_rulepack_title(const ts_rulepack *pack, const char *id);
 size_t ts_rulepack_count_pass(const ts_rulepack *pack, ts_pass pass);
 const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack);
 

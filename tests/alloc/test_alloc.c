@@ -678,7 +678,7 @@ static ts_status rows_op(ts__rows_kind kind, ts_out_format fmt, const char *scop
     if (rc == TS_OK && scope)
         rc = ts_grid_scope(v.grid, scope, &cell, err);
     if (rc == TS_OK)
-        rc = ts__render_rows_new(kind, fmt, &v.out, &r, err);
+        rc = ts__render_rows_new(kind, fmt, NULL, &v.out, &r, err);
     if (rc == TS_OK && kind == TS__ROWS_LISTS)
         rc = ts_lists_query(v.s, v.grid, TS_COLOUR_NONE, cell, rows_list, r, err);
     else if (rc == TS_OK && kind == TS__ROWS_LEDGER)
@@ -724,9 +724,9 @@ static ts_status op_dossier(ts_err *err)
         if (rc == TS_OK && (!d.has_outside || d.outside_relatives != 1))
             rc = ts_err_set(err, TS_STATE, "dossier", "the outside relative is not counted");
         if (rc == TS_OK)
-            rc = ts__render_dossier_json(&d, &v.out, err);
+            rc = ts__render_dossier_json(&d, NULL, &v.out, err);
         if (rc == TS_OK)
-            rc = ts__render_dossier_text(&d, &v.out, err);
+            rc = ts__render_dossier_text(&d, NULL, &v.out, err);
     }
     ts_arena_release(&a);
     return view_close(&v, rc, "P-N", err);

@@ -744,6 +744,12 @@
     return [el('dt', { text: label }), el('dd', { id: id || null }, valueNode)];
   }
 
+  /* A member's rules as "id (title)", the title from the live pack when it has the rule. */
+  function memberRules(x) {
+    const titles = x.rule_titles || [];
+    return x.rules.map((id, i) => (titles[i] ? id + ' (' + titles[i] + ')' : id)).join(', ');
+  }
+
   function alertFacts(a, v) {
     const d = v.dossier;
     const rec = d && d.record;
@@ -1124,7 +1130,7 @@
         el('span', { class: 'code', text: x.grid || '' }),
         x.score !== undefined && x.score !== null ? el('span', { class: 'muted', text: t('lists.score', { n: x.score }) }) : null,
         x.since ? el('span', { class: 'muted', text: t('lists.since', { d: x.since }) }) : null,
-        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: x.rules.join(', ') }) }) : null)));
+        x.rules && x.rules.length ? el('span', { class: 'member-rules', text: t('lists.rules', { r: memberRules(x) }) }) : null)));
     }
     if (!members.length) frag.appendChild(el('li', { class: 'empty', text: t('lists.nomembers') }));
     ul.appendChild(frag);

@@ -213,7 +213,7 @@ static ts_status rows(fixture *f, query_kind q, const query_args *a, ts_out_form
     ts_buf b;
     ts_buf_init(&b, 1u << 20);
     sink k = {NULL};
-    ts_status rc = ts__render_rows_new(kinds[q], fmt, &b, &k.r, err);
+    ts_status rc = ts__render_rows_new(kinds[q], fmt, NULL, &b, &k.r, err);
     if (rc == TS_OK && q == Q_LISTS)
         rc = ts_lists_query(f->s, f->g, a->colour, a->scope, list_cb, &k, err);
     else if (rc == TS_OK && q == Q_LEDGER)
@@ -280,7 +280,8 @@ static void test_lists_order_and_filters(void **state)
     persons_of(out, ids, sizeof ids);
     assert_string_equal(ids, "P1 P4 P2 P3"); /* red, red, yellow, blue; P5 cleared */
     const char *first = "{\"person\":\"P1\",\"colour\":\"red\",\"grid\":\"T01-V01-G01\","
-                        "\"score\":80,\"since\":\"2026-11-10\",\"rules\":[\"r.a\",\"r.b\"]}\n";
+                        "\"score\":80,\"since\":\"2026-11-10\",\"rules\":[\"r.a\",\"r.b\"],"
+                        "\"rule_titles\":[null,null]}\n";
     assert_memory_equal(out, first, strlen(first));
     free(out);
 
@@ -305,11 +306,11 @@ static void test_lists_table_and_csv(void **state)
 {
     fixture *f = *state;
     char *out = lists_out(f, TS_COLOUR_NONE, NULL, TS_OUT_CSV);
-    assert_string_equal(out, "colour,person,grid,score,since,next_review,rules\r\n"
-                             "red,P1,T01-V01-G01,80,2026-11-10,2026-11-17,r.a;r.b\r\n"
-                             "red,P4,T01-V01-G01,90,2026-11-10,2026-11-12,r.a\r\n"
-                             "yellow,P2,T01-V01-G02,45,2026-11-10,2026-12-10,r.c\r\n"
-                             "blue,P3,T02-V01-G01,20,2026-11-01,2026-11-05,\r\n");
+    assert_string_equal(out, "colour,person,grid,score,since,next_review,rules,rule_titles\r\n"
+                             "red,P1,T01-V01-G01,80,2026-11-10,2026-11-17,r.a;r.b,;\r\n"
+                             "red,P4,T01-V01-G01,90,2026-11-10,2026-11-12,r.a,\r\n"
+                             "yellow,P2,T01-V01-G02,45,2026-11-10,2026-12-10,r.c,\r\n"
+                             "blue,P3,T02-V01-G01,20,2026-11-01,2026-11-05,,\r\n");
     free(out);
     out = lists_out(f, TS_COLOUR_YELLOW, NULL, TS_OUT_TABLE);
     assert_string_equal(out, "COLOUR  PERSON  GRID         SCORE  SINCE       REVIEW      RULES\n"
@@ -340,12 +341,13 @@ static void test_ledger_latest_run(void **state)
     char *out = ledger_out(f, NULL, false, TS_OUT_JSONL);
     /* P1's run 3 is still running and run 4 is regional: run 2 is its latest full run;
      * P3 was not in run 2's scope, so run 1 stands for it */
-    assert_string_equal(out, "{\"person\":\"P1\",\"grid\":\"T01-V01-G01\",\"suspect\":false,"
-                             "\"gaps\":[],\"rules\":[],\"run\":2}\n"
-                             "{\"person\":\"P2\",\"grid\":\"T01-V01-G02\",\"suspect\":true,"
-                             "\"gaps\":[],\"rules\":[\"s.one\"],\"run\":2}\n"
-                             "{\"person\":\"P3\",\"grid\":\"T02-V01-G01\",\"suspect\":true,"
-                             "\"gaps\":[],\"rules\":[\"s.two\"],\"run\":1}\n");
+    assert_string_equal(out,
+                        "{\"person\":\"P1\",\"grid\":\"T01-V01-G01\",\"suspect\":false,"
+                        "\"gaps\":[],\"rules\":[],\"rule_titles\":[],\"run\":2}\n"
+                        "{\"person\":\"P2\",\"grid\":\"T01-V01-G02\",\"suspect\":true,"
+                        "\"gaps\":[],\"rules\":[\"s.one\"],\"rule_titles\":[null],\"run\":2}\n"
+                        "{\"person\":\"P3\",\"grid\":\"T02-V01-G01\",\"suspect\":true,"
+                        "\"gaps\":[],\"rules\":[\"s.two\"],\"rule_titles\":[null],\"run\":1}\n");
     free(out);
     char ids[128];
     out = ledger_out(f, NULL, true, TS_OUT_JSONL);
@@ -357,8 +359,8 @@ static void test_ledger_latest_run(void **state)
     assert_string_equal(ids, "P1 P2");
     free(out);
     out = ledger_out(f, "T01", true, TS_OUT_CSV);
-    assert_string_equal(out, "person,grid,suspect,run,gaps,rules\r\n"
-                             "P2,T01-V01-G02,true,2,,s.one\r\n");
+    assert_string_equal(out, "person,grid,suspect,run,gaps,rules,rule_titles\r\n"
+                             "P2,T01-V01-G02,true,2,,s.one,\r\n");
     free(out);
     /* once run 3 completes it is P1's latest */
     sql_exec(f, "UPDATE runs SET status = 'done' WHERE id = 3");
@@ -591,7 +593,8 @@ static ts_status dossier_render(fixture *f, const char *id, const ts_reader *rea
     ts_dossier d;
     ts_status rc = ts_dossier_load(f->s, f->g, id, reader, &a, &d, err);
     if (rc == TS_OK)
-        rc = json ? ts__render_dossier_json(&d, &b, err) : ts__render_dossier_text(&d, &b, err);
+        rc = json ? ts__render_dossier_json(&d, NULL, &b, err)
+                  : ts__render_dossier_text(&d, NULL, &b, err);
     *out = strdup(ts_buf_str(&b));
     ts_buf_release(&b);
     ts_arena_release(&a);

@@ -21,7 +21,7 @@ static ts__rows_render *rows_new(ts__rows_kind kind, ts_out_format fmt, ts_buf *
 {
     ts__rows_render *r = NULL;
     ts_err err;
-    assert_int_equal(ts__render_rows_new(kind, fmt, b, &r, &err), TS_OK);
+    assert_int_equal(ts__render_rows_new(kind, fmt, NULL, b, &r, &err), TS_OK);
     return r;
 }
 
@@ -59,11 +59,12 @@ static void test_table_cjk_alignment(void **state)
     assert_int_equal(ts__render_due_entry(r, &e, &err), TS_OK);
     assert_string_equal(ts_buf_str(&b), ""); /* widths are sampled first */
     assert_int_equal(ts__render_rows_finish(r, &err), TS_OK);
-    /* widths count code points: 8 CJK characters are 8 columns */
-    assert_string_equal(ts_buf_str(&b), "PERSON    COLOUR  GRID  NEXT REVIEW  OVERDUE DAYS\n"
-                                        "刘磊磊磊磊磊磊磊  red     G1    2026-11-01   3\n"
-                                        "P1        blue    村-G2  "
-                                        "             0\n");
+    /* widths are display widths: 8 CJK characters are 16 columns, 村-G2 is 5 */
+    assert_string_equal(ts_buf_str(&b),
+                        "PERSON            COLOUR  GRID   NEXT REVIEW  OVERDUE DAYS\n"
+                        "刘磊磊磊磊磊磊磊  red     G1     2026-11-01   3\n"
+                        "P1                blue    村-G2  "
+                        "             0\n");
     ts__render_rows_free(r);
     ts_buf_release(&b);
 }
@@ -101,8 +102,8 @@ static void test_csv_quoting(void **state)
     assert_int_equal(ts__render_rows_finish(r, &err), TS_OK);
     assert_string_equal(
         ts_buf_str(&b),
-        "colour,person,grid,score,since,next_review,rules\r\n"
-        "yellow,\"line\nbreak\",\"G,1\",7,2026-11-01,,\"a,b;say \"\"hi\"\";plain\"\r\n");
+        "colour,person,grid,score,since,next_review,rules,rule_titles\r\n"
+        "yellow,\"line\nbreak\",\"G,1\",7,2026-11-01,,\"a,b;say \"\"hi\"\";plain\",;;\r\n");
     ts__render_rows_free(r);
     ts_buf_release(&b);
 }
@@ -118,7 +119,8 @@ static void test_jsonl_escaping(void **state)
     assert_int_equal(ts__render_rows_finish(r, &err), TS_OK);
     assert_string_equal(ts_buf_str(&b),
                         "{\"person\":\"a\\\"b\\\\c\\n\\u0001\",\"colour\":\"blue\",\"grid\":null,"
-                        "\"score\":7,\"since\":\"2026-11-01\",\"rules\":[\"r/1\",\"é\\t\"]}\n");
+                        "\"score\":7,\"since\":\"2026-11-01\",\"rules\":[\"r/1\",\"é\\t\"],"
+                        "\"rule_titles\":[null,null]}\n");
     ts__render_rows_free(r);
     ts_buf_release(&b);
 }
@@ -140,10 +142,10 @@ static void test_ledger_formats(void **state)
     const char *want[] = {
         "PERSON  GRID  SUSPECT  RUN  GAPS                RULES\n"
         "P1      G1    yes      4    gap.born, gap.grid  s.one\n",
-        "person,grid,suspect,run,gaps,rules\r\nP1,G1,true,4,gap.born;gap.grid,"
-        "s.one\r\n",
+        "person,grid,suspect,run,gaps,rules,rule_titles\r\nP1,G1,true,4,gap.born;gap.grid,"
+        "s.one,\r\n",
         "{\"person\":\"P1\",\"grid\":\"G1\",\"suspect\":true,\"gaps\":[\"gap.born\","
-        "\"gap.grid\"],\"rules\":[\"s.one\"],\"run\":4}\n"};
+        "\"gap.grid\"],\"rules\":[\"s.one\"],\"rule_titles\":[null],\"run\":4}\n"};
     for (size_t i = 0; i < 3; i++) {
         ts_buf b;
         ts_buf_init(&b, 1u << 20);
@@ -165,7 +167,8 @@ static void test_cap_and_formats(void **state)
     ts_buf_init(&b, 64);
     ts__rows_render *r = NULL;
     ts_err err;
-    assert_int_equal(ts__render_rows_new(TS__ROWS_LISTS, TS_OUT_JSON, &b, &r, &err), TS_USAGE);
+    assert_int_equal(ts__render_rows_new(TS__ROWS_LISTS, TS_OUT_JSON, NULL, &b, &r, &err),
+                     TS_USAGE);
     assert_null(r);
     r = rows_new(TS__ROWS_LISTS, TS_OUT_JSONL, &b);
     ts_list_entry e = {.person = "a-person-id-long-enough-to-pass-the-cap-of-the-buffer",
@@ -218,7 +221,7 @@ static void test_dossier_text_and_json(void **state)
     ts_buf b;
     ts_buf_init(&b, 1u << 20);
     ts_err err;
-    assert_int_equal(ts__render_dossier_text(&d, &b, &err), TS_OK);
+    assert_int_equal(ts__render_dossier_text(&d, NULL, &b, &err), TS_OK);
     const char *t = ts_buf_str(&b);
     assert_non_null(strstr(t, "dossier A  刘磊\n  grid        G1\n  born        -\n"));
     assert_non_null(strstr(t, "  attrs       debt=true, ratio=0.10000000000000001, n=3\n"));
@@ -229,22 +232,23 @@ static void test_dossier_text_and_json(void **state)
                               "  2  C  colleague  pending (no record)\n"));
     assert_null(strchr(t, '\x1b'));
     ts_buf_reset(&b);
-    assert_int_equal(ts__render_dossier_json(&d, &b, &err), TS_OK);
+    assert_int_equal(ts__render_dossier_json(&d, NULL, &b, &err), TS_OK);
     t = ts_buf_str(&b);
     assert_non_null(strstr(t, "\"attrs\":{\"debt\":true,\"ratio\":0.10000000000000001,\"n\":3}"));
     assert_non_null(strstr(t, "\"events\":[{\"type\":\"visit\",\"date\":\"1970-01-01\","
                               "\"note\":\"ok\\u001b[2J\"}],\"suspect\":null,\"suspect_run\":null"));
-    assert_non_null(strstr(t, "\"reasons\":[{\"id\":\"r.a\",\"evidence\":\"line1\\nline2\"},"
-                              "\"r.bare\"],\"override\":null}"));
+    assert_non_null(
+        strstr(t, "\"reasons\":[{\"id\":\"r.a\",\"title\":null,\"evidence\":\"line1\\nline2\"},"
+                  "\"r.bare\"],\"override\":null}"));
     assert_non_null(strstr(t, "\"circle_outside_scope\":{\"relatives\":2,\"highest\":\"red\"},"
                               "\"reviews\":[]"));
     assert_int_equal(t[b.len - 1], '\n');
     /* too small a buffer: TS_LIMIT, and nothing half-written stays */
     ts_buf small;
     ts_buf_init(&small, 32);
-    assert_int_equal(ts__render_dossier_json(&d, &small, &err), TS_LIMIT);
+    assert_int_equal(ts__render_dossier_json(&d, NULL, &small, &err), TS_LIMIT);
     assert_int_equal(small.len, 0);
-    assert_int_equal(ts__render_dossier_text(&d, &small, &err), TS_LIMIT);
+    assert_int_equal(ts__render_dossier_text(&d, NULL, &small, &err), TS_LIMIT);
     assert_int_equal(small.len, 0);
     ts_buf_release(&small);
     ts_buf_release(&b);

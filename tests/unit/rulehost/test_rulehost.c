@@ -107,6 +107,12 @@ static void test_pack_basics_and_hash(void **state)
     assert_null(ts_rulepack_rule(pack, 3));
     assert_int_equal(ts_rulepack_find(pack, "x.three"), 2);
     assert_int_equal(ts_rulepack_find(pack, "nope"), -1);
+    /* the one title lookup: a rule the pack lacks, a NULL id or pack have no title */
+    assert_string_equal(ts_rulepack_title(pack, "x.three"), "Three");
+    assert_ptr_equal(ts_rulepack_title(pack, "x.two"), r1->title);
+    assert_null(ts_rulepack_title(pack, "nope"));
+    assert_null(ts_rulepack_title(pack, NULL));
+    assert_null(ts_rulepack_title(NULL, "x.one"));
     assert_int_equal(ts_rulepack_count_pass(pack, TS_PASS_FULL), 1);
     assert_int_equal(ts_rulepack_count_pass(pack, TS_PASS_REGIONAL), 1);
     assert_int_equal(ts_rulepack_count_pass(pack, TS_PASS_TARGETED), 1);

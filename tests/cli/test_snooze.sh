@@ -101,7 +101,7 @@ expect_eq "  only S-1 is active" "$(jq -r '[.[].id] | join(",")' "$WORK/last.out
 # ---- the dossier ------------------------------------------------------------------------
 expect_code "dossier (text)" 0 "$T" dossier $P
 check "  shows the active snooze" grep -q "^  S-1  incident.recent  until 2026-12-05  by $OFF  incident settled" "$WORK/last.out"
-check "  marks the ledger's rule" grep -q "incident.recent (.*) \[snoozed S-1\]" "$WORK/last.out"
+check "  marks the ledger's rule" grep -q "incident.recent \[.*\] (.*) \[snoozed S-1\]" "$WORK/last.out"
 expect_code "dossier (json)" 0 "$T" dossier $P --format json
 expect_eq "  snoozes" "$(jq -c '[.snoozes[] | [.id, .rule, .until, .by]]' "$WORK/last.out")" "[[\"S-1\",\"incident.recent\",\"2026-12-05\",\"$OFF\"]]"
 expect_eq "  the ledger's rule marked" "$(jq -r '[.ledger[].rules[] | select(.snoozed) | .id + " " + .snoozed] | join(",")' "$WORK/last.out")" "incident.recent S-1"

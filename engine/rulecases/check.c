@@ -13,6 +13,7 @@
 #include "base/fsdir.h"
 #include "base/limits.h"
 #include "regex/regex.h"
+#include "rulecases/rc_int.h"
 
 enum { TK_IDENT, TK_STRING, TK_NUMBER, TK_PUNCT };
 
@@ -785,69 +786,27 @@ static void check_scores(ck *c, const ts_rulepack *pack)
 
 /* ---- the files ------------------------------------------------------------------- */
 
-static bool is_lua(const char *name)
+/* One file of the deep checks. */
+static ts_status check_one(void *ud, const char *name, const char *text, size_t len, ts_err *err)
 {
-    size_t n = strlen(name);
-    return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".lua") == 0;
-}
-
-static ts_status read_all(const char *path, char **out, size_t *len, ts_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ts_err_set(err, TS_IO, path, "cannot open: %s", strerror(errno));
-    char *buf = malloc(TS_LIMIT_RULE_FILE + 1);
-    if (!buf) {
-        fclose(f);
-        return ts_err_set(err, TS_NOMEM, path, "out of memory");
-    }
-    size_t n = fread(buf, 1, TS_LIMIT_RULE_FILE, f);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return ts_err_set(err, TS_IO, path, "cannot read");
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return TS_OK;
+    ck *c = ud;
+    c->file = name;
+    c->src = text;
+    c->len = len;
+    check_source(c);
+    return c->nomem ? ts_err_set(err, TS_NOMEM, name, "out of memory") : TS_OK;
 }
 
 ts_status ts_rulecases_check(const ts_rulepack *pack, const ts_config *cfg, ts_check_fn on_item,
                              void *ud, size_t *n_errors, size_t *n_warnings, ts_err *err)
 {
-    const char *dir = ts_rulepack_dir(pack);
-    char **names = NULL;
-    size_t n = 0;
     ck c = {.cfg = cfg, .on_item = on_item, .ud = ud};
-    ts_status st = ts_dir_names(dir, "rule folder", is_lua, &names, &n, err);
-    if (st != TS_OK)
-        return st;
-    for (size_t i = 0; i < n && st == TS_OK; i++) {
-        char path[TS_LIMIT_PATH];
-        int pl = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (pl < 0 || (size_t)pl >= sizeof path)
-            continue; /* the loader reported the path */
-        char *text = NULL;
-        size_t len = 0;
-        st = read_all(path, &text, &len, err);
-        if (st != TS_OK)
-            break;
-        c.file = names[i];
-        c.src = text;
-        c.len = len;
-        check_source(&c);
-        free(text);
-        if (c.nomem)
-            st = ts_err_set(err, TS_NOMEM, names[i], "out of memory");
-    }
+    ts_status st = ts__rc_each_lua(ts_rulepack_dir(pack), check_one, &c, err);
     if (st == TS_OK)
         check_scores(&c, pack);
     if (st == TS_OK && n_errors)
         *n_errors = c.errors;
     if (st == TS_OK && n_warnings)
         *n_warnings = c.warnings;
-    ts_dir_names_free(names, n);
     return st;
 }

@@ -11,6 +11,7 @@
 #include "triscreen/rulecases.h"
 #include "base/fsdir.h"
 #include "base/limits.h"
+#include "rulecases/rc_int.h"
 
 enum { TK_NONE, TK_IDENT, TK_STRING, TK_PUNCT };
 
@@ -232,37 +233,55 @@ static ts_status read_file(const char *path, char **out, size_t *len, ts_err *er
     return TS_OK;
 }
 
-ts_status ts_rulecases_scan_protected(const char *dir, ts_problem_fn on_problem, void *ud,
-                                      size_t *n_found, ts_err *err)
+ts_status ts__rc_each_lua(const char *dir, ts__rc_file_fn fn, void *ud, ts_err *err)
 {
     char **names = NULL;
-    size_t n = 0, found = 0;
+    size_t n = 0;
     ts_status st = ts_dir_names(dir, "rule folder", is_lua, &names, &n, err);
-    if (st != TS_OK)
-        return st;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; st == TS_OK && i < n; i++) {
         size_t plen = strlen(dir) + 1 + strlen(names[i]) + 1;
         char *path = malloc(plen);
         if (!path) {
             st = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-            goto done;
+            break;
         }
         snprintf(path, plen, "%s/%s", dir, names[i]);
         char *text = NULL;
         size_t len = 0;
         st = read_file(path, &text, &len, err);
         free(path);
-        if (st != TS_OK)
-            goto done;
-        scanner sc = {
-            .s = text, .len = len, .line = 1, .file = names[i], .on_problem = on_problem, .ud = ud};
-        scan_text(&sc);
-        found += sc.found;
+        if (st == TS_OK)
+            st = fn(ud, names[i], text, len, err);
         free(text);
     }
-    if (n_found)
-        *n_found = found;
-done:
     ts_dir_names_free(names, n);
+    return st;
+}
+
+/* One file of the lint. */
+typedef struct scan_walk {
+    ts_problem_fn on_problem;
+    void *ud;
+    size_t found;
+} scan_walk;
+
+static ts_status scan_one(void *ud, const char *name, const char *text, size_t len, ts_err *err)
+{
+    (void)err;
+    scan_walk *w = ud;
+    scanner sc = {
+        .s = text, .len = len, .line = 1, .file = name, .on_problem = w->on_problem, .ud = w->ud};
+    scan_text(&sc);
+    w->found += sc.found;
+    return TS_OK;
+}
+
+ts_status ts_rulecases_scan_protected(const char *dir, ts_problem_fn on_problem, void *ud,
+                                      size_t *n_found, ts_err *err)
+{
+    scan_walk w = {.on_problem = on_problem, .ud = ud};
+    ts_status st = ts__rc_each_lua(dir, scan_one, &w, err);
+    if (st == TS_OK && n_found)
+        *n_found = w.found;
     return st;
 }

@@ -196,8 +196,7 @@ static ts_status list_row(void *ud, const ts_snooze_row *r)
     list_ctx *l = ud;
     if (l->scope && !ts_grid_in_scope(ts_grid_find(l->grid, r->grid), l->scope))
         return TS_OK;
-    long ri = ts_rulepack_find(l->pack, r->rule);
-    const char *title = ri >= 0 ? ts_rulepack_rule(l->pack, (size_t)ri)->title : NULL;
+    const char *title = ts_rulepack_title(l->pack, r->rule);
     if (!l->json) {
         /* titles and notes (any script, wider than their bytes) go last */
         printf("S-%-6lld %-14s %-28s %-10s %-16s %-20s %s — %s\n", (long long)r->id, r->person,

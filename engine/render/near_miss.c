@@ -17,12 +17,6 @@ enum {
     W_FIRED = 44
 };
 
-static const char *title_of(const ts_rulepack *pack, const char *id)
-{
-    long i = id ? ts_rulepack_find(pack, id) : -1;
-    return i >= 0 ? ts_rulepack_rule(pack, (size_t)i)->title : NULL;
-}
-
 static const char *colour_or_none(ts_colour c)
 {
     return c == TS_COLOUR_NONE ? "none" : ts_colour_name(c);
@@ -135,7 +129,7 @@ static ts_status jsonl_row(const ts_rulepack *pack, const ts_near_miss_entry *e,
     for (size_t i = 0; i < e->n_fired; i++) {
         ts_jsonw_obj(&w);
         ts_jsonw_kstr(&w, "id", e->fired[i].id);
-        ts_jsonw_kstr(&w, "title", title_of(pack, e->fired[i].id));
+        ts_jsonw_kstr(&w, "title", ts_rulepack_title(pack, e->fired[i].id));
         ts_jsonw_obj_end(&w);
     }
     ts_jsonw_arr_end(&w);
@@ -161,7 +155,7 @@ static ts_status csv_lists(const ts_rulepack *pack, const ts_near_miss_entry *e,
 {
     ts_status rc = TS_OK;
     for (size_t i = 0; i < e->n_fired && rc == TS_OK; i++) {
-        const char *t = title_of(pack, e->fired[i].id);
+        const char *t = ts_rulepack_title(pack, e->fired[i].id);
         rc = ts_buf_printf(&l[0], "%s%s", i ? ";" : "", e->fired[i].id ? e->fired[i].id : "");
         if (rc == TS_OK)
             rc = ts_buf_printf(&l[1], "%s%s", i ? ";" : "", t ? t : "");

@@ -303,7 +303,7 @@ static ts_status parse_name_list(cctx *c, const char *key, const ts_ynode *n, ch
     for (size_t i = 0; i < n->n; i++) {
         char item[96];
         snprintf(item, sizeof item, "%s[%zu]", path, i);
-        const char *s;
+        const char *s = NULL;
         rc = want_str(c, item, n->items[i], &s);
         if (rc != TS_OK)
             return rc;

@@ -141,7 +141,7 @@ static ts_status keep_folder_pack(ts_app *app, const char *new_hash, ts_err *err
     if (rc != TS_OK || active[0] || strcmp(ts_rulepack_hash(cur), new_hash) == 0)
         return rc;
     ts_arena ar;
-    ts_arena_init(&ar, 1u << 20);
+    ts_arena_init(&ar, TS_LIMIT_ARENA_PACK);
     ts_rule_file *files = NULL;
     size_t n = 0;
     rc = ts_rulepack_files(cur, &ar, &files, &n, err);
@@ -162,7 +162,7 @@ static int store_pack(ts_app *app, const dep_args *a)
     ts_rulehost_opts ro = ts_rulehost_opts_for(ts_app_config(app));
     ts_rulepack *pack = NULL;
     ts_arena ar;
-    ts_arena_init(&ar, 1u << 20);
+    ts_arena_init(&ar, TS_LIMIT_ARENA_PACK);
     ts_rule_file *files = NULL;
     size_t n = 0;
     ts_status rc = ts_rulepack_load(a->arg, &ro, NULL, NULL, &pack, &err);

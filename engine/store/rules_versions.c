@@ -274,6 +274,25 @@ ts_status ts_store_rules_active(ts_store *s, char out[TS_RULES_HASH_MAX], ts_err
     return rc;
 }
 
+ts_status ts_store_run_rules_hash(ts_store *s, int64_t run, char out[TS_RULES_HASH_MAX],
+                                  ts_err *err)
+{
+    out[0] = '\0';
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(s, "SELECT rules_hash FROM runs WHERE id = ?1", &st, err,
+                                        "run rules hash");
+    if (rc != TS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    int sr = sqlite3_step(st);
+    if (sr == SQLITE_ROW)
+        snprintf(out, TS_RULES_HASH_MAX, "%s", col(st, 0));
+    else if (sr != SQLITE_DONE)
+        rc = ts__store_fail(s, err, "run rules hash");
+    ts__store_query_done(s, st);
+    return rc;
+}
+
 /* Reads the active version's files on db into arena; TS_NOTFOUND when none is active. */
 static ts_status read_active(sqlite3 *db, const char *path, ts_arena *arena,
                              char hash[TS_RULES_HASH_MAX], ts_rule_file **files, size_t *n,

@@ -52,6 +52,10 @@ ts_status ts_store_rules_version_get(ts_store *s, const char *hash, ts_arena *ar
                                      ts_rules_version_row *out, bool *found,
                                      ts_err *err) TS_MUST_CHECK;
 
+/* The rules hash run `run` ran with → out ("" when there is no such run). */
+ts_status ts_store_run_rules_hash(ts_store *s, int64_t run, char out[TS_RULES_HASH_MAX],
+                                  ts_err *err) TS_MUST_CHECK;
+
 /* The active version's hash → out ("" when no version is active): what serve's ticker
  * polls to pick a deploy or rollback up. */
 ts_status ts_store_rules_active(ts_store *s, char out[TS_RULES_HASH_MAX],

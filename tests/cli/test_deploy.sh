@@ -75,6 +75,12 @@ expect_eq "dossier names the version's note" "$(jq -r .rules_note "$WORK/last.ou
 expect_eq "dossier names who deployed it" "$(jq -r .rules_by "$WORK/last.out")" "staff-1"
 expect_code "dossier text" 0 "$T" dossier Z-000001
 check "text has the rules line" grep -qF "$NEW (deployed by staff-1: shorter incident title)" "$WORK/last.out"
+AID=$(sql "$DB" "select cursor from alerts where person = 'Z-000001' and rules_version = '$NEW' limit 1")
+check "an alert was raised for the new person under the deployed version" [ -n "$AID" ]
+expect_code "alerts show" 0 "$T" alerts show "$AID"
+check "alerts show names the version's note" grep -qE "^rules note +shorter incident title \(deployed by staff-1\)$" "$WORK/last.out"
+expect_code "alerts show json" 0 "$T" alerts show "$AID" --format json
+expect_eq "json rules_note" "$(jq -r '.rules_note + "|" + .rules_by' "$WORK/last.out")" "shorter incident title|staff-1"
 
 # ---- rollback ----------------------------------------------------------------------------
 before=$(versions)

@@ -19,12 +19,13 @@
 #include "render/render_alerts.h"
 
 static const char usage[] =
-    "usage: triscreen rules deploy [-c CONFIG] DIR --by WHO --note TEXT\n"
+    "usage: triscreen rules deploy [-c CONFIG] DIR --by WHO --note TEXT [--fail-on-move N]\n"
     "       triscreen rules versions [-c CONFIG] [--format text|json]\n"
     "       triscreen rules rollback [-c CONFIG] HASH --by WHO --note TEXT\n"
     "deploy   runs `rules check DIR`, `rules test DIR` and `diff --rules DIR`, then stores\n"
     "         DIR's pack as a new version (named by its hash) and makes it the active one;\n"
-    "         nothing is stored when the check or a test fails\n"
+    "         nothing is stored when the check or a test fails (or, with --fail-on-move N,\n"
+    "         when more than N persons would change list)\n"
     "versions the stored versions, oldest first; * marks the active one\n"
     "rollback makes an earlier version (its hash, or at least 6 hex digits of it) active\n"
     "Every command loads the active version; a running `serve` picks it up within a\n"
@@ -32,15 +33,19 @@ static const char usage[] =
 
 typedef struct dep_args {
     const char *cfg_path, *by, *note, *format, *arg;
+    const char *fail_on_move; /* deploy: passed to `diff --fail-on-move` */
 } dep_args;
 
 /* Parses argv (argv[0] the subcommand); want_arg: DIR / HASH is required. -1 to go on. */
 static int parse_args(int argc, char **argv, bool want_arg, bool want_by, dep_args *a)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"by", required_argument, NULL, 'b'},
-        {"note", required_argument, NULL, 'n'},   {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"note", required_argument, NULL, 'n'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"fail-on-move", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     optind = 0;
     int c;
@@ -53,6 +58,8 @@ static int parse_args(int argc, char **argv, bool want_arg, bool want_by, dep_ar
             a->note = optarg;
         else if (c == 'f')
             a->format = optarg;
+        else if (c == 'm' && strcmp(argv[0], "deploy") == 0)
+            a->fail_on_move = optarg;
         else if (c == 'h') {
             puts(usage);
             return TS_EXIT_OK;
@@ -88,15 +95,19 @@ static int parse_args(int argc, char **argv, bool want_arg, bool want_by, dep_ar
 static int step(const char *title, int (*fn)(int, char **), const char *const *words,
                 const dep_args *a)
 {
-    char *argv[10];
+    char *argv[12];
     int n = 0;
     while (*words)
         argv[n++] = (char *)*words++;
+    argv[n++] = (char *)a->arg; /* right after the words: `diff --rules DIR` */
     if (a->cfg_path) {
         argv[n++] = (char *)"-c";
         argv[n++] = (char *)a->cfg_path;
     }
-    argv[n++] = (char *)a->arg;
+    if (a->fail_on_move && fn == ts__cli_diff) {
+        argv[n++] = (char *)"--fail-on-move";
+        argv[n++] = (char *)a->fail_on_move;
+    }
     argv[n] = NULL;
     printf("== %s\n", title);
     fflush(stdout);
@@ -124,7 +135,8 @@ static int preflight(const dep_args *a)
         return TS_EXIT_FAILED;
     }
     if (step("diff --rules", ts__cli_diff, diff, a) != TS_EXIT_OK) {
-        ts_cli_fail("rules deploy: refused: `diff --rules %s` failed; nothing was deployed",
+        ts_cli_fail("rules deploy: refused: `diff --rules %s` failed (or moves more than "
+                    "--fail-on-move); nothing was deployed",
                     a->arg);
         return TS_EXIT_FAILED;
     }

@@ -27,9 +27,13 @@ expect_code "a draft failing its own tests is refused" 1 "$T" rules deploy "$D" 
 check "the failing case is listed" grep -q "^FAIL .*20_regional.yaml" "$WORK/last.out"
 check "refusal names the tests" grep -q "the pack's own tests fail" "$WORK/last.err"
 expect_eq "no version stored after a failed test" "$(sql "$DB" "select count(*) from rules_versions")" 0
+expect_code "diff --fail-on-move 0 on a draft that moves persons" 1 "$T" diff --rules "$D" --fail-on-move 0
+check "names the count" grep -qE "[0-9]+ persons would change list, more than --fail-on-move 0" "$WORK/last.err"
+expect_code "diff --fail-on-move with room" 0 "$T" diff --rules "$D" --fail-on-move 100000
+expect_code "diff --fail-on-move not a number" 2 "$T" diff --rules "$D" --fail-on-move many
 rm -rf "$D" && cp -r "$WORK/rules" "$D"
 echo 'rule { id = "bad.regex", pass = "full", title = "x", list = "blue", when = function(p) return p:match("name", "([") end }' >"$D/90_bad.lua"
-expect_code "a draft failing rules check is refused" 1 "$T" rules deploy "$D" --by staff-1 --note "bad"
+expect_code "a draft failing rules check is refused (-c given)" 1 "$T" rules deploy -c "$C/triscreen.yaml" "$D" --by staff-1 --note "bad" --fail-on-move 5
 check "the check's problem is listed with its file" grep -q "90_bad.lua" "$WORK/last.out" "$WORK/last.err"
 expect_eq "no version stored after a failed check" "$(sql "$DB" "select count(*) from rules_versions")" 0
 expect_code "--by and --note are required" 2 "$T" rules deploy "$WORK/rules" --by staff-1
@@ -39,7 +43,7 @@ expect_eq "no audit row for refusals" "$(sql "$DB" "select count(*) from audit w
 # ---- deploy a changed pack ---------------------------------------------------------------
 rm -rf "$D" && cp -r "$WORK/rules" "$D"
 sed -i 's/title = "Incident reported in the last 90 days"/title = "Incident in the last 90 days (v2)"/' "$D/20_regional.lua"
-expect_code "deploy a changed pack" 0 "$T" rules deploy "$D" --by staff-1 --note "shorter incident title"
+expect_code "deploy a changed pack" 0 "$T" rules deploy "$D" --by staff-1 --note "shorter incident title" --fail-on-move 0
 check "the diff's totals are printed" grep -q "^0 persons would change list" "$WORK/last.out"
 NEW=$(sed -n 's/^deployed \(sha256:[0-9a-f]*\) .*/\1/p' "$WORK/last.out")
 check "the new hash is printed" [ "${#NEW}" -eq 71 ]

@@ -1,11 +1,14 @@
 /* app/app.c — the app tier (triscreen/app.h): opens config → grid → rule pack → scope →
  * store → feedback router once, in one order, and resolves `now` once. Uses config,
  * grid, rulehost, store and feedback through their public headers; prints nothing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "triscreen/app.h"
 #include "triscreen/date.h"
+#include "triscreen/rules_version.h"
 
 struct ts_app {
     ts_app_gen gen; /* config, and grid and pack when asked for */
@@ -43,6 +46,28 @@ void ts_app_gen_release(ts_app_gen *g)
     memset(g, 0, sizeof *g);
 }
 
+ts_status ts_app_load_pack(const ts_config *cfg, ts_problem_fn on_problem, void *problem_ud,
+                           ts_rulepack **out, ts_err *err)
+{
+    /* the options borrow the config, which outlives the pack */
+    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
+    ts_arena ar;
+    ts_arena_init(&ar, TS_LIMIT_ARENA_PACK);
+    char hash[TS_RULES_HASH_MAX];
+    ts_rule_file *files = NULL;
+    size_t n = 0;
+    ts_status rc = ts_store_rules_active_files(cfg->database, &ar, hash, &files, &n, err);
+    if (rc == TS_OK) {
+        char label[TS_RULES_HASH_MAX + 40];
+        snprintf(label, sizeof label, "rules version %s", hash);
+        rc = ts_rulepack_load_files(label, files, n, &ro, on_problem, problem_ud, out, err);
+    } else if (rc == TS_NOTFOUND) { /* no version stored: the config's folder, as before */
+        rc = ts_rulepack_load(cfg->rules, &ro, on_problem, problem_ud, out, err);
+    }
+    ts_arena_release(&ar);
+    return rc;
+}
+
 /* Loads the config, then the grid and the pack when asked for, into g (cleared first).
  * On failure g holds what was loaded: the caller releases it. */
 static ts_status load_core(const char *config_path, unsigned parts, unsigned pack_passes,
@@ -53,9 +78,7 @@ static ts_status load_core(const char *config_path, unsigned parts, unsigned pac
     if (rc == TS_OK && (parts & TS_APP_GRID))
         rc = ts_grid_load(g->cfg->grid, &g->grid, err);
     if (rc == TS_OK && (parts & TS_APP_PACK)) {
-        /* the options borrow the config, which outlives the pack (ts_app_gen_release) */
-        ts_rulehost_opts ro = ts_rulehost_opts_for(g->cfg);
-        rc = ts_rulepack_load(g->cfg->rules, &ro, on_problem, problem_ud, &g->pack, err);
+        rc = ts_app_load_pack(g->cfg, on_problem, problem_ud, &g->pack, err);
         /* checked before any list is touched: a pass run without rules would delist */
         if (rc == TS_OK && pack_passes)
             rc = ts_rulepack_check_passes(g->pack, pack_passes, err);

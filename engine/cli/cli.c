@@ -65,11 +65,11 @@ ts_rulepack *ts_cli_titles_pack(const ts_config *cfg)
 {
     if (!cfg || !cfg->rules)
         return NULL;
-    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
     ts_rulepack *pack = NULL;
     ts_err err;
     ts_err_clear(&err);
-    if (ts_rulepack_load(cfg->rules, &ro, NULL, NULL, &pack, &err) != TS_OK)
+    /* the active stored version when there is one, as every command runs */
+    if (ts_app_load_pack(cfg, NULL, NULL, &pack, &err) != TS_OK)
         return NULL;
     return pack;
 }

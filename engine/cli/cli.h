@@ -68,6 +68,10 @@ int ts__cli_import(int argc, char **argv);
 int ts__cli_rules(int argc, char **argv);
 int ts__cli_rules_stats(int argc, char **argv);  /* cmd_rules_stats.c: `rules stats` */
 int ts__cli_rules_errors(int argc, char **argv); /* `rules errors`, cmd_rules_errors.c */
+/* `rules deploy|versions|rollback` (cmd_rules_deploy.c) */
+int ts__cli_rules_deploy(int argc, char **argv);
+int ts__cli_rules_versions(int argc, char **argv);
+int ts__cli_rules_rollback(int argc, char **argv);
 int ts__cli_lists(int argc, char **argv);
 int ts__cli_ledger(int argc, char **argv);
 int ts__cli_dossier(int argc, char **argv);

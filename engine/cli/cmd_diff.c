@@ -105,18 +105,17 @@ static bool titled_rules(const char *reasons, const ts_rulepack *pack, bool json
 typedef struct diff_args {
     const char *cfg_path, *rules, *scope, *now_arg;
     bool jsonl;
+    long fail_on_move; /* --fail-on-move N: exit 1 when more than N persons move; -1 off */
 } diff_args;
 
 /* Flags → *da; -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, diff_args *da)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"scope", required_argument, NULL, 's'},
-                                         {"now", required_argument, NULL, 'N'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"rules", required_argument, NULL, 'r'},
+        {"scope", required_argument, NULL, 's'},  {"now", required_argument, NULL, 'N'},
+        {"format", required_argument, NULL, 'f'}, {"fail-on-move", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:r:s:f:h", opts, NULL)) != -1) {
@@ -133,6 +132,16 @@ static int parse_args(int argc, char **argv, diff_args *da)
         case 'N':
             da->now_arg = optarg;
             break;
+        case 'm': {
+            char *end = NULL;
+            da->fail_on_move = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || da->fail_on_move < 0) {
+                ts_cli_fail("diff: --fail-on-move must be a whole number of persons, not '%s'",
+                            optarg);
+                return TS_EXIT_USAGE;
+            }
+            break;
+        }
         case 'f':
             if (strcmp(optarg, "table") && strcmp(optarg, "jsonl")) {
                 ts_cli_fail("diff: --format must be table or jsonl");
@@ -142,7 +151,7 @@ static int parse_args(int argc, char **argv, diff_args *da)
             break;
         case 'h':
             puts("usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] [--now DATE] "
-                 "[--format table|jsonl]");
+                 "[--format table|jsonl] [--fail-on-move N]");
             return TS_EXIT_OK;
         default:
             return TS_EXIT_USAGE;
@@ -311,7 +320,7 @@ static void release(diff_run *dr)
 
 int ts__cli_diff(int argc, char **argv)
 {
-    diff_args da = {0};
+    diff_args da = {.fail_on_move = -1};
     int code = parse_args(argc, argv, &da);
     if (code >= 0)
         return code;
@@ -335,6 +344,13 @@ int ts__cli_diff(int argc, char **argv)
         if (!da.jsonl)
             print_totals(&dr, &k, da.rules);
         code = TS_EXIT_OK;
+        unsigned long moved = k.by_change[TS_CHANGE_ENTER] + k.by_change[TS_CHANGE_LEAVE] +
+                              k.by_change[TS_CHANGE_RISE] + k.by_change[TS_CHANGE_FALL];
+        if (da.fail_on_move >= 0 && moved > (unsigned long)da.fail_on_move) {
+            ts_cli_fail("diff: %lu persons would change list, more than --fail-on-move %ld", moved,
+                        da.fail_on_move);
+            code = TS_EXIT_FAILED;
+        }
     }
     release(&dr);
     return code;

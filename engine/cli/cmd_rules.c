@@ -18,6 +18,9 @@ static const char usage_text[] =
     "       triscreen rules stats [-c CONFIG] [--since YYYY-MM-DD] [--format text|json]\n"
     "       triscreen rules errors [-c CONFIG] [--since DATE] [--rule ID] [--scope CODE]\n"
     "                              [--format text|json]\n"
+    "       triscreen rules deploy [-c CONFIG] DIR --by WHO --note TEXT\n"
+    "       triscreen rules versions [-c CONFIG] [--format text|json]\n"
+    "       triscreen rules rollback [-c CONFIG] HASH --by WHO --note TEXT\n"
     "\n"
     "check  load and compile every rule of DIR, report each problem as file.lua:LINE[:COL],\n"
     "       compile regex literals, check fields, schema references and scores, flag\n"
@@ -27,6 +30,8 @@ static const char usage_text[] =
     "stats  per rule of the config's pack: persons fired, shares listed / confirmed /\n"
     "       cleared, alerts and false positives, rules silent for 90 days\n"
     "errors the rule errors recorded by past runs, by rule: counts, run dates, person ids\n"
+    "deploy check, test and diff DIR, then store it as the active version (hash, by, note)\n"
+    "versions the stored versions (* active); rollback makes an earlier one active\n"
     "\n"
     "DIR defaults to `rules` of the config (-c, $TRISCREEN_CONFIG or ./triscreen.yaml\n"
     "when it exists), else ./rules. Exit: 0 clean (check: warnings only), 1 a problem or\n"
@@ -462,7 +467,15 @@ int ts__cli_rules(int argc, char **argv)
         return ts__cli_rules_stats(argc - 1, argv + 1);
     if (strcmp(sub, "errors") == 0)
         return ts__cli_rules_errors(argc - 1, argv + 1);
-    ts_cli_fail("rules: unknown subcommand '%s' (check, test, errors or stats)", sub);
+    if (strcmp(sub, "deploy") == 0)
+        return ts__cli_rules_deploy(argc - 1, argv + 1);
+    if (strcmp(sub, "versions") == 0)
+        return ts__cli_rules_versions(argc - 1, argv + 1);
+    if (strcmp(sub, "rollback") == 0)
+        return ts__cli_rules_rollback(argc - 1, argv + 1);
+    ts_cli_fail("rules: unknown subcommand '%s' (check, test, errors, stats, deploy, versions "
+                "or rollback)",
+                sub);
     fputs(usage_text, stderr);
     return TS_EXIT_USAGE;
 }

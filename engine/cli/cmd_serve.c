@@ -244,9 +244,19 @@ static int serve_loop(ts_service *svc, ts_http *http, int sfd, unsigned drain_ms
                 reloading = start_reload(svc);
             }
         }
+        if (ts_service_rules_changed(svc)) { /* `rules deploy` / `rules rollback` */
+            logline("msg=rules-version-changed");
+            if (reloading)
+                reload_queued = true;
+            else
+                reloading = start_reload(svc);
+        }
         struct pollfd pfd = {.fd = sfd, .events = POLLIN};
-        /* a reload runs on its own thread: look at it every 50 ms, answer signals at once */
+        /* a reload runs on its own thread: look at it every 50 ms, answer signals at once;
+         * the ticker's rules-version flag is looked at every 200 ms */
         int wait_ms = reloading ? 50 : (int)(next_escalation - now);
+        if (wait_ms > 200)
+            wait_ms = 200;
         int pr = poll(&pfd, 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             logline("msg=poll-failed error=\"%s\"", strerror(errno));

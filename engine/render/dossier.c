@@ -305,6 +305,11 @@ ts_status ts__render_dossier_json(const ts_dossier *d, const ts_rulepack *pack, 
         ts_jsonw_bool(&w, d->suspect != 0);
     kint_or_null(&w, "suspect_run", d->suspect >= 0, d->suspect_run);
     list_json(&w, pack, d->list);
+    if (d->rules_note) { /* the version that judged the list row, when one is stored */
+        ts_jsonw_kstr(&w, "rules_version", d->rules_version);
+        ts_jsonw_kstr(&w, "rules_note", d->rules_note);
+        ts_jsonw_kstr(&w, "rules_by", d->rules_by);
+    }
     snoozes_json(&w, pack, d);
     history_json(&w, pack, d);
     circle_json(&w, d);

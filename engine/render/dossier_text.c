@@ -338,6 +338,15 @@ ts_status ts__render_dossier_text(const ts_dossier *d, const ts_rulepack *pack, 
     tw w = {out, TS_OK, pack};
     head(&w, d);
     list_state(&w, d->list);
+    if (d->rules_note) {
+        label(&w, "rules");
+        text(&w, d->rules_version);
+        raw(&w, " (deployed by ");
+        text(&w, d->rules_by);
+        raw(&w, ": ");
+        text(&w, d->rules_note);
+        raw(&w, ")\n");
+    }
     events(&w, &d->record);
     snoozes(&w, d);
     ledger(&w, d);

@@ -194,12 +194,10 @@ done:
     return rc;
 }
 
-ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_problem_fn on_problem,
-                           void *ud, ts_rulepack **out, ts_err *err)
+/* A new, empty pack under the limits of opts, named dir (a folder or a label). */
+static ts_status pack_new(const char *dir, const ts_rulehost_opts *opts, ts_rulepack **out,
+                          ts_err *err)
 {
-    ts_status rc = TS_OK;
-    ts_rulehost scratch;
-    memset(&scratch, 0, sizeof scratch);
     ts_rulepack *pack = calloc(1, sizeof *pack);
     if (!pack)
         return ts_err_set(err, TS_NOMEM, dir, "out of memory");
@@ -215,25 +213,30 @@ ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_pro
     pack->dir = ts_arena_strdup(&pack->arena, dir);
     pack->rules = ts_arena_calloc(&pack->arena, TS_LIMIT_RULES, sizeof *pack->rules);
     if (!pack->dir || !pack->rules) {
-        rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
-        goto done;
+        ts_rulepack_free(pack);
+        return ts_err_set(err, TS_NOMEM, dir, "out of memory");
     }
-    rh_load ld = {.pack = pack, .on_problem = on_problem, .ud = ud, .err = err};
-    rc = read_files(pack, dir, &ld, err);
+    *out = pack;
+    return TS_OK;
+}
+
+/* Validates the pack's files through a scratch sandbox and builds the per-pass tables. */
+static ts_status pack_finish(ts_rulepack *pack, rh_load *ld, ts_err *err)
+{
+    ts_rulehost scratch;
+    memset(&scratch, 0, sizeof scratch);
+    ts_status rc = ts__rh_state_open(&scratch, &pack->opts, err);
     if (rc != TS_OK)
         goto done;
-    rc = ts__rh_state_open(&scratch, &pack->opts, err);
-    if (rc != TS_OK)
-        goto done;
-    ts__rh_load_files(&scratch, pack->files, pack->n_files, &ld);
-    if (ld.problems) {
+    ts__rh_load_files(&scratch, pack->files, pack->n_files, ld);
+    if (ld->problems) {
         rc = TS_RULE;
         goto done;
     }
     for (int p = 0; p < 3; p++) {
         pack->by_pass[p] = ts_arena_calloc(&pack->arena, pack->n_rules + 1, sizeof(uint32_t));
         if (!pack->by_pass[p]) {
-            rc = ts_err_set(err, TS_NOMEM, dir, "out of memory");
+            rc = ts_err_set(err, TS_NOMEM, pack->dir, "out of memory");
             goto done;
         }
     }
@@ -243,10 +246,87 @@ ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_pro
     }
 done:
     ts__rh_state_close(&scratch);
+    return rc;
+}
+
+ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_problem_fn on_problem,
+                           void *ud, ts_rulepack **out, ts_err *err)
+{
+    ts_rulepack *pack = NULL;
+    ts_status rc = pack_new(dir, opts, &pack, err);
+    if (rc != TS_OK)
+        return rc;
+    rh_load ld = {.pack = pack, .on_problem = on_problem, .ud = ud, .err = err};
+    rc = read_files(pack, dir, &ld, err);
+    if (rc == TS_OK)
+        rc = pack_finish(pack, &ld, err);
     if (rc != TS_OK) {
         ts_rulepack_free(pack);
         return rc;
     }
     *out = pack;
+    return TS_OK;
+}
+
+ts_status ts_rulepack_load_files(const char *label, const ts_rule_file *files, size_t n,
+                                 const ts_rulehost_opts *opts, ts_problem_fn on_problem, void *ud,
+                                 ts_rulepack **out, ts_err *err)
+{
+    ts_rulepack *pack = NULL;
+    ts_status rc = pack_new(label, opts, &pack, err);
+    if (rc != TS_OK)
+        return rc;
+    rh_load ld = {.pack = pack, .on_problem = on_problem, .ud = ud, .err = err};
+    pack->files = ts_arena_calloc(&pack->arena, n ? n : 1, sizeof *pack->files);
+    if (!pack->files)
+        rc = ts_err_set(err, TS_NOMEM, label, "out of memory");
+    ts_sha256 sha;
+    ts_sha256_init(&sha);
+    size_t total = 0;
+    for (size_t i = 0; rc == TS_OK && i < n; i++) {
+        if (files[i].len > TS_LIMIT_RULE_FILE || files[i].len > TS_LIMIT_RULE_PACK - total) {
+            rc =
+                ts_err_set(err, TS_LIMIT, files[i].name, "the stored pack is over the size limits");
+            break;
+        }
+        total += files[i].len;
+        rh_file *rf = &pack->files[pack->n_files++];
+        rf->name = ts_arena_strdup(&pack->arena, files[i].name);
+        char *text = ts_arena_alloc(&pack->arena, files[i].len + 1);
+        if (!rf->name || !text) {
+            rc = ts_err_set(err, TS_NOMEM, label, "out of memory");
+            break;
+        }
+        memcpy(text, files[i].text, files[i].len);
+        text[files[i].len] = '\0';
+        rf->text = text;
+        rf->len = files[i].len;
+        ts_sha256_update(&sha, files[i].name, strlen(files[i].name) + 1); /* as read_files */
+        ts_sha256_update(&sha, text, files[i].len);
+    }
+    if (rc == TS_OK) {
+        char hex[65];
+        ts_sha256_hex(&sha, hex);
+        snprintf(pack->hash, sizeof pack->hash, "sha256:%s", hex);
+        rc = pack_finish(pack, &ld, err);
+    }
+    if (rc != TS_OK) {
+        ts_rulepack_free(pack);
+        return rc;
+    }
+    *out = pack;
+    return TS_OK;
+}
+
+ts_status ts_rulepack_files(const ts_rulepack *pack, ts_arena *arena, ts_rule_file **out, size_t *n,
+                            ts_err *err)
+{
+    *out = ts_arena_calloc(arena, pack->n_files ? pack->n_files : 1, sizeof **out);
+    if (!*out)
+        return ts_err_set(err, TS_NOMEM, pack->dir, "out of memory");
+    for (size_t i = 0; i < pack->n_files; i++)
+        (*out)[i] = (ts_rule_file){
+            .name = pack->files[i].name, .text = pack->files[i].text, .len = pack->files[i].len};
+    *n = pack->n_files;
     return TS_OK;
 }

@@ -161,10 +161,8 @@ ts_status ts__svc_gen_load(const char *path, uint64_t number, ts_service_gen **o
     ts_status rc = ts_config_load(path, &g->cfg, err);
     if (rc == TS_OK)
         rc = ts_grid_load(g->cfg->grid, &g->grid, err);
-    if (rc == TS_OK) {
-        ts_rulehost_opts ro = ts_rulehost_opts_for(g->cfg);
-        rc = ts_rulepack_load(g->cfg->rules, &ro, NULL, NULL, &g->pack, err);
-    }
+    if (rc == TS_OK) /* the database's active rules version, else the config's folder */
+        rc = ts_app_load_pack(g->cfg, NULL, NULL, &g->pack, err);
     /* every pass runs on ingest and on POST /v1/screen: a pass without rules would
      * delist everyone it screens */
     if (rc == TS_OK)

@@ -26,6 +26,7 @@
 #define TICK_MS 100        /* listener tick */
 #define DB_POLL_TICKS 3    /* poll the database's max cursor every 3 ticks */
 #define TOKEN_POLL_TICKS 5 /* look for added/revoked officer tokens every 5 ticks */
+#define RULES_POLL_TICKS 5 /* look for a deployed or rolled back rules version */
 #define CHECKPOINT_TICKS 5 /* a passive WAL checkpoint beside the writer every 5 ticks */
 #define ALERTS_PER_HOOK 64u
 
@@ -209,7 +210,11 @@ struct ts_service {
     refusal_window refusals[REFUSAL_TOKENS];
     size_t n_refusals;
 
-    tok_cache *tokens;     /* stored officer tokens, refreshed by the ticker */
+    tok_cache *tokens; /* stored officer tokens, refreshed by the ticker */
+    /* the ticker's view of the stored active rules version (ticker thread only): the hash
+     * it last asked a reload for; rules_changed is set for the main loop to reload */
+    char rules_asked[80];
+    atomic_bool rules_changed;
     ts_sessions *sessions; /* the console's sessions (sessions.c) */
 
     ts_store *w; /* writer's connection: only the writer thread touches it after open */

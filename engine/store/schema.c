@@ -179,6 +179,17 @@ static const char *const migrations[] = {
     "  until TEXT NOT NULL, by TEXT NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL,"
     "  now TEXT NOT NULL, ended TEXT, ended_by TEXT, end_note TEXT, ended_now TEXT);"
     "CREATE INDEX snoozes_active ON snoozes(until, person, rule) WHERE ended IS NULL;",
+    /* 7: rule pack versions (issue 16 item 4). `rules deploy` stores a pack as a version
+     *    named by its hash (ts_rulepack_hash) with its files (name and content, so a
+     *    rollback needs no folder), who deployed it, why and when. At most one version is
+     *    active (the partial unique index); every command and `serve` load the active
+     *    one, and the config's `rules:` folder only when no version is stored. */
+    "CREATE TABLE rules_versions(hash TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE,"
+    "  by TEXT NOT NULL, note TEXT NOT NULL,"
+    "  deployed_at TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX rules_versions_active ON rules_versions(active) WHERE active = 1;"
+    "CREATE TABLE rules_version_files(hash TEXT NOT NULL REFERENCES rules_versions(hash),"
+    "  name TEXT NOT NULL, content BLOB NOT NULL, PRIMARY KEY(hash, name)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -57,6 +57,11 @@ typedef struct ts_app ts_app;
  * nothing stays open. opts and the strings in it are borrowed for the call only. Reads
  * $TRISCREEN_CONFIG when config_path is NULL (ts_config_pick_path). */
 ts_status ts_app_open(const ts_app_opts *opts, ts_app **out, ts_err *err) TS_MUST_CHECK;
+/* The config's rule pack: the active version stored in its database (schema 7,
+ * triscreen/rules_version.h) when there is one, else the config's `rules` folder. */
+ts_status ts_app_load_pack(const ts_config *cfg, ts_problem_fn on_problem, void *problem_ud,
+                           ts_rulepack **out, ts_err *err) TS_MUST_CHECK;
+
 /* Closes the router and the store, frees the pack, grid and config. Accepts NULL. */
 void ts_app_close(ts_app *app);
 

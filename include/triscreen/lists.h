@@ -178,7 +178,7 @@ typedef struct ts_dossier {
     const char *village, *town;
     int suspect; /* latest suspect mark: -1 never screened, 0, 1 */
     int64_t suspect_run;
-    const ts_dossier_list *list;     /* NULL when the person has no list row */
+    const ts_dossier_list *list;  /* NULL when the person has no list row */
     const ts_snooze_row *snoozes; /* the person's snoozes active at `now`, by id */
     size_t n_snoozes;
     const ts_dossier_ledger *ledger; /* every ledger row of completed runs, oldest first */
@@ -195,6 +195,10 @@ typedef struct ts_dossier {
     size_t n_reviews;
     const ts_dossier_alert *alerts; /* by cursor */
     size_t n_alerts;
+    /* the stored rules version (triscreen/rules_version.h) of the run behind the list row:
+     * its hash, deploy note and who deployed it; NULL when none is stored for it (set by
+     * the caller, e.g. `triscreen dossier`; ts_dossier_load leaves them NULL) */
+    const char *rules_version, *rules_note, *rules_by;
 } ts_dossier;
 
 /* Loads the dossier of person_id for `reader` (NULL = unscoped, the county desk) into

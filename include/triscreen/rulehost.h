@@ -14,6 +14,7 @@
 
 #include "triscreen/arena.h"
 #include "triscreen/record.h"
+#include "triscreen/rulefile.h"
 #include "triscreen/status.h"
 #include "triscreen/vocab.h"
 
@@ -71,6 +72,15 @@ typedef void (*ts_problem_fn)(void *ud, const char *where, const char *msg);
  * the status is TS_RULE. TS_IO when dir cannot be read. */
 ts_status ts_rulepack_load(const char *dir, const ts_rulehost_opts *opts, ts_problem_fn on_problem,
                            void *ud, ts_rulepack **out, ts_err *err) TS_MUST_CHECK;
+/* Like ts_rulepack_load, from files held in memory (a stored rules version, in name
+ * order; copied): label names the pack in messages (ts_rulepack_dir). The same files give
+ * the same hash as when read from a folder. */
+ts_status ts_rulepack_load_files(const char *label, const ts_rule_file *files, size_t n,
+                                 const ts_rulehost_opts *opts, ts_problem_fn on_problem, void *ud,
+                                 ts_rulepack **out, ts_err *err) TS_MUST_CHECK;
+/* The pack's files in load order (pointing into the pack; the array from arena). */
+ts_status ts_rulepack_files(const ts_rulepack *pack, ts_arena *arena, ts_rule_file **out, size_t *n,
+                            ts_err *err) TS_MUST_CHECK;
 void ts_rulepack_free(ts_rulepack *pack);
 
 /* "sha256:<hex>" over the pack's file names and contents in load order. */

@@ -89,6 +89,13 @@ uint64_t ts_service_generation(ts_service *svc);
  * Thread-safe. */
 uint64_t ts_service_tokens_epoch(ts_service *svc);
 
+/* True once after the ticker saw the database's active rules version (`rules deploy`,
+ * `rules rollback`) differ from the live generation's pack: the caller (serve's signal
+ * loop) then starts a reload as on SIGHUP. Polled within RULES_POLL_TICKS ticks; a
+ * version whose reload failed is not asked for again until the active one changes.
+ * Thread-safe. */
+bool ts_service_rules_changed(ts_service *svc);
+
 /* Reloads run on a thread of their own, so that a pack whose loading or first evaluation
  * hangs cannot stop the caller (the signal loop). The thread re-reads the config file,
  * the grid and the rule pack, checks them (every pass has a rule, each pass evaluates a

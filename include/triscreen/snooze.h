@@ -22,10 +22,10 @@ typedef struct ts_snooze_row {
     const char *person, *grid, *rule;
     const char *until; /* inclusive: the rule is silent through this day */
     const char *by, *note;
-    const char *created;    /* "YYYY-MM-DDTHH:MM:SSZ" */
-    const char *now;        /* the day (--now) it was taken on */
-    const char *ended;      /* NULL while not ended */
-    const char *ended_by;   /* NULL while not ended */
+    const char *created;  /* "YYYY-MM-DDTHH:MM:SSZ" */
+    const char *now;      /* the day (--now) it was taken on */
+    const char *ended;    /* NULL while not ended */
+    const char *ended_by; /* NULL while not ended */
 } ts_snooze_row;
 
 /* The check every new snooze passes (pure): until is a date, not before now and at most

@@ -10,38 +10,7 @@ set -euo pipefail
 : "${TRISCREEN:?set TRISCREEN to the triscreen binary}"
 : "${TS_SOURCE_DIR:?set TS_SOURCE_DIR to the repository root}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-unset TRISCREEN_CONFIG
-
-fails=0
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-run() {
-    local name=$1 want=$2
-    shift 2
-    local got=0
-    "$@" >"$work/$name.out" 2>&1 || got=$?
-    if [ "$got" -ne "$want" ]; then
-        fail "$name: exit $got, want $want; output:"
-        sed 's/^/    /' "$work/$name.out" >&2
-    fi
-}
-has() {
-    if ! grep -Eq -- "$2" "$work/$1.out"; then
-        fail "$1: output lacks /$2/; output:"
-        sed 's/^/    /' "$work/$1.out" >&2
-    fi
-}
-hasnt() {
-    if grep -Eq -- "$2" "$work/$1.out"; then
-        fail "$1: output has /$2/; output:"
-        sed 's/^/    /' "$work/$1.out" >&2
-    fi
-}
+source "$(dirname "$0")/rules_lib.sh"
 
 # a config with the optional schema (grid and database are not opened by rules check)
 cp "$TS_SOURCE_DIR/samples/grid.yaml" "$work/grid.yaml"

@@ -762,9 +762,34 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
     return rc;
 }
 
+/* Tells opts->on_judged what this pass decided for it (the live pack). */
+static void judged(const pass_ctx *pc, const item *it)
+{
+    if (!pc->o->on_judged)
+        return;
+    ts_screen_judged j = {.side = -1,
+                          .pass = pc->pass,
+                          .person = it->person.id,
+                          .grid = it->person.grid,
+                          .rules = it->rules_json ? it->rules_json : "[]"};
+    if (pc->pass == TS_PASS_FULL) {
+        j.from = j.to = it->prior ? (ts_colour)it->prior->colour : TS_COLOUR_NONE;
+        j.suspect = it->suspect;
+    } else {
+        j.from = (ts_colour)it->from;
+        j.to = (ts_colour)it->to;
+        j.score = it->row.score;
+        j.suspect = it->was_suspect == 1;
+    }
+    for (int k = 0; k < TS_FEEDBACK_N; k++)
+        j.alerts[k] = it->fb_due[k];
+    pc->o->on_judged(pc->o->judged_ud, &j);
+}
+
 static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_summary *sum,
                             ts_err *err)
 {
+    judged(pc, it);
     const ts_rulepack *pack = pc->o->pack;
     ts_status rc = TS_OK;
     sum->persons++;

@@ -190,6 +190,92 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX rules_versions_active ON rules_versions(active) WHERE active = 1;"
     "CREATE TABLE rules_version_files(hash TEXT NOT NULL REFERENCES rules_versions(hash),"
     "  name TEXT NOT NULL, content BLOB NOT NULL, PRIMARY KEY(hash, name)) WITHOUT ROWID;",
+    /* 8: what a run judged, and shadow packs (issue 16 items 3 and 5).
+     *    `diff` re-runs the last live full screening over exactly its inputs: a copy of
+     *    the database is turned back to the moment that run began (store/rewind.c). For
+     *    that, every change keeps the row it replaced, tagged with after_run = the newest
+     *    run id when the change was made (a change with after_run >= R happened after run
+     *    R began): persons (updates and deletes), list_members and marks (every write,
+     *    present = 0 when no row existed). runs.persons_pk_max is max(persons.pk) when
+     *    the run began (persons inserted later have a larger pk); relations.since_run is
+     *    the newest run id when the relation was stored (NULL: stored before schema 8).
+     *    runs.origin is 'screen' for `triscreen screen`, 'ingest' for a service run.
+     *    A shadow is a draft pack judged beside the live one on every run and ingest:
+     *    its files, its own suspect marks and list rows (overrides are the live rows'),
+     *    its full-pass ledger and the alerts it would have raised, all by name; it never
+     *    alerts and never touches the live tables. */
+    "ALTER TABLE runs ADD COLUMN persons_pk_max INTEGER;"
+    "ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'screen';"
+    "ALTER TABLE relations ADD COLUMN since_run INTEGER;"
+    "CREATE TABLE persons_past(pk INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,"
+    "  grid TEXT NOT NULL, born TEXT, notes TEXT NOT NULL, extra BLOB, events BLOB,"
+    "  n_events INTEGER NOT NULL, digest INTEGER NOT NULL, created TEXT NOT NULL,"
+    "  updated TEXT NOT NULL, after_run INTEGER NOT NULL);"
+    "CREATE INDEX persons_past_run ON persons_past(after_run, pk);"
+    "CREATE TRIGGER persons_keep_update BEFORE UPDATE ON persons"
+    "  WHEN old.digest IS NOT new.digest OR old.grid IS NOT new.grid OR old.id IS NOT new.id"
+    "  BEGIN INSERT INTO persons_past VALUES(old.pk, old.id, old.name, old.grid, old.born,"
+    "    old.notes, old.extra, old.events, old.n_events, old.digest, old.created, old.updated,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TRIGGER persons_keep_delete BEFORE DELETE ON persons"
+    "  BEGIN INSERT INTO persons_past VALUES(old.pk, old.id, old.name, old.grid, old.born,"
+    "    old.notes, old.extra, old.events, old.n_events, old.digest, old.created, old.updated,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TABLE lists_past(person TEXT NOT NULL, present INTEGER NOT NULL, colour TEXT,"
+    "  score INTEGER, since TEXT, run INTEGER, reasons TEXT, engine_colour TEXT,"
+    "  override_colour TEXT, override_until TEXT, override_by TEXT, next_review TEXT,"
+    "  regional_colour TEXT, regional_score INTEGER, regional_reasons TEXT,"
+    "  after_run INTEGER NOT NULL);"
+    "CREATE INDEX lists_past_run ON lists_past(after_run, person);"
+    /* INSERT OR REPLACE fires the insert trigger, never the delete one (SQLite without
+     * recursive_triggers), so the insert trigger keeps the row being replaced */
+    "CREATE TRIGGER lists_keep_insert BEFORE INSERT ON list_members"
+    "  BEGIN INSERT INTO lists_past SELECT new.person, l.person IS NOT NULL, l.colour, l.score,"
+    "    l.since, l.run, l.reasons, l.engine_colour, l.override_colour, l.override_until,"
+    "    l.override_by, l.next_review, l.regional_colour, l.regional_score,"
+    "    l.regional_reasons, (SELECT coalesce(max(id), 0) FROM runs)"
+    "    FROM (SELECT 1) LEFT JOIN list_members l ON l.person = new.person; END;"
+    "CREATE TRIGGER lists_keep_update BEFORE UPDATE ON list_members"
+    "  BEGIN INSERT INTO lists_past VALUES(old.person, 1, old.colour, old.score, old.since,"
+    "    old.run, old.reasons, old.engine_colour, old.override_colour, old.override_until,"
+    "    old.override_by, old.next_review, old.regional_colour, old.regional_score,"
+    "    old.regional_reasons, (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TRIGGER lists_keep_delete BEFORE DELETE ON list_members"
+    "  BEGIN INSERT INTO lists_past VALUES(old.person, 1, old.colour, old.score, old.since,"
+    "    old.run, old.reasons, old.engine_colour, old.override_colour, old.override_until,"
+    "    old.override_by, old.next_review, old.regional_colour, old.regional_score,"
+    "    old.regional_reasons, (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TABLE marks_past(person TEXT NOT NULL, present INTEGER NOT NULL, suspect INTEGER,"
+    "  run INTEGER, after_run INTEGER NOT NULL);"
+    "CREATE INDEX marks_past_run ON marks_past(after_run, person);"
+    "CREATE TRIGGER marks_keep_insert BEFORE INSERT ON marks"
+    "  BEGIN INSERT INTO marks_past SELECT new.person, m.person IS NOT NULL, m.suspect, m.run,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)"
+    "    FROM (SELECT 1) LEFT JOIN marks m ON m.person = new.person; END;"
+    "CREATE TRIGGER marks_keep_update BEFORE UPDATE ON marks"
+    "  BEGIN INSERT INTO marks_past VALUES(old.person, 1, old.suspect, old.run,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TRIGGER marks_keep_delete BEFORE DELETE ON marks"
+    "  BEGIN INSERT INTO marks_past VALUES(old.person, 1, old.suspect, old.run,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
+    "CREATE TABLE shadows(name TEXT PRIMARY KEY, hash TEXT NOT NULL, by TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '', added TEXT NOT NULL, added_now TEXT NOT NULL,"
+    "  added_run INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE shadow_files(name TEXT NOT NULL REFERENCES shadows(name), file TEXT NOT NULL,"
+    "  content BLOB NOT NULL, PRIMARY KEY(name, file)) WITHOUT ROWID;"
+    "CREATE TABLE shadow_marks(name TEXT NOT NULL, person TEXT NOT NULL,"
+    "  suspect INTEGER NOT NULL, run INTEGER NOT NULL, PRIMARY KEY(name, person)) WITHOUT ROWID;"
+    "CREATE TABLE shadow_lists(name TEXT NOT NULL, person TEXT NOT NULL, colour TEXT NOT NULL,"
+    "  score INTEGER NOT NULL, since TEXT NOT NULL, run INTEGER NOT NULL, reasons TEXT NOT NULL,"
+    "  engine_colour TEXT, next_review TEXT, regional_colour TEXT,"
+    "  regional_score INTEGER NOT NULL DEFAULT 0, regional_reasons TEXT NOT NULL DEFAULT '[]',"
+    "  PRIMARY KEY(name, person)) WITHOUT ROWID;"
+    "CREATE TABLE shadow_ledger(name TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  person TEXT NOT NULL, suspect INTEGER NOT NULL, rules TEXT NOT NULL,"
+    "  PRIMARY KEY(name, run, seq)) WITHOUT ROWID;"
+    "CREATE TABLE shadow_alerts(name TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, colour TEXT, rules TEXT NOT NULL, now TEXT NOT NULL,"
+    "  PRIMARY KEY(name, run, person, kind)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

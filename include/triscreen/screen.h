@@ -36,6 +36,23 @@ typedef ts_status (*ts_screen_alert_fn)(void *ud, ts_store *s, const ts_screen_a
                                         ts_err *err);
 typedef void (*ts_screen_progress_fn)(void *ud, ts_pass pass, uint64_t done, uint64_t total);
 
+/* What one pass decided for one person (one call per person per pass, and per side),
+ * for callers that compare decisions (`diff`, shadows). Strings are borrowed for the
+ * call. */
+typedef struct ts_screen_judged {
+    int side;     /* -1: the live pack (opts->pack); else the index into opts->sides */
+    ts_pass pass;
+    const char *person, *grid;
+    ts_colour from, to; /* effective colour before / after this pass (full: both unchanged) */
+    int score;          /* regional/targeted: the score behind the engine colour; full: 0 */
+    bool suspect;       /* the suspect mark after this pass */
+    const char *rules;  /* this pass's fired rules that count (snoozed ones left out), JSON */
+    bool alerts[TS_FEEDBACK_N]; /* the feedback this pass triggers for the person (before
+                                 * de-duplication against alerts already open) */
+} ts_screen_judged;
+/* Called on the writing thread, in input order, inside the pass's transaction. */
+typedef void (*ts_screen_judged_fn)(void *ud, const ts_screen_judged *j);
+
 typedef struct ts_screen_opts {
     const ts_config *cfg;
     const ts_grid *grid;
@@ -56,6 +73,8 @@ typedef struct ts_screen_opts {
      * counts are added to), so a service records one run per pass and rule pack
      * instead of three per request. NULL = a new run per call. */
     int64_t *inline_runs;
+    ts_screen_judged_fn on_judged; /* may be NULL */
+    void *judged_ud;
 } ts_screen_opts;
 
 typedef struct ts_pass_summary {

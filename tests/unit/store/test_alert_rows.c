@@ -93,13 +93,12 @@ static int64_t insert(ts__alert_db *d, const ts__alert_row *r)
     return id;
 }
 
-static full get(ts__alert_db *d, int64_t id)
+/* Into the caller's *f: its pointers point into f->s, so f must not be copied. */
+static void get(ts__alert_db *d, int64_t id, full *f)
 {
-    full f;
-    memset(&f, 0, sizeof f);
+    memset(f, 0, sizeof *f);
     ts_err err;
-    fx_ok(ts__alert_db_get(d, id, collect_full, &f, &err), &err);
-    return f;
+    fx_ok(ts__alert_db_get(d, id, collect_full, f, &err), &err);
 }
 
 static void test_insert_read_back(void **state)
@@ -127,7 +126,8 @@ static void test_insert_read_back(void **state)
     r.seq = 777;
     int64_t a = insert(d, &r);
     assert_int_equal(a, 1);
-    full f = get(d, a);
+    full f;
+    get(d, a, &f);
     assert_true(f.seen);
     assert_int_equal(f.r.id, 1);
     assert_int_equal(f.r.seq, 1);
@@ -164,7 +164,7 @@ static void test_insert_read_back(void **state)
     b.reopens = 1;
     int64_t id2 = insert(d, &b);
     assert_int_equal(id2, 2);
-    f = get(d, id2);
+    get(d, id2, &f);
     assert_int_equal(f.r.seq, 2);
     assert_null(f.r.colour);
     assert_null(f.r.route_note);
@@ -174,7 +174,7 @@ static void test_insert_read_back(void **state)
     assert_int_equal(f.r.run, 0);
     assert_int_equal(f.r.ingest, 0);
     assert_int_equal(f.r.reopens, 1);
-    f = get(d, 99);
+    get(d, 99, &f);
     assert_false(f.seen); /* absent: fn not called */
     fx_ok(ts_store_commit(fx->s, &err), &err);
     /* read on the store's own reader too */
@@ -237,12 +237,13 @@ static void test_dedup_causes_evidence(void **state)
     assert_false(has); /* one way only */
     /* evidence: NULL leaves a column as it is */
     fx_ok(ts__alert_db_set_evidence(d, a, "[]", "red", NULL, &err), &err);
-    full f = get(d, a);
+    full f;
+    get(d, a, &f);
     assert_string_equal(f.r.rules, "[]");
     assert_string_equal(f.r.colour, "red");
     assert_null(f.r.headline);
     fx_ok(ts__alert_db_set_evidence(d, a, NULL, NULL, "{\"h\":1}", &err), &err);
-    f = get(d, a);
+    get(d, a, &f);
     assert_string_equal(f.r.rules, "[]");
     assert_string_equal(f.r.colour, "red");
     assert_string_equal(f.r.headline, "{\"h\":1}");
@@ -316,7 +317,8 @@ static void test_state_level_history(void **state)
                            .due = "2026-12-01T08:30:00Z",
                            .acked_in_time = -1};
     fx_ok(ts__alert_db_set_state(d, &claim, false, &err), &err);
-    full f = get(d, a);
+    full f;
+    get(d, a, &f);
     assert_int_equal(f.r.seq, 1);
     assert_string_equal(f.r.status, "claimed");
     assert_string_equal(f.r.claimed_by, "o-t01-v01-g01");
@@ -328,18 +330,19 @@ static void test_state_level_history(void **state)
     ack.due = "2026-12-02T08:10:00Z";
     ack.acked_in_time = 1;
     fx_ok(ts__alert_db_set_state(d, &ack, false, &err), &err);
-    f = get(d, a);
+    get(d, a, &f);
     assert_int_equal(f.r.acked_in_time, 1);
     assert_string_equal(f.r.acked_at, "2026-12-01T08:10:00Z");
     assert_string_equal(f.r.due, "2026-12-02T08:10:00Z");
     ack.acked_in_time = 0;
     fx_ok(ts__alert_db_set_state(d, &ack, false, &err), &err);
-    assert_int_equal(get(d, a).r.acked_in_time, 0);
+    get(d, a, &f);
+    assert_int_equal(f.r.acked_in_time, 0);
     /* with move: to the head of the feed (a reopen) */
     ts__alert_row reopen = {
         .id = a, .status = "new", .due = "2026-12-03T00:00:00Z", .acked_in_time = -1};
     fx_ok(ts__alert_db_set_state(d, &reopen, true, &err), &err);
-    f = get(d, a);
+    get(d, a, &f);
     assert_int_equal(f.r.seq, 3);
     assert_null(f.r.claimed_by);
     assert_null(f.r.acked_at);
@@ -353,7 +356,7 @@ static void test_state_level_history(void **state)
                         .escalated = "2026-12-01T09:00:00Z",
                         .due = "2026-12-01T09:30:00Z"};
     fx_ok(ts__alert_db_set_level(d, &lv, &err), &err);
-    f = get(d, b);
+    get(d, b, &f);
     assert_int_equal(f.r.id, b);
     assert_int_equal(f.r.seq, 4);
     assert_int_equal(f.r.level, 1);
@@ -365,7 +368,7 @@ static void test_state_level_history(void **state)
     lv.route_note = NULL;
     lv.level = 2;
     fx_ok(ts__alert_db_set_level(d, &lv, &err), &err);
-    f = get(d, b);
+    get(d, b, &f);
     assert_int_equal(f.r.seq, 5);
     assert_null(f.r.route_note);
     /* history with and without a token */

@@ -67,7 +67,7 @@ static void test_migrate(void **state)
     ts_store *s = NULL;
     if (ts_store_open(g_db, TS_STORE_READWRITE, &s, &err) != TS_OK)
         fail_msg("%s: %s", err.where, err.msg);
-    assert_int_equal(ts_store_schema_version(s), 7);
+    assert_int_equal(ts_store_schema_version(s), TS_STORE_SCHEMA_VERSION);
     expect("SELECT count(*) FROM persons", "1");
     expect("SELECT count(*) FROM runs", "1");
     expect("SELECT count(*) FROM snoozes", "1");

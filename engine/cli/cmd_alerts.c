@@ -14,7 +14,6 @@
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
 #include "triscreen/jsonw.h"
-#include "triscreen/rules_version.h"
 #include "triscreen/store.h"
 #include "base/limits.h"
 #include "cli/cli.h"
@@ -273,31 +272,17 @@ typedef struct show_ctx {
     bool json;
     ts_buf b;
     ts_jsonw w;
-    ts_store *store; /* for the stored rules version's note */
 } show_ctx;
 
-/* The deploy note of the stored rules version the alert was raised under: text line
- * "rules note" or JSON "rules_note"/"rules_by"; nothing when no version is stored for it. */
+/* Text: the deploy note of the stored rules version the alert was raised under (JSON has
+ * it in the alert object, ts_alert_write_json); nothing when no version is stored for it. */
 static ts_status show_version_note(show_ctx *o, const ts_alert *a)
 {
-    if (!a->rules_version || !o->store)
+    if (!a->rules_note)
         return TS_OK;
-    ts_arena ar;
-    ts_arena_init(&ar, TS_LIMIT_LINE);
-    ts_rules_version_row v;
-    bool found = false;
-    ts_err e;
-    ts_status rc = ts_store_rules_version_get(o->store, a->rules_version, &ar, &v, &found, &e);
-    if (rc == TS_OK && found && o->json) {
-        ts_jsonw_kstr(&o->w, "rules_note", v.note);
-        ts_jsonw_kstr(&o->w, "rules_by", v.by);
-    } else if (rc == TS_OK && found) {
-        rc = ts_render_pad(&o->b, "rules note", 11, true);
-        if (rc == TS_OK)
-            rc = ts_buf_printf(&o->b, "%s (deployed by %s)\n", v.note, v.by);
-    }
-    ts_arena_release(&ar);
-    return rc;
+    ts_status rc = ts_render_pad(&o->b, "rules note", 11, true);
+    return rc == TS_OK ? ts_buf_printf(&o->b, "%s (deployed by %s)\n", a->rules_note, a->rules_by)
+                       : rc;
 }
 
 static ts_status show_alert(void *ud, const ts_alert *a)
@@ -310,9 +295,6 @@ static ts_status show_alert(void *ud, const ts_alert *a)
     ts_jsonw_obj(&o->w);
     ts_jsonw_key(&o->w, "alert");
     ts_alert_write_json(&o->w, a);
-    ts_status rc = show_version_note(o, a);
-    if (rc != TS_OK)
-        return rc;
     ts_jsonw_key(&o->w, "history");
     ts_jsonw_arr(&o->w);
     return o->w.st; /* the object stays open for the events: its sticky error so far */
@@ -329,7 +311,7 @@ static ts_status show_event(void *ud, const ts_alert_event *e)
 
 static ts_status alerts_show(ts_app *app, const alerts_args *a, ts_err *err)
 {
-    show_ctx o = {.json = a->jsonl, .store = ts_app_store(app)};
+    show_ctx o = {.json = a->jsonl};
     ts_buf_init(&o.b, TS_LIMIT_LINE);
     ts_jsonw_init(&o.w, &o.b);
     ts_status rc = ts_alert_show(ts_app_store(app), ts_app_grid(app), &a->f, a->show_id, show_alert,

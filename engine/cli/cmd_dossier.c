@@ -6,31 +6,10 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "triscreen/rules_version.h"
 #include "triscreen/text.h"
 #include "base/limits.h"
 #include "cli/cmd_lists.h"
 #include "render/render_lists.h"
-
-/* The stored rules version of the run behind the person's list row: its note and who
- * deployed it, into d (left NULL when no version is stored for that run's hash). */
-static ts_status version_note(ts_store *s, ts_dossier *d, ts_arena *arena, ts_err *err)
-{
-    char hash[TS_RULES_HASH_MAX];
-    if (!d->list || !d->list->run)
-        return TS_OK;
-    ts_status rc = ts_store_run_rules_hash(s, d->list->run, hash, err);
-    ts_rules_version_row v;
-    bool found = false;
-    if (rc == TS_OK && hash[0])
-        rc = ts_store_rules_version_get(s, hash, arena, &v, &found, err);
-    if (rc == TS_OK && found) {
-        d->rules_version = v.hash;
-        d->rules_note = v.note;
-        d->rules_by = v.by;
-    }
-    return rc;
-}
 
 static const char usage[] = "usage: triscreen dossier [-c CONFIG] ID [--format text|json]";
 
@@ -87,7 +66,7 @@ int ts__cli_dossier(int argc, char **argv)
     if (rc == TS_OK)
         rc = ts_dossier_snoozes(e.store, id, e.now, &arena, &d, &err);
     if (rc == TS_OK)
-        rc = version_note(e.store, &d, &arena, &err);
+        rc = ts_dossier_rules_version(e.store, &arena, &d, &err);
     if (rc == TS_OK)
         rc = fmt == TS_OUT_JSON ? ts__render_dossier_json(&d, e.pack, &buf, &err)
                                 : ts__render_dossier_text(&d, e.pack, &buf, &err);

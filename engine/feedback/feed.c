@@ -136,6 +136,8 @@ static ts_status alert_from_row(const ts__alert_row *r, const view *v, ts_alert 
     a->run = r->run;
     a->ingest = r->ingest;
     a->rules_version = r->rules_version;
+    a->rules_note = r->rules_note;
+    a->rules_by = r->rules_by;
     a->level = r->level;
     a->escalated = r->escalated;
     a->target = target_of(r->target_level);
@@ -207,6 +209,10 @@ void ts_alert_write_json(ts_jsonw *w, const ts_alert *a)
     kint_or_null(w, "run", a->run);
     kint_or_null(w, "ingest", a->ingest);
     ts_jsonw_kstr(w, "rules_version", a->rules_version);
+    if (a->rules_note) {
+        ts_jsonw_kstr(w, "rules_note", a->rules_note);
+        ts_jsonw_kstr(w, "rules_by", a->rules_by);
+    }
     ts_jsonw_kstr(w, "status", ts_alert_state_name(a->status));
     ts_jsonw_kint(w, "level", a->level);
     ts_jsonw_kstr(w, "escalated", a->escalated);

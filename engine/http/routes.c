@@ -860,6 +860,8 @@ static ts__hres person_get(ts__req *r)
             (rc = ts_app_resolve_now(NULL, ts_service_gen_config(r->gen), &today, &e)) == TS_OK) {
             ts_date_format(today, now);
             rc = ts_dossier_snoozes(s, r->param, now, &a, &d, &e);
+            if (rc == TS_OK)
+                rc = ts_dossier_rules_version(s, &a, &d, &e);
         }
         if (rc == TS_OK)
             rc = ts__render_dossier_json(&d, ts_service_gen_pack(r->gen), &out, &e);

@@ -8,6 +8,7 @@
 
 #include "triscreen/date.h"
 #include "triscreen/lists.h"
+#include "triscreen/rules_version.h"
 #include "triscreen/record.h"
 #include "base/limits.h"
 #include "lists/lists_int.h"
@@ -397,4 +398,22 @@ ts_status ts_dossier_snoozes(ts_store *s, const char *person, const char *now, t
     d->snoozes = c.v;
     d->n_snoozes = c.n;
     return TS_OK;
+}
+
+ts_status ts_dossier_rules_version(ts_store *s, ts_arena *arena, ts_dossier *d, ts_err *err)
+{
+    char hash[TS_RULES_HASH_MAX];
+    if (!d->list || !d->list->run)
+        return TS_OK;
+    ts_status rc = ts_store_run_rules_hash(s, d->list->run, hash, err);
+    ts_rules_version_row v;
+    bool found = false;
+    if (rc == TS_OK && hash[0])
+        rc = ts_store_rules_version_get(s, hash, arena, &v, &found, err);
+    if (rc == TS_OK && found) {
+        d->rules_version = v.hash;
+        d->rules_note = v.note;
+        d->rules_by = v.by;
+    }
+    return rc;
 }

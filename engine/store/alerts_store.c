@@ -13,7 +13,9 @@
     "cursor, seq, kind, person, grid, colour, rules, route, route_note, headline, created, run,"   \
     " ingest, rules_version, status, dedup, level, target_level, escalated, due, claimed_by,"      \
     " claimed_at, acked_at, closed_at, outcome, reopens, event_type, event_date, event_text,"      \
-    " acked_in_time"
+    " acked_in_time,"                                                                              \
+    " (SELECT v.note FROM rules_versions v WHERE v.hash = alerts.rules_version),"                  \
+    " (SELECT v.by FROM rules_versions v WHERE v.hash = alerts.rules_version)"
 /* claim-next's order among equal deadlines: quick, then detailed, then early */
 #define KIND_RANK "CASE kind WHEN 'quick' THEN 0 WHEN 'detailed' THEN 1 ELSE 2 END"
 /* the next feed position, inside the one write transaction */
@@ -168,6 +170,8 @@ static void row_from(sqlite3_stmt *st, ts__alert_row *r)
     r->event_text = txt(st, 28);
     r->acked_in_time =
         sqlite3_column_type(st, 29) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 29) != 0;
+    r->rules_note = txt(st, 30);
+    r->rules_by = txt(st, 31);
 }
 
 ts_status ts__alert_db_open(ts_store *s, ts__alert_db **out, ts_err *err)

@@ -33,6 +33,9 @@ typedef struct ts__alert_row {
     const char *created;       /* "YYYY-MM-DDTHH:MM:SSZ" */
     int64_t run, ingest;       /* 0 = none */
     const char *rules_version; /* NULL when none */
+    /* read only: the deploy note and deployer of the stored version rules_version names
+     * (rules deploy); NULL when that pack was never deployed as a version */
+    const char *rules_note, *rules_by;
     const char *status, *dedup;
     int level;             /* escalations so far */
     int target_level;      /* 3 group, 2 village, 1 town, 0 county desk */

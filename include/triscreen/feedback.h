@@ -200,6 +200,9 @@ typedef struct ts_alert {
     int64_t run;               /* 0 = none */
     int64_t ingest;            /* 0 = none */
     const char *rules_version; /* NULL when none */
+    /* the deploy note and deployer of that version (`rules deploy`); NULL when the pack
+     * was never deployed as a stored version */
+    const char *rules_note, *rules_by;
     ts_alert_state status;
     int level;             /* escalations; 0 = never escalated */
     const char *escalated; /* when level > 0: the time of the last escalation */

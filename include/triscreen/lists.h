@@ -219,6 +219,13 @@ ts_status ts_dossier_load(ts_store *s, const ts_grid *g, const char *person_id,
 ts_status ts_dossier_snoozes(ts_store *s, const char *person, const char *now, ts_arena *arena,
                              ts_dossier *d, ts_err *err) TS_MUST_CHECK;
 
+/* Fills d->rules_version, rules_note and rules_by from the stored rules version (`rules
+ * deploy`) of the run behind the person's list row, copied into arena; leaves them NULL
+ * when the person is not listed or that run's pack was never stored as a version. Call
+ * after ts_dossier_load with the same arena. */
+ts_status ts_dossier_rules_version(ts_store *s, ts_arena *arena, ts_dossier *d,
+                                   ts_err *err) TS_MUST_CHECK;
+
 /* ts_review_outcome (confirm, lower, raise, clear): triscreen/vocab.h. */
 
 typedef struct ts_review {

@@ -84,7 +84,7 @@ check "an alert was raised for the new person under the deployed version" [ -n "
 expect_code "alerts show" 0 "$T" alerts show "$AID"
 check "alerts show names the version's note" grep -qE "^rules note +shorter incident title \(deployed by staff-1\)$" "$WORK/last.out"
 expect_code "alerts show json" 0 "$T" alerts show "$AID" --format json
-expect_eq "json rules_note" "$(jq -r '.rules_note + "|" + .rules_by' "$WORK/last.out")" "shorter incident title|staff-1"
+expect_eq "json rules_note" "$(jq -r '.alert.rules_note + "|" + .alert.rules_by' "$WORK/last.out")" "shorter incident title|staff-1"
 
 # ---- rollback ----------------------------------------------------------------------------
 before=$(versions)

@@ -90,6 +90,7 @@ int ts__cli_escalate(int argc, char **argv);
 int ts__cli_report(int argc, char **argv);
 int ts__cli_token(int argc, char **argv);
 int ts__cli_snooze(int argc, char **argv);
+int ts__cli_shadow(int argc, char **argv);
 
 struct ts_check_item;
 /* `rules check` (cmd_rules_check.c): prints the deep checks of a loaded pack as text or

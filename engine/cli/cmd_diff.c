@@ -1,9 +1,12 @@
-/* cli/cmd_diff.c — `triscreen diff --rules DIR`: who would change list if DIR were
- * deployed. Both the deployed pack and DIR screen their own copy of the database at the
- * same `now` (three passes, no alerts); the lists are then compared person by person.
- * The real database is only read. The copies live in a private temporary directory
- * (0700, files 0600) and are removed before the command returns. Whether a person
- * enters, leaves, rises or falls is ts_decide_change (decide.h), as in the passes. */
+/* cli/cmd_diff.c — `triscreen diff --rules DIR`: what deploying DIR would change, person
+ * by person. The last screening (triscreen/rewind.h) is re-run over exactly its inputs:
+ * two private copies of the database are turned back to the moment it began, then the
+ * pack that screening ran with judges one copy and DIR the other, same passes, scope and
+ * now. Each side's judgements are collected per person (triscreen/judged.h) and printed
+ * as text, JSON Lines or one HTML page (render/impact.c). Without a screening to replay
+ * (none yet, or --now given) both sides judge the current inputs at now. The real
+ * database is only read; the copies (0700 directory, 0600 files) are removed before the
+ * command returns. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,27 +16,21 @@
 #include "base/limits.h"
 #include "triscreen/app.h"
 #include "triscreen/arena.h"
-#include "triscreen/buf.h"
+#include "triscreen/date.h"
 #include "triscreen/decide.h"
-#include "triscreen/fired.h"
 #include "triscreen/grid.h"
-#include "triscreen/jsonw.h"
+#include "triscreen/judged.h"
+#include "triscreen/rewind.h"
 #include "triscreen/rulehost.h"
+#include "triscreen/rules_version.h"
 #include "triscreen/screen.h"
 #include "triscreen/store.h"
 #include "cli/cli.h"
-
-typedef struct side {
-    const char *label;
-    const ts_rulepack *pack;
-    char db[4200];
-    ts_screen_result res;
-    ts_list_row *rows;
-    size_t n;
-} side;
+#include "render/render_impact.h"
 
 static void on_problem(void *ud, const char *where, const char *msg)
 {
+    (void)ud;
     fprintf(stderr, "triscreen: %s: %s\n", where, msg);
 }
 
@@ -47,66 +44,15 @@ static void rm_db(const char *path)
     unlink(p);
 }
 
-/* Screens the copy in s->db with s->pack and loads its lists into arena. */
-static ts_status run_side(side *sd, const ts_config *cfg, const ts_grid *grid, const char *scope,
-                          int32_t now, ts_arena *arena, ts_err *err)
-{
-    ts_store *st = NULL;
-    ts_status rc = ts_store_open(sd->db, TS_STORE_READWRITE, &st, err);
-    if (rc != TS_OK)
-        return rc;
-    ts_screen_opts o = {.cfg = cfg, .grid = grid, .pack = sd->pack, .scope = scope, .now = now};
-    rc = ts_screen_run(st, sd->db, &o, &sd->res, err);
-    if (rc == TS_OK)
-        rc = ts_store_lists_load(st, arena, &sd->rows, &sd->n, err);
-    ts_store_close(st);
-    return rc;
-}
-
-static const char *colour_or_none(int c)
-{
-    return ts_colour_text((ts_colour)c);
-}
-
-/* The rules of a reasons JSON array with the titles of pack (the side they came from):
- * text "id (title), id2"; JSONL the array of titles (null for an id pack lacks), in the
- * order of the ids. Written into out (cleared first); false when out of memory. */
-static bool titled_rules(const char *reasons, const ts_rulepack *pack, bool jsonl, ts_buf *out)
-{
-    ts_arena a;
-    ts_arena_init(&a, TS_LIMIT_LINE * 4);
-    ts_fired_rule *v = NULL;
-    size_t n = 0;
-    ts_buf_reset(out);
-    if (ts_fired_rules_read(reasons, &a, &v, &n, NULL) != TS_OK)
-        n = 0; /* a reasons text that does not parse shows no rules, never fails the diff */
-    ts_jsonw w;
-    ts_jsonw_init(&w, out);
-    if (jsonl)
-        ts_jsonw_arr(&w);
-    ts_status rc = TS_OK;
-    for (size_t i = 0; i < n && rc == TS_OK; i++) {
-        const char *title = ts_rulepack_title(pack, v[i].id);
-        if (jsonl)
-            ts_jsonw_str(&w, title);
-        else if (title)
-            rc = ts_buf_printf(out, "%s%s (%s)", i ? ", " : "", v[i].id, title);
-        else
-            rc = ts_buf_printf(out, "%s%s", i ? ", " : "", v[i].id);
-    }
-    if (jsonl) {
-        ts_jsonw_arr_end(&w);
-        rc = ts_jsonw_finish(&w);
-    }
-    ts_arena_release(&a);
-    return rc == TS_OK && ts_buf_str(out);
-}
-
 typedef struct diff_args {
     const char *cfg_path, *rules, *scope, *now_arg;
-    bool jsonl;
+    ts_impact_format fmt;
     long fail_on_move; /* --fail-on-move N: exit 1 when more than N persons move; -1 off */
 } diff_args;
+
+#define DIFF_USAGE                                                                                 \
+    "usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] [--now DATE] "                   \
+    "[--format text|jsonl|html] [--fail-on-move N]"
 
 /* Flags → *da; -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, diff_args *da)
@@ -143,23 +89,27 @@ static int parse_args(int argc, char **argv, diff_args *da)
             break;
         }
         case 'f':
-            if (strcmp(optarg, "table") && strcmp(optarg, "jsonl")) {
-                ts_cli_fail("diff: --format must be table or jsonl");
+            /* "table" is the earlier name of text */
+            if (!strcmp(optarg, "text") || !strcmp(optarg, "table"))
+                da->fmt = TS_IMPACT_TEXT;
+            else if (!strcmp(optarg, "jsonl"))
+                da->fmt = TS_IMPACT_JSONL;
+            else if (!strcmp(optarg, "html"))
+                da->fmt = TS_IMPACT_HTML;
+            else {
+                ts_cli_fail("diff: --format must be text, jsonl or html, not '%s'", optarg);
                 return TS_EXIT_USAGE;
             }
-            da->jsonl = !strcmp(optarg, "jsonl");
             break;
         case 'h':
-            puts("usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] [--now DATE] "
-                 "[--format table|jsonl] [--fail-on-move N]");
+            puts(DIFF_USAGE);
             return TS_EXIT_OK;
         default:
             return TS_EXIT_USAGE;
         }
     }
     if (!da->rules || optind != argc) {
-        ts_cli_fail("diff: usage: triscreen diff [-c CONFIG] --rules DIR [--scope CODE] "
-                    "[--now DATE]");
+        ts_cli_fail("diff: " DIFF_USAGE);
         return TS_EXIT_USAGE;
     }
     return -1;
@@ -171,15 +121,24 @@ typedef struct diff_run {
     const ts_config *cfg;
     const ts_grid *grid;
     ts_store *live;
-    ts_rulepack *candidate;
-    side a, b;
-    char dir[4096];
-    ts_arena arena;
+    const ts_rulepack *before; /* the pack the replayed screening ran with */
+    ts_rulepack *before_owned; /* when that is a stored version other than the active one */
+    ts_rulepack *draft;
+    ts_screening at; /* the screening replayed (found) */
+    bool replay;
     int32_t now;
+    unsigned passes;
+    const char *scope; /* of the screening replayed; NULL = all */
+    char dir[4096];
+    char db[2][4200];
+    uint64_t rule_errors[2];
+    ts_judged_set *set;
+    ts_arena arena;
+    char basis[600], before_label[160], after_label[160];
 } diff_run;
 
-/* Opens the app (config, grid, deployed pack, live database, now) and loads the candidate
- * pack; an exit code or -1. */
+/* Opens the app, loads the draft, finds the screening to replay and its pack; an exit
+ * code or -1. */
 static int load(diff_run *dr, const diff_args *da, ts_err *err)
 {
     ts_app_opts ao = {.config_path = da->cfg_path,
@@ -193,19 +152,94 @@ static int load(diff_run *dr, const diff_args *da, ts_err *err)
     dr->grid = ts_app_grid(dr->app);
     dr->live = ts_app_store(dr->app);
     dr->now = ts_app_now(dr->app);
-    dr->a.pack = ts_app_pack(dr->app);
+    dr->before = ts_app_pack(dr->app);
     ts_rulehost_opts ro = ts_rulehost_opts_for(dr->cfg);
-    ts_status rc = ts_rulepack_load(da->rules, &ro, on_problem, NULL, &dr->candidate, err);
-    dr->b.pack = dr->candidate;
+    ts_status rc = ts_rulepack_load(da->rules, &ro, on_problem, NULL, &dr->draft, err);
     if (rc != TS_OK) {
         ts_cli_error(err);
         return rc == TS_RULE ? TS_EXIT_FAILED : ts_cli_exit_for(rc);
     }
+    bool found = false;
+    if (!da->now_arg && (rc = ts_store_last_screening(dr->live, &dr->at, &found, err)) != TS_OK) {
+        ts_cli_error(err);
+        return TS_EXIT_FAILED;
+    }
+    dr->replay = found && ts_date_parse(dr->at.now, strlen(dr->at.now), &dr->now);
+    if (!dr->replay) {
+        dr->passes = 0;
+        char day[11];
+        ts_date_format(dr->now, day);
+        snprintf(dr->basis, sizeof dr->basis, "the current inputs judged at %s by both packs (%s)",
+                 day, da->now_arg ? "--now given" : "no screening recorded yet to replay");
+    } else {
+        dr->passes = dr->at.passes;
+        dr->scope = strcmp(dr->at.scope, "all") ? dr->at.scope : NULL;
+        snprintf(dr->basis, sizeof dr->basis,
+                 "the screening of runs %lld-%lld (now %s, scope %s, started %s) replayed over "
+                 "its inputs as they stood when it began",
+                 (long long)dr->at.first, (long long)dr->at.last, dr->at.now, dr->at.scope,
+                 dr->at.started);
+        if (strcmp(dr->at.rules_hash, ts_rulepack_hash(dr->before))) {
+            /* it ran with another version than the active one: judge with that one */
+            ts_rule_file *files = NULL;
+            size_t n = 0;
+            rc = ts_store_rules_version_files(dr->live, dr->at.rules_hash, &dr->arena, &files, &n,
+                                              err);
+            if (rc == TS_OK)
+                rc = ts_rulepack_load_files(dr->at.rules_hash, files, n, &ro, on_problem, NULL,
+                                            &dr->before_owned, err);
+            if (rc == TS_NOTFOUND) {
+                ts_cli_fail("diff: the pack screening run %lld ran with (%s) is not stored; run "
+                            "`triscreen screen` with the live pack first, or pass --now to "
+                            "compare over the current inputs",
+                            (long long)dr->at.first, dr->at.rules_hash);
+                return TS_EXIT_FAILED;
+            }
+            if (rc != TS_OK) {
+                ts_cli_error(err);
+                return TS_EXIT_FAILED;
+            }
+            dr->before = dr->before_owned;
+        }
+    }
+    snprintf(dr->before_label, sizeof dr->before_label, "live %s", ts_rulepack_hash(dr->before));
+    snprintf(dr->after_label, sizeof dr->after_label, "draft %s", ts_rulepack_hash(dr->draft));
     return -1;
 }
 
-/* Copies the live database twice into a private directory and screens each copy. */
-static int screen_copies(diff_run *dr, const diff_args *da, ts_err *err)
+/* Copies the live database into the private directory, rewinds it when replaying and
+ * screens it with pack, collecting into side `side`. */
+static ts_status judge_side(diff_run *dr, int side, const ts_rulepack *pack, ts_err *err)
+{
+    ts_status rc = ts_store_copy_to(dr->live, dr->db[side], err);
+    ts_store *st = NULL;
+    if (rc == TS_OK)
+        rc = ts_store_open(dr->db[side], TS_STORE_READWRITE, &st, err);
+    if (rc == TS_OK && dr->replay)
+        rc = ts_store_rewind(st, &dr->at, err);
+    ts_judged_sink sink = {.set = dr->set, .side = side};
+    ts_screen_opts o = {.cfg = dr->cfg,
+                        .grid = dr->grid,
+                        .pack = pack,
+                        .passes = dr->passes,
+                        .scope = dr->scope,
+                        .now = dr->now,
+                        .on_judged = ts_judged_collect,
+                        .judged_ud = &sink};
+    ts_screen_result res = {0};
+    if (rc == TS_OK)
+        rc = ts_screen_run(st, dr->db[side], &o, &res, err);
+    for (unsigned p = 0; p < res.n; p++)
+        dr->rule_errors[side] += res.pass[p].rule_errors;
+    ts_screen_result_release(&res);
+    ts_store_close(st);
+    rm_db(dr->db[side]);
+    if (rc == TS_OK)
+        rc = ts_judged_set_status(dr->set, err);
+    return rc;
+}
+
+static int judge(diff_run *dr, ts_err *err)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(dr->dir, sizeof dr->dir, "%s/triscreen-diff.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -214,15 +248,13 @@ static int screen_copies(diff_run *dr, const diff_args *da, ts_err *err)
         dr->dir[0] = '\0';
         return TS_EXIT_FAILED;
     }
-    snprintf(dr->a.db, sizeof dr->a.db, "%s/deployed.db", dr->dir);
-    snprintf(dr->b.db, sizeof dr->b.db, "%s/candidate.db", dr->dir);
-    ts_status rc = ts_store_copy_to(dr->live, dr->a.db, err);
+    snprintf(dr->db[0], sizeof dr->db[0], "%s/live.db", dr->dir);
+    snprintf(dr->db[1], sizeof dr->db[1], "%s/draft.db", dr->dir);
+    ts_status rc = ts_judged_set_new(dr->grid, &dr->set, err);
     if (rc == TS_OK)
-        rc = ts_store_copy_to(dr->live, dr->b.db, err);
+        rc = judge_side(dr, 0, dr->before, err);
     if (rc == TS_OK)
-        rc = run_side(&dr->a, dr->cfg, dr->grid, da->scope, dr->now, &dr->arena, err);
-    if (rc == TS_OK)
-        rc = run_side(&dr->b, dr->cfg, dr->grid, da->scope, dr->now, &dr->arena, err);
+        rc = judge_side(dr, 1, dr->draft, err);
     if (rc != TS_OK) {
         ts_cli_error(err);
         return TS_EXIT_FAILED;
@@ -230,124 +262,95 @@ static int screen_copies(diff_run *dr, const diff_args *da, ts_err *err)
     return -1;
 }
 
-/* Counts of the comparison, by ts_decide_change kind and by colour. */
-typedef struct diff_counts {
-    unsigned long by_change[TS_CHANGE_FALL + 1];
-    unsigned long before[TS_COLOUR_N], after[TS_COLOUR_N];
-} diff_counts;
-
-static void print_change(const ts_list_row *ra, const ts_list_row *rb, const char *grid_code,
-                         ts_colour ca, ts_colour cb, const ts_rulepack *pack, bool jsonl)
+/* The rows in --scope (all when none): a new array from arena, or rows itself. */
+static const ts_impact_row *in_scope(diff_run *dr, const ts_cell *scope, const ts_impact_row *rows,
+                                     size_t *n)
 {
-    const char *person = ra ? ra->person : rb->person;
-    ts_buf b;
-    ts_buf_init(&b, TS_LIMIT_RENDER);
-    bool ok = titled_rules(rb ? rb->reasons : "[]", pack, jsonl, &b);
-    if (jsonl) {
-        printf("{\"person\":");
-        ts_cli_json_string(stdout, person);
-        printf(",\"grid\":");
-        ts_cli_json_string(stdout, grid_code);
-        printf(",\"deployed\":\"%s\",\"candidate\":\"%s\",\"rules\":%s,\"rule_titles\":%s}\n",
-               colour_or_none(ca), colour_or_none(cb), rb ? rb->reasons : "[]",
-               ok ? ts_buf_str(&b) : "[]");
-    } else {
-        printf("%-10s %-13s %-8s -> %-8s %s\n", person, grid_code, colour_or_none(ca),
-               colour_or_none(cb), ok ? ts_buf_str(&b) : "");
+    if (!scope)
+        return rows;
+    ts_impact_row *out = ts_arena_alloc(&dr->arena, (*n ? *n : 1) * sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const ts_cell *cell = ts_grid_find(dr->grid, rows[i].grid);
+        if (cell && ts_grid_in_scope(cell, scope))
+            out[k++] = rows[i];
     }
-    ts_buf_release(&b);
-}
-
-/* Merges the two sorted list snapshots, printing each person whose colour changes. */
-static void compare(const diff_run *dr, const ts_cell *scope_cell, bool jsonl, diff_counts *k)
-{
-    const side *a = &dr->a, *b = &dr->b;
-    size_t i = 0, j = 0;
-    while (i < a->n || j < b->n) {
-        int cmp = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->rows[i].person, b->rows[j].person);
-        const ts_list_row *ra = cmp <= 0 ? &a->rows[i] : NULL;
-        const ts_list_row *rb = cmp >= 0 ? &b->rows[j] : NULL;
-        if (cmp <= 0)
-            i++;
-        if (cmp >= 0)
-            j++;
-        const char *grid_code = ra ? ra->grid : rb->grid;
-        const ts_cell *cell = ts_grid_find(dr->grid, grid_code);
-        if (scope_cell && (!cell || !ts_grid_in_scope(cell, scope_cell)))
-            continue;
-        ts_colour ca = ra && ra->colour > 0 ? (ts_colour)ra->colour : TS_COLOUR_NONE;
-        ts_colour cb = rb && rb->colour > 0 ? (ts_colour)rb->colour : TS_COLOUR_NONE;
-        k->before[ca]++;
-        k->after[cb]++;
-        ts_change ch = ts_decide_change(ca, cb);
-        k->by_change[ch]++;
-        if (ch != TS_CHANGE_NONE)
-            print_change(ra, rb, grid_code, ca, cb, b->pack, jsonl);
-    }
-}
-
-static void print_totals(const diff_run *dr, const diff_counts *k, const char *rules)
-{
-    const unsigned long *c = k->by_change;
-    unsigned long changes =
-        c[TS_CHANGE_ENTER] + c[TS_CHANGE_LEAVE] + c[TS_CHANGE_RISE] + c[TS_CHANGE_FALL];
-    printf("\n%lu persons would change list: %lu enter, %lu leave, %lu rise, %lu fall\n", changes,
-           c[TS_CHANGE_ENTER], c[TS_CHANGE_LEAVE], c[TS_CHANGE_RISE], c[TS_CHANGE_FALL]);
-    printf("lists deployed:  red %lu, yellow %lu, blue %lu  (%s)\n", k->before[TS_COLOUR_RED],
-           k->before[TS_COLOUR_YELLOW], k->before[TS_COLOUR_BLUE], ts_rulepack_hash(dr->a.pack));
-    printf("lists with DIR:  red %lu, yellow %lu, blue %lu  (%s)\n", k->after[TS_COLOUR_RED],
-           k->after[TS_COLOUR_YELLOW], k->after[TS_COLOUR_BLUE], ts_rulepack_hash(dr->b.pack));
-    unsigned long errs = 0;
-    for (unsigned n = 0; n < dr->b.res.n; n++)
-        errs += dr->b.res.pass[n].rule_errors;
-    if (errs)
-        printf("rule errors with DIR: %lu (run `triscreen rules test %s`)\n", errs, rules);
+    *n = k;
+    return out;
 }
 
 static void release(diff_run *dr)
 {
     if (dr->dir[0]) {
-        rm_db(dr->a.db);
-        rm_db(dr->b.db);
+        rm_db(dr->db[0]);
+        rm_db(dr->db[1]);
         rmdir(dr->dir);
     }
-    ts_screen_result_release(&dr->a.res);
-    ts_screen_result_release(&dr->b.res);
+    ts_judged_set_free(dr->set);
     ts_arena_release(&dr->arena);
-    ts_rulepack_free(dr->candidate);
+    ts_rulepack_free(dr->draft);
+    ts_rulepack_free(dr->before_owned);
     ts_app_close(dr->app);
+}
+
+/* Prints the comparison; the number of persons whose colour moves → *moved. */
+static int report(diff_run *dr, const diff_args *da, size_t *moved, ts_err *err)
+{
+    const ts_cell *scope = NULL;
+    if (da->scope && ts_grid_scope(dr->grid, da->scope, &scope, err) != TS_OK) {
+        ts_cli_error(err);
+        return TS_EXIT_USAGE;
+    }
+    size_t n = 0;
+    const ts_impact_row *rows = ts_judged_rows(dr->set, &n);
+    if (n && !(rows = in_scope(dr, scope, rows, &n))) {
+        ts_cli_fail("diff: out of memory");
+        return TS_EXIT_FAILED;
+    }
+    ts_impact im = {.rows = rows,
+                    .n = n,
+                    .before_label = dr->before_label,
+                    .after_label = dr->after_label,
+                    .basis = dr->basis,
+                    .before_pack = dr->before,
+                    .after_pack = dr->draft};
+    if (ts__render_impact(stdout, &im, da->fmt, err) != TS_OK) {
+        ts_cli_error(err);
+        return TS_EXIT_FAILED;
+    }
+    unsigned long by[TS_CHANGE_FALL + 1] = {0};
+    for (size_t i = 0; i < n; i++)
+        by[ts_decide_change(rows[i].before.colour, rows[i].after.colour)]++;
+    *moved = ts_impact_moves(&im);
+    if (da->fmt == TS_IMPACT_TEXT)
+        printf("\n%zu persons would change list: %lu enter, %lu leave, %lu rise, %lu fall\n",
+               *moved, by[TS_CHANGE_ENTER], by[TS_CHANGE_LEAVE], by[TS_CHANGE_RISE],
+               by[TS_CHANGE_FALL]);
+    if (dr->rule_errors[1])
+        fprintf(stderr,
+                "triscreen: diff: %llu rule errors with %s (run `triscreen rules test %s`)\n",
+                (unsigned long long)dr->rule_errors[1], da->rules, da->rules);
+    return -1;
 }
 
 int ts__cli_diff(int argc, char **argv)
 {
-    diff_args da = {.fail_on_move = -1};
+    diff_args da = {.fail_on_move = -1, .fmt = TS_IMPACT_TEXT};
     int code = parse_args(argc, argv, &da);
     if (code >= 0)
         return code;
     ts_err err;
     ts_err_clear(&err);
-    diff_run dr = {.a = {.label = "deployed"}, .b = {.label = "candidate"}};
+    diff_run dr = {0};
     ts_arena_init(&dr.arena, TS_LIMIT_ARENA_SNAPSHOT);
-    if ((code = load(&dr, &da, &err)) < 0)
-        code = screen_copies(&dr, &da, &err);
-    const ts_cell *scope_cell = NULL;
-    if (code < 0 && da.scope && ts_grid_scope(dr.grid, da.scope, &scope_cell, &err) != TS_OK) {
-        ts_cli_error(&err);
-        code = TS_EXIT_USAGE;
-    }
-    if (code < 0) {
-        diff_counts k = {0};
-        if (!da.jsonl)
-            printf("%-10s %-13s %-8s    %-8s %s\n", "PERSON", "GRID", "DEPLOYED", "WITH DIR",
-                   "RULES (WITH DIR)");
-        compare(&dr, scope_cell, da.jsonl, &k);
-        if (!da.jsonl)
-            print_totals(&dr, &k, da.rules);
+    size_t moved = 0;
+    if ((code = load(&dr, &da, &err)) < 0 && (code = judge(&dr, &err)) < 0 &&
+        (code = report(&dr, &da, &moved, &err)) < 0) {
         code = TS_EXIT_OK;
-        unsigned long moved = k.by_change[TS_CHANGE_ENTER] + k.by_change[TS_CHANGE_LEAVE] +
-                              k.by_change[TS_CHANGE_RISE] + k.by_change[TS_CHANGE_FALL];
-        if (da.fail_on_move >= 0 && moved > (unsigned long)da.fail_on_move) {
-            ts_cli_fail("diff: %lu persons would change list, more than --fail-on-move %ld", moved,
+        if (da.fail_on_move >= 0 && moved > (size_t)da.fail_on_move) {
+            ts_cli_fail("diff: %zu persons would change list, more than --fail-on-move %ld", moved,
                         da.fail_on_move);
             code = TS_EXIT_FAILED;
         }

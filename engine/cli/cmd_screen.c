@@ -12,9 +12,11 @@
 #include "triscreen/date.h"
 #include "triscreen/feedback.h"
 #include "triscreen/grid.h"
+#include "triscreen/judged.h"
 #include "triscreen/rule_errors.h"
 #include "triscreen/rulehost.h"
 #include "triscreen/screen.h"
+#include "triscreen/shadow_judge.h"
 #include "triscreen/store.h"
 #include "cli/cli.h"
 #include "render/render_rule_errors.h"
@@ -213,7 +215,31 @@ static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, 
                          .ud = &prog,
                          .on_alert = ts_feedback_on_screen_alert,
                          .alert_ud = fb};
+    /* shadows judge a screening with a full pass (not one person checked on demand) */
+    ts_judged_set *live = NULL;
+    ts_judged_sink sink = {0};
+    unsigned mask = a->passes ? a->passes : 7u;
+    if ((mask & (1u << TS_PASS_FULL)) && !a->person && ts_store_shadow_count(store) > 0 &&
+        ts_judged_set_new(ts_app_grid(app), &live, &err) == TS_OK) {
+        sink.set = live;
+        so.on_judged = ts_judged_collect;
+        so.judged_ud = &sink;
+    }
     ts_status rc = ts_screen_run(store, ts_app_config(app)->database, &so, res, &err);
+    if (rc == TS_OK && live) {
+        unsigned judged = 0;
+        ts_err serr;
+        ts_err_clear(&serr);
+        if (ts_shadows_judge(store, ts_app_config(app), ts_app_grid(app), live, &judged, &serr) !=
+            TS_OK) {
+            /* the live screening stands; the shadows missed this one */
+            ts_cli_error(&serr);
+            code = TS_EXIT_FAILED;
+        }
+        fprintf(stderr, "triscreen: screen: %u shadow%s judged beside the live pack\n", judged,
+                judged == 1 ? "" : "s");
+    }
+    ts_judged_set_free(live);
     if (ts_feedback_flush(fb, store, &ferr) != TS_OK) {
         ts_cli_error(&ferr);
         code = TS_EXIT_FAILED;

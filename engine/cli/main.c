@@ -49,7 +49,10 @@ static const command commands[] = {
     {"serve", ts__cli_serve,
      "serve    [-c CONFIG] [--listen ADDR:PORT]  HTTP API (SIGHUP reload, SIGTERM drain)"},
     {"diff", ts__cli_diff,
-     "diff     [-c CONFIG] --rules DIR [--scope CODE] [--now DATE]  who would change list"},
+     "diff     [-c CONFIG] --rules DIR [--format text|jsonl|html] [--fail-on-move N]  what a "
+     "draft would change, person by person"},
+    {"shadow", ts__cli_shadow,
+     "shadow   add DIR --name N --by WHO | list | report N [--format F] | remove N --by WHO"},
     {"report", ts__cli_report,
      "report   [-c CONFIG] [--scope CODE] [--now DATE] [--format text|json] [--html FILE]"},
     {"snooze", ts__cli_snooze,

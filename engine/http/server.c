@@ -938,14 +938,20 @@ static void metrics_service(ts_http *h, FILE *f)
             "# HELP triscreen_reloads_total Configuration reloads by result.\n"
             "# TYPE triscreen_reloads_total counter\n"
             "triscreen_reloads_total{result=\"ok\"} %llu\n"
-            "triscreen_reloads_total{result=\"failed\"} %llu\n",
+            "triscreen_reloads_total{result=\"failed\"} %llu\n"
+            "# HELP triscreen_shadow_judgings_total Shadow packs judged beside screen jobs, by "
+            "result.\n"
+            "# TYPE triscreen_shadow_judgings_total counter\n"
+            "triscreen_shadow_judgings_total{result=\"ok\"} %llu\n"
+            "triscreen_shadow_judgings_total{result=\"failed\"} %llu\n",
             (unsigned long long)st.records_accepted, (unsigned long long)st.records_rejected,
             (unsigned long long)st.rule_errors, (unsigned long long)st.alerts[1],
             (unsigned long long)st.alerts[2], (unsigned long long)st.alerts[3],
             (unsigned long long)st.escalated, (unsigned long long)st.sweeps,
             (unsigned long long)st.sweeps_failed, (unsigned long long)st.commits,
             (unsigned long long)st.jobs_committed, (unsigned long long)st.reloads_ok,
-            (unsigned long long)st.reloads_failed);
+            (unsigned long long)st.reloads_failed, (unsigned long long)st.shadows_ok,
+            (unsigned long long)st.shadows_failed);
     ts_service_gen *g = ts_service_acquire(h->svc);
     fprintf(f,
             "# HELP triscreen_rules_info The live rule pack.\n"

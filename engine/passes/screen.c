@@ -15,6 +15,7 @@
 #include "triscreen/date.h"
 #include "triscreen/decide.h"
 #include "triscreen/pipeline.h"
+#include "triscreen/rewind.h"
 #include "triscreen/screen.h"
 #include "triscreen/snooze.h"
 #include "triscreen/jsonw.h"
@@ -1045,6 +1046,9 @@ ts_status ts_screen_run(ts_store *s, const char *db_path, const ts_screen_opts *
     for (unsigned i = 0; i < n && rc == TS_OK; i++)
         rc = ts_rulehost_new(o->pack, &hosts[i], err);
     unsigned mask = o->passes ? o->passes : 7u;
+    /* a new screening: the history kept to rewind to the one before it can go */
+    if (rc == TS_OK && (mask & (1u << TS_PASS_FULL)) && !o->person)
+        rc = ts_store_history_prune(s, err);
     for (int p = TS_PASS_FULL; rc == TS_OK && p <= TS_PASS_TARGETED; p++) {
         if (!(mask & (1u << p)))
             continue;

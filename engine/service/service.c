@@ -248,4 +248,6 @@ void ts_service_stats_get(ts_service *svc, ts_service_stats *out)
     out->jobs_committed = atomic_load(&svc->st.jobs);
     out->reloads_ok = atomic_load(&svc->st.reloads_ok);
     out->reloads_failed = atomic_load(&svc->st.reloads_failed);
+    out->shadows_ok = atomic_load(&svc->st.shadows_ok);
+    out->shadows_failed = atomic_load(&svc->st.shadows_failed);
 }

@@ -155,7 +155,7 @@ struct ts_svc_job {
 
 typedef struct stats_atomic {
     atomic_ullong accepted, rejected, rule_errors, alerts[4], escalated, sweeps, sweeps_failed,
-        commits, jobs, reloads_ok, reloads_failed;
+        commits, jobs, reloads_ok, reloads_failed, shadows_ok, shadows_failed;
 } stats_atomic;
 
 /* Abandoned reload threads still running, shared by the service and those threads (the

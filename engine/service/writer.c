@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/judged.h"
+#include "triscreen/shadow_judge.h"
 #include "service/svc_int.h"
 
 static void job_reset(ts_svc_job *j)
@@ -244,8 +246,26 @@ static void run_screen(ts_service *svc, ts_svc_job *j)
                          .now = j->now,
                          .on_alert = ts_feedback_on_screen_alert,
                          .alert_ud = g->fb};
+    /* shadows judge every screening with a full pass, as `triscreen screen` does */
+    ts_judged_set *live = NULL;
+    ts_judged_sink sink = {0};
+    unsigned mask = j->passes ? j->passes : 7u;
+    if ((mask & (1u << TS_PASS_FULL)) && ts_store_shadow_count(svc->w) > 0 &&
+        ts_judged_set_new(g->grid, &live, &j->err) == TS_OK) {
+        sink.set = live;
+        so.on_judged = ts_judged_collect;
+        so.judged_ud = &sink;
+    }
     ts_screen_result res;
     j->rc = ts_screen_run(svc->w, svc->db_path, &so, &res, &j->err);
+    if (j->rc == TS_OK && live) {
+        unsigned judged = 0;
+        ts_err serr;
+        /* the live screening stands either way; a failure is counted (/metrics) */
+        bool ok = ts_shadows_judge(svc->w, g->cfg, g->grid, live, &judged, &serr) == TS_OK;
+        atomic_fetch_add(ok ? &svc->st.shadows_ok : &svc->st.shadows_failed, 1);
+    }
+    ts_judged_set_free(live);
     if (j->rc == TS_OK) {
         j->rc = screen_json(j, &res, &j->err);
         for (unsigned i = 0; i < res.n; i++)

@@ -293,18 +293,25 @@ ts_status ts_store_run_rules_hash(ts_store *s, int64_t run, char out[TS_RULES_HA
     return rc;
 }
 
-/* Reads the active version's files on db into arena; TS_NOTFOUND when none is active. */
-static ts_status read_active(sqlite3 *db, const char *path, ts_arena *arena,
-                             char hash[TS_RULES_HASH_MAX], ts_rule_file **files, size_t *n,
-                             ts_err *err)
+/* Reads the files of the version named want (NULL: the active one) on db into arena;
+ * TS_NOTFOUND when there is no such version. */
+static ts_status read_files(sqlite3 *db, const char *path, const char *want, ts_arena *arena,
+                            char hash[TS_RULES_HASH_MAX], ts_rule_file **files, size_t *n,
+                            ts_err *err)
 {
     sqlite3_stmt *st = NULL;
-    const char *sql = "SELECT f.hash, f.name, f.content, (SELECT count(*) FROM"
-                      " rules_version_files g WHERE g.hash = f.hash) FROM rules_versions v"
-                      " JOIN rules_version_files f ON f.hash = v.hash WHERE v.active = 1"
-                      " ORDER BY f.name";
+    const char *sql = want ? "SELECT f.hash, f.name, f.content, (SELECT count(*) FROM"
+                             " rules_version_files g WHERE g.hash = f.hash) FROM rules_versions v"
+                             " JOIN rules_version_files f ON f.hash = v.hash WHERE v.hash = ?1"
+                             " ORDER BY f.name"
+                           : "SELECT f.hash, f.name, f.content, (SELECT count(*) FROM"
+                             " rules_version_files g WHERE g.hash = f.hash) FROM rules_versions v"
+                             " JOIN rules_version_files f ON f.hash = v.hash WHERE v.active = 1"
+                             " ORDER BY f.name";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return TS_NOTFOUND; /* no versions table: a database before schema 7 */
+    if (want)
+        sqlite3_bind_text(st, 1, want, -1, SQLITE_STATIC);
     ts_status rc = TS_NOTFOUND;
     size_t k = 0, cap = 0;
     int sr;
@@ -333,7 +340,7 @@ static ts_status read_active(sqlite3 *db, const char *path, ts_arena *arena,
     else if (sr == SQLITE_ROW)
         rc = ts_err_set(err, TS_NOMEM, path, "out of memory (stored rules version)");
     else
-        rc = ts_err_set(err, TS_STORE, path, "cannot read the active rules version: %s",
+        rc = ts_err_set(err, TS_STORE, path, "cannot read the rules version: %s",
                         sqlite3_errmsg(db));
     sqlite3_finalize(st);
     *n = k;
@@ -356,7 +363,16 @@ ts_status ts_store_rules_active_files(const char *db_path, ts_arena *arena,
         return TS_NOTFOUND; /* ts_store_open reports an unreadable database */
     }
     sqlite3_busy_timeout(db, 10000);
-    ts_status rc = read_active(db, db_path, arena, hash, files, n, err);
+    ts_status rc = read_files(db, db_path, NULL, arena, hash, files, n, err);
     sqlite3_close(db);
     return rc;
+}
+
+ts_status ts_store_rules_version_files(ts_store *s, const char *hash, ts_arena *arena,
+                                       ts_rule_file **files, size_t *n, ts_err *err)
+{
+    *files = NULL;
+    *n = 0;
+    char got[TS_RULES_HASH_MAX];
+    return read_files(s->db, s->path, hash, arena, got, files, n, err);
 }

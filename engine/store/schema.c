@@ -190,23 +190,33 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX rules_versions_active ON rules_versions(active) WHERE active = 1;"
     "CREATE TABLE rules_version_files(hash TEXT NOT NULL REFERENCES rules_versions(hash),"
     "  name TEXT NOT NULL, content BLOB NOT NULL, PRIMARY KEY(hash, name)) WITHOUT ROWID;",
-    /* 8: what a run judged, and shadow packs (issue 16 items 3 and 5).
-     *    `diff` re-runs the last live full screening over exactly its inputs: a copy of
-     *    the database is turned back to the moment that run began (store/rewind.c). For
-     *    that, every change keeps the row it replaced, tagged with after_run = the newest
-     *    run id when the change was made (a change with after_run >= R happened after run
-     *    R began): persons (updates and deletes), list_members and marks (every write,
-     *    present = 0 when no row existed). runs.persons_pk_max is max(persons.pk) when
-     *    the run began (persons inserted later have a larger pk); relations.since_run is
-     *    the newest run id when the relation was stored (NULL: stored before schema 8).
-     *    runs.origin is 'screen' for `triscreen screen`, 'ingest' for a service run.
-     *    A shadow is a draft pack judged beside the live one on every run and ingest:
-     *    its files, its own suspect marks and list rows (overrides are the live rows'),
-     *    its full-pass ledger and the alerts it would have raised, all by name; it never
-     *    alerts and never touches the live tables. */
+    /* 8: what a screening judged, and shadow packs (issue 16 items 3 and 5).
+     *    `diff` re-runs the last screening (its full pass and the regional / targeted
+     *    passes run with it) over exactly its inputs: a copy of the database is turned
+     *    back to the moment that full pass began (store/rewind.c). For that, every change
+     *    keeps the row it replaced, tagged with after_run = the newest run id when the
+     *    change was made (a change with after_run >= R happened after run R began):
+     *    persons (updates and deletes), list_members and marks (every write, present = 0
+     *    when no row existed), relations (a pending one confirmed). runs.persons_pk_max
+     *    is max(persons.pk) when the run began (persons inserted later have a larger pk);
+     *    relations.since_run is the newest run id when the relation was stored. Rows no
+     *    rewind can need are pruned when a new screening begins (ts_store_history_prune).
+     *    A shadow is a draft pack judged beside the live one on every screening: its
+     *    files, and per person and screening what the live pack and the shadow decided
+     *    (colour, score, the rules that counted as a JSON array of ids, the feedback
+     *    kinds raised as a bit set); it never alerts and never touches the live tables. */
     "ALTER TABLE runs ADD COLUMN persons_pk_max INTEGER;"
-    "ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'screen';"
     "ALTER TABLE relations ADD COLUMN since_run INTEGER;"
+    "CREATE TRIGGER relations_since AFTER INSERT ON relations WHEN new.since_run IS NULL"
+    "  BEGIN UPDATE relations SET since_run = (SELECT coalesce(max(id), 0) FROM runs)"
+    "    WHERE a = new.a AND b = new.b AND kind = new.kind; END;"
+    "CREATE TABLE relations_past(a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  pending_for TEXT, after_run INTEGER NOT NULL);"
+    "CREATE INDEX relations_past_run ON relations_past(after_run);"
+    "CREATE TRIGGER relations_keep_update BEFORE UPDATE ON relations"
+    "  WHEN old.pending_for IS NOT new.pending_for"
+    "  BEGIN INSERT INTO relations_past VALUES(old.a, old.b, old.kind, old.pending_for,"
+    "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
     "CREATE TABLE persons_past(pk INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,"
     "  grid TEXT NOT NULL, born TEXT, notes TEXT NOT NULL, extra BLOB, events BLOB,"
     "  n_events INTEGER NOT NULL, digest INTEGER NOT NULL, created TEXT NOT NULL,"
@@ -259,23 +269,15 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO marks_past VALUES(old.person, 1, old.suspect, old.run,"
     "    (SELECT coalesce(max(id), 0) FROM runs)); END;"
     "CREATE TABLE shadows(name TEXT PRIMARY KEY, hash TEXT NOT NULL, by TEXT NOT NULL,"
-    "  note TEXT NOT NULL DEFAULT '', added TEXT NOT NULL, added_now TEXT NOT NULL,"
-    "  added_run INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-    "CREATE TABLE shadow_files(name TEXT NOT NULL REFERENCES shadows(name), file TEXT NOT NULL,"
-    "  content BLOB NOT NULL, PRIMARY KEY(name, file)) WITHOUT ROWID;"
-    "CREATE TABLE shadow_marks(name TEXT NOT NULL, person TEXT NOT NULL,"
-    "  suspect INTEGER NOT NULL, run INTEGER NOT NULL, PRIMARY KEY(name, person)) WITHOUT ROWID;"
-    "CREATE TABLE shadow_lists(name TEXT NOT NULL, person TEXT NOT NULL, colour TEXT NOT NULL,"
-    "  score INTEGER NOT NULL, since TEXT NOT NULL, run INTEGER NOT NULL, reasons TEXT NOT NULL,"
-    "  engine_colour TEXT, next_review TEXT, regional_colour TEXT,"
-    "  regional_score INTEGER NOT NULL DEFAULT 0, regional_reasons TEXT NOT NULL DEFAULT '[]',"
-    "  PRIMARY KEY(name, person)) WITHOUT ROWID;"
-    "CREATE TABLE shadow_ledger(name TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  person TEXT NOT NULL, suspect INTEGER NOT NULL, rules TEXT NOT NULL,"
-    "  PRIMARY KEY(name, run, seq)) WITHOUT ROWID;"
-    "CREATE TABLE shadow_alerts(name TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,"
-    "  kind TEXT NOT NULL, colour TEXT, rules TEXT NOT NULL, now TEXT NOT NULL,"
-    "  PRIMARY KEY(name, run, person, kind)) WITHOUT ROWID;",
+    "  note TEXT NOT NULL DEFAULT '', added TEXT NOT NULL, added_run INTEGER NOT NULL)"
+    "  WITHOUT ROWID;"
+    "CREATE TABLE shadow_files(name TEXT NOT NULL REFERENCES shadows(name) ON DELETE CASCADE,"
+    "  file TEXT NOT NULL, content BLOB NOT NULL, PRIMARY KEY(name, file)) WITHOUT ROWID;"
+    "CREATE TABLE shadow_judged(name TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,"
+    "  grid TEXT NOT NULL, live_colour INTEGER NOT NULL, live_score INTEGER NOT NULL,"
+    "  live_rules TEXT NOT NULL, live_alerts INTEGER NOT NULL, colour INTEGER NOT NULL,"
+    "  score INTEGER NOT NULL, rules TEXT NOT NULL, alerts INTEGER NOT NULL,"
+    "  PRIMARY KEY(name, person)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

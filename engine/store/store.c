@@ -49,8 +49,9 @@ static const char *const sql_text[ST__COUNT] = {
                             " WHERE a = ?1 AND b = ?2 AND kind = ?3",
     [ST_AUDIT] = "INSERT INTO audit(at, actor, action, target, detail, token)"
                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_RUN_BEGIN] = "INSERT INTO runs(pass, scope, now, rules_hash, config_hash, started, kind)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_RUN_BEGIN] = "INSERT INTO runs(pass, scope, now, rules_hash, config_hash, started, kind,"
+                     " persons_pk_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                     " (SELECT coalesce(max(pk), 0) FROM persons))",
     [ST_RUN_FINISH] = "UPDATE runs SET status = ?2, persons = ?3, fired = ?4, errors = ?5,"
                       " summary = ?6, ended = ?7 WHERE id = ?1",
     [ST_RUN_ADD] = "UPDATE runs SET persons = persons + ?2, fired = fired + ?3,"

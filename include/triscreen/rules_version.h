@@ -69,4 +69,9 @@ ts_status ts_store_rules_active_files(const char *db_path, ts_arena *arena,
                                       char hash[TS_RULES_HASH_MAX], ts_rule_file **files, size_t *n,
                                       ts_err *err) TS_MUST_CHECK;
 
+/* The files of the version stored under hash, in name order, into arena (a pack a
+ * run ran with, for `diff`). TS_NOTFOUND when no such version is stored. */
+ts_status ts_store_rules_version_files(ts_store *s, const char *hash, ts_arena *arena,
+                                       ts_rule_file **files, size_t *n, ts_err *err) TS_MUST_CHECK;
+
 #endif

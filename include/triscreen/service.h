@@ -302,6 +302,8 @@ typedef struct ts_service_stats {
     uint64_t sweeps_failed; /* sweep batches that failed (rolled back; the next sweep retries) */
     uint64_t commits, jobs_committed; /* group commits and the jobs they carried */
     uint64_t reloads_ok, reloads_failed;
+    /* shadow judgings beside the service's screen jobs (triscreen/shadow.h) */
+    uint64_t shadows_ok, shadows_failed;
 } ts_service_stats;
 void ts_service_stats_get(ts_service *svc, ts_service_stats *out);
 

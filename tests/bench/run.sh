@@ -7,6 +7,7 @@ cmake --build "$B" --target ts-gen triscreen bench_rules bench_parse >/dev/null
 echo "== machine"; nproc; grep -m1 "model name" /proc/cpuinfo || true
 echo "== import";  "$D/bench_import.sh" "$B" "$N"
 echo "== screen";  "$D/bench_screen.sh" "$B" "$N"
+echo "== diff --rules (replay of the last screening with a draft)"; "$D/bench_diff.sh" "$B" "$N"
 echo "== read side (every read command, HTTP lists/persons)"; "$D/bench_read.sh" "$B" 200000
 echo "== the officers' loop (clock sweep over 1M open alerts, ingest during it, the feed)"; "$D/bench_sweep.sh" "$B" "$N"
 echo "== rules (in memory, default pack vs hand-written C)"; "$B/bench_rules" "$(dirname "$D")/../rules" || true

@@ -22,10 +22,11 @@ mkdir -p "$R" && cp "$TS_SOURCE_DIR"/rules/*.lua "$R/"
 # a candidate where every incident votes red
 sed -i 's/  score = 40,/  list = "red",/' "$R/20_regional.lua"
 expect_code "diff with a candidate pack" 0 "$TRISCREEN" diff --rules "$R" --format jsonl
-n=$(wc -l <"$WORK/last.out")
+moves() { jq -c 'select(.person and .before.colour != .after.colour)' "$WORK/last.out"; }
+n=$(moves | wc -l)
 check "the candidate moves some persons" [ "$n" -gt 0 ]
-check "every move is a rise to red with incident.recent among its reasons" \
-  [ "$(jq -c 'select(.candidate != "red" or (.rules | map(.id) | index("incident.recent")) == null)' "$WORK/last.out" | wc -l)" -eq 0 ]
+check "every move is a rise to red with incident.recent among its rules" \
+  [ "$(moves | jq -c 'select(.after.colour != "red" or (.after.rules | index("incident.recent")) == null)' | wc -l)" -eq 0 ]
 expect_code "table form" 0 "$TRISCREEN" diff --rules "$R" --scope T01
 check "summary line" grep -qE "^[0-9]+ persons would change list: 0 enter, 0 leave, [0-9]+ rise, 0 fall" "$WORK/last.out"
 expect_eq "the real database was not written" "$(state)" "$before"

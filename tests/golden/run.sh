@@ -89,6 +89,7 @@ cp -r "$ROOT/rules" "$W/draft"
 sed -i '58s/score = 40/score = 25/;109s/score = 20/score = 45/' "$W/draft/20_regional.lua"
 run 60-diff diff --rules "$W/draft" --now 2026-11-26
 run 61-diff-T01 diff --rules "$W/draft" --scope T01 --now 2026-11-26
+run 62-diff-replay.jsonl diff --rules "$W/draft" --format jsonl
 
 # The HTTP API over the same database: a county-wide token, a town token and a reader.
 h() { printf %s "$1" | sha256sum | cut -d' ' -f1; }

@@ -1,0 +1,220 @@
+/* app/shadow.c — judging the shadows beside a screening, and a shadow's report set
+ * (triscreen/shadow.h). Each shadow judges a private copy of the database rewound to the
+ * screening's start (triscreen/rewind.h): the live tables are only read, and the copy's
+ * alerts and lists are thrown away with it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "triscreen/date.h"
+#include "triscreen/rewind.h"
+#include "triscreen/rulehost.h"
+#include "base/limits.h"
+#include "triscreen/buf.h"
+#include "triscreen/jsonw.h"
+#include "triscreen/shadow_judge.h"
+
+static void rm_db(const char *path)
+{
+    char p[4300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+typedef struct names {
+    char (*v)[48];
+    size_t n;
+} names;
+
+static ts_status add_name(void *ud, const ts_shadow_row *r)
+{
+    names *nm = ud;
+    if (nm->n < TS_SHADOWS_MAX)
+        snprintf(nm->v[nm->n++], sizeof nm->v[0], "%s", r->name);
+    return TS_OK;
+}
+
+/* A side's rules as the stored JSON array of {"id"} objects (what ts_judged_put reads
+ * back), into arena; NULL out of memory. */
+static const char *rules_json(const ts_impact_side *side, ts_arena *arena)
+{
+    ts_buf b;
+    ts_buf_init(&b, TS_LIMIT_RULES_JSON);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_arr(&w);
+    for (size_t i = 0; i < side->n_rules; i++) {
+        ts_jsonw_obj(&w);
+        ts_jsonw_kstr(&w, "id", side->rules[i]);
+        ts_jsonw_obj_end(&w);
+    }
+    ts_jsonw_arr_end(&w);
+    const char *out = ts_jsonw_finish(&w) == TS_OK ? ts_arena_strdup(arena, ts_buf_str(&b)) : NULL;
+    ts_buf_release(&b);
+    return out;
+}
+
+static unsigned alert_bits(const ts_impact_side *side)
+{
+    unsigned bits = 0;
+    for (int k = 0; k < TS_FEEDBACK_N; k++)
+        bits |= side->alerts[k] ? 1u << k : 0;
+    return bits;
+}
+
+/* The shadow's rows merged with the live side (every person either side judged), stored. */
+static ts_status merge_put(ts_store *s, const char *name, int64_t run, ts_judged_set *live,
+                           ts_judged_set *shadow, ts_err *err)
+{
+    size_t nl = 0, ns = 0;
+    const ts_impact_row *l = ts_judged_rows(live, &nl);
+    const ts_impact_row *r = ts_judged_rows(shadow, &ns);
+    ts_shadow_judgement *out = malloc((nl + ns ? nl + ns : 1) * sizeof *out);
+    if (!out)
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    ts_arena a;
+    ts_arena_init(&a, TS_LIMIT_ARENA_JUDGED);
+    ts_status rc = TS_OK;
+    size_t i = 0, j = 0, k = 0;
+    while (rc == TS_OK && (i < nl || j < ns)) {
+        int c = i >= nl ? 1 : j >= ns ? -1 : strcmp(l[i].person, r[j].person);
+        const ts_impact_row *row = c <= 0 ? &l[i] : &r[j];
+        ts_impact_side none = {0};
+        const ts_impact_side *b = c <= 0 ? &l[i].before : &none;
+        const ts_impact_side *af = c >= 0 ? &r[j].after : &none;
+        ts_shadow_judgement *o = &out[k++];
+        *o = (ts_shadow_judgement){.person = row->person,
+                                   .grid = row->grid,
+                                   .live_colour = b->colour,
+                                   .live_score = b->score,
+                                   .live_rules = rules_json(b, &a),
+                                   .live_alerts = alert_bits(b),
+                                   .colour = af->colour,
+                                   .score = af->score,
+                                   .rules = rules_json(af, &a),
+                                   .alerts = alert_bits(af),
+                                   .run = run};
+        if (!o->live_rules || !o->rules)
+            rc = ts_err_set(err, TS_NOMEM, NULL, "out of memory (shadow judgements)");
+        i += c <= 0;
+        j += c >= 0;
+    }
+    if (rc == TS_OK)
+        rc = ts_store_shadow_put(s, name, run, out, k, err);
+    ts_arena_release(&a);
+    free(out);
+    return rc;
+}
+
+static ts_status judge_one(ts_store *s, const ts_config *cfg, const ts_grid *grid,
+                           const ts_screening *at, const char *name, ts_judged_set *live,
+                           ts_err *err)
+{
+    ts_arena a;
+    ts_arena_init(&a, TS_LIMIT_ARENA_PACK);
+    ts_rule_file *files = NULL;
+    size_t n = 0;
+    ts_rulepack *pack = NULL;
+    ts_judged_set *set = NULL;
+    ts_store *copy = NULL;
+    char dir[4096], db[4200];
+    dir[0] = '\0';
+    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
+    ts_status rc = ts_store_shadow_files(s, name, &a, &files, &n, err);
+    if (rc == TS_OK)
+        rc = ts_rulepack_load_files(name, files, n, &ro, NULL, NULL, &pack, err);
+    if (rc == TS_OK)
+        rc = ts_judged_set_new(grid, &set, err);
+    if (rc == TS_OK) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/triscreen-shadow.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir)) {
+            dir[0] = '\0';
+            rc = ts_err_set(err, TS_IO, tmp ? tmp : "/tmp", "cannot create a temporary directory");
+        }
+    }
+    snprintf(db, sizeof db, "%s/shadow.db", dir);
+    if (rc == TS_OK)
+        rc = ts_store_copy_to(s, db, err);
+    if (rc == TS_OK)
+        rc = ts_store_open(db, TS_STORE_READWRITE, &copy, err);
+    if (rc == TS_OK)
+        rc = ts_store_rewind(copy, at, err);
+    int32_t now = 0;
+    if (rc == TS_OK && !ts_date_parse(at->now, strlen(at->now), &now))
+        rc = ts_err_set(err, TS_STORE, "runs", "screening %lld has no date", (long long)at->first);
+    ts_judged_sink sink = {.set = set, .side = 1};
+    ts_screen_opts o = {.cfg = cfg,
+                        .grid = grid,
+                        .pack = pack,
+                        .passes = at->passes,
+                        .scope = strcmp(at->scope, "all") ? at->scope : NULL,
+                        .now = now,
+                        .on_judged = ts_judged_collect,
+                        .judged_ud = &sink};
+    ts_screen_result res = {0};
+    if (rc == TS_OK)
+        rc = ts_screen_run(copy, db, &o, &res, err);
+    ts_screen_result_release(&res);
+    ts_store_close(copy);
+    if (dir[0]) {
+        rm_db(db);
+        rmdir(dir);
+    }
+    if (rc == TS_OK)
+        rc = ts_judged_set_status(set, err);
+    if (rc == TS_OK)
+        rc = merge_put(s, name, at->first, live, set, err);
+    ts_judged_set_free(set);
+    ts_rulepack_free(pack);
+    ts_arena_release(&a);
+    return rc;
+}
+
+ts_status ts_shadows_judge(ts_store *s, const ts_config *cfg, const ts_grid *grid,
+                           ts_judged_set *live, unsigned *judged, ts_err *err)
+{
+    *judged = 0;
+    char v[TS_SHADOWS_MAX][48];
+    names nm = {.v = v};
+    ts_status rc = ts_store_shadows(s, add_name, &nm, err);
+    if (rc != TS_OK || !nm.n)
+        return rc;
+    ts_screening at;
+    bool found = false;
+    if ((rc = ts_store_last_screening(s, &at, &found, err)) != TS_OK || !found)
+        return rc;
+    if ((rc = ts_judged_set_status(live, err)) != TS_OK)
+        return rc;
+    for (size_t i = 0; rc == TS_OK && i < nm.n; i++) {
+        rc = judge_one(s, cfg, grid, &at, v[i], live, err);
+        *judged += rc == TS_OK;
+    }
+    return rc;
+}
+
+typedef struct put_ctx {
+    ts_judged_set *set;
+    ts_err *err;
+} put_ctx;
+
+static ts_status put_both(void *ud, const ts_shadow_judgement *j)
+{
+    put_ctx *c = ud;
+    ts_status rc = ts_judged_put(c->set, 0, j->person, j->grid, j->live_colour, j->live_score,
+                                 j->live_rules, j->live_alerts, c->err);
+    if (rc == TS_OK)
+        rc = ts_judged_put(c->set, 1, j->person, j->grid, j->colour, j->score, j->rules, j->alerts,
+                           c->err);
+    return rc;
+}
+
+ts_status ts_shadow_report_set(ts_store *s, const char *name, ts_judged_set *set, ts_err *err)
+{
+    put_ctx c = {.set = set, .err = err};
+    return ts_store_shadow_judged(s, name, put_both, &c, err);
+}

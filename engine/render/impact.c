@@ -666,7 +666,7 @@ static void html_page(wr *w, const ts_impact *im, const totals *t, const char **
         put(w, "</td><td>");
         html(w, r->grid);
         put(w, "</td><td>");
-        html(w, town_code(r));
+        html(w, town_code(r)[0] ? town_code(r) : "-");
         put(w, "</td><td>");
         html_colour(w, r->before.colour);
         put(w, " &rarr; ");
@@ -727,8 +727,7 @@ ts_status ts__render_impact(FILE *out, const ts_impact *im, ts_impact_format fmt
         if (rc == TS_IO)
             ts_err_set(err, TS_IO, NULL, "cannot write the impact report");
         else if (rc != TS_OK)
-            ts_err_set(err, rc, NULL, "cannot render the impact report (%s)",
-                       ts_status_text(rc));
+            ts_err_set(err, rc, NULL, "cannot render the impact report (%s)", ts_status_text(rc));
     }
     free(tmp);
     free(t.towns);

@@ -73,12 +73,12 @@ expect_code "screen the copy with it" 0 "$T" screen -c "$R/triscreen.yaml"
 jq -r 'select(.person) | .person + " " + .after.colour' "$WORK/d1.jsonl" | sort >"$WORK/listed"
 {
   join -v 1 <(sort "$WORK/live_colours") <(cut -d' ' -f1 "$WORK/listed" | sort)
-  awk '$2 != ""' "$WORK/listed"
+  awk '$2 != "none"' "$WORK/listed"
 } | sort >"$WORK/expect_colours"
 live_colours "$R/triscreen.db" | sort >"$WORK/got_colours"
 expect_eq "every person's colour after the deploy is the diff's" \
   "$(diff "$WORK/expect_colours" "$WORK/got_colours" | head -5)" ""
-jq -r 'select(.person and .after.colour != "") | .person + " " + (.after.score | tostring)' "$WORK/d1.jsonl" | sort >"$WORK/exp_scores"
+jq -r 'select(.person and .after.colour != "none") | .person + " " + (.after.score | tostring)' "$WORK/d1.jsonl" | sort >"$WORK/exp_scores"
 sql "$R/triscreen.db" "select person || ' ' || score from list_members order by person" | sort |
   join - <(cut -d' ' -f1 "$WORK/exp_scores") >"$WORK/got_scores"
 expect_eq "every moved list member's score is the diff's" "$(diff "$WORK/exp_scores" "$WORK/got_scores" | head -5)" ""

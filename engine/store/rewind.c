@@ -98,7 +98,6 @@ static const char *const rewind_sql[] = {
     "DROP TRIGGER IF EXISTS marks_keep_update",
     "DROP TRIGGER IF EXISTS marks_keep_delete",
     "DROP TRIGGER IF EXISTS relations_keep_update",
-    "DROP TRIGGER IF EXISTS relations_since",
     /* persons: added since, then changed or deleted since */
     "DELETE FROM persons WHERE pk > (SELECT persons_pk_max FROM runs WHERE id = :run)",
     "INSERT OR REPLACE INTO persons(pk, id, name, grid, born, notes, extra, events, n_events,"

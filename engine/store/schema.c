@@ -199,7 +199,8 @@ static const char *const migrations[] = {
      *    persons (updates and deletes), list_members and marks (every write, present = 0
      *    when no row existed), relations (a pending one confirmed). runs.persons_pk_max
      *    is max(persons.pk) when the run began (persons inserted later have a larger pk);
-     *    relations.since_run is the newest run id when the relation was stored. Rows no
+     *    relations.since_run is the newest run id when the relation was stored (set by the
+     *    insert, store.c). Rows no
      *    rewind can need are pruned when a new screening begins (ts_store_history_prune).
      *    A shadow is a draft pack judged beside the live one on every screening: its
      *    files, and per person and screening what the live pack and the shadow decided
@@ -207,9 +208,6 @@ static const char *const migrations[] = {
      *    kinds raised as a bit set); it never alerts and never touches the live tables. */
     "ALTER TABLE runs ADD COLUMN persons_pk_max INTEGER;"
     "ALTER TABLE relations ADD COLUMN since_run INTEGER;"
-    "CREATE TRIGGER relations_since AFTER INSERT ON relations WHEN new.since_run IS NULL"
-    "  BEGIN UPDATE relations SET since_run = (SELECT coalesce(max(id), 0) FROM runs)"
-    "    WHERE a = new.a AND b = new.b AND kind = new.kind; END;"
     "CREATE TABLE relations_past(a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL,"
     "  pending_for TEXT, after_run INTEGER NOT NULL);"
     "CREATE INDEX relations_past_run ON relations_past(after_run);"

@@ -36,7 +36,8 @@ static const char *const sql_text[ST__COUNT] = {
                       " WHERE id = ?1",
     /* a new relation is stored with its pending person (?4, NULL = confirmed); declaring
      * a stored one again confirms it unless ?4 is the same person it is pending for */
-    [ST_RELATION_INSERT] = "INSERT INTO relations(a, b, kind, pending_for) VALUES (?1, ?2, ?3, ?4)"
+    [ST_RELATION_INSERT] = "INSERT INTO relations(a, b, kind, pending_for, since_run)"
+                           " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(id), 0) FROM runs))"
                            " ON CONFLICT(a, b, kind) DO UPDATE SET pending_for = NULL"
                            " WHERE pending_for IS NOT NULL AND (?4 IS NULL OR pending_for <> ?4)",
     /* a relation pending for this person is not (yet) part of its record */

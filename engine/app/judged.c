@@ -258,3 +258,28 @@ const ts_impact_row *ts_judged_rows(ts_judged_set *set, size_t *n)
     *n = set->n;
     return set->rows;
 }
+
+ts_status ts_judged_merge(ts_judged_set *before, ts_judged_set *after, ts_impact_row **rows,
+                          size_t *n, ts_err *err)
+{
+    size_t nb = 0, na = 0;
+    const ts_impact_row *b = ts_judged_rows(before, &nb);
+    const ts_impact_row *a = ts_judged_rows(after, &na);
+    ts_impact_row *out = malloc((nb + na ? nb + na : 1) * sizeof *out);
+    *rows = out;
+    *n = 0;
+    if (!out)
+        return ts_err_set(err, TS_NOMEM, NULL, "out of memory (judgements)");
+    size_t i = 0, j = 0, k = 0;
+    while (i < nb || j < na) {
+        int c = i >= nb ? 1 : j >= na ? -1 : strcmp(b[i].person, a[j].person);
+        ts_impact_row r = c <= 0 ? b[i] : a[j];
+        r.before = c <= 0 ? b[i].before : (ts_impact_side){0};
+        r.after = c >= 0 ? a[j].after : (ts_impact_side){0};
+        out[k++] = r;
+        i += c <= 0;
+        j += c >= 0;
+    }
+    *n = k;
+    return TS_OK;
+}

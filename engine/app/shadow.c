@@ -70,43 +70,36 @@ static unsigned alert_bits(const ts_impact_side *side)
 static ts_status merge_put(ts_store *s, const char *name, int64_t run, ts_judged_set *live,
                            ts_judged_set *shadow, ts_err *err)
 {
-    size_t nl = 0, ns = 0;
-    const ts_impact_row *l = ts_judged_rows(live, &nl);
-    const ts_impact_row *r = ts_judged_rows(shadow, &ns);
-    ts_shadow_judgement *out = malloc((nl + ns ? nl + ns : 1) * sizeof *out);
-    if (!out)
-        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    ts_impact_row *rows = NULL;
+    size_t n = 0;
+    ts_status rc = ts_judged_merge(live, shadow, &rows, &n, err);
+    ts_shadow_judgement *out = rc == TS_OK ? malloc((n ? n : 1) * sizeof *out) : NULL;
+    if (rc == TS_OK && !out)
+        rc = ts_err_set(err, TS_NOMEM, NULL, NULL);
     ts_arena a;
     ts_arena_init(&a, TS_LIMIT_ARENA_JUDGED);
-    ts_status rc = TS_OK;
-    size_t i = 0, j = 0, k = 0;
-    while (rc == TS_OK && (i < nl || j < ns)) {
-        int c = i >= nl ? 1 : j >= ns ? -1 : strcmp(l[i].person, r[j].person);
-        const ts_impact_row *row = c <= 0 ? &l[i] : &r[j];
-        ts_impact_side none = {0};
-        const ts_impact_side *b = c <= 0 ? &l[i].before : &none;
-        const ts_impact_side *af = c >= 0 ? &r[j].after : &none;
-        ts_shadow_judgement *o = &out[k++];
-        *o = (ts_shadow_judgement){.person = row->person,
-                                   .grid = row->grid,
-                                   .live_colour = b->colour,
-                                   .live_score = b->score,
-                                   .live_rules = rules_json(b, &a),
-                                   .live_alerts = alert_bits(b),
-                                   .colour = af->colour,
-                                   .score = af->score,
-                                   .rules = rules_json(af, &a),
-                                   .alerts = alert_bits(af),
-                                   .run = run};
-        if (!o->live_rules || !o->rules)
+    size_t k = 0;
+    for (; rc == TS_OK && k < n; k++) {
+        const ts_impact_row *r = &rows[k];
+        out[k] = (ts_shadow_judgement){.person = r->person,
+                                       .grid = r->grid,
+                                       .live_colour = r->before.colour,
+                                       .live_score = r->before.score,
+                                       .live_rules = rules_json(&r->before, &a),
+                                       .live_alerts = alert_bits(&r->before),
+                                       .colour = r->after.colour,
+                                       .score = r->after.score,
+                                       .rules = rules_json(&r->after, &a),
+                                       .alerts = alert_bits(&r->after),
+                                       .run = run};
+        if (!out[k].live_rules || !out[k].rules)
             rc = ts_err_set(err, TS_NOMEM, NULL, "out of memory (shadow judgements)");
-        i += c <= 0;
-        j += c >= 0;
     }
     if (rc == TS_OK)
         rc = ts_store_shadow_put(s, name, run, out, k, err);
     ts_arena_release(&a);
     free(out);
+    free(rows);
     return rc;
 }
 

@@ -8,6 +8,7 @@
  * database is only read; the copies (0700 directory, 0600 files) are removed before the
  * command returns. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,9 @@ typedef struct diff_run {
     char dir[4096];
     char db[2][4200];
     uint64_t rule_errors[2];
-    ts_judged_set *set;
+    ts_judged_set *set[2]; /* each side's screening fills its own (they run at once) */
+    ts_impact_row *rows;   /* the two merged */
+    size_t n_rows;
     ts_arena arena;
     char basis[600], before_label[160], after_label[160];
 } diff_run;
@@ -207,20 +210,28 @@ static int load(diff_run *dr, const diff_args *da, ts_err *err)
     return -1;
 }
 
-/* Copies the live database into the private directory, rewinds it when replaying and
- * screens it with pack, collecting into side `side`. */
-static ts_status judge_side(diff_run *dr, int side, const ts_rulepack *pack, ts_err *err)
+/* One side: the live database copied into the private directory, rewound when
+ * replaying, screened with pack into the side's own set. */
+typedef struct side_job {
+    diff_run *dr;
+    int side;
+    const ts_rulepack *pack;
+    ts_store *copy;
+    ts_status rc;
+    ts_err err;
+} side_job;
+
+static void *judge_side(void *arg)
 {
-    ts_status rc = ts_store_copy_to(dr->live, dr->db[side], err);
-    ts_store *st = NULL;
-    if (rc == TS_OK)
-        rc = ts_store_open(dr->db[side], TS_STORE_READWRITE, &st, err);
+    side_job *j = arg;
+    diff_run *dr = j->dr;
+    ts_status rc = ts_store_open(dr->db[j->side], TS_STORE_READWRITE, &j->copy, &j->err);
     if (rc == TS_OK && dr->replay)
-        rc = ts_store_rewind(st, &dr->at, err);
-    ts_judged_sink sink = {.set = dr->set, .side = side};
+        rc = ts_store_rewind(j->copy, &dr->at, &j->err);
+    ts_judged_sink sink = {.set = dr->set[j->side], .side = j->side};
     ts_screen_opts o = {.cfg = dr->cfg,
                         .grid = dr->grid,
-                        .pack = pack,
+                        .pack = j->pack,
                         .passes = dr->passes,
                         .scope = dr->scope,
                         .now = dr->now,
@@ -228,17 +239,21 @@ static ts_status judge_side(diff_run *dr, int side, const ts_rulepack *pack, ts_
                         .judged_ud = &sink};
     ts_screen_result res = {0};
     if (rc == TS_OK)
-        rc = ts_screen_run(st, dr->db[side], &o, &res, err);
+        rc = ts_screen_run(j->copy, dr->db[j->side], &o, &res, &j->err);
     for (unsigned p = 0; p < res.n; p++)
-        dr->rule_errors[side] += res.pass[p].rule_errors;
+        dr->rule_errors[j->side] += res.pass[p].rule_errors;
     ts_screen_result_release(&res);
-    ts_store_close(st);
-    rm_db(dr->db[side]);
+    ts_store_close(j->copy);
+    j->copy = NULL;
+    rm_db(dr->db[j->side]);
     if (rc == TS_OK)
-        rc = ts_judged_set_status(dr->set, err);
-    return rc;
+        rc = ts_judged_set_status(dr->set[j->side], &j->err);
+    j->rc = rc;
+    return NULL;
 }
 
+/* Both copies are made first (from the live connection, on this thread), then the two
+ * sides are judged at the same time: the passes' single writer leaves a core idle. */
 static int judge(diff_run *dr, ts_err *err)
 {
     const char *tmp = getenv("TMPDIR");
@@ -250,15 +265,37 @@ static int judge(diff_run *dr, ts_err *err)
     }
     snprintf(dr->db[0], sizeof dr->db[0], "%s/live.db", dr->dir);
     snprintf(dr->db[1], sizeof dr->db[1], "%s/draft.db", dr->dir);
-    ts_status rc = ts_judged_set_new(dr->grid, &dr->set, err);
-    if (rc == TS_OK)
-        rc = judge_side(dr, 0, dr->before, err);
-    if (rc == TS_OK)
-        rc = judge_side(dr, 1, dr->draft, err);
+    ts_status rc = TS_OK;
+    for (int i = 0; rc == TS_OK && i < 2; i++)
+        rc = ts_judged_set_new(dr->grid, &dr->set[i], err);
+    for (int i = 0; rc == TS_OK && i < 2; i++)
+        rc = ts_store_copy_to(dr->live, dr->db[i], err);
     if (rc != TS_OK) {
         ts_cli_error(err);
         return TS_EXIT_FAILED;
     }
+    side_job jobs[2] = {{.dr = dr, .side = 0, .pack = dr->before},
+                        {.dr = dr, .side = 1, .pack = dr->draft}};
+    ts_err_clear(&jobs[0].err);
+    ts_err_clear(&jobs[1].err);
+    pthread_t t;
+    bool threaded = pthread_create(&t, NULL, judge_side, &jobs[1]) == 0;
+    judge_side(&jobs[0]);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        judge_side(&jobs[1]);
+    for (int i = 0; i < 2; i++)
+        if (jobs[i].rc != TS_OK) {
+            ts_cli_error(&jobs[i].err);
+            return TS_EXIT_FAILED;
+        }
+    size_t n = 0;
+    if (ts_judged_merge(dr->set[0], dr->set[1], &dr->rows, &n, err) != TS_OK) {
+        ts_cli_error(err);
+        return TS_EXIT_FAILED;
+    }
+    dr->n_rows = n;
     return -1;
 }
 
@@ -288,7 +325,9 @@ static void release(diff_run *dr)
         rm_db(dr->db[1]);
         rmdir(dr->dir);
     }
-    ts_judged_set_free(dr->set);
+    ts_judged_set_free(dr->set[0]);
+    ts_judged_set_free(dr->set[1]);
+    free(dr->rows);
     ts_arena_release(&dr->arena);
     ts_rulepack_free(dr->draft);
     ts_rulepack_free(dr->before_owned);
@@ -303,8 +342,8 @@ static int report(diff_run *dr, const diff_args *da, size_t *moved, ts_err *err)
         ts_cli_error(err);
         return TS_EXIT_USAGE;
     }
-    size_t n = 0;
-    const ts_impact_row *rows = ts_judged_rows(dr->set, &n);
+    size_t n = dr->n_rows;
+    const ts_impact_row *rows = dr->rows;
     if (n && !(rows = in_scope(dr, scope, rows, &n))) {
         ts_cli_fail("diff: out of memory");
         return TS_EXIT_FAILED;

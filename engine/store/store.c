@@ -1096,22 +1096,33 @@ ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
 
 ts_status ts_store_copy_to(ts_store *s, const char *path, ts_err *err)
 {
-    /* the copy holds the same personal data: create it 0600 before SQLite writes it
-     * (VACUUM INTO accepts an existing empty file) */
+    /* the copy holds the same personal data: create it 0600 before SQLite writes it. The
+     * online backup copies the pages of one consistent snapshot in one step (several
+     * times faster than VACUUM INTO, which rebuilds every table and index). */
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return ts_err_set(err, TS_IO, path, "cannot create the copy: %s", strerror(errno));
     close(fd);
-    sqlite3_stmt *st = NULL;
+    sqlite3 *dst = NULL;
     ts_status rc = TS_OK;
-    if (sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
-        rc = ts__store_fail(s, err, "copy database");
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        rc = ts_err_set(err, TS_STORE, path, "cannot open the copy: %s",
+                        dst ? sqlite3_errmsg(dst) : "out of memory");
     } else {
-        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = ts__store_fail(s, err, "copy database");
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+        if (!b) {
+            rc = ts_err_set(err, TS_STORE, path, "cannot copy the database: %s",
+                            sqlite3_errmsg(dst));
+        } else {
+            int sr = sqlite3_backup_step(b, -1);
+            if (sqlite3_backup_finish(b) != SQLITE_OK || sr != SQLITE_DONE)
+                rc = ts_err_set(err, TS_STORE, path, "cannot copy the database: %s",
+                                sqlite3_errmsg(dst));
+        }
     }
-    sqlite3_finalize(st);
+    if (sqlite3_close(dst) != SQLITE_OK && rc == TS_OK)
+        rc = ts_err_set(err, TS_STORE, path, "cannot close the copy");
     if (rc != TS_OK)
         unlink(path);
     return rc;

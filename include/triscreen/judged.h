@@ -40,4 +40,11 @@ ts_status ts_judged_set_status(const ts_judged_set *set, ts_err *err) TS_MUST_CH
 /* The rows sorted by person id (valid until the set is changed or freed). */
 const ts_impact_row *ts_judged_rows(ts_judged_set *set, size_t *n);
 
+/* The comparison of two sets: each person's before side from `before` and after side from
+ * `after` (empty when that set did not judge the person), sorted by person, into a
+ * malloc'd array (*rows, the caller frees it; its strings stay owned by the sets). Lets
+ * two screenings fill their own set at the same time. */
+ts_status ts_judged_merge(ts_judged_set *before, ts_judged_set *after, ts_impact_row **rows,
+                          size_t *n, ts_err *err) TS_MUST_CHECK;
+
 #endif

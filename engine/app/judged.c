@@ -6,10 +6,9 @@
 
 #include "base/limits.h"
 #include "triscreen/arena.h"
-#include "triscreen/buf.h"
 #include "triscreen/fired.h"
 #include "triscreen/judged.h"
-#include "triscreen/jsonw.h"
+#include "triscreen/rulehost.h"
 
 struct ts_judged_set {
     const ts_grid *grid;
@@ -191,6 +190,33 @@ static bool set_rules(ts_judged_set *set, ts_impact_side *side, const char *json
     return true;
 }
 
+/* The side's rules merged with the typed ones of a judgement (no JSON to parse). */
+static bool add_fired(ts_judged_set *set, ts_impact_side *side, const ts_screen_judged *j)
+{
+    size_t total = j->n_fired + side->n_rules;
+    if (!total)
+        return true;
+    const char **all = ts_arena_alloc(&set->arena, total * sizeof *all);
+    if (!all)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < j->n_fired; i++) {
+        const ts_rule_info *ri = ts_rulepack_rule(j->pack, j->fired[i].rule);
+        if (ri && !(all[k++] = intern_rule(set, ri->id)))
+            return false;
+    }
+    for (size_t i = 0; i < side->n_rules; i++)
+        all[k++] = side->rules[i];
+    qsort(all, k, sizeof *all, cmp_ptr_str);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!u || strcmp(all[u - 1], all[i]))
+            all[u++] = all[i];
+    side->rules = all;
+    side->n_rules = u;
+    return true;
+}
+
 void ts_judged_collect(void *ud, const ts_screen_judged *j)
 {
     ts_judged_sink *sink = ud;
@@ -208,7 +234,8 @@ void ts_judged_collect(void *ud, const ts_screen_judged *j)
         side->score = j->score;
     for (int k = 0; k < TS_FEEDBACK_N; k++)
         side->alerts[k] = side->alerts[k] || j->alerts[k];
-    if (!set_rules(set, side, j->rules, true))
+    bool ok = j->pack ? add_fired(set, side, j) : set_rules(set, side, j->rules, true);
+    if (!ok)
         set->failed = true;
 }
 

@@ -772,7 +772,10 @@ static void judged(const pass_ctx *pc, const item *it)
                           .pass = pc->pass,
                           .person = it->person.id,
                           .grid = it->person.grid,
-                          .rules = it->rules_json ? it->rules_json : "[]"};
+                          .rules = it->rules_json ? it->rules_json : "[]",
+                          .fired = it->res.fired,
+                          .n_fired = it->res.n_fired,
+                          .pack = pc->o->pack};
     if (pc->pass == TS_PASS_FULL) {
         j.from = j.to = it->prior ? (ts_colour)it->prior->colour : TS_COLOUR_NONE;
         j.suspect = it->suspect;

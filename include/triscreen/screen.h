@@ -40,13 +40,17 @@ typedef void (*ts_screen_progress_fn)(void *ud, ts_pass pass, uint64_t done, uin
  * for callers that compare decisions (`diff`, shadows). Strings are borrowed for the
  * call. */
 typedef struct ts_screen_judged {
-    int side;     /* -1: the live pack (opts->pack); else the index into opts->sides */
+    int side; /* -1: the live pack (opts->pack); else the index into opts->sides */
     ts_pass pass;
     const char *person, *grid;
     ts_colour from, to; /* effective colour before / after this pass (full: both unchanged) */
     int score;          /* regional/targeted: the score behind the engine colour; full: 0 */
     bool suspect;       /* the suspect mark after this pass */
     const char *rules;  /* this pass's fired rules that count (snoozed ones left out), JSON */
+    /* the same rules typed: indices into pack (NULL/0 when the caller only has JSON) */
+    const ts_fired *fired;
+    size_t n_fired;
+    const ts_rulepack *pack;
     bool alerts[TS_FEEDBACK_N]; /* the feedback this pass triggers for the person (before
                                  * de-duplication against alerts already open) */
 } ts_screen_judged;

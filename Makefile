@@ -86,7 +86,11 @@ test: build san release clang tsan browser-deps
 test-fast: build browser-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# what the peers workload's floors need besides the build's own packages
+BENCH_PKGS := libjansson-dev bc wrk
+
 bench: build
+	@$(MAKE) --no-print-directory deps PKGS="$(BENCH_PKGS)"
 	./tests/bench/run.sh $(BUILD)
 
 clean:

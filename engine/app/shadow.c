@@ -174,7 +174,7 @@ ts_status ts_shadows_judge(ts_store *s, const ts_config *cfg, const ts_grid *gri
     *judged = 0;
     char v[TS_SHADOWS_MAX][48];
     names nm = {.v = v};
-    ts_status rc = ts_store_shadows(s, add_name, &nm, err);
+    ts_status rc = ts_store_shadow_names(s, add_name, &nm, err);
     if (rc != TS_OK || !nm.n)
         return rc;
     ts_screening at;
@@ -210,4 +210,153 @@ ts_status ts_shadow_report_set(ts_store *s, const char *name, ts_judged_set *set
 {
     put_ctx c = {.set = set, .err = err};
     return ts_store_shadow_judged(s, name, put_both, &c, err);
+}
+
+/* ---- judging at ingest -------------------------------------------------------------- */
+
+typedef struct shadow_host {
+    char name[48];
+    ts_rulepack *pack;
+    ts_rulehost *host;
+    ts_judged_set *set; /* the current job's judgements */
+} shadow_host;
+
+struct ts_shadow_hosts {
+    shadow_host v[TS_SHADOWS_MAX];
+    size_t n;
+    char sig[TS_SHADOWS_MAX * 128]; /* "name=hash;" of what is loaded */
+    const ts_grid *grid;
+};
+
+typedef struct sig_ctx {
+    char *sig;
+    size_t cap, len;
+} sig_ctx;
+
+static ts_status add_sig(void *ud, const ts_shadow_row *r)
+{
+    sig_ctx *c = ud;
+    int k = snprintf(c->sig + c->len, c->cap - c->len, "%s=%s;", r->name, r->hash);
+    if (k > 0 && (size_t)k < c->cap - c->len)
+        c->len += (size_t)k;
+    return TS_OK;
+}
+
+static void hosts_clear(ts_shadow_hosts *hs)
+{
+    for (size_t i = 0; i < hs->n; i++) {
+        ts_rulehost_free(hs->v[i].host);
+        ts_rulepack_free(hs->v[i].pack);
+        ts_judged_set_free(hs->v[i].set);
+    }
+    hs->n = 0;
+    hs->sig[0] = '\0';
+}
+
+void ts_shadow_hosts_free(ts_shadow_hosts *hs)
+{
+    if (!hs)
+        return;
+    hosts_clear(hs);
+    free(hs);
+}
+
+size_t ts_shadow_hosts_count(const ts_shadow_hosts *hs)
+{
+    return hs ? hs->n : 0;
+}
+
+ts_status ts_shadow_hosts_sync(ts_shadow_hosts **hsp, ts_store *s, const ts_config *cfg,
+                               const ts_grid *grid, unsigned *skipped, ts_err *err)
+{
+    *skipped = 0;
+    char sig[TS_SHADOWS_MAX * 128];
+    sig_ctx c = {.sig = sig, .cap = sizeof sig};
+    sig[0] = '\0';
+    ts_status rc = ts_store_shadow_names(s, add_sig, &c, err);
+    if (rc != TS_OK)
+        return rc;
+    ts_shadow_hosts *hs = *hsp;
+    if (hs && !strcmp(hs->sig, sig) && hs->grid == grid)
+        return TS_OK;
+    if (!hs && !sig[0])
+        return TS_OK;
+    if (!hs && !(hs = *hsp = calloc(1, sizeof *hs)))
+        return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    hosts_clear(hs);
+    hs->grid = grid;
+    snprintf(hs->sig, sizeof hs->sig, "%s", sig);
+    char v[TS_SHADOWS_MAX][48];
+    names nm = {.v = v};
+    if ((rc = ts_store_shadow_names(s, add_name, &nm, err)) != TS_OK)
+        return rc;
+    ts_rulehost_opts ro = ts_rulehost_opts_for(cfg);
+    for (size_t i = 0; i < nm.n; i++) {
+        ts_arena a;
+        ts_arena_init(&a, TS_LIMIT_ARENA_PACK);
+        ts_rule_file *files = NULL;
+        size_t n = 0;
+        shadow_host *h = &hs->v[hs->n];
+        memset(h, 0, sizeof *h);
+        memcpy(h->name, v[i], sizeof h->name);
+        h->name[sizeof h->name - 1] = '\0';
+        ts_err e;
+        ts_err_clear(&e);
+        ts_status r = ts_store_shadow_files(s, v[i], &a, &files, &n, &e);
+        if (r == TS_OK)
+            r = ts_rulepack_load_files(v[i], files, n, &ro, NULL, NULL, &h->pack, &e);
+        if (r == TS_OK)
+            r = ts_rulehost_new(h->pack, &h->host, &e);
+        ts_arena_release(&a);
+        if (r == TS_OK) {
+            hs->n++;
+        } else {
+            ts_rulehost_free(h->host);
+            ts_rulepack_free(h->pack);
+            (*skipped)++;
+        }
+    }
+    return TS_OK;
+}
+
+ts_status ts_shadow_hosts_judge(ts_shadow_hosts *hs, ts_store *s, const ts_screen_opts *base,
+                                const char *const *ids, size_t n, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    for (size_t i = 0; rc == TS_OK && hs && i < hs->n; i++) {
+        shadow_host *h = &hs->v[i];
+        ts_judged_set_free(h->set);
+        h->set = NULL;
+        if ((rc = ts_judged_set_new(hs->grid, &h->set, err)) != TS_OK)
+            break;
+        ts_judged_sink sink = {.set = h->set, .side = 1};
+        ts_screen_opts o = {.cfg = base->cfg,
+                            .grid = base->grid,
+                            .pack = h->pack,
+                            .now = base->now,
+                            .on_judged = ts_judged_collect,
+                            .judged_ud = &sink};
+        ts_screen_result res = {0};
+        if ((rc = ts_store_savepoint(s, err)) != TS_OK)
+            break;
+        rc = ts_screen_inline(s, h->host, &o, ids, n, &res, err);
+        ts_screen_result_release(&res);
+        ts_err e2;
+        ts_status undo = ts_store_savepoint_undo(s, rc == TS_OK ? err : &e2);
+        if (rc == TS_OK)
+            rc = undo;
+        if (rc == TS_OK)
+            rc = ts_judged_set_status(h->set, err);
+    }
+    return rc;
+}
+
+ts_status ts_shadow_hosts_store(ts_shadow_hosts *hs, ts_store *s, int64_t run, ts_judged_set *live,
+                                ts_err *err)
+{
+    ts_status rc = ts_judged_set_status(live, err);
+    for (size_t i = 0; rc == TS_OK && hs && i < hs->n; i++)
+        if (hs->v[i].set)
+            rc = merge_put(s, hs->v[i].name, run, live, hs->v[i].set, err);
+    return rc;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "triscreen/judged.h"
+#include "triscreen/shadow_judge.h"
 #include "service/svc_int.h"
 
 /* ---- the writer ------------------------------------------------------------------- */
@@ -258,8 +260,32 @@ static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, si
                          .on_alert = ts_feedback_on_screen_alert,
                          .alert_ud = g->fb,
                          .inline_runs = ts__svc_stage_runs(svc, g)};
+    /* the shadows judge the same records first, their writes undone (shadow_judge.h); a
+     * shadow's failure never fails the ingest: it is counted in /metrics */
+    ts_judged_set *live = NULL;
+    ts_judged_sink sink = {0};
+    ts_err serr;
+    ts_err_clear(&serr);
+    unsigned skipped = 0;
+    bool shadows =
+        ts_shadow_hosts_sync(&svc->shadows, s, g->cfg, g->grid, &skipped, &serr) == TS_OK &&
+        ts_shadow_hosts_count(svc->shadows) > 0;
+    if (shadows && (ts_shadow_hosts_judge(svc->shadows, s, &so, ids, n_ids, &serr) != TS_OK ||
+                    ts_judged_set_new(g->grid, &live, &serr) != TS_OK))
+        shadows = false;
+    if (shadows) {
+        sink.set = live;
+        so.on_judged = ts_judged_collect;
+        so.judged_ud = &sink;
+    }
     ts_screen_result res;
     rc = ts_screen_inline(s, svc->host, &so, ids, n_ids, &res, err);
+    if (rc == TS_OK && shadows)
+        shadows = ts_shadow_hosts_store(svc->shadows, s, so.inline_runs[TS_PASS_FULL], live,
+                                        &serr) == TS_OK;
+    if (ts_shadow_hosts_count(svc->shadows) || skipped)
+        atomic_fetch_add(shadows && !skipped ? &svc->st.shadows_ok : &svc->st.shadows_failed, 1);
+    ts_judged_set_free(live);
     for (unsigned p = 0; p < res.n; p++)
         atomic_fetch_add(&svc->st.rule_errors, res.pass[p].rule_errors);
     ts_screen_result_release(&res);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "triscreen/shadow_judge.h"
 #include "service/svc_int.h"
 
 void ts_service_set_listener(ts_service *svc, ts_service_cursor_fn fn, void *ud)
@@ -205,6 +206,7 @@ void ts_service_close(ts_service *svc)
     if (svc->ticker_started)
         pthread_join(svc->ticker, NULL);
     ts_rulehost_free(svc->host);
+    ts_shadow_hosts_free(svc->shadows);
     ts_service_gen_release(svc->host_gen);
     for (size_t i = 0; i < svc->n_pool; i++)
         ts_store_close(svc->pool[i]);

@@ -224,6 +224,7 @@ struct ts_service {
     int64_t stage_runs[3];
     ts_service_gen *host_gen;
     ts_rulehost *host;
+    struct ts_shadow_hosts *shadows; /* the shadows judging ingest (writer thread only) */
     ts_arena scratch;
 
     ts_queue *jobs;         /* submitted jobs, in arrival order; closed by stop */

@@ -386,6 +386,8 @@ void *ts__svc_writer_main(void *arg)
     }
     ts_rulehost_free(svc->host);
     svc->host = NULL;
+    ts_shadow_hosts_free(svc->shadows);
+    svc->shadows = NULL;
     ts_service_gen_release(svc->host_gen);
     svc->host_gen = NULL;
     pthread_mutex_lock(&svc->q_mu);

@@ -174,6 +174,26 @@ ts_status ts_store_shadows(ts_store *s, ts_status (*fn)(void *ud, const ts_shado
     return rc;
 }
 
+ts_status ts_store_shadow_names(ts_store *s, ts_status (*fn)(void *ud, const ts_shadow_row *r),
+                                void *ud, ts_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_status rc = ts__store_query_stmt(s, "SELECT name, hash FROM shadows ORDER BY name", &st, err,
+                                        "shadows");
+    if (rc != TS_OK)
+        return rc;
+    int sr;
+    while (rc == TS_OK && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+        ts_shadow_row r = {
+            .name = col(st, 0), .hash = col(st, 1), .by = "", .note = "", .added = ""};
+        rc = fn(ud, &r);
+    }
+    if (rc == TS_OK && sr != SQLITE_DONE)
+        rc = ts__store_fail(s, err, "shadows");
+    ts__store_query_done(s, st);
+    return rc;
+}
+
 ts_status ts_store_shadow_get(ts_store *s, const char *name, ts_arena *arena, ts_shadow_row *out,
                               ts_err *err)
 {
@@ -246,7 +266,8 @@ ts_status ts_store_shadow_files(ts_store *s, const char *name, ts_arena *arena,
 ts_status ts_store_shadow_put(ts_store *s, const char *name, int64_t run,
                               const ts_shadow_judgement *j, size_t n, ts_err *err)
 {
-    ts_status rc = ts_store_begin(s, err);
+    bool own = !s->in_tx; /* inside the service writer's transaction: part of it */
+    ts_status rc = own ? ts_store_begin(s, err) : TS_OK;
     if (rc != TS_OK)
         return rc;
     sqlite3_stmt *st = NULL;
@@ -275,6 +296,8 @@ ts_status ts_store_shadow_put(ts_store *s, const char *name, int64_t run,
     }
     if (st)
         ts__store_query_done(s, st);
+    if (!own)
+        return rc;
     if (rc == TS_OK)
         return ts_store_commit(s, err);
     ts_store_rollback(s);

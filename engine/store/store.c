@@ -334,6 +334,23 @@ ts_status ts_store_begin(ts_store *s, ts_err *err)
     return rc;
 }
 
+ts_status ts_store_savepoint(ts_store *s, ts_err *err)
+{
+    if (!s->in_tx)
+        return ts_err_set(err, TS_STATE, "savepoint", "no transaction is open");
+    return exec(s, "SAVEPOINT ts_undo", err);
+}
+
+ts_status ts_store_savepoint_undo(ts_store *s, ts_err *err)
+{
+    return exec(s, "ROLLBACK TO ts_undo; RELEASE ts_undo", err);
+}
+
+bool ts_store_in_tx(const ts_store *s)
+{
+    return s->in_tx;
+}
+
 ts_status ts_store_commit(ts_store *s, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_COMMIT, err);

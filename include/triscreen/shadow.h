@@ -1,8 +1,8 @@
 /* triscreen/shadow.h — shadow packs (issue 16 item 5, schema 8 tables shadows,
  * shadow_files, shadow_judged). A shadow is a draft pack judged beside the live one on
- * every screening (`triscreen screen` and the service's screen jobs): over a private copy
+ * every screening (`triscreen screen` and the service's screen jobs), over a private copy
  * of the database turned back to the moment the screening began (triscreen/rewind.h),
- * so it sees exactly the live pack's inputs. Per person, the latest live and shadow
+ * and on every record the service ingests, so it sees exactly the live pack's inputs. Per person, the latest live and shadow
  * judgement are kept apart from the live tables; a shadow never raises an alert and
  * never touches a live list. This is the store side (engine/store/shadows.c); judging is
  * triscreen/shadow_judge.h (engine/app/shadow.c). */
@@ -40,6 +40,10 @@ ts_status ts_store_shadow_remove(ts_store *s, const char *name, const char *by,
 /* Each shadow, by name (strings valid during the call). */
 ts_status ts_store_shadows(ts_store *s, ts_status (*fn)(void *ud, const ts_shadow_row *r), void *ud,
                            ts_err *err) TS_MUST_CHECK;
+/* Like ts_store_shadows with only name and hash filled (no counting): what the service
+ * checks on every ingest. */
+ts_status ts_store_shadow_names(ts_store *s, ts_status (*fn)(void *ud, const ts_shadow_row *r),
+                                void *ud, ts_err *err) TS_MUST_CHECK;
 /* One shadow → *out (strings from arena); TS_NOTFOUND when none. */
 ts_status ts_store_shadow_get(ts_store *s, const char *name, ts_arena *arena, ts_shadow_row *out,
                               ts_err *err) TS_MUST_CHECK;
@@ -56,7 +60,8 @@ typedef struct ts_shadow_judgement {
     int64_t run;                    /* the screening's full pass */
 } ts_shadow_judgement;
 /* Stores the judgements of screening `run` (its full pass) for shadow name, replacing each
- * person's earlier one, in its own transaction (j[i].run is ignored). */
+ * person's earlier one, in its own transaction or, when one is open, in that one
+ * (j[i].run is ignored). */
 ts_status ts_store_shadow_put(ts_store *s, const char *name, int64_t run,
                               const ts_shadow_judgement *j, size_t n, ts_err *err) TS_MUST_CHECK;
 /* Calls fn for every person's latest judgement of shadow name, by person id. */

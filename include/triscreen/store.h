@@ -40,6 +40,13 @@ int ts_store_schema_version(ts_store *s);
 ts_status ts_store_begin(ts_store *s, ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_commit(ts_store *s, ts_err *err) TS_MUST_CHECK;
 void ts_store_rollback(ts_store *s);
+/* A savepoint inside the open transaction, and going back to it (what was written since
+ * is undone; the transaction stays open). For judging a shadow pack inline: its writes
+ * are thrown away. */
+ts_status ts_store_savepoint(ts_store *s, ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_savepoint_undo(ts_store *s, ts_err *err) TS_MUST_CHECK;
+/* Whether a transaction is open on s. */
+bool ts_store_in_tx(const ts_store *s);
 
 /* Writes a consistent copy of the whole database to path (created 0600; must not
  * exist). Used by `triscreen diff` to try a rule pack without touching the real lists. */

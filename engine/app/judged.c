@@ -149,6 +149,18 @@ static int cmp_ptr_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* all[0..k) sorted, duplicates dropped, becomes the side's rules. */
+static void set_sorted(ts_impact_side *side, const char **all, size_t k)
+{
+    qsort(all, k, sizeof *all, cmp_ptr_str);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!u || strcmp(all[u - 1], all[i]))
+            all[u++] = all[i];
+    side->rules = all;
+    side->n_rules = u;
+}
+
 /* The ids of a JSON array of fired-rule objects → interned, sorted, unique,
  * merged with (when keep) the side's current rules. */
 static bool set_rules(ts_judged_set *set, ts_impact_side *side, const char *json, bool keep)
@@ -180,13 +192,7 @@ static bool set_rules(ts_judged_set *set, ts_impact_side *side, const char *json
     if (keep)
         for (size_t i = 0; i < side->n_rules; i++)
             all[k++] = side->rules[i];
-    qsort(all, k, sizeof *all, cmp_ptr_str);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (!u || strcmp(all[u - 1], all[i]))
-            all[u++] = all[i];
-    side->rules = all;
-    side->n_rules = u;
+    set_sorted(side, all, k);
     return true;
 }
 
@@ -207,13 +213,7 @@ static bool add_fired(ts_judged_set *set, ts_impact_side *side, const ts_screen_
     }
     for (size_t i = 0; i < side->n_rules; i++)
         all[k++] = side->rules[i];
-    qsort(all, k, sizeof *all, cmp_ptr_str);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (!u || strcmp(all[u - 1], all[i]))
-            all[u++] = all[i];
-    side->rules = all;
-    side->n_rules = u;
+    set_sorted(side, all, k);
     return true;
 }
 

@@ -15,16 +15,6 @@
 #include "triscreen/jsonw.h"
 #include "triscreen/shadow_judge.h"
 
-static void rm_db(const char *path)
-{
-    char p[4300];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 typedef struct names {
     char (*v)[48];
     size_t n;
@@ -155,7 +145,7 @@ static ts_status judge_one(ts_store *s, const ts_config *cfg, const ts_grid *gri
     ts_screen_result_release(&res);
     ts_store_close(copy);
     if (dir[0]) {
-        rm_db(db);
+        ts_store_remove_files(db);
         rmdir(dir);
     }
     if (rc == TS_OK)

@@ -35,16 +35,6 @@ static void on_problem(void *ud, const char *where, const char *msg)
     fprintf(stderr, "triscreen: %s: %s\n", where, msg);
 }
 
-static void rm_db(const char *path)
-{
-    char p[4300];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 typedef struct diff_args {
     const char *cfg_path, *rules, *scope, *now_arg;
     ts_impact_format fmt;
@@ -245,7 +235,7 @@ static void *judge_side(void *arg)
     ts_screen_result_release(&res);
     ts_store_close(j->copy);
     j->copy = NULL;
-    rm_db(dr->db[j->side]);
+    ts_store_remove_files(dr->db[j->side]);
     if (rc == TS_OK)
         rc = ts_judged_set_status(dr->set[j->side], &j->err);
     j->rc = rc;
@@ -321,8 +311,8 @@ static const ts_impact_row *in_scope(diff_run *dr, const ts_cell *scope, const t
 static void release(diff_run *dr)
 {
     if (dr->dir[0]) {
-        rm_db(dr->db[0]);
-        rm_db(dr->db[1]);
+        ts_store_remove_files(dr->db[0]);
+        ts_store_remove_files(dr->db[1]);
         rmdir(dr->dir);
     }
     ts_judged_set_free(dr->set[0]);

@@ -3,7 +3,7 @@
 
 #include "triscreen/impact.h"
 
-static bool same_rules(const ts_impact_side *a, const ts_impact_side *b)
+bool ts_impact_same_rules(const ts_impact_side *a, const ts_impact_side *b)
 {
     if (a->n_rules != b->n_rules)
         return false;
@@ -16,7 +16,7 @@ static bool same_rules(const ts_impact_side *a, const ts_impact_side *b)
 bool ts_impact_row_differs(const ts_impact_row *r)
 {
     if (r->before.colour != r->after.colour || r->before.score != r->after.score ||
-        !same_rules(&r->before, &r->after))
+        !ts_impact_same_rules(&r->before, &r->after))
         return true;
     for (int k = 0; k < TS_FEEDBACK_N; k++)
         if (r->before.alerts[k] != r->after.alerts[k])

@@ -40,16 +40,6 @@ static int cmp_town(const void *a, const void *b)
     return strcmp(((const town_count *)a)->town, ((const town_count *)b)->town);
 }
 
-static bool same_rules(const ts_impact_side *a, const ts_impact_side *b)
-{
-    if (a->n_rules != b->n_rules)
-        return false;
-    for (size_t i = 0; i < a->n_rules; i++)
-        if (strcmp(a->rules[i], b->rules[i]))
-            return false;
-    return true;
-}
-
 /* A county has tens of towns: a linear search from the last one used is enough. */
 static town_count *town_of(totals *t, const char *town)
 {
@@ -95,7 +85,7 @@ static ts_status count(const ts_impact *im, totals *t, ts_err *err)
         t->listed += ts_impact_row_differs(r);
         t->moved += a != b;
         t->score_changed += r->before.score != r->after.score;
-        t->rules_changed += !same_rules(&r->before, &r->after);
+        t->rules_changed += !ts_impact_same_rules(&r->before, &r->after);
         for (int k = 0; k < TS_FEEDBACK_N; k++) {
             if (k == TS_FEEDBACK_NONE)
                 continue;

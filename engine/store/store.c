@@ -1111,6 +1111,16 @@ ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
     return TS_OK;
 }
 
+void ts_store_remove_files(const char *path)
+{
+    char p[4300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
 ts_status ts_store_copy_to(ts_store *s, const char *path, ts_err *err)
 {
     /* the copy holds the same personal data: create it 0600 before SQLite writes it. The

@@ -38,6 +38,8 @@ typedef struct ts_impact {
     const struct ts_rulepack *before_pack, *after_pack;
 } ts_impact;
 
+/* Whether the two sides count the same rules. */
+bool ts_impact_same_rules(const ts_impact_side *a, const ts_impact_side *b);
 /* Whether anything of r differs between before and after (colour, score, rules, alerts). */
 bool ts_impact_row_differs(const ts_impact_row *r);
 /* Persons whose effective colour differs (what --fail-on-move counts). */

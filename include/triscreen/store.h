@@ -51,6 +51,8 @@ bool ts_store_in_tx(const ts_store *s);
 /* Writes a consistent copy of the whole database to path (created 0600; must not
  * exist). Used by `triscreen diff` to try a rule pack without touching the real lists. */
 ts_status ts_store_copy_to(ts_store *s, const char *path, ts_err *err) TS_MUST_CHECK;
+/* Removes a database file and its -wal and -shm files (a copy no longer needed). */
+void ts_store_remove_files(const char *path);
 /* The database path this connection was opened with. */
 const char *ts_store_path(const ts_store *s);
 /* WAL auto-checkpoint threshold in pages for this connection (0 = off; SQLite's

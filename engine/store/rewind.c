@@ -148,8 +148,11 @@ ts_status ts_store_history_prune(ts_store *s, ts_err *err)
     ts_screening last;
     bool found = false;
     ts_status rc = ts_store_last_screening(s, &last, &found, err);
-    if (rc != TS_OK || !found)
+    if (rc != TS_OK)
         return rc;
+    /* no screening to rewind to: none of the history can be needed */
+    if (!found)
+        last.first = INT64_MAX;
     static const char *const prune_sql[] = {
         "DELETE FROM persons_past WHERE after_run < :run",
         "DELETE FROM lists_past WHERE after_run < :run",

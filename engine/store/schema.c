@@ -200,17 +200,19 @@ static const char *const migrations[] = {
      *    when no row existed), relations (a pending one confirmed). runs.persons_pk_max
      *    is max(persons.pk) when the run began (persons inserted later have a larger pk);
      *    relations.since_run is the newest run id when the relation was stored (set by the
-     *    insert, store.c). Rows no
-     *    rewind can need are pruned when a new screening begins (ts_store_history_prune).
-     *    A shadow is a draft pack judged beside the live one on every screening: its
-     *    files, and per person and screening what the live pack and the shadow decided
-     *    (colour, score, the rules that counted as a JSON array of ids, the feedback
-     *    kinds raised as a bit set); it never alerts and never touches the live tables. */
+     *    insert, store.c). Rows no rewind can need are pruned when a new screening begins
+     *    (ts_store_history_prune). The history tables have no index: a full pass writes a mark and a list row per
+     *    person, and an index on each kept row cost it a fifth of its time; the rewind and
+     *    the prune scan them once.
+     *    A shadow is a draft pack judged beside the live one on every screening and
+     *    ingest: its files, and per person the latest of what the live pack and the
+     *    shadow decided (colour, score, the rules that counted as a JSON array of {"id"}
+     *    objects, the feedback kinds raised as a bit set); it never alerts and never
+     *    touches the live tables. */
     "ALTER TABLE runs ADD COLUMN persons_pk_max INTEGER;"
     "ALTER TABLE relations ADD COLUMN since_run INTEGER;"
     "CREATE TABLE relations_past(a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL,"
     "  pending_for TEXT, after_run INTEGER NOT NULL);"
-    "CREATE INDEX relations_past_run ON relations_past(after_run);"
     "CREATE TRIGGER relations_keep_update BEFORE UPDATE ON relations"
     "  WHEN old.pending_for IS NOT new.pending_for"
     "  BEGIN INSERT INTO relations_past VALUES(old.a, old.b, old.kind, old.pending_for,"
@@ -219,7 +221,6 @@ static const char *const migrations[] = {
     "  grid TEXT NOT NULL, born TEXT, notes TEXT NOT NULL, extra BLOB, events BLOB,"
     "  n_events INTEGER NOT NULL, digest INTEGER NOT NULL, created TEXT NOT NULL,"
     "  updated TEXT NOT NULL, after_run INTEGER NOT NULL);"
-    "CREATE INDEX persons_past_run ON persons_past(after_run, pk);"
     "CREATE TRIGGER persons_keep_update BEFORE UPDATE ON persons"
     "  WHEN old.digest IS NOT new.digest OR old.grid IS NOT new.grid OR old.id IS NOT new.id"
     "  BEGIN INSERT INTO persons_past VALUES(old.pk, old.id, old.name, old.grid, old.born,"
@@ -234,7 +235,6 @@ static const char *const migrations[] = {
     "  override_colour TEXT, override_until TEXT, override_by TEXT, next_review TEXT,"
     "  regional_colour TEXT, regional_score INTEGER, regional_reasons TEXT,"
     "  after_run INTEGER NOT NULL);"
-    "CREATE INDEX lists_past_run ON lists_past(after_run, person);"
     /* INSERT OR REPLACE fires the insert trigger, never the delete one (SQLite without
      * recursive_triggers), so the insert trigger keeps the row being replaced */
     "CREATE TRIGGER lists_keep_insert BEFORE INSERT ON list_members"
@@ -255,7 +255,6 @@ static const char *const migrations[] = {
     "    old.regional_reasons, (SELECT coalesce(max(id), 0) FROM runs)); END;"
     "CREATE TABLE marks_past(person TEXT NOT NULL, present INTEGER NOT NULL, suspect INTEGER,"
     "  run INTEGER, after_run INTEGER NOT NULL);"
-    "CREATE INDEX marks_past_run ON marks_past(after_run, person);"
     "CREATE TRIGGER marks_keep_insert BEFORE INSERT ON marks"
     "  BEGIN INSERT INTO marks_past SELECT new.person, m.person IS NOT NULL, m.suspect, m.run,"
     "    (SELECT coalesce(max(id), 0) FROM runs)"

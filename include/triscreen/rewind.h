@@ -36,7 +36,8 @@ ts_status ts_store_last_screening(ts_store *s, ts_screening *out, bool *found,
 ts_status ts_store_rewind(ts_store *s, const ts_screening *at, ts_err *err) TS_MUST_CHECK;
 
 /* Deletes the history no rewind can need any more: rows kept before the newest
- * screening began. Called when a screening begins. */
+ * screening began (all of them when there is none). Called when a screening begins, so
+ * the history holds at most the changes since the screening before. */
 ts_status ts_store_history_prune(ts_store *s, ts_err *err) TS_MUST_CHECK;
 
 #endif

@@ -201,9 +201,9 @@ static const char *const migrations[] = {
      *    is max(persons.pk) when the run began (persons inserted later have a larger pk);
      *    relations.since_run is the newest run id when the relation was stored (set by the
      *    insert, store.c). Rows no rewind can need are pruned when a new screening begins
-     *    (ts_store_history_prune). The history tables have no index: a full pass writes a mark and a list row per
-     *    person, and an index on each kept row cost it a fifth of its time; the rewind and
-     *    the prune scan them once.
+     *    (ts_store_history_prune). The history tables have no index: a full pass writes
+     *    a mark and a list row per person, and indexing each kept row cost up to a fifth
+     *    of its time; the rewind and the prune scan them once.
      *    A shadow is a draft pack judged beside the live one on every screening and
      *    ingest: its files, and per person the latest of what the live pack and the
      *    shadow decided (colour, score, the rules that counted as a JSON array of {"id"}

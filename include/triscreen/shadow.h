@@ -4,8 +4,8 @@
  * of the database turned back to the moment the screening began (triscreen/rewind.h),
  * and on every record the service ingests, so it sees exactly the live pack's inputs.
  * Per person, the latest live and shadow judgement are kept apart from the live tables;
- * a shadow never raises an alert and never touches a live list. This is the store side (engine/store/shadows.c); judging is
- * triscreen/shadow_judge.h (engine/app/shadow.c). */
+ * a shadow never raises an alert and never touches a live list. This is the store side
+ * (engine/store/shadows.c); judging is triscreen/shadow_judge.h (engine/app/shadow.c). */
 #ifndef TRISCREEN_SHADOW_H
 #define TRISCREEN_SHADOW_H
 

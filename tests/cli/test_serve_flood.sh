@@ -95,7 +95,19 @@ held = [a]
 out["flooding_address_request"] = refused("127.0.0.2", "/v1/alerts", held)
 a = held[0]
 out["flooding_address_healthz"] = request("127.0.0.2", "/healthz")
-b = [slow("127.0.0.%d" % (3 + i // 4)) for i in range(8)]  # 12 within the caps: the total
+# the 6 past the address's cap have 2 s to send a request: wait until the server closed
+# them, so the total below stays far from libmicrohttpd's own hard limit
+t0 = time.time()
+while time.time() - t0 < 4:
+    a = trickle(a)
+    if len([s for s in a if not closed_by_server(s)]) <= 4:
+        break
+    time.sleep(0.2)
+a = [s for s in a if not closed_by_server(s)]
+out["past_address_cap_closed_first"] = len(a)
+# 12 more from three other addresses, 4 each: with the first address's 4 (if they are
+# still open) or without them, the total cap (12) is now full whatever the timing was
+b = [slow("127.0.0.%d" % (3 + i // 4)) for i in range(12)]
 time.sleep(0.3)
 a, b = trickle(a), trickle(b)
 held = [a, b]
@@ -129,6 +141,7 @@ expect_eq "another address: /healthz" "$(v other_address_healthz)" 200
 expect_eq "another address: a write gets through" "$(v other_address_write)" 200
 expect_eq "the flooding address past its cap → 503" "$(v flooding_address_request)" 503
 expect_eq "the flooding address still gets /healthz" "$(v flooding_address_healthz)" 200
+check "the connections past the address's cap were closed first (2 s)" [ "$(v past_address_cap_closed_first)" -le 4 ]
 expect_eq "past the total cap → 503" "$(v past_total_request)" 503
 expect_eq "past the total cap /healthz still answers" "$(v past_total_healthz)" 200
 expect_eq "the read deadline closed every slow connection" "$(v slow_still_open)" 0

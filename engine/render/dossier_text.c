@@ -6,6 +6,7 @@
 
 #include "triscreen/date.h"
 #include "render/render_lists.h"
+#include "render/term.h"
 
 /* A text writer with a sticky status: after the first failure every call does nothing. */
 typedef struct tw {
@@ -34,21 +35,8 @@ static void fmt(tw *w, const char *f, ...)
 /* Writes s with control characters escaped, so stored text cannot drive the terminal. */
 static void text(tw *w, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p && w->rc == TS_OK) {
-        const unsigned char *q = p;
-        while (*q && *q >= 0x20 && *q != 0x7f)
-            q++;
-        if (q > p)
-            w->rc = ts_buf_append(w->out, p, (size_t)(q - p));
-        if (!*q || w->rc != TS_OK)
-            break;
-        if (*q == '\n')
-            raw(w, "\\n");
-        else
-            fmt(w, "\\x%02x", *q);
-        p = q + 1;
-    }
+    if (w->rc == TS_OK)
+        w->rc = ts__render_term_text(w->out, s);
 }
 
 static const char *or_none(const char *s)

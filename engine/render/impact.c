@@ -14,6 +14,7 @@
 #include "triscreen/text.h"
 #include "render/render_alerts.h"
 #include "render/render_impact.h"
+#include "render/term.h"
 
 /* ---- totals --------------------------------------------------------------------------- */
 
@@ -189,18 +190,8 @@ static void flush(wr *w)
  * cannot drive the terminal. */
 static void term_text(ts_buf *b, ts_status *st, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)ts_text_utf8_view(s ? s : "");
-    while (*p && *st == TS_OK) {
-        const unsigned char *q = p;
-        while (*q && *q >= 0x20 && *q != 0x7f)
-            q++;
-        if (q > p)
-            *st = ts_buf_append(b, p, (size_t)(q - p));
-        if (!*q || *st != TS_OK)
-            break;
-        *st = *q == '\n' ? ts_buf_puts(b, "\\n") : ts_buf_printf(b, "\\x%02x", *q);
-        p = q + 1;
-    }
+    if (*st == TS_OK)
+        *st = ts__render_term_text(b, ts_text_utf8_view(s ? s : ""));
 }
 
 /* Text for HTML element content and attribute values: valid UTF-8, the five markup

@@ -87,8 +87,11 @@ const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack)
 
 ts_status ts_rulepack_check_passes(const ts_rulepack *pack, unsigned passes_mask, ts_err *err)
 {
+    /* the targeted pass builds on the regional colour and never goes below it, so with
+     * no rule it delists nobody: it re-decides from the regional basis (what targeted
+     * rules of an earlier pack raised falls back) */
     for (int p = 0; p < TS_PASS_N; p++)
-        if ((passes_mask & TS_PASS_BIT(p)) && pack->n_pass[p] == 0)
+        if ((passes_mask & TS_PASS_BIT(p)) && p != TS_PASS_TARGETED && pack->n_pass[p] == 0)
             return ts_err_set(err, TS_RULE, pack->dir,
                               "no rule for the %s pass (a pack without rules would mark "
                               "nobody and delist everyone)",

@@ -102,9 +102,11 @@ const ts_rulehost_opts *ts_rulepack_opts(const ts_rulepack *pack);
 #define TS_PASS_BIT(p) (1u << (unsigned)(p))
 #define TS_PASS_ALL                                                                                \
     (TS_PASS_BIT(TS_PASS_FULL) | TS_PASS_BIT(TS_PASS_REGIONAL) | TS_PASS_BIT(TS_PASS_TARGETED))
-/* TS_OK when the pack has at least one rule for every pass in passes_mask (bits
- * TS_PASS_BIT(p)); else TS_RULE with err = "DIR: no rule for the PASS pass" (the first
- * such pass). An empty pack would screen nobody as suspect and delist everyone. */
+/* TS_OK when the pack has at least one rule for the full and the regional pass if they
+ * are in passes_mask (bits TS_PASS_BIT(p)); else TS_RULE with err = "DIR: no rule for
+ * the PASS pass" (the first such pass). Without them a pass would screen nobody as
+ * suspect and delist everyone. The targeted pass may have none: it never goes below the
+ * regional colour, so it then re-decides each listed person from the regional basis. */
 ts_status ts_rulepack_check_passes(const ts_rulepack *pack, unsigned passes_mask,
                                    ts_err *err) TS_MUST_CHECK;
 

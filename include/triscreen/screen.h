@@ -93,7 +93,7 @@ typedef struct ts_pass_summary {
     uint64_t transitions, entered, left, rose, fell;
     uint64_t alerts[4]; /* by ts_feedback */
     double seconds;
-    double eval_cpu_seconds; /* CPU time the workers spent in rule evaluation */
+    double eval_cpu_seconds; /* CPU time the workers spent loading and evaluating persons */
     char first_error[600];   /* "person rule where: status" of the first rule error: ids and
                               * the rule only (its message stays in rule_errors) */
 } ts_pass_summary;

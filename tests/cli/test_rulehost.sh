@@ -29,6 +29,28 @@ expect_code "screen --pass full runs with full rules only" 0 "$TRISCREEN" screen
 expect_code "screen --pass regional is refused" 1 "$TRISCREEN" screen --pass regional
 check "it names the regional pass" grep -q "no rule for the regional pass" "$WORK/last.err"
 expect_code "the default pack passes the check" 0 "$TRISCREEN" rules check "$TS_SOURCE_DIR/rules"
+# a pack without targeted rules may run every pass: the targeted pass keeps each listed
+# person at its regional colour, so what an earlier pack's targeted rules raised falls back
+sed -i "s#^rules: .*#rules: $TS_SOURCE_DIR/rules#" "$C/triscreen.yaml"
+expect_code "screen with the default pack" 0 "$TRISCREEN" screen
+raised=$(sql "$C/triscreen.db" "select count(*) from list_members where override_colour is null and colour <> coalesce(regional_colour, '')")
+check "the default pack's targeted rules raise somebody above the regional colour ($raised)" [ "$raised" -gt 0 ]
+mkdir -p "$C/notargeted"
+cp "$TS_SOURCE_DIR/rules/10_full.lua" "$TS_SOURCE_DIR/rules/20_regional.lua" "$C/notargeted/"
+expect_code "rules check accepts a pack without targeted rules" 0 "$TRISCREEN" rules check "$C/notargeted"
+sed -i "s#^rules: .*#rules: $C/notargeted#" "$C/triscreen.yaml"
+expect_code "screen --pass targeted runs without targeted rules" 0 "$TRISCREEN" screen --pass targeted
+expect_eq "every listed person is back at the regional colour" \
+    "$(sql "$C/triscreen.db" "select count(*) from list_members where override_colour is null and colour <> coalesce(regional_colour, '')")" 0
+expect_eq "and at the regional score" \
+    "$(sql "$C/triscreen.db" "select count(*) from list_members where score <> regional_score")" 0
+expect_eq "nobody left the lists" \
+    "$(sql "$C/triscreen.db" "select count(*) from list_transitions t join runs r on r.id = t.run where r.pass = 'targeted' and t.to_colour is null")" 0
+before=$(sql "$C/triscreen.db" "select person, colour, score, reasons from list_members order by person" | sha256sum)
+expect_code "screen (all passes) with the pack without targeted rules" 0 "$TRISCREEN" screen
+"$TRISCREEN" screen --pass targeted >/dev/null
+expect_eq "a second targeted pass without rules changes nothing" \
+    "$(sql "$C/triscreen.db" "select person, colour, score, reasons from list_members order by person" | sha256sum)" "$before"
 
 # ---- B3: rules test and screen apply the same limits --------------------------------
 L=$WORK/limits

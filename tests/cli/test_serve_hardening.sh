@@ -149,15 +149,15 @@ expect_eq "the generation still did not change" "$(req "" GET /healthz >/dev/nul
 TOKENS_EXTRA="" write_config
 
 # ---- B7: a reload whose pack has no rule for a pass is refused ----------------------------
-mv "$WORK/rules/30_targeted.lua" "$WORK/30_targeted.lua"
+mv "$WORK/rules/20_regional.lua" "$WORK/20_regional.lua"
 : >"$LOG.mark"; grep -c 'msg=reload-failed' "$LOG" >"$LOG.mark" || true
 kill -HUP "$SPID"
 for _ in $(seq 100); do [ "$(grep -c 'msg=reload-failed' "$LOG")" -gt "$(cat "$LOG.mark")" ] && break; sleep 0.1; done
-check "a pack without targeted rules is refused" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -q 'no rule for the targeted pass'"
+check "a pack without regional rules is refused" bash -c "grep 'msg=reload-failed' '$LOG' | tail -1 | grep -q 'no rule for the regional pass'"
 req "" GET /healthz >/dev/null
 expect_eq "the old pack keeps serving" "$(J .rules_version)" "$HASH"
-check "/healthz names the pass" bash -c "jq -r .reload_error '$WORK/r.json' | grep -q 'targeted pass'"
-mv "$WORK/30_targeted.lua" "$WORK/rules/30_targeted.lua"
+check "/healthz names the pass" bash -c "jq -r .reload_error '$WORK/r.json' | grep -q 'regional pass'"
+mv "$WORK/20_regional.lua" "$WORK/rules/20_regional.lua"
 echo '-- a harmless change' >>"$WORK/rules/10_full.lua"
 kill -HUP "$SPID"
 check "a good pack goes live" wait_log "msg=reloaded generation=3"

@@ -92,13 +92,13 @@ static void test_reloads(void **state)
     assert_false(ts_service_reload_error(svc, buf, sizeof buf));
 
     /* a pass without rules (B7) */
-    sh("mv '%s/rules/30_targeted.lua' '%s/30_targeted.lua'", g_dir, g_dir);
+    sh("mv '%s/rules/20_regional.lua' '%s/20_regional.lua'", g_dir, g_dir);
     assert_int_equal(ts_service_reload(svc, &err), TS_RULE);
-    assert_non_null(strstr(err.msg, "no rule for the targeted pass"));
+    assert_non_null(strstr(err.msg, "no rule for the regional pass"));
     assert_true(ts_service_reload_error(svc, buf, sizeof buf));
-    assert_non_null(strstr(buf, "targeted pass"));
+    assert_non_null(strstr(buf, "regional pass"));
     assert_int_equal(ts_service_generation(svc), 2);
-    sh("mv '%s/30_targeted.lua' '%s/rules/30_targeted.lua'", g_dir, g_dir);
+    sh("mv '%s/20_regional.lua' '%s/rules/20_regional.lua'", g_dir, g_dir);
 
     /* a database change (E4), a listen change */
     write_config("other.db", "127.0.0.1:8080");

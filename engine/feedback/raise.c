@@ -134,7 +134,19 @@ typedef struct headline_ctx {
     bool oom;
 } headline_ctx;
 
-/* Adds up to HEADLINE_REASONS distinct rules of stored reasons to hc->top. */
+/* Adds up to HEADLINE_REASONS distinct rules of v to hc->top (borrowed: v outlives hc). */
+static void add_top_rules(headline_ctx *hc, const ts_fired_rule *v, size_t n)
+{
+    for (size_t i = 0; i < n && hc->n_top < HEADLINE_REASONS; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < hc->n_top && !seen; k++)
+            seen = !strcmp(hc->top[k].id, v[i].id);
+        if (!seen)
+            hc->top[hc->n_top++] = v[i];
+    }
+}
+
+/* add_top_rules of stored reasons. */
 static ts_status add_top(headline_ctx *hc, const char *reasons, ts_err *err)
 {
     ts_fired_rule *v = NULL;
@@ -142,14 +154,23 @@ static ts_status add_top(headline_ctx *hc, const char *reasons, ts_err *err)
     ts_status rc = ts_fired_rules_read(reasons, &hc->arena, &v, &n, err);
     if (rc == TS_PARSE)
         return TS_OK; /* unreadable reasons add nothing, as they always have */
-    for (size_t i = 0; rc == TS_OK && i < n && hc->n_top < HEADLINE_REASONS; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < hc->n_top && !seen; k++)
-            seen = !strcmp(hc->top[k].id, v[i].id);
-        if (!seen)
-            hc->top[hc->n_top++] = v[i];
-    }
+    if (rc == TS_OK)
+        add_top_rules(hc, v, n);
     return rc;
+}
+
+/* on_member from the row a pass just wrote (ts_screen_member) */
+static void from_member(headline_ctx *hc, const ts_screen_member *m)
+{
+    if (!m->listed)
+        return;
+    hc->member = true;
+    hc->score = m->score;
+    snprintf(hc->colour, sizeof hc->colour, "%s",
+             m->colour != TS_COLOUR_NONE ? ts_colour_name(m->colour) : "none");
+    if (m->next_review != TS_DATE_NONE)
+        ts_date_format(m->next_review, hc->next_review);
+    add_top_rules(hc, m->reasons, m->n_reasons);
 }
 
 static ts_status on_member(void *ud, const char *colour, int64_t score, const char *next_review,
@@ -243,16 +264,21 @@ static void write_circle(ts_jsonw *w, const headline_ctx *hc)
 }
 
 /* {"colour","score","top_reasons":[…],"circle":{"size","red","yellow","blue","listed":[…],
- *  "members":[…]},"next_review"} from list_members and relations as they stand in the
- * pass's transaction. */
+ *  "members":[…]},"next_review"} from list_members (or member, the row the pass just
+ * wrote there) and relations as they stand in the pass's transaction. */
 static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const char *colour,
-                                const char *rules, char **out, ts_err *err)
+                                const char *rules, const ts_screen_member *member, char **out,
+                                ts_err *err)
 {
     headline_ctx hc = {.n_top = 0};
     ts_arena_init(&hc.arena, TS_LIMIT_RULES_JSON);
     ts_buf b;
     ts_buf_init(&b, TS_LIMIT_RULES_JSON);
-    ts_status rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
+    ts_status rc = TS_OK;
+    if (member)
+        from_member(&hc, member);
+    else
+        rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
     if (rc == TS_OK)
         rc = ts__alert_db_circle(fb->db, person, on_circle, &hc, err);
     if (rc == TS_OK) /* the alert's own rules fill up what the list row left */
@@ -294,7 +320,8 @@ typedef struct raise_req {
     size_t n_entries;
     const char *const *extra; /* causes without an entry */
     size_t n_extra;
-    const ts_event *event; /* the triggering problem event, or NULL */
+    const ts_event *event;          /* the triggering problem event, or NULL */
+    const ts_screen_member *member; /* the person's row as a pass just wrote it, or NULL */
 } raise_req;
 
 /* The i-th cause of the trigger into b: an entry's ("rule:ID", "event:EVIDENCE") or
@@ -382,7 +409,7 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
     if (rc == TS_OK && q->kind == TS_FEEDBACK_DETAILED)
         rc = build_headline(fb, q->person, colour ? colour : m->colour, ts_buf_str(&rules),
-                            &headline, err);
+                            q->member, &headline, err);
     char at[21];
     now_timestamp(at);
     if (rc == TS_OK && (rc = ts__alert_db_set_evidence(fb->db, m->id, ts_buf_str(&rules), colour,
@@ -451,8 +478,8 @@ static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         goto done;
     }
     if (q->kind == TS_FEEDBACK_DETAILED &&
-        (rc = build_headline(fb, q->person, q->colour, ts_buf_str(&rules), &headline, err)) !=
-            TS_OK)
+        (rc = build_headline(fb, q->person, q->colour, ts_buf_str(&rules), q->member, &headline,
+                             err)) != TS_OK)
         goto done;
     int64_t now = (int64_t)time(NULL);
     char created[21], due[21], date[11] = "";
@@ -584,7 +611,8 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
                    .entries = keep,
                    .n_entries = k,
                    .extra = ev,
-                   .n_extra = n_extra};
+                   .n_extra = n_extra,
+                   .member = a->member};
     uint64_t before = fb->raised[a->kind];
     ts_status rc = raise_alert(fb, s, &q, err);
     if (a->written)

@@ -42,7 +42,13 @@ typedef struct item {
     const char *ledger_json; /* every fired rule, the snoozed ones marked */
     bool suspect;
     unsigned n_gaps;
-    const char *rules_json; /* fired rules of this pass with evidence */
+    const char *rules_json;       /* fired rules of this pass with evidence */
+    const ts_fired_rule *rules_v; /* the same as typed rules */
+    size_t n_rules_v;
+    /* regional/targeted, when a detailed alert is due: row.reasons as typed rules (the
+     * alert's headline reads the row from here, not back from the database) */
+    const ts_fired_rule *row_rules;
+    size_t n_row_rules;
     const char *gaps_json;
     ts_list_row row; /* new list state (regional/targeted) */
     bool row_changed;
@@ -451,14 +457,19 @@ static const char *json_dup(const ts_jsonw *w, const ts_buf *jb, ts_arena *a)
 }
 
 /* All fired rules as their stored JSON text (ledger rules, list reasons), in a; jb is
- * the worker's scratch buffer. */
+ * the worker's scratch buffer. The typed rules go to *typed / *n_typed when not NULL. */
 static const char *rules_json(const ts_rulepack *pack, const ts_eval_result *r,
-                              const int64_t *snoozed, const item *it, ts_buf *jb, ts_arena *a)
+                              const int64_t *snoozed, const item *it, ts_buf *jb, ts_arena *a,
+                              const ts_fired_rule **typed, size_t *n_typed)
 {
     size_t n = 0;
     const ts_fired_rule *v = fired_rules_marked(pack, r, snoozed, -1, -1, it, a, &n);
     if (!v)
         return NULL;
+    if (typed) {
+        *typed = v;
+        *n_typed = n;
+    }
     ts_jsonw w;
     ts_buf_reset(jb);
     ts_jsonw_init(&w, jb);
@@ -613,12 +624,12 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     ts_arena *a = &b->arena;
     if (!split_snoozed(pc, it, a))
         return ts_err_set(&b->err, TS_NOMEM, NULL, "snoozes");
-    it->rules_json = rules_json(pack, &it->res, NULL, it, jb, a);
+    it->rules_json = rules_json(pack, &it->res, NULL, it, jb, a, &it->rules_v, &it->n_rules_v);
     if (!it->rules_json)
         return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
     if (it->n_snoozed) {
         ts_eval_result all = {.fired = (ts_fired *)it->all, .n_fired = it->n_all};
-        it->ledger_json = rules_json(pack, &all, it->snoozed, it, jb, a);
+        it->ledger_json = rules_json(pack, &all, it->snoozed, it, jb, a, NULL, NULL);
         if (!it->ledger_json)
             return ts_err_set(&b->err, TS_NOMEM, NULL, "rules json");
     } else {
@@ -664,14 +675,21 @@ static ts_status eval_item(pass_ctx *pc, ts_rulehost *h, batch *b, item *it, ts_
     }
     if (pc->pass != TS_PASS_FULL) {
         it->detailed_engine = d.feedback == TS_FEEDBACK_DETAILED;
-        if (it->detailed_engine && !it->fb_due[TS_FEEDBACK_DETAILED]) {
-            /* the list row's reasons: this pass's rules and what it built on */
-            ts_fired_rule *v = NULL;
-            size_t n = 0;
-            if ((rc = ts_fired_rules_read(it->row.reasons, a, &v, &n, &b->err)) != TS_OK)
-                return rc;
-            set_feedback(it, TS_FEEDBACK_DETAILED, v, n);
+        if (it->detailed_engine || it->fb_due[TS_FEEDBACK_DETAILED]) {
+            /* the list row's reasons: this pass's rules (typed already) or what it built on */
+            if (it->row.reasons == it->rules_json) {
+                it->row_rules = it->rules_v;
+                it->n_row_rules = it->n_rules_v;
+            } else {
+                ts_fired_rule *v = NULL;
+                if ((rc = ts_fired_rules_read(it->row.reasons, a, &v, &it->n_row_rules, &b->err)) !=
+                    TS_OK)
+                    return rc;
+                it->row_rules = v;
+            }
         }
+        if (it->detailed_engine && !it->fb_due[TS_FEEDBACK_DETAILED])
+            set_feedback(it, TS_FEEDBACK_DETAILED, it->row_rules, it->n_row_rules);
     }
     if (!it->rules_json || (pc->pass == TS_PASS_FULL && !it->gaps_json))
         return ts_err_set(&b->err, TS_NOMEM, NULL, "results");
@@ -758,7 +776,16 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
         return TS_OK;
     }
     bool written = false;
+    /* the row as this pass left it in the store (deleted when off the lists) */
+    ts_screen_member m = {.listed = it->row.colour != 0 || it->row.override_colour >= 0,
+                          .colour = (ts_colour)it->row.colour,
+                          .score = it->row.score,
+                          .next_review = it->row.next_review,
+                          .reasons = it->row_rules,
+                          .n_reasons = it->n_row_rules};
     ts_screen_alert a = {.kind = kind,
+                         .member =
+                             kind == TS_FEEDBACK_DETAILED && pc->pass != TS_PASS_FULL ? &m : NULL,
                          .person = it->person.id,
                          .grid = it->person.grid,
                          .colour = pc->pass == TS_PASS_FULL ? it->subj.colour : (ts_colour)it->to,

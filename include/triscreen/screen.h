@@ -17,6 +17,17 @@
 #include "triscreen/store.h"
 
 /* What a pass asks the feedback layer to alert on; one per (person, kind) per pass. */
+/* A person's list row as the pass left it in the store, for the headline of a detailed
+ * alert (feedback/raise.c): what it would otherwise read back from the database. */
+typedef struct ts_screen_member {
+    bool listed;      /* false: the pass took the person off the lists */
+    ts_colour colour; /* NONE while listed: an override to none */
+    int score;
+    int32_t next_review;          /* TS_DATE_NONE when none */
+    const ts_fired_rule *reasons; /* the row's reasons */
+    size_t n_reasons;
+} ts_screen_member;
+
 typedef struct ts_screen_alert {
     ts_feedback kind;
     const char *person;
@@ -29,6 +40,8 @@ typedef struct ts_screen_alert {
     int64_t run;
     int32_t now;   /* the pass's date (days since 1970-01-01) */
     bool *written; /* the hook sets it true when it wrote a new alert (may be NULL) */
+    /* detailed alerts of a pass: the person's row as just written (NULL: read the store) */
+    const ts_screen_member *member;
 } ts_screen_alert;
 
 /* Called on the writing thread inside the pass's transaction. */

@@ -972,18 +972,23 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+typedef struct count_ctx {
+    const pass_ctx *pc;
+    ts_pass_summary *sum;
+} count_ctx;
+
+static void count_one(void *ud, int colour, const char *grid)
+{
+    count_ctx *c = ud;
+    if (colour > 0 && colour <= 3 && in_scope(c->pc, grid))
+        c->sum->lists[colour]++;
+}
+
+/* The summary's list sizes in the pass's scope, after the pass. */
 static ts_status count_lists(pass_ctx *pc, ts_store *s, ts_pass_summary *sum, ts_err *err)
 {
-    ts_arena a;
-    ts_arena_init(&a, TS_LIMIT_ARENA_LISTS);
-    ts_list_row *rows = NULL;
-    size_t n = 0;
-    ts_status rc = ts_store_lists_load(s, &a, &rows, &n, err);
-    for (size_t i = 0; rc == TS_OK && i < n; i++)
-        if (rows[i].colour > 0 && rows[i].colour <= 3 && in_scope(pc, rows[i].grid))
-            sum->lists[rows[i].colour]++;
-    ts_arena_release(&a);
-    return rc;
+    count_ctx c = {.pc = pc, .sum = sum};
+    return ts_store_lists_colours(s, count_one, &c, err);
 }
 
 static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts *o, ts_pass pass,

@@ -232,18 +232,36 @@ static void read_list_row(sqlite3_stmt *st, ts_arena *arena, ts_list_row *l)
     l->since = col_date(st, 9);
     l->next_review = col_date(st, 10);
     l->reasons = dup_col(st, 11, arena);
-    l->regional_reasons = dup_col(st, 12, arena);
+    /* after a regional pass both are the same text: one copy (a snapshot holds every
+     * listed person's) */
+    const char *rr = (const char *)sqlite3_column_text(st, 12);
+    size_t rn = rr ? (size_t)sqlite3_column_bytes(st, 12) : 0;
+    if (l->reasons && rr && strlen(l->reasons) == rn && !memcmp(l->reasons, rr, rn))
+        l->regional_reasons = l->reasons;
+    else
+        l->regional_reasons = dup_col(st, 12, arena);
     l->grid = dup_col(st, 13, arena);
 }
 
 ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, size_t *n,
                               ts_err *err)
 {
+    /* sized once: growing by doubling in an arena would keep every smaller array */
+    sqlite3_stmt *cs = ts__store_stmt(s, ST_LISTS_COUNT, err);
+    if (!cs)
+        return TS_STORE;
+    int64_t want = sqlite3_step(cs) == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
+    sqlite3_reset(cs);
     sqlite3_stmt *st = ts__store_stmt(s, ST_LISTS_LOAD, err);
     if (!st)
         return TS_STORE;
     ts_list_row *v = NULL;
     size_t cnt = 0, cap = 0;
+    if (want > 0) {
+        cap = (size_t)want;
+        if (!(v = ts_arena_alloc(arena, cap * sizeof *v)))
+            return ts_err_set(err, TS_NOMEM, NULL, "list snapshot");
+    }
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         if (cnt == cap) {
@@ -271,6 +289,20 @@ ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, 
     *rows = v;
     *n = cnt;
     return TS_OK;
+}
+
+ts_status ts_store_lists_colours(ts_store *s, ts_list_colour_fn fn, void *ud, ts_err *err)
+{
+    sqlite3_stmt *st = ts__store_stmt(s, ST_LISTS_COLOURS, err);
+    if (!st)
+        return TS_STORE;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *g = (const char *)sqlite3_column_text(st, 1);
+        fn(ud, colour_from_text((const char *)sqlite3_column_text(st, 0)), g ? g : "");
+    }
+    sqlite3_reset(st);
+    return r == SQLITE_DONE ? TS_OK : ts__store_fail(s, err, "count lists");
 }
 
 ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char *person,

@@ -77,6 +77,9 @@ static const char *const sql_text[ST__COUNT] = {
         " l.override_until, l.override_by, l.score, l.regional_score, l.since, l.next_review,"
         " l.reasons, l.regional_reasons, coalesce(p.grid, '') FROM list_members l"
         " LEFT JOIN persons p ON p.id = l.person ORDER BY l.person",
+    [ST_LISTS_COUNT] = "SELECT count(*) FROM list_members",
+    [ST_LISTS_COLOURS] = "SELECT l.colour, coalesce(p.grid, '') FROM list_members l"
+                         " LEFT JOIN persons p ON p.id = l.person",
     [ST_MARK_GET] = "SELECT suspect FROM marks WHERE person = ?1",
     [ST_LIST_GET] =
         "SELECT l.person, l.colour, l.engine_colour, l.regional_colour, l.override_colour,"

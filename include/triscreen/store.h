@@ -277,6 +277,11 @@ typedef struct ts_list_row {
 /* Loads every list member, ordered by person id, into arena. */
 ts_status ts_store_lists_load(ts_store *s, ts_arena *arena, ts_list_row **rows, size_t *n,
                               ts_err *err) TS_MUST_CHECK;
+/* Calls fn with every list member's colour (ts_colour, 0 = held off by an override) and
+ * group cell ("" when the person is gone), in no order, holding nothing. */
+typedef void (*ts_list_colour_fn)(void *ud, int colour, const char *grid);
+ts_status ts_store_lists_colours(ts_store *s, ts_list_colour_fn fn, void *ud,
+                                 ts_err *err) TS_MUST_CHECK;
 
 /* One list member by person id; *found false when not listed. */
 ts_status ts_store_list_get(ts_store *s, const char *person, ts_arena *arena, ts_list_row *row,

@@ -267,8 +267,8 @@ static void write_circle(ts_jsonw *w, const headline_ctx *hc)
  *  "members":[…]},"next_review"} from list_members (or member, the row the pass just
  * wrote there) and relations as they stand in the pass's transaction. */
 static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const char *colour,
-                                const char *rules, const ts_screen_member *member, char **out,
-                                ts_err *err)
+                                const ts_fired_rule *rules, size_t n_rules,
+                                const ts_screen_member *member, char **out, ts_err *err)
 {
     headline_ctx hc = {.n_top = 0};
     ts_arena_init(&hc.arena, TS_LIMIT_RULES_JSON);
@@ -282,7 +282,7 @@ static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const c
     if (rc == TS_OK)
         rc = ts__alert_db_circle(fb->db, person, on_circle, &hc, err);
     if (rc == TS_OK) /* the alert's own rules fill up what the list row left */
-        rc = add_top(&hc, rules, err);
+        add_top_rules(&hc, rules, n_rules);
     if (rc != TS_OK)
         goto done;
     const char *col = colour ? colour : hc.colour[0] ? hc.colour : NULL;
@@ -330,9 +330,11 @@ static ts_status cause_of(const raise_req *q, size_t i, ts_buf *b, ts_err *err)
 {
     ts_buf_reset(b);
     const ts_fired_rule *e = i < q->n_entries ? &q->entries[i] : NULL;
-    ts_status rc = !e                                ? ts_buf_puts(b, q->extra[i - q->n_entries])
-                   : !strcmp(e->id, "problem_event") ? ts_buf_printf(b, "event:%s", e->evidence)
-                                                     : ts_buf_printf(b, "rule:%s", e->id);
+    bool ev = e && !strcmp(e->id, "problem_event");
+    ts_status rc = !e ? ts_buf_puts(b, q->extra[i - q->n_entries])
+                      : ts_buf_puts(b, ev ? "event:" : "rule:");
+    if (rc == TS_OK && e)
+        rc = ts_buf_puts(b, ev ? e->evidence : e->id);
     return rc == TS_OK ? TS_OK : ts_err_set(err, rc, "feedback", "the cause of an alert");
 }
 
@@ -408,8 +410,8 @@ static ts_status add_evidence(ts_feedback_ctx *fb, ts_store *s, const raise_req 
     if ((rc = ts_jsonw_finish(&w)) != TS_OK)
         rc = ts_err_set(err, rc, "feedback", "the rules of an alert");
     if (rc == TS_OK && q->kind == TS_FEEDBACK_DETAILED)
-        rc = build_headline(fb, q->person, colour ? colour : m->colour, ts_buf_str(&rules),
-                            q->member, &headline, err);
+        rc = build_headline(fb, q->person, colour ? colour : m->colour, all, n_all, q->member,
+                            &headline, err);
     char at[21];
     now_timestamp(at);
     if (rc == TS_OK && (rc = ts__alert_db_set_evidence(fb->db, m->id, ts_buf_str(&rules), colour,
@@ -478,8 +480,8 @@ static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req 
         goto done;
     }
     if (q->kind == TS_FEEDBACK_DETAILED &&
-        (rc = build_headline(fb, q->person, q->colour, ts_buf_str(&rules), q->member, &headline,
-                             err)) != TS_OK)
+        (rc = build_headline(fb, q->person, q->colour, q->entries, q->n_entries, q->member,
+                             &headline, err)) != TS_OK)
         goto done;
     int64_t now = (int64_t)time(NULL);
     char created[21], due[21], date[11] = "";

@@ -892,9 +892,10 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
                                          it->row.reasons, pc->now_s, "engine", err);
         }
         if (rc == TS_OK) {
-            char why[64];
-            snprintf(why, sizeof why, "%s %s→%s", it->from ? "rose" : "entered",
-                     ts_colour_text((ts_colour)it->from), ts_colour_name((ts_colour)it->to));
+            char why[64] = "";
+            if (it->fb_due[TS_FEEDBACK_DETAILED] && it->detailed_engine)
+                snprintf(why, sizeof why, "%s %s→%s", it->from ? "rose" : "entered",
+                         ts_colour_text((ts_colour)it->from), ts_colour_name((ts_colour)it->to));
             rc = alert(pc, s, it, TS_FEEDBACK_DETAILED, it->detailed_engine ? why : "rule feedback",
                        sum, err);
         }

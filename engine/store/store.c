@@ -15,6 +15,9 @@
 #include "base/limits.h"
 #include "store/store_int.h"
 
+/* How long a statement waits for a lock another connection holds. */
+enum { BUSY_TIMEOUT_MS = 10000 };
+
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -234,7 +237,7 @@ ts_status ts_store_open(const char *path, ts_store_mode mode, ts_store **out, ts
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     rc = exec(s, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;", err);
     if (rc != TS_OK)
         goto done;
@@ -1106,9 +1109,25 @@ ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err)
     return TS_OK;
 }
 
+/* Past this many WAL frames a checkpoint also restarts the log. Passive checkpoints
+ * beside a writer that commits without pause never catch up with it (frames are
+ * appended while they copy), so SQLite never starts the WAL over: the service's WAL grew
+ * to 675 MB in 8 s of single-record POSTs (23k records), every commit extending the file.
+ * 4,096 frames of 8 KiB = 32 MiB. */
+enum { WAL_RESTART_FRAMES = 4096, WAL_RESTART_WAIT_MS = 100 };
+
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
 {
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    if (rc == SQLITE_OK && frames >= WAL_RESTART_FRAMES) {
+        /* waits (briefly) for the writer's transaction, copies what the passive step left
+         * and lets the next write start the log from its beginning; when the wait runs
+         * out it has done what a passive checkpoint does */
+        sqlite3_busy_timeout(s->db, WAL_RESTART_WAIT_MS);
+        rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         return ts__store_fail(s, err, "checkpoint");
     return TS_OK;

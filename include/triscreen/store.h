@@ -59,7 +59,9 @@ const char *ts_store_path(const ts_store *s);
  * default is 1000). A bulk writer turns it off and lets another connection checkpoint
  * (ts_store_checkpoint) so the copying runs beside the writes, not inside its commits. */
 ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err) TS_MUST_CHECK;
-/* A passive checkpoint (never waits for readers or writers). */
+/* A passive checkpoint (never waits for readers or writers); when the WAL has grown past
+ * 32 MiB, also a restart checkpoint that waits up to 100 ms for the writer, so a log
+ * written without pause starts over instead of growing without bound. */
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err) TS_MUST_CHECK;
 
 /* Replaces the stored grid (cells and officers) with g, in one transaction. */

@@ -1118,8 +1118,8 @@ enum { WAL_RESTART_FRAMES = 4096, WAL_RESTART_WAIT_MS = 100 };
 
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
 {
-    int frames = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    int frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL);
     if (rc == SQLITE_OK && frames >= WAL_RESTART_FRAMES) {
         /* waits (briefly) for the writer's transaction, copies what the passive step left
          * and lets the next write start the log from its beginning; when the wait runs

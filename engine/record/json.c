@@ -494,9 +494,11 @@ struct json_tokener *ts__rec_tokener_new(void)
     return tok;
 }
 
-ts_status ts__rec_parse_json_tok(struct json_tokener *tok, const char *buf, size_t len, ts_arena *a,
-                                 ts_person *out, ts_err *err)
+ts_status ts__rec_parse_json_tok(struct json_tokener *tok, ts__jfast *fast, const char *buf,
+                                 size_t len, ts_arena *a, ts_person *out, ts_err *err)
 {
+    if (fast && ts__jfast_parse(fast, buf, len, a, out))
+        return TS_OK;
     if (len > TS_LIMIT_LINE)
         return ts__rec_reject(err, TS__FP(""), "record is longer than %u bytes", TS_LIMIT_LINE);
     json_tokener_reset(tok);
@@ -568,7 +570,8 @@ ts_status ts_record_parse_json(const char *buf, size_t len, ts_arena *arena, ts_
     struct json_tokener *tok = ts__rec_tokener_new();
     if (!tok)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot allocate a JSON tokener");
-    ts_status rc = ts__rec_parse_json_tok(tok, buf, len, arena, out, err);
+    /* one record: no fast path (its scratch would cost more than it saves) */
+    ts_status rc = ts__rec_parse_json_tok(tok, NULL, buf, len, arena, out, err);
     json_tokener_free(tok);
     return rc;
 }

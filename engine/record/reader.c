@@ -114,7 +114,8 @@ static ts_status reader_open(const char *path, const void *mem, size_t len, bool
     switch (fmt) {
     case TS_FORMAT_JSONL:
         r->tok = ts__rec_tokener_new();
-        if (!r->tok) {
+        r->fast = ts__jfast_new();
+        if (!r->tok || !r->fast) {
             rc = ts_err_set(err, TS_NOMEM, path, "cannot allocate a JSON tokener");
             goto done;
         }
@@ -157,6 +158,7 @@ void ts_reader_close(ts_reader *r)
         ts__src_close(&r->src);
     if (r->tok)
         json_tokener_free(r->tok);
+    ts__jfast_free(r->fast);
     ts__csvread_close(r);
     ts__yread_close(r);
     free(r->path);
@@ -274,7 +276,7 @@ static ts_status jsonl_next(ts_reader *r, ts_arena *a, ts_item *out, ts_err *err
         ts_err e;
         e.code = TS_OK;
         memset(out, 0, sizeof *out);
-        rc = ts__rec_parse_json_tok(r->tok, p, len, a, &out->person, &e);
+        rc = ts__rec_parse_json_tok(r->tok, r->fast, p, len, a, &out->person, &e);
         if (rc == TS_OK) {
             out->kind = TS_ITEM_PERSON;
             out->line = r->src.line;
@@ -310,12 +312,15 @@ void ts_reader_defer(ts_reader *r, bool on)
 
 struct ts_record_parser {
     struct json_tokener *tok;
+    ts__jfast *fast;
 };
 
 ts_status ts_record_parser_new(ts_record_parser **out)
 {
     ts_record_parser *p = calloc(1, sizeof *p);
-    if (!p || !(p->tok = ts__rec_tokener_new())) {
+    if (!p || !(p->tok = ts__rec_tokener_new()) || !(p->fast = ts__jfast_new())) {
+        if (p && p->tok)
+            json_tokener_free(p->tok);
         free(p);
         return TS_NOMEM;
     }
@@ -328,6 +333,7 @@ void ts_record_parser_free(ts_record_parser *p)
     if (!p)
         return;
     json_tokener_free(p->tok);
+    ts__jfast_free(p->fast);
     free(p);
 }
 
@@ -342,7 +348,7 @@ ts_status ts_record_parse_item(ts_record_parser *p, ts_arena *a, ts_item *it, ts
     e.code = TS_OK;
     ts_person person;
     memset(&person, 0, sizeof person);
-    ts_status rc = ts__rec_parse_json_tok(p->tok, raw, len, a, &person, &e);
+    ts_status rc = ts__rec_parse_json_tok(p->tok, p->fast, raw, len, a, &person, &e);
     if (rc == TS_OK) {
         memset(it, 0, sizeof *it);
         it->kind = TS_ITEM_PERSON;

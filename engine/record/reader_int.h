@@ -5,6 +5,7 @@
 #define TS_RECORD_READER_INT_H
 
 #include "triscreen/record.h"
+#include "record/json_int.h"
 #include "record/src.h"
 
 struct json_tokener;
@@ -17,6 +18,7 @@ struct ts_reader {
     ts__src src; /* JSONL */
     bool src_open;
     struct json_tokener *tok; /* JSONL */
+    ts__jfast *fast;          /* JSONL: the fast path's scratch */
     ts__csvread *csv;         /* CSV */
     ts__yread *yaml;          /* YAML */
     const void *mem;          /* memory reader: the borrowed buffer */

@@ -28,7 +28,7 @@
 
 /* A remembered attribute name: the raw bytes of the record and the normal form
  * ts__rec_attr_name made of them (a pure function of the bytes). */
-enum { MEMO_SLOTS = 256, MEMO_RAW = 64 };
+enum { MEMO_SLOTS = 256, MEMO_WAYS = 4, MEMO_RAW = 64 };
 typedef struct memo_slot {
     uint8_t raw_len, norm_len; /* raw_len 0: empty slot */
     char raw[MEMO_RAW];
@@ -318,12 +318,20 @@ static bool attr_name(jp *j, const char *s, size_t n, const char **out)
         uint32_t x = 2166136261u;
         for (size_t i = 0; i < n; i++)
             x = (x ^ (unsigned char)s[i]) * 16777619u;
-        m = &j->f->memo[x % MEMO_SLOTS];
-        if (m->raw_len == n && memcmp(m->raw, s, n) == 0) {
-            char *d = ts_arena_strndup(j->a, m->norm, m->norm_len);
-            *out = d;
-            return d != NULL;
+        /* four ways: names that share a slot do not evict each other record by record */
+        memo_slot *set = &j->f->memo[(x % (MEMO_SLOTS / MEMO_WAYS)) * MEMO_WAYS];
+        for (int w = 0; w < MEMO_WAYS; w++) {
+            memo_slot *c = &set[w];
+            if (c->raw_len == n && memcmp(c->raw, s, n) == 0) {
+                char *d = ts_arena_strndup(j->a, c->norm, c->norm_len);
+                *out = d;
+                return d != NULL;
+            }
+            if (!m && c->raw_len == 0)
+                m = c;
         }
+        if (!m)
+            m = &set[(x >> 24) % MEMO_WAYS];
     }
     if (ts__rec_attr_name(j->a, s, n, out, &j->err) != TS_OK)
         return false;

@@ -67,6 +67,7 @@ static const char *const sql_text[ST__COUNT] = {
                    " errors = errors + ?4, ended = ?5 WHERE id = ?1",
     [ST_RUN_INTERRUPT] = "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
                          " AND id <> ?1",
+    [ST_LEDGER_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM ledger WHERE run = ?1",
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",

@@ -567,10 +567,16 @@ done:
 ts_status ts_record_parse_json(const char *buf, size_t len, ts_arena *arena, ts_person *out,
                                ts_err *err)
 {
+    /* the fast path first (its scratch made for this one record), json-c only when it
+     * declines */
+    ts__jfast *fast = ts__jfast_new();
+    bool done = fast && ts__jfast_parse(fast, buf, len, arena, out);
+    ts__jfast_free(fast);
+    if (done)
+        return TS_OK;
     struct json_tokener *tok = ts__rec_tokener_new();
     if (!tok)
         return ts_err_set(err, TS_NOMEM, NULL, "cannot allocate a JSON tokener");
-    /* one record: no fast path (its scratch would cost more than it saves) */
     ts_status rc = ts__rec_parse_json_tok(tok, NULL, buf, len, arena, out, err);
     json_tokener_free(tok);
     return rc;

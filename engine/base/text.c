@@ -216,6 +216,17 @@ void ts_sha256_update(ts_sha256 *h, const void *data, size_t len)
     sha256_update((struct sha256_ctx *)h->state, len, data);
 }
 
+int ts_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void ts_sha256_hex(ts_sha256 *h, char out[65])
 {
     uint8_t d[SHA256_DIGEST_SIZE];

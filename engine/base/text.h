@@ -17,6 +17,9 @@ typedef struct ts_sha256 {
 } ts_sha256;
 void ts_sha256_init(ts_sha256 *h);
 void ts_sha256_update(ts_sha256 *h, const void *data, size_t len);
+/* The value of a hex digit (0-9, a-f, A-F), or -1. */
+int ts_hex_digit(char c);
+
 /* Writes 64 lowercase hex digits and a NUL. */
 void ts_sha256_hex(ts_sha256 *h, char out[65]);
 /* One-shot convenience. */

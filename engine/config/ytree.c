@@ -86,13 +86,8 @@ static bool text_bool(const char *s, size_t n, bool *out)
 
 static int digit_val(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
+    int v = ts_hex_digit(c);
+    return v < 0 ? 99 : v;
 }
 
 /* [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+, refusing anything outside int64_t. */

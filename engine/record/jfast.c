@@ -23,6 +23,7 @@
 #include "triscreen/date.h"
 #include "base/attrname.h"
 #include "base/limits.h"
+#include "base/text.h"
 #include "record/fields.h"
 #include "record/json_int.h"
 
@@ -86,12 +87,6 @@ static inline bool eat(jp *j, char c)
     return false;
 }
 
-static inline bool peek(jp *j, char c)
-{
-    ws(j);
-    return j->s < j->e && *j->s == c;
-}
-
 static bool lit(jp *j, const char *w, size_t n)
 {
     if ((size_t)(j->e - j->s) < n || memcmp(j->s, w, n) != 0)
@@ -107,16 +102,6 @@ static bool is_null(jp *j)
     return lit(j, "null", 4);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes the string whose escapes start at esc (body from b) into f->sbuf. */
 static bool decode(jp *j, const char *b, const char **out, size_t *len)
@@ -177,7 +162,7 @@ static bool decode(jp *j, const char *b, const char **out, size_t *len)
                 return false;
             unsigned cp = 0;
             for (int k = 2; k < 6; k++) {
-                int h = hexval(s[k]);
+                int h = ts_hex_digit(s[k]);
                 if (h < 0)
                     return false;
                 cp = cp << 4 | (unsigned)h;
@@ -345,78 +330,133 @@ static bool attr_name(jp *j, const char *s, size_t n, const char **out)
     return true;
 }
 
-static bool categories(jp *j, ts_person *p)
+/* An array next: [] or [V, V, ...], each V read by one(j, i, ud); at most max values.
+ * *n receives the count. */
+typedef bool (*elem_fn)(jp *j, size_t i, void *ud);
+static bool array(jp *j, size_t max, elem_fn one, void *ud, size_t *n)
 {
+    *n = 0;
     if (!eat(j, '['))
         return false;
-    size_t n = 0;
-    if (!eat(j, ']')) {
-        do {
-            if (n >= TS_LIMIT_CATEGORIES)
-                return false;
-            if (!field(j, (ts__fpath){"categories", (long)n, NULL}, TS_LIMIT_ATTR_NAME, true,
-                       &j->f->cats[n]))
-                return false;
-            n++;
-        } while (eat(j, ','));
-        if (!eat(j, ']'))
+    if (eat(j, ']'))
+        return true;
+    do {
+        if (*n >= max || !one(j, *n, ud))
+            return false;
+        (*n)++;
+    } while (eat(j, ','));
+    return eat(j, ']');
+}
+
+/* An object next: {} or {"K": V, ...}, each pair read by pair(j, K, KN, ud) after the
+ * colon (the key's text is valid until the value's first string is read). */
+typedef bool (*pair_fn)(jp *j, const char *k, size_t kn, void *ud);
+static bool object(jp *j, pair_fn pair, void *ud)
+{
+    if (!eat(j, '{'))
+        return false;
+    if (eat(j, '}'))
+        return true;
+    do {
+        const char *k;
+        size_t kn;
+        if (!str(j, &k, &kn) || !eat(j, ':') || !pair(j, k, kn, ud))
+            return false;
+    } while (eat(j, ','));
+    return eat(j, '}');
+}
+
+/* Room for element n in a scratch array of elements of size sz (doubling from first). */
+static bool room(void **arr, size_t *cap, size_t n, size_t sz, size_t first)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? 2 * *cap : first;
+    void *na = realloc(*arr, nc * sz);
+    if (!na)
+        return false;
+    *arr = na;
+    *cap = nc;
+    return true;
+}
+
+/* A copy of n scratch elements of size sz in the arena (one element when n is 0, as the
+ * json-c path allocates). */
+static void *keep(jp *j, const void *src, size_t n, size_t sz)
+{
+    void *d = ts_arena_alloc(j->a, (n ? n : 1) * sz);
+    if (d && n)
+        memcpy(d, src, n * sz);
+    return d;
+}
+
+static bool category(jp *j, size_t i, void *ud)
+{
+    (void)ud;
+    return field(j, (ts__fpath){"categories", (long)i, NULL}, TS_LIMIT_ATTR_NAME, true,
+                 &j->f->cats[i]);
+}
+
+static bool categories(jp *j, ts_person *p)
+{
+    size_t n;
+    if (!array(j, TS_LIMIT_CATEGORIES, category, NULL, &n))
+        return false;
+    p->categories = keep(j, j->f->cats, n, sizeof *p->categories);
+    p->n_categories = n;
+    return p->categories != NULL;
+}
+
+typedef struct attrs_st {
+    size_t n, nulls;
+} attrs_st;
+
+static bool attr(jp *j, const char *k, size_t kn, void *ud)
+{
+    attrs_st *st = ud;
+    ts__jfast *f = j->f;
+    if (st->n >= TS_LIMIT_ATTRS)
+        return false;
+    ts_attr *at = &f->attrs[st->n];
+    memset(at, 0, sizeof *at);
+    if (!attr_name(j, k, kn, &at->name))
+        return false;
+    ws(j);
+    f->attr_null[st->n] = false;
+    if (j->s >= j->e)
+        return false;
+    char c = *j->s;
+    if (c == 'n') {
+        if (!lit(j, "null", 4))
+            return false;
+        f->attr_null[st->n] = true;
+        st->nulls++;
+    } else if (c == 't' || c == 'f') {
+        at->type = TS_ATTR_BOOL;
+        at->b = c == 't';
+        if (!(c == 't' ? lit(j, "true", 4) : lit(j, "false", 5)))
+            return false;
+    } else if (c == '"') {
+        at->type = TS_ATTR_STR;
+        if (!field(j, (ts__fpath){"attrs", -1, at->name}, TS_LIMIT_FIELD, false, &at->str))
+            return false;
+    } else {
+        at->type = TS_ATTR_NUM;
+        if (!number(j, &at->num))
             return false;
     }
-    const char **c = ts_arena_alloc(j->a, (n ? n : 1) * sizeof *c);
-    if (!c)
-        return false;
-    memcpy(c, j->f->cats, n * sizeof *c);
-    p->categories = c;
-    p->n_categories = n;
+    st->n++;
     return true;
 }
 
 static bool attrs(jp *j, ts_person *p)
 {
     ts__jfast *f = j->f;
-    if (!eat(j, '{'))
+    attrs_st st = {0};
+    if (!object(j, attr, &st))
         return false;
-    size_t n = 0, nulls = 0;
-    if (!eat(j, '}')) {
-        do {
-            if (n >= TS_LIMIT_ATTRS)
-                return false;
-            const char *k;
-            size_t kn;
-            ts_attr *at = &f->attrs[n];
-            memset(at, 0, sizeof *at);
-            if (!str(j, &k, &kn) || !attr_name(j, k, kn, &at->name) || !eat(j, ':'))
-                return false;
-            ws(j);
-            f->attr_null[n] = false;
-            if (j->s >= j->e)
-                return false;
-            char c = *j->s;
-            if (c == 'n') {
-                if (!lit(j, "null", 4))
-                    return false;
-                f->attr_null[n] = true;
-                nulls++;
-            } else if (c == 't' || c == 'f') {
-                at->type = TS_ATTR_BOOL;
-                at->b = c == 't';
-                if (!(c == 't' ? lit(j, "true", 4) : lit(j, "false", 5)))
-                    return false;
-            } else if (c == '"') {
-                at->type = TS_ATTR_STR;
-                if (!field(j, (ts__fpath){"attrs", -1, at->name}, TS_LIMIT_FIELD, false, &at->str))
-                    return false;
-            } else {
-                at->type = TS_ATTR_NUM;
-                if (!number(j, &at->num))
-                    return false;
-            }
-            n++;
-        } while (eat(j, ','));
-        if (!eat(j, '}'))
-            return false;
-    }
-    ts_attr *out = ts_arena_alloc(j->a, (n - nulls ? n - nulls : 1) * sizeof *out);
+    size_t n = st.n;
+    ts_attr *out = ts_arena_alloc(j->a, (n - st.nulls ? n - st.nulls : 1) * sizeof *out);
     if (!out)
         return false;
     size_t k = 0;
@@ -438,138 +478,101 @@ static bool attrs(jp *j, ts_person *p)
 
 enum { EV_TYPE = 1, EV_DATE = 2, EV_NOTE = 4 };
 
+typedef struct event_st {
+    ts_event *ev;
+    size_t i;
+    unsigned seen;
+} event_st;
+
+static bool event_pair(jp *j, const char *k, size_t kn, void *ud)
+{
+    event_st *st = ud;
+    ts__fpath fp = {"events", (long)st->i, NULL};
+    unsigned bit;
+    bool ok;
+    if (kn == 4 && memcmp(k, "type", 4) == 0) {
+        bit = EV_TYPE;
+        fp.b = "type";
+        ok = field(j, fp, TS_LIMIT_ID, true, &st->ev->type);
+    } else if (kn == 4 && memcmp(k, "date", 4) == 0) {
+        bit = EV_DATE;
+        fp.b = "date";
+        ok = date_field(j, fp, &st->ev->date);
+    } else if (kn == 4 && memcmp(k, "note", 4) == 0) {
+        bit = EV_NOTE;
+        fp.b = "note";
+        ok = is_null(j) || field(j, fp, TS_LIMIT_FIELD, false, &st->ev->note);
+    } else {
+        return false;
+    }
+    if (!ok || (st->seen & bit))
+        return false;
+    st->seen |= bit;
+    return true;
+}
+
+static bool event(jp *j, size_t i, void *ud)
+{
+    (void)ud;
+    ts__jfast *f = j->f;
+    if (!room((void **)&f->ev, &f->ev_cap, i, sizeof *f->ev, 64))
+        return false;
+    event_st st = {.ev = &f->ev[i], .i = i};
+    *st.ev = (ts_event){.type = NULL, .date = TS_DATE_NONE, .note = ""};
+    return object(j, event_pair, &st) && st.ev->type && st.ev->date != TS_DATE_NONE;
+}
+
 static bool events(jp *j, ts_person *p)
 {
-    ts__jfast *f = j->f;
-    if (!eat(j, '['))
+    size_t n;
+    if (!array(j, TS_LIMIT_EVENTS, event, NULL, &n))
         return false;
-    size_t n = 0;
-    if (!eat(j, ']')) {
-        do {
-            if (n >= TS_LIMIT_EVENTS)
-                return false;
-            if (n == f->ev_cap) {
-                size_t cap = f->ev_cap ? 2 * f->ev_cap : 64;
-                ts_event *ne = realloc(f->ev, cap * sizeof *ne);
-                if (!ne)
-                    return false;
-                f->ev = ne;
-                f->ev_cap = cap;
-            }
-            ts_event *ev = &f->ev[n];
-            ev->type = NULL;
-            ev->date = TS_DATE_NONE;
-            ev->note = "";
-            unsigned seen = 0;
-            if (!eat(j, '{'))
-                return false;
-            if (!eat(j, '}')) {
-                do {
-                    const char *k;
-                    size_t kn;
-                    if (!str(j, &k, &kn) || !eat(j, ':'))
-                        return false;
-                    ts__fpath fp = {"events", (long)n, NULL};
-                    unsigned bit;
-                    bool ok;
-                    if (kn == 4 && memcmp(k, "type", 4) == 0) {
-                        bit = EV_TYPE;
-                        fp.b = "type";
-                        ok = field(j, fp, TS_LIMIT_ID, true, &ev->type);
-                    } else if (kn == 4 && memcmp(k, "date", 4) == 0) {
-                        bit = EV_DATE;
-                        fp.b = "date";
-                        ok = date_field(j, fp, &ev->date);
-                    } else if (kn == 4 && memcmp(k, "note", 4) == 0) {
-                        bit = EV_NOTE;
-                        fp.b = "note";
-                        ok = is_null(j) || field(j, fp, TS_LIMIT_FIELD, false, &ev->note);
-                    } else {
-                        return false;
-                    }
-                    if (!ok || (seen & bit))
-                        return false;
-                    seen |= bit;
-                } while (eat(j, ','));
-                if (!eat(j, '}'))
-                    return false;
-            }
-            if (!ev->type || ev->date == TS_DATE_NONE)
-                return false;
-            n++;
-        } while (eat(j, ','));
-        if (!eat(j, ']'))
-            return false;
-    }
-    ts_event *out = ts_arena_alloc(j->a, (n ? n : 1) * sizeof *out);
-    if (!out)
-        return false;
-    memcpy(out, f->ev, n * sizeof *out);
-    p->events = out;
+    p->events = keep(j, j->f->ev, n, sizeof *p->events);
     p->n_events = n;
-    return true;
+    return p->events != NULL;
+}
+
+typedef struct relation_st {
+    ts_relation *r;
+    size_t i;
+} relation_st;
+
+static bool relation_pair(jp *j, const char *k, size_t kn, void *ud)
+{
+    relation_st *st = ud;
+    const char **dst;
+    ts__fpath fp = {"relations", (long)st->i, NULL};
+    if (kn == 2 && memcmp(k, "id", 2) == 0) {
+        dst = &st->r->other;
+        fp.b = "id";
+    } else if (kn == 4 && memcmp(k, "kind", 4) == 0) {
+        dst = &st->r->kind;
+        fp.b = "kind";
+    } else {
+        return false;
+    }
+    return !*dst && field(j, fp, TS_LIMIT_ID, true, dst);
+}
+
+static bool relation(jp *j, size_t i, void *ud)
+{
+    (void)ud;
+    ts__jfast *f = j->f;
+    if (!room((void **)&f->rel, &f->rel_cap, i, sizeof *f->rel, 16))
+        return false;
+    relation_st st = {.r = &f->rel[i], .i = i};
+    *st.r = (ts_relation){NULL, NULL};
+    return object(j, relation_pair, &st) && st.r->other && st.r->kind;
 }
 
 static bool relations(jp *j, ts_person *p)
 {
-    ts__jfast *f = j->f;
-    if (!eat(j, '['))
+    size_t n;
+    if (!array(j, TS_LIMIT_RELATIONS, relation, NULL, &n))
         return false;
-    size_t n = 0;
-    if (!eat(j, ']')) {
-        do {
-            if (n >= TS_LIMIT_RELATIONS)
-                return false;
-            if (n == f->rel_cap) {
-                size_t cap = f->rel_cap ? 2 * f->rel_cap : 16;
-                ts_relation *nr = realloc(f->rel, cap * sizeof *nr);
-                if (!nr)
-                    return false;
-                f->rel = nr;
-                f->rel_cap = cap;
-            }
-            ts_relation *r = &f->rel[n];
-            r->other = NULL;
-            r->kind = NULL;
-            if (!eat(j, '{'))
-                return false;
-            if (!eat(j, '}')) {
-                do {
-                    const char *k;
-                    size_t kn;
-                    if (!str(j, &k, &kn) || !eat(j, ':'))
-                        return false;
-                    const char **dst;
-                    ts__fpath fp = {"relations", (long)n, NULL};
-                    if (kn == 2 && memcmp(k, "id", 2) == 0) {
-                        dst = &r->other;
-                        fp.b = "id";
-                    } else if (kn == 4 && memcmp(k, "kind", 4) == 0) {
-                        dst = &r->kind;
-                        fp.b = "kind";
-                    } else {
-                        return false;
-                    }
-                    if (*dst || !field(j, fp, TS_LIMIT_ID, true, dst))
-                        return false;
-                } while (eat(j, ','));
-                if (!eat(j, '}'))
-                    return false;
-            }
-            if (!r->other || !r->kind)
-                return false;
-            n++;
-        } while (eat(j, ','));
-        if (!eat(j, ']'))
-            return false;
-    }
-    ts_relation *out = ts_arena_alloc(j->a, (n ? n : 1) * sizeof *out);
-    if (!out)
-        return false;
-    memcpy(out, f->rel, n * sizeof *out);
-    p->relations = out;
+    p->relations = keep(j, j->f->rel, n, sizeof *p->relations);
     p->n_relations = n;
-    return true;
+    return p->relations != NULL;
 }
 
 enum { K_ID, K_GRID, K_NAME, K_NOTES, K_BORN, K_CATS, K_ATTRS, K_EVENTS, K_RELS, K_N };
@@ -611,6 +614,23 @@ static bool value(jp *j, int key, ts_person *p)
     }
 }
 
+typedef struct top_st {
+    ts_person *p;
+    unsigned seen;
+} top_st;
+
+static bool top_pair(jp *j, const char *k, size_t kn, void *ud)
+{
+    top_st *st = ud;
+    int key = top_key(k, kn);
+    if (key < 0 || (st->seen & (1u << key)))
+        return false;
+    st->seen |= 1u << key;
+    if (is_null(j)) /* absent; for id and grid, missing: json-c says so */
+        return key != K_ID && key != K_GRID;
+    return value(j, key, st->p);
+}
+
 bool ts__jfast_parse(ts__jfast *f, const char *buf, size_t len, ts_arena *a, ts_person *out)
 {
     if (!f || len > TS_LIMIT_LINE)
@@ -618,27 +638,8 @@ bool ts__jfast_parse(ts__jfast *f, const char *buf, size_t len, ts_arena *a, ts_
     jp j = {.s = buf, .e = buf + len, .f = f, .a = a};
     ts_person p;
     ts__rec_person_init(&p);
-    if (!eat(&j, '{') || peek(&j, '}'))
-        return false;
-    unsigned seen = 0;
-    do {
-        const char *k;
-        size_t kn;
-        if (!str(&j, &k, &kn))
-            return false;
-        int key = top_key(k, kn);
-        if (key < 0 || (seen & (1u << key)) || !eat(&j, ':'))
-            return false;
-        seen |= 1u << key;
-        if (is_null(&j)) {
-            if (key == K_ID || key == K_GRID)
-                return false;
-            continue;
-        }
-        if (!value(&j, key, &p))
-            return false;
-    } while (eat(&j, ','));
-    if (!eat(&j, '}'))
+    top_st st = {.p = &p};
+    if (!object(&j, top_pair, &st))
         return false;
     ws(&j);
     if (j.s != j.e || !p.id || !p.grid)

@@ -8,13 +8,14 @@ SECS=${1:-60}
 OUT=${TS_FUZZ_DIR:-/tmp/ts-fuzz}; mkdir -p "$OUT"
 TD=../shared/testdata
 SRC="engine/record/[a-z]*.c engine/base/[a-z]*.c engine/config/[a-z]*.c engine/grid/[a-z]*.c"
-LIBS="$(pkg-config --cflags --libs json-c yaml-0.1 nettle) -lcsv -lm"
-for t in jsonl csv yaml; do
+LIBS="$(pkg-config --cflags --libs json-c yaml-0.1 nettle) -lcsv -lunistring -lm"
+for t in jsonl csv yaml jfast; do
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-        -Iinclude -Iengine "tests/fuzz/fuzz_$t.c" $SRC $LIBS -o "$OUT/fuzz_$t"
+        -Iinclude -Iengine -Itests/unit "tests/fuzz/fuzz_$t.c" $SRC $LIBS -o "$OUT/fuzz_$t"
 done
-mkdir -p "$OUT/corpus_jsonl" "$OUT/corpus_csv" "$OUT/corpus_yaml"
+mkdir -p "$OUT/corpus_jsonl" "$OUT/corpus_csv" "$OUT/corpus_yaml" "$OUT/corpus_jfast"
+"$OUT/fuzz_jfast" -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_jfast" "$TD/json" samples
 "$OUT/fuzz_jsonl" -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_jsonl" "$TD/json"
 "$OUT/fuzz_csv"   -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_csv" "$TD/csv"
 "$OUT/fuzz_yaml"  -max_total_time="$SECS" -max_len=4096 "$OUT/corpus_yaml" "$TD/yaml/valid" "$TD/yaml/invalid"

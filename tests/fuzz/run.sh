@@ -33,7 +33,8 @@ LUA_LIB=$(pkg-config --variable=libdir lua5.4)/liblua5.4.a
 clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
     -Iinclude -Iengine $(pkg-config --cflags lua5.4 libpcre2-8 nettle) \
     tests/fuzz/fuzz_rules.c engine/rulehost/[a-z]*.c engine/regex/[a-z]*.c engine/base/[a-z]*.c \
-    $LUA_LIB $(pkg-config --libs libpcre2-8 nettle) -lm -ldl -o "$OUT/fuzz_rules"
+    engine/config/[a-z]*.c \
+    $LUA_LIB $(pkg-config --libs libpcre2-8 nettle yaml-0.1) -lunistring -lm -ldl -o "$OUT/fuzz_rules"
 mkdir -p "$OUT/corpus_rules" "$OUT/seed_rules"
 cp rules/*.lua tests/unit/rulehost/packs/*/*.lua "$OUT/seed_rules/"
 "$OUT/fuzz_rules" -max_total_time="$SECS" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \

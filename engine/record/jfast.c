@@ -102,7 +102,6 @@ static bool is_null(jp *j)
     return lit(j, "null", 4);
 }
 
-
 /* Decodes the string whose escapes start at esc (body from b) into f->sbuf. */
 static bool decode(jp *j, const char *b, const char **out, size_t *len)
 {
@@ -253,8 +252,8 @@ static bool number(jp *j, double *out)
             return false;
     }
     /* a number must end at a delimiter, as the grammar of the enclosing value wants */
-    if (s < j->e && *s != ',' && *s != '}' && *s != ']' && *s != ' ' && *s != '\t' &&
-        *s != '\n' && *s != '\r')
+    if (s < j->e && *s != ',' && *s != '}' && *s != ']' && *s != ' ' && *s != '\t' && *s != '\n' &&
+        *s != '\r')
         return false;
     if (!dbl) {
         if (nd > 18)
@@ -582,7 +581,7 @@ static int top_key(const char *k, size_t n)
     static const struct {
         const char *name;
         size_t len;
-    } keys[K_N] = {{"id", 2},         {"grid", 4},  {"name", 4},   {"notes", 5},    {"born", 4},
+    } keys[K_N] = {{"id", 2},          {"grid", 4},  {"name", 4},   {"notes", 5},    {"born", 4},
                    {"categories", 10}, {"attrs", 5}, {"events", 6}, {"relations", 9}};
     for (int i = 0; i < K_N; i++)
         if (keys[i].len == n && memcmp(keys[i].name, k, n) == 0)

@@ -44,7 +44,8 @@ static inline const char *differ(const ts_person *x, const ts_person *y)
         return "the number of events";
     for (size_t i = 0; i < x->n_events; i++)
         if (!same_str(x->events[i].type, y->events[i].type) ||
-            x->events[i].date != y->events[i].date || !same_str(x->events[i].note, y->events[i].note))
+            x->events[i].date != y->events[i].date ||
+            !same_str(x->events[i].note, y->events[i].note))
             return "an event";
     if (x->n_relations != y->n_relations)
         return "the number of relations";

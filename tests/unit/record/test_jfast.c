@@ -186,19 +186,21 @@ static void test_json_test_suite(void **state)
 
 /* elements spread over lines are parenthesised: one string each, not a missing comma */
 static const char *const SEEDS[] = {
-    ("{\"id\":\"P-000001\",\"grid\":\"T01-V02-G03\",\"name\":\"Li \\\"Ming\\\"\",\"born\":\"1980-02-29\","
-    "\"categories\":[\"petitioner\",\"dispute_party\"],\"attrs\":{\"open_disputes\":2,"
-    "\"employed\":false,\"debt\":-12.5e1,\"Score\":0,\"note\":\"caf\\u00e9 \\u4e2d\\/\\n\"},"
-    "\"events\":[{\"type\":\"dispute_filed\",\"date\":\"2026-11-01\",\"note\":\"\\t\"},"
-    "{\"type\":\"home_visit\",\"date\":\"2026-10-02\",\"note\":null}],"
-    "\"relations\":[{\"id\":\"P-000002\",\"kind\":\"spouse\"}],\"notes\":\"扬言报复\"}"),
+    ("{\"id\":\"P-000001\",\"grid\":\"T01-V02-G03\",\"name\":\"Li "
+     "\\\"Ming\\\"\",\"born\":\"1980-02-29\","
+     "\"categories\":[\"petitioner\",\"dispute_party\"],\"attrs\":{\"open_disputes\":2,"
+     "\"employed\":false,\"debt\":-12.5e1,\"Score\":0,\"note\":\"caf\\u00e9 \\u4e2d\\/\\n\"},"
+     "\"events\":[{\"type\":\"dispute_filed\",\"date\":\"2026-11-01\",\"note\":\"\\t\"},"
+     "{\"type\":\"home_visit\",\"date\":\"2026-10-02\",\"note\":null}],"
+     "\"relations\":[{\"id\":\"P-000002\",\"kind\":\"spouse\"}],\"notes\":\"扬言报复\"}"),
     ("{\"id\":\"P-7\",\"grid\":\"T02-V01-G01\",\"attrs\":{\"a\":null,\"b\":true,\"c\":1.0,"
-    "\"d\":-0,\"e\":1E+2,\"f\":123456789012345678,\"g\":\"\"},\"events\":[],\"relations\":[],"
-    "\"categories\":[],\"born\":null,\"name\":null}"),
+     "\"d\":-0,\"e\":1E+2,\"f\":123456789012345678,\"g\":\"\"},\"events\":[],\"relations\":[],"
+     "\"categories\":[],\"born\":null,\"name\":null}"),
     " { \"grid\" : \"T03-V01-G02\" , \"id\" : \"P-\\u0041\" , \"notes\" : \"a\\\\b\" } \r\n",
     "{\"id\":\"P-9\",\"grid\":\"T01-V01-G01\",\"attrs\":{\"Age\":3,\"x\":[1],\"y\":{\"z\":1}}}",
-    ("{\"id\":\"P-10\",\"grid\":\"T01-V01-G01\",\"events\":[{\"type\":\"a\",\"date\":\"2026-02-30\"}],"
-    "\"relations\":[{\"id\":\"P-10\",\"kind\":\"self\"}],\"extra\":1}"),
+    ("{\"id\":\"P-10\",\"grid\":\"T01-V01-G01\",\"events\":[{\"type\":\"a\",\"date\":\"2026-02-"
+     "30\"}],"
+     "\"relations\":[{\"id\":\"P-10\",\"kind\":\"self\"}],\"extra\":1}"),
 };
 
 static uint64_t rng = 0x243F6A8885A308D3ull;

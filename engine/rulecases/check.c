@@ -12,6 +12,7 @@
 #include "triscreen/rulecheck.h"
 #include "base/fsdir.h"
 #include "base/limits.h"
+#include "base/text.h"
 #include "regex/regex.h"
 #include "rulecases/rc_int.h"
 
@@ -144,17 +145,6 @@ static bool str_add(tok *t, char ch, size_t src)
     return true;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Appends the UTF-8 of code point u (as Lua's \u{XXX}, up to 2^31). */
 static void add_utf8(tok *t, unsigned long u, size_t src)
 {
@@ -192,8 +182,9 @@ static size_t escape(const ck *c, size_t i, tok *t)
         str_add(t, to[p - from], at);
         return i + 1;
     }
-    if (e == 'x' && i + 2 < c->len && hexval(c->src[i + 1]) >= 0 && hexval(c->src[i + 2]) >= 0) {
-        str_add(t, (char)(hexval(c->src[i + 1]) * 16 + hexval(c->src[i + 2])), at);
+    if (e == 'x' && i + 2 < c->len && ts_hex_digit(c->src[i + 1]) >= 0 &&
+        ts_hex_digit(c->src[i + 2]) >= 0) {
+        str_add(t, (char)(ts_hex_digit(c->src[i + 1]) * 16 + ts_hex_digit(c->src[i + 2])), at);
         return i + 3;
     }
     if (e == 'z') {
@@ -205,8 +196,8 @@ static size_t escape(const ck *c, size_t i, tok *t)
     if (e == 'u' && i + 1 < c->len && c->src[i + 1] == '{') {
         unsigned long u = 0;
         size_t j = i + 2;
-        while (j < c->len && hexval(c->src[j]) >= 0 && u < 0x80000000ul)
-            u = u * 16 + (unsigned long)hexval(c->src[j++]);
+        while (j < c->len && ts_hex_digit(c->src[j]) >= 0 && u < 0x80000000ul)
+            u = u * 16 + (unsigned long)ts_hex_digit(c->src[j++]);
         add_utf8(t, u, at);
         return j < c->len && c->src[j] == '}' ? j + 1 : j;
     }

@@ -216,6 +216,30 @@ void ts_sha256_update(ts_sha256 *h, const void *data, size_t len)
     sha256_update((struct sha256_ctx *)h->state, len, data);
 }
 
+int ts_utf8_encode(unsigned long u, char out[4])
+{
+    if (u < 0x80) {
+        out[0] = (char)u;
+        return 1;
+    }
+    if (u < 0x800) {
+        out[0] = (char)(0xC0 | (u >> 6));
+        out[1] = (char)(0x80 | (u & 0x3F));
+        return 2;
+    }
+    if (u < 0x10000) {
+        out[0] = (char)(0xE0 | (u >> 12));
+        out[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (u & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | ((u >> 18) & 0x07));
+    out[1] = (char)(0x80 | ((u >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((u >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (u & 0x3F));
+    return 4;
+}
+
 int ts_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')

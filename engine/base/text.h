@@ -17,6 +17,10 @@ typedef struct ts_sha256 {
 } ts_sha256;
 void ts_sha256_init(ts_sha256 *h);
 void ts_sha256_update(ts_sha256 *h, const void *data, size_t len);
+/* Writes the UTF-8 of code point u (1 to 4 bytes; bits above the 21st are dropped) and
+ * returns the length. */
+int ts_utf8_encode(unsigned long u, char out[4]);
+
 /* The value of a hex digit (0-9, a-f, A-F), or -1. */
 int ts_hex_digit(char c);
 

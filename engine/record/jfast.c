@@ -46,12 +46,25 @@ struct ts__jfast {
     ts_attr attrs[TS_LIMIT_ATTRS];
     bool attr_null[TS_LIMIT_ATTRS];
     const char *cats[TS_LIMIT_CATEGORIES];
-    memo_slot memo[MEMO_SLOTS];
+    memo_slot *memo; /* MEMO_SLOTS; NULL: names are not remembered */
 };
 
-ts__jfast *ts__jfast_new(void)
+ts__jfast *ts__jfast_new(bool remember)
 {
-    return calloc(1, sizeof(ts__jfast));
+    /* the scratch arrays are written before they are read: only the pointers start set */
+    ts__jfast *f = malloc(sizeof *f);
+    if (!f)
+        return NULL;
+    f->ev = NULL;
+    f->rel = NULL;
+    f->sbuf = NULL;
+    f->ev_cap = f->rel_cap = f->sbuf_cap = 0;
+    f->memo = remember ? calloc(MEMO_SLOTS, sizeof *f->memo) : NULL;
+    if (remember && !f->memo) {
+        free(f);
+        return NULL;
+    }
+    return f;
 }
 
 void ts__jfast_free(ts__jfast *f)
@@ -61,6 +74,7 @@ void ts__jfast_free(ts__jfast *f)
     free(f->ev);
     free(f->rel);
     free(f->sbuf);
+    free(f->memo);
     free(f);
 }
 
@@ -102,7 +116,7 @@ static bool is_null(jp *j)
     return lit(j, "null", 4);
 }
 
-/* Decodes the string whose escapes start at esc (body from b) into f->sbuf. */
+/* Decodes the string whose body starts at b (it has an escape) into f->sbuf. */
 static bool decode(jp *j, const char *b, const char **out, size_t *len)
 {
     ts__jfast *f = j->f;
@@ -168,16 +182,7 @@ static bool decode(jp *j, const char *b, const char **out, size_t *len)
             }
             if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
                 return false; /* U+0000 and surrogates: the json-c path decides */
-            if (cp < 0x80) {
-                *d++ = (char)cp;
-            } else if (cp < 0x800) {
-                *d++ = (char)(0xC0 | cp >> 6);
-                *d++ = (char)(0x80 | (cp & 0x3F));
-            } else {
-                *d++ = (char)(0xE0 | cp >> 12);
-                *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
-                *d++ = (char)(0x80 | (cp & 0x3F));
-            }
+            d += ts_utf8_encode(cp, d);
             s += 6;
             continue;
         }
@@ -298,7 +303,7 @@ static bool date_field(jp *j, ts__fpath fp, int32_t *out)
 static bool attr_name(jp *j, const char *s, size_t n, const char **out)
 {
     memo_slot *m = NULL;
-    if (n > 0 && n <= MEMO_RAW) {
+    if (n > 0 && n <= MEMO_RAW && j->f->memo) {
         uint32_t x = 2166136261u;
         for (size_t i = 0; i < n; i++)
             x = (x ^ (unsigned char)s[i]) * 16777619u;

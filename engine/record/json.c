@@ -567,9 +567,9 @@ done:
 ts_status ts_record_parse_json(const char *buf, size_t len, ts_arena *arena, ts_person *out,
                                ts_err *err)
 {
-    /* the fast path first (its scratch made for this one record), json-c only when it
-     * declines */
-    ts__jfast *fast = ts__jfast_new();
+    /* the fast path first (its scratch made for this one record, no name memo), json-c
+     * only when it declines */
+    ts__jfast *fast = ts__jfast_new(false);
     bool done = fast && ts__jfast_parse(fast, buf, len, arena, out);
     ts__jfast_free(fast);
     if (done)

@@ -13,7 +13,9 @@ struct json_tokener;
 
 /* The fast path of a JSON record (jfast.c): its scratch, one per thread. */
 typedef struct ts__jfast ts__jfast;
-ts__jfast *ts__jfast_new(void);
+/* remember: keep attribute names in normal form from record to record (a reader's
+ * stream); a single record goes without. */
+ts__jfast *ts__jfast_new(bool remember);
 void ts__jfast_free(ts__jfast *f);
 /* Parses buf[0..len) into *out when it is a record the json-c path accepts as the same
  * person; false (nothing in *out, maybe some arena space used) to let json-c decide. */

@@ -114,7 +114,7 @@ static ts_status reader_open(const char *path, const void *mem, size_t len, bool
     switch (fmt) {
     case TS_FORMAT_JSONL:
         r->tok = ts__rec_tokener_new();
-        r->fast = ts__jfast_new();
+        r->fast = ts__jfast_new(true);
         if (!r->tok || !r->fast) {
             rc = ts_err_set(err, TS_NOMEM, path, "cannot allocate a JSON tokener");
             goto done;
@@ -318,7 +318,7 @@ struct ts_record_parser {
 ts_status ts_record_parser_new(ts_record_parser **out)
 {
     ts_record_parser *p = calloc(1, sizeof *p);
-    if (!p || !(p->tok = ts__rec_tokener_new()) || !(p->fast = ts__jfast_new())) {
+    if (!p || !(p->tok = ts__rec_tokener_new()) || !(p->fast = ts__jfast_new(true))) {
         if (p && p->tok)
             json_tokener_free(p->tok);
         free(p);

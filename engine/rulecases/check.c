@@ -148,23 +148,8 @@ static bool str_add(tok *t, char ch, size_t src)
 /* Appends the UTF-8 of code point u (as Lua's \u{XXX}, up to 2^31). */
 static void add_utf8(tok *t, unsigned long u, size_t src)
 {
-    char b[8];
-    int n = 0;
-    if (u < 0x80) {
-        b[n++] = (char)u;
-    } else if (u < 0x800) {
-        b[n++] = (char)(0xC0 | (u >> 6));
-        b[n++] = (char)(0x80 | (u & 0x3F));
-    } else if (u < 0x10000) {
-        b[n++] = (char)(0xE0 | (u >> 12));
-        b[n++] = (char)(0x80 | ((u >> 6) & 0x3F));
-        b[n++] = (char)(0x80 | (u & 0x3F));
-    } else {
-        b[n++] = (char)(0xF0 | ((u >> 18) & 0x07));
-        b[n++] = (char)(0x80 | ((u >> 12) & 0x3F));
-        b[n++] = (char)(0x80 | ((u >> 6) & 0x3F));
-        b[n++] = (char)(0x80 | (u & 0x3F));
-    }
+    char b[4];
+    int n = ts_utf8_encode(u, b);
     for (int i = 0; i < n; i++)
         str_add(t, b[i], src);
 }

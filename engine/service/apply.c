@@ -364,9 +364,9 @@ static void pending_json(ts_jsonw *w, const rec *r)
         ts_jsonw_arr_end(w);
 }
 
-/* One accepted record's fields; counts its alerts into *alerts. The alerts are the
- * feed's own JSON (render/alerts.c through capture), written in as they are. */
-static void accepted_json(ts_jsonw *w, const rec *r, size_t *alerts)
+/* One accepted record's fields. The alerts are the feed's own JSON (render/alerts.c
+ * through capture), written in as they are. */
+static void accepted_json(ts_jsonw *w, const rec *r)
 {
     ts_jsonw_kstr(w, "status", "accepted");
     ts_jsonw_kstr(w, "result", upsert_name(r->res));
@@ -380,10 +380,8 @@ static void accepted_json(ts_jsonw *w, const rec *r, size_t *alerts)
     }
     ts_jsonw_key(w, "alerts");
     ts_jsonw_arr(w);
-    for (const alert_ref *a = r->alerts; a; a = a->next) {
+    for (const alert_ref *a = r->alerts; a; a = a->next)
         ts_jsonw_raw(w, a->json, strlen(a->json));
-        (*alerts)++;
-    }
     ts_jsonw_arr_end(w);
     pending_json(w, r);
 }
@@ -400,8 +398,9 @@ char *ts__svc_ingest_json(const ts_svc_job *j)
     size_t acc = 0, inv = 0, forb = 0, alerts = 0;
     for (size_t i = 0; i < j->n_recs; i++) {
         const rec *r = &j->recs[i];
+        /* the totals come first in the answer */
         acc += r->state == REC_ACCEPTED;
-        forb += r->state != REC_ACCEPTED && r->state == REC_FORBIDDEN;
+        forb += r->state == REC_FORBIDDEN;
         inv += r->state != REC_ACCEPTED && r->state != REC_FORBIDDEN;
         if (r->state == REC_ACCEPTED)
             for (const alert_ref *a = r->alerts; a; a = a->next)
@@ -413,7 +412,6 @@ char *ts__svc_ingest_json(const ts_svc_job *j)
     ts_jsonw_kint(&w, "alerts", (int64_t)alerts);
     ts_jsonw_key(&w, "records");
     ts_jsonw_arr(&w);
-    size_t counted = 0;
     for (size_t i = 0; i < j->n_recs; i++) {
         const rec *r = &j->recs[i];
         ts_jsonw_obj(&w);
@@ -421,7 +419,7 @@ char *ts__svc_ingest_json(const ts_svc_job *j)
         if (r->state == REC_ACCEPTED || r->p.id)
             ts_jsonw_kstr(&w, "id", r->p.id ? r->p.id : "");
         if (r->state == REC_ACCEPTED) {
-            accepted_json(&w, r, &counted);
+            accepted_json(&w, r);
         } else {
             bool forbidden = r->state == REC_FORBIDDEN;
             ts_jsonw_kstr(&w, "status", "rejected");

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const pre[] = {"{\"id\":\"P-1\",\"grid\":\"G\",\"attrs\":{\"x\":",
                                       "{\"id\":\"P-1\",\"grid\":\"G\",\"notes\":"};
     static const char *const post[] = {"}}", "}"};
-    ts__jfast *f = ts__jfast_new();
+    ts__jfast *f = ts__jfast_new(true);
     struct json_tokener *tok = ts__rec_tokener_new();
     char *buf = malloc(size + 64);
     if (!f || !tok || !buf)

@@ -28,7 +28,7 @@ typedef struct pair {
 static void pair_init(pair *p)
 {
     memset(p, 0, sizeof *p);
-    p->fast = ts__jfast_new();
+    p->fast = ts__jfast_new(true);
     p->tok = ts__rec_tokener_new();
     assert_non_null(p->fast);
     assert_non_null(p->tok);

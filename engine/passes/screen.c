@@ -95,6 +95,7 @@ typedef struct pass_ctx {
     bool inline_mode; /* ts_screen_inline: no snapshot, point lookups on the writer */
     const char *db_path;
     int64_t seq_base; /* first ledger sequence number of this pass's rows in its run */
+    int64_t seq_next; /* inline: one past the last sequence number written (or seq_base) */
     double eval_cpu;  /* CPU seconds the workers spent evaluating (summed at worker_fini) */
     /* the pack has no rule for this pass (targeted only, ts_rulepack_check_passes): each
      * person is decided from the list row alone, with no load and no evaluation */
@@ -865,6 +866,7 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->with_gaps += it->n_gaps > 0;
         rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons, it->person.id,
                                  it->person.grid, it->suspect, it->gaps_json, it->ledger_json, err);
+        pc->seq_next = pc->seq_base + (int64_t)sum->persons + 1;
         /* marks only change on a change: "never screened" reads as not suspect, so a
          * first run writes marks for the suspects only */
         bool was = it->was_suspect == 1;
@@ -876,10 +878,12 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     } else {
         /* the ledger is the full pass's; a regional or targeted pass records a person's
          * row there only when a snooze silenced a rule, so the firing is kept */
-        if (it->n_snoozed)
+        if (it->n_snoozed) {
             rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons,
                                      it->person.id, it->person.grid, it->was_suspect == 1, "[]",
                                      it->ledger_json, err);
+            pc->seq_next = pc->seq_base + (int64_t)sum->persons + 1;
+        }
         if (rc == TS_OK && it->row_changed)
             rc = ts_store_put_list(s, &it->row, pc->run, err);
         if (rc == TS_OK && it->from != it->to) {
@@ -1155,16 +1159,25 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
                         .config_hash = o->cfg->sha256};
     ts_status rc = TS_OK;
     bool reuse = o->inline_runs && o->inline_runs[pass] > 0;
+    ts_run_tally *tally = o->inline_runs && o->inline_tally ? &o->inline_tally[pass] : NULL;
     if (reuse)
         pc.run = o->inline_runs[pass];
     else
         rc = ts_store_run_begin(s, &info, &pc.run, err);
     if (rc == TS_OK && o->inline_runs && !reuse)
         o->inline_runs[pass] = pc.run;
+    /* the tally follows one run: another's counts are written first */
+    if (rc == TS_OK && tally && tally->run != pc.run) {
+        rc = ts_screen_tally_flush(s, tally, err);
+        *tally = (ts_run_tally){.run = pc.run, .seq_known = !reuse};
+    }
     /* every pass may write ledger rows (the full pass always, the others for snoozed
      * rules): a reused run continues its sequence */
-    if (rc == TS_OK && reuse)
+    if (rc == TS_OK && reuse && tally && tally->seq_known)
+        pc.seq_base = tally->next_seq;
+    else if (rc == TS_OK && reuse)
         rc = ts_store_ledger_next_seq(s, pc.run, &pc.seq_base, err);
+    pc.seq_next = pc.seq_base;
     pc.snoozes = sh->snoozes;
     pc.n_snoozes = sh->n_snoozes;
     sum->run = pc.run;
@@ -1198,7 +1211,15 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
         }
         rc = write_item(&pc, s, it, sum, err);
     }
-    if (rc == TS_OK && reuse) {
+    if (rc == TS_OK && tally) {
+        tally->next_seq = pc.seq_next;
+        tally->seq_known = true;
+    }
+    if (rc == TS_OK && reuse && tally) {
+        tally->persons += (int64_t)sum->persons;
+        tally->fired += (int64_t)sum->fired_total;
+        tally->errors += (int64_t)sum->rule_errors;
+    } else if (rc == TS_OK && reuse) {
         rc = ts_store_run_add(s, pc.run, (int64_t)sum->persons, (int64_t)sum->fired_total,
                               (int64_t)sum->rule_errors, err);
     } else if (rc == TS_OK) {
@@ -1211,6 +1232,16 @@ static ts_status inline_pass(ts_store *s, ts_rulehost *host, const ts_screen_opt
     ts_buf_release(&jb);
     ts_arena_release(&ar);
     free(it);
+    return rc;
+}
+
+ts_status ts_screen_tally_flush(ts_store *s, ts_run_tally *t, ts_err *err)
+{
+    if (!t->run || (!t->persons && !t->fired && !t->errors))
+        return TS_OK;
+    ts_status rc = ts_store_run_add(s, t->run, t->persons, t->fired, t->errors, err);
+    if (rc == TS_OK)
+        t->persons = t->fired = t->errors = 0;
     return rc;
 }
 

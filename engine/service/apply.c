@@ -259,7 +259,8 @@ static ts_status reevaluate(ts_service *svc, ts_svc_job *j, const char **ids, si
                          .now = j->now,
                          .on_alert = ts_feedback_on_screen_alert,
                          .alert_ud = g->fb,
-                         .inline_runs = ts__svc_stage_runs(svc, g)};
+                         .inline_runs = ts__svc_stage_runs(svc, g),
+                         .inline_tally = svc->stage_tally};
     /* the shadows judge the same records first, their writes undone (shadow_judge.h); a
      * shadow's failure never fails the ingest: it is counted in /metrics */
     ts_judged_set *live = NULL;

@@ -222,6 +222,9 @@ struct ts_service {
      * once the transaction commits (a rolled-back run row must not be reused) */
     const ts_service_gen *stage_gen;
     int64_t stage_runs[3];
+    /* what those runs gained in the transaction (counts written just before it commits)
+     * and their next ledger numbers; cleared when it rolls back */
+    ts_run_tally stage_tally[3];
     ts_service_gen *host_gen;
     ts_rulehost *host;
     struct ts_shadow_hosts *shadows; /* the shadows judging ingest (writer thread only) */

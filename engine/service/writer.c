@@ -97,6 +97,8 @@ static void stage_settle(ts_service *svc, bool committed)
 {
     if (committed && svc->stage_gen)
         memcpy(((ts_service_gen *)svc->stage_gen)->runs, svc->stage_runs, sizeof svc->stage_runs);
+    if (!committed)
+        memset(svc->stage_tally, 0, sizeof svc->stage_tally);
     svc->stage_gen = NULL;
 }
 
@@ -113,6 +115,8 @@ static ts_status group_tx(ts_service *svc, ts_svc_job **jobs, size_t n)
             failed = i;
         }
     }
+    for (int p = 0; rc == TS_OK && p < 3; p++)
+        rc = ts_screen_tally_flush(svc->w, &svc->stage_tally[p], &e);
     if (rc == TS_OK)
         rc = ts_store_commit(svc->w, &e);
     stage_settle(svc, rc == TS_OK);

@@ -70,6 +70,15 @@ typedef struct ts_screen_judged {
 /* Called on the writing thread, in input order, inside the pass's transaction. */
 typedef void (*ts_screen_judged_fn)(void *ud, const ts_screen_judged *j);
 
+/* What a reused inline run has gained (ts_screen_opts.inline_tally): the counts not yet
+ * added to its row in the runs table, and its next ledger sequence number. */
+typedef struct ts_run_tally {
+    int64_t run;                    /* the run these figures are for; 0 = none */
+    int64_t persons, fired, errors; /* not yet added to the runs table */
+    int64_t next_seq;               /* the run's next ledger sequence number, if seq_known */
+    bool seq_known;
+} ts_run_tally;
+
 typedef struct ts_screen_opts {
     const ts_config *cfg;
     const ts_grid *grid;
@@ -90,6 +99,14 @@ typedef struct ts_screen_opts {
      * counts are added to), so a service records one run per pass and rule pack
      * instead of three per request. NULL = a new run per call. */
     int64_t *inline_runs;
+    /* with inline_runs: by pass, where a reused run's counts are gathered instead of
+     * being added to the runs table on every call, and where its next ledger sequence
+     * number is kept instead of being asked of the ledger. The caller writes the counts
+     * with ts_screen_tally_flush before its transaction commits, and clears the tallies
+     * ({0}) when it rolls back. Measured under single-record POSTs: the three runs
+     * updates and three ledger queries per request were 6.8% of the service's samples.
+     * NULL = both per call. */
+    ts_run_tally *inline_tally;
     ts_screen_judged_fn on_judged; /* may be NULL */
     void *judged_ud;
 } ts_screen_opts;
@@ -129,6 +146,10 @@ void ts_screen_result_release(ts_screen_result *r);
  * with the same decisions, writes, runs and alert hooks as ts_screen_run. opts->scope,
  * due, person and threads are ignored. Regional applies to persons that are suspect
  * or listed; targeted to persons listed after regional. */
+/* Adds the counts t gathered to its run's row (nothing when there are none); the
+ * sequence number stays known. */
+ts_status ts_screen_tally_flush(ts_store *s, ts_run_tally *t, ts_err *err);
+
 ts_status ts_screen_inline(ts_store *s, ts_rulehost *host, const ts_screen_opts *opts,
                            const char *const *ids, size_t n_ids, ts_screen_result *out,
                            ts_err *err) TS_MUST_CHECK;

@@ -215,6 +215,14 @@ curl -s -H "Authorization: Bearer $ADMIN" "$U/v1/alerts?since=$CUR0" >"$WORK/fee
 expect_eq "one quick alert per new problem event" "$(jq '[.alerts[] | select(.kind=="quick" and (.person|startswith("C")))] | length' "$WORK/feed.json")" 160
 expect_eq "no alert twice in the feed" "$(jq '[.alerts[].cursor] | (length - (unique|length))' "$WORK/feed.json")" 0
 expect_eq "quick alerts distinct persons" "$(jq '[.alerts[] | select(.kind=="quick" and (.person|startswith("C"))) | .person] | unique | length' "$WORK/feed.json")" 160
+# the ingest runs' counts are gathered per transaction and their next ledger number kept
+# in memory (ts_screen_opts.inline_tally): a full run's count still matches its ledger
+# rows (one a person; a number used twice would have failed a POST on the ledger's key)
+IR="select id from runs where scope = 'ingest' and pass = 'full'"
+expect_eq "ingest runs count every evaluated person" \
+    "$(sql "$DB" "select sum(persons) from runs where scope = 'ingest' and pass = 'full'")" \
+    "$(sql "$DB" "select count(*) from ledger where run in ($IR)")"
+check "ingest full runs counted persons" [ "$(sql "$DB" "select sum(persons) from runs where scope = 'ingest' and pass = 'full'")" -ge 160 ]
 
 # ---- SIGHUP reload under load --------------------------------------------------------------
 load() { for i in $(seq 1 60); do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "{\"id\":\"R$1-$i\",\"grid\":\"T01-V02-G02\"}" "$U/v1/records"; done >"$WORK/load$1"; }

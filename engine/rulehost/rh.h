@@ -110,11 +110,13 @@ struct ts_rulehost {
     bool err_keep; /* err_where/err_msg describe a limit: not overwritten */
     ts_regex_cache *rx;
     /* registry references */
-    int ref_rules;     /* array: rule index + 1 -> when function */
-    int ref_p;         /* p proxy (userdata) */
-    int ref_pcache;    /* p's field cache (kept; per-person fields cleared at bind) */
-    int ref_fnames;    /* array: field number -> field name (to clear the cache) */
-    uint32_t p_cached; /* bit f: field f of the current person is in p's cache */
+    int ref_rules;  /* array: rule index + 1 -> when function */
+    int ref_p;      /* p proxy (userdata) */
+    int ref_pcache; /* p's field cache (kept; per-person fields cleared at bind) */
+    int ref_fnames; /* array: field number -> field name (to clear the cache) */
+    int ref_fkeys;  /* array anchoring "type" and "within_days" (interned strings) */
+    const char *key_type, *key_days; /* their addresses: filter keys compared by address */
+    uint32_t p_cached;               /* bit f: field f of the current person is in p's cache */
     rh_attr_hint attr_hint[RH_ATTR_HINTS];
     rh_vis vis[RH_VIS_SLOTS]; /* attr_hidden memo (ts__rh_attr_visible) */
     int ref_dates;            /* day -> "YYYY-MM-DD" (see push_date), n_dates entries */

@@ -400,7 +400,24 @@ static void test_events(void **state)
         "end)\n"
         "R('countall', function(p) return true, p:count_events() .. ':' .. "
         "p:count_events(nil, 22) end)\n"
-        "R('badshort', function(p) return true, p:count_events('x', -3) end)\n");
+        "R('badshort', function(p) return true, p:count_events('x', -3) end)\n"
+        /* the filter table's forms: a frozen file-level list, a table with a metatable
+         * (read through it), a list with __len/__index; and the errors, in the order
+         * the keys, then the type, then the window are checked */
+        "local HV = {'home_visit', 'dispute_filed'}\n"
+        "R('frozen', function(p) return true, list(p:events{type = HV}) end)\n"
+        "R('frozen_n', function(p) return true, p:count_events{type = HV, within_days = 60} end)\n"
+        "R('meta', function(p) return true, list(p:events(setmetatable({},\n"
+        "  {__index = {type = 'checkin_missed'}}))) end)\n"
+        "R('metalist', function(p) return true, list(p:events{type = setmetatable({},\n"
+        "  {__len = function() return 1 end, __index = function(_, i) return 'home_visit' end})})\n"
+        "  end)\n"
+        "R('bad_type', function(p) return p:events{type = 5} end)\n"
+        "R('bad_list', function(p) return p:events{type = {'home_visit', 3}} end)\n"
+        "R('key_first', function(p) return p:events{type = 5, zzz = 1} end)\n"
+        "R('type_first', function(p) return p:events{within_days = -1, type = 5} end)\n"
+        "R('frac_days', function(p) return p:count_events{within_days = 1.5} end)\n"
+        "R('num_key', function(p) return p:events{[2] = 'home_visit'} end)\n");
     /* an event in the future is kept without a window, dropped with one */
     g.x.events[3].date = ts_date_from_civil(2026, 12, 1);
     rig_eval(&g);
@@ -423,7 +440,17 @@ static void test_events(void **state)
     /* the future home_visit counts without a window and not with one */
     expect_fired(&g, "countall", "4:2");
     assert_non_null(strstr(fx_error(g.pack, &g.r, "badshort")->msg, "within_days"));
-    assert_int_equal(g.r.n_errors, 3);
+    expect_fired(&g, "frozen", "home_visit@2026-12-01,dispute_filed@2026-10-20/boundary");
+    expect_fired(&g, "frozen_n", "1");
+    expect_fired(&g, "meta", "checkin_missed@2026-11-20/again,checkin_missed@2026-11-02");
+    expect_fired(&g, "metalist", "home_visit@2026-12-01");
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "bad_type")->msg, "type must be a string"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "bad_list")->msg, "must hold strings"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "key_first")->msg, "unknown filter 'zzz'"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "type_first")->msg, "type must be a string"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "frac_days")->msg, "within_days"));
+    assert_non_null(strstr(fx_error(g.pack, &g.r, "num_key")->msg, "unknown filter 'number'"));
+    assert_int_equal(g.r.n_errors, 9);
     assert_non_null(strstr(fx_error(g.pack, &g.r, "typo")->msg, "unknown filter 'typ'"));
     assert_non_null(strstr(fx_error(g.pack, &g.r, "badwithin")->msg, "within_days"));
     rig_close(&g);

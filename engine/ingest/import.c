@@ -55,6 +55,9 @@ typedef struct import_run {
     pthread_cond_t cv;
     uint64_t commits; /* batches committed (under mu) */
     bool stop;        /* under mu */
+    /* the WAL restart handshake (under mu): the checkpointer asks, the writer parks
+     * between two transactions until the restart is done */
+    bool want_park, parked;
     batch ring[RING];
 } import_run;
 
@@ -175,7 +178,13 @@ static ts_status import_parse(void *ud, void *state, void *item, ts_err *err)
 }
 
 /* Copies the WAL back into the database beside the writer: woken after each commit,
- * it runs a passive checkpoint on its own connection. */
+ * it runs a passive checkpoint on its own connection. A passive checkpoint never
+ * catches up with a writer that commits without pause, and SQLite starts the log over
+ * only once all of it is copied, so past 32 MiB the checkpointer parks the writer
+ * between two transactions and restarts the log (copying what is left, a fraction of
+ * what the passive steps copied). Measured on the developers' 1M file (ts-gen, 530k
+ * relations): without it the WAL grew to 825 MB and every page look-up searched a
+ * wal-index of 100k frames; with it the WAL stays near 32 MiB. */
 static void *checkpointer_main(void *arg)
 {
     import_run *ir = arg;
@@ -190,8 +199,24 @@ static void *checkpointer_main(void *arg)
         if (stop)
             return NULL;
         ts_err err;
-        if (ts_store_checkpoint(ir->ckpt, &err) != TS_OK)
+        bool restart = false;
+        if (ts_store_checkpoint_passive(ir->ckpt, &restart, &err) != TS_OK)
             return NULL; /* the writer's final checkpoint still runs */
+        if (!restart)
+            continue;
+        pthread_mutex_lock(&ir->mu);
+        ir->want_park = true;
+        while (!ir->parked && !ir->stop)
+            pthread_cond_wait(&ir->cv, &ir->mu);
+        stop = ir->stop;
+        pthread_mutex_unlock(&ir->mu);
+        ts_status rc = stop ? TS_OK : ts_store_checkpoint_restart(ir->ckpt, &err);
+        pthread_mutex_lock(&ir->mu);
+        ir->want_park = false;
+        pthread_cond_broadcast(&ir->cv);
+        pthread_mutex_unlock(&ir->mu);
+        if (stop || rc != TS_OK)
+            return NULL;
     }
 }
 
@@ -324,6 +349,13 @@ static ts_status import_write(void *ud, void *item, ts_err *err)
     pthread_mutex_lock(&ir->mu);
     ir->commits++;
     pthread_cond_broadcast(&ir->cv);
+    if (ir->want_park) { /* no transaction open: the checkpointer restarts the log */
+        ir->parked = true;
+        pthread_cond_broadcast(&ir->cv);
+        while (ir->want_park)
+            pthread_cond_wait(&ir->cv, &ir->mu);
+        ir->parked = false;
+    }
     pthread_mutex_unlock(&ir->mu);
     return rc;
 }

@@ -1130,6 +1130,26 @@ ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err)
  * 4,096 frames of 8 KiB = 32 MiB. */
 enum { WAL_RESTART_FRAMES = 4096, WAL_RESTART_WAIT_MS = 100 };
 
+ts_status ts_store_checkpoint_passive(ts_store *s, bool *restart, ts_err *err)
+{
+    int frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL);
+    *restart = rc == SQLITE_OK && frames >= WAL_RESTART_FRAMES;
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return ts__store_fail(s, err, "checkpoint");
+    return TS_OK;
+}
+
+ts_status ts_store_checkpoint_restart(ts_store *s, ts_err *err)
+{
+    sqlite3_busy_timeout(s->db, WAL_RESTART_WAIT_MS);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return ts__store_fail(s, err, "checkpoint");
+    return TS_OK;
+}
+
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
 {
     int frames = 0;

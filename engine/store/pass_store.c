@@ -49,6 +49,7 @@ static int32_t col_date(sqlite3_stmt *st, int i)
 
 ts_status ts_store_run_begin(ts_store *s, const ts_run_info *info, int64_t *run_id, ts_err *err)
 {
+    ts__store_runs_changed(s);
     sqlite3_stmt *st = ts__store_stmt(s, ST_RUN_BEGIN, err);
     if (!st)
         return TS_STORE;

@@ -19,6 +19,7 @@ enum {
     ST_PERSON_GET,
     ST_RELATION_INSERT,
     ST_RELATION_CONFIRM,
+    ST_RUN_MAX,
     ST_RELATIONS_OF,
     ST_PERSON_GRID,
     ST_RELATION_PENDING,
@@ -56,9 +57,17 @@ struct ts_store {
     } cached[TS__STORE_CACHED];
     size_t n_cached;
     bool in_tx;
+    /* the newest run id, as relations.since_run records it: kept for the rest of a
+     * transaction once read (BEGIN IMMEDIATE: only this connection adds runs until it
+     * ends, and ts_store_run_begin drops it) */
+    int64_t max_run;
+    bool max_run_known;
     size_t last_relations_added; /* by the last ts_store_put_person */
+    int wal_frames; /* the WAL's size after the last commit (auto-checkpoints off only) */
 };
 
+/* A run was added on this connection: the newest run id is read again. */
+void ts__store_runs_changed(ts_store *s);
 /* SQL of migration `version` (1-based); NULL past the end. */
 const char *ts__store_migration(int version);
 /* Prepares (once) and resets statement `which`. NULL on failure (err filled). */

@@ -63,11 +63,14 @@ ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err) TS_MU
  * 32 MiB, also a restart checkpoint that waits up to 100 ms for the writer, so a log
  * written without pause starts over instead of growing without bound. */
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err) TS_MUST_CHECK;
-/* The two steps of ts_store_checkpoint for a caller that can hold its writer back: a
- * passive checkpoint that says whether the WAL has grown past 32 MiB (*restart), and
- * the restart checkpoint to run while no transaction is open on any connection. */
-ts_status ts_store_checkpoint_passive(ts_store *s, bool *restart, ts_err *err) TS_MUST_CHECK;
+/* The two steps of ts_store_checkpoint for a writer that hands its checkpoints to
+ * another connection and can hold itself back: a passive checkpoint, and the restart
+ * checkpoint to run while no transaction is open on any connection. The writer (with
+ * its auto-checkpoints off) asks for a restart when ts_store_wal_large: its last commit
+ * left the WAL past 32 MiB. */
+ts_status ts_store_checkpoint_passive(ts_store *s, ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_checkpoint_restart(ts_store *s, ts_err *err) TS_MUST_CHECK;
+bool ts_store_wal_large(const ts_store *s);
 
 /* Replaces the stored grid (cells and officers) with g, in one transaction. */
 ts_status ts_store_put_grid(ts_store *s, const ts_grid *g, ts_err *err) TS_MUST_CHECK;

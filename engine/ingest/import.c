@@ -58,6 +58,7 @@ typedef struct import_run {
     /* the WAL restart (under mu): asked by the writer, which waits between two
      * transactions until the checkpointer has done it (or is gone) */
     bool want_restart, ckpt_gone;
+    uint64_t restart_skip, restart_wait; /* after a restart that could not finish */
     batch ring[RING];
 } import_run;
 
@@ -201,11 +202,17 @@ static void *checkpointer_main(void *arg)
         if (stop)
             break;
         ts_err err;
-        rc = restart ? ts_store_checkpoint_restart(ir->ckpt, &err)
+        bool done = false;
+        rc = restart ? ts_store_checkpoint_restart(ir->ckpt, &done, &err)
                      : ts_store_checkpoint_passive(ir->ckpt, &err);
         if (restart) {
             pthread_mutex_lock(&ir->mu);
             ir->want_restart = false;
+            /* a reader elsewhere holds the log: ask again only after twice as many commits
+             * as last time, so a long read costs the import a wait now and then, not one a
+             * batch */
+            ir->restart_skip = done ? 0 : ir->restart_skip ? 2 * ir->restart_skip : 8;
+            ir->restart_wait = ir->restart_skip;
             pthread_cond_broadcast(&ir->cv);
             pthread_mutex_unlock(&ir->mu);
         }
@@ -348,7 +355,9 @@ static ts_status import_write(void *ud, void *item, ts_err *err)
         o->progress(o->ud, ir->path, b->done, b->total);
     pthread_mutex_lock(&ir->mu);
     ir->commits++;
-    if (ir->ckpt && !ir->ckpt_gone && ts_store_wal_large(ir->s)) {
+    if (ir->restart_wait)
+        ir->restart_wait--;
+    else if (ir->ckpt && !ir->ckpt_gone && ts_store_wal_large(ir->s)) {
         /* no transaction open: the checkpointer restarts the log meanwhile */
         ir->want_restart = true;
         pthread_cond_broadcast(&ir->cv);

@@ -1195,11 +1195,12 @@ ts_status ts_store_checkpoint_passive(ts_store *s, ts_err *err)
     return TS_OK;
 }
 
-ts_status ts_store_checkpoint_restart(ts_store *s, ts_err *err)
+ts_status ts_store_checkpoint_restart(ts_store *s, bool *done, ts_err *err)
 {
     sqlite3_busy_timeout(s->db, WAL_RESTART_WAIT_MS);
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    *done = rc == SQLITE_OK;
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         return ts__store_fail(s, err, "checkpoint");
     return TS_OK;
@@ -1209,16 +1210,14 @@ ts_status ts_store_checkpoint(ts_store *s, ts_err *err)
 {
     int frames = 0;
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL);
-    if (rc == SQLITE_OK && frames >= WAL_RESTART_FRAMES) {
-        /* waits (briefly) for the writer's transaction, copies what the passive step left
-         * and lets the next write start the log from its beginning; when the wait runs
-         * out it has done what a passive checkpoint does */
-        sqlite3_busy_timeout(s->db, WAL_RESTART_WAIT_MS);
-        rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         return ts__store_fail(s, err, "checkpoint");
+    /* waits (briefly) for the writer's transaction, copies what the passive step left and
+     * lets the next write start the log from its beginning; when the wait runs out it has
+     * done what a passive checkpoint does */
+    bool done = false;
+    if (rc == SQLITE_OK && frames >= WAL_RESTART_FRAMES)
+        return ts_store_checkpoint_restart(s, &done, err);
     return TS_OK;
 }
 

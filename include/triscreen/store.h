@@ -65,11 +65,12 @@ ts_status ts_store_set_autocheckpoint(ts_store *s, int pages, ts_err *err) TS_MU
 ts_status ts_store_checkpoint(ts_store *s, ts_err *err) TS_MUST_CHECK;
 /* The two steps of ts_store_checkpoint for a writer that hands its checkpoints to
  * another connection and can hold itself back: a passive checkpoint, and the restart
- * checkpoint to run while no transaction is open on any connection. The writer (with
- * its auto-checkpoints off) asks for a restart when ts_store_wal_large: its last commit
- * left the WAL past 32 MiB. */
+ * checkpoint to run while the writer has no transaction open (*done false when it
+ * could not finish within 100 ms: a reader on another connection still used the log).
+ * The writer (with its auto-checkpoints off) asks for a restart when ts_store_wal_large:
+ * its last commit left the WAL past 32 MiB. */
 ts_status ts_store_checkpoint_passive(ts_store *s, ts_err *err) TS_MUST_CHECK;
-ts_status ts_store_checkpoint_restart(ts_store *s, ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_checkpoint_restart(ts_store *s, bool *done, ts_err *err) TS_MUST_CHECK;
 bool ts_store_wal_large(const ts_store *s);
 
 /* Replaces the stored grid (cells and officers) with g, in one transaction. */

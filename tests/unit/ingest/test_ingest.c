@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "triscreen/buf.h"
 #include "render/render_import.h"
@@ -276,6 +277,40 @@ static void test_wal_bounded(void **state)
         fail_msg("the WAL grew to %lld bytes during the import", (long long)sb.st_size);
 }
 
+/* A reader on another connection that holds its snapshot through the whole import:
+ * every restart of the log fails (it waits for that reader), so the import asks less
+ * and less often (after 8, 16, 32 … commits) and completes with every row. */
+static void test_wal_reader_held(void **state)
+{
+    fixture *fx = *state;
+    FILE *f = fopen(fx->path, "wb");
+    assert_non_null(f);
+    char note[3001];
+    for (long i = 1; i <= WAL_ROWS; i++) {
+        for (int k = 0; k < 3000; k++)
+            note[k] = (char)('a' + (i * 11 + k * 7 + k / 5) % 26);
+        note[3000] = '\0';
+        fprintf(f, "{\"id\":\"P-%06ld\",\"grid\":\"T01-V01-G01\",\"notes\":\"%s\"}\n", i, note);
+    }
+    fclose(f);
+    char db[160];
+    snprintf(db, sizeof db, "%s/t.db", fx->dir);
+    sqlite3 *rd = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM persons;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ts_import_opts o = {0};
+    ts_import_stats st = {0};
+    ts_err err;
+    ok(ts_import_file(fx->s, fx->grid, fx->cfg, fx->path, &o, &st, &err), &err);
+    assert_int_equal(st.persons_new, WAL_ROWS);
+    assert_int_equal(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(rd);
+    ts_store_counts c;
+    ok(ts_store_counts_get(fx->s, &c, &err), &err);
+    assert_int_equal(c.persons, WAL_ROWS);
+}
+
 /* A failing hook stops the import at that row: the batches before it are committed, the
  * failing one is rolled back, its error is returned. */
 static ts_status fail_event(void *ud, ts_store *s, const ts_person *p, const ts_event *ev,
@@ -355,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_batches_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_error_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_reader_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_person, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

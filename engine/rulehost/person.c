@@ -803,15 +803,7 @@ static void parse_plain_filter(lua_State *L, const char *fn, ev_filter *f)
         f->any_type = false;
         int raw = raw_list(L, list);
         if (raw) {
-            lua_Unsigned n = lua_rawlen(L, raw);
-            if (n > RH_MAX_TYPES)
-                luaL_error(L, "%s: more than %d types", fn, RH_MAX_TYPES);
-            for (lua_Integer i = 1; i <= (lua_Integer)n; i++) {
-                if (lua_rawgeti(L, raw, i) != LUA_TSTRING)
-                    luaL_error(L, "%s: type list must hold strings", fn);
-                f->types[f->nt++] = lua_tostring(L, -1); /* the list holds it */
-                lua_pop(L, 1);
-            }
+            parse_list(L, raw, fn, f);
         } else {
             lua_pushvalue(L, list);
             parse_type_meta(L, fn, f);

@@ -251,10 +251,9 @@ static void test_many_batches_in_order(void **state)
  * restart the WAL file (its size is its high-water mark while the connection is open)
  * grows past that, with it it stays within 32 MiB and a few batches. */
 #define WAL_ROWS 50000
-static void test_wal_bounded(void **state)
+static void write_noted_rows(const char *path)
 {
-    fixture *fx = *state;
-    FILE *f = fopen(fx->path, "wb");
+    FILE *f = fopen(path, "wb");
     assert_non_null(f);
     char note[3001];
     for (long i = 1; i <= WAL_ROWS; i++) {
@@ -264,6 +263,12 @@ static void test_wal_bounded(void **state)
         fprintf(f, "{\"id\":\"P-%06ld\",\"grid\":\"T01-V01-G01\",\"notes\":\"%s\"}\n", i, note);
     }
     fclose(f);
+}
+
+static void test_wal_bounded(void **state)
+{
+    fixture *fx = *state;
+    write_noted_rows(fx->path);
     ts_import_opts o = {0};
     ts_import_stats st = {0};
     ts_err err;
@@ -283,16 +288,7 @@ static void test_wal_bounded(void **state)
 static void test_wal_reader_held(void **state)
 {
     fixture *fx = *state;
-    FILE *f = fopen(fx->path, "wb");
-    assert_non_null(f);
-    char note[3001];
-    for (long i = 1; i <= WAL_ROWS; i++) {
-        for (int k = 0; k < 3000; k++)
-            note[k] = (char)('a' + (i * 11 + k * 7 + k / 5) % 26);
-        note[3000] = '\0';
-        fprintf(f, "{\"id\":\"P-%06ld\",\"grid\":\"T01-V01-G01\",\"notes\":\"%s\"}\n", i, note);
-    }
-    fclose(f);
+    write_noted_rows(fx->path);
     char db[160];
     snprintf(db, sizeof db, "%s/t.db", fx->dir);
     sqlite3 *rd = NULL;

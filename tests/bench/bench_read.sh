@@ -49,12 +49,8 @@ best "200 dossiers (json)" dossiers
 "$B/triscreen" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
 SPID=$!
 trap 'kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null || true' EXIT
-PORT=
-for _ in $(seq 200); do
-    PORT=$(grep -o 'msg=listening addr=127.0.0.1:[0-9]*' "$W/serve.log" | tail -1 | cut -d: -f2 || true)
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
+source "$SRC/tests/bench/serve_port.sh"
+PORT=$(serve_port "$W/serve.log")
 get() { curl -sf -H "Authorization: Bearer $TOK" "http://127.0.0.1:$PORT$1"; }
 persons() { for p in $P; do get "/v1/persons/$p"; done; }
 best "GET /v1/lists/yellow" get /v1/lists/yellow

@@ -8,6 +8,7 @@
 set -euo pipefail
 B=$(cd "${1:-build}" && pwd); S=${2:-8}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$SRC/tests/bench/serve_port.sh"
 command -v wrk >/dev/null || { echo "bench_serve: skipped: wrk is not installed"; exit 0; }
 cmake --build "$B" --target triscreen bench_latency >/dev/null
 TOK=bench-serve-token
@@ -29,12 +30,7 @@ EOC
     "$B/triscreen" init >/dev/null
     "$B/triscreen" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
     SPID=$!
-    PORT=
-    for _ in $(seq 100); do
-        PORT=$(grep -o 'msg=listening addr=127.0.0.1:[0-9]*' "$W/serve.log" | tail -1 | cut -d: -f2 || true)
-        [ -n "$PORT" ] && break
-        sleep 0.05
-    done
+    PORT=$(serve_port "$W/serve.log")
     [ -n "$PORT" ] || { echo "bench_serve: the server did not start (see $W/serve.log)"; exit 1; }
 }
 stop() { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; }

@@ -73,12 +73,8 @@ printf 'escalate: %s alerts up one level in %d ms (%.0f alerts/s; %d batches of 
 "$T" serve --listen 127.0.0.1:0 2>"$W/serve.log" &
 SPID=$!
 trap 'kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null || true' EXIT
-PORT=
-for _ in $(seq 400); do
-    PORT=$(grep -o 'msg=listening addr=127.0.0.1:[0-9]*' "$W/serve.log" | tail -1 | cut -d: -f2 || true)
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
+source "$SRC/tests/bench/serve_port.sh"
+PORT=$(serve_port "$W/serve.log" 400)
 [ -n "$PORT" ] || { echo "serve did not start" >&2; cat "$W/serve.log" >&2; exit 1; }
 left() { sqlite3 "$W/bench.db" "SELECT count(*) FROM alerts WHERE target_level = 3 AND due <= strftime('%Y-%m-%dT%H:%M:%SZ', $NOW, 'unixepoch')"; }
 rm -f "$W/post.times"

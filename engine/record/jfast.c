@@ -370,18 +370,19 @@ static bool object(jp *j, pair_fn pair, void *ud)
     return eat(j, '}');
 }
 
-/* Room for element n in a scratch array of elements of size sz (doubling from first). */
-static bool room(void **arr, size_t *cap, size_t n, size_t sz, size_t first)
+/* Room for element n in the scratch array arr of elements of size sz (doubling from
+ * first): arr itself, or its larger copy (*cap updated), or NULL with arr unchanged.
+ * The caller stores the answer in its own typed pointer (not written through a void **,
+ * which C does not let alias a ts_event * or ts_relation *). */
+static void *room(void *arr, size_t *cap, size_t n, size_t sz, size_t first)
 {
     if (n < *cap)
-        return true;
+        return arr;
     size_t nc = *cap ? 2 * *cap : first;
-    void *na = realloc(*arr, nc * sz);
-    if (!na)
-        return false;
-    *arr = na;
-    *cap = nc;
-    return true;
+    void *na = realloc(arr, nc * sz);
+    if (na)
+        *cap = nc;
+    return na;
 }
 
 /* A copy of n scratch elements of size sz in the arena (one element when n is 0, as the
@@ -519,8 +520,10 @@ static bool event(jp *j, size_t i, void *ud)
 {
     (void)ud;
     ts__jfast *f = j->f;
-    if (!room((void **)&f->ev, &f->ev_cap, i, sizeof *f->ev, 64))
+    ts_event *ev = room(f->ev, &f->ev_cap, i, sizeof *f->ev, 64);
+    if (!ev)
         return false;
+    f->ev = ev;
     event_st st = {.ev = &f->ev[i], .i = i};
     *st.ev = (ts_event){.type = NULL, .date = TS_DATE_NONE, .note = ""};
     return object(j, event_pair, &st) && st.ev->type && st.ev->date != TS_DATE_NONE;
@@ -562,8 +565,10 @@ static bool relation(jp *j, size_t i, void *ud)
 {
     (void)ud;
     ts__jfast *f = j->f;
-    if (!room((void **)&f->rel, &f->rel_cap, i, sizeof *f->rel, 16))
+    ts_relation *rel = room(f->rel, &f->rel_cap, i, sizeof *f->rel, 16);
+    if (!rel)
         return false;
+    f->rel = rel;
     relation_st st = {.r = &f->rel[i], .i = i};
     *st.r = (ts_relation){NULL, NULL};
     return object(j, relation_pair, &st) && st.r->other && st.r->kind;

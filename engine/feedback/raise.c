@@ -447,21 +447,29 @@ static ts_status has_new_cause(ts_feedback_ctx *fb, const raise_req *q, const me
     return rc;
 }
 
-static ts_status add_causes(ts_feedback_ctx *fb, const raise_req *q, int64_t id, ts_err *err)
+/* The causes of a new alert, written in one statement a few at a time (one statement a
+ * cause measured ~1.5 us an alert of 2-3 causes, 6.6% of a full pass). */
+static ts_status add_causes(ts_feedback_ctx *fb, const raise_req *q, int64_t id, ts_arena *a,
+                            ts_err *err)
 {
+    size_t n = q->n_entries + q->n_extra;
     ts_buf cause;
     ts_buf_init(&cause, TS_LIMIT_ROUTE_NOTE);
-    ts_status rc = TS_OK;
-    for (size_t i = 0; rc == TS_OK && i < q->n_entries + q->n_extra; i++)
-        if ((rc = cause_of(q, i, &cause, err)) == TS_OK)
-            rc = ts__alert_db_cause_add(fb->db, id, ts_buf_str(&cause), NULL, err);
+    const char **v = ts_arena_alloc(a, (n ? n : 1) * sizeof *v);
+    ts_status rc = v ? TS_OK : ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    for (size_t i = 0; rc == TS_OK && i < n; i++)
+        if ((rc = cause_of(q, i, &cause, err)) == TS_OK &&
+            !(v[i] = ts_arena_strdup(a, ts_buf_str(&cause))))
+            rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
+    if (rc == TS_OK)
+        rc = ts__alert_db_causes_add(fb->db, id, v, n, err);
     ts_buf_release(&cause);
     return rc;
 }
 
 /* A new alert (reopening the closed alert `reopens` when not 0). */
 static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *q,
-                              const char *dedup, int64_t reopens, ts_err *err)
+                              const char *dedup, int64_t reopens, ts_arena *a, ts_err *err)
 {
     (void)s;
     char *route = NULL, *note = NULL, *headline = NULL;
@@ -511,7 +519,7 @@ static ts_status insert_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req 
                          .event_text = q->event ? (q->event->note ? q->event->note : "") : NULL};
     int64_t id;
     if ((rc = ts__alert_db_insert(fb->db, &row, &id, err)) != TS_OK ||
-        (rc = add_causes(fb, q, id, err)) != TS_OK)
+        (rc = add_causes(fb, q, id, a, err)) != TS_OK)
         goto done;
     if (reopens) { /* what the closed alert knew is no new evidence for this one */
         char name[24];
@@ -548,14 +556,13 @@ static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *
         goto done;
     }
     sprintf(dedup, "%s|%s", kind, q->person);
-    if ((rc = ts__alert_db_open_of(fb->db, dedup, on_met, ud, err)) != TS_OK)
+    bool open = false;
+    if ((rc = ts__alert_db_prior(fb->db, q->person, kind, &open, on_met, ud, err)) != TS_OK)
         goto done;
-    if (m.found) {
+    if (m.found && open) {
         rc = add_evidence(fb, s, q, &m, &arena, err);
         goto done;
     }
-    if ((rc = ts__alert_db_closed_of(fb->db, q->person, kind, on_met, ud, err)) != TS_OK)
-        goto done;
     bool fresh = true;
     if (m.found && (rc = has_new_cause(fb, q, &m, &fresh, err)) != TS_OK)
         goto done;
@@ -563,7 +570,7 @@ static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *
         fb->known[q->kind]++;
         goto done;
     }
-    rc = insert_alert(fb, s, q, dedup, m.found ? m.id : 0, err);
+    rc = insert_alert(fb, s, q, dedup, m.found ? m.id : 0, &arena, err);
 done:
     free(dedup);
     ts_arena_release(&arena);

@@ -67,6 +67,15 @@ ts_status ts__alert_db_open_of(ts__alert_db *d, const char *dedup, ts__alert_row
 /* The newest closed alert of person and kind (fn not called when none). */
 ts_status ts__alert_db_closed_of(ts__alert_db *d, const char *person, const char *kind,
                                  ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* The alert a new trigger of kind for person meets, in one walk of the person's alerts
+ * (newest first): the newest open one (*open true), else the newest closed one (fn not
+ * called when the person has no alert of that kind). dedup is always kind|person, so this
+ * answers what open_of(kind|person) and then closed_of(person, kind) answer. */
+ts_status ts__alert_db_prior(ts__alert_db *d, const char *person, const char *kind, bool *open,
+                             ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
+/* Adds the n causes to the new alert id, in one statement a few at a time. */
+ts_status ts__alert_db_causes_add(ts__alert_db *d, int64_t id, const char *const *causes, size_t n,
+                                  ts_err *err) TS_MUST_CHECK;
 /* Adds cause to alert id; *added true when it was not there yet (added may be NULL). */
 ts_status ts__alert_db_cause_add(ts__alert_db *d, int64_t id, const char *cause, bool *added,
                                  ts_err *err) TS_MUST_CHECK;

@@ -88,12 +88,28 @@ const char *ts_date_problem(const char *s, size_t len, char *buf, size_t n)
     return buf;
 }
 
+/* Two digits of v (0..99) at p. */
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10u % 10u);
+    p[1] = (char)('0' + v % 10u);
+}
+
+/* By hand, not snprintf: a pass formats a few dates an alert and a list row (snprintf
+ * was ~3% of a regional pass, measured 2026-12-03). Same text as "%04u-%02u-%02u" of
+ * the year mod 10000, month and day. */
 void ts_date_format(int32_t days, char buf[11])
 {
     int y, m, d;
     ts_date_to_civil(days, &y, &m, &d);
-    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u);
+    unsigned uy = (unsigned)y % 10000u;
+    put2(buf, uy / 100u);
+    put2(buf + 2, uy % 100u);
+    buf[4] = '-';
+    put2(buf + 5, (unsigned)m % 100u);
+    buf[7] = '-';
+    put2(buf + 8, (unsigned)d % 100u);
+    buf[10] = '\0';
 }
 
 int ts_date_years_between(int32_t born, int32_t at)

@@ -159,6 +159,21 @@ static ts_status add_top(headline_ctx *hc, const char *reasons, ts_err *err)
     return rc;
 }
 
+/* Joins the NUL-terminated parts into buf (cap bytes, always terminated, cut at cap):
+ * what snprintf("%s%s...") gives, without the format machinery (a few calls an alert). */
+static void join(char *buf, size_t cap, const char *const *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len + 1 < cap; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > cap - 1 - len)
+            k = cap - 1 - len;
+        memcpy(buf + len, parts[i], k);
+        len += k;
+    }
+    buf[len] = '\0';
+}
+
 /* on_member from the row a pass just wrote (ts_screen_member) */
 static void from_member(headline_ctx *hc, const ts_screen_member *m)
 {
@@ -166,8 +181,8 @@ static void from_member(headline_ctx *hc, const ts_screen_member *m)
         return;
     hc->member = true;
     hc->score = m->score;
-    snprintf(hc->colour, sizeof hc->colour, "%s",
-             m->colour != TS_COLOUR_NONE ? ts_colour_name(m->colour) : "none");
+    join(hc->colour, sizeof hc->colour,
+         (const char *[]){m->colour != TS_COLOUR_NONE ? ts_colour_name(m->colour) : "none"}, 1);
     if (m->next_review != TS_DATE_NONE)
         ts_date_format(m->next_review, hc->next_review);
     add_top_rules(hc, m->reasons, m->n_reasons);
@@ -179,8 +194,9 @@ static ts_status on_member(void *ud, const char *colour, int64_t score, const ch
     headline_ctx *hc = ud;
     hc->member = true;
     hc->score = score;
-    snprintf(hc->colour, sizeof hc->colour, "%s", colour ? colour : "");
-    snprintf(hc->next_review, sizeof hc->next_review, "%s", next_review ? next_review : "");
+    join(hc->colour, sizeof hc->colour, (const char *[]){colour ? colour : ""}, 1);
+    join(hc->next_review, sizeof hc->next_review, (const char *[]){next_review ? next_review : ""},
+         1);
     return add_top(hc, reasons, err);
 }
 
@@ -548,14 +564,15 @@ static ts_status raise_alert(ts_feedback_ctx *fb, ts_store *s, const raise_req *
     const char *kind = ts_feedback_name(q->kind);
     ts_arena arena;
     ts_arena_init(&arena, TS_LIMIT_RULES_JSON * 2u);
-    char *dedup = malloc(strlen(kind) + strlen(q->person) + 2);
+    size_t dlen = strlen(kind) + strlen(q->person) + 2;
+    char *dedup = malloc(dlen);
     met_alert m = {.found = false};
     void *ud[2] = {&arena, &m};
     if (!dedup) {
         rc = ts_err_set(err, TS_NOMEM, "feedback", NULL);
         goto done;
     }
-    sprintf(dedup, "%s|%s", kind, q->person);
+    join(dedup, dlen, (const char *[]){kind, "|", q->person}, 3);
     bool open = false;
     if ((rc = ts__alert_db_prior(fb->db, q->person, kind, &open, on_met, ud, err)) != TS_OK)
         goto done;
@@ -609,9 +626,11 @@ ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_ale
     const char *ev[1] = {extra};
     size_t n_extra = 0;
     if (a->kind == TS_FEEDBACK_DETAILED && a->colour > a->prior_colour)
-        snprintf(extra, sizeof extra, "colour:%s@%s", ts_colour_name(a->colour), date), n_extra = 1;
+        join(extra, sizeof extra, (const char *[]){"colour:", ts_colour_name(a->colour), "@", date},
+             4),
+            n_extra = 1;
     else if (a->kind == TS_FEEDBACK_EARLY && a->why && !strcmp(a->why, "newly suspect"))
-        snprintf(extra, sizeof extra, "suspect@%s", date), n_extra = 1;
+        join(extra, sizeof extra, (const char *[]){"suspect@", date}, 2), n_extra = 1;
     fb->run = a->run;
     raise_req q = {.kind = a->kind,
                    .person = a->person,

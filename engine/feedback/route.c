@@ -174,15 +174,20 @@ bool ts__fb_parse_id(const char *s, int64_t *out)
     return true;
 }
 
+/* YYYY-MM-DDTHH:MM:SSZ: the date by ts_date_format, the time by hand (two a new alert). */
 void ts__fb_timestamp(int64_t at, char buf[21])
 {
     int64_t days = at >= 0 ? at / 86400 : (at - 86399) / 86400;
-    int64_t secs = at - days * 86400;
-    int y, m, d;
-    ts_date_to_civil((int32_t)days, &y, &m, &d);
-    snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
-             (unsigned)(secs % 60));
+    unsigned secs = (unsigned)(at - days * 86400);
+    ts_date_format((int32_t)days, buf);
+    unsigned part[3] = {secs / 3600u, secs / 60u % 60u, secs % 60u};
+    buf[10] = 'T';
+    for (int i = 0; i < 3; i++) {
+        buf[11 + 3 * i] = (char)('0' + part[i] / 10u % 10u);
+        buf[12 + 3 * i] = (char)('0' + part[i] % 10u);
+        buf[13 + 3 * i] = i < 2 ? ':' : 'Z';
+    }
+    buf[20] = '\0';
 }
 
 static bool two(const char *s, int *out)

@@ -225,7 +225,6 @@ static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, 
         so.on_judged = ts_judged_collect;
         so.judged_ud = &sink;
     }
-    if (getenv("TS_NOALERT")) so.on_alert = NULL;
     ts_status rc = ts_screen_run(store, ts_app_config(app)->database, &so, res, &err);
     if (rc == TS_OK && live) {
         unsigned judged = 0;

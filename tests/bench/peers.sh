@@ -45,7 +45,8 @@ echo "== triscreen ($N persons)"
 "$T" init -c triscreen.yaml >/dev/null
 timed import "$T" import -c triscreen.yaml "$data"
 # the store's own floor under the passes: SQLite writing the same rows in bulk (on a copy)
-floor=$(bash "$SRC/tests/bench/store_floor.sh" peers.db | tee /dev/stderr)
+floor=$(bash "$SRC/tests/bench/store_floor.sh" peers.db)
+echo "$floor"
 sf_full=$(echo "$floor" | sed -n 's/.*full \([0-9.]*\) s.*/\1/p')
 sf_reg=$(echo "$floor" | sed -n 's/.*regional \([0-9.]*\) s.*/\1/p')
 # one command a pass, so each has its own time and peak RSS (the workload's pack has no

@@ -52,6 +52,11 @@ static ts_status reserve(ts_buf *b, size_t extra)
     return TS_OK;
 }
 
+ts_status ts_buf_reserve(ts_buf *b, size_t extra)
+{
+    return reserve(b, extra);
+}
+
 ts_status ts_buf_append(ts_buf *b, const void *p, size_t n)
 {
     ts_status st = reserve(b, n);

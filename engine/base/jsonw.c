@@ -2,6 +2,8 @@
 #include "triscreen/jsonw.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,15 @@ static void put(ts_jsonw *w, const char *s, size_t n)
 {
     if (w->st != TS_OK)
         return;
-    ts_status st = ts_buf_append(w->out, s, n);
+    ts_buf *b = w->out;
+    /* the common case inline: room already allocated and within the cap */
+    if (b->data && n < b->alloc - b->len && n <= b->cap - b->len) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    ts_status st = ts_buf_append(b, s, n);
     if (st != TS_OK)
         fail(w, st);
 }
@@ -96,18 +106,42 @@ void ts_jsonw_arr_end(ts_jsonw *w)
     close_container(w, false);
 }
 
+/* A byte copied into a JSON string as it is (printable ASCII other than '"' and '\\'). */
+static inline bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 ts_status ts_json_quote(ts_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t start = b->len;
-    ts_status st = ts_buf_putc(b, '"');
-    size_t i = 0, run = 0;
+    size_t i = 0;
+    while (i < n && json_plain((unsigned char)s[i]))
+        i++;
+    /* the quoted text is at least n + 2 bytes: one reservation covers the common case,
+     * nothing to escape, and fails exactly when the whole would */
+    ts_status st = n <= SIZE_MAX - 2 ? ts_buf_reserve(b, n + 2) : TS_LIMIT;
+    if (st != TS_OK)
+        return st;
+    b->data[b->len++] = '"';
+    if (i == n) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len++] = '"';
+        b->data[b->len] = '\0';
+        return TS_OK;
+    }
+    b->data[b->len] = '\0';
+    size_t run = i;
     while (st == TS_OK && i < n) {
         unsigned char c = (unsigned char)s[i];
         const char *esc = NULL;
         char u[7];
         size_t adv = 1;
-        if (c == '"')
+        if (json_plain(c)) {
+            /* copied with its run */
+        } else if (c == '"')
             esc = "\\\"";
         else if (c == '\\')
             esc = "\\\\";
@@ -121,7 +155,7 @@ ts_status ts_json_quote(ts_buf *b, const char *s, size_t n)
             u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15];
             u[6] = '\0';
             esc = u;
-        } else if (c >= 0x80) {
+        } else {
             size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
             if (k > 1 && i + k <= n && ts_utf8_valid(s + i, k, NULL))
                 adv = k;
@@ -144,8 +178,7 @@ ts_status ts_json_quote(ts_buf *b, const char *s, size_t n)
         st = ts_buf_putc(b, '"');
     if (st != TS_OK) { /* leave b as it was */
         b->len = start;
-        if (b->data)
-            b->data[start] = '\0';
+        b->data[start] = '\0';
     }
     return st;
 }
@@ -158,14 +191,37 @@ void ts_jsonw_key(ts_jsonw *w, const char *key)
         fail(w, TS_STATE);
         return;
     }
-    if (w->has_item[w->depth])
-        put(w, ",", 1);
+    bool comma = w->has_item[w->depth];
     w->has_item[w->depth] = true;
-    ts_status st = ts_json_quote(w->out, key, strlen(key));
+    w->after_key = true;
+    size_t n = strlen(key), i = 0;
+    while (i < n && json_plain((unsigned char)key[i]))
+        i++;
+    ts_buf *b = w->out;
+    if (i == n && n <= SIZE_MAX - 4) { /* a key needing no escape (every literal one) */
+        ts_status st = ts_buf_reserve(b, n + 4);
+        if (st != TS_OK) {
+            fail(w, st);
+            return;
+        }
+        char *p = b->data + b->len;
+        if (comma)
+            *p++ = ',';
+        *p++ = '"';
+        memcpy(p, key, n);
+        p += n;
+        *p++ = '"';
+        *p++ = ':';
+        *p = '\0';
+        b->len = (size_t)(p - b->data);
+        return;
+    }
+    if (comma)
+        put(w, ",", 1);
+    ts_status st = ts_json_quote(b, key, n);
     if (st != TS_OK)
         fail(w, st);
     put(w, ":", 1);
-    w->after_key = true;
 }
 
 void ts_jsonw_strn(ts_jsonw *w, const char *s, size_t n)
@@ -189,9 +245,16 @@ void ts_jsonw_int(ts_jsonw *w, int64_t v)
 {
     if (!begin_value(w))
         return;
+    /* by hand, not snprintf: integers are most of what the passes' JSON holds */
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    put(w, tmp, (size_t)n);
+    char *e = tmp + sizeof tmp, *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    put(w, p, (size_t)(e - p));
 }
 
 void ts_jsonw_double(ts_jsonw *w, double v)

@@ -30,6 +30,10 @@ void ts_buf_reset(ts_buf *b);
 ts_status ts_buf_append(ts_buf *b, const void *p, size_t n) TS_MUST_CHECK;
 ts_status ts_buf_puts(ts_buf *b, const char *s) TS_MUST_CHECK;
 ts_status ts_buf_putc(ts_buf *b, char c) TS_MUST_CHECK;
+/* Makes room for extra more bytes and the NUL, so that up to extra bytes may be written
+ * at data + len (the writer then advances len and terminates); TS_LIMIT past the cap,
+ * TS_NOMEM. The content is unchanged. */
+ts_status ts_buf_reserve(ts_buf *b, size_t extra) TS_MUST_CHECK;
 ts_status ts_buf_printf(ts_buf *b, const char *fmt, ...) TS_PRINTF(2, 3) TS_MUST_CHECK;
 ts_status ts_buf_vprintf(ts_buf *b, const char *fmt, va_list ap) TS_MUST_CHECK;
 /* The content as a C string: "" when empty, never NULL. Borrowed from b. */

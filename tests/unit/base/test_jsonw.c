@@ -113,6 +113,54 @@ static void misuse_and_cap_are_sticky(void **state)
     ts_buf_release(&b);
 }
 
+/* The fast paths (a string or key with nothing to escape written at once, integers by
+ * hand, small writes into room already there) write what the general path would, and
+ * meet the cap exactly where it would. */
+static void fast_paths_match_the_general_one(void **state)
+{
+    (void)state;
+    ts_buf b;
+    ts_buf_init(&b, 4096);
+    ts_jsonw w;
+    ts_jsonw_init(&w, &b);
+    ts_jsonw_arr(&w);
+    const int64_t ints[] = {0, 7, -1, 10, -10, 1234567890123, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        ts_jsonw_int(&w, ints[i]);
+    ts_jsonw_obj(&w);
+    ts_jsonw_kint(&w, "plain key", 1);
+    ts_jsonw_kint(&w, "key \"with\" quotes\n", 2);
+    ts_jsonw_kstr(&w, "k", "ends with a quote\"");
+    ts_jsonw_kstr(&w, "\xff", "\x01 first");
+    ts_jsonw_obj_end(&w);
+    ts_jsonw_arr_end(&w);
+    assert_int_equal(ts_jsonw_finish(&w), TS_OK);
+    assert_string_equal(ts_buf_str(&b),
+                        "[0,7,-1,10,-10,1234567890123,9223372036854775807,-9223372036854775808,"
+                        "{\"plain key\":1,\"key \\\"with\\\" quotes\\n\":2,"
+                        "\"k\":\"ends with a quote\\\"\",\"\\ufffd\":\"\\u0001 first\"}]");
+    ts_buf_release(&b);
+
+    /* "abc" quoted is 5 bytes: a cap of 5 takes it whole, a cap of 4 leaves b as it was */
+    for (size_t cap = 4; cap <= 5; cap++) {
+        ts_buf c;
+        ts_buf_init(&c, cap);
+        assert_int_equal(ts_json_quote(&c, "abc", 3), cap == 5 ? TS_OK : TS_LIMIT);
+        assert_string_equal(ts_buf_str(&c), cap == 5 ? "\"abc\"" : "");
+        ts_buf_release(&c);
+    }
+    /* an escape past the cap: nothing of the string is left behind */
+    ts_buf c;
+    ts_buf_init(&c, 7); /* room for "x" and 6 more: the 6 of "ab"c" unescaped, not the 7 */
+    assert_int_equal(ts_buf_puts(&c, "x"), TS_OK);
+    assert_int_equal(ts_json_quote(&c, "ab\"c", 4), TS_LIMIT);
+    assert_string_equal(ts_buf_str(&c), "x");
+    assert_int_equal(c.len, 1);
+    assert_int_equal(ts_buf_reserve(&c, 6), TS_OK);
+    assert_int_equal(ts_buf_reserve(&c, 7), TS_LIMIT);
+    ts_buf_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +168,7 @@ int main(void)
         cmocka_unit_test(escapes_as_json_c_does),
         cmocka_unit_test(replaces_invalid_utf8),
         cmocka_unit_test(misuse_and_cap_are_sticky),
+        cmocka_unit_test(fast_paths_match_the_general_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,7 +295,7 @@ static ts_status build_headline(ts_feedback_ctx *fb, const char *person, const c
         from_member(&hc, member);
     else
         rc = ts__alert_db_member(fb->db, person, on_member, &hc, err);
-    if (rc == TS_OK)
+    if (rc == TS_OK && !(member && member->no_relations))
         rc = ts__alert_db_circle(fb->db, person, on_circle, &hc, err);
     if (rc == TS_OK) /* the alert's own rules fill up what the list row left */
         add_top_rules(&hc, rules, n_rules);

@@ -29,6 +29,7 @@ typedef struct item {
     const ts_list_row *prior; /* NULL when not listed before this pass */
     int was_suspect;          /* 1, 0, -1 */
     bool load;                /* targeted: the worker loads person, mark and circle */
+    bool no_relations;        /* known to have no relation (the headline needs no read) */
     bool skip;                /* nothing to evaluate (the person vanished) */
     ts_circle_member *circle;
     size_t n_circle;
@@ -293,6 +294,7 @@ static ts_status read_scan(pass_ctx *pc, batch *b, ts_err *err)
         memset(it, 0, sizeof *it);
         it->person = row.person;
         it->was_suspect = row.suspect;
+        it->no_relations = !row.has_relations;
         it->prior = snap_find(pc, row.person.id);
         fill_subject(pc, it);
     }
@@ -354,6 +356,7 @@ static ts_status load_item(pass_ctx *pc, ts_store *db, batch *b, item *it)
         rc = ts_store_get_mark(db, lr->person, &it->was_suspect, &b->err);
     if (rc == TS_OK)
         rc = load_circle(pc, db, &b->arena, it, &b->err);
+    it->no_relations = rc == TS_OK && it->person.n_relations == 0;
     if (rc == TS_OK)
         fill_subject(pc, it);
     return rc;
@@ -783,7 +786,10 @@ static ts_status alert(pass_ctx *pc, ts_store *s, const item *it, ts_feedback ki
                           .score = it->row.score,
                           .next_review = it->row.next_review,
                           .reasons = it->row_rules,
-                          .n_reasons = it->n_row_rules};
+                          .n_reasons = it->n_row_rules,
+                          /* read by the reader or a worker while this pass holds the
+                           * write lock, and no pass writes relations */
+                          .no_relations = it->no_relations && !pc->inline_mode};
     ts_screen_alert a = {.kind = kind,
                          .member =
                              kind == TS_FEEDBACK_DETAILED && pc->pass != TS_PASS_FULL ? &m : NULL,

@@ -151,7 +151,14 @@ ts_status ts_store_scan_open(ts_store *s, ts_scan **out, ts_err *err)
     sc->s = s;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT p.pk, p.id, p.grid, coalesce(m.suspect, -1), p.name, p.born,"
-                           " p.notes, p.extra, p.events FROM persons p"
+                           " p.notes, p.extra, p.events,"
+                           /* the filter of ST_RELATIONS_OF: a pending relation is not
+                            * (yet) part of the person's record */
+                           " EXISTS (SELECT 1 FROM relations WHERE a = p.id"
+                           " AND (pending_for IS NULL OR pending_for <> p.id))"
+                           " OR EXISTS (SELECT 1 FROM relations WHERE b = p.id"
+                           " AND (pending_for IS NULL OR pending_for <> p.id))"
+                           " FROM persons p"
                            " LEFT JOIN marks m ON m.person = p.id ORDER BY p.pk",
                            -1, &sc->st, NULL) != SQLITE_OK) {
         ts_status rc = ts__store_fail(s, err, "scan persons");
@@ -200,6 +207,7 @@ ts_status ts_store_scan_next(ts_scan *sc, ts_arena *arena, ts_scan_want_fn want,
         row->pk = sqlite3_column_int64(sc->st, 0);
         row->person = p;
         row->suspect = suspect;
+        row->has_relations = sqlite3_column_int(sc->st, 9) != 0;
         *end = false;
         return TS_OK;
     }

@@ -26,6 +26,9 @@ typedef struct ts_screen_member {
     int32_t next_review;          /* TS_DATE_NONE when none */
     const ts_fired_rule *reasons; /* the row's reasons */
     size_t n_reasons;
+    /* true: the pass knows the person has no relation in the store it writes, so the
+     * circle is empty without a read (false: not known) */
+    bool no_relations;
 } ts_screen_member;
 
 typedef struct ts_screen_alert {

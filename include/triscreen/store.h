@@ -263,6 +263,9 @@ typedef struct ts_scan_row {
     int64_t pk;
     ts_person person;
     int suspect; /* 1, 0, or -1 when never screened */
+    /* false: no relation of the person is part of its record (ts_store_get_person would
+     * read none), so nothing built from its circle needs a read */
+    bool has_relations;
 } ts_scan_row;
 /* Decides from the cheap columns whether a row is wanted (so others are not decoded). */
 typedef bool (*ts_scan_want_fn)(void *ud, const char *id, const char *grid, int suspect);

@@ -199,7 +199,7 @@ void ts_jsonw_key(ts_jsonw *w, const char *key)
         i++;
     ts_buf *b = w->out;
     if (i == n && n <= SIZE_MAX - 4) { /* a key needing no escape (every literal one) */
-        ts_status st = ts_buf_reserve(b, n + 4);
+        ts_status st = ts_buf_reserve(b, n + 3 + comma);
         if (st != TS_OK) {
             fail(w, st);
             return;

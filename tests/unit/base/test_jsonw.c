@@ -149,6 +149,34 @@ static void fast_paths_match_the_general_one(void **state)
         assert_string_equal(ts_buf_str(&c), cap == 5 ? "\"abc\"" : "");
         ts_buf_release(&c);
     }
+    /* a key meets the cap where it would byte by byte: {"ab":1} is 8 bytes */
+    for (size_t cap = 7; cap <= 8; cap++) {
+        ts_buf k;
+        ts_buf_init(&k, cap);
+        ts_jsonw_init(&w, &k);
+        ts_jsonw_obj(&w);
+        ts_jsonw_kint(&w, "ab", 1);
+        ts_jsonw_obj_end(&w);
+        assert_int_equal(ts_jsonw_finish(&w), cap == 8 ? TS_OK : TS_LIMIT);
+        if (cap == 8)
+            assert_string_equal(ts_buf_str(&k), "{\"ab\":1}");
+        ts_buf_release(&k);
+    }
+    /* {"ab": is 6 bytes and ,"cd": 6 more: each key fits a cap with no byte to spare */
+    for (size_t cap = 6; cap <= 12; cap += 6) {
+        ts_buf k;
+        ts_buf_init(&k, cap);
+        ts_jsonw_init(&w, &k);
+        ts_jsonw_obj(&w);
+        ts_jsonw_key(&w, "ab");
+        if (cap == 12) {
+            ts_jsonw_raw(&w, "", 0);
+            ts_jsonw_key(&w, "cd");
+        }
+        assert_int_equal(w.st, TS_OK);
+        assert_string_equal(ts_buf_str(&k), cap == 6 ? "{\"ab\":" : "{\"ab\":,\"cd\":");
+        ts_buf_release(&k);
+    }
     /* an escape past the cap: nothing of the string is left behind */
     ts_buf c;
     ts_buf_init(&c, 7); /* room for "x" and 6 more: the 6 of "ab"c" unescaped, not the 7 */

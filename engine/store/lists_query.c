@@ -222,6 +222,9 @@ static ts_status member_write(ts_store *s, const char *what, const char *sql,
 
 ts_status ts__lq_member_update(ts_store *s, const ts__lq_member_set *m, ts_err *err)
 {
+    ts_status rc = ts__store_keep_list(s, m->person, false, err);
+    if (rc != TS_OK)
+        return rc;
     return member_write(s, "update list member",
                         "UPDATE list_members SET colour = ?2, since = ?3, next_review = ?4,"
                         " override_colour = ?5, override_until = ?6, override_by = ?7"
@@ -231,6 +234,9 @@ ts_status ts__lq_member_update(ts_store *s, const ts__lq_member_set *m, ts_err *
 
 ts_status ts__lq_member_insert(ts_store *s, const ts__lq_member_set *m, ts_err *err)
 {
+    ts_status rc = ts__store_keep_list(s, m->person, true, err);
+    if (rc != TS_OK)
+        return rc;
     return member_write(s, "insert list member",
                         "INSERT INTO list_members(person, colour, score, since, run, reasons,"
                         " engine_colour, override_colour, override_until, override_by,"
@@ -240,6 +246,9 @@ ts_status ts__lq_member_insert(ts_store *s, const ts__lq_member_set *m, ts_err *
 
 ts_status ts__lq_member_delete(ts_store *s, const char *person, ts_err *err)
 {
+    ts_status rc = ts__store_keep_list(s, person, false, err);
+    if (rc != TS_OK)
+        return rc;
     const char *params[] = {person};
     return query(s, "delete list member", "DELETE FROM list_members WHERE person = ?1", params, 1,
                  NULL, NULL, err);

@@ -334,6 +334,9 @@ ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char 
 
 ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run, ts_err *err)
 {
+    ts_status rc = ts__store_keep_mark(s, person, true, err);
+    if (rc != TS_OK)
+        return rc;
     sqlite3_stmt *st = ts__store_stmt(s, ST_MARK_PUT, err);
     if (!st)
         return TS_STORE;
@@ -360,7 +363,11 @@ ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, 
 
 ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts_err *err)
 {
-    if (row->colour == 0 && row->override_colour < 0) {
+    bool remove = row->colour == 0 && row->override_colour < 0;
+    ts_status rc = ts__store_keep_list(s, row->person, !remove, err);
+    if (rc != TS_OK)
+        return rc;
+    if (remove) {
         sqlite3_stmt *del = ts__store_stmt(s, ST_LIST_DELETE, err);
         if (!del)
             return TS_STORE;

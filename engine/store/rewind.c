@@ -1,7 +1,8 @@
 /* store/rewind.c — the last screening (runs) and a copy of the database turned back to
- * the moment it began, from the history that schema 8's triggers keep (schema.c,
- * migration 8: a changed row is kept with after_run = the newest run id at the time, so
- * the first kept row of a key with after_run >= R is its state when run R began). */
+ * the moment it began, from the history schema 8 keeps (schema.c, migration 8: a changed
+ * row is kept with after_run = the newest run id at the time, so the first kept row of a
+ * key with after_run >= R is its state when run R began) — by triggers for persons and
+ * relations, by the store's writes for list rows and marks (ts__store_keep_*, schema 9). */
 #include <stdio.h>
 #include <string.h>
 
@@ -138,7 +139,13 @@ ts_status ts_store_rewind(ts_store *s, const ts_screening *at, ts_err *err)
     for (size_t i = 0; rc == TS_OK && i < sizeof rewind_sql / sizeof rewind_sql[0]; i++)
         rc = exec_bound(s, rewind_sql[i], at->first, at->started, err);
     if (rc == TS_OK)
-        return ts_store_commit(s, err);
+        rc = ts_store_commit(s, err);
+    if (rc == TS_OK) {
+        /* the list rows' and marks' history is the store's to keep (schema 9): a rewound
+         * copy keeps none, as its dropped triggers keep none of the persons' */
+        s->no_history = true;
+        return TS_OK;
+    }
     ts_store_rollback(s);
     return rc;
 }

@@ -275,6 +275,18 @@ static const char *const migrations[] = {
     "  live_rules TEXT NOT NULL, live_alerts INTEGER NOT NULL, colour INTEGER NOT NULL,"
     "  score INTEGER NOT NULL, rules TEXT NOT NULL, alerts INTEGER NOT NULL,"
     "  PRIMARY KEY(name, person)) WITHOUT ROWID;",
+    /* 9: the history of list_members and marks is kept by the store's own writes
+     *    (ts__store_keep_list / ts__store_keep_mark, called before every write of those
+     *    tables: the same rows, present = 0 when no row existed, after_run the newest run
+     *    id), not by triggers: a trigger's sub-program cost ~33,000 instructions a row, most
+     *    of a mark's write and two thirds of a list row's; the same statement run by the
+     *    store costs a fraction of that (tests/bench/RESULTS.md, issue 17). */
+    "DROP TRIGGER lists_keep_insert;"
+    "DROP TRIGGER lists_keep_update;"
+    "DROP TRIGGER lists_keep_delete;"
+    "DROP TRIGGER marks_keep_insert;"
+    "DROP TRIGGER marks_keep_update;"
+    "DROP TRIGGER marks_keep_delete;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == TS_STORE_SCHEMA_VERSION,

@@ -72,6 +72,11 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
+    /* the history a rewind reads (rewind.c): the row a write is about to replace, or
+     * (?2 = 1, for an insert) present = 0 when there is none, tagged with the newest run (?3) */
+    [ST_MARK_KEEP] = "INSERT INTO marks_past SELECT ?1, m.person IS NOT NULL, m.suspect, m.run,"
+                     " ?3 FROM (SELECT 1) LEFT JOIN marks m ON m.person = ?1"
+                     " WHERE ?2 OR m.person IS NOT NULL",
     [ST_RULE_ERROR_PUT] = "INSERT INTO rule_errors(run, person, rule, code, location, message)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_LIST_UPSERT] =
@@ -80,6 +85,12 @@ static const char *const sql_text[ST__COUNT] = {
         " regional_colour, regional_score, regional_reasons)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_LIST_DELETE] = "DELETE FROM list_members WHERE person = ?1",
+    [ST_LIST_KEEP] =
+        "INSERT INTO lists_past SELECT ?1, l.person IS NOT NULL, l.colour, l.score, l.since,"
+        " l.run, l.reasons, l.engine_colour, l.override_colour, l.override_until, l.override_by,"
+        " l.next_review, l.regional_colour, l.regional_score, l.regional_reasons,"
+        " ?3 FROM (SELECT 1) LEFT JOIN list_members l ON l.person = ?1"
+        " WHERE ?2 OR l.person IS NOT NULL",
     [ST_TRANSITION_PUT] = "INSERT INTO list_transitions(person, run, from_colour, to_colour,"
                           " score, reasons, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_LISTS_LOAD] =
@@ -413,6 +424,34 @@ static ts_status max_run(ts_store *s, int64_t *out, ts_err *err)
     s->max_run = *out;
     s->max_run_known = s->in_tx;
     return TS_OK;
+}
+
+static ts_status keep(ts_store *s, int which, const char *person, bool insert, ts_err *err)
+{
+    if (s->no_history)
+        return TS_OK;
+    int64_t run = 0;
+    ts_status rc = max_run(s, &run, err);
+    if (rc != TS_OK)
+        return rc;
+    sqlite3_stmt *st = ts__store_stmt(s, which, err);
+    if (!st)
+        return TS_STORE;
+    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, insert);
+    sqlite3_bind_int64(st, 3, run);
+    return ts__store_step_done(s, st, err,
+                               which == ST_LIST_KEEP ? "keep list history" : "keep mark history");
+}
+
+ts_status ts__store_keep_list(ts_store *s, const char *person, bool insert, ts_err *err)
+{
+    return keep(s, ST_LIST_KEEP, person, insert, err);
+}
+
+ts_status ts__store_keep_mark(ts_store *s, const char *person, bool insert, ts_err *err)
+{
+    return keep(s, ST_MARK_KEEP, person, insert, err);
 }
 
 /* ---- grid ----------------------------------------------------------------------------- */

@@ -31,9 +31,11 @@ enum {
     ST_LEDGER_PUT,
     ST_LEDGER_NEXT_SEQ,
     ST_MARK_PUT,
+    ST_MARK_KEEP,
     ST_RULE_ERROR_PUT,
     ST_LIST_UPSERT,
     ST_LIST_DELETE,
+    ST_LIST_KEEP,
     ST_TRANSITION_PUT,
     ST_LISTS_LOAD,
     ST_LISTS_COUNT,
@@ -63,6 +65,9 @@ struct ts_store {
     int64_t max_run;
     bool max_run_known;
     size_t last_relations_added; /* by the last ts_store_put_person */
+    /* set by ts_store_rewind: a rewound private copy keeps no history of its own writes
+     * (its history triggers are dropped, and ts__store_keep_* write nothing) */
+    bool no_history;
     int wal_frames; /* the WAL's size after the last commit (auto-checkpoints off only) */
 };
 
@@ -82,6 +87,13 @@ ts_status ts__store_query_stmt(ts_store *s, const char *sql, sqlite3_stmt **out,
 void ts__store_query_done(ts_store *s, sqlite3_stmt *st);
 /* Steps a statement that returns no rows (or ignores them) and resets it. */
 ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const char *what);
+/* The history a rewind reads (schema 9: the store's writes keep it, not triggers). Keeps
+ * the list row (the mark) of person that a write is about to change in lists_past
+ * (marks_past), tagged with the newest run id; insert = the write may create the row, so
+ * that a missing one is kept as present = 0. Every write of list_members (marks) calls it
+ * first, in the write's transaction. */
+ts_status ts__store_keep_list(ts_store *s, const char *person, bool insert, ts_err *err);
+ts_status ts__store_keep_mark(ts_store *s, const char *person, bool insert, ts_err *err);
 /* UTC now as "YYYY-MM-DDTHH:MM:SSZ". */
 void ts__store_timestamp(char buf[21]);
 

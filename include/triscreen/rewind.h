@@ -30,8 +30,9 @@ ts_status ts_store_last_screening(ts_store *s, ts_screening *out, bool *found,
                                   ts_err *err) TS_MUST_CHECK;
 
 /* Turns the database s back to the moment run `first` began, in one transaction, and
- * drops the history triggers: call it on a private copy only (ts_store_copy_to), never on
- * the live database. Alerts are left as they are (a judgement's alerts are counted before
+ * stops keeping history (drops the history triggers; s writes no list or mark history
+ * from then on): call it on a private copy only (ts_store_copy_to), never on the live
+ * database. Alerts are left as they are (a judgement's alerts are counted before
  * de-duplication against open ones). */
 ts_status ts_store_rewind(ts_store *s, const ts_screening *at, ts_err *err) TS_MUST_CHECK;
 

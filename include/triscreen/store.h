@@ -21,7 +21,7 @@
 
 typedef struct ts_store ts_store;
 
-#define TS_STORE_SCHEMA_VERSION 8
+#define TS_STORE_SCHEMA_VERSION 9
 
 typedef enum {
     TS_STORE_READWRITE = 0, /* open or create, migrate */

@@ -836,6 +836,15 @@ static void judged(const pass_ctx *pc, const item *it)
     pc->o->on_judged(pc->o->judged_ud, &j);
 }
 
+/* Whether write_item writes the person's suspect mark. Marks only change on a change:
+ * "never screened" reads as not suspect, so a first run writes marks for the suspects
+ * only. */
+static bool mark_due(const item *it)
+{
+    bool was = it->was_suspect == 1;
+    return was != it->suspect || (it->was_suspect == -1 && it->suspect);
+}
+
 static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_summary *sum,
                             ts_err *err)
 {
@@ -873,10 +882,7 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons, it->person.id,
                                  it->person.grid, it->suspect, it->gaps_json, it->ledger_json, err);
         pc->seq_next = pc->seq_base + (int64_t)sum->persons + 1;
-        /* marks only change on a change: "never screened" reads as not suspect, so a
-         * first run writes marks for the suspects only */
-        bool was = it->was_suspect == 1;
-        if (rc == TS_OK && (was != it->suspect || (it->was_suspect == -1 && it->suspect)))
+        if (rc == TS_OK && mark_due(it))
             rc = ts_store_put_mark(s, it->person.id, it->suspect, pc->run, err);
         if (rc == TS_OK)
             rc = alert(pc, s, it, TS_FEEDBACK_EARLY,
@@ -917,12 +923,34 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
     return rc;
 }
 
+/* The history of the marks (full pass) or list rows the batch's writes replace, kept
+ * ahead of them in a few statements (ts_store_keep_marks / _lists) instead of one a
+ * write: the writer's own reads are what a per-write keep would read, since nothing else
+ * writes these persons' rows before their own write_item. */
+static ts_status keep_batch(pass_ctx *pc, const batch *b, ts_err *err)
+{
+    const char *ids[BATCH_PERSONS];
+    const ts_list_row *rows[BATCH_PERSONS];
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        if (it->skip)
+            continue;
+        if (pc->pass == TS_PASS_FULL && mark_due(it))
+            ids[n++] = it->person.id;
+        else if (pc->pass != TS_PASS_FULL && it->row_changed)
+            rows[n++] = &it->row;
+    }
+    return pc->pass == TS_PASS_FULL ? ts_store_keep_marks(pc->w, ids, n, err)
+                                    : ts_store_keep_lists(pc->w, rows, n, err);
+}
+
 /* Pipeline writer: the batch's persons in input order, then progress. */
 static ts_status write_batch(void *ud, void *slot, ts_err *err)
 {
     pass_ctx *pc = ud;
     batch *b = slot;
-    ts_status rc = TS_OK;
+    ts_status rc = keep_batch(pc, b, err);
     for (size_t i = 0; i < b->n && rc == TS_OK; i++)
         if (!b->items[i].skip)
             rc = write_item(pc, pc->w, &b->items[i], pc->sum, err);

@@ -363,7 +363,7 @@ ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, 
 
 ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts_err *err)
 {
-    bool remove = row->colour == 0 && row->override_colour < 0;
+    bool remove = ts__store_list_row_removes(row);
     ts_status rc = ts__store_keep_list(s, row->person, !remove, err);
     if (rc != TS_OK)
         return rc;

@@ -74,6 +74,22 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
     /* the history a rewind reads (rewind.c): the row a write is about to replace, or
      * (?2 = 1, for an insert) present = 0 when there is none, tagged with the newest run (?3) */
+/* KEEP_N rows of (person, insert) from ?2 on, for the batched history statements */
+#define KV(a, b) "(?" #a ", ?" #b ")"
+#define KEEP_VALUES                                                                          \
+    KV(2, 3) "," KV(4, 5) "," KV(6, 7) "," KV(8, 9) "," KV(10, 11) "," KV(12, 13) ","        \
+    KV(14, 15) "," KV(16, 17) "," KV(18, 19) "," KV(20, 21) "," KV(22, 23) "," KV(24, 25) "," \
+    KV(26, 27) "," KV(28, 29) "," KV(30, 31) "," KV(32, 33)
+    [ST_MARK_KEEP_N] = "INSERT INTO marks_past SELECT k.column1, m.person IS NOT NULL, m.suspect,"
+                       " m.run, ?1 FROM (VALUES " KEEP_VALUES ") AS k"
+                       " LEFT JOIN marks m ON m.person = k.column1"
+                       " WHERE k.column2 OR m.person IS NOT NULL",
+    [ST_LIST_KEEP_N] =
+        "INSERT INTO lists_past SELECT k.column1, l.person IS NOT NULL, l.colour, l.score,"
+        " l.since, l.run, l.reasons, l.engine_colour, l.override_colour, l.override_until,"
+        " l.override_by, l.next_review, l.regional_colour, l.regional_score, l.regional_reasons,"
+        " ?1 FROM (VALUES " KEEP_VALUES ") AS k LEFT JOIN list_members l ON l.person = k.column1"
+        " WHERE k.column2 OR l.person IS NOT NULL",
     [ST_MARK_KEEP] = "INSERT INTO marks_past SELECT ?1, m.person IS NOT NULL, m.suspect, m.run,"
                      " ?3 FROM (SELECT 1) LEFT JOIN marks m ON m.person = ?1"
                      " WHERE ?2 OR m.person IS NOT NULL",
@@ -335,6 +351,8 @@ void ts_store_close(ts_store *s)
         sqlite3_close_v2(s->db);
     }
     free(s->path);
+    free(s->kept[0].ids);
+    free(s->kept[1].ids);
     free(s);
 }
 
@@ -347,6 +365,8 @@ ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const 
     return TS_OK;
 }
 
+static void kept_reset(ts_store *s);
+
 ts_status ts_store_begin(ts_store *s, ts_err *err)
 {
     sqlite3_stmt *st = ts__store_stmt(s, ST_BEGIN, err);
@@ -356,6 +376,7 @@ ts_status ts_store_begin(ts_store *s, ts_err *err)
     if (rc == TS_OK)
         s->in_tx = true;
     s->max_run_known = false;
+    kept_reset(s);
     return rc;
 }
 
@@ -369,6 +390,7 @@ ts_status ts_store_savepoint(ts_store *s, ts_err *err)
 ts_status ts_store_savepoint_undo(ts_store *s, ts_err *err)
 {
     s->max_run_known = false;
+    kept_reset(s);
     return exec(s, "ROLLBACK TO ts_undo; RELEASE ts_undo", err);
 }
 
@@ -386,6 +408,7 @@ ts_status ts_store_commit(ts_store *s, ts_err *err)
     if (rc == TS_OK)
         s->in_tx = false;
     s->max_run_known = false;
+    kept_reset(s);
     return rc;
 }
 
@@ -396,6 +419,7 @@ void ts_store_rollback(ts_store *s)
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = false;
     s->max_run_known = false;
+    kept_reset(s);
 }
 
 void ts__store_runs_changed(ts_store *s)
@@ -426,9 +450,34 @@ static ts_status max_run(ts_store *s, int64_t *out, ts_err *err)
     return TS_OK;
 }
 
+bool ts__store_list_row_removes(const ts_list_row *row)
+{
+    return row->colour == 0 && row->override_colour < 0;
+}
+
+enum { KEEP_N = 16 }; /* persons a batched history statement keeps (KEEP_VALUES) */
+
+static void kept_reset(ts_store *s)
+{
+    for (int k = 0; k < 2; k++)
+        s->kept[k].len = s->kept[k].pos = 0;
+}
+
+/* Whether person is the next one kept ahead (consumed if so). */
+static bool kept_ahead(ts_store *s, int k, const char *person)
+{
+    if (s->kept[k].pos >= s->kept[k].len)
+        return false;
+    const char *next = s->kept[k].ids + s->kept[k].pos;
+    if (strcmp(next, person) != 0)
+        return false;
+    s->kept[k].pos += strlen(next) + 1;
+    return true;
+}
+
 static ts_status keep(ts_store *s, int which, const char *person, bool insert, ts_err *err)
 {
-    if (s->no_history)
+    if (s->no_history || kept_ahead(s, which == ST_MARK_KEEP, person))
         return TS_OK;
     int64_t run = 0;
     ts_status rc = max_run(s, &run, err);
@@ -452,6 +501,73 @@ ts_status ts__store_keep_list(ts_store *s, const char *person, bool insert, ts_e
 ts_status ts__store_keep_mark(ts_store *s, const char *person, bool insert, ts_err *err)
 {
     return keep(s, ST_MARK_KEEP, person, insert, err);
+}
+
+/* The history of persons[0..n) (insert[i] as for keep; NULL = all true) ahead of their
+ * writes: KEEP_N a statement, the rest one at a time; the ids are remembered so that
+ * each one's next write keeps nothing more. */
+static ts_status keep_ahead(ts_store *s, int k, const char *const *persons, const bool *insert,
+                            size_t n, ts_err *err)
+{
+    s->kept[k].len = s->kept[k].pos = 0;
+    if (s->no_history || n == 0)
+        return TS_OK;
+    int64_t run = 0;
+    ts_status rc = max_run(s, &run, err);
+    if (rc != TS_OK)
+        return rc;
+    size_t i = 0;
+    for (; rc == TS_OK && n - i >= KEEP_N; i += KEEP_N) {
+        sqlite3_stmt *st = ts__store_stmt(s, k ? ST_MARK_KEEP_N : ST_LIST_KEEP_N, err);
+        if (!st)
+            return TS_STORE;
+        sqlite3_bind_int64(st, 1, run);
+        for (int j = 0; j < KEEP_N; j++) {
+            sqlite3_bind_text(st, 2 + 2 * j, persons[i + j], -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 3 + 2 * j, insert ? insert[i + j] : 1);
+        }
+        rc = ts__store_step_done(s, st, err, k ? "keep mark history" : "keep list history");
+    }
+    for (; rc == TS_OK && i < n; i++)
+        rc = keep(s, k ? ST_MARK_KEEP : ST_LIST_KEEP, persons[i], insert ? insert[i] : true, err);
+    if (rc != TS_OK)
+        return rc;
+    size_t need = 0;
+    for (i = 0; i < n; i++)
+        need += strlen(persons[i]) + 1;
+    if (need > s->kept[k].cap) {
+        char *ids = realloc(s->kept[k].ids, need);
+        if (!ids)
+            return ts_err_set(err, TS_NOMEM, "history", "out of memory");
+        s->kept[k].ids = ids;
+        s->kept[k].cap = need;
+    }
+    for (i = 0; i < n; i++) {
+        size_t len = strlen(persons[i]) + 1;
+        memcpy(s->kept[k].ids + s->kept[k].len, persons[i], len);
+        s->kept[k].len += len;
+    }
+    return TS_OK;
+}
+
+ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_t n, ts_err *err)
+{
+    enum { CHUNK = 256 };
+    const char *ids[CHUNK];
+    bool insert[CHUNK];
+    size_t m = n < CHUNK ? n : CHUNK;
+    if (n > CHUNK)
+        return ts_err_set(err, TS_USAGE, "history", "at most %d rows at a time", CHUNK);
+    for (size_t i = 0; i < m; i++) {
+        ids[i] = rows[i]->person;
+        insert[i] = !ts__store_list_row_removes(rows[i]);
+    }
+    return keep_ahead(s, 0, ids, insert, m, err);
+}
+
+ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n, ts_err *err)
+{
+    return keep_ahead(s, 1, persons, NULL, n, err);
 }
 
 /* ---- grid ----------------------------------------------------------------------------- */

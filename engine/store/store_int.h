@@ -32,10 +32,12 @@ enum {
     ST_LEDGER_NEXT_SEQ,
     ST_MARK_PUT,
     ST_MARK_KEEP,
+    ST_MARK_KEEP_N,
     ST_RULE_ERROR_PUT,
     ST_LIST_UPSERT,
     ST_LIST_DELETE,
     ST_LIST_KEEP,
+    ST_LIST_KEEP_N,
     ST_TRANSITION_PUT,
     ST_LISTS_LOAD,
     ST_LISTS_COUNT,
@@ -68,6 +70,12 @@ struct ts_store {
     /* set by ts_store_rewind: a rewound private copy keeps no history of its own writes
      * (its history triggers are dropped, and ts__store_keep_* write nothing) */
     bool no_history;
+    /* persons whose list rows (kept[0]) or marks (kept[1]) ts_store_keep_lists/_marks
+     * kept ahead of their writes: ids NUL-separated, consumed in order from pos */
+    struct {
+        char *ids;
+        size_t len, cap, pos;
+    } kept[2];
     int wal_frames; /* the WAL's size after the last commit (auto-checkpoints off only) */
 };
 
@@ -92,6 +100,8 @@ ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const 
  * (marks_past), tagged with the newest run id; insert = the write may create the row, so
  * that a missing one is kept as present = 0. Every write of list_members (marks) calls it
  * first, in the write's transaction. */
+/* Whether ts_store_put_list deletes row instead of writing it (colour 0, no override). */
+bool ts__store_list_row_removes(const ts_list_row *row);
 ts_status ts__store_keep_list(ts_store *s, const char *person, bool insert, ts_err *err);
 ts_status ts__store_keep_mark(ts_store *s, const char *person, bool insert, ts_err *err);
 /* UTC now as "YYYY-MM-DDTHH:MM:SSZ". */

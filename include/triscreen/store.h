@@ -318,6 +318,16 @@ ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, 
  * deleted instead. */
 ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run,
                             ts_err *err) TS_MUST_CHECK;
+/* The history a rewind reads for a batch of writes, ahead of them: what ts_store_put_list
+ * (ts_store_put_mark) would keep first for each of the rows (persons) [0..n) about to be
+ * written — the row it is about to replace — in one statement per 16 persons instead of
+ * one each. The next put of each of these persons, in this order, keeps nothing more;
+ * any other write keeps its own. Persons distinct; call right before the writes, in
+ * their transaction. */
+ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_t n,
+                              ts_err *err) TS_MUST_CHECK;
+ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n,
+                              ts_err *err) TS_MUST_CHECK;
 /* Appends a transition; run 0 = a human action. */
 ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from, int to,
                                   int score, const char *reasons_json, const char *at,

@@ -98,6 +98,12 @@ typedef struct pass_ctx {
     int64_t seq_base; /* first ledger sequence number of this pass's rows in its run */
     int64_t seq_next; /* inline: one past the last sequence number written (or seq_base) */
     double eval_cpu;  /* CPU seconds the workers spent evaluating (summed at worker_fini) */
+    /* write_batch: the batch's ledger rows and transitions in hand, written after its
+     * items in a few statements (nothing in a pass reads them back); else at once */
+    bool queue;
+    size_t n_ledger_q, n_trans_q;
+    ts_ledger_put *ledger_q;     /* BATCH_PERSONS each (run_pass) */
+    ts_transition_put *trans_q;
     /* the pack has no rule for this pass (targeted only, ts_rulepack_check_passes): each
      * person is decided from the list row alone, with no load and no evaluation */
     bool no_rules;
@@ -845,6 +851,23 @@ static bool mark_due(const item *it)
     return was != it->suspect || (it->was_suspect == -1 && it->suspect);
 }
 
+static ts_status put_ledger(pass_ctx *pc, ts_store *s, const ts_ledger_put *r, ts_err *err)
+{
+    if (!pc->queue)
+        return ts_store_put_ledger(s, r, err);
+    pc->ledger_q[pc->n_ledger_q++] = *r; /* at most one a person */
+    return TS_OK;
+}
+
+static ts_status put_transition(pass_ctx *pc, ts_store *s, const ts_transition_put *r,
+                                ts_err *err)
+{
+    if (!pc->queue)
+        return ts_store_put_transition(s, r, err);
+    pc->trans_q[pc->n_trans_q++] = *r;
+    return TS_OK;
+}
+
 static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_summary *sum,
                             ts_err *err)
 {
@@ -879,8 +902,14 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         sum->suspects += it->suspect;
         sum->newly_suspect += it->early_engine;
         sum->with_gaps += it->n_gaps > 0;
-        rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons, it->person.id,
-                                 it->person.grid, it->suspect, it->gaps_json, it->ledger_json, err);
+        ts_ledger_put lr = {.run = pc->run,
+                            .seq = pc->seq_base + (int64_t)sum->persons,
+                            .person = it->person.id,
+                            .grid = it->person.grid,
+                            .suspect = it->suspect,
+                            .gaps_json = it->gaps_json,
+                            .rules_json = it->ledger_json};
+        rc = put_ledger(pc, s, &lr, err);
         pc->seq_next = pc->seq_base + (int64_t)sum->persons + 1;
         if (rc == TS_OK && mark_due(it))
             rc = ts_store_put_mark(s, it->person.id, it->suspect, pc->run, err);
@@ -891,9 +920,14 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
         /* the ledger is the full pass's; a regional or targeted pass records a person's
          * row there only when a snooze silenced a rule, so the firing is kept */
         if (it->n_snoozed) {
-            rc = ts_store_put_ledger(s, pc->run, pc->seq_base + (int64_t)sum->persons,
-                                     it->person.id, it->person.grid, it->was_suspect == 1, "[]",
-                                     it->ledger_json, err);
+            ts_ledger_put lr = {.run = pc->run,
+                                .seq = pc->seq_base + (int64_t)sum->persons,
+                                .person = it->person.id,
+                                .grid = it->person.grid,
+                                .suspect = it->was_suspect == 1,
+                                .gaps_json = "[]",
+                                .rules_json = it->ledger_json};
+            rc = put_ledger(pc, s, &lr, err);
             pc->seq_next = pc->seq_base + (int64_t)sum->persons + 1;
         }
         if (rc == TS_OK && it->row_changed)
@@ -904,8 +938,15 @@ static ts_status write_item(pass_ctx *pc, ts_store *s, const item *it, ts_pass_s
             sum->left += it->to == 0;
             sum->rose += it->from != 0 && it->to > it->from;
             sum->fell += it->to != 0 && it->to < it->from;
-            rc = ts_store_put_transition(s, it->person.id, pc->run, it->from, it->to, it->row.score,
-                                         it->row.reasons, pc->now_s, "engine", err);
+            ts_transition_put tr = {.person = it->person.id,
+                                    .run = pc->run,
+                                    .from = it->from,
+                                    .to = it->to,
+                                    .score = it->row.score,
+                                    .reasons_json = it->row.reasons,
+                                    .at = pc->now_s,
+                                    .actor = "engine"};
+            rc = put_transition(pc, s, &tr, err);
         }
         if (rc == TS_OK) {
             char why[64] = "";
@@ -951,9 +992,16 @@ static ts_status write_batch(void *ud, void *slot, ts_err *err)
     pass_ctx *pc = ud;
     batch *b = slot;
     ts_status rc = keep_batch(pc, b, err);
+    pc->queue = pc->ledger_q && pc->trans_q;
+    pc->n_ledger_q = pc->n_trans_q = 0;
     for (size_t i = 0; i < b->n && rc == TS_OK; i++)
         if (!b->items[i].skip)
             rc = write_item(pc, pc->w, &b->items[i], pc->sum, err);
+    pc->queue = false;
+    if (rc == TS_OK)
+        rc = ts_store_put_ledgers(pc->w, pc->ledger_q, pc->n_ledger_q, err);
+    if (rc == TS_OK)
+        rc = ts_store_put_transitions(pc->w, pc->trans_q, pc->n_trans_q, err);
     if (rc != TS_OK)
         return rc;
     pc->done_persons += b->n;
@@ -1049,6 +1097,9 @@ static ts_status run_pass(ts_store *s, const char *db_path, const ts_screen_opts
     sum->fired = calloc(ts_rulepack_count(o->pack) + 1, sizeof *sum->fired);
     if (!sum->fired)
         return ts_err_set(err, TS_NOMEM, NULL, NULL);
+    /* without them (out of memory) the writer writes each row at once */
+    pc.ledger_q = malloc(BATCH_PERSONS * sizeof *pc.ledger_q);
+    pc.trans_q = malloc(BATCH_PERSONS * sizeof *pc.trans_q);
     ts_arena_init(&pc.snap_arena, TS_LIMIT_ARENA_LISTS);
     ts_status rc = TS_OK;
     bool in_tx = false;
@@ -1108,6 +1159,8 @@ done:
     }
     ts_store_close(pc.reader);
     ts_arena_release(&pc.snap_arena);
+    free(pc.ledger_q);
+    free(pc.trans_q);
     return rc;
 }
 

@@ -315,21 +315,69 @@ ts_status ts_store_lists_colours(ts_store *s, ts_list_colour_fn fn, void *ud, ts
     return r == SQLITE_DONE ? TS_OK : ts__store_fail(s, err, "count lists");
 }
 
-ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char *person,
-                              const char *grid, bool suspect, const char *gaps_json,
-                              const char *rules_json, ts_err *err)
+/* Binds ledger row rv's columns from parameter at on (the order of ST_LEDGER_PUT). */
+static int bind_ledger(sqlite3_stmt *st, int at, const void *rv)
 {
-    sqlite3_stmt *st = ts__store_stmt(s, ST_LEDGER_PUT, err);
-    if (!st)
-        return TS_STORE;
-    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, run);
-    sqlite3_bind_text(st, 3, grid, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, suspect);
-    sqlite3_bind_text(st, 5, gaps_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, rules_json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, seq);
-    return ts__store_step_done(s, st, err, "write ledger");
+    const ts_ledger_put *r = rv;
+    sqlite3_bind_text(st, at, r->person, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, at + 1, r->run);
+    sqlite3_bind_text(st, at + 2, r->grid, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, at + 3, r->suspect);
+    sqlite3_bind_text(st, at + 4, r->gaps_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 5, r->rules_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, at + 6, r->seq);
+    return at + 7;
+}
+
+/* Binds transition rv's columns from parameter at on (the order of ST_TRANSITION_PUT). */
+static int bind_transition(sqlite3_stmt *st, int at, const void *rv)
+{
+    const ts_transition_put *r = rv;
+    sqlite3_bind_text(st, at, r->person, -1, SQLITE_STATIC);
+    if (r->run)
+        sqlite3_bind_int64(st, at + 1, r->run);
+    else
+        sqlite3_bind_null(st, at + 1);
+    bind_colour(st, at + 2, r->from);
+    bind_colour(st, at + 3, r->to);
+    sqlite3_bind_int(st, at + 4, r->score);
+    sqlite3_bind_text(st, at + 5, r->reasons_json ? r->reasons_json : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 6, r->at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 7, r->actor, -1, SQLITE_STATIC);
+    return at + 8;
+}
+
+/* n rows of size `size` at rows, TS__STORE_PUT_N to a statement `many`, the rest one at a
+ * time with `one`, each bound by `bind`. */
+static ts_status put_rows(ts_store *s, int one, int many, const void *rows, size_t size, size_t n,
+                          int (*bind)(sqlite3_stmt *, int, const void *), const char *what,
+                          ts_err *err)
+{
+    const char *r = rows;
+    ts_status rc = TS_OK;
+    while (rc == TS_OK && n > 0) {
+        size_t k = n >= TS__STORE_PUT_N ? TS__STORE_PUT_N : 1;
+        sqlite3_stmt *st = ts__store_stmt(s, k > 1 ? many : one, err);
+        if (!st)
+            return TS_STORE;
+        for (size_t i = 0, at = 1; i < k; i++)
+            at = (size_t)bind(st, (int)at, r + i * size);
+        rc = ts__store_step_done(s, st, err, what);
+        r += k * size;
+        n -= k;
+    }
+    return rc;
+}
+
+ts_status ts_store_put_ledgers(ts_store *s, const ts_ledger_put *rows, size_t n, ts_err *err)
+{
+    return put_rows(s, ST_LEDGER_PUT, ST_LEDGER_PUT_N, rows, sizeof *rows, n, bind_ledger,
+                    "write ledger", err);
+}
+
+ts_status ts_store_put_ledger(ts_store *s, const ts_ledger_put *row, ts_err *err)
+{
+    return ts_store_put_ledgers(s, row, 1, err);
 }
 
 ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run, ts_err *err)
@@ -406,25 +454,16 @@ ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run, ts
     return ts__store_step_done(s, st, err, "write list member");
 }
 
-ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from, int to,
-                                  int score, const char *reasons_json, const char *at,
-                                  const char *actor, ts_err *err)
+ts_status ts_store_put_transitions(ts_store *s, const ts_transition_put *rows, size_t n,
+                                   ts_err *err)
 {
-    sqlite3_stmt *st = ts__store_stmt(s, ST_TRANSITION_PUT, err);
-    if (!st)
-        return TS_STORE;
-    sqlite3_bind_text(st, 1, person, -1, SQLITE_STATIC);
-    if (run)
-        sqlite3_bind_int64(st, 2, run);
-    else
-        sqlite3_bind_null(st, 2);
-    bind_colour(st, 3, from);
-    bind_colour(st, 4, to);
-    sqlite3_bind_int(st, 5, score);
-    sqlite3_bind_text(st, 6, reasons_json ? reasons_json : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, actor, -1, SQLITE_STATIC);
-    return ts__store_step_done(s, st, err, "write transition");
+    return put_rows(s, ST_TRANSITION_PUT, ST_TRANSITION_PUT_N, rows, sizeof *rows, n,
+                    bind_transition, "write transition", err);
+}
+
+ts_status ts_store_put_transition(ts_store *s, const ts_transition_put *row, ts_err *err)
+{
+    return ts_store_put_transitions(s, row, 1, err);
 }
 
 ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect, ts_err *err)

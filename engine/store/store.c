@@ -71,6 +71,10 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_LEDGER_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM ledger WHERE run = ?1",
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+#define X16(r) r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r
+    /* TS__STORE_PUT_N rows a statement (a statement's own cost is most of a narrow row's) */
+    [ST_LEDGER_PUT_N] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
+                        " VALUES " X16("(?, ?, ?, ?, ?, ?, ?)"),
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
     /* the history a rewind reads (rewind.c): the row a write is about to replace, or
      * (?2 = 1, for an insert) present = 0 when there is none, tagged with the newest run (?3) */
@@ -109,6 +113,8 @@ static const char *const sql_text[ST__COUNT] = {
         " WHERE ?2 OR l.person IS NOT NULL",
     [ST_TRANSITION_PUT] = "INSERT INTO list_transitions(person, run, from_colour, to_colour,"
                           " score, reasons, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_TRANSITION_PUT_N] = "INSERT INTO list_transitions(person, run, from_colour, to_colour,"
+                            " score, reasons, at, actor) VALUES " X16("(?, ?, ?, ?, ?, ?, ?, ?)"),
     [ST_LISTS_LOAD] =
         "SELECT l.person, l.colour, l.engine_colour, l.regional_colour, l.override_colour,"
         " l.override_until, l.override_by, l.score, l.regional_score, l.since, l.next_review,"

@@ -29,6 +29,7 @@ enum {
     ST_RUN_INTERRUPT,
     ST_RUN_ADD,
     ST_LEDGER_PUT,
+    ST_LEDGER_PUT_N,
     ST_LEDGER_NEXT_SEQ,
     ST_MARK_PUT,
     ST_MARK_KEEP,
@@ -39,6 +40,7 @@ enum {
     ST_LIST_KEEP,
     ST_LIST_KEEP_N,
     ST_TRANSITION_PUT,
+    ST_TRANSITION_PUT_N,
     ST_LISTS_LOAD,
     ST_LISTS_COUNT,
     ST_LISTS_COLOURS,
@@ -100,6 +102,8 @@ ts_status ts__store_step_done(ts_store *s, sqlite3_stmt *st, ts_err *err, const 
  * (marks_past), tagged with the newest run id; insert = the write may create the row, so
  * that a missing one is kept as present = 0. Every write of list_members (marks) calls it
  * first, in the write's transaction. */
+/* Rows a batched append statement writes (ST_LEDGER_PUT_N, ST_TRANSITION_PUT_N). */
+enum { TS__STORE_PUT_N = 16 };
 /* Whether ts_store_put_list deletes row instead of writing it (colour 0, no override). */
 bool ts__store_list_row_removes(const ts_list_row *row);
 ts_status ts__store_keep_list(ts_store *s, const char *person, bool insert, ts_err *err);

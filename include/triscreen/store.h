@@ -306,9 +306,15 @@ ts_status ts_store_get_mark(ts_store *s, const char *person, int *suspect,
 
 /* Pass writes (call inside the pass's transaction). */
 /* seq orders the run's rows (the writer's sequence); (run, seq) is unique. */
-ts_status ts_store_put_ledger(ts_store *s, int64_t run, int64_t seq, const char *person,
-                              const char *grid, bool suspect, const char *gaps_json,
-                              const char *rules_json, ts_err *err) TS_MUST_CHECK;
+typedef struct ts_ledger_put {
+    int64_t run, seq;
+    const char *person, *grid, *gaps_json, *rules_json;
+    bool suspect;
+} ts_ledger_put;
+ts_status ts_store_put_ledger(ts_store *s, const ts_ledger_put *row, ts_err *err) TS_MUST_CHECK;
+/* rows[0..n) as n ts_store_put_ledger, in order, in a few statements. */
+ts_status ts_store_put_ledgers(ts_store *s, const ts_ledger_put *rows, size_t n,
+                               ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_put_mark(ts_store *s, const char *person, bool suspect, int64_t run,
                             ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_put_rule_error(ts_store *s, int64_t run, const char *person, const char *rule,
@@ -328,9 +334,18 @@ ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_
                               ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n,
                               ts_err *err) TS_MUST_CHECK;
-/* Appends a transition; run 0 = a human action. */
-ts_status ts_store_put_transition(ts_store *s, const char *person, int64_t run, int from, int to,
-                                  int score, const char *reasons_json, const char *at,
-                                  const char *actor, ts_err *err) TS_MUST_CHECK;
+/* Appends a transition; run 0 = a human action; colours ts_colour, 0 = off the lists. */
+typedef struct ts_transition_put {
+    const char *person;
+    int64_t run;
+    int from, to, score;
+    const char *reasons_json, *at, *actor;
+} ts_transition_put;
+ts_status ts_store_put_transition(ts_store *s, const ts_transition_put *row,
+                                  ts_err *err) TS_MUST_CHECK;
+/* rows[0..n) as n ts_store_put_transition, in order (so with the same ids), in a few
+ * statements. */
+ts_status ts_store_put_transitions(ts_store *s, const ts_transition_put *rows, size_t n,
+                                   ts_err *err) TS_MUST_CHECK;
 
 #endif

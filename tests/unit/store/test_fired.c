@@ -39,7 +39,14 @@ static char *through_store(const ts_fired_rule *rules, size_t n, ts_arena *a)
     const char *text = ts_fired_rules_text(rules, n, a);
     assert_non_null(text);
     ok(ts_store_begin(s, &err), &err);
-    ok(ts_store_put_ledger(s, run, 0, "P1", "T01-V01-G01", true, "[]", text, &err), &err);
+    ts_ledger_put lp = {.run = run,
+                       .seq = 0,
+                       .person = "P1",
+                       .grid = "T01-V01-G01",
+                       .suspect = true,
+                       .gaps_json = "[]",
+                       .rules_json = text};
+    ok(ts_store_put_ledger(s, &lp, &err), &err);
     ok(ts_store_commit(s, &err), &err);
     ts_store_close(s);
     sqlite3 *h;

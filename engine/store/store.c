@@ -68,6 +68,7 @@ static const char *const sql_text[ST__COUNT] = {
                    " errors = errors + ?4, ended = ?5 WHERE id = ?1",
     [ST_RUN_INTERRUPT] = "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
                          " AND id <> ?1",
+    [ST_ALERT_SEQ_MAX] = "SELECT coalesce(max(seq), 0) FROM alerts",
     [ST_LEDGER_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM ledger WHERE run = ?1",
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -381,7 +382,7 @@ ts_status ts_store_begin(ts_store *s, ts_err *err)
     ts_status rc = ts__store_step_done(s, st, err, "begin");
     if (rc == TS_OK)
         s->in_tx = true;
-    s->max_run_known = false;
+    s->max_run_known = s->next_alert_seq_known = false;
     kept_reset(s);
     return rc;
 }
@@ -395,7 +396,7 @@ ts_status ts_store_savepoint(ts_store *s, ts_err *err)
 
 ts_status ts_store_savepoint_undo(ts_store *s, ts_err *err)
 {
-    s->max_run_known = false;
+    s->max_run_known = s->next_alert_seq_known = false;
     kept_reset(s);
     return exec(s, "ROLLBACK TO ts_undo; RELEASE ts_undo", err);
 }
@@ -413,7 +414,7 @@ ts_status ts_store_commit(ts_store *s, ts_err *err)
     ts_status rc = ts__store_step_done(s, st, err, "commit");
     if (rc == TS_OK)
         s->in_tx = false;
-    s->max_run_known = false;
+    s->max_run_known = s->next_alert_seq_known = false;
     kept_reset(s);
     return rc;
 }
@@ -424,13 +425,13 @@ void ts_store_rollback(ts_store *s)
         return;
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = false;
-    s->max_run_known = false;
+    s->max_run_known = s->next_alert_seq_known = false;
     kept_reset(s);
 }
 
 void ts__store_runs_changed(ts_store *s)
 {
-    s->max_run_known = false;
+    s->max_run_known = s->next_alert_seq_known = false;
 }
 
 /* The newest run id: read once a transaction (the subquery it replaces ran per relation:
@@ -574,6 +575,34 @@ ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_
 ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n, ts_err *err)
 {
     return keep_ahead(s, 1, persons, NULL, n, err);
+}
+
+ts_status ts__store_alert_seq(ts_store *s, int64_t *seq, ts_err *err)
+{
+    *seq = 0;
+    if (!s->in_tx)
+        return TS_OK;
+    if (!s->next_alert_seq_known) {
+        sqlite3_stmt *st = ts__store_stmt(s, ST_ALERT_SEQ_MAX, err);
+        if (!st)
+            return TS_STORE;
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            ts_status rc = ts__store_fail(s, err, "newest alert position");
+            sqlite3_reset(st);
+            return rc;
+        }
+        s->next_alert_seq = sqlite3_column_int64(st, 0) + 1;
+        sqlite3_reset(st);
+        s->next_alert_seq_known = true;
+    }
+    *seq = s->next_alert_seq;
+    return TS_OK;
+}
+
+void ts__store_alert_seq_used(ts_store *s, int64_t seq)
+{
+    if (seq && s->in_tx && s->next_alert_seq_known && seq == s->next_alert_seq)
+        s->next_alert_seq++;
 }
 
 /* ---- grid ----------------------------------------------------------------------------- */

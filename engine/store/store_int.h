@@ -31,6 +31,7 @@ enum {
     ST_LEDGER_PUT,
     ST_LEDGER_PUT_N,
     ST_LEDGER_NEXT_SEQ,
+    ST_ALERT_SEQ_MAX,
     ST_MARK_PUT,
     ST_MARK_KEEP,
     ST_MARK_KEEP_N,
@@ -68,6 +69,10 @@ struct ts_store {
      * ends, and ts_store_run_begin drops it) */
     int64_t max_run;
     bool max_run_known;
+    /* the next alert feed position (alerts.seq), likewise kept for the rest of a write
+     * transaction once read (only this connection writes alerts until it ends) */
+    int64_t next_alert_seq;
+    bool next_alert_seq_known;
     size_t last_relations_added; /* by the last ts_store_put_person */
     /* set by ts_store_rewind: a rewound private copy keeps no history of its own writes
      * (its history triggers are dropped, and ts__store_keep_* write nothing) */
@@ -81,6 +86,12 @@ struct ts_store {
     int wal_frames; /* the WAL's size after the last commit (auto-checkpoints off only) */
 };
 
+/* The feed position the next alert written or moved gets: read once a write transaction
+ * (max(alerts.seq) + 1) and counted on after each ts__store_alert_seq_used; *seq = 0
+ * outside a transaction, where the statement computes it itself (NEXT_SEQ). */
+ts_status ts__store_alert_seq(ts_store *s, int64_t *seq, ts_err *err);
+/* The statement that took seq (from ts__store_alert_seq) succeeded. */
+void ts__store_alert_seq_used(ts_store *s, int64_t seq);
 /* A run was added on this connection: the newest run id is read again. */
 void ts__store_runs_changed(ts_store *s);
 /* SQL of migration `version` (1-based); NULL past the end. */

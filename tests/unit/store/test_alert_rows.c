@@ -677,6 +677,65 @@ static void test_colour_member(void **state)
     ts__alert_db_close(NULL);
 }
 
+static int64_t seq_of(ts__alert_db *d, int64_t id)
+{
+    full f;
+    get(d, id, &f);
+    assert_true(f.seen);
+    return f.r.seq;
+}
+
+/* Feed positions: counted by the store inside a write transaction (read once), computed
+ * by the statement outside one; an update that finds no row takes none, a savepoint's
+ * undo and another connection's writes between transactions are seen, so positions stay
+ * consecutive and unique. */
+static void test_feed_positions(void **state)
+{
+    store_fx *fx = *state;
+    ts_err err;
+    ts__alert_db *d = NULL;
+    fx_ok(ts__alert_db_open(fx->s, &d, &err), &err);
+    ts__alert_row r = row("quick", "P-1", "T01-V01-G01");
+    int64_t a = insert(d, &r), b = insert(d, &r);
+    assert_int_equal(seq_of(d, a), 1);
+    assert_int_equal(seq_of(d, b), 2);
+    fx_ok(ts_store_begin(fx->s, &err), &err);
+    int64_t c = insert(d, &r);
+    ts__alert_row mv = {.id = a, .status = "claimed", .acked_in_time = -1};
+    fx_ok(ts__alert_db_set_state(d, &mv, true, &err), &err);
+    ts__alert_row lv = {.id = b, .level = 1, .target_level = 2, .route = "[]"};
+    fx_ok(ts__alert_db_set_level(d, &lv, &err), &err);
+    mv.id = 999; /* no such alert: no position taken */
+    fx_ok(ts__alert_db_set_state(d, &mv, true, &err), &err);
+    int64_t e = insert(d, &r);
+    fx_ok(ts_store_savepoint(fx->s, &err), &err);
+    (void)insert(d, &r);
+    fx_ok(ts_store_savepoint_undo(fx->s, &err), &err);
+    int64_t f = insert(d, &r);
+    fx_ok(ts_store_commit(fx->s, &err), &err);
+    assert_int_equal(seq_of(d, c), 3);
+    assert_int_equal(seq_of(d, a), 4);
+    assert_int_equal(seq_of(d, b), 5);
+    assert_int_equal(seq_of(d, e), 6);
+    assert_int_equal(seq_of(d, f), 7);
+    /* another connection writes between this one's transactions */
+    ts_store *s2 = NULL;
+    fx_ok(ts_store_open(fx->db, TS_STORE_READWRITE, &s2, &err), &err);
+    ts__alert_db *d2 = NULL;
+    fx_ok(ts__alert_db_open(s2, &d2, &err), &err);
+    fx_ok(ts_store_begin(s2, &err), &err);
+    int64_t g = insert(d2, &r);
+    fx_ok(ts_store_commit(s2, &err), &err);
+    ts__alert_db_close(d2);
+    ts_store_close(s2);
+    fx_ok(ts_store_begin(fx->s, &err), &err);
+    int64_t h = insert(d, &r);
+    fx_ok(ts_store_commit(fx->s, &err), &err);
+    assert_int_equal(seq_of(d, g), 8);
+    assert_int_equal(seq_of(d, h), 9);
+    ts__alert_db_close(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_query, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_stat_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_colour_member, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_positions, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

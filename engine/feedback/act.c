@@ -20,8 +20,8 @@ typedef struct act_row {
     ts_feedback kind;
     ts_alert_state state;
     char grid[64], claimed_by[TS_TEXT_ACTOR_MAX + 1], created[21], acked_at[21], due[21];
-    char claimed_at[21], dedup[TS_LIMIT_ID + 16];
-    bool grid_long, dedup_long;
+    char claimed_at[21], person[TS_LIMIT_ID + 1];
+    bool grid_long, person_long;
     int acked_in_time; /* as stored: -1 not acknowledged, 0 late, 1 in time */
 } act_row;
 
@@ -44,8 +44,8 @@ static ts_status on_act_row(void *ud, const ts__alert_row *r, bool *stop, ts_err
     snprintf(a->claimed_at, sizeof a->claimed_at, "%s", r->claimed_at ? r->claimed_at : "");
     snprintf(a->due, sizeof a->due, "%s", r->due ? r->due : "");
     a->acked_in_time = r->acked_in_time;
-    a->dedup_long = !r->dedup || strlen(r->dedup) >= sizeof a->dedup;
-    snprintf(a->dedup, sizeof a->dedup, "%s", r->dedup && !a->dedup_long ? r->dedup : "");
+    a->person_long = !r->person || strlen(r->person) >= sizeof a->person;
+    snprintf(a->person, sizeof a->person, "%s", r->person && !a->person_long ? r->person : "");
     return TS_OK;
 }
 
@@ -215,7 +215,9 @@ static ts_status check_reopen(ts__alert_db *d, const act_row *r, const char *nam
 {
     int64_t open = 0;
     ts_status rc =
-        r->dedup_long ? TS_OK : ts__alert_db_open_of(d, r->dedup, on_open_alert, &open, err);
+        r->person_long
+            ? TS_OK
+            : ts__alert_db_open_of(d, r->person, ts_feedback_name(r->kind), on_open_alert, &open, err);
     if (rc != TS_OK || !open)
         return rc;
     char other[24];

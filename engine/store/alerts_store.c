@@ -51,9 +51,10 @@ enum {
 };
 
 static const char *const q_sql[Q__COUNT] = {
-    /* the terms match the partial index alerts_open (status <> 'closed') */
-    [Q_OPEN_OF] = "SELECT " ROW_COLS " FROM alerts WHERE dedup = ?1 AND status <> 'closed'"
-                  " ORDER BY cursor DESC LIMIT 1",
+    /* alerts_person (person, cursor), newest first (a person has a few alerts; schema 9
+     * dropped the index by dedup that only this read used, for the writes' sake) */
+    [Q_OPEN_OF] = "SELECT " ROW_COLS " FROM alerts WHERE person = ?1 AND kind = ?2"
+                  " AND status <> 'closed' ORDER BY cursor DESC LIMIT 1",
     [Q_CLOSED_OF] = "SELECT " ROW_COLS " FROM alerts WHERE person = ?1 AND kind = ?2"
                     " AND status = 'closed' ORDER BY cursor DESC LIMIT 1",
     /* alerts_person (person, cursor), newest first; the kind and status read from the row */
@@ -285,10 +286,10 @@ static ts_status rows_by_text(ts__alert_db *d, int q, const char *a, const char 
     return each_row(d->s, st, fn, ud, "read alerts", err);
 }
 
-ts_status ts__alert_db_open_of(ts__alert_db *d, const char *dedup, ts__alert_row_fn fn, void *ud,
-                               ts_err *err)
+ts_status ts__alert_db_open_of(ts__alert_db *d, const char *person, const char *kind,
+                               ts__alert_row_fn fn, void *ud, ts_err *err)
 {
-    return rows_by_text(d, Q_OPEN_OF, dedup, NULL, fn, ud, err);
+    return rows_by_text(d, Q_OPEN_OF, person, kind, fn, ud, err);
 }
 
 ts_status ts__alert_db_closed_of(ts__alert_db *d, const char *person, const char *kind,

@@ -61,9 +61,10 @@ bool ts__alert_db_is_for(const ts__alert_db *d, const ts_store *s);
 /* True when the connection has an open transaction (ts_store_begin). */
 bool ts__alerts_in_tx(const ts_store *s);
 
-/* The newest open alert with this dedup key (fn not called when none). */
-ts_status ts__alert_db_open_of(ts__alert_db *d, const char *dedup, ts__alert_row_fn fn, void *ud,
-                               ts_err *err) TS_MUST_CHECK;
+/* The newest open alert of person and kind (fn not called when none): what the dedup
+ * key kind|person names, read through alerts_person. */
+ts_status ts__alert_db_open_of(ts__alert_db *d, const char *person, const char *kind,
+                               ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;
 /* The newest closed alert of person and kind (fn not called when none). */
 ts_status ts__alert_db_closed_of(ts__alert_db *d, const char *person, const char *kind,
                                  ts__alert_row_fn fn, void *ud, ts_err *err) TS_MUST_CHECK;

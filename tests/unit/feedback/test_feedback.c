@@ -645,6 +645,19 @@ static void test_dedup_causes(void **state)
     assert_int_equal(ts_feedback_raised(fx->fb, TS_FEEDBACK_QUICK), 2);
     assert_int_equal(ts_feedback_updated(fx->fb, TS_FEEDBACK_QUICK), 2);
     assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes WHERE alert = 3"), 4);
+
+    /* an officer cannot reopen A-000001 while A-000003 is open for the same person and
+     * kind (the open early alert A-000002, another kind, does not count); once A-000003
+     * is closed the reopen goes through */
+    ts_alert_state st;
+    ts_err err;
+    assert_int_equal(act(fx, "o-g01a", NULL, TS_VERB_REOPEN, "A-000001", TS_CLOSE_NONE, "back",
+                         now + 60, &st, &err),
+                     TS_STATE);
+    assert_non_null(strstr(err.msg, "A-000003 is open for the same person and kind"));
+    act_ok(fx, "o-g01a", TS_VERB_CLOSE, "A-000003", TS_CLOSE_CONFIRMED, "seen", now + 120);
+    act_ok(fx, "o-g01a", TS_VERB_REOPEN, "A-000001", TS_CLOSE_NONE, "back", now + 180);
+    assert_int_equal(sql_int(fx, "SELECT status = 'new' FROM alerts WHERE cursor = 1"), 1);
 }
 
 /* A reopening knows what the closed alert knew: a rule that fired for the first alert and

@@ -199,16 +199,16 @@ static void test_dedup_causes_evidence(void **state)
     fx_ok(ts__alert_db_open(fx->s, &d, &err), &err);
     fx_ok(ts_store_begin(fx->s, &err), &err);
     got g = {0};
-    fx_ok(ts__alert_db_open_of(d, "detailed|P-1", collect, &g, &err), &err);
+    fx_ok(ts__alert_db_open_of(d, "P-1", "detailed", collect, &g, &err), &err);
     assert_int_equal(g.n, 0);
     ts__alert_row r = row("detailed", "P-1", "T01-V01-G01");
     r.colour = "yellow";
     int64_t a = insert(d, &r);
-    fx_ok(ts__alert_db_open_of(d, "detailed|P-1", collect, &g, &err), &err);
+    fx_ok(ts__alert_db_open_of(d, "P-1", "detailed", collect, &g, &err), &err);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.id[0], a);
     memset(&g, 0, sizeof g);
-    fx_ok(ts__alert_db_open_of(d, "early|P-1", collect, &g, &err), &err);
+    fx_ok(ts__alert_db_open_of(d, "P-1", "early", collect, &g, &err), &err);
     assert_int_equal(g.n, 0);
     /* causes: added once */
     bool added = false, has = true;
@@ -256,7 +256,7 @@ static void test_dedup_causes_evidence(void **state)
                         .acked_in_time = -1};
     fx_ok(ts__alert_db_set_state(d, &st, false, &err), &err);
     memset(&g, 0, sizeof g);
-    fx_ok(ts__alert_db_open_of(d, "detailed|P-1", collect, &g, &err), &err);
+    fx_ok(ts__alert_db_open_of(d, "P-1", "detailed", collect, &g, &err), &err);
     assert_int_equal(g.n, 0);
     fx_ok(ts__alert_db_closed_of(d, "P-1", "detailed", collect, &g, &err), &err);
     assert_int_equal(g.n, 1);

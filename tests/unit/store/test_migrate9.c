@@ -4,7 +4,7 @@
  * every store write of list_members and marks keeps exactly the row it replaces (present
  * = 0 when there was none, nothing when a delete finds no row), tagged with the newest run
  * id, and a rewind to the run turns the rows back from that history and stops keeping
- * any. */
+ * any. The index alerts_open is dropped too (its one reader now reads alerts_person). */
 #include "store/mig_fx.h"
 
 #include "triscreen/arena.h"
@@ -76,6 +76,9 @@ static void test_history_by_the_store(void **state)
     expect("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
            " AND name IN ('persons_keep_update', 'persons_keep_delete', 'relations_keep_update')",
            "3");
+    /* and the index by dedup that only an officer's reopen read */
+    expect("SELECT count(*) FROM sqlite_schema WHERE name = 'alerts_open'", "0");
+    expect("SELECT count(*) FROM sqlite_schema WHERE name = 'alerts_person'", "1");
     expect("SELECT person || present || after_run FROM lists_past", "P101");
     expect("SELECT person || present || after_run FROM marks_past", "P101");
 

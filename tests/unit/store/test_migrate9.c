@@ -235,11 +235,32 @@ static void test_kept_ahead_equals_kept_each(void **state)
     free(ahead);
 }
 
+/* A schema-8 database from which someone dropped a history trigger and the index by
+ * hand still migrates. */
+static void test_migrate_without_a_trigger(void **state)
+{
+    (void)state;
+    write_v8();
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(g_db, &db), SQLITE_OK);
+    exec(db, "DROP TRIGGER lists_keep_insert; DROP INDEX alerts_open;");
+    sqlite3_close(db);
+    ts_store *s = NULL;
+    ts_err err;
+    ok(ts_store_open(g_db, TS_STORE_READWRITE, &s, &err), &err);
+    assert_int_equal(ts_store_schema_version(s), 9);
+    ts_store_close(s);
+    expect("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+           " AND tbl_name IN ('list_members', 'marks')",
+           "0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_history_by_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_ahead_equals_kept_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_without_a_trigger, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

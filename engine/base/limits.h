@@ -111,6 +111,7 @@
 #define TS_LIMIT_ARENA_SNAPSHOT (1024u << 20) /* a diff's rows in --scope, the pack it replays */
 #define TS_LIMIT_ARENA_JUDGED (2048u << 20)   /* per-person judgements of a diff or a shadow */
 #define TS_LIMIT_ARENA_LISTS (1024u << 20)    /* the list rows a pass snapshots and counts */
+#define TS_LIMIT_ARENA_HELD (64u << 20)       /* the alert causes a pass's batch holds */
 #define TS_LIMIT_ESCALATE_BATCH 2000u         /* alerts one clock-sweep transaction moves up */
 #define TS_LIMIT_SERVICE_SWEEP_BATCH 200u /* one batch of serve's clock sweep (writes between) */
 /* a sweep batch unless the caller says (escalate): the same few ms as serve's */

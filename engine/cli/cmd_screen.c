@@ -214,6 +214,7 @@ static int run_passes(ts_app *app, const screen_args *a, ts_screen_result *res, 
                          .progress = on_progress,
                          .ud = &prog,
                          .on_alert = ts_feedback_on_screen_alert,
+                         .on_alert_batch = ts_feedback_on_alert_batch,
                          .alert_ud = fb};
     /* shadows judge a screening with a full pass (not one person checked on demand) */
     ts_judged_set *live = NULL;

@@ -31,6 +31,13 @@ struct ts_feedback {
     } * pending;
     size_t n_pending, cap_pending;
     int sink_fd; /* -1 until the first flush opens it */
+    /* between a pass's TS_ALERT_BATCH_BEGIN and its END: the causes of the batch's new
+     * alerts, (alert, cause) pairs written together at the end (strings in held_arena) */
+    bool hold;
+    int64_t *held_ids;
+    const char **held_causes;
+    size_t n_held, cap_held;
+    ts_arena held_arena;
 };
 
 /* Remembers alert id (dedup key dedup) for the sink's next flush (no-op without a sink). */

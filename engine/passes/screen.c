@@ -992,6 +992,9 @@ static ts_status write_batch(void *ud, void *slot, ts_err *err)
     pass_ctx *pc = ud;
     batch *b = slot;
     ts_status rc = keep_batch(pc, b, err);
+    bool held = rc == TS_OK && pc->o->on_alert && pc->o->on_alert_batch;
+    if (held)
+        rc = pc->o->on_alert_batch(pc->o->alert_ud, pc->w, TS_ALERT_BATCH_BEGIN, err);
     pc->queue = pc->ledger_q && pc->trans_q;
     pc->n_ledger_q = pc->n_trans_q = 0;
     for (size_t i = 0; i < b->n && rc == TS_OK; i++)
@@ -1002,6 +1005,14 @@ static ts_status write_batch(void *ud, void *slot, ts_err *err)
         rc = ts_store_put_ledgers(pc->w, pc->ledger_q, pc->n_ledger_q, err);
     if (rc == TS_OK)
         rc = ts_store_put_transitions(pc->w, pc->trans_q, pc->n_trans_q, err);
+    if (held) {
+        ts_err e2;
+        ts_status r2 = pc->o->on_alert_batch(pc->o->alert_ud, pc->w,
+                                             rc == TS_OK ? TS_ALERT_BATCH_END : TS_ALERT_BATCH_ABORT,
+                                             rc == TS_OK ? err : &e2);
+        if (rc == TS_OK)
+            rc = r2;
+    }
     if (rc != TS_OK)
         return rc;
     pc->done_persons += b->n;

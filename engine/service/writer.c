@@ -249,6 +249,7 @@ static void run_screen(ts_service *svc, ts_svc_job *j)
                          .scope = j->a1,
                          .now = j->now,
                          .on_alert = ts_feedback_on_screen_alert,
+                         .on_alert_batch = ts_feedback_on_alert_batch,
                          .alert_ud = g->fb};
     /* shadows judge every screening with a full pass, as `triscreen screen` does */
     ts_judged_set *live = NULL;

@@ -27,6 +27,7 @@ enum {
     Q_CLOSED_OF,
     Q_PRIOR,
     Q_CAUSE_ADD,
+    Q_CAUSE_PAIRS,
     Q_CAUSES_ADD2,
     Q_CAUSES_ADD3,
     Q_CAUSES_ADD4,
@@ -61,6 +62,10 @@ static const char *const q_sql[Q__COUNT] = {
     [Q_PRIOR] = "SELECT cursor, status <> 'closed' FROM alerts WHERE person = ?1 AND kind = ?2"
                 " ORDER BY cursor DESC",
     [Q_CAUSE_ADD] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?1, ?2)",
+    /* CAUSE_PAIRS (alert, cause) rows a statement, across alerts */
+    [Q_CAUSE_PAIRS] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?, ?), (?, ?),"
+                      " (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?), (?, ?),"
+                      " (?, ?), (?, ?), (?, ?), (?, ?), (?, ?)",
     [Q_CAUSES_ADD2] = "INSERT OR IGNORE INTO alert_causes(alert, cause) VALUES (?1, ?2), (?1, ?3)",
     [Q_CAUSES_ADD3] = "INSERT OR IGNORE INTO alert_causes(alert, cause)"
                       " VALUES (?1, ?2), (?1, ?3), (?1, ?4)",
@@ -344,6 +349,28 @@ ts_status ts__alert_db_causes_add(ts__alert_db *d, int64_t id, const char *const
         rc = ts__store_step_done(d->s, st, err, "add alert causes");
         i += k;
     }
+    return rc;
+}
+
+enum { CAUSE_PAIRS = 16 };
+
+ts_status ts__alert_db_cause_pairs(ts__alert_db *d, const int64_t *ids, const char *const *causes,
+                                   size_t n, ts_err *err)
+{
+    ts_status rc = TS_OK;
+    size_t i = 0;
+    for (; rc == TS_OK && n - i >= CAUSE_PAIRS; i += CAUSE_PAIRS) {
+        sqlite3_stmt *st = stmt(d, Q_CAUSE_PAIRS, err);
+        if (!st)
+            return TS_STORE;
+        for (int j = 0; j < CAUSE_PAIRS; j++) {
+            sqlite3_bind_int64(st, 1 + 2 * j, ids[i + (size_t)j]);
+            sqlite3_bind_text(st, 2 + 2 * j, causes[i + (size_t)j], -1, SQLITE_STATIC);
+        }
+        rc = ts__store_step_done(d->s, st, err, "add alert causes");
+    }
+    for (; rc == TS_OK && i < n; i++)
+        rc = ts__alert_db_causes_add(d, ids[i], &causes[i], 1, err);
     return rc;
 }
 

@@ -77,6 +77,9 @@ ts_status ts__alert_db_prior(ts__alert_db *d, const char *person, const char *ki
 /* Adds the n causes to the new alert id, in one statement a few at a time. */
 ts_status ts__alert_db_causes_add(ts__alert_db *d, int64_t id, const char *const *causes, size_t n,
                                   ts_err *err) TS_MUST_CHECK;
+/* (ids[i], causes[i]) for i < n, as n single adds would store them, 16 a statement. */
+ts_status ts__alert_db_cause_pairs(ts__alert_db *d, const int64_t *ids, const char *const *causes,
+                                   size_t n, ts_err *err) TS_MUST_CHECK;
 /* Adds cause to alert id; *added true when it was not there yet (added may be NULL). */
 ts_status ts__alert_db_cause_add(ts__alert_db *d, int64_t id, const char *cause, bool *added,
                                  ts_err *err) TS_MUST_CHECK;

@@ -59,6 +59,11 @@ void ts_feedback_close(ts_feedback_ctx *fb);
 /* Hook for ts_screen_opts.on_alert (ud = the ts_feedback_ctx). Runs inside the pass's
  * transaction. */
 ts_status ts_feedback_on_screen_alert(void *ud, ts_store *s, const ts_screen_alert *a, ts_err *err);
+/* Hook for ts_screen_opts.on_alert_batch (ud = the ts_feedback_ctx): from BEGIN to END
+ * the causes of the new alerts are held and then written 16 to a statement (nothing in a
+ * pass's batch reads the causes of an alert it raised: each person and kind is raised
+ * once a pass); ABORT drops them. */
+ts_status ts_feedback_on_alert_batch(void *ud, ts_store *s, int phase, ts_err *err);
 /* Hook for ts_import_opts.on_problem_event (ud = the ts_feedback_ctx): a quick alert
  * for a new problem event. */
 ts_status ts_feedback_on_problem_event(void *ud, ts_store *s, const ts_person *p,

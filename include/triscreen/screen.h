@@ -82,6 +82,8 @@ typedef struct ts_run_tally {
     bool seq_known;
 } ts_run_tally;
 
+enum { TS_ALERT_BATCH_BEGIN, TS_ALERT_BATCH_END, TS_ALERT_BATCH_ABORT };
+
 typedef struct ts_screen_opts {
     const ts_config *cfg;
     const ts_grid *grid;
@@ -97,6 +99,12 @@ typedef struct ts_screen_opts {
     void *ud; /* for progress */
     ts_screen_alert_fn on_alert;
     void *alert_ud; /* for on_alert */
+    /* may be NULL: called with alert_ud by a pass's writer (ts_screen_run, never
+     * ts_screen_inline) around each batch of persons it writes — TS_ALERT_BATCH_BEGIN
+     * before, then TS_ALERT_BATCH_END after its writes (before the pass commits) or
+     * TS_ALERT_BATCH_ABORT when one failed — so that the alert sink can hold rows nothing
+     * in the batch reads back and write them together (ts_feedback_on_alert_batch) */
+    ts_status (*on_alert_batch)(void *alert_ud, ts_store *s, int phase, ts_err *err);
     /* ts_screen_inline only: run ids by pass to record the evaluations under. An entry
      * of 0 makes a new run and stores its id here; a non-zero entry is reused (its
      * counts are added to), so a service records one run per pass and rule pack

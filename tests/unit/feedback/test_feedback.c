@@ -565,6 +565,75 @@ static void history(fixture *fx, const char *id, hist_seen *h)
     ok(ts_alert_show(fx->s, fx->grid, NULL, id, hist_alert, hist_event, h, &err), &err);
 }
 
+static void exec_sql(fixture *fx, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* Raises a quick alert with two causes for each of persons P00..P(n-1), in one
+ * transaction, between a batch's BEGIN and `end` when hold. */
+static void raise_batch(fixture *fx, int n, bool hold, int end)
+{
+    ts_err err;
+    int32_t day;
+    assert_true(ts_date_parse("2026-11-25", 10, &day));
+    ok(ts_store_begin(fx->s, &err), &err);
+    if (hold)
+        ok(ts_feedback_on_alert_batch(fx->fb, fx->s, TS_ALERT_BATCH_BEGIN, &err), &err);
+    for (int i = 0; i < n; i++) {
+        char person[8];
+        snprintf(person, sizeof person, "P%02d", i);
+        const char *rules =
+            "[{\"id\":\"threat.recent\",\"evidence\":\"a\"},{\"id\":\"threat.weapon\",\"evidence\":\"b\"}]";
+        size_t tn_ = 0;
+        ts_screen_alert a = {.kind = TS_FEEDBACK_QUICK,
+                             .person = person,
+                             .grid = "T01-V01-G01",
+                             .colour = TS_COLOUR_RED,
+                             TYPED(rules),
+                             .why = "test",
+                             .run = 7,
+                             .now = day};
+        ok(ts_feedback_on_screen_alert(fx->fb, fx->s, &a, &err), &err);
+    }
+    if (hold)
+        ok(ts_feedback_on_alert_batch(fx->fb, fx->s, end, &err), &err);
+    ok(ts_store_commit(fx->s, &err), &err);
+}
+
+/* A pass's batch holds the causes of its new alerts and writes them at its end, 16
+ * (alert, cause) pairs a statement: the same rows as written one alert at a time; an
+ * aborted batch writes none and holds nothing afterwards, so a later alert outside a
+ * batch writes its own at once. */
+static void test_causes_held_for_a_batch(void **state)
+{
+    fixture *fx = *state;
+    char held[4096], each[4096];
+    raise_batch(fx, 19, true, TS_ALERT_BATCH_END);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes"), 38);
+    sql_text(fx,
+             "SELECT group_concat(alert || cause, ' ') FROM (SELECT * FROM alert_causes"
+             " ORDER BY alert, cause)",
+             held, sizeof held);
+    exec_sql(fx, "DELETE FROM alert_causes; DELETE FROM alerts;");
+    raise_batch(fx, 19, false, 0);
+    sql_text(fx,
+             "SELECT group_concat((alert - 19) || cause, ' ') FROM (SELECT * FROM alert_causes"
+             " ORDER BY alert, cause)",
+             each, sizeof each);
+    assert_string_equal(held, each);
+    exec_sql(fx, "DELETE FROM alert_causes; DELETE FROM alerts;");
+    raise_batch(fx, 3, true, TS_ALERT_BATCH_ABORT); /* its alerts committed, not its causes */
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alerts"), 3);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes"), 0);
+    raise_batch(fx, 1, false, 0);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes"), 2);
+}
+
 /* A problem event and the default pack's threat.recent firing for the same person: one
  * quick alert with both causes; the same triggers again: nothing; after the close, the
  * same causes: nothing; a new cause: a new alert that reopens the closed one. */
@@ -1881,6 +1950,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_quick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_sample_grid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_causes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_causes_held_for_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_causes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_colour_rise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headline, setup, teardown),

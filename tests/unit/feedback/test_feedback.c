@@ -585,7 +585,7 @@ static void raise_batch(fixture *fx, int n, bool hold, int end)
     if (hold)
         ok(ts_feedback_on_alert_batch(fx->fb, fx->s, TS_ALERT_BATCH_BEGIN, &err), &err);
     for (int i = 0; i < n; i++) {
-        char person[8];
+        char person[16];
         snprintf(person, sizeof person, "P%02d", i);
         const char *rules =
             "[{\"id\":\"threat.recent\",\"evidence\":\"a\"},{\"id\":\"threat.weapon\",\"evidence\":\"b\"}]";

@@ -214,10 +214,9 @@ static ts_status on_open_alert(void *ud, const ts__alert_row *r, bool *stop, ts_
 static ts_status check_reopen(ts__alert_db *d, const act_row *r, const char *name, ts_err *err)
 {
     int64_t open = 0;
-    ts_status rc =
-        r->person_long
-            ? TS_OK
-            : ts__alert_db_open_of(d, r->person, ts_feedback_name(r->kind), on_open_alert, &open, err);
+    ts_status rc = r->person_long ? TS_OK
+                                  : ts__alert_db_open_of(d, r->person, ts_feedback_name(r->kind),
+                                                         on_open_alert, &open, err);
     if (rc != TS_OK || !open)
         return rc;
     char other[24];

@@ -351,8 +351,8 @@ static ts_status cause_of(const raise_req *q, size_t i, ts_buf *b, ts_err *err)
     ts_buf_reset(b);
     const ts_fired_rule *e = i < q->n_entries ? &q->entries[i] : NULL;
     bool ev = e && !strcmp(e->id, "problem_event");
-    ts_status rc = !e ? ts_buf_puts(b, q->extra[i - q->n_entries])
-                      : ts_buf_puts(b, ev ? "event:" : "rule:");
+    ts_status rc =
+        !e ? ts_buf_puts(b, q->extra[i - q->n_entries]) : ts_buf_puts(b, ev ? "event:" : "rule:");
     if (rc == TS_OK && e)
         rc = ts_buf_puts(b, ev ? e->evidence : e->id);
     return rc == TS_OK ? TS_OK : ts_err_set(err, rc, "feedback", "the cause of an alert");

@@ -102,7 +102,7 @@ typedef struct pass_ctx {
      * items in a few statements (nothing in a pass reads them back); else at once */
     bool queue;
     size_t n_ledger_q, n_trans_q;
-    ts_ledger_put *ledger_q;     /* BATCH_PERSONS each (run_pass) */
+    ts_ledger_put *ledger_q; /* BATCH_PERSONS each (run_pass) */
     ts_transition_put *trans_q;
     /* the pack has no rule for this pass (targeted only, ts_rulepack_check_passes): each
      * person is decided from the list row alone, with no load and no evaluation */
@@ -859,8 +859,7 @@ static ts_status put_ledger(pass_ctx *pc, ts_store *s, const ts_ledger_put *r, t
     return TS_OK;
 }
 
-static ts_status put_transition(pass_ctx *pc, ts_store *s, const ts_transition_put *r,
-                                ts_err *err)
+static ts_status put_transition(pass_ctx *pc, ts_store *s, const ts_transition_put *r, ts_err *err)
 {
     if (!pc->queue)
         return ts_store_put_transition(s, r, err);
@@ -1007,9 +1006,9 @@ static ts_status write_batch(void *ud, void *slot, ts_err *err)
         rc = ts_store_put_transitions(pc->w, pc->trans_q, pc->n_trans_q, err);
     if (held) {
         ts_err e2;
-        ts_status r2 = pc->o->on_alert_batch(pc->o->alert_ud, pc->w,
-                                             rc == TS_OK ? TS_ALERT_BATCH_END : TS_ALERT_BATCH_ABORT,
-                                             rc == TS_OK ? err : &e2);
+        ts_status r2 = pc->o->on_alert_batch(
+            pc->o->alert_ud, pc->w, rc == TS_OK ? TS_ALERT_BATCH_END : TS_ALERT_BATCH_ABORT,
+            rc == TS_OK ? err : &e2);
         if (rc == TS_OK)
             rc = r2;
     }

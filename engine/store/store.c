@@ -72,19 +72,29 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_LEDGER_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM ledger WHERE run = ?1",
     [ST_LEDGER_PUT] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-#define X16(r) r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r
+#define X16(r)                                                                                     \
+    r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r "," r
     /* TS__STORE_PUT_N rows a statement (a statement's own cost is most of a narrow row's) */
     [ST_LEDGER_PUT_N] = "INSERT INTO ledger(person, run, grid, suspect, gaps, rules, seq)"
                         " VALUES " X16("(?, ?, ?, ?, ?, ?, ?)"),
     [ST_MARK_PUT] = "INSERT OR REPLACE INTO marks(person, suspect, run) VALUES (?1, ?2, ?3)",
-    /* the history a rewind reads (rewind.c): the row a write is about to replace, or
-     * (?2 = 1, for an insert) present = 0 when there is none, tagged with the newest run (?3) */
+/* the history a rewind reads (rewind.c): the row a write is about to replace, or
+ * (?2 = 1, for an insert) present = 0 when there is none, tagged with the newest run (?3) */
 /* KEEP_N rows of (person, insert) from ?2 on, for the batched history statements */
 #define KV(a, b) "(?" #a ", ?" #b ")"
-#define KEEP_VALUES                                                                          \
-    KV(2, 3) "," KV(4, 5) "," KV(6, 7) "," KV(8, 9) "," KV(10, 11) "," KV(12, 13) ","        \
-    KV(14, 15) "," KV(16, 17) "," KV(18, 19) "," KV(20, 21) "," KV(22, 23) "," KV(24, 25) "," \
-    KV(26, 27) "," KV(28, 29) "," KV(30, 31) "," KV(32, 33)
+#define KEEP_VALUES                                                                                 \
+    KV(2, 3)                                                                                        \
+    "," KV(4, 5) "," KV(6, 7) "," KV(8, 9) "," KV(10, 11) "," KV(12, 13) "," KV(14, 15) "," KV(     \
+        16,                                                                                         \
+        17) "," KV(18,                                                                              \
+                   19) "," KV(20,                                                                   \
+                              21) "," KV(22,                                                        \
+                                         23) "," KV(24,                                             \
+                                                    25) "," KV(26,                                  \
+                                                               27) "," KV(28,                       \
+                                                                          29) "," KV(30,            \
+                                                                                     31) "," KV(32, \
+                                                                                                33)
     [ST_MARK_KEEP_N] = "INSERT INTO marks_past SELECT k.column1, m.person IS NOT NULL, m.suspect,"
                        " m.run, ?1 FROM (VALUES " KEEP_VALUES ") AS k"
                        " LEFT JOIN marks m ON m.person = k.column1"
@@ -559,17 +569,16 @@ static ts_status keep_ahead(ts_store *s, int k, const char *const *persons, cons
 
 ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_t n, ts_err *err)
 {
-    enum { CHUNK = 256 };
-    const char *ids[CHUNK];
-    bool insert[CHUNK];
-    size_t m = n < CHUNK ? n : CHUNK;
-    if (n > CHUNK)
-        return ts_err_set(err, TS_USAGE, "history", "at most %d rows at a time", CHUNK);
-    for (size_t i = 0; i < m; i++) {
+    enum { MAX_ROWS = 256 }; /* a pass's batch */
+    if (n > MAX_ROWS)
+        return ts_err_set(err, TS_USAGE, "history", "at most %d rows at a time", MAX_ROWS);
+    const char *ids[MAX_ROWS];
+    bool insert[MAX_ROWS];
+    for (size_t i = 0; i < n; i++) {
         ids[i] = rows[i]->person;
         insert[i] = !ts__store_list_row_removes(rows[i]);
     }
-    return keep_ahead(s, 0, ids, insert, m, err);
+    return keep_ahead(s, 0, ids, insert, n, err);
 }
 
 ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n, ts_err *err)

@@ -328,8 +328,8 @@ ts_status ts_store_put_list(ts_store *s, const ts_list_row *row, int64_t run,
  * (ts_store_put_mark) would keep first for each of the rows (persons) [0..n) about to be
  * written — the row it is about to replace — in one statement per 16 persons instead of
  * one each. The next put of each of these persons, in this order, keeps nothing more;
- * any other write keeps its own. Persons distinct; call right before the writes, in
- * their transaction. */
+ * any other write keeps its own. Persons distinct, at most 256 rows a call; call right
+ * before the writes, in their transaction. */
 ts_status ts_store_keep_lists(ts_store *s, const ts_list_row *const *rows, size_t n,
                               ts_err *err) TS_MUST_CHECK;
 ts_status ts_store_keep_marks(ts_store *s, const char *const *persons, size_t n,

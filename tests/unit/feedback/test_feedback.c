@@ -587,8 +587,8 @@ static void raise_batch(fixture *fx, int n, bool hold, int end)
     for (int i = 0; i < n; i++) {
         char person[16];
         snprintf(person, sizeof person, "P%02d", i);
-        const char *rules =
-            "[{\"id\":\"threat.recent\",\"evidence\":\"a\"},{\"id\":\"threat.weapon\",\"evidence\":\"b\"}]";
+        const char *rules = "[{\"id\":\"threat.recent\",\"evidence\":\"a\"},{\"id\":\"threat."
+                            "weapon\",\"evidence\":\"b\"}]";
         size_t tn_ = 0;
         ts_screen_alert a = {.kind = TS_FEEDBACK_QUICK,
                              .person = person,

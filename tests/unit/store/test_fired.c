@@ -40,12 +40,12 @@ static char *through_store(const ts_fired_rule *rules, size_t n, ts_arena *a)
     assert_non_null(text);
     ok(ts_store_begin(s, &err), &err);
     ts_ledger_put lp = {.run = run,
-                       .seq = 0,
-                       .person = "P1",
-                       .grid = "T01-V01-G01",
-                       .suspect = true,
-                       .gaps_json = "[]",
-                       .rules_json = text};
+                        .seq = 0,
+                        .person = "P1",
+                        .grid = "T01-V01-G01",
+                        .suspect = true,
+                        .gaps_json = "[]",
+                        .rules_json = text};
     ok(ts_store_put_ledger(s, &lp, &err), &err);
     ok(ts_store_commit(s, &err), &err);
     ts_store_close(s);

@@ -266,8 +266,8 @@ static void test_transitions(void **state)
         {"P-1", 4, TS_COLOUR_YELLOW, TS_COLOUR_RED, 80, "[]", "2026-11-08", "engine"},
     };
     fx_ok(ts_store_put_transitions(fx->s, tr, 3, &err), &err);
-    const ts_transition_put human = {"P-1", 0,  TS_COLOUR_RED, TS_COLOUR_NONE,
-                                     80,    "[]", "2026-11-09", "o-t01-v01-g01"};
+    const ts_transition_put human = {"P-1", 0,    TS_COLOUR_RED, TS_COLOUR_NONE,
+                                     80,    "[]", "2026-11-09",  "o-t01-v01-g01"};
     fx_ok(ts_store_put_transition(fx->s, &human, &err), &err);
     fx_ok(ts__lq_transition_add(fx->s, "P-1", NULL, "blue", 10, "[]", "2026-11-10", "o-t01", &err),
           &err);

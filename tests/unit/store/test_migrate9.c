@@ -84,8 +84,12 @@ static void test_history_by_the_store(void **state)
 
     /* a regional pass (run 2) replaces P1's row, lists P2 and removes P2 again, and a
      * pass deleting a person who is not listed keeps nothing */
-    ts_run_info ri = {.pass = "regional", .scope = "all", .now = "2026-11-21", .rules_hash = "r",
-                      .config_hash = "c", .kind = "live"};
+    ts_run_info ri = {.pass = "regional",
+                      .scope = "all",
+                      .now = "2026-11-21",
+                      .rules_hash = "r",
+                      .config_hash = "c",
+                      .kind = "live"};
     int64_t run = 0;
     ok(ts_store_run_begin(s, &ri, &run, &err), &err);
     assert_int_equal(run, 2);
@@ -95,8 +99,11 @@ static void test_history_by_the_store(void **state)
     ts_list_row r1 = red_row("P1", day), r2 = red_row("P2", day);
     ok(ts_store_put_list(s, &r1, run, &err), &err);
     ok(ts_store_put_list(s, &r2, run, &err), &err);
-    ts_list_row off = {.person = "P2", .override_colour = -1, .override_until = TS_DATE_NONE,
-                       .since = day, .next_review = TS_DATE_NONE};
+    ts_list_row off = {.person = "P2",
+                       .override_colour = -1,
+                       .override_until = TS_DATE_NONE,
+                       .since = day,
+                       .next_review = TS_DATE_NONE};
     ok(ts_store_put_list(s, &off, run, &err), &err);
     off.person = "P3";
     ok(ts_store_put_list(s, &off, run, &err), &err);
@@ -176,8 +183,12 @@ static char *history_of(bool ahead)
         ok(ts_store_put_mark(s, ids[i], true, 1, &err), &err);
     }
     ok(ts_store_commit(s, &err), &err);
-    ts_run_info ri = {.pass = "regional", .scope = "all", .now = "2026-11-21", .rules_hash = "r",
-                      .config_hash = "c", .kind = "live"};
+    ts_run_info ri = {.pass = "regional",
+                      .scope = "all",
+                      .now = "2026-11-21",
+                      .rules_hash = "r",
+                      .config_hash = "c",
+                      .kind = "live"};
     int64_t run = 0;
     ok(ts_store_run_begin(s, &ri, &run, &err), &err);
     ok(ts_store_begin(s, &err), &err);

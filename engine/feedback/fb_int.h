@@ -10,6 +10,10 @@
 #include "triscreen/feedback.h"
 #include "store/alerts_store.h"
 
+/* (alert, cause) pairs a batch holds at most before writing them: 1,024 causes of
+ * TS_LIMIT_ROUTE_NOTE bytes fill TS_LIMIT_ARENA_HELD */
+enum { TS__FB_HELD = 1024 };
+
 struct ts_feedback {
     const ts_config *cfg;
     const ts_grid *grid;
@@ -32,11 +36,12 @@ struct ts_feedback {
     size_t n_pending, cap_pending;
     int sink_fd; /* -1 until the first flush opens it */
     /* between a pass's TS_ALERT_BATCH_BEGIN and its END: the causes of the batch's new
-     * alerts, (alert, cause) pairs written together at the end (strings in held_arena) */
+     * alerts, (alert, cause) pairs written together at the end, or when TS__FB_HELD
+     * pairs or held_arena are full (strings in held_arena) */
     bool hold;
-    int64_t *held_ids;
-    const char **held_causes;
-    size_t n_held, cap_held;
+    int64_t held_ids[TS__FB_HELD];
+    const char *held_causes[TS__FB_HELD];
+    size_t n_held;
     ts_arena held_arena;
 };
 

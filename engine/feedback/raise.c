@@ -50,8 +50,6 @@ void ts_feedback_close(ts_feedback_ctx *fb)
     if (fb->sink_fd >= 0)
         close(fb->sink_fd);
     free(fb->pending);
-    free(fb->held_ids);
-    free(fb->held_causes);
     ts_arena_release(&fb->held_arena);
     free(fb->rules_version);
     free(fb);
@@ -467,23 +465,28 @@ static ts_status has_new_cause(ts_feedback_ctx *fb, const raise_req *q, const me
     return rc;
 }
 
-/* Holds cause (copied) of alert id until the batch ends. */
+/* Writes the held pairs (fb->db serves the pass's store) and holds none. */
+static ts_status write_held(ts_feedback_ctx *fb, ts_err *err)
+{
+    ts_status rc = fb->n_held && fb->db ? ts__alert_db_cause_pairs(fb->db, fb->held_ids,
+                                                                   fb->held_causes, fb->n_held, err)
+                                        : TS_OK;
+    fb->n_held = 0;
+    ts_arena_reset(&fb->held_arena);
+    return rc;
+}
+
+/* Holds cause (copied) of alert id until the batch ends; what is held is written first
+ * when the pairs or their arena are full. */
 static ts_status hold_cause(ts_feedback_ctx *fb, int64_t id, const char *cause, ts_err *err)
 {
-    if (fb->n_held == fb->cap_held) {
-        size_t cap = fb->cap_held ? 2 * fb->cap_held : 1024;
-        int64_t *ids = realloc(fb->held_ids, cap * sizeof *ids);
-        if (ids)
-            fb->held_ids = ids;
-        const char **cs = ids ? realloc(fb->held_causes, cap * sizeof *cs) : NULL;
-        if (!cs)
-            return ts_err_set(err, TS_NOMEM, "feedback", NULL);
-        fb->held_causes = cs;
-        fb->cap_held = cap;
-    }
-    const char *c = ts_arena_strdup(&fb->held_arena, cause);
-    if (!c)
-        return ts_err_set(err, TS_NOMEM, "feedback", "the held causes of a batch");
+    ts_status rc = fb->n_held == TS__FB_HELD ? write_held(fb, err) : TS_OK;
+    const char *c = rc == TS_OK ? ts_arena_strdup(&fb->held_arena, cause) : NULL;
+    if (rc == TS_OK && !c && (rc = write_held(fb, err)) == TS_OK &&
+        !(c = ts_arena_strdup(&fb->held_arena, cause)))
+        rc = ts_err_set(err, TS_NOMEM, "feedback", "the held causes of a batch");
+    if (rc != TS_OK)
+        return rc;
     fb->held_ids[fb->n_held] = id;
     fb->held_causes[fb->n_held++] = c;
     return TS_OK;
@@ -494,7 +497,7 @@ ts_status ts_feedback_on_alert_batch(void *ud, ts_store *s, int phase, ts_err *e
     ts_feedback_ctx *fb = ud;
     ts_status rc = TS_OK;
     if (phase == TS_ALERT_BATCH_END && fb->n_held && (rc = ts__fb_db(fb, s, err)) == TS_OK)
-        rc = ts__alert_db_cause_pairs(fb->db, fb->held_ids, fb->held_causes, fb->n_held, err);
+        rc = write_held(fb, err);
     fb->hold = phase == TS_ALERT_BATCH_BEGIN;
     fb->n_held = 0;
     ts_arena_reset(&fb->held_arena);

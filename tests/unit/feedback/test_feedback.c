@@ -586,7 +586,7 @@ static void raise_batch(fixture *fx, int n, bool hold, int end)
         ok(ts_feedback_on_alert_batch(fx->fb, fx->s, TS_ALERT_BATCH_BEGIN, &err), &err);
     for (int i = 0; i < n; i++) {
         char person[16];
-        snprintf(person, sizeof person, "P%02d", i);
+        snprintf(person, sizeof person, "P%03d", i);
         const char *rules = "[{\"id\":\"threat.recent\",\"evidence\":\"a\"},{\"id\":\"threat."
                             "weapon\",\"evidence\":\"b\"}]";
         size_t tn_ = 0;
@@ -606,7 +606,8 @@ static void raise_batch(fixture *fx, int n, bool hold, int end)
 }
 
 /* A pass's batch holds the causes of its new alerts and writes them at its end, 16
- * (alert, cause) pairs a statement: the same rows as written one alert at a time; an
+ * (alert, cause) pairs a statement: the same rows as written one alert at a time (and
+ * early, when more are held than a batch may hold); an
  * aborted batch writes none and holds nothing afterwards, so a later alert outside a
  * batch writes its own at once. */
 static void test_causes_held_for_a_batch(void **state)
@@ -626,6 +627,11 @@ static void test_causes_held_for_a_batch(void **state)
              " ORDER BY alert, cause)",
              each, sizeof each);
     assert_string_equal(held, each);
+    /* more pairs than a batch holds (1,200 against 1,024): written early, all of them */
+    exec_sql(fx, "DELETE FROM alert_causes; DELETE FROM alerts;");
+    raise_batch(fx, 600, true, TS_ALERT_BATCH_END);
+    assert_int_equal(sql_int(fx, "SELECT count(*) FROM alert_causes"), 1200);
+    assert_int_equal(sql_int(fx, "SELECT count(DISTINCT alert) FROM alert_causes"), 600);
     exec_sql(fx, "DELETE FROM alert_causes; DELETE FROM alerts;");
     raise_batch(fx, 3, true, TS_ALERT_BATCH_ABORT); /* its alerts committed, not its causes */
     assert_int_equal(sql_int(fx, "SELECT count(*) FROM alerts"), 3);
